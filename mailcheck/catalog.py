@@ -1,0 +1,562 @@
+"""Every check id with its meaning, remedy and RFC references (checks and `explain` share it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mailcheck.model import Finding, Location, Status
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    explain: str
+    hint: str = ""
+    refs: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+CHECKS: dict[str, CheckSpec] = {}
+
+FAMILIES: dict[str, str] = {
+    "domain": "The domain itself",
+    "mx": "MX: where the domain receives mail",
+    "spf": "SPF: which hosts may send as the domain",
+    "dmarc": "DMARC: what receivers do when SPF and DKIM do not align",
+}
+
+
+def _c(id: str, title: str, explain: str, hint: str = "", *refs: str) -> None:
+    assert id not in CHECKS, id
+    CHECKS[id] = CheckSpec(id, title, explain, hint, refs)
+
+
+# -- domain ----------------------------------------------------------------------------
+_c(
+    "domain.exists",
+    "The domain exists",
+    "The domain name must exist in the DNS (not NXDOMAIN) for any mail record to be found. "
+    "A domain that does not exist cannot receive mail, and receivers reject mail from it.",
+    "Check the spelling, or publish the zone (is the delegation at the registrar in place?).",
+    "RFC 5321 §5.1",
+)
+_c(
+    "domain.idn",
+    "Internationalised domain name",
+    "The name was given in Unicode and converted to its ASCII (punycode) form, which is what "
+    "the DNS and SMTP use.",
+    "",
+    "RFC 5891",
+    "RFC 6531",
+)
+
+# -- MX --------------------------------------------------------------------------------
+_c(
+    "mx.records",
+    "MX records",
+    "MX records name the hosts that accept mail for the domain, in order of preference.",
+    "Publish at least one MX record pointing at a host name with an A or AAAA record.",
+    "RFC 5321 §5.1",
+)
+_c(
+    "mx.missing",
+    "No MX records",
+    "Without MX records, senders fall back to the domain's own A/AAAA address (the implicit MX). "
+    "That works, but is fragile and rarely intended; a domain with neither cannot receive mail.",
+    'Publish MX records, or a null MX ("0 .") if the domain receives no mail.',
+    "RFC 5321 §5.1",
+    "RFC 7505",
+)
+_c(
+    "mx.null",
+    "Null MX",
+    'A single MX record "0 ." says the domain accepts no mail at all (RFC 7505). Senders '
+    "bounce mail to it immediately instead of retrying.",
+    "",
+    "RFC 7505",
+)
+_c(
+    "mx.null-mixed",
+    "Null MX mixed with other MX records",
+    "A null MX must be the only MX record. Mixed with real hosts, senders cannot tell whether "
+    "the domain accepts mail.",
+    'Remove either the "0 ." record or the other MX records.',
+    "RFC 7505 §3",
+)
+_c(
+    "mx.cname-target",
+    "MX target is a CNAME",
+    "An MX record must point at a canonical host name, not an alias. Some MTAs refuse to "
+    "deliver or loop; it also breaks name checks in TLS and DANE.",
+    "Point the MX at the canonical name the CNAME leads to.",
+    "RFC 2181 §10.3",
+    "RFC 5321 §5.1",
+)
+_c(
+    "mx.ip-literal",
+    "MX target is an IP address",
+    "MX records must name a host, not an IP address. Senders look the text up as a host name, "
+    "which fails.",
+    "Create an A/AAAA record for a host name and point the MX at that name.",
+    "RFC 5321 §5.1",
+    "RFC 7505 §3",
+)
+_c(
+    "mx.host-address",
+    "MX host addresses",
+    "Each MX host must resolve to at least one A or AAAA address, or senders cannot reach it.",
+    "Publish A (and AAAA) records for the MX host, or remove the MX record.",
+    "RFC 5321 §5.1",
+)
+_c(
+    "mx.ipv6",
+    "IPv6 reachability",
+    "Whether any MX host has an AAAA record. Senders on IPv6-only networks need one.",
+    "Publish AAAA records for your MX hosts if they are reachable over IPv6.",
+    "RFC 3596",
+)
+_c(
+    "mx.fcrdns",
+    "Forward-confirmed reverse DNS",
+    "The PTR name of each MX address should resolve back to the same address. Many receivers "
+    "and spam filters check this for the hosts that send mail, which often are the MX hosts.",
+    "Ask the owner of the address block to set a PTR record to a name whose A/AAAA record "
+    "points back at the address.",
+    "RFC 8601 §3",
+    "RFC 1912 §2.1",
+)
+_c(
+    "mx.single",
+    "Only one MX host",
+    "With one MX host there is no fallback while it is down; senders queue and retry, which "
+    "delays mail.",
+    "Consider a second MX host (a backup that can queue mail).",
+    "RFC 5321 §5.1",
+)
+_c(
+    "mx.private-address",
+    "MX host has a non-public address",
+    "An MX host resolves to a loopback, private (RFC 1918), link-local or shared address that "
+    "senders on the Internet cannot reach.",
+    "Publish the public address of the mail server.",
+    "RFC 1918",
+    "RFC 6890",
+)
+
+# -- SPF -------------------------------------------------------------------------------
+_c(
+    "spf.record",
+    "SPF record",
+    'The domain publishes exactly one SPF record (a TXT record starting with "v=spf1").',
+    "",
+    "RFC 7208 §4.5",
+)
+_c(
+    "spf.missing",
+    "No SPF record",
+    "Without an SPF record, receivers cannot tell which hosts may send as the domain "
+    '(SPF result "none"); many treat such mail with suspicion and DMARC can rely on DKIM only.',
+    'Publish a TXT record "v=spf1 ... -all" listing your sending hosts, or "v=spf1 -all" if '
+    "the domain sends no mail.",
+    "RFC 7208 §4.5",
+)
+_c(
+    "spf.multiple",
+    "More than one SPF record",
+    'Two or more TXT records start with "v=spf1": check_host() returns permerror and SPF '
+    "fails for every message.",
+    "Merge them into one record.",
+    "RFC 7208 §4.5",
+)
+_c(
+    "spf.syntax",
+    "SPF syntax",
+    "A term of the record does not follow the SPF grammar; receivers return permerror.",
+    "Fix the term as the message says.",
+    "RFC 7208 §12",
+    "RFC 7208 §4.6",
+)
+_c(
+    "spf.string-split",
+    "Record split into strings in the wrong place",
+    "TXT records longer than 255 bytes are split into strings that receivers join without "
+    "spaces. A split that expects a space glues two terms together.",
+    'Put the space inside a string, e.g. "v=spf1 include:a.example " "include:b.example -all".',
+    "RFC 7208 §3.3",
+)
+_c(
+    "spf.length",
+    "Record size",
+    "A large SPF record (or TXT RRset) may not fit a 512-byte UDP answer and need TCP, which "
+    "some resolvers handle badly.",
+    "Keep the record short; remove unused mechanisms.",
+    "RFC 7208 §3.4",
+)
+_c(
+    "spf.type99",
+    "Deprecated SPF (type 99) record",
+    "RFC 7208 removed the SPF resource record type; only TXT is used. A leftover type 99 "
+    "record is ignored but easily drifts out of sync.",
+    "Remove the SPF (type 99) record.",
+    "RFC 7208 §3.1",
+    "RFC 7208 §14.1",
+)
+_c(
+    "spf.lookup-limit",
+    "DNS lookup limit",
+    "check_host() may make at most 10 DNS-querying terms (include, a, mx, ptr, exists, "
+    "redirect) over the whole include tree. The 11th gives permerror, so SPF fails for all mail "
+    "that gets that far. mailcheck counts the whole tree, past the limit.",
+    "Flatten or drop includes you no longer use; replace a/mx with ip4/ip6 where stable.",
+    "RFC 7208 §4.6.4",
+)
+_c(
+    "spf.void-lookups",
+    "Void lookups",
+    "A DNS query from a mechanism that returns no records (NXDOMAIN or NODATA) is a void "
+    "lookup. More than 2 give permerror.",
+    "Remove mechanisms that point at names that do not exist or have no addresses.",
+    "RFC 7208 §4.6.4",
+)
+_c(
+    "spf.include-loop",
+    "Include loop",
+    "An include or redirect leads back to a record already being evaluated. Evaluation "
+    "recurses until the lookup limit: permerror.",
+    "Remove the include that closes the loop.",
+    "RFC 7208 §5.2",
+)
+_c(
+    "spf.include-missing",
+    "Include or redirect target without an SPF record",
+    "include: or redirect= points at a domain with no SPF record; check_host() returns permerror.",
+    "Fix the domain name or remove the term.",
+    "RFC 7208 §5.2",
+    "RFC 7208 §6.1",
+)
+_c(
+    "spf.all-pass",
+    "+all authorises everyone",
+    '"+all" (or a bare "all") passes every host on the Internet: SPF then protects nothing.',
+    'End the record with "-all" (or "~all" while testing).',
+    "RFC 7208 §5.1",
+)
+_c(
+    "spf.all-neutral",
+    "?all says nothing",
+    '"?all" gives neutral for unlisted hosts: receivers treat it like no SPF at all.',
+    'End the record with "-all" or "~all".',
+    "RFC 7208 §5.1",
+    "RFC 7208 §8.2",
+)
+_c(
+    "spf.all-missing",
+    'No "all" and no redirect',
+    'Without "all" or redirect=, unlisted hosts get neutral (the default result): '
+    "unauthorised senders are not marked.",
+    'End the record with "-all" or "~all".',
+    "RFC 7208 §4.7",
+)
+_c(
+    "spf.softfail-all",
+    "~all: soft fail",
+    '"~all" marks unlisted hosts as softfail: most receivers accept the mail and may flag it. '
+    "With DMARC at quarantine or reject, that is usually the right choice.",
+    "",
+    "RFC 7208 §8.5",
+)
+_c(
+    "spf.fail-all",
+    "-all: unlisted hosts fail",
+    '"-all" fails every host not listed.',
+    "",
+    "RFC 7208 §8.4",
+)
+_c(
+    "spf.redirect-ignored",
+    'redirect= ignored because of "all"',
+    'redirect= only applies when no mechanism matches; with an "all" mechanism in the record '
+    "it is never used.",
+    'Remove either "all" or the redirect= modifier.',
+    "RFC 7208 §6.1",
+)
+_c(
+    "spf.ptr",
+    "ptr mechanism",
+    "The ptr mechanism is slow, unreliable and places load on the .arpa servers; RFC 7208 says "
+    "it SHOULD NOT be used.",
+    "Replace ptr with ip4/ip6 or a mechanisms.",
+    "RFC 7208 §5.5",
+)
+_c(
+    "spf.exp",
+    "Explanation (exp=)",
+    "exp= names a TXT record whose text receivers may show in rejections.",
+    "",
+    "RFC 7208 §6.2",
+)
+_c(
+    "spf.macros",
+    "Macros",
+    "Terms with macros (%{i}, %{d} ...) are expanded per message, so they cannot be followed "
+    "without a sender; mailcheck shows them unexpanded (and evaluates them with --ip).",
+    "",
+    "RFC 7208 §7",
+)
+_c(
+    "spf.mx-limit",
+    "More than 10 MX hosts for an mx mechanism",
+    "An mx mechanism whose domain has more than 10 MX records gives permerror.",
+    "Use fewer MX records or list the addresses with ip4/ip6.",
+    "RFC 7208 §4.6.4",
+)
+_c(
+    "spf.broad-range",
+    "Very broad address range",
+    "An ip4/ip6 mechanism authorises a huge range of addresses (a /8 or wider for IPv4, /32 or "
+    "wider for IPv6): anyone in that range can send as the domain.",
+    "List only the addresses you send from.",
+    "RFC 7208 §5.6",
+)
+_c(
+    "spf.dns-error",
+    "DNS error inside the SPF tree",
+    "A lookup needed to evaluate the record failed (timeout, SERVFAIL, REFUSED). Receivers get "
+    "temperror and usually defer the mail.",
+    "Check the authoritative servers of that name.",
+    "RFC 7208 §2.6.6",
+)
+_c(
+    "spf.evaluation",
+    "SPF evaluation for a sending IP",
+    "check_host() run for the given IP, sender and HELO, as a receiver would.",
+    "",
+    "RFC 7208 §4",
+    "RFC 7208 §2.6",
+)
+
+# -- DMARC -----------------------------------------------------------------------------
+_c(
+    "dmarc.record",
+    "DMARC record",
+    "The policy record that applies to the domain, found by the RFC 9989 DNS tree walk.",
+    "",
+    "RFC 9989 §4.10",
+)
+_c(
+    "dmarc.missing",
+    "No DMARC record",
+    "No DMARC record applies to the domain (none at _dmarc.<domain> or its parents). Receivers "
+    "apply no policy and send no reports, and large mailbox providers require DMARC for bulk "
+    "senders.",
+    'Publish _dmarc.<domain> TXT "v=DMARC1; p=none; rua=mailto:..." and tighten '
+    "the policy once reports look clean.",
+    "RFC 9989 §4.10",
+)
+_c(
+    "dmarc.multiple",
+    "More than one DMARC record",
+    'Two or more records start with "v=DMARC1" at the same name: receivers discard them all.',
+    "Keep exactly one record.",
+    "RFC 9989 §4.10",
+)
+_c(
+    "dmarc.inherited",
+    "Policy inherited",
+    "The domain has no record of its own; the policy comes from its Organizational Domain or a "
+    "Public Suffix Domain, through the sp=/np= tags.",
+    "",
+    "RFC 9989 §4.10.1",
+)
+_c(
+    "dmarc.org-domain",
+    "Organizational Domain",
+    "The Organizational Domain decides relaxed alignment. RFC 9989 finds it by the DNS tree walk "
+    "(psd= tags); RFC 7489 receivers still use the Public Suffix List, and the two can differ.",
+    "",
+    "RFC 9989 §4.10.2",
+    "RFC 7489 §3.2",
+)
+_c(
+    "dmarc.record-at-apex",
+    "DMARC record at the domain apex",
+    "A v=DMARC1 TXT record at the domain itself has no effect; only _dmarc.<domain> is read.",
+    "Move it to _dmarc.<domain>.",
+    "RFC 9989 §4.10",
+)
+_c(
+    "dmarc.syntax",
+    "DMARC syntax",
+    "The record does not follow the DMARC tag grammar.",
+    "Fix the record as the message says.",
+    "RFC 9989 §4.8",
+)
+_c(
+    "dmarc.policy",
+    "Policy (p=)",
+    "p=quarantine or p=reject: receivers act on mail that fails DMARC.",
+    "",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.policy-none",
+    "p=none: monitoring only",
+    "With p=none, mail that fails DMARC is delivered as usual; the record only asks for reports.",
+    "Once reports show your legitimate mail passes, move to p=quarantine, then p=reject.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.policy-invalid",
+    "Missing or invalid p=",
+    "p= is missing or not none/quarantine/reject. Receivers treat the record as p=none when it "
+    "has a valid rua= tag, and otherwise ignore it.",
+    "Set p=none, p=quarantine or p=reject.",
+    "RFC 9989 §4.7",
+    "RFC 9989 §4.10",
+)
+_c(
+    "dmarc.subdomain-policy",
+    "Subdomain policy (sp=, np=)",
+    "sp= sets the policy for subdomains, np= for subdomains that do not exist. A weaker "
+    "subdomain policy leaves spoofed subdomains open.",
+    "Set sp= (and np=) at least as strict as p=, or remove them to inherit p=.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.pct",
+    "pct= (removed)",
+    "RFC 9989 removed pct=. RFC 7489 receivers apply the policy to only that share of failing "
+    "mail; values outside 0-100 are invalid.",
+    "Remove pct=; use t=y for testing.",
+    "RFC 9989 Appendix A.6",
+    "RFC 7489 §6.3",
+)
+_c(
+    "dmarc.testing",
+    "Testing mode (t=y)",
+    "t=y asks receivers not to apply the policy fully (quarantine becomes none, reject becomes "
+    "quarantine).",
+    "Remove t=y once you have checked the reports.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.alignment",
+    "Alignment modes (adkim=, aspf=)",
+    "adkim=/aspf= choose relaxed (r, Organizational Domain match) or strict (s, exact match) "
+    "alignment. Invalid values are replaced with r.",
+    "Use r or s.",
+    "RFC 9989 §4.7",
+    "RFC 9989 §4.4",
+)
+_c(
+    "dmarc.psd",
+    "Public Suffix Domain flag (psd=)",
+    "psd=y marks a public suffix operator's record; psd=n marks an Organizational Domain. They "
+    "change where the tree walk stops.",
+    "Use psd= only if you operate a public suffix, or to "
+    "mark your Organizational Domain explicitly.",
+    "RFC 9989 §4.7",
+    "RFC 9989 §4.10.2",
+)
+_c(
+    "dmarc.fo",
+    "Failure reporting options (fo=)",
+    "fo= is a colon-separated list of 0, 1, d, s. Invalid values are replaced with 0.",
+    "Use values from 0, 1, d, s.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.removed-tag",
+    "Tag removed in RFC 9989",
+    "rf= and ri= were removed in RFC 9989 and are ignored.",
+    "Remove the tag.",
+    "RFC 9989 Appendix A.6",
+)
+_c(
+    "dmarc.unknown-tag",
+    "Unknown tag",
+    "Receivers ignore unknown tags; a typo silently loses the setting.",
+    "Check the spelling against the RFC 9989 tag list.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "dmarc.no-rua",
+    "No aggregate reports (rua=)",
+    "Without rua= you receive no aggregate reports: you cannot see who sends as your domain, "
+    "nor whether raising the policy is safe.",
+    "Add rua=mailto:<address> (your own or a report service).",
+    "RFC 9989 §4.7",
+    "RFC 9990",
+)
+_c(
+    "dmarc.report-uri",
+    "Report URIs (rua=, ruf=)",
+    "rua=/ruf= are comma-separated URIs; receivers are only required to support mailto:.",
+    "Use mailto:address URIs.",
+    "RFC 9989 §4.7",
+    "RFC 9990 §2",
+)
+_c(
+    "dmarc.rua-unauthorized",
+    "External report destination not authorised",
+    "Reports to a domain outside your Organizational Domain are only sent when that domain "
+    'publishes <your-domain>._report._dmarc.<their-domain> TXT "v=DMARC1".',
+    "Ask the destination to publish the authorisation record, or change the address.",
+    "RFC 9990 §4",
+)
+_c(
+    "dmarc.report-domain-mail",
+    "Report address cannot receive mail",
+    "The domain of a mailto: report address has no MX (or a null MX) and no address: reports "
+    "sent there bounce.",
+    "Use an address whose domain accepts mail.",
+    "RFC 9990 §2",
+)
+_c(
+    "dmarc.ruf",
+    "Failure reports (ruf=)",
+    "Few receivers send failure reports, and those carry message content (privacy).",
+    "",
+    "RFC 9991",
+)
+
+
+def spec(check_id: str) -> CheckSpec:
+    return CHECKS[check_id]
+
+
+def finding(
+    check_id: str,
+    status: Status,
+    summary: str,
+    *,
+    details: str = "",
+    evidence: Iterable[str] = (),
+    hint: str | None = None,
+    subject: str = "",
+    location: Location | None = None,
+) -> Finding:
+    """Build a Finding whose refs (and default hint, for WARN/FAIL) come from the catalog."""
+    entry = CHECKS[check_id]
+    if hint is None:
+        hint = entry.hint if status in (Status.WARN, Status.FAIL) else ""
+    return Finding(
+        id=check_id,
+        status=status,
+        summary=summary,
+        details=details,
+        evidence=tuple(evidence),
+        hint=hint,
+        refs=entry.refs,
+        subject=subject,
+        location=location,
+    )
+
+
+def families() -> list[str]:
+    return sorted({c.family for c in CHECKS.values()})

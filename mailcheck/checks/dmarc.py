@@ -1,0 +1,610 @@
+"""DMARC checks: RFC 9989 discovery (tree walk), tag values, report destinations."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Answer, Outcome
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.records.dmarc import (
+    FO_VALUES,
+    POLICIES,
+    DmarcRecord,
+    ReportUri,
+    is_dmarc,
+    parse_dmarc,
+    walk_targets,
+)
+from mailcheck.text import decode, printable
+
+_STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+
+
+@functools.lru_cache(maxsize=1)
+def _psl() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def psl_org_domain(domain: str) -> str:
+    """RFC 7489 Organizational Domain: the public suffix plus one label."""
+    found = _psl().privatesuffix(domain)
+    return str(found) if found else domain
+
+
+@dataclass
+class Level:
+    name: str
+    answer: Answer | None = None
+    records: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> DmarcRecord | None:
+        return parse_dmarc(self.records[0]) if len(self.records) == 1 else None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What RFC 9989 section 4.10 makes of the walk."""
+
+    policy_level: Level | None
+    org_domain: str
+    psd_level: Level | None
+    errors: tuple[Level, ...]
+
+
+def discover(domain: str, levels: list[Level]) -> Discovery:
+    errors = tuple(lv for lv in levels if lv.answer is not None and lv.answer.outcome.is_error)
+    found = [lv for lv in levels if lv.record is not None]
+    org = domain
+    psd_level = None
+    for level in found:
+        psd = (level.record.get("psd") or "").strip().lower() if level.record else ""
+        if psd == "n":
+            org = level.name
+            break
+        if psd == "y":
+            psd_level = level
+            if level.name == domain:
+                org = domain
+            else:
+                extra = domain[: -len(level.name) - 1].split(".")[-1]
+                org = f"{extra}.{level.name}"
+            break
+    else:
+        if found:
+            org = found[-1].name
+    own = levels[0] if levels and levels[0].record is not None else None
+    if own is not None:
+        return Discovery(own, org, psd_level, errors)
+    for level in found:
+        if level.name == org:
+            return Discovery(level, org, psd_level, errors)
+    return Discovery(psd_level, org, psd_level, errors)
+
+
+class DmarcCheck:
+    family = "dmarc"
+
+    def __init__(self, domain: str, crawler: Crawler, domain_exists: Any = None) -> None:
+        self.domain = domain
+        self.crawler = crawler
+        self.levels = [Level(name) for name in walk_targets(domain)]
+        self.apex: Answer | None = None
+        self.discovery: Discovery | None = None
+        self.authorizations: dict[str, Answer] = {}
+        self.report_mx: dict[str, dict[str, Answer]] = {}
+        self._domain_exists = domain_exists
+        self._waiting = 0
+
+    def start(self) -> None:
+        # The author domain first; the rest of the walk only when it has no single record,
+        # so a domain with its own policy costs one query (RFC 9989 4.10.1).
+        self._ask(self.levels[:1])
+        self.crawler.ask(self.domain, "TXT", self._on_apex)
+
+    def _on_apex(self, answer: Answer) -> None:
+        self.apex = answer
+
+    def _ask(self, levels: list[Level]) -> None:
+        self._waiting += len(levels)
+        for level in levels:
+            self.crawler.ask(
+                f"_dmarc.{level.name}", "TXT", functools.partial(self._on_level, level)
+            )
+
+    def _on_level(self, level: Level, answer: Answer) -> None:
+        level.answer = answer
+        level.records = [decode(t) for t in answer.texts() if is_dmarc(decode(t))]
+        self._waiting -= 1
+        if level is self.levels[0] and len(level.records) != 1 and len(self.levels) > 1:
+            self._ask(self.levels[1:])
+        if self._waiting == 0:
+            self.discovery = discover(self.domain, self.levels)
+            self._ask_destinations()
+
+    def _ask_destinations(self) -> None:
+        level = self.discovery.policy_level if self.discovery else None
+        record = level.record if level else None
+        if record is None or level is None:
+            return
+        for uri in record.uris("rua") + record.uris("ruf"):
+            if uri.error or uri.scheme != "mailto" or not uri.domain:
+                continue
+            dest = uri.domain
+            if dest not in self.report_mx:
+                self.report_mx[dest] = {}
+                for rdtype in ("MX", "A", "AAAA"):
+                    self.crawler.store(dest, rdtype, self.report_mx[dest], rdtype)
+            if self._external(dest) and dest not in self.authorizations:
+                name = f"{level.name}._report._dmarc.{dest}"
+                self.crawler.store(name, "TXT", self.authorizations, dest)
+
+    def _external(self, dest: str) -> bool:
+        org = self.discovery.org_domain if self.discovery else self.domain
+        return not (dest == org or dest.endswith("." + org))
+
+    # -- judgement --------------------------------------------------------------------
+
+    def section(self) -> Section:
+        findings = self._findings()
+        disc = self.discovery
+        level = disc.policy_level if disc else None
+        data: dict[str, Any] = {
+            "walk": [
+                {
+                    "name": f"_dmarc.{lv.name}",
+                    "outcome": lv.answer.outcome.value,
+                    "records": [printable(r) for r in lv.records],
+                }
+                for lv in self.levels
+                if lv.answer is not None
+            ],
+            "org_domain": disc.org_domain if disc else None,
+            "org_domain_psl": psl_org_domain(self.domain),
+        }
+        headline = ""
+        if level is not None and level.record is not None:
+            data["record"] = printable(level.record.text)
+            data["location"] = f"_dmarc.{level.name}"
+            data["tags"] = {k: printable(v) for k, v in level.record.tags.items()}
+            tag, policy = self._applied(level)
+            data["applied_tag"], data["policy"] = tag, policy
+            headline = f"found at _dmarc.{level.name}"
+        return Section("dmarc", "DMARC", tuple(findings), headline, data)
+
+    def _applied(self, level: Level) -> tuple[str, str | None]:
+        record = level.record
+        assert record is not None
+        if level.name == self.domain:
+            return "p", record.policy("p")
+        exists = self._domain_exists() if callable(self._domain_exists) else True
+        order = ("np", "sp", "p") if exists is False else ("sp", "p")
+        for tag in order:
+            if record.policy(tag) is not None:
+                return tag, record.policy(tag)
+        return "p", None
+
+    def _findings(self) -> list[Finding]:
+        disc = self.discovery
+        assert disc is not None
+        out: list[Finding] = []
+        own = self.levels[0]
+        if len(own.records) > 1:
+            out.append(
+                finding(
+                    "dmarc.multiple",
+                    Status.FAIL,
+                    f"{len(own.records)} DMARC records at _dmarc.{self.domain}: "
+                    "receivers discard them all",
+                    evidence=[printable(r) for r in own.records],
+                )
+            )
+        out.extend(self._apex())
+        level = disc.policy_level
+        if level is None or level.record is None:
+            if disc.errors:
+                err = disc.errors[0].answer
+                assert err is not None
+                return [
+                    *out,
+                    finding(
+                        "dmarc.record",
+                        Status.ERROR,
+                        f"could not determine the DMARC policy: {err.error_text()}",
+                        evidence=[err.error_text()],
+                    ),
+                ]
+            if not any(f.id == "dmarc.multiple" for f in out):
+                out.append(
+                    finding(
+                        "dmarc.missing",
+                        Status.FAIL,
+                        f"no DMARC record at _dmarc.{self.domain} or its parents",
+                    )
+                )
+            return out
+        record = level.record
+        origin = self._origin(level)
+        evidence = [printable(record.text) + (f"  ({origin})" if origin else "")]
+        if level.name == self.domain:
+            out.append(
+                finding(
+                    "dmarc.record", Status.PASS, f"found at _dmarc.{level.name}", evidence=evidence
+                )
+            )
+        else:
+            tag, policy = self._applied(level)
+            out.append(
+                finding(
+                    "dmarc.inherited",
+                    Status.INFO,
+                    f"no record of its own: inherited from _dmarc.{level.name} "
+                    f"({tag}={policy or 'none'} applies)",
+                    evidence=evidence,
+                )
+            )
+        out.extend(self._org_domain(disc))
+        out.extend(self._tags(level, record))
+        out.extend(self._reports(level, record))
+        return out
+
+    @staticmethod
+    def _origin(level: Level) -> str:
+        if level.answer is None:
+            return ""
+        for rec in level.answer.records:
+            if rec.origin is not None and is_dmarc(decode(rec.txt)):
+                return str(rec.origin)
+        return ""
+
+    def _apex(self) -> list[Finding]:
+        if self.apex is None or not self.apex.records:
+            return []
+        if any(is_dmarc(decode(t)) for t in self.apex.texts()):
+            return [
+                finding(
+                    "dmarc.record-at-apex",
+                    Status.WARN,
+                    f"a v=DMARC1 record at {self.domain} itself has no effect",
+                )
+            ]
+        return []
+
+    def _org_domain(self, disc: Discovery) -> list[Finding]:
+        psl = psl_org_domain(self.domain)
+        level = disc.policy_level
+        if psl == disc.org_domain:
+            if disc.org_domain == self.domain:
+                return []
+            return [
+                finding(
+                    "dmarc.org-domain",
+                    Status.INFO,
+                    f"Organizational Domain: {disc.org_domain} (tree walk and Public "
+                    "Suffix List agree)",
+                )
+            ]
+        # RFC 7489: the author domain's record, else the PSL Organizational Domain's.
+        legacy = (
+            self.levels[0]
+            if self.levels[0].record is not None
+            else next((lv for lv in self.levels if lv.name == psl and lv.record is not None), None)
+        )
+        if legacy is not level:
+            where = f"_dmarc.{legacy.name}" if legacy is not None else "no record"
+            found = f"_dmarc.{level.name}" if level is not None else "no record"
+            return [
+                finding(
+                    "dmarc.org-domain",
+                    Status.WARN,
+                    f"receivers disagree: RFC 9989 (tree walk) uses {found}, RFC 7489 "
+                    f"(Public Suffix List, Organizational Domain {psl}) uses {where}",
+                    hint="Publish a record at _dmarc." + self.domain + " so every "
+                    "receiver finds the same policy.",
+                )
+            ]
+        return [
+            finding(
+                "dmarc.org-domain",
+                Status.INFO,
+                f"Organizational Domain is {disc.org_domain} by the RFC 9989 tree walk "
+                f"but {psl} by the Public Suffix List: relaxed alignment differs "
+                "between receivers",
+            )
+        ]
+
+    def _tags(self, level: Level, record: DmarcRecord) -> list[Finding]:
+        out = []
+        for problem in record.syntax:
+            out.append(
+                finding(
+                    "dmarc.syntax",
+                    Status.FAIL,
+                    printable(problem),
+                    evidence=[printable(record.text)],
+                )
+            )
+        for tag in record.duplicates:
+            out.append(finding("dmarc.syntax", Status.FAIL, f"tag {tag}= appears more than once"))
+        out.extend(self._policy(level, record))
+        out.extend(self._other_tags(record))
+        return out
+
+    def _policy(self, level: Level, record: DmarcRecord) -> list[Finding]:
+        out = []
+        p_raw = record.get("p")
+        p = record.policy("p")
+        if p is None:
+            has_rua = any(not u.error for u in record.uris("rua"))
+            effect = "treated as p=none" if has_rua else "the record is ignored (no valid rua=)"
+            what = "missing" if p_raw is None else f"invalid ({printable(p_raw)!r})"
+            out.append(finding("dmarc.policy-invalid", Status.FAIL, f"p= is {what}: {effect}"))
+        elif p == "none":
+            out.append(
+                finding(
+                    "dmarc.policy-none",
+                    Status.WARN,
+                    "p=none: failing mail is delivered; move to quarantine, then reject",
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "dmarc.policy",
+                    Status.PASS,
+                    f"p={p}: receivers {'reject' if p == 'reject' else 'quarantine'} "
+                    "mail that fails DMARC",
+                )
+            )
+        base = _STRENGTH.get(p or "none", 0)
+        for tag in ("sp", "np"):
+            raw = record.get(tag)
+            if raw is None:
+                continue
+            value = record.policy(tag)
+            if value is None:
+                out.append(
+                    finding(
+                        "dmarc.subdomain-policy",
+                        Status.WARN,
+                        printable(f"{tag}={raw} is not one of {', '.join(POLICIES)}: ignored"),
+                    )
+                )
+            elif _STRENGTH[value] < base:
+                scope = "subdomains" if tag == "sp" else "non-existent subdomains"
+                out.append(
+                    finding(
+                        "dmarc.subdomain-policy",
+                        Status.WARN,
+                        f"{tag}={value} is weaker than p={p}: spoofed {scope} are not blocked",
+                    )
+                )
+        return out
+
+    def _other_tags(self, record: DmarcRecord) -> list[Finding]:
+        out = []
+        pct = record.get("pct")
+        if pct is not None:
+            out.append(self._pct(pct))
+        t = record.get("t")
+        if t is not None:
+            if t.strip().lower() == "y":
+                out.append(
+                    finding(
+                        "dmarc.testing",
+                        Status.WARN,
+                        "t=y: testing mode, receivers apply a weaker policy",
+                    )
+                )
+            elif t.strip().lower() != "n":
+                out.append(
+                    finding(
+                        "dmarc.testing", Status.WARN, printable(f"t={t} is not y or n: ignored")
+                    )
+                )
+        for tag in ("adkim", "aspf"):
+            value = record.get(tag)
+            if value is None:
+                continue
+            value = value.strip().lower()
+            if value not in ("r", "s"):
+                out.append(
+                    finding(
+                        "dmarc.alignment",
+                        Status.WARN,
+                        printable(f"{tag}={value} is not r or s: relaxed (r) is used"),
+                    )
+                )
+            elif value == "s":
+                out.append(
+                    finding(
+                        "dmarc.alignment",
+                        Status.INFO,
+                        f"{tag}=s: strict alignment, subdomains do not align",
+                    )
+                )
+        psd = record.get("psd")
+        if psd is not None:
+            value = psd.strip().lower()
+            if value == "y":
+                out.append(
+                    finding(
+                        "dmarc.psd",
+                        Status.WARN,
+                        "psd=y: this record declares a Public Suffix Domain",
+                        hint="Remove psd=y unless you operate a public suffix.",
+                    )
+                )
+            elif value not in ("n", "u"):
+                out.append(
+                    finding(
+                        "dmarc.psd", Status.WARN, printable(f"psd={psd} is not y, n or u: ignored")
+                    )
+                )
+        fo = record.get("fo")
+        if fo is not None:
+            options = [o.strip().lower() for o in fo.split(":")]
+            bad = [o for o in options if o not in FO_VALUES]
+            if bad or ("0" in options and "1" in options) or len(set(options)) != len(options):
+                out.append(
+                    finding("dmarc.fo", Status.WARN, printable(f"fo={fo} is invalid: fo=0 is used"))
+                )
+        for tag in ("rf", "ri"):
+            if record.get(tag) is not None:
+                out.append(
+                    finding(
+                        "dmarc.removed-tag",
+                        Status.INFO,
+                        f"{tag}= was removed in RFC 9989 and is ignored",
+                    )
+                )
+        for tag in record.unknown:
+            out.append(
+                finding(
+                    "dmarc.unknown-tag", Status.WARN, printable(f"unknown tag {tag}= is ignored")
+                )
+            )
+        return out
+
+    @staticmethod
+    def _pct(pct: str) -> Finding:
+        text = pct.strip()
+        if not text.isdigit() or int(text) > 100:
+            return finding(
+                "dmarc.pct",
+                Status.WARN,
+                printable(f"pct={pct} is out of range (and pct was removed in RFC 9989)"),
+            )
+        if int(text) == 100:
+            return finding(
+                "dmarc.pct", Status.INFO, "pct=100 has no effect (pct was removed in RFC 9989)"
+            )
+        return finding(
+            "dmarc.pct",
+            Status.WARN,
+            f"pct={text}: RFC 7489 receivers apply the policy to {text}% of failing "
+            "mail only (pct was removed in RFC 9989)",
+        )
+
+    def _reports(self, level: Level, record: DmarcRecord) -> list[Finding]:
+        out = []
+        rua = record.uris("rua")
+        if not rua:
+            out.append(
+                finding("dmarc.no-rua", Status.WARN, "no rua=: you receive no aggregate reports")
+            )
+        ruf = record.uris("ruf")
+        if ruf:
+            out.append(
+                finding(
+                    "dmarc.ruf",
+                    Status.INFO,
+                    f"ruf= asks for failure reports ({len(ruf)} destination"
+                    f"{'s' if len(ruf) > 1 else ''}); few receivers send them",
+                )
+            )
+        seen: set[str] = set()
+        for tag, uris in (("rua", rua), ("ruf", ruf)):
+            for uri in uris:
+                out.extend(self._uri(level, tag, uri, seen))
+        return out
+
+    def _uri(self, level: Level, tag: str, uri: ReportUri, seen: set[str]) -> list[Finding]:
+        shown = printable(uri.raw)
+        if uri.error:
+            return [finding("dmarc.report-uri", Status.FAIL, f"{tag}: '{shown}' {uri.error}")]
+        if uri.scheme != "mailto":
+            return [
+                finding(
+                    "dmarc.report-uri",
+                    Status.INFO,
+                    f"{tag}: '{shown}': receivers need only support mailto:",
+                )
+            ]
+        dest = uri.domain
+        if dest in seen:
+            return []
+        seen.add(dest)
+        out = self._accepts_mail(tag, dest)
+        if not self._external(dest):
+            return out
+        answer = self.authorizations.get(dest)
+        record_name = f"{level.name}._report._dmarc.{dest}"
+        if answer is None:
+            return out
+        if answer.outcome.is_error:
+            out.append(
+                finding(
+                    "dmarc.rua-unauthorized",
+                    Status.ERROR,
+                    f"could not check the authorisation of {dest}: {answer.describe()}",
+                    evidence=[answer.error_text()],
+                )
+            )
+        elif any(is_dmarc(decode(t)) for t in answer.texts()):
+            out.append(
+                finding(
+                    "dmarc.rua-unauthorized",
+                    Status.PASS,
+                    f"{dest} accepts reports for {level.name}",
+                    evidence=[f'{record_name} TXT "v=DMARC1"'],
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "dmarc.rua-unauthorized",
+                    Status.FAIL,
+                    f"{dest} has not authorised reports for {level.name}",
+                    hint=f'ask them to publish {record_name} TXT "v=DMARC1"',
+                )
+            )
+        return out
+
+    def _accepts_mail(self, tag: str, dest: str) -> list[Finding]:
+        answers = self.report_mx.get(dest, {})
+        mx = answers.get("MX")
+        if mx is None:
+            return []
+        if mx.outcome.is_error:
+            return [
+                finding(
+                    "dmarc.report-domain-mail",
+                    Status.ERROR,
+                    f"{tag}: could not check whether {dest} accepts mail: {mx.describe()}",
+                )
+            ]
+        if mx.outcome is Outcome.NXDOMAIN:
+            return [
+                finding(
+                    "dmarc.report-domain-mail",
+                    Status.FAIL,
+                    f"{tag}: report domain {dest} does not exist",
+                )
+            ]
+        hosts = [r.rdata.exchange.to_text(omit_final_dot=True) for r in mx.records]
+        if hosts == ["."]:
+            return [
+                finding(
+                    "dmarc.report-domain-mail",
+                    Status.FAIL,
+                    f"{tag}: report domain {dest} publishes a null MX (accepts no mail)",
+                )
+            ]
+        if not hosts and not any(
+            answers.get(t) is not None and answers[t].records for t in ("A", "AAAA")
+        ):
+            return [
+                finding(
+                    "dmarc.report-domain-mail",
+                    Status.FAIL,
+                    f"{tag}: report domain {dest} has no MX and no address",
+                )
+            ]
+        return []

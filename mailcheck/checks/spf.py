@@ -1,0 +1,535 @@
+"""SPF checks: the record, the whole include tree and its limits, and check_host() for an IP."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from mailcheck.catalog import finding
+from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Outcome
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.records.spf import parse_spf
+from mailcheck.text import decode, printable
+
+LOOKUP_LIMIT = 10
+VOID_LIMIT = 2
+LONG_RECORD = 450
+
+
+def node_status(node: SpfNode) -> str:
+    if node.loop:
+        return "loop"
+    if node.truncated:
+        return "truncated"
+    if node.answer is None:
+        return "pending"
+    if node.answer.outcome.is_error:
+        return "error"
+    if node.found == 0:
+        return "none"
+    if node.found > 1:
+        return "multiple"
+    if node.record is not None and not node.record.valid:
+        return "syntax"
+    return "ok"
+
+
+def tree_data(node: SpfNode) -> dict[str, Any]:
+    direct = [
+        t.raw
+        for t in node.evaluated_terms()
+        if t.queries_dns and t.name not in ("include", "redirect")
+    ]
+    children = [tree_data(node.children[i]) for i in sorted(node.children)]
+    return {
+        "label": printable(node.label),
+        "domain": node.domain,
+        "status": node_status(node),
+        "record": printable(node.record.text) if node.record else None,
+        "origin": node.origin or None,
+        "direct_terms": [printable(t) for t in direct],
+        "direct_lookups": node.direct_lookups(),
+        "total_lookups": node.total_lookups(),
+        "children": children,
+    }
+
+
+def _first(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _split_problems(strings: tuple[bytes, ...]) -> list[str]:
+    """Boundaries between TXT strings that glue two terms together (no space on either side)."""
+    problems = []
+    for left, right in itertools.pairwise(strings):
+        if not left or not right or left.endswith(b" ") or right.startswith(b" "):
+            continue
+        left_term = decode(left).rsplit(" ", 1)[-1]
+        right_term = decode(right).split(" ", 1)[0]
+        if left_term.lower() == "v=spf1":
+            problems.append(f'"{left_term}" + "{right_term}"')
+            continue
+        halves = parse_spf(f"v=spf1 {left_term} {right_term}")
+        if halves.valid and len(halves.terms) == 2:
+            problems.append(f'"…{left_term}" "{right_term}…" are read as "{left_term}{right_term}"')
+    return problems
+
+
+class SpfCheck:
+    family = "spf"
+
+    def __init__(self, domain: str, crawler: Crawler) -> None:
+        self.domain = domain
+        self.builder = SpfTreeBuilder(domain, crawler)
+
+    @property
+    def root(self) -> SpfNode:
+        return self.builder.root
+
+    def start(self) -> None:
+        self.builder.start()
+
+    def section(self, evaluation: Finding | None = None) -> Section:
+        root = self.root
+        findings = self._findings()
+        if evaluation is not None:
+            findings.append(evaluation)
+        data: dict[str, Any] = {"tree": tree_data(root)}
+        if root.record is not None:
+            data["record"] = printable(root.record.text)
+            data["lookups"] = root.total_lookups()
+        headline = printable(root.record.text) if root.record is not None else ""
+        return Section("spf", "SPF", tuple(findings), headline, data)
+
+    # -- judgement --------------------------------------------------------------------
+
+    def _findings(self) -> list[Finding]:
+        root = self.root
+        answer = root.answer
+        assert answer is not None
+        if answer.outcome.is_error:
+            return [
+                finding(
+                    "spf.record",
+                    Status.ERROR,
+                    f"could not determine the SPF record: {answer.describe()}",
+                    evidence=[answer.error_text()],
+                )
+            ]
+        if answer.outcome is Outcome.NXDOMAIN:
+            return [finding("spf.record", Status.SKIP, f"{self.domain} does not exist (NXDOMAIN)")]
+        if root.found == 0:
+            return [finding("spf.missing", Status.FAIL, f"no SPF record at {self.domain}")]
+        if root.found > 1:
+            texts = [printable(t) for t in answer.texts() if t.lower().startswith(b"v=spf1")]
+            return [
+                finding(
+                    "spf.multiple",
+                    Status.FAIL,
+                    f"{root.found} SPF records at {self.domain}: receivers return permerror",
+                    evidence=texts,
+                )
+            ]
+        assert root.record is not None
+        out = [
+            finding(
+                "spf.record",
+                Status.PASS,
+                "one SPF record",
+                evidence=[
+                    printable(root.record.text) + (f"  ({root.origin})" if root.origin else "")
+                ],
+            )
+        ]
+        out.extend(self._record_findings())
+        out.extend(self._tree_findings())
+        out.extend(self._limit_findings())
+        out.extend(self._all_findings())
+        out.extend(self._type99())
+        return out
+
+    def _record_findings(self) -> list[Finding]:
+        out = []
+        for node in self.root.walk():
+            record = node.record
+            if record is None:
+                continue
+            subject = node.domain
+            for problem in record.problems():
+                out.append(
+                    finding(
+                        "spf.syntax",
+                        Status.FAIL,
+                        printable(f"{subject}: {problem}"),
+                        subject=subject,
+                        evidence=[printable(record.text)],
+                    )
+                )
+            for problem in _split_problems(node.strings):
+                out.append(
+                    finding(
+                        "spf.string-split",
+                        Status.WARN,
+                        printable(f"{subject}: strings joined without a space: {problem}"),
+                        subject=subject,
+                        evidence=[" ".join(f'"{printable(s)}"' for s in node.strings)],
+                    )
+                )
+            size = len(record.text.encode("utf-8", "surrogateescape"))
+            if size > LONG_RECORD:
+                out.append(
+                    finding(
+                        "spf.length",
+                        Status.WARN,
+                        f"{subject}: the record is {size} bytes; with other TXT "
+                        "records the answer may not fit in 512-byte UDP",
+                        subject=subject,
+                    )
+                )
+            if record.all_term is not None and record.modifier("redirect") is not None:
+                out.append(
+                    finding(
+                        "spf.redirect-ignored",
+                        Status.INFO,
+                        f"{subject}: redirect= is never used because the record has 'all'",
+                        subject=subject,
+                    )
+                )
+            for term in record.reachable:
+                if term.name == "ptr" and not term.error:
+                    out.append(
+                        finding(
+                            "spf.ptr",
+                            Status.WARN,
+                            printable(f"{subject}: '{term.raw}' (ptr is discouraged)"),
+                            subject=subject,
+                        )
+                    )
+                if term.name in ("ip4", "ip6") and not term.error and term.value:
+                    out.extend(self._broad(subject, term.raw, term.value))
+            macros = [t.raw for t in node.evaluated_terms() if t.has_macros]
+            if macros:
+                out.append(
+                    finding(
+                        "spf.macros",
+                        Status.INFO,
+                        printable(f"{subject}: macros expanded per message: " + ", ".join(macros)),
+                        subject=subject,
+                    )
+                )
+        exp = self.root.record.modifier("exp") if self.root.record else None
+        if exp is not None and not exp.error:
+            out.append(self._exp_finding(exp.value or ""))
+        return out
+
+    @staticmethod
+    def _broad(subject: str, raw: str, value: str) -> list[Finding]:
+        network = ipaddress.ip_network(value, strict=False)
+        wide = network.prefixlen <= (8 if network.version == 4 else 32)
+        if not wide:
+            return []
+        status = Status.FAIL if network.prefixlen == 0 else Status.WARN
+        return [
+            finding(
+                "spf.broad-range",
+                status,
+                printable(f"{subject}: '{raw}' authorises {network.num_addresses:,} addresses"),
+                subject=subject,
+            )
+        ]
+
+    def _exp_finding(self, target: str) -> Finding:
+        answer = self.root.exp
+        if answer is None:
+            return finding(
+                "spf.exp",
+                Status.INFO,
+                printable(f"exp={target} (expanded per message, not fetched)"),
+            )
+        if answer.outcome.is_error:
+            return finding("spf.exp", Status.ERROR, printable(f"exp={target}: {answer.describe()}"))
+        if len(answer.records) != 1:
+            return finding(
+                "spf.exp",
+                Status.WARN,
+                printable(
+                    f"exp={target} has {len(answer.records)} TXT records "
+                    "(exactly one is needed): no explanation is shown"
+                ),
+                hint="Publish exactly one TXT record at the exp= name.",
+            )
+        return finding(
+            "spf.exp", Status.INFO, printable(f'exp={target}: "{decode(answer.records[0].txt)}"')
+        )
+
+    def _tree_findings(self) -> list[Finding]:
+        out = []
+        for node in self.root.walk():
+            if node.via is None:
+                continue
+            label = printable(node.label)
+            status = node_status(node)
+            if status == "loop":
+                out.append(
+                    finding(
+                        "spf.include-loop",
+                        Status.FAIL,
+                        f"{label} leads back to a record already being evaluated",
+                        subject=node.domain,
+                        evidence=[" → ".join((*node.ancestors, node.domain))],
+                    )
+                )
+            elif status == "error" and node.answer is not None:
+                out.append(
+                    finding(
+                        "spf.dns-error",
+                        Status.ERROR,
+                        f"{label}: {node.answer.describe()}",
+                        evidence=[node.answer.error_text()],
+                        subject=node.domain,
+                    )
+                )
+            elif status == "none" and node.answer is not None:
+                why = (
+                    "does not exist"
+                    if node.answer.outcome is Outcome.NXDOMAIN
+                    else "has no SPF record"
+                )
+                out.append(
+                    finding(
+                        "spf.include-missing",
+                        Status.FAIL,
+                        f"{label}: {node.domain} {why}: permerror",
+                        subject=node.domain,
+                    )
+                )
+            elif status == "multiple":
+                out.append(
+                    finding(
+                        "spf.multiple",
+                        Status.FAIL,
+                        f"{label}: {node.found} SPF records: permerror",
+                        subject=node.domain,
+                    )
+                )
+            elif status == "truncated":
+                out.append(
+                    finding(
+                        "spf.lookup-limit",
+                        Status.WARN,
+                        f"{label}: not followed (tree deeper than {node.depth - 1} "
+                        "levels or over 200 records)",
+                        subject=node.domain,
+                    )
+                )
+        for node in self.root.walk():
+            for lookup in node.lookups.values():
+                for answer in lookup.errors():
+                    out.append(
+                        finding(
+                            "spf.dns-error",
+                            Status.ERROR,
+                            printable(f"{node.domain}: '{lookup.term.raw}': {answer.error_text()}"),
+                            subject=node.domain,
+                        )
+                    )
+                mx = lookup.answers.get("MX")
+                if mx is not None and len(mx.records) > 10:
+                    out.append(
+                        finding(
+                            "spf.mx-limit",
+                            Status.FAIL,
+                            printable(
+                                f"{node.domain}: '{lookup.term.raw}': "
+                                f"{lookup.target} has {len(mx.records)} MX "
+                                "records (limit 10)"
+                            ),
+                            subject=node.domain,
+                        )
+                    )
+        return out
+
+    def _limit_findings(self) -> list[Finding]:
+        root = self.root
+        total = root.total_lookups()
+        out = []
+        hit = find_limit_hit(root, LOOKUP_LIMIT)
+        if total > LOOKUP_LIMIT and hit is not None:
+            where = "" if hit.node is root else f" inside {hit.node.domain}"
+            out.append(
+                finding(
+                    "spf.lookup-limit",
+                    Status.FAIL,
+                    printable(
+                        f"{total} DNS-querying terms in the tree (limit {LOOKUP_LIMIT}); "
+                        f"evaluation stops with permerror at the {LOOKUP_LIMIT + 1}th: "
+                        f"{hit.term.raw}{where}"
+                    ),
+                )
+            )
+        elif total >= LOOKUP_LIMIT - 1:
+            out.append(
+                finding(
+                    "spf.lookup-limit",
+                    Status.WARN,
+                    f"{total} of {LOOKUP_LIMIT} DNS lookups: "
+                    f"{'no' if total == LOOKUP_LIMIT else 'one'} more include "
+                    "fits",
+                )
+            )
+        else:
+            out.append(
+                finding("spf.lookup-limit", Status.PASS, f"{total} of {LOOKUP_LIMIT} DNS lookups")
+            )
+        voids = void_counts(root)
+        v4, v6 = len(voids["A"]), len(voids["AAAA"])
+        if v4 or v6:
+            four = sorted({printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in voids["A"]})
+            six = sorted(
+                {printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in voids["AAAA"]} - set(four)
+            )
+            listed = _first(four)
+            if six:
+                listed += ("; for IPv6 also " if four else "") + _first(six)
+            counts = (
+                f"{v4} for every sender"
+                if v4 == v6
+                else f"{v4} for IPv4 senders, {v6} for IPv6 senders"
+            )
+            if max(v4, v6) > VOID_LIMIT:
+                status = Status.FAIL if min(v4, v6) > VOID_LIMIT else Status.WARN
+                text = f"void lookups: {counts} (limit {VOID_LIMIT}): permerror; {listed}"
+            else:
+                status = Status.WARN
+                text = f"void lookups: {counts} (limit {VOID_LIMIT}); {listed}"
+            out.append(finding("spf.void-lookups", status, text))
+        return out
+
+    def _all_findings(self) -> list[Finding]:
+        node: SpfNode | None = self.root
+        seen = 0
+        while node is not None and node.record is not None and seen < 12:
+            term = node.record.all_term
+            where = "" if node is self.root else f" (in {node.domain}, reached by redirect)"
+            if term is not None:
+                q = term.qualifier or "+"
+                if q == "+":
+                    return [
+                        finding(
+                            "spf.all-pass",
+                            Status.FAIL,
+                            f"'{term.raw}' passes every host on the Internet{where}",
+                        )
+                    ]
+                if q == "?":
+                    return [
+                        finding(
+                            "spf.all-neutral",
+                            Status.WARN,
+                            f"'?all': unauthorised senders get neutral{where}",
+                        )
+                    ]
+                if q == "~":
+                    return [
+                        finding(
+                            "spf.softfail-all",
+                            Status.INFO,
+                            f"'~all': unauthorised senders are marked, not rejected{where}",
+                        )
+                    ]
+                return [
+                    finding(
+                        "spf.fail-all", Status.PASS, f"'-all': unauthorised senders fail{where}"
+                    )
+                ]
+            redirect = node.redirect
+            if redirect is None:
+                break
+            node = node.children.get(redirect.index)
+            seen += 1
+        return [
+            finding(
+                "spf.all-missing",
+                Status.WARN,
+                "no 'all' and no redirect=: unlisted hosts get neutral",
+            )
+        ]
+
+    def _type99(self) -> list[Finding]:
+        answer = self.builder.type99
+        if answer is not None and answer.records:
+            return [
+                finding(
+                    "spf.type99",
+                    Status.WARN,
+                    "a deprecated SPF (type 99) record is published",
+                    evidence=[printable(r.text) for r in answer.records],
+                )
+            ]
+        return []
+
+
+# -- check_host() for a given IP ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpfResult:
+    result: str
+    explanation: str
+    mechanism: str | None
+    lookups: int
+    ip: str
+    sender: str
+    helo: str
+
+
+def evaluate(engine: DnsEngine, ip: str, sender: str, helo: str) -> SpfResult:
+    """RFC 7208 check_host() with pyspf, every lookup through our engine."""
+    import spf
+
+    from mailcheck.net.dns.adapters import spf_session
+
+    with spf_session(engine):
+        query = spf.query(i=ip, s=sender, h=helo, strict=True, timeout=engine.config.timeout * 4)
+        result, _code, explanation = query.check()
+    mechanism = getattr(query, "mechanism", None)
+    return SpfResult(
+        str(result),
+        str(explanation),
+        str(mechanism) if mechanism else None,
+        int(getattr(query, "lookups", 0)),
+        ip,
+        sender,
+        helo,
+    )
+
+
+_EVAL_STATUS = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "softfail": Status.WARN,
+    "neutral": Status.WARN,
+    "none": Status.WARN,
+    "permerror": Status.FAIL,
+    "temperror": Status.ERROR,
+}
+
+
+def evaluation_finding(result: SpfResult) -> Finding:
+    matched = f", matched '{result.mechanism}'" if result.mechanism else ""
+    explanation = f": {result.explanation}" if result.explanation else ""
+    return finding(
+        "spf.evaluation",
+        _EVAL_STATUS.get(result.result, Status.ERROR),
+        printable(f"{result.ip} → {result.result}{matched}{explanation}"),
+        details=printable(f"check_host({result.ip}, {result.sender}, HELO {result.helo})"),
+        hint=""
+        if result.result == "pass"
+        else "Add the sending host to the SPF record (ip4:/ip6:/include:) if it is yours.",
+    )

@@ -1,0 +1,231 @@
+"""The SPF include/redirect tree: fetched in parallel, then counted in evaluation order."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mailcheck.net.dns.answer import Answer, Outcome
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.records.spf import SpfRecord, Term, parse_spf, select_spf
+from mailcheck.text import decode
+
+MAX_DEPTH = 12
+MAX_NODES = 200
+MAX_MX = 10
+
+
+@dataclass
+class TermLookup:
+    """The DNS questions one a/mx/exists term asks, and their answers."""
+
+    term: Term
+    target: str
+    answers: dict[str, Answer] = field(default_factory=dict)  # "A", "AAAA", "MX"
+    mx_hosts: list[str] = field(default_factory=list)
+    host_answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+
+    def void(self, family: str) -> int:
+        """Void lookups this term causes for an IPv4 ("A") or IPv6 ("AAAA") sender."""
+        count = 0
+        if self.term.name == "mx":
+            mx = self.answers.get("MX")
+            if mx is not None and mx.void:
+                return 1
+            for host in self.mx_hosts:
+                answer = self.host_answers.get((host, family))
+                if answer is not None and answer.void:
+                    count += 1
+            return count
+        rdtype = "A" if self.term.name == "exists" else family
+        answer = self.answers.get(rdtype)
+        return int(answer is not None and answer.void)
+
+    def errors(self) -> list[Answer]:
+        found = [a for a in self.answers.values() if a.outcome.is_error]
+        found += [a for a in self.host_answers.values() if a.outcome.is_error]
+        return found
+
+
+@dataclass
+class SpfNode:
+    domain: str
+    via: Term | None = None
+    depth: int = 0
+    ancestors: tuple[str, ...] = ()
+    answer: Answer | None = None
+    found: int = 0
+    record: SpfRecord | None = None
+    strings: tuple[bytes, ...] = ()
+    origin: str = ""
+    loop: bool = False
+    truncated: bool = False
+    children: dict[int, SpfNode] = field(default_factory=dict)
+    lookups: dict[int, TermLookup] = field(default_factory=dict)
+    exp: Answer | None = None
+
+    @property
+    def label(self) -> str:
+        if self.via is None:
+            return self.domain
+        return f"{self.via.name}{'=' if self.via.kind == 'modifier' else ':'}{self.domain}"
+
+    @property
+    def redirect(self) -> Term | None:
+        if self.record is None or self.record.all_term is not None:
+            return None
+        term = self.record.modifier("redirect")
+        return term if term is not None and not term.error else None
+
+    def evaluated_terms(self) -> Iterator[Term]:
+        """Terms check_host() evaluates when nothing matches: mechanisms up to all, redirect."""
+        if self.record is None:
+            return
+        yield from self.record.reachable
+        redirect = self.redirect
+        if redirect is not None:
+            yield redirect
+
+    def direct_lookups(self) -> int:
+        return sum(
+            1
+            for t in self.evaluated_terms()
+            if t.queries_dns and t.name not in ("include", "redirect")
+        )
+
+    def total_lookups(self) -> int:
+        total = self.direct_lookups()
+        for term in self.evaluated_terms():
+            if term.name in ("include", "redirect") and term.queries_dns:
+                total += 1
+                child = self.children.get(term.index)
+                if child is not None:
+                    total += child.total_lookups()
+        return total
+
+    def walk(self) -> Iterator[SpfNode]:
+        yield self
+        for index in sorted(self.children):
+            yield from self.children[index].walk()
+
+
+class SpfTreeBuilder:
+    """Fetches the tree breadth-first through the crawler; every level's lookups overlap."""
+
+    def __init__(self, domain: str, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.root = SpfNode(domain)
+        self.nodes = 1
+        self.type99: Answer | None = None
+
+    def start(self) -> None:
+        self.crawler.ask(self.root.domain, "TXT", functools.partial(self._on_txt, self.root))
+        self.crawler.ask(self.root.domain, "SPF", self._on_type99)
+
+    def _on_type99(self, answer: Answer) -> None:
+        self.type99 = answer
+
+    @staticmethod
+    def _on_exp(node: SpfNode, answer: Answer) -> None:
+        node.exp = answer
+
+    def _on_txt(self, node: SpfNode, answer: Answer) -> None:
+        node.answer = answer
+        if answer.outcome.is_error:
+            return
+        chosen = None
+        for record in answer.records:
+            if select_spf([record.txt]):
+                node.found += 1
+                chosen = chosen or record
+        if node.found != 1 or chosen is None:
+            return
+        node.strings = chosen.strings
+        node.origin = str(chosen.origin) if chosen.origin else ""
+        node.record = parse_spf(decode(chosen.txt))
+        for term in node.evaluated_terms():
+            self._follow(node, term)
+        exp = node.record.modifier("exp")
+        if exp is not None and not exp.error and not exp.has_macros and exp.value:
+            self.crawler.ask(exp.value, "TXT", functools.partial(self._on_exp, node))
+
+    def _follow(self, node: SpfNode, term: Term) -> None:
+        if term.error or term.has_macros or not term.queries_dns or term.name == "ptr":
+            return
+        target = (term.value or node.domain).rstrip(".").lower()
+        if term.name in ("include", "redirect"):
+            path = (*node.ancestors, node.domain)
+            child = SpfNode(target, term, node.depth + 1, path)
+            node.children[term.index] = child
+            if target in path:
+                child.loop = True
+            elif child.depth > MAX_DEPTH or self.nodes >= MAX_NODES:
+                child.truncated = True
+            else:
+                self.nodes += 1
+                self.crawler.ask(target, "TXT", functools.partial(self._on_txt, child))
+            return
+        lookup = TermLookup(term, target)
+        node.lookups[term.index] = lookup
+        if term.name == "mx":
+            self.crawler.ask(target, "MX", functools.partial(self._on_mx, lookup))
+            return
+        types = ("A",) if term.name == "exists" else ("A", "AAAA")
+        for rdtype in types:
+            self.crawler.store(target, rdtype, lookup.answers, rdtype)
+
+    def _on_mx(self, lookup: TermLookup, answer: Answer) -> None:
+        lookup.answers["MX"] = answer
+        records = sorted(answer.records, key=lambda r: (r.rdata.preference, r.text))
+        hosts = [r.rdata.exchange.to_text(omit_final_dot=True).lower() for r in records]
+        lookup.mx_hosts = [h for h in hosts if h][:MAX_MX]
+        for host in lookup.mx_hosts:
+            for rdtype in ("A", "AAAA"):
+                self.crawler.store(host, rdtype, lookup.host_answers, (host, rdtype))
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    """Where left-to-right evaluation makes its 11th DNS-querying term."""
+
+    term: Term
+    node: SpfNode
+
+
+def find_limit_hit(root: SpfNode, limit: int = 10) -> LimitHit | None:
+    count = 0
+    hit: LimitHit | None = None
+
+    def visit(node: SpfNode) -> None:
+        nonlocal count, hit
+        for term in node.evaluated_terms():
+            if hit is not None:
+                return
+            if term.queries_dns:
+                count += 1
+                if count == limit + 1:
+                    hit = LimitHit(term, node)
+                    return
+            child = node.children.get(term.index)
+            if child is not None and term.name in ("include", "redirect"):
+                visit(child)
+
+    visit(root)
+    return hit
+
+
+def void_counts(root: SpfNode) -> dict[str, list[tuple[SpfNode, TermLookup]]]:
+    """Void lookups along the worst-case path, per sender address family."""
+    out: dict[str, list[tuple[SpfNode, TermLookup]]] = {"A": [], "AAAA": []}
+    for node in root.walk():
+        if node.loop:
+            continue
+        for lookup in node.lookups.values():
+            for family in ("A", "AAAA"):
+                out[family].extend([(node, lookup)] * lookup.void(family))
+    return out
+
+
+def is_void_or_missing(answer: Answer | None) -> bool:
+    return answer is not None and answer.outcome in (Outcome.NXDOMAIN, Outcome.NODATA)

@@ -1,0 +1,20 @@
+"""Command-line interface: thin Typer commands over the services."""
+
+from __future__ import annotations
+
+import sys
+
+from mailcheck.cli import domain as _domain  # noqa: F401  (registers the command)
+from mailcheck.cli import explain as _explain  # noqa: F401
+from mailcheck.cli.app import app
+from mailcheck.model import ExitCode
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app(prog_name="mailcheck")
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmailcheck: interrupted\n")
+        sys.exit(ExitCode.INTERRUPTED)

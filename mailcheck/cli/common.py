@@ -1,0 +1,307 @@
+"""What every command shares: options, the error boundary, consoles and the output writer."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mailcheck.errors import MailcheckError
+from mailcheck.model import ExitCode, Status
+from mailcheck.render import Format
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mailcheck.net.dns import DnsOptions
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 nothing at or above the --fail-on level; 1 a check failed (or warned, with "
+    "--fail-on warn); 2 usage or input error; 3 inconclusive (network or DNS errors, no "
+    "failures); 4 internal error; 130 interrupted."
+)
+
+
+class Color(str, enum.Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class FailOn(str, enum.Enum):
+    FAIL = "fail"
+    WARN = "warn"
+
+
+# -- shared options (Annotated types keep each command's signature short) ----------------
+
+NameserverOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--nameserver",
+        "-n",
+        metavar="IP[:PORT]",
+        envvar="MAILCHECK_NAMESERVER",
+        help="Ask this DNS server instead of the system resolver (repeatable; IPv6 as [::1]:53).",
+        rich_help_panel="DNS",
+    ),
+]
+ZoneOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--zone",
+        "-z",
+        metavar="[ORIGIN=]FILE",
+        help="Answer names under this BIND zone file's origin from the file "
+        "(repeatable): check a zone before it is published.",
+        rich_help_panel="DNS",
+    ),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Use no DNS server at all: only --zone files answer.",
+        rich_help_panel="DNS",
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.05,
+        help="Per DNS query (one retry follows a timeout).",
+        rich_help_panel="DNS",
+    ),
+]
+DeadlineOpt = Annotated[
+    float,
+    typer.Option(
+        "--deadline",
+        metavar="SECONDS",
+        min=0.1,
+        help="Overall DNS budget for the run: a dead resolver cannot hang it.",
+        rich_help_panel="DNS",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        min=1,
+        max=512,
+        help="DNS queries in flight at once.",
+        rich_help_panel="DNS",
+    ),
+]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="MAILCHECK_FORMAT",
+        case_sensitive=False,
+        help="Output format on stdout.",
+        rich_help_panel="Output",
+    ),
+]
+ColorOpt = Annotated[
+    Color,
+    typer.Option(
+        "--color",
+        envvar="MAILCHECK_COLOR",
+        case_sensitive=False,
+        help="Colour text output (NO_COLOR is honoured with auto).",
+        rich_help_panel="Output",
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Show evidence, details and every DNS query.",
+        rich_help_panel="Output",
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option(
+        "--debug", help="Show the traceback of internal errors.", rich_help_panel="Output"
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Lowest status that makes the exit code 1.",
+        rich_help_panel="Output",
+    ),
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        metavar="ID|FAMILY",
+        help="Show only these check ids or families (repeatable, comma-separated).",
+        rich_help_panel="Output",
+    ),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--skip",
+        metavar="ID|FAMILY",
+        help="Hide these check ids or families (repeatable, comma-separated).",
+        rich_help_panel="Output",
+    ),
+]
+
+
+def split_list(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.replace(",", " ").split() if v.strip())
+    return out
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    format: Format = Format.TEXT
+    color: Color = Color.AUTO
+    verbose: bool = False
+    debug: bool = False
+    fail_on: FailOn = FailOn.FAIL
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+    @property
+    def threshold(self) -> Status:
+        return Status.WARN if self.fail_on is FailOn.WARN else Status.FAIL
+
+    def console(self, stderr: bool = False) -> Console:
+        from rich.console import Console
+
+        stream = sys.stderr if stderr else sys.stdout
+        width = None
+        if not stream.isatty() and not os.environ.get("COLUMNS"):
+            width = 100
+        if self.color is Color.NEVER:
+            return Console(
+                file=stream,
+                highlight=False,
+                markup=False,
+                emoji=False,
+                width=width,
+                color_system=None,
+            )
+        if self.color is Color.ALWAYS:
+            return Console(
+                file=stream,
+                highlight=False,
+                markup=False,
+                emoji=False,
+                width=width,
+                force_terminal=True,
+                no_color=False,
+            )
+        return Console(file=stream, highlight=False, markup=False, emoji=False, width=width)
+
+
+@dataclass(frozen=True)
+class DnsFlags:
+    nameservers: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    offline: bool = False
+    timeout: float = 2.0
+    deadline: float = 30.0
+    concurrency: int = 32
+    extra: tuple[object, ...] = field(default=())
+
+    def options(self) -> DnsOptions:
+        from mailcheck.net.dns import DnsOptions
+
+        servers = [s for value in self.nameservers for s in value.replace(",", " ").split()]
+        return DnsOptions(
+            nameservers=tuple(servers),
+            zones=self.zones,
+            offline=self.offline,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            concurrency=self.concurrency,
+        )
+
+
+def error_line(message: str, hint: str = "") -> None:
+    from mailcheck.text import printable
+
+    sys.stderr.write(f"mailcheck: error: {printable(message)}\n")
+    if hint:
+        sys.stderr.write(f"mailcheck: hint: {printable(hint)}\n")
+    sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def boundary(debug: bool = False) -> Iterator[None]:
+    """The one error boundary: a one-line message and the right exit code, never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except MailcheckError as exc:
+        error_line(exc.message, exc.hint)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmailcheck: interrupted\n")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+    except Exception as exc:
+        if debug:
+            # Plain traceback: frames and lines only, never local variables (secrets).
+            traceback.print_exc(file=sys.stderr)
+        error_line(
+            f"internal error: {type(exc).__name__}: {exc}",
+            ""
+            if debug
+            else "this is a bug in mailcheck; run again with --debug "
+            "for the traceback and report it",
+        )
+        raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+@contextlib.contextmanager
+def progress(enabled: bool) -> Iterator[Callable[[str], None] | None]:
+    """A spinner on stderr for interactive terminals only; yields the update callback."""
+    if not enabled or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(file=sys.stderr, highlight=False, markup=False)
+    with console.status("working…") as status:
+
+        def update(message: str) -> None:
+            from mailcheck.text import printable
+
+            status.update(printable(message))
+
+        yield update

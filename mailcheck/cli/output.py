@@ -1,0 +1,85 @@
+"""Writing reports to stdout in the chosen format; progress and errors stay on stderr."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mailcheck.cli.common import OutputOptions
+from mailcheck.errors import UsageError
+from mailcheck.model import ExitCode, Report
+from mailcheck.render import Format
+
+
+def check_selectors(values: Iterable[str], known_ids: Iterable[str], option: str) -> None:
+    """--only/--skip must name real ids or families, or a typo silently hides everything."""
+    ids = set(known_ids)
+    families = {i.split(".", 1)[0] for i in ids}
+    for value in values:
+        if value in ids or value in families:
+            continue
+        close = difflib.get_close_matches(value, sorted(ids | families), n=1)
+        raise UsageError(
+            f"{option} {value!r}: no such check id or family",
+            hint=f"did you mean {close[0]!r}? (see: mailcheck explain --list)"
+            if close
+            else "see: mailcheck explain --list",
+        )
+
+
+def families_wanted(
+    all_families: Sequence[str], only: Sequence[str], skip: Sequence[str]
+) -> list[str]:
+    wanted = list(all_families)
+    if only:
+        wanted = [f for f in wanted if any(o == f or o.startswith(f + ".") for o in only)]
+    return [f for f in wanted if f not in skip]
+
+
+def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
+    from mailcheck.render.text import render_report
+
+    console = out.console()
+    if not first:
+        console.print()
+    render_report(console, report, verbose=out.verbose)
+
+
+def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:
+    from mailcheck.render.text import render_summary
+
+    console = out.console()
+    console.print()
+    render_summary(console, reports)
+
+
+def write_json(
+    command: str,
+    reports: Sequence[Report],
+    code: ExitCode,
+    out: OutputOptions,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    from mailcheck.render.jsonfmt import document, dumps
+
+    doc = document(command, reports, int(code), extra, verbose=out.verbose)
+    sys.stdout.write(dumps(doc) + "\n")
+    sys.stdout.flush()
+
+
+def write_jsonl_line(command: str, report: Report, out: OutputOptions) -> None:
+    from mailcheck.render.jsonfmt import SCHEMA_VERSION, dumps, report_dict
+
+    line = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        **report_dict(report, verbose=out.verbose),
+    }
+    sys.stdout.write(dumps(line, pretty=False) + "\n")
+    sys.stdout.flush()
+
+
+def is_streaming(out: OutputOptions) -> bool:
+    return out.format is Format.JSONL

@@ -1,0 +1,28 @@
+"""Errors that end a run before it can produce a report; the CLI turns them into one line."""
+
+from __future__ import annotations
+
+
+class MailcheckError(Exception):
+    """Base class: carries a one-line message and an optional hint."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(MailcheckError):
+    """The command line does not make sense (exit 2)."""
+
+
+class InputError(MailcheckError):
+    """A file or value the user gave us is unusable (exit 2)."""
+
+
+class NetworkError(MailcheckError):
+    """Nothing could be determined because the network failed (exit 3)."""
+
+    exit_code = 3

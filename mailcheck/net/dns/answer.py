@@ -1,0 +1,106 @@
+"""What a DNS lookup returns: the outcome, the records with their origin, and the CNAME chain."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from mailcheck.model import Location
+
+
+class Outcome(enum.Enum):
+    """NOERROR/NXDOMAIN/NODATA are answers; everything else means "could not determine"."""
+
+    NOERROR = "NOERROR"
+    NODATA = "NODATA"
+    NXDOMAIN = "NXDOMAIN"
+    TIMEOUT = "TIMEOUT"
+    SERVFAIL = "SERVFAIL"
+    REFUSED = "REFUSED"
+    OFFLINE = "OFFLINE"
+    ERROR = "ERROR"
+
+    @property
+    def is_error(self) -> bool:
+        return self not in (Outcome.NOERROR, Outcome.NODATA, Outcome.NXDOMAIN)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One resource record: presentation text, the dnspython rdata, and where it came from."""
+
+    owner: str
+    rdtype: str
+    ttl: int
+    text: str
+    rdata: Any
+    origin: Location | None = None
+
+    @property
+    def txt(self) -> bytes:
+        """TXT/SPF strings joined without separators (RFC 7208 3.3, RFC 6376 3.6.2.2)."""
+        return b"".join(self.rdata.strings)
+
+    @property
+    def strings(self) -> tuple[bytes, ...]:
+        return tuple(self.rdata.strings)
+
+
+@dataclass(frozen=True)
+class CnameLink:
+    owner: str
+    target: str
+    origin: Location | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of asking one (name, type) question."""
+
+    name: str
+    rdtype: str
+    outcome: Outcome
+    records: tuple[Record, ...] = ()
+    cnames: tuple[CnameLink, ...] = ()
+    source: str = ""
+    elapsed: float = 0.0
+    detail: str = ""
+    authenticated: bool | None = None
+    signatures: tuple[Record, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.outcome.is_error
+
+    @property
+    def exists(self) -> bool:
+        return self.outcome is Outcome.NOERROR and bool(self.records)
+
+    @property
+    def void(self) -> bool:
+        """NXDOMAIN or NODATA: a "void lookup" in SPF terms (RFC 7208 4.6.4)."""
+        return self.outcome in (Outcome.NXDOMAIN, Outcome.NODATA)
+
+    @property
+    def canonical(self) -> str:
+        return self.cnames[-1].target if self.cnames else self.name
+
+    def texts(self) -> list[bytes]:
+        return [r.txt for r in self.records]
+
+    def describe(self) -> str:
+        """One line for messages: "timeout after 2.0 s from 127.0.0.1:53" and the like."""
+        where = f" from {self.source}" if self.source else ""
+        if self.outcome is Outcome.NOERROR:
+            return f"{len(self.records)} record(s){where}"
+        if self.outcome is Outcome.NODATA:
+            return f"no {self.rdtype} record (NODATA){where}"
+        if self.outcome is Outcome.NXDOMAIN:
+            return f"name does not exist (NXDOMAIN){where}"
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.outcome.value}{where}{detail}"
+
+    def error_text(self) -> str:
+        """ "could not determine" message for ERROR findings."""
+        return f"{self.name} {self.rdtype}: {self.describe()}"

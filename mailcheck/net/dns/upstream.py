@@ -1,0 +1,195 @@
+"""Asking real DNS servers: the system resolver's or those given with --nameserver."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+
+from mailcheck.errors import UsageError
+from mailcheck.model import Location
+from mailcheck.net.dns.answer import CnameLink, Outcome, Record
+from mailcheck.net.dns.names import display
+from mailcheck.net.dns.zones import SourceAnswer
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_server(text: str) -> Server:
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address."""
+    spec = text.strip()
+    host, port_text = spec, ""
+    if spec.startswith("["):
+        end = spec.find("]")
+        if end < 0:
+            raise UsageError(f"invalid nameserver {text!r}: missing ']'")
+        host, rest = spec[1:end], spec[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise UsageError(f"invalid nameserver {text!r}")
+            port_text = rest[1:]
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise UsageError(
+            f"invalid nameserver {text!r}: give an IP address, e.g. 127.0.0.1:5353 or [::1]:53"
+        ) from None
+    port = 53
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise UsageError(f"invalid nameserver port in {text!r}")
+        port = int(port_text)
+    return Server(host, port)
+
+
+def system_servers() -> list[Server]:
+    try:
+        resolver = dns.resolver.Resolver(configure=True)
+    except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+        raise UsageError(
+            f"no system resolver configured ({exc})",
+            hint="use --nameserver IP[:PORT], or --offline with --zone FILE",
+        ) from None
+    servers = [Server(str(ns), 53) for ns in resolver.nameservers]
+    if not servers:
+        raise UsageError(
+            "no system resolver configured",
+            hint="use --nameserver IP[:PORT], or --offline with --zone FILE",
+        )
+    return servers
+
+
+def _records(
+    response: dns.message.Message, qname: dns.name.Name, rdtype: int, source: str
+) -> tuple[tuple[Record, ...], tuple[CnameLink, ...], tuple[Record, ...]]:
+    chain: list[CnameLink] = []
+    current = qname
+    origin = Location(source)
+    for _ in range(16):
+        rrset = None
+        for candidate in response.answer:
+            if candidate.name == current and candidate.rdtype == rdtype:
+                rrset = candidate
+                break
+        if rrset is not None:
+            records = tuple(
+                Record(
+                    display(current),
+                    dns.rdatatype.to_text(rd.rdtype),
+                    rrset.ttl,
+                    rd.to_text(),
+                    rd,
+                    origin,
+                )
+                for rd in rrset
+            )
+            sigs = tuple(
+                Record(display(current), "RRSIG", s.ttl, rd.to_text(), rd, origin)
+                for s in response.answer
+                if s.name == current and s.rdtype == dns.rdatatype.RRSIG and s.covers == rdtype
+                for rd in s
+            )
+            return records, tuple(chain), sigs
+        cname = None
+        if rdtype != dns.rdatatype.CNAME:
+            for candidate in response.answer:
+                if candidate.name == current and candidate.rdtype == dns.rdatatype.CNAME:
+                    cname = candidate
+                    break
+        if cname is None:
+            break
+        target = next(iter(cname)).target
+        chain.append(CnameLink(display(current), display(target), origin))
+        current = target
+    return (), tuple(chain), ()
+
+
+class Upstream:
+    """Plain DNS over UDP with TCP fallback, a per-try timeout and a bounded retry."""
+
+    def __init__(self, servers: list[Server], timeout: float = 2.0, retries: int = 1):
+        self.servers = servers
+        self.timeout = timeout
+        self.retries = retries
+
+    def __str__(self) -> str:
+        return ", ".join(str(s) for s in self.servers)
+
+    def query(
+        self,
+        qname: dns.name.Name,
+        rdtype: dns.rdatatype.RdataType,
+        deadline: float,
+        dnssec: bool = False,
+    ) -> tuple[SourceAnswer, str, bool | None, tuple[Record, ...]]:
+        request = dns.message.make_query(
+            qname, rdtype, use_edns=0, payload=1232, want_dnssec=dnssec
+        )
+        request.flags |= dns.flags.RD
+        if dnssec:
+            request.flags |= dns.flags.AD
+        problems: list[tuple[Server, str]] = []
+        for _attempt in range(self.retries + 1):
+            for server in self.servers:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    problems.append((server, "deadline"))
+                    break
+                try:
+                    response, _tcp = dns.query.udp_with_fallback(
+                        request,
+                        server.host,
+                        timeout=min(self.timeout, remaining),
+                        port=server.port,
+                    )
+                except dns.exception.Timeout:
+                    problems.append((server, "timeout"))
+                    continue
+                except OSError as exc:
+                    problems.append((server, exc.strerror or str(exc)))
+                    continue
+                except dns.exception.DNSException as exc:
+                    problems.append((server, f"bad response: {exc}"))
+                    continue
+                rcode = response.rcode()
+                label = str(server)
+                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                    records, chain, sigs = _records(response, qname, rdtype, label)
+                    ad = bool(response.flags & dns.flags.AD)
+                    if records:
+                        return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
+                    outcome = Outcome.NXDOMAIN if rcode == dns.rcode.NXDOMAIN else Outcome.NODATA
+                    return SourceAnswer(outcome, (), chain), label, ad, ()
+                problems.append((server, dns.rcode.to_text(rcode)))
+        return _failure(problems), ", ".join(str(s) for s in self.servers), None, ()
+
+
+def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:
+    kinds = [p for _s, p in problems]
+    detail = "; ".join(f"{s} {p}" for s, p in problems) or "no server tried"
+    if "SERVFAIL" in kinds:
+        return SourceAnswer(Outcome.SERVFAIL, detail=detail)
+    if "REFUSED" in kinds:
+        return SourceAnswer(Outcome.REFUSED, detail=detail)
+    if all(k in ("timeout", "deadline") for k in kinds):
+        return SourceAnswer(Outcome.TIMEOUT, detail=detail)
+    return SourceAnswer(Outcome.ERROR, detail=detail)

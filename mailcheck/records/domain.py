@@ -1,0 +1,85 @@
+"""Domain names as users type them -> validated ASCII (punycode) and Unicode forms (pure)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from mailcheck.errors import InputError
+
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
+
+
+@dataclass(frozen=True)
+class DomainName:
+    ascii: str
+    unicode: str
+
+    @property
+    def is_idn(self) -> bool:
+        return self.ascii != self.unicode
+
+    def __str__(self) -> str:
+        return self.ascii
+
+
+def _to_unicode(ascii_name: str) -> str:
+    if "xn--" not in ascii_name:
+        return ascii_name
+    import idna
+
+    try:
+        return str(idna.decode(ascii_name))
+    except idna.IDNAError as exc:
+        raise InputError(f"invalid domain {ascii_name!r}: bad punycode ({exc})") from None
+
+
+def parse_domain(text: str) -> DomainName:
+    """Validate a domain name given on the command line or in a file."""
+    raw = text.strip()
+    shown = raw.encode("unicode_escape").decode("ascii")
+    if not raw:
+        raise InputError("empty domain name")
+    if "@" in raw:
+        hint = raw.rsplit("@", 1)[1]
+        raise InputError(
+            f"invalid domain {shown!r}: give a domain, not an address",
+            hint=f"did you mean {hint!r}?" if hint else "",
+        )
+    if "://" in raw or "/" in raw:
+        raise InputError(f"invalid domain {shown!r}: give a domain name, not a URL")
+    name = raw[:-1] if raw.endswith(".") else raw
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        raise InputError(f"invalid domain {shown!r}: that is an IP address, not a domain")
+    except ValueError:
+        pass
+    if not name.isascii():
+        import idna
+
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InputError(f"invalid domain {shown!r}: {exc}") from None
+    name = name.lower()
+    if len(name) > 253:
+        raise InputError(f"invalid domain {shown!r}: longer than 253 characters")
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise InputError(f"invalid domain {shown!r}: not a fully qualified name (e.g. example.com)")
+    for label in labels:
+        if not label:
+            raise InputError(f"invalid domain {shown!r}: empty label")
+        if len(label) > 63:
+            raise InputError(
+                f"invalid domain {shown!r}: label {label[:20]}... is over 63 characters"
+            )
+        if not _LABEL.match(label):
+            raise InputError(
+                f"invalid domain {shown!r}: label {label!r} may only hold letters, digits "
+                "and hyphens, not at its ends"
+            )
+    if labels[-1].isdigit():
+        raise InputError(f"invalid domain {shown!r}: the top-level label is numeric")
+    return DomainName(name, _to_unicode(name))

@@ -1,0 +1,112 @@
+"""JSON output: an API with a schema_version, deterministic order, and never any ANSI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mailcheck import __version__
+from mailcheck.model import STATUS_ORDER, Finding, Report, Section, count_statuses
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": finding.id,
+        "status": finding.status.value,
+        "summary": finding.summary,
+    }
+    if finding.subject:
+        out["subject"] = finding.subject
+    if finding.details:
+        out["details"] = finding.details
+    if finding.evidence:
+        out["evidence"] = list(finding.evidence)
+    if finding.hint:
+        out["hint"] = finding.hint
+    if finding.refs:
+        out["refs"] = list(finding.refs)
+    if finding.location is not None:
+        out["location"] = {"source": finding.location.source, "line": finding.location.line}
+    return out
+
+
+def section_dict(section: Section) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "family": section.family,
+        "title": section.title,
+        "findings": [finding_dict(f) for f in section.findings],
+    }
+    if section.headline:
+        out["headline"] = section.headline
+    if section.data:
+        out["data"] = dict(section.data)
+    return out
+
+
+def counts_dict(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = count_statuses(findings)
+    return {status.value: counts[status] for status in STATUS_ORDER}
+
+
+def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
+    findings = list(report.findings())
+    out: dict[str, Any] = {
+        "kind": report.kind,
+        "subject": report.subject,
+        "status": report.status.value,
+        "counts": counts_dict(findings),
+        "duration_ms": round(report.duration * 1000, 1),
+        "dns": {"queries": report.dns.queries, "errors": report.dns.errors},
+        "sections": [section_dict(s) for s in report.sections],
+    }
+    if report.display and report.display != report.subject:
+        out["subject_unicode"] = report.display
+    if report.data:
+        out["data"] = dict(report.data)
+    if verbose:
+        out["queries"] = [
+            {
+                "name": q.name,
+                "type": q.rdtype,
+                "outcome": q.outcome,
+                "source": q.source,
+                "ms": round(q.elapsed * 1000, 2),
+                "answers": list(q.answers),
+            }
+            for q in report.queries
+        ]
+    return out
+
+
+def document(
+    command: str,
+    reports: Sequence[Report],
+    exit_code: int,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    verbose: bool = False,
+) -> dict[str, Any]:
+    findings = [f for r in reports for f in r.findings()]
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mailcheck", "version": __version__},
+        "command": command,
+        "exit_code": exit_code,
+        "summary": counts_dict(findings),
+        "reports": [report_dict(r, verbose=verbose) for r in reports],
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
+    return json.dumps(
+        doc,
+        indent=2 if pretty else None,
+        ensure_ascii=False,
+        separators=None if pretty else (",", ":"),
+    )

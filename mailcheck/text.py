@@ -1,0 +1,41 @@
+"""The one escaping function for untrusted text on its way to a terminal, log or report."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters that reorder or hide text on a terminal (Trojan Source, CVE-2021-42574).
+_BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def decode(data: bytes) -> str:
+    """Bytes from the network as text; undecodable bytes survive as surrogates for printable()."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def printable(text: str | bytes, limit: int | None = None) -> str:
+    """Untrusted text with control, bidi and undecodable characters shown as escapes.
+
+    The result never contains a character that a terminal interprets (ESC, CR, BEL ...);
+    rich markup is not an issue because renderers build Text objects and never parse markup.
+    """
+    if isinstance(text, bytes):
+        text = decode(text)
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code == 0x7F or 0x80 <= code <= 0x9F:
+            out.append(f"\\x{code:02x}")
+        elif char in _BIDI or unicodedata.category(char) in ("Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    result = "".join(out)
+    if limit is not None and len(result) > limit:
+        result = result[: max(0, limit - 1)] + "…"
+    return result

@@ -1,0 +1,223 @@
+"""A small authoritative DNS server for tests: BIND zone files over UDP and TCP on loopback.
+
+It is deliberately independent of mailcheck's own zone code, so the engine is tested
+against a separate implementation. It can add a delay to every answer (benchmarks) and
+misbehave on purpose for chosen names (SERVFAIL, REFUSED, never answering).
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+import dns.zone
+
+
+@dataclass
+class ServerConfig:
+    zones: list[dns.zone.Zone] = field(default_factory=list)
+    delay: float = 0.0
+    # name (and everything under it) -> "SERVFAIL" | "REFUSED" | "DROP"
+    behaviours: dict[str, str] = field(default_factory=dict)
+    queries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def load_zone_files(paths: Iterable[Path]) -> list[dns.zone.Zone]:
+    zones = []
+    for path in paths:
+        zones.append(dns.zone.from_file(str(path), relativize=False, check_origin=False))
+    return zones
+
+
+def _behaviour(config: ServerConfig, qname: dns.name.Name) -> str | None:
+    for name, what in config.behaviours.items():
+        if qname.is_subdomain(dns.name.from_text(name)):
+            return what
+    return None
+
+
+def _zone_for(config: ServerConfig, qname: dns.name.Name) -> dns.zone.Zone | None:
+    best = None
+    for zone in config.zones:
+        assert zone.origin is not None
+        if qname.is_subdomain(zone.origin) and (
+            best is None or len(zone.origin.labels) > len(best.origin.labels)  # type: ignore
+        ):
+            best = zone
+    return best
+
+
+def _name_exists(zone: dns.zone.Zone, qname: dns.name.Name) -> bool:
+    return any(name.is_subdomain(qname) for name in zone.nodes)
+
+
+def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Message | None:
+    with config.lock:
+        config.queries += 1
+    if config.delay:
+        time.sleep(config.delay)
+    question = request.question[0]
+    response = dns.message.make_response(request)
+    response.flags |= dns.flags.AA | dns.flags.RA
+    behaviour = _behaviour(config, question.name)
+    if behaviour == "DROP":
+        return None
+    if behaviour in ("SERVFAIL", "REFUSED"):
+        response.set_rcode(dns.rcode.from_text(behaviour))
+        return response
+    qname = question.name
+    for _ in range(10):
+        zone = _zone_for(config, qname)
+        if zone is None:
+            if qname == question.name:
+                response.set_rcode(dns.rcode.REFUSED)
+            return response
+        node = zone.get_node(qname)
+        if node is None:
+            if not _name_exists(zone, qname):
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            return response
+        rdataset = node.get_rdataset(dns.rdataclass.IN, question.rdtype)
+        if rdataset is not None:
+            rrset = dns.rrset.RRset(qname, dns.rdataclass.IN, question.rdtype)
+            rrset.update(rdataset)
+            response.answer.append(rrset)
+            return response
+        cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
+        if cname is None:
+            return response
+        rrset = dns.rrset.RRset(qname, dns.rdataclass.IN, dns.rdatatype.CNAME)
+        rrset.update(cname)
+        response.answer.append(rrset)
+        qname = next(iter(cname)).target
+    return response
+
+
+class _UDPHandler(socketserver.BaseRequestHandler):
+    server: _UDPServer
+
+    def handle(self) -> None:
+        data, sock = self.request
+        try:
+            request = dns.message.from_wire(data)
+        except dns.exception.DNSException:
+            return
+        response = answer(self.server.config, request)
+        if response is None:
+            return
+        limit = request.payload if request.edns >= 0 else 512
+        wire = response.to_wire()
+        if len(wire) > limit:
+            response.answer = []
+            response.flags |= dns.flags.TC
+            wire = response.to_wire()
+        sock.sendto(wire, self.client_address)
+
+
+class _TCPHandler(socketserver.BaseRequestHandler):
+    server: _TCPServer
+
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        sock.settimeout(5)
+        try:
+            header = sock.recv(2)
+            if len(header) < 2:
+                return
+            (length,) = struct.unpack("!H", header)
+            data = b""
+            while len(data) < length:
+                chunk = sock.recv(length - len(data))
+                if not chunk:
+                    return
+                data += chunk
+            request = dns.message.from_wire(data)
+        except (OSError, dns.exception.DNSException):
+            return
+        response = answer(self.server.config, request)
+        if response is None:
+            return
+        wire = response.to_wire()
+        sock.sendall(struct.pack("!H", len(wire)) + wire)
+
+
+class _UDPServer(socketserver.ThreadingUDPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    config: ServerConfig
+
+
+class _TCPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    config: ServerConfig
+
+
+class DnsServer:
+    """`with DnsServer(zone_paths) as server: server.address  # "127.0.0.1:PORT"`."""
+
+    def __init__(
+        self,
+        zone_paths: Iterable[Path],
+        delay: float = 0.0,
+        behaviours: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.config = ServerConfig(load_zone_files(zone_paths), delay, dict(behaviours or {}))
+        # One port for both protocols: bind TCP first, then UDP on the same number.
+        for _ in range(20):
+            tcp = _TCPServer((host, 0), _TCPHandler)
+            port = tcp.server_address[1]
+            try:
+                udp = _UDPServer((host, port), _UDPHandler)
+            except OSError:
+                tcp.server_close()
+                continue
+            break
+        else:  # pragma: no cover
+            raise RuntimeError("no free port for the test DNS server")
+        tcp.config = udp.config = self.config
+        self.host, self.port = host, port
+        self._servers = [tcp, udp]
+        self._threads = [
+            threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers
+        ]
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def queries(self) -> int:
+        return self.config.queries
+
+    def start(self) -> DnsServer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    def __enter__(self) -> DnsServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
