@@ -489,7 +489,9 @@ class SpfResult:
     helo: str
 
 
-def evaluate(engine: DnsEngine, ip: str, sender: str, helo: str) -> SpfResult:
+def evaluate(
+    engine: DnsEngine, ip: str, sender: str, helo: str, default_explanation: str | None = None
+) -> SpfResult:
     """RFC 7208 check_host() with pyspf, every lookup through our engine."""
     import spf
 
@@ -497,6 +499,8 @@ def evaluate(engine: DnsEngine, ip: str, sender: str, helo: str) -> SpfResult:
 
     with spf_session(engine):
         query = spf.query(i=ip, s=sender, h=helo, strict=True, timeout=engine.config.timeout * 4)
+        if default_explanation is not None:
+            query.set_default_explanation(default_explanation)
         result, _code, explanation = query.check()
     mechanism = getattr(query, "mechanism", None)
     return SpfResult(

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import dns._features
 
-from mailcheck.errors import UsageError
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record
-from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source
-from mailcheck.net.dns.upstream import Upstream, parse_server, system_servers
-from mailcheck.net.dns.zones import ZoneSource, load_zones
+# DNS over HTTPS through dnspython is never used (upstreams are plain DNS servers), and its
+# probe imports httpx/httpcore when dns.query loads: about 100 ms of start-up for nothing.
+for _feature in ("doh", "doq", "trio", "wmi"):
+    dns._features.force(_feature, False)
+
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+from mailcheck.errors import UsageError  # noqa: E402
+from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record  # noqa: E402
+from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
+from mailcheck.net.dns.upstream import Upstream, parse_server, system_servers  # noqa: E402
+from mailcheck.net.dns.zones import ZoneSource, load_zones  # noqa: E402
 
 __all__ = [
     "Answer",

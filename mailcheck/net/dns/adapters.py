@@ -13,9 +13,9 @@ import dns.message
 import dns.name
 import dns.nameserver
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-import dns.rrset
 
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.engine import DnsEngine
@@ -76,22 +76,29 @@ class EngineNameserver(dns.nameserver.Nameserver):
             Outcome.ERROR: dns.rcode.SERVFAIL,
         }.get(answer.outcome, dns.rcode.NOERROR)
         response.set_rcode(rcode)
+        # find_rrset(create=True) keeps the message's index right (a plain append does not).
         for link in answer.cnames:
-            rrset = dns.rrset.from_text(link.owner + ".", 0, "IN", "CNAME", link.target + ".")
-            response.answer.append(rrset)
+            cname = dns.rdata.from_text("IN", "CNAME", link.target + ".")
+            owner = dns.name.from_text(link.owner + ".")
+            response.find_rrset(
+                response.answer, owner, dns.rdataclass.IN, dns.rdatatype.CNAME, create=True
+            ).add(cname, 0)
         if answer.records:
             owner = dns.name.from_text(answer.canonical + ".")
-            rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, question.rdtype)
+            rrset = response.find_rrset(
+                response.answer, owner, dns.rdataclass.IN, question.rdtype, create=True
+            )
             for record in answer.records:
                 rrset.add(record.rdata, record.ttl)
-            response.answer.append(rrset)
-            if answer.signatures:
-                sigs = dns.rrset.RRset(
-                    owner, dns.rdataclass.IN, dns.rdatatype.RRSIG, question.rdtype
-                )
-                for sig in answer.signatures:
-                    sigs.add(sig.rdata, sig.ttl)
-                response.answer.append(sigs)
+            for sig in answer.signatures:
+                response.find_rrset(
+                    response.answer,
+                    owner,
+                    dns.rdataclass.IN,
+                    dns.rdatatype.RRSIG,
+                    question.rdtype,
+                    create=True,
+                ).add(sig.rdata, sig.ttl)
         return response
 
     async def async_query(self, *args: Any, **kwargs: Any) -> dns.message.Message:
@@ -140,6 +147,9 @@ def _spf_lookup(name: str, qtype: str, strict: Any = True, timeout: Any = None) 
     if engine is None:  # pragma: no cover - only reachable if pyspf is used outside a session
         raise spf.TempError("DNS: mailcheck engine not active")
     answer = engine.resolve(name, qtype)
+    if answer.outcome is Outcome.SERVFAIL and answer.detail == "CNAME loop":
+        # pyspf itself treats a CNAME loop as "no data" (not an error) outside harsh mode.
+        return []
     if answer.outcome.is_error:
         raise spf.TempError(f"DNS {answer.describe()}")
     out = []

@@ -221,6 +221,8 @@ class DnsEngine:
         depth: int,
     ) -> Answer:
         """A zone's CNAME points outside it: follow like a recursive resolver would."""
+        if display(target) in {link.owner for link in answer.cnames}:
+            return replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop")
         if depth >= 8:
             return replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long")
         rest = self._lookup(target, rdtype, dnssec, depth + 1)

@@ -14,7 +14,6 @@ import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
-import dns.resolver
 
 from mailcheck.errors import UsageError
 from mailcheck.model import Location
@@ -62,6 +61,8 @@ def parse_server(text: str) -> Server:
 
 
 def system_servers() -> list[Server]:
+    import dns.resolver
+
     try:
         resolver = dns.resolver.Resolver(configure=True)
     except (dns.resolver.NoResolverConfiguration, OSError) as exc:

@@ -57,10 +57,25 @@ class _LineTxn:
         return getattr(self._txn, attr)
 
 
+class _LineError(Exception):
+    """A record that does not parse, with the line it started on (not where reading stopped)."""
+
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line = line
+        self.detail = detail
+
+
 class _LineReader(dns.zonefile.Reader):
     def _rr_line(self) -> None:
         self._mc_line = self.tok.where()[1]
-        super()._rr_line()
+        try:
+            super()._rr_line()
+        except dns.exception.SyntaxError as exc:
+            detail = str(exc)
+            if not detail or detail == dns.exception.SyntaxError.__doc__:
+                detail = "malformed record"
+            raise _LineError(self._mc_line, detail) from None
 
     def _generate_line(self) -> None:
         self._mc_line = self.tok.where()[1]
@@ -164,6 +179,12 @@ class ZoneSource:
                 )
                 ref.append(reader)
                 reader.read()
+        except _LineError as exc:
+            source_lines = text.splitlines()
+            shown = source_lines[exc.line - 1].strip() if 0 < exc.line <= len(source_lines) else ""
+            raise InputError(
+                f"zone file {label}:{exc.line}: {exc.detail}" + (f": {shown}" if shown else "")
+            ) from None
         except dns.exception.SyntaxError as exc:
             raise InputError(f"zone file {exc}") from None
         except dns.zonefile.UnknownOrigin:

@@ -1,0 +1,267 @@
+"""`mailcheck domain` end to end in a real process: exit codes, formats, stdout/stderr split."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT, ZONES, CliRun
+from tests.dnsserver import DnsServer
+
+
+def ns(server: DnsServer) -> list[str]:
+    return ["--nameserver", server.address, "--timeout", "0.5"]
+
+
+def test_clean_domain_exits_0(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "clean.test", *ns(dns_server))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0].startswith("clean.test")
+    assert "PASS" in result.stdout and "FAIL" not in result.stdout
+    assert result.stderr == ""
+
+
+def test_failure_exits_1(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "spf-limit.test", *ns(dns_server))
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout and "spf.lookup-limit" in result.stdout
+    assert "→ Flatten or drop includes" in result.stdout
+
+
+def test_fail_on_warn(run_cli: CliRun, dns_server: DnsServer) -> None:
+    assert run_cli("domain", "warnonly.test", *ns(dns_server)).returncode == 0
+    strict = run_cli("domain", "warnonly.test", *ns(dns_server), "--fail-on", "warn")
+    assert strict.returncode == 1
+    assert "WARN" in strict.stdout and "dmarc.policy-none" in strict.stdout
+
+
+def test_unreachable_nameserver_exits_3_within_budget(run_cli: CliRun) -> None:
+    started = time.monotonic()
+    result = run_cli(
+        "domain",
+        "example.com",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.3",
+        "--deadline",
+        "2",
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert time.monotonic() - started < 8
+    assert "ERROR" in result.stdout and "FAIL" not in result.stdout
+    assert "could not determine" in result.stdout
+
+
+def test_error_and_failure_exit_1(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "spf-dnserr.test", *ns(dns_server))
+    assert result.returncode == 1  # it has failures too (no MX, no DMARC)
+    assert "spf.dns-error" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["domain", "not a domain"], "invalid domain"),
+        (["domain", "alice@example.com"], "not an address"),
+        (["domain", "example.com", "--only", "spf.lookup-limt"], "did you mean 'spf.lookup-limit'"),
+        (["domain", "example.com", "--offline", "--nameserver", "127.0.0.1"], "cannot be used"),
+        (["domain", "example.com", "--ip", "300.1.1.1", "--offline"], "not an IP address"),
+        (["domain", "example.com", "--sender", "a@b.example", "--offline"], "need --ip"),
+        (["domain", "example.com", "--nameserver", "dns.google"], "invalid nameserver"),
+        (["domain", "example.com", "--zone", "/nonexistent.zone"], "zone file not found"),
+    ],
+)
+def test_usage_errors_exit_2(run_cli: CliRun, args: list[str], message: str) -> None:
+    result = run_cli(*args, "--format", "json")
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""  # stdout carries only the requested format
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("mailcheck: error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_zone_syntax_error_names_file_and_line(run_cli: CliRun, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.zone"
+    bad.write_text("$ORIGIN example.com.\n@ 300 IN MX 10 mx\nmx 300 IN A 999.0.0.1\n")
+    result = run_cli("domain", "example.com", "--zone", str(bad), "--offline")
+    assert result.returncode == 2
+    assert f"{bad}:3: malformed record: mx 300 IN A 999.0.0.1" in result.stderr
+
+
+def test_click_usage_errors_exit_2(run_cli: CliRun) -> None:
+    result = run_cli("domain", "example.com", "--format", "xml")
+    assert result.returncode == 2 and result.stdout == ""
+
+
+def test_json_format(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli(
+        "domain", "spf-limit.test", *ns(dns_server), "--format", "json", "--color", "always"
+    )
+    assert "\x1b" not in result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1 and doc["command"] == "domain"
+    assert doc["exit_code"] == result.returncode == 1
+    [report] = doc["reports"]
+    assert report["subject"] == "spf-limit.test"
+    ids = {f["id"]: f for s in report["sections"] for f in s["findings"]}
+    assert ids["spf.lookup-limit"]["status"] == "fail"
+    assert "RFC 7208 §4.6.4" in ids["spf.lookup-limit"]["refs"]
+    assert doc["dns"]["queries"] > 10
+    spf = next(s for s in report["sections"] if s["family"] == "spf")
+    assert spf["data"]["tree"]["total_lookups"] == 14
+
+
+def test_jsonl_streams_one_object_per_domain(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli(
+        "domain",
+        "clean.test",
+        "spf-limit.test",
+        "nullmx.test",
+        *ns(dns_server),
+        "--format",
+        "jsonl",
+    )
+    lines = result.stdout.strip().splitlines()
+    assert [json.loads(line)["subject"] for line in lines] == [
+        "clean.test",
+        "spf-limit.test",
+        "nullmx.test",
+    ]
+    assert result.returncode == 1
+
+
+def test_many_domains_text_has_summary(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "clean.test", "spf-limit.test", *ns(dns_server))
+    assert "Summary" in result.stdout
+    summary = result.stdout[result.stdout.index("Summary") :]
+    assert "clean.test" in summary and "spf-limit.test" in summary
+
+
+def test_environment_variables(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli(
+        "domain",
+        "clean.test",
+        env={"MAILCHECK_NAMESERVER": dns_server.address, "MAILCHECK_FORMAT": "json"},
+    )
+    assert json.loads(result.stdout)["reports"][0]["status"] == "pass"
+
+
+def test_color(run_cli: CliRun, dns_server: DnsServer) -> None:
+    plain = run_cli("domain", "clean.test", *ns(dns_server))
+    assert "\x1b[" not in plain.stdout  # NO_COLOR is set by the runner
+    forced = run_cli("domain", "clean.test", *ns(dns_server), "--color", "always")
+    assert "\x1b[" in forced.stdout
+    never = run_cli(
+        "domain", "clean.test", *ns(dns_server), "--color", "never", env={"FORCE_COLOR": "1"}
+    )
+    assert "\x1b[" not in never.stdout
+
+
+def test_verbose_lists_queries_and_evidence(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "clean.test", *ns(dns_server), "--verbose")
+    assert "DNS queries" in result.stdout
+    assert "_dmarc.clean.test" in result.stdout and dns_server.address in result.stdout
+    assert '"v=DMARC1; p=reject; rua=mailto:dmarc@clean.test"' in result.stdout
+
+
+def test_only_and_skip(run_cli: CliRun, dns_server: DnsServer) -> None:
+    only = run_cli("domain", "spf-limit.test", *ns(dns_server), "--only", "spf.lookup-limit")
+    assert "spf.lookup-limit" in only.stdout and "dmarc." not in only.stdout
+    assert only.returncode == 1
+    skipped = run_cli("domain", "spf-limit.test", *ns(dns_server), "--skip", "spf,dmarc,mx")
+    assert skipped.returncode == 0 and "spf.lookup-limit" not in skipped.stdout
+
+
+def test_ip_evaluation(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli(
+        "domain",
+        "clean.test",
+        *ns(dns_server),
+        "--ip",
+        "203.0.113.9",
+        "--sender",
+        "alice@clean.test",
+    )
+    assert result.returncode == 1
+    assert (
+        "spf.evaluation" in result.stdout and "203.0.113.9 → fail, matched '-all'" in result.stdout
+    )
+
+
+def test_untrusted_text_is_literal(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "hostile.test", *ns(dns_server), "--color", "always")
+    assert "[bold red]x[/bold red]" in result.stdout  # not interpreted as markup
+    assert "\\x1b[31m" in result.stdout  # ESC from the record shown escaped
+    assert "\x1b[31m -all" not in result.stdout
+
+
+def test_offline_example_from_readme(run_cli: CliRun) -> None:
+    zones = str(EXAMPLES / "zones")
+    clean = run_cli("domain", "example.com", "--offline", "--zone", zones)
+    assert clean.returncode == 0, clean.stdout
+    broken = run_cli("domain", "broken.example.org", "--offline", "--zone", zones)
+    assert broken.returncode == 1
+    for check_id in (
+        "mx.cname-target",
+        "spf.lookup-limit",
+        "dmarc.rua-unauthorized",
+        "dmarc.policy-none",
+    ):
+        assert check_id in broken.stdout
+
+
+def test_zone_file_with_idn(run_cli: CliRun) -> None:
+    result = run_cli("domain", "bücher.test", "--offline", "--zone", str(ZONES))
+    assert result.returncode == 0
+    assert result.stdout.startswith("bücher.test (xn--bcher-kva.test)")
+
+
+def test_interrupt_exits_130() -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mailcheck",
+            "domain",
+            "example.com",
+            "--nameserver",
+            "127.0.0.1:9",
+            "--timeout",
+            "5",
+            "--deadline",
+            "30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def test_version_and_module(run_cli: CliRun) -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("mailcheck ")
+
+
+def test_explain(run_cli: CliRun) -> None:
+    result = run_cli("explain", "spf.lookup-limit")
+    assert result.returncode == 0
+    assert "RFC 7208 §4.6.4" in result.stdout and "10" in result.stdout
+    listing = run_cli("explain", "--list")
+    assert "dmarc.policy-none" in listing.stdout
+    wrong = run_cli("explain", "spf.lookuplimit")
+    assert wrong.returncode == 2 and "did you mean 'spf.lookup-limit'" in wrong.stderr
