@@ -28,6 +28,13 @@ FAMILIES: dict[str, str] = {
     "mx": "MX: where the domain receives mail",
     "spf": "SPF: which hosts may send as the domain",
     "dmarc": "DMARC: what receivers do when SPF and DKIM do not align",
+    "dkim": "DKIM: the public keys that verify the domain's signatures",
+    "mta-sts": "MTA-STS: require TLS for mail to the domain",
+    "tls-rpt": "TLS-RPT: reports about TLS failures delivering to the domain",
+    "bimi": "BIMI: the brand logo shown beside authenticated mail",
+    "dnssec": "DNSSEC: signed DNS for the domain and its MX hosts",
+    "dane": "DANE: TLSA records that pin the MX hosts' certificates",
+    "no-mail": "Parked domains: what a domain that sends and receives no mail must publish",
 }
 
 
@@ -523,6 +530,284 @@ _c(
     "Few receivers send failure reports, and those carry message content (privacy).",
     "",
     "RFC 9991",
+)
+
+# -- DKIM ------------------------------------------------------------------------------
+_c(
+    "dkim.selectors",
+    "Selector discovery",
+    "Without --selector, mailcheck probes the selectors large providers and ESPs use. DKIM "
+    "keys live at names only the sender knows, so discovery can show keys but never prove "
+    "that none exist.",
+    "",
+    "RFC 6376 §3.6.2.1",
+)
+_c(
+    "dkim.key-missing",
+    "Named selector without a key",
+    "The selector given with --selector has no key record: signatures that use it fail "
+    "(permerror, no key for signature).",
+    "Publish the key at <selector>._domainkey.<domain>.",
+    "RFC 6376 §6.1.2",
+)
+_c(
+    "dkim.key",
+    "DKIM key",
+    "A usable key: RSA of 2048 bits or more, or Ed25519.",
+    "",
+    "RFC 8301 §3.2",
+    "RFC 8463",
+)
+_c(
+    "dkim.key-weak",
+    "Weak RSA key",
+    "RSA keys under 1024 bits must be rejected by verifiers; 1024-bit keys are accepted but "
+    "breakable, so RFC 8301 asks for at least 2048 bits.",
+    "Generate a 2048-bit key, publish it under a new selector, then switch signing to it.",
+    "RFC 8301 §3.2",
+)
+_c(
+    "dkim.key-invalid",
+    "Key that cannot be used",
+    "The p= data is not valid base64, not a public key, or of an unknown type. A common cause "
+    "is a key record cut at 255 bytes instead of being split into several strings.",
+    "Publish the whole key; split long records into strings of at most 255 bytes.",
+    "RFC 6376 §3.6.1",
+)
+_c(
+    "dkim.syntax",
+    "Key record syntax",
+    "The key record does not follow the tag=value grammar, or v= is not DKIM1 first.",
+    "Fix the record as the message says.",
+    "RFC 6376 §3.6.1",
+)
+_c(
+    "dkim.revoked",
+    "Revoked key",
+    "An empty p= revokes the key: signatures with it fail.",
+    "",
+    "RFC 6376 §3.6.1",
+)
+_c(
+    "dkim.testing",
+    "Testing flag (t=y)",
+    "t=y tells verifiers the domain is testing DKIM: they should not treat failures "
+    "differently from unsigned mail.",
+    "Remove t=y once signing works.",
+    "RFC 6376 §3.6.1",
+)
+_c(
+    "dkim.hash-sha1",
+    "SHA-1 only",
+    "h= limits the key to SHA-1, which RFC 8301 forbids verifiers to accept.",
+    "Remove h= or set h=sha256.",
+    "RFC 8301 §3.1",
+)
+_c(
+    "dkim.service",
+    "Service type excludes email",
+    "s= lists the services the key may be used for; without * or email, mail signatures fail.",
+    "Remove s= or include email.",
+    "RFC 6376 §3.6.1",
+)
+_c(
+    "dkim.cname",
+    "Selector delegated by CNAME",
+    "The selector is a CNAME to a record the provider manages (common with ESPs).",
+    "",
+    "RFC 6376 §3.6.2.2",
+)
+_c(
+    "dkim.multiple",
+    "Several key records at one selector",
+    "A selector with more than one key record gives undefined results.",
+    "Keep one record.",
+    "RFC 6376 §3.6.2.2",
+)
+_c(
+    "dkim.ed25519-only",
+    "Only Ed25519 keys",
+    "Ed25519 (RFC 8463) is not verified everywhere yet; RFC 8463 expects signers to add an RSA "
+    "signature as well.",
+    "Sign with both an RSA and an Ed25519 key.",
+    "RFC 8463 §1",
+)
+
+# -- MTA-STS ---------------------------------------------------------------------------
+_c(
+    "mta-sts.record",
+    "MTA-STS record",
+    '_mta-sts.<domain> TXT "v=STSv1; id=..." tells senders a policy exists; id changes '
+    "when the policy changes.",
+    "",
+    "RFC 8461 §3.1",
+)
+_c(
+    "mta-sts.policy-fetch",
+    "Policy fetch",
+    "Senders fetch https://mta-sts.<domain>/.well-known/mta-sts.txt with a certificate valid "
+    "for that host, following no redirects. A policy that cannot be fetched is no policy.",
+    "Serve the policy over HTTPS with a valid certificate, without redirects.",
+    "RFC 8461 §3.3",
+)
+_c(
+    "mta-sts.content-type",
+    "Policy media type",
+    "The policy must be served as text/plain.",
+    "Serve it with Content-Type: text/plain.",
+    "RFC 8461 §3.2",
+)
+_c(
+    "mta-sts.policy-syntax",
+    "Policy syntax",
+    "version: STSv1, mode, max_age and (except for mode none) mx lines, one key: value per line.",
+    "Fix the policy file as the message says.",
+    "RFC 8461 §3.2",
+)
+_c(
+    "mta-sts.mode",
+    "Policy mode",
+    "enforce: senders deliver only over authenticated TLS; testing: they report failures but "
+    "deliver; none: the policy is withdrawn.",
+    "Move from testing to enforce.",
+    "RFC 8461 §5",
+)
+_c(
+    "mta-sts.max-age",
+    "Policy lifetime",
+    "max_age sets how long senders cache the policy; short lifetimes leave gaps an attacker "
+    "can use.",
+    "Use weeks or more.",
+    "RFC 8461 §3.2",
+)
+_c(
+    "mta-sts.mx-coverage",
+    "MX hosts covered by the policy",
+    "Every MX host must match an mx: pattern, or senders in enforce mode refuse to deliver to it.",
+    "Add mx: lines for every MX host.",
+    "RFC 8461 §4.1",
+)
+
+# -- TLS-RPT ---------------------------------------------------------------------------
+_c(
+    "tls-rpt.record",
+    "TLS-RPT record",
+    '_smtp._tls.<domain> TXT "v=TLSRPTv1; rua=..." asks senders for daily reports about TLS '
+    "problems delivering to the domain.",
+    "",
+    "RFC 8460 §3",
+)
+_c(
+    "tls-rpt.missing",
+    "No TLS reporting",
+    "With MTA-STS or DANE deployed, failures make senders refuse delivery; without TLS-RPT "
+    "nobody tells you.",
+    'Publish _smtp._tls TXT "v=TLSRPTv1; rua=mailto:...".',
+    "RFC 8460 §3",
+)
+
+# -- BIMI ------------------------------------------------------------------------------
+_c(
+    "bimi.record",
+    "BIMI record",
+    'default._bimi.<domain> TXT "v=BIMI1; l=<https SVG>; a=<https mark certificate>" names '
+    "the logo mailbox providers may show.",
+    "",
+    "draft-brand-indicators-for-message-identification §4",
+)
+_c(
+    "bimi.eligible",
+    "DMARC prerequisite",
+    "Logos are only shown for domains with an enforcing DMARC policy (quarantine or reject, "
+    "not reduced by pct= or sp=none).",
+    "Tighten DMARC first.",
+    "draft-brand-indicators-for-message-identification §4.1",
+)
+_c(
+    "bimi.logo",
+    "BIMI logo",
+    "The logo must be an SVG Tiny Portable/Secure file served over HTTPS (square, with a "
+    "title, no scripts or external references), at most 32 KB.",
+    "Export the logo as SVG Tiny PS.",
+    "draft-svg-tiny-ps-abrotman",
+)
+_c(
+    "bimi.evidence",
+    "Mark certificate",
+    "a= points at a Verified Mark Certificate (or Common Mark Certificate) proving the right "
+    "to the logo; Gmail and Apple Mail require one.",
+    "Obtain a VMC or CMC from a Mark Verifying Authority.",
+    "draft-fetch-validation-vmc-wchuang",
+)
+
+# -- DNSSEC / DANE ---------------------------------------------------------------------
+_c(
+    "dnssec.zone",
+    "DNSSEC of the domain's zone",
+    "Whether the zone holding the domain is signed and its chain verifies: a DNSKEY matching "
+    "the parent's DS, a valid signature over the DNSKEY set and over the domain's records. "
+    "mailcheck verifies this itself with dnspython and reports whether the resolver set the "
+    "AD flag.",
+    "Sign the zone and publish the DS at the registrar.",
+    "RFC 4033",
+    "RFC 4035",
+)
+_c(
+    "dnssec.mx-zone",
+    "DNSSEC of the MX hosts' zones",
+    "DANE needs the zones of the MX host names signed.",
+    "",
+    "RFC 7672 §2.2",
+)
+_c(
+    "dane.tlsa",
+    "TLSA records",
+    "TLSA records at _25._tcp.<mx host> pin the certificate senders must see. For SMTP, "
+    "3 1 1 (DANE-EE, public key, SHA-256) and 2 x 1 (DANE-TA) are the recommended forms.",
+    "Publish 3 1 1 records for the current (and next) key.",
+    "RFC 7672 §3",
+    "RFC 7671",
+)
+_c(
+    "dane.usage",
+    "TLSA usage for SMTP",
+    "Usages 0 and 1 (PKIX-TA, PKIX-EE) are unusable for SMTP: clients ignore such records.",
+    "Use usage 3 (DANE-EE) or 2 (DANE-TA).",
+    "RFC 7672 §3.1.3",
+)
+_c(
+    "dane.no-dnssec",
+    "TLSA without DNSSEC",
+    "TLSA records only count when the MX host's zone validates with DNSSEC.",
+    "Sign the MX host's zone, or remove the TLSA records.",
+    "RFC 7672 §2.2",
+)
+
+# -- no-mail profile -------------------------------------------------------------------
+_c(
+    "no-mail.mx",
+    "Parked domain: null MX",
+    'A domain that receives no mail should publish a null MX ("0 .") so senders bounce at '
+    "once instead of queueing for days.",
+    "Publish MX 0 . and nothing else.",
+    "RFC 7505",
+)
+_c(
+    "no-mail.spf",
+    "Parked domain: v=spf1 -all",
+    'A domain that sends no mail should publish "v=spf1 -all": every sender fails SPF.',
+    'Publish TXT "v=spf1 -all".',
+    "RFC 7208 §10.1.2",
+    "M3AAWG parked domains BCP",
+)
+_c(
+    "no-mail.dmarc",
+    "Parked domain: DMARC reject",
+    "A domain that sends no mail should publish DMARC p=reject (and sp=reject) so spoofed "
+    "mail is refused.",
+    'Publish _dmarc TXT "v=DMARC1; p=reject; sp=reject".',
+    "RFC 9989 §4.7",
+    "M3AAWG parked domains BCP",
 )
 
 

@@ -134,7 +134,9 @@ class Report:
 
     @property
     def status(self) -> Status:
-        return worst((f.status for f in self.findings()), default=Status.PASS)
+        """The verdict: the worst of PASS/WARN/ERROR/FAIL (INFO and SKIP do not lower it)."""
+        judged = (f.status for f in self.findings() if f.status not in (Status.INFO, Status.SKIP))
+        return worst(judged, default=Status.PASS)
 
 
 def count_statuses(findings: Iterable[Finding]) -> dict[Status, int]:

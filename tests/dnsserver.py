@@ -7,6 +7,9 @@ misbehave on purpose for chosen names (SERVFAIL, REFUSED, never answering).
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import select
 import socket
 import socketserver
 import struct
@@ -51,10 +54,12 @@ def _behaviour(config: ServerConfig, qname: dns.name.Name) -> str | None:
     return None
 
 
-def _zone_for(config: ServerConfig, qname: dns.name.Name) -> dns.zone.Zone | None:
+def _zone_for(config: ServerConfig, qname: dns.name.Name, rdtype: int = 0) -> dns.zone.Zone | None:
     best = None
     for zone in config.zones:
         assert zone.origin is not None
+        if rdtype == dns.rdatatype.DS and qname == zone.origin:
+            continue  # DS records are served by the parent zone
         if qname.is_subdomain(zone.origin) and (
             best is None or len(zone.origin.labels) > len(best.origin.labels)  # type: ignore
         ):
@@ -62,15 +67,25 @@ def _zone_for(config: ServerConfig, qname: dns.name.Name) -> dns.zone.Zone | Non
     return best
 
 
+_EXISTING: dict[int, set[dns.name.Name]] = {}
+
+
 def _name_exists(zone: dns.zone.Zone, qname: dns.name.Name) -> bool:
-    return any(name.is_subdomain(qname) for name in zone.nodes)
+    """Owner names and their ancestors exist (an empty non-terminal is NODATA, RFC 8020)."""
+    existing = _EXISTING.get(id(zone))
+    if existing is None:
+        existing = set()
+        for name in zone.nodes:
+            while name not in existing and name != dns.name.root:
+                existing.add(name)
+                name = name.parent()
+        _EXISTING[id(zone)] = existing
+    return qname in existing
 
 
 def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Message | None:
     with config.lock:
         config.queries += 1
-    if config.delay:
-        time.sleep(config.delay)
     question = request.question[0]
     response = dns.message.make_response(request)
     response.flags |= dns.flags.AA | dns.flags.RA
@@ -81,8 +96,9 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
         response.set_rcode(dns.rcode.from_text(behaviour))
         return response
     qname = question.name
+    dnssec = request.edns >= 0 and bool(request.ednsflags & dns.flags.DO)
     for _ in range(10):
-        zone = _zone_for(config, qname)
+        zone = _zone_for(config, qname, question.rdtype)
         if zone is None:
             if qname == question.name:
                 response.set_rcode(dns.rcode.REFUSED)
@@ -97,6 +113,13 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
             rrset = dns.rrset.RRset(qname, dns.rdataclass.IN, question.rdtype)
             rrset.update(rdataset)
             response.answer.append(rrset)
+            sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, question.rdtype)
+            if dnssec and sigs is not None:
+                sig_rrset = dns.rrset.RRset(
+                    qname, dns.rdataclass.IN, dns.rdatatype.RRSIG, question.rdtype
+                )
+                sig_rrset.update(sigs)
+                response.answer.append(sig_rrset)
             return response
         cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
         if cname is None:
@@ -108,25 +131,83 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
     return response
 
 
-class _UDPHandler(socketserver.BaseRequestHandler):
-    server: _UDPServer
-
-    def handle(self) -> None:
-        data, sock = self.request
+def udp_response(
+    config: ServerConfig, data: bytes, cache: dict[bytes, bytes | None]
+) -> bytes | None:
+    """The answer to one datagram. Answers depend only on the query after its ID, so they are
+    cached: the server stays cheap enough not to distort benchmarks."""
+    key = data[2:]
+    if key not in cache:
         try:
             request = dns.message.from_wire(data)
         except dns.exception.DNSException:
-            return
-        response = answer(self.server.config, request)
+            return None
+        with config.lock:
+            config.queries -= 1  # answer() counts it; counted again below
+        response = answer(config, request)
         if response is None:
-            return
-        limit = request.payload if request.edns >= 0 else 512
-        wire = response.to_wire()
-        if len(wire) > limit:
-            response.answer = []
-            response.flags |= dns.flags.TC
+            cache[key] = None
+        else:
+            limit = request.payload if request.edns >= 0 else 512
             wire = response.to_wire()
-        sock.sendto(wire, self.client_address)
+            if len(wire) > limit:
+                response.answer = []
+                response.flags |= dns.flags.TC
+                wire = response.to_wire()
+            cache[key] = wire[2:]
+    with config.lock:
+        config.queries += 1
+    cached = cache[key]
+    return None if cached is None else data[:2] + cached
+
+
+class _UdpLoop:
+    """One thread: receive, answer from the cache, send when the configured delay is over."""
+
+    def __init__(self, config: ServerConfig, host: str, port: int) -> None:
+        self.config = config
+        self.sock = socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM
+        )
+        self.sock.bind((host, port))
+        # Bursts of thousands of queries (benchmarks) must not overflow the kernel buffers.
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.SOL_SOCKET, option, 8 * 1024 * 1024)
+        self._running = True
+        self._cache: dict[bytes, bytes | None] = {}
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        pending: list[tuple[float, int, bytes, object]] = []
+        sequence = 0
+        while self._running:
+            now = time.monotonic()
+            while pending and pending[0][0] <= now:
+                _due, _seq, wire, address = heapq.heappop(pending)
+                with contextlib.suppress(OSError):
+                    self.sock.sendto(wire, address)
+            timeout = max(0.0, pending[0][0] - now) if pending else 0.1
+            readable, _, _ = select.select([self.sock], [], [], timeout)
+            if not readable:
+                continue
+            while True:
+                try:
+                    data, address = self.sock.recvfrom(65535, socket.MSG_DONTWAIT)
+                except OSError:
+                    break
+                wire = udp_response(self.config, data, self._cache)
+                if wire is None:
+                    continue
+                sequence += 1
+                heapq.heappush(
+                    pending, (time.monotonic() + self.config.delay, sequence, wire, address)
+                )
+
+    def stop(self) -> None:
+        self._running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
 
 
 class _TCPHandler(socketserver.BaseRequestHandler):
@@ -149,17 +230,13 @@ class _TCPHandler(socketserver.BaseRequestHandler):
             request = dns.message.from_wire(data)
         except (OSError, dns.exception.DNSException):
             return
+        if self.server.config.delay:
+            time.sleep(self.server.config.delay)
         response = answer(self.server.config, request)
         if response is None:
             return
         wire = response.to_wire()
         sock.sendall(struct.pack("!H", len(wire)) + wire)
-
-
-class _UDPServer(socketserver.ThreadingUDPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    config: ServerConfig
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):
@@ -184,19 +261,18 @@ class DnsServer:
             tcp = _TCPServer((host, 0), _TCPHandler)
             port = tcp.server_address[1]
             try:
-                udp = _UDPServer((host, port), _UDPHandler)
+                udp = _UdpLoop(self.config, host, port)
             except OSError:
                 tcp.server_close()
                 continue
             break
         else:  # pragma: no cover
             raise RuntimeError("no free port for the test DNS server")
-        tcp.config = udp.config = self.config
+        tcp.config = self.config
         self.host, self.port = host, port
-        self._servers = [tcp, udp]
-        self._threads = [
-            threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers
-        ]
+        self._tcp = tcp
+        self._udp = udp
+        self._threads = [threading.Thread(target=tcp.serve_forever, daemon=True), udp.thread]
 
     @property
     def address(self) -> str:
@@ -212,9 +288,9 @@ class DnsServer:
         return self
 
     def stop(self) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        self._tcp.shutdown()
+        self._tcp.server_close()
+        self._udp.stop()
 
     def __enter__(self) -> DnsServer:
         return self.start()

@@ -25,11 +25,18 @@ from mailcheck.text import decode, printable
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 
 
-@functools.lru_cache(maxsize=1)
-def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
+_PSL_LOCK = threading.Lock()
+_PSL: list[Any] = []
 
-    return PublicSuffixList()
+
+def _psl() -> Any:
+    """The Public Suffix List, parsed once per process even when many threads ask at once."""
+    with _PSL_LOCK:
+        if not _PSL:
+            from publicsuffixlist import PublicSuffixList
+
+            _PSL.append(PublicSuffixList())
+        return _PSL[0]
 
 
 def psl_org_domain(domain: str) -> str:
@@ -176,12 +183,19 @@ class DmarcCheck:
             data["record"] = printable(level.record.text)
             data["location"] = f"_dmarc.{level.name}"
             data["tags"] = {k: printable(v) for k, v in level.record.tags.items()}
-            tag, policy = self._applied(level)
+            tag, policy = self.applied(level)
             data["applied_tag"], data["policy"] = tag, policy
             headline = f"found at _dmarc.{level.name}"
         return Section("dmarc", "DMARC", tuple(findings), headline, data)
 
-    def _applied(self, level: Level) -> tuple[str, str | None]:
+    def effective_policy(self) -> tuple[str | None, dict[str, str]]:
+        """The policy that applies to the domain and the record's tags (for BIMI)."""
+        level = self.discovery.policy_level if self.discovery else None
+        if level is None or level.record is None:
+            return None, {}
+        return self.applied(level)[1], dict(level.record.tags)
+
+    def applied(self, level: Level) -> tuple[str, str | None]:
         record = level.record
         assert record is not None
         if level.name == self.domain:
@@ -242,7 +256,7 @@ class DmarcCheck:
                 )
             )
         else:
-            tag, policy = self._applied(level)
+            tag, policy = self.applied(level)
             out.append(
                 finding(
                     "dmarc.inherited",

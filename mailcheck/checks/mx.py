@@ -38,8 +38,9 @@ class MxHost:
 
     @property
     def cname_target(self) -> str | None:
-        for answer in self.addresses.values():
-            if answer.cnames:
+        for rdtype in ("A", "AAAA"):
+            answer = self.addresses.get(rdtype)
+            if answer is not None and answer.cnames:
                 return answer.cnames[-1].target
         return None
 

@@ -7,9 +7,9 @@ import enum
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -225,7 +225,7 @@ class DnsFlags:
     offline: bool = False
     timeout: float = 2.0
     deadline: float = 30.0
-    concurrency: int = 32
+    concurrency: int = 64
     extra: tuple[object, ...] = field(default=())
 
     def options(self) -> DnsOptions:
@@ -288,20 +288,47 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+class ProgressView:
+    """Progress on stderr: a spinner for one subject, a bar for many; silent when not a TTY."""
+
+    def __init__(self, live: Any = None, task: Any = None) -> None:
+        self._live = live
+        self._task = task
+
+    def status(self, message: str) -> None:
+        from mailcheck.text import printable
+
+        if self._live is not None and self._task is None:
+            self._live.update(printable(message))
+
+    def advance(self, label: str) -> None:
+        from mailcheck.text import printable
+
+        if self._live is not None and self._task is not None:
+            self._live.update(self._task, advance=1, description=printable(label, limit=40))
+
+
 @contextlib.contextmanager
-def progress(enabled: bool) -> Iterator[Callable[[str], None] | None]:
-    """A spinner on stderr for interactive terminals only; yields the update callback."""
+def progress(enabled: bool, total: int = 1) -> Iterator[ProgressView]:
+    """Yields a ProgressView; draws only on an interactive stderr outside CI."""
     if not enabled or not sys.stderr.isatty() or os.environ.get("CI"):
-        yield None
+        yield ProgressView()
         return
     from rich.console import Console
 
     console = Console(file=sys.stderr, highlight=False, markup=False)
-    with console.status("working…") as status:
+    if total <= 1:
+        with console.status("working…") as status:
+            yield ProgressView(status)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        def update(message: str) -> None:
-            from mailcheck.text import printable
-
-            status.update(printable(message))
-
-        yield update
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("checking", total=total)
+        yield ProgressView(bar, task)

@@ -37,15 +37,57 @@ EPILOG = (
     "  mailcheck domain example.com --ip 192.0.2.10 --sender alice@example.com\n\n"
     "  mailcheck domain example.com --zone example.com.zone --offline\n\n"
     "  mailcheck domain example.com --nameserver 127.0.0.1:5353 --format json\n\n"
-    "  mailcheck domain example.com --only spf --fail-on warn\n\n" + EXIT_CODES_HELP
+    "  mailcheck domain example.com --only spf --fail-on warn\n\n"
+    "  mailcheck domain example.com --selector google --selector s1\n\n"
+    "  mailcheck domain --from-file domains.txt --format jsonl\n\n"
+    "  mailcheck domain parked.example --no-mail\n\n" + EXIT_CODES_HELP
 )
 
 
-@app.command(epilog=EPILOG, no_args_is_help=True)
+@app.command(epilog=EPILOG)
 def domain(
     domains: Annotated[
-        list[str], typer.Argument(metavar="DOMAIN...", help="Mail domains to check.")
-    ],
+        list[str] | None,
+        typer.Argument(metavar="DOMAIN...", help="Mail domains to check.", show_default=False),
+    ] = None,
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Read domains from FILE, one per line ('-' for stdin, '#' starts a comment).",
+            rich_help_panel="Domains",
+        ),
+    ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel",
+            metavar="N",
+            min=1,
+            max=256,
+            help="Domains checked at once.",
+            rich_help_panel="Domains",
+        ),
+    ] = 16,
+    no_mail: Annotated[
+        bool,
+        typer.Option(
+            "--no-mail",
+            help="Judge as a parked domain: null MX, v=spf1 -all, DMARC reject.",
+            rich_help_panel="Domains",
+        ),
+    ] = False,
+    selector: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--selector",
+            "-s",
+            metavar="NAME",
+            help="DKIM selector to check (repeatable); without it, common selectors are probed.",
+            rich_help_panel="DKIM",
+        ),
+    ] = None,
     ip: Annotated[
         str | None,
         typer.Option(
@@ -73,12 +115,42 @@ def domain(
             rich_help_panel="SPF evaluation",
         ),
     ] = None,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(
+            "--ca-file",
+            metavar="PEM",
+            help="Trust this CA for HTTPS (MTA-STS policy, BIMI).",
+            rich_help_panel="HTTPS",
+        ),
+    ] = None,
+    http_timeout: Annotated[
+        float,
+        typer.Option(
+            "--http-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Per HTTPS fetch.",
+            rich_help_panel="HTTPS",
+        ),
+    ] = 10.0,
+    https_port: Annotated[
+        int | None,
+        typer.Option(
+            "--https-port",
+            metavar="PORT",
+            min=1,
+            max=65535,
+            help="Fetch over this port instead of 443 (a lab or staging server).",
+            rich_help_panel="HTTPS",
+        ),
+    ] = None,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 30.0,
-    concurrency: ConcurrencyOpt = 32,
+    concurrency: ConcurrencyOpt = 64,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
@@ -87,7 +159,7 @@ def domain(
     skip: SkipOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check MX, SPF and DMARC records of DOMAIN: the include tree, limits, policy."""
+    """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI and DNSSEC/DANE of each DOMAIN."""
     out = OutputOptions(
         format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
     )
@@ -95,7 +167,19 @@ def domain(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
     )
     with boundary(debug):
-        from mailcheck.cli.run_domain import run
+        from mailcheck.cli.run_domain import DomainOptions, run
 
-        code = run(domains, ip=ip, sender=sender, helo=helo, flags=flags, out=out)
+        opts = DomainOptions(
+            ip,
+            sender,
+            helo,
+            tuple(selector or ()),
+            no_mail,
+            ca_file,
+            http_timeout,
+            https_port,
+            parallel,
+            from_file,
+        )
+        code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
+from mailcheck.checks import nomail
+from mailcheck.checks.bimi import BimiCheck
+from mailcheck.checks.dkim import DkimCheck
 from mailcheck.checks.dmarc import DmarcCheck
+from mailcheck.checks.dnssec import DnssecCheck
+from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.mx import MxCheck
 from mailcheck.checks.spf import SpfCheck, evaluate, evaluation_finding
+from mailcheck.checks.tlsrpt import TlsRptCheck
 from mailcheck.model import Finding, QueryLine, QueryStats, Report, Section, Status
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName
 
-FAMILIES = ("mx", "spf", "dmarc")
+FAMILIES = ("mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi", "dnssec", "dane", "no-mail")
 
 Progress = Callable[[str], None]
 
@@ -29,6 +35,42 @@ class DomainRequest:
     sender: str | None = None
     helo: str | None = None
     fcrdns: bool = True
+    selectors: Sequence[str] = ()
+    no_mail: bool = False
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+
+    def wants(self, *families: str) -> bool:
+        return any(f in self.families for f in families)
+
+
+@dataclass
+class _Checks:
+    mx: MxCheck
+    spf: SpfCheck
+    dmarc: DmarcCheck
+    dkim: DkimCheck | None = None
+    mta_sts: MtaStsCheck | None = None
+    tls_rpt: TlsRptCheck | None = None
+    bimi: BimiCheck | None = None
+    dnssec: DnssecCheck | None = None
+
+
+def _plan(name: str, crawler: Crawler, request: DomainRequest) -> _Checks:
+    mx = MxCheck(name, crawler, fcrdns=request.fcrdns)
+    checks = _Checks(
+        mx, SpfCheck(name, crawler), DmarcCheck(name, crawler, domain_exists=mx.domain_exists)
+    )
+    mail = not request.no_mail
+    if request.wants("dkim") and (mail or request.selectors):
+        checks.dkim = DkimCheck(name, crawler, request.selectors)
+    if mail and request.wants("mta-sts", "tls-rpt"):
+        checks.mta_sts = MtaStsCheck(name, crawler, request.fetch)
+        checks.tls_rpt = TlsRptCheck(name, crawler)
+    if mail and request.wants("bimi"):
+        checks.bimi = BimiCheck(name, crawler, request.fetch)
+    if request.wants("dnssec", "dane", "tls-rpt"):
+        checks.dnssec = DnssecCheck(name, crawler)
+    return checks
 
 
 def check_domain(
@@ -37,41 +79,26 @@ def check_domain(
     started = time.monotonic()
     name = domain.ascii
     crawler = Crawler(engine)
-    mx = MxCheck(name, crawler, fcrdns=request.fcrdns)
-    spf = SpfCheck(name, crawler)
-    dmarc = DmarcCheck(name, crawler, domain_exists=mx.domain_exists)
-    wanted = set(request.families)
-    # MX always runs: whether the domain exists comes from its answer.
-    checks: list[MxCheck | SpfCheck | DmarcCheck] = [mx]
-    if "spf" in wanted:
-        checks.append(spf)
-    if "dmarc" in wanted:
-        checks.append(dmarc)
-    for check in checks:
-        check.start()
+    checks = _plan(name, crawler, request)
+    # MX, SPF and DMARC always run: other families and the profile build on them.
+    for check in (
+        checks.mx,
+        checks.spf,
+        checks.dmarc,
+        checks.dkim,
+        checks.mta_sts,
+        checks.tls_rpt,
+        checks.bimi,
+        checks.dnssec,
+    ):
+        if check is not None:
+            check.start()
     if progress:
         progress(f"{domain.unicode}: looking up records")
     crawler.run()
-
-    sections: list[Section] = []
-    head = _domain_section(domain, mx)
-    if head.findings:
-        sections.append(head)
-    if "mx" in wanted:
-        sections.append(mx.section())
-    if "spf" in wanted:
-        evaluation = None
-        if request.ip:
-            if progress:
-                progress(f"{domain.unicode}: evaluating SPF for {request.ip}")
-            result = evaluate(
-                engine, request.ip, request.sender or f"postmaster@{name}", request.helo or name
-            )
-            evaluation = evaluation_finding(result)
-        sections.append(spf.section(evaluation))
-    if "dmarc" in wanted:
-        sections.append(dmarc.section())
-    answers = crawler.answers()
+    sections = _sections(domain, engine, request, checks, progress)
+    # Sorted: the order answers arrived in must not show in the report.
+    answers = sorted(crawler.answers(), key=lambda a: (a.name, a.rdtype))
     queries = tuple(
         QueryLine(
             a.name, a.rdtype, a.outcome.value, a.source, a.elapsed, tuple(r.text for r in a.records)
@@ -91,7 +118,54 @@ def check_domain(
         duration=time.monotonic() - started,
         dns=stats,
         queries=queries,
+        data={"profile": "no-mail" if request.no_mail else "mail"},
     )
+
+
+def _sections(
+    domain: DomainName,
+    engine: DnsEngine,
+    request: DomainRequest,
+    checks: _Checks,
+    progress: Progress | None,
+) -> list[Section]:
+    name = domain.ascii
+    sections: list[Section] = []
+    head = _domain_section(domain, checks.mx)
+    if head.findings:
+        sections.append(head)
+    if request.no_mail and request.wants("no-mail"):
+        sections.append(nomail.judge(checks.mx, checks.spf, checks.dmarc))
+    if request.wants("mx"):
+        sections.append(checks.mx.section())
+    if request.wants("spf"):
+        evaluation = None
+        if request.ip:
+            if progress:
+                progress(f"{domain.unicode}: evaluating SPF for {request.ip}")
+            result = evaluate(
+                engine, request.ip, request.sender or f"postmaster@{name}", request.helo or name
+            )
+            evaluation = evaluation_finding(result)
+        sections.append(checks.spf.section(evaluation))
+    if checks.dkim is not None:
+        sections.append(checks.dkim.section())
+    if request.wants("dmarc"):
+        sections.append(checks.dmarc.section())
+    mx_hosts = [h.name for h in checks.mx.hosts if h.name != "."]
+    if checks.mta_sts is not None and request.wants("mta-sts"):
+        sections.append(checks.mta_sts.section(mx_hosts))
+    if checks.tls_rpt is not None and request.wants("tls-rpt"):
+        dane = checks.dnssec.has_dane if checks.dnssec else False
+        deployed = checks.mta_sts.deployed if checks.mta_sts else False
+        sections.append(checks.tls_rpt.section(mta_sts=deployed, dane=dane))
+    if checks.bimi is not None:
+        sections.append(checks.bimi.section(checks.dmarc.effective_policy()))
+    if checks.dnssec is not None and request.wants("dnssec", "dane"):
+        sections.append(checks.dnssec.section())
+    if request.no_mail:
+        sections = [nomail.relax(s) for s in sections]
+    return sections
 
 
 def _domain_section(domain: DomainName, mx: MxCheck) -> Section:

@@ -4,6 +4,7 @@ loopback (through --nameserver) and the zone files themselves (--zone --offline)
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,6 @@ from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
 from mailcheck.records.domain import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
-from tests.conftest import ZONES
 
 S = Status
 
@@ -127,10 +127,12 @@ SERVER_CASES = [
 
 
 @pytest.fixture(params=["server", "zone"])
-def engine(request: pytest.FixtureRequest, make_engine: Callable[..., DnsEngine]) -> DnsEngine:
+def engine(
+    request: pytest.FixtureRequest, make_engine: Callable[..., DnsEngine], zone_dir: Path
+) -> DnsEngine:
     if request.param == "server":
         return make_engine()
-    return build_engine(DnsOptions(zones=(str(ZONES),), offline=True))
+    return build_engine(DnsOptions(zones=(str(zone_dir),), offline=True))
 
 
 def run(engine: DnsEngine, domain: str, **request: object) -> Report:

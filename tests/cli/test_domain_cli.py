@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, ZONES, CliRun
+from tests.conftest import EXAMPLES, ROOT, STATIC_ZONES, CliRun
 from tests.dnsserver import DnsServer
 
 
@@ -129,10 +129,11 @@ def test_jsonl_streams_one_object_per_domain(run_cli: CliRun, dns_server: DnsSer
         "jsonl",
     )
     lines = result.stdout.strip().splitlines()
-    assert [json.loads(line)["subject"] for line in lines] == [
+    # each line is written as its domain finishes, so the order is the order of completion
+    assert sorted(json.loads(line)["subject"] for line in lines) == [
         "clean.test",
-        "spf-limit.test",
         "nullmx.test",
+        "spf-limit.test",
     ]
     assert result.returncode == 1
 
@@ -213,12 +214,14 @@ def test_offline_example_from_readme(run_cli: CliRun) -> None:
         "spf.lookup-limit",
         "dmarc.rua-unauthorized",
         "dmarc.policy-none",
+        "dkim.key-weak",
+        "dkim.key-invalid",
     ):
         assert check_id in broken.stdout
 
 
 def test_zone_file_with_idn(run_cli: CliRun) -> None:
-    result = run_cli("domain", "bücher.test", "--offline", "--zone", str(ZONES))
+    result = run_cli("domain", "bücher.test", "--offline", "--zone", str(STATIC_ZONES))
     assert result.returncode == 0
     assert result.stdout.startswith("bücher.test (xn--bcher-kva.test)")
 
@@ -265,3 +268,90 @@ def test_explain(run_cli: CliRun) -> None:
     assert "dmarc.policy-none" in listing.stdout
     wrong = run_cli("explain", "spf.lookuplimit")
     assert wrong.returncode == 2 and "did you mean 'spf.lookup-limit'" in wrong.stderr
+
+
+def test_non_utf8_bytes_are_escaped(run_cli: CliRun, dns_server: DnsServer) -> None:
+    result = run_cli("domain", "badbytes.test", *ns(dns_server))
+    assert "v=spf1 a:x\\xffy.test -all" in result.stdout
+    assert result.returncode == 1 and "non-ASCII" in result.stdout
+    doc = run_cli("domain", "badbytes.test", *ns(dns_server), "--format", "json").stdout
+    assert "\\\\xffy.test" in doc  # the escape itself, JSON-encoded
+
+
+def test_from_file_and_stdin(run_cli: CliRun, dns_server: DnsServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    listing = tmp_path / "domains.txt"
+    listing.write_text("# parked and live domains\nclean.test\n\nnullmx.test  # no mail\n")
+    result = run_cli(
+        "domain", "--from-file", str(listing), *ns(dns_server), "--format", "jsonl", "--only", "mx"
+    )
+    assert sorted(json.loads(line)["subject"] for line in result.stdout.splitlines()) == [
+        "clean.test",
+        "nullmx.test",
+    ]
+    piped = run_cli(
+        "domain",
+        "--from-file",
+        "-",
+        *ns(dns_server),
+        "--format",
+        "json",
+        "--only",
+        "mx",
+        input="clean.test\nsingle.test\n",
+    )
+    assert [r["subject"] for r in json.loads(piped.stdout)["reports"]] == [
+        "clean.test",
+        "single.test",
+    ]
+
+
+def test_from_file_bad_line_names_file_and_line(run_cli: CliRun, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    listing = tmp_path / "domains.txt"
+    listing.write_text("clean.test\nnot a domain\n")
+    result = run_cli("domain", "--from-file", str(listing), "--offline")
+    assert result.returncode == 2
+    assert f"{listing}:2: invalid domain 'not a domain'" in result.stderr
+
+
+def test_no_domain_is_a_usage_error(run_cli: CliRun) -> None:
+    result = run_cli("domain", "--offline")
+    assert result.returncode == 2 and "no domain given" in result.stderr
+
+
+def test_selector_and_no_mail_options(run_cli: CliRun, dns_server: DnsServer) -> None:
+    keys = run_cli(
+        "domain",
+        "dkim.test",
+        *ns(dns_server),
+        "--selector",
+        "rsa1024",
+        "-s",
+        "rsa2048",
+        "--only",
+        "dkim",
+    )
+    assert "rsa1024: RSA 1024-bit key: use 2048 bits" in keys.stdout
+    assert "rsa2048: RSA 2048-bit key" in keys.stdout
+    parked = run_cli("domain", "parked.test", *ns(dns_server), "--no-mail")
+    assert parked.returncode == 0, parked.stdout
+    assert "No-mail profile" in parked.stdout and "no-mail.spf" in parked.stdout
+
+
+def test_https_options(
+    run_cli: CliRun, dns_server: DnsServer, https_server: object, ca_file: str
+) -> None:
+    port = str(https_server.port)  # type: ignore[attr-defined]
+    good = run_cli(
+        "domain",
+        "sts-good.test",
+        *ns(dns_server),
+        "--ca-file",
+        ca_file,
+        "--https-port",
+        port,
+        "--only",
+        "mta-sts",
+    )
+    assert good.returncode == 0 and "mode enforce" in good.stdout
+    missing = run_cli("domain", "sts-good.test", "--offline", "--ca-file", "/no/such.pem")
+    assert missing.returncode == 2 and "--ca-file /no/such.pem" in missing.stderr

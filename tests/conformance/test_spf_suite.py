@@ -66,7 +66,7 @@ class SuiteSource:
                     generated.append({"TXT": entry["SPF"]})
             self.data[name.lower().rstrip(".")] = expanded + generated
 
-    def covers(self, name: dns.name.Name) -> bool:
+    def covers(self, name: dns.name.Name, rdtype: int = 0) -> bool:
         return True
 
     def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> SourceAnswer:

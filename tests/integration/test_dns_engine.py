@@ -10,7 +10,7 @@ import pytest
 from mailcheck.errors import UsageError
 from mailcheck.net.dns import DnsEngine, DnsOptions, Outcome, build_engine
 from mailcheck.net.dns.upstream import parse_server
-from tests.conftest import BEHAVIOURS, ZONES
+from tests.conftest import BEHAVIOURS, STATIC_ZONES
 from tests.dnsserver import DnsServer
 
 
@@ -61,7 +61,7 @@ def test_each_question_is_asked_once(
 
 
 def test_independent_lookups_run_in_parallel() -> None:
-    with DnsServer(sorted(ZONES.glob("*.zone")), delay=0.2, behaviours=BEHAVIOURS) as server:
+    with DnsServer(sorted(STATIC_ZONES.glob("*.zone")), delay=0.2, behaviours=BEHAVIOURS) as server:
         engine = build_engine(DnsOptions(nameservers=(server.address,), timeout=2))
         started = time.monotonic()
         answers = engine.resolve_many([(f"mx{i}.clean.test", "A") for i in range(1, 12)])

@@ -42,7 +42,7 @@ class DnsOptions:
     timeout: float = 2.0
     retries: int = 1
     deadline: float = 30.0
-    concurrency: int = 32
+    concurrency: int = 64
     extra_sources: Sequence[Source] = field(default_factory=tuple)
 
 
@@ -62,7 +62,12 @@ def build_engine(options: DnsOptions) -> DnsEngine:
             if options.nameservers
             else system_servers()
         )
-        upstream = Upstream(servers, timeout=options.timeout, retries=options.retries)
+        upstream = Upstream(
+            servers,
+            timeout=options.timeout,
+            retries=options.retries,
+            max_in_flight=options.concurrency,
+        )
     config = EngineConfig(
         timeout=options.timeout,
         retries=options.retries,

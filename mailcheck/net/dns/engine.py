@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -13,7 +13,7 @@ import dns.name
 import dns.rdatatype
 
 from mailcheck.model import QueryLine, QueryStats
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome
+from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record
 from mailcheck.net.dns.names import InvalidName, display, to_name
 from mailcheck.net.dns.upstream import Upstream
 from mailcheck.net.dns.zones import SourceAnswer
@@ -24,7 +24,7 @@ class Source(Protocol):
 
     label: str
 
-    def covers(self, name: dns.name.Name) -> bool: ...
+    def covers(self, name: dns.name.Name, rdtype: int = 0) -> bool: ...
 
     def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> SourceAnswer: ...
 
@@ -34,7 +34,7 @@ class EngineConfig:
     timeout: float = 2.0
     retries: int = 1
     deadline: float = 30.0
-    concurrency: int = 32
+    concurrency: int = 64
 
 
 class DnsEngine:
@@ -62,22 +62,24 @@ class DnsEngine:
         self._cache: dict[tuple[str, int, bool], Future[Answer]] = {}
         self._log: list[QueryLine] = []
         self._hits = 0
-        self._pool: ThreadPoolExecutor | None = None
 
     # -- public API -------------------------------------------------------------------
 
     def resolve(self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool = False) -> Answer:
-        future, owner = self._claim(name, rdtype, dnssec)
-        if owner:
-            self._fill(future, name, rdtype, dnssec)
-        return future.result()
+        """Blocking lookup; never call it from a completion callback (the I/O thread)."""
+        return self.submit(name, rdtype, dnssec).result()
 
     def submit(
         self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool = False
     ) -> Future[Answer]:
+        """Start a lookup (or join the one under way); the future holds the answer."""
         future, owner = self._claim(name, rdtype, dnssec)
         if owner:
-            self._executor().submit(self._fill, future, name, rdtype, dnssec)
+            try:
+                self._start(name, self._type(rdtype), dnssec, 0, future.set_result)
+            except Exception as exc:  # a bug must not hang every waiter on this future
+                future.set_exception(exc)
+                raise
         return future
 
     def resolve_many(self, questions: Iterable[tuple[str, str]]) -> list[Answer]:
@@ -99,9 +101,8 @@ class DnsEngine:
             return tuple(self._log)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        if self.upstream is not None:
+            self.upstream.close()
 
     def __enter__(self) -> DnsEngine:
         return self
@@ -111,26 +112,17 @@ class DnsEngine:
 
     # -- internals --------------------------------------------------------------------
 
-    def _executor(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=max(1, self.config.concurrency), thread_name_prefix="mailcheck-dns"
-                )
-            return self._pool
-
     @staticmethod
     def _type(rdtype: str | int) -> dns.rdatatype.RdataType:
-        return dns.rdatatype.RdataType.make(rdtype)
+        known = _TYPES.get(rdtype)
+        if known is None:
+            known = _TYPES[rdtype] = dns.rdatatype.RdataType.make(rdtype)
+        return known
 
     def _claim(
         self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool
     ) -> tuple[Future[Answer], bool]:
-        try:
-            key_name = display(to_name(name))
-        except InvalidName:
-            key_name = f"\x00invalid:{name}"
-        key = (key_name, self._type(rdtype), dnssec)
+        key = (_key(name), self._type(rdtype), dnssec)
         with self._lock:
             existing = self._cache.get(key)
             if existing is not None:
@@ -140,29 +132,28 @@ class DnsEngine:
             self._cache[key] = future
             return future, True
 
-    def _fill(
-        self, future: Future[Answer], name: str | dns.name.Name, rdtype: str | int, dnssec: bool
+    def _start(
+        self,
+        name: str | dns.name.Name,
+        rdtype: dns.rdatatype.RdataType,
+        dnssec: bool,
+        depth: int,
+        done: Callable[[Answer], None],
     ) -> None:
-        try:
-            answer = self._lookup(name, self._type(rdtype), dnssec, depth=0)
-        except Exception as exc:  # a bug must not hang every waiter on this future
-            future.set_exception(exc)
-            raise
-        future.set_result(answer)
-
-    def _lookup(
-        self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType, dnssec: bool, depth: int
-    ) -> Answer:
+        """Answer from a zone at once, or from upstream later; `done` gets the logged answer."""
         type_text = dns.rdatatype.to_text(rdtype)
         try:
             qname = to_name(name)
         except InvalidName as exc:
-            return self._record(
-                Answer(str(name), type_text, Outcome.ERROR, detail=f"invalid name: {exc}")
+            done(
+                self._record(
+                    Answer(str(name), type_text, Outcome.ERROR, detail=f"invalid name: {exc}")
+                )
             )
+            return
         started = time.monotonic()
-        shown = display(qname)
-        source = self._source_for(qname)
+        shown = _key(name) if isinstance(name, str) else display(qname)
+        source = self._source_for(qname, rdtype)
         if source is not None:
             result = source.lookup(qname, rdtype)
             answer = Answer(
@@ -173,44 +164,60 @@ class DnsEngine:
                 result.cnames,
                 source=source.label,
                 detail=result.detail,
+                signatures=result.signatures,
             )
-            if result.continue_at is not None:
-                answer = self._continue(answer, result.continue_at, rdtype, dnssec, depth)
-            return self._record(replace(answer, elapsed=time.monotonic() - started))
+            if result.continue_at is None:
+                done(self._record(replace(answer, elapsed=time.monotonic() - started)))
+                return
+            self._continue(answer, result.continue_at, rdtype, dnssec, depth, started, done)
+            return
         if self.upstream is None:
-            return self._record(
-                Answer(
-                    shown,
-                    type_text,
-                    Outcome.OFFLINE,
-                    source="offline",
-                    detail="--offline: no zone file covers this name",
+            done(
+                self._record(
+                    Answer(
+                        shown,
+                        type_text,
+                        Outcome.OFFLINE,
+                        source="offline",
+                        detail="--offline: no zone file covers this name",
+                    )
                 )
             )
+            return
         if time.monotonic() >= self._deadline:
-            return self._record(
-                Answer(
-                    shown,
-                    type_text,
-                    Outcome.TIMEOUT,
-                    source=str(self.upstream),
-                    detail=f"overall DNS deadline of {self.config.deadline:g} s reached",
+            done(
+                self._record(
+                    Answer(
+                        shown,
+                        type_text,
+                        Outcome.TIMEOUT,
+                        source=str(self.upstream),
+                        detail=f"overall DNS deadline of {self.config.deadline:g} s reached",
+                    )
                 )
             )
-        result, label, ad, sigs = self.upstream.query(qname, rdtype, self._deadline, dnssec)
-        answer = Answer(
-            shown,
-            type_text,
-            result.outcome,
-            result.records,
-            result.cnames,
-            source=label,
-            elapsed=time.monotonic() - started,
-            detail=result.detail,
-            authenticated=ad,
-            signatures=sigs,
-        )
-        return self._record(answer)
+            return
+
+        def answered(outcome: tuple[SourceAnswer, str, bool | None, tuple[Record, ...]]) -> None:
+            result, label, ad, sigs = outcome
+            done(
+                self._record(
+                    Answer(
+                        shown,
+                        type_text,
+                        result.outcome,
+                        result.records,
+                        result.cnames,
+                        source=label,
+                        elapsed=time.monotonic() - started,
+                        detail=result.detail,
+                        authenticated=ad,
+                        signatures=sigs,
+                    )
+                )
+            )
+
+        self.upstream.start(qname, rdtype, self._deadline, dnssec, answered)
 
     def _continue(
         self,
@@ -219,27 +226,43 @@ class DnsEngine:
         rdtype: dns.rdatatype.RdataType,
         dnssec: bool,
         depth: int,
-    ) -> Answer:
+        started: float,
+        done: Callable[[Answer], None],
+    ) -> None:
         """A zone's CNAME points outside it: follow like a recursive resolver would."""
         if display(target) in {link.owner for link in answer.cnames}:
-            return replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop")
+            done(self._record(replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop")))
+            return
         if depth >= 8:
-            return replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long")
-        rest = self._lookup(target, rdtype, dnssec, depth + 1)
-        chain: tuple[CnameLink, ...] = answer.cnames + rest.cnames
-        return replace(
-            answer,
-            outcome=rest.outcome,
-            records=rest.records,
-            cnames=chain,
-            detail=rest.detail,
-            authenticated=rest.authenticated,
-            signatures=rest.signatures,
-        )
+            done(
+                self._record(
+                    replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long")
+                )
+            )
+            return
 
-    def _source_for(self, qname: dns.name.Name) -> Source | None:
+        def joined(rest: Answer) -> None:
+            chain: tuple[CnameLink, ...] = answer.cnames + rest.cnames
+            done(
+                self._record(
+                    replace(
+                        answer,
+                        outcome=rest.outcome,
+                        records=rest.records,
+                        cnames=chain,
+                        detail=rest.detail,
+                        authenticated=rest.authenticated,
+                        signatures=rest.signatures,
+                        elapsed=time.monotonic() - started,
+                    )
+                )
+            )
+
+        self._start(target, rdtype, dnssec, depth + 1, joined)
+
+    def _source_for(self, qname: dns.name.Name, rdtype: int) -> Source | None:
         for source in self.sources:
-            if source.covers(qname):
+            if source.covers(qname, rdtype):
                 return source
         return None
 
@@ -255,6 +278,20 @@ class DnsEngine:
         with self._lock:
             self._log.append(line)
         return answer
+
+
+_TYPES: dict[str | int, dns.rdatatype.RdataType] = {}
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _key(name: str | dns.name.Name) -> str:
+    """The cache key of a name: its lower-case text; parsing is skipped for plain names."""
+    if isinstance(name, str) and name and _PLAIN.issuperset(name) and ".." not in name:
+        return name.lower().rstrip(".") or "."
+    try:
+        return display(to_name(name))
+    except InvalidName:
+        return f"\x00invalid:{name}"
 
 
 _ANSWERS = {Outcome.NOERROR.value, Outcome.NODATA.value, Outcome.NXDOMAIN.value}

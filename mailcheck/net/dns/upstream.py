@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
-import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -19,6 +19,7 @@ from mailcheck.errors import UsageError
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
+from mailcheck.net.dns.transport import UdpClient
 from mailcheck.net.dns.zones import SourceAnswer
 
 
@@ -124,64 +125,81 @@ def _records(
     return (), tuple(chain), ()
 
 
-class Upstream:
-    """Plain DNS over UDP with TCP fallback, a per-try timeout and a bounded retry."""
+UpstreamResult = tuple[SourceAnswer, str, "bool | None", tuple[Record, ...]]
 
-    def __init__(self, servers: list[Server], timeout: float = 2.0, retries: int = 1):
+
+class Upstream:
+    """Plain DNS over UDP (TCP when truncated), a per-try timeout and a bounded retry."""
+
+    def __init__(
+        self, servers: list[Server], timeout: float = 2.0, retries: int = 1, max_in_flight: int = 64
+    ):
         self.servers = servers
         self.timeout = timeout
         self.retries = retries
+        self.client = UdpClient(max_in_flight)
 
     def __str__(self) -> str:
         return ", ".join(str(s) for s in self.servers)
 
-    def query(
+    def close(self) -> None:
+        self.client.close()
+
+    def start(
         self,
         qname: dns.name.Name,
         rdtype: dns.rdatatype.RdataType,
         deadline: float,
-        dnssec: bool = False,
-    ) -> tuple[SourceAnswer, str, bool | None, tuple[Record, ...]]:
+        dnssec: bool,
+        done: Callable[[UpstreamResult], None],
+    ) -> None:
+        """Ask the servers in turn (then once more); `done` runs once, in the I/O thread."""
         request = dns.message.make_query(
             qname, rdtype, use_edns=0, payload=1232, want_dnssec=dnssec
         )
         request.flags |= dns.flags.RD
         if dnssec:
             request.flags |= dns.flags.AD
+        tries = [s for _ in range(self.retries + 1) for s in self.servers]
         problems: list[tuple[Server, str]] = []
-        for _attempt in range(self.retries + 1):
-            for server in self.servers:
-                remaining = deadline - time.monotonic()
+
+        def attempt(index: int) -> None:
+            remaining = deadline - time.monotonic()
+            if index >= len(tries) or remaining <= 0:
                 if remaining <= 0:
-                    problems.append((server, "deadline"))
-                    break
-                try:
-                    response, _tcp = dns.query.udp_with_fallback(
-                        request,
-                        server.host,
-                        timeout=min(self.timeout, remaining),
-                        port=server.port,
-                    )
-                except dns.exception.Timeout:
-                    problems.append((server, "timeout"))
-                    continue
-                except OSError as exc:
-                    problems.append((server, exc.strerror or str(exc)))
-                    continue
-                except dns.exception.DNSException as exc:
-                    problems.append((server, f"bad response: {exc}"))
-                    continue
+                    problems.append((tries[min(index, len(tries) - 1)], "deadline"))
+                done((_failure(problems), str(self), None, ()))
+                return
+            server = tries[index]
+
+            def answered(response: dns.message.Message | None, reason: str) -> None:
+                if response is None:
+                    problems.append((server, reason))
+                    attempt(index + 1)
+                    return
                 rcode = response.rcode()
-                label = str(server)
-                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    records, chain, sigs = _records(response, qname, rdtype, label)
-                    ad = bool(response.flags & dns.flags.AD)
-                    if records:
-                        return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
-                    outcome = Outcome.NXDOMAIN if rcode == dns.rcode.NXDOMAIN else Outcome.NODATA
-                    return SourceAnswer(outcome, (), chain), label, ad, ()
-                problems.append((server, dns.rcode.to_text(rcode)))
-        return _failure(problems), ", ".join(str(s) for s in self.servers), None, ()
+                if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                    problems.append((server, dns.rcode.to_text(rcode)))
+                    attempt(index + 1)
+                    return
+                done(_result(response, qname, rdtype, str(server)))
+
+            self.client.query(
+                request, server.host, server.port, min(self.timeout, remaining), answered
+            )
+
+        attempt(0)
+
+
+def _result(
+    response: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
+) -> UpstreamResult:
+    records, chain, sigs = _records(response, qname, rdtype, label)
+    ad = bool(response.flags & dns.flags.AD)
+    if records:
+        return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
+    nx = response.rcode() == dns.rcode.NXDOMAIN
+    return SourceAnswer(Outcome.NXDOMAIN if nx else Outcome.NODATA, (), chain), label, ad, ()
 
 
 def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:

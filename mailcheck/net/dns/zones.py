@@ -36,6 +36,7 @@ class SourceAnswer:
     cnames: tuple[CnameLink, ...] = ()
     continue_at: dns.name.Name | None = None
     detail: str = ""
+    signatures: tuple[Record, ...] = ()
 
 
 class _LineTxn:
@@ -202,7 +203,10 @@ class ZoneSource:
             raise InputError(f"zone file {label}: no records under {zone.origin}")
         return cls(zone, label, lines)
 
-    def covers(self, name: dns.name.Name) -> bool:
+    def covers(self, name: dns.name.Name, rdtype: int = 0) -> bool:
+        # A DS record lives in the parent zone: the apex of this zone does not answer for it.
+        if rdtype == dns.rdatatype.DS and name == self.origin:
+            return False
         return name.is_subdomain(self.origin)
 
     def _records(
@@ -253,10 +257,12 @@ class ZoneSource:
                 )
             rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
             if rdataset is not None:
+                sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype)
                 return SourceAnswer(
                     Outcome.NOERROR,
                     records=self._records(current, rdataset, node_name),
                     cnames=tuple(chain),
+                    signatures=self._records(current, sigs, node_name) if sigs else (),
                 )
             cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None or rdtype == dns.rdatatype.CNAME:

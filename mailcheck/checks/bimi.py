@@ -1,0 +1,249 @@
+"""BIMI: the default._bimi record, the SVG logo and the mark certificate, DMARC eligibility."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mailcheck.catalog import finding
+from mailcheck.checks import libs
+from mailcheck.checks.mta_sts import FetchOptions
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.records.bimi import BimiRecord, is_bimi, parse_bimi
+from mailcheck.text import decode, printable
+
+if TYPE_CHECKING:
+    from mailcheck.net.http import HttpResult
+
+LOGO_MAX_BYTES = 32 * 1024
+EVIDENCE_MAX_BYTES = 64 * 1024
+
+
+class BimiCheck:
+    family = "bimi"
+
+    def __init__(self, domain: str, crawler: Crawler, options: FetchOptions) -> None:
+        self.domain = domain
+        self.crawler = crawler
+        self.options = options
+        self.answer: Answer | None = None
+        self.logo: HttpResult | None = None
+        self.evidence: HttpResult | None = None
+
+    def start(self) -> None:
+        self.crawler.ask(f"default._bimi.{self.domain}", "TXT", self._on_txt)
+
+    def records(self) -> list[BimiRecord]:
+        if self.answer is None:
+            return []
+        return [parse_bimi(decode(t)) for t in self.answer.texts() if is_bimi(decode(t))]
+
+    def _on_txt(self, answer: Answer) -> None:
+        self.answer = answer
+        records = self.records()
+        if len(records) != 1:
+            return
+        record = records[0]
+        self.crawler.spawn(libs.load_checkdmarc, lambda _none: None)
+        engine, opts = self.crawler.engine, self.options
+        if record.logo.lower().startswith("https://"):
+            url = record.logo
+            self.crawler.spawn(
+                lambda: _fetch(
+                    url,
+                    engine,
+                    ca_file=opts.ca_file,
+                    timeout=opts.timeout,
+                    max_bytes=LOGO_MAX_BYTES,
+                    accept="image/svg+xml",
+                    port=opts.port,
+                ),
+                self._on_logo,
+            )
+        if record.evidence.lower().startswith("https://"):
+            url_a = record.evidence
+            self.crawler.spawn(
+                lambda: _fetch(
+                    url_a,
+                    engine,
+                    ca_file=opts.ca_file,
+                    timeout=opts.timeout,
+                    max_bytes=EVIDENCE_MAX_BYTES,
+                    port=opts.port,
+                ),
+                self._on_evidence,
+            )
+
+    def _on_logo(self, result: HttpResult) -> None:
+        self.logo = result
+
+    def _on_evidence(self, result: HttpResult) -> None:
+        self.evidence = result
+
+    # -- judgement --------------------------------------------------------------------
+
+    def section(self, dmarc_policy: tuple[str | None, dict[str, str]]) -> Section:
+        records = self.records()
+        findings = self._findings(records, dmarc_policy)
+        data: dict[str, Any] = {"record": printable(records[0].text) if len(records) == 1 else None}
+        return Section("bimi", "BIMI", tuple(findings), "", data)
+
+    def _findings(
+        self, records: list[BimiRecord], dmarc_policy: tuple[str | None, dict[str, str]]
+    ) -> list[Finding]:
+        answer = self.answer
+        assert answer is not None
+        name = f"default._bimi.{self.domain}"
+        if answer.outcome.is_error:
+            return [
+                finding(
+                    "bimi.record", Status.ERROR, f"could not look up {name}: {answer.describe()}"
+                )
+            ]
+        if not records:
+            return [finding("bimi.record", Status.INFO, "no BIMI record (optional)")]
+        if len(records) > 1:
+            return [
+                finding(
+                    "bimi.record",
+                    Status.FAIL,
+                    f"{len(records)} BIMI records at {name}: none is used",
+                )
+            ]
+        record = records[0]
+        evidence = [printable(record.text)]
+        if record.syntax:
+            return [
+                finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
+                for p in record.syntax
+            ]
+        if record.declined:
+            return [
+                finding(
+                    "bimi.record",
+                    Status.INFO,
+                    "declination record: the domain publishes no logo",
+                    evidence=evidence,
+                )
+            ]
+        out = [
+            finding(
+                "bimi.record",
+                Status.PASS,
+                printable(f"l={record.logo or '(none)'} a={record.evidence or '(none)'}"),
+                evidence=evidence,
+            )
+        ]
+        out.extend(self._eligibility(dmarc_policy))
+        out.extend(self._logo())
+        out.extend(self._evidence())
+        return out
+
+    @staticmethod
+    def _eligibility(dmarc_policy: tuple[str | None, dict[str, str]]) -> list[Finding]:
+        policy, tags = dmarc_policy
+        reasons = []
+        if policy not in ("quarantine", "reject"):
+            reasons.append(
+                f"the DMARC policy is {policy or 'missing'} (quarantine or reject needed)"
+            )
+        pct = tags.get("pct", "100").strip()
+        if pct != "100":
+            reasons.append(f"pct={pct} reduces the policy (pct=100 needed)")
+        if tags.get("sp", "").strip().lower() == "none":
+            reasons.append("sp=none leaves subdomains unprotected")
+        if reasons:
+            return [
+                finding(
+                    "bimi.eligible",
+                    Status.FAIL,
+                    "not BIMI-eligible: " + "; ".join(reasons),
+                    hint="Move DMARC to p=quarantine or p=reject without pct= or sp=none.",
+                )
+            ]
+        return [
+            finding(
+                "bimi.eligible", Status.PASS, f"DMARC p={policy} makes the domain BIMI-eligible"
+            )
+        ]
+
+    def _logo(self) -> list[Finding]:
+        result = self.logo
+        if result is None:
+            return []
+        if result.error:
+            return [finding("bimi.logo", Status.FAIL, printable(f"{result.url}: {result.error}"))]
+        out = []
+        media = result.content_type.split(";")[0].strip().lower()
+        if media != "image/svg+xml":
+            out.append(
+                finding(
+                    "bimi.logo",
+                    Status.WARN,
+                    printable(
+                        f"Content-Type is {result.content_type or 'missing'}, not image/svg+xml"
+                    ),
+                )
+            )
+        bimi = libs.bimi()
+        try:
+            meta = bimi.get_svg_metadata(result.body)
+        except Exception as exc:
+            return [*out, finding("bimi.logo", Status.FAIL, printable(f"logo: {exc}"))]
+        problems = bimi.check_svg_requirements(meta)
+        if problems:
+            out.extend(finding("bimi.logo", Status.FAIL, printable(f"logo: {p}")) for p in problems)
+        else:
+            out.append(
+                finding(
+                    "bimi.logo",
+                    Status.PASS,
+                    printable(
+                        f"SVG Tiny PS logo ({meta.get('filesize', '?')}, "
+                        f"title {meta.get('title', '')!r})"
+                    ),
+                )
+            )
+        return out
+
+    def _evidence(self) -> list[Finding]:
+        result = self.evidence
+        if result is None:
+            return [
+                finding(
+                    "bimi.evidence",
+                    Status.INFO,
+                    "no a= mark certificate: Gmail and Apple Mail show logos only "
+                    "with a VMC or CMC",
+                )
+            ]
+        if result.error:
+            return [
+                finding("bimi.evidence", Status.FAIL, printable(f"{result.url}: {result.error}"))
+            ]
+        try:
+            meta = libs.bimi().get_certificate_metadata(result.body, domain=self.domain)
+        except Exception as exc:
+            return [
+                finding(
+                    "bimi.evidence",
+                    Status.FAIL,
+                    printable(f"mark certificate does not parse: {exc}"),
+                )
+            ]
+        errors = meta.get("validation_errors", [])
+        out = [finding("bimi.evidence", Status.FAIL, printable(e)) for e in errors]
+        out.extend(
+            finding("bimi.evidence", Status.WARN, printable(w)) for w in meta.get("warnings", [])
+        )
+        if not errors:
+            out.append(finding("bimi.evidence", Status.PASS, "mark certificate is valid"))
+        return out
+
+
+def _fetch(url: str, engine: Any, **kwargs: Any) -> HttpResult:
+    # ssl and http.client load only when a record asks for a fetch
+    from mailcheck.net.http import fetch
+
+    return fetch(url, engine, **kwargs)

@@ -1,0 +1,375 @@
+"""DKIM keys: named or discovered selectors, record syntax, key type and size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Answer, Outcome
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
+from mailcheck.text import decode, printable
+
+# Selectors large providers and ESPs publish (Google, Microsoft 365, Mailchimp/Mandrill,
+# SendGrid, Mailgun, Amazon SES, Zoho, Fastmail, Proton, HubSpot, Postmark, Brevo, ...).
+COMMON_SELECTORS = (
+    "google",
+    "selector1",
+    "selector2",
+    "k1",
+    "k2",
+    "k3",
+    "s1",
+    "s2",
+    "s1024",
+    "s2048",
+    "default",
+    "dkim",
+    "mail",
+    "smtp",
+    "email",
+    "mx",
+    "key1",
+    "key2",
+    "sig1",
+    "m1",
+    "mandrill",
+    "mxvault",
+    "everlytickey1",
+    "everlytickey2",
+    "mailjet",
+    "smtpapi",
+    "pm",
+    "krs",
+    "hs1",
+    "hs2",
+    "zoho",
+    "zmail",
+    "protonmail",
+    "fm1",
+    "fm2",
+    "cm",
+    "dk",
+    "ctct1",
+    "zendesk1",
+    "mailru",
+    "20161025",
+    "20210112",
+    "20230601",
+    "mesmtp",
+    "sendinblue",
+)
+FIRST_WAVE = 6
+RSA_STRONG = 2048
+RSA_MINIMUM = 1024
+
+
+class DkimCheck:
+    family = "dkim"
+
+    def __init__(self, domain: str, crawler: Crawler, selectors: Sequence[str] = ()) -> None:
+        self.domain = domain
+        self.crawler = crawler
+        self.explicit = bool(selectors)
+        self.selectors = (
+            list(dict.fromkeys(s.strip().lower() for s in selectors))
+            if selectors
+            else list(COMMON_SELECTORS)
+        )
+        self.answers: dict[str, Answer] = {}
+        self.parent: Answer | None = None
+
+    def start(self) -> None:
+        if self.explicit:
+            self._probe(self.selectors)
+            return
+        # RFC 8020: if _domainkey.<domain> does not exist, no selector exists below it. Ask
+        # it beside the most common selectors, and the rest only when it exists (some old
+        # servers wrongly answer NXDOMAIN for empty non-terminals: the first few still run).
+        self._probe(self.selectors[:FIRST_WAVE])
+        self.crawler.ask(f"_domainkey.{self.domain}", "TXT", self._on_parent)
+
+    def _probe(self, selectors: Sequence[str]) -> None:
+        for selector in selectors:
+            self.crawler.store(
+                f"{selector}._domainkey.{self.domain}", "TXT", self.answers, selector
+            )
+
+    def _on_parent(self, answer: Answer) -> None:
+        self.parent = answer
+        if answer.outcome is Outcome.NXDOMAIN:
+            self.selectors = self.selectors[:FIRST_WAVE]
+        else:
+            self._probe(self.selectors[FIRST_WAVE:])
+
+    # -- judgement --------------------------------------------------------------------
+
+    def found(self) -> dict[str, list[tuple[str, DkimKey]]]:
+        """selector -> [(raw text, parsed key)] for every selector that answered with a key."""
+        out: dict[str, list[tuple[str, DkimKey]]] = {}
+        for selector in self.selectors:
+            answer = self.answers.get(selector)
+            if answer is None or not answer.records:
+                continue
+            texts = [decode(r.txt) for r in answer.records]
+            keys = [(t, parse_dkim_key(t)) for t in texts if looks_like_dkim(t)]
+            if keys or self.explicit:
+                out[selector] = keys or [(t, parse_dkim_key(t)) for t in texts]
+        return out
+
+    def section(self) -> Section:
+        found = self.found()
+        findings = self._discovery(found)
+        for selector, keys in found.items():
+            findings.extend(self._key_findings(selector, keys))
+        usable = [k for keys in found.values() for _t, k in keys if not k.error and not k.revoked]
+        if usable and all(k.key_type == "ed25519" for k in usable):
+            findings.append(
+                finding(
+                    "dkim.ed25519-only",
+                    Status.INFO,
+                    "only Ed25519 keys: receivers that do not verify Ed25519 "
+                    "yet see no valid signature; sign with RSA as well",
+                )
+            )
+        data = {
+            "selectors_probed": len(self.selectors),
+            "discovery": not self.explicit,
+            "keys": [
+                {
+                    "selector": s,
+                    "name": f"{s}._domainkey.{self.domain}",
+                    "type": k.key_type,
+                    "bits": k.bits,
+                    "revoked": k.revoked,
+                    "testing": k.testing,
+                    "error": k.error or None,
+                    "record": printable(t),
+                    "cname": [c.target for c in self.answers[s].cnames],
+                }
+                for s, keys in found.items()
+                for t, k in keys
+            ],
+        }
+        names = ", ".join(found) if found else ""
+        return Section("dkim", "DKIM", tuple(findings), printable(names), data)
+
+    def _discovery(self, found: dict[str, list[tuple[str, DkimKey]]]) -> list[Finding]:
+        out: list[Finding] = []
+        errors = {s: a for s, a in self.answers.items() if a.outcome.is_error}
+        if self.explicit:
+            for selector in self.selectors:
+                answer = self.answers[selector]
+                name = f"{selector}._domainkey.{self.domain}"
+                if selector in errors:
+                    out.append(
+                        finding(
+                            "dkim.key-missing",
+                            Status.ERROR,
+                            f"could not look up {name}: {answer.describe()}",
+                            subject=selector,
+                        )
+                    )
+                elif selector not in found:
+                    why = (
+                        "does not exist"
+                        if answer.outcome.value == "NXDOMAIN"
+                        else "has no TXT record"
+                    )
+                    out.append(
+                        finding(
+                            "dkim.key-missing",
+                            Status.FAIL,
+                            f"no key at selector {selector}: {name} {why}",
+                            subject=selector,
+                        )
+                    )
+            return out
+        listing = ", ".join(f"{s} ({keys[0][1].describe})" for s, keys in found.items())
+        if found:
+            out.append(
+                finding(
+                    "dkim.selectors",
+                    Status.INFO,
+                    f"found {len(found)} of {len(self.selectors)} common selectors: "
+                    f"{listing}; discovery cannot prove there are no others",
+                )
+            )
+        elif len(errors) == len(self.selectors):
+            first = next(iter(errors.values()))
+            out.append(
+                finding(
+                    "dkim.selectors",
+                    Status.ERROR,
+                    f"could not probe the selectors: {first.describe()}",
+                )
+            )
+        elif self.parent is not None and self.parent.outcome is Outcome.NXDOMAIN:
+            out.append(
+                finding(
+                    "dkim.selectors",
+                    Status.INFO,
+                    f"_domainkey.{self.domain} does not exist, so no selector exists "
+                    "below it (RFC 8020): the domain publishes no DKIM key",
+                    hint="mailcheck domain DOMAIN --selector NAME",
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "dkim.selectors",
+                    Status.INFO,
+                    f"no key at {len(self.selectors)} common selectors; discovery "
+                    "cannot prove absence: name yours with --selector",
+                    hint="mailcheck domain DOMAIN --selector NAME",
+                )
+            )
+        return out
+
+    def _key_findings(self, selector: str, keys: list[tuple[str, DkimKey]]) -> list[Finding]:
+        answer = self.answers[selector]
+        name = f"{selector}._domainkey.{self.domain}"
+        origin = next((str(r.origin) for r in answer.records if r.origin), "")
+        evidence = [printable(t) + (f"  ({origin})" if origin else "") for t, _k in keys]
+        out: list[Finding] = []
+        if answer.cnames:
+            chain = " → ".join([answer.cnames[0].owner, *(c.target for c in answer.cnames)])
+            out.append(
+                finding(
+                    "dkim.cname",
+                    Status.INFO,
+                    f"{selector}: delegated by CNAME: {chain}",
+                    subject=selector,
+                )
+            )
+        if len(keys) > 1:
+            out.append(
+                finding(
+                    "dkim.multiple",
+                    Status.FAIL,
+                    f"{selector}: {len(keys)} key records at {name}: verification "
+                    "results are undefined",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            )
+            return out
+        key = keys[0][1]
+        for problem in key.syntax:
+            out.append(
+                finding(
+                    "dkim.syntax",
+                    Status.FAIL,
+                    printable(f"{selector}: {problem}"),
+                    evidence=evidence,
+                    subject=selector,
+                )
+            )
+        if key.revoked:
+            out.append(
+                finding(
+                    "dkim.revoked",
+                    Status.INFO,
+                    f"{selector}: key revoked (empty p=): signatures with it fail",
+                    subject=selector,
+                )
+            )
+            return out
+        if key.error:
+            cut = any(len(s) == 255 for r in answer.records for s in r.strings)
+            hint = (
+                (
+                    "The record looks cut at 255 bytes: publish the key as several strings "
+                    'in one TXT record ("part1" "part2").'
+                )
+                if cut
+                else None
+            )
+            out.append(
+                finding(
+                    "dkim.key-invalid",
+                    Status.FAIL,
+                    printable(f"{selector}: {key.error}"),
+                    evidence=evidence,
+                    hint=hint,
+                    subject=selector,
+                )
+            )
+            return out
+        out.extend(self._strength(selector, key, evidence))
+        if key.testing:
+            out.append(
+                finding(
+                    "dkim.testing",
+                    Status.WARN,
+                    f"{selector}: t=y (testing): verifiers may treat failures as unsigned",
+                    subject=selector,
+                )
+            )
+        if "sha256" not in key.hashes:
+            out.append(
+                finding(
+                    "dkim.hash-sha1",
+                    Status.FAIL,
+                    printable(
+                        f"{selector}: h={key.tags.get('h', '')} allows only "
+                        "SHA-1, which verifiers reject (RFC 8301)"
+                    ),
+                    subject=selector,
+                )
+            )
+        if not {"*", "email"} & set(key.services):
+            out.append(
+                finding(
+                    "dkim.service",
+                    Status.FAIL,
+                    printable(f"{selector}: s={key.tags.get('s', '')} excludes email"),
+                    subject=selector,
+                )
+            )
+        return out
+
+    @staticmethod
+    def _strength(selector: str, key: DkimKey, evidence: list[str]) -> list[Finding]:
+        if key.key_type == "ed25519":
+            return [
+                finding(
+                    "dkim.key",
+                    Status.PASS,
+                    f"{selector}: Ed25519 key (RFC 8463)",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            ]
+        bits = key.bits or 0
+        if bits < RSA_MINIMUM:
+            return [
+                finding(
+                    "dkim.key-weak",
+                    Status.FAIL,
+                    f"{selector}: RSA {bits}-bit key: verifiers reject keys under "
+                    f"{RSA_MINIMUM} bits",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            ]
+        if bits < RSA_STRONG:
+            return [
+                finding(
+                    "dkim.key-weak",
+                    Status.WARN,
+                    f"{selector}: RSA {bits}-bit key: use {RSA_STRONG} bits",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            ]
+        return [
+            finding(
+                "dkim.key",
+                Status.PASS,
+                f"{selector}: RSA {bits}-bit key",
+                evidence=evidence,
+                subject=selector,
+            )
+        ]

@@ -1,0 +1,281 @@
+"""MTA-STS (RFC 8461): the _mta-sts record, the policy fetched over HTTPS, MX coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mailcheck.catalog import finding
+from mailcheck.checks import libs
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.text import decode, printable
+
+if TYPE_CHECKING:
+    from mailcheck.net.http import HttpResult
+
+POLICY_MAX_BYTES = 64 * 1024
+MIN_MAX_AGE = 86400
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    ca_file: str | None = None
+    timeout: float = 10.0
+    port: int | None = None
+
+
+class MtaStsCheck:
+    family = "mta-sts"
+
+    def __init__(self, domain: str, crawler: Crawler, options: FetchOptions) -> None:
+        self.domain = domain
+        self.crawler = crawler
+        self.options = options
+        self.answer: Answer | None = None
+        self.policy: HttpResult | None = None
+        self.url = f"https://mta-sts.{domain}/.well-known/mta-sts.txt"
+
+    def start(self) -> None:
+        self.crawler.ask(f"_mta-sts.{self.domain}", "TXT", self._on_txt)
+
+    def _records(self) -> list[str]:
+        if self.answer is None:
+            return []
+        return [decode(t) for t in self.answer.texts() if decode(t).startswith("v=STSv1")]
+
+    def _on_txt(self, answer: Answer) -> None:
+        self.answer = answer
+        if not self._records():
+            return
+        self.crawler.spawn(libs.load_checkdmarc, lambda _none: None)
+        engine = self.crawler.engine
+        self.crawler.spawn(
+            lambda: _fetch(
+                self.url,
+                engine,
+                ca_file=self.options.ca_file,
+                timeout=self.options.timeout,
+                max_bytes=POLICY_MAX_BYTES,
+                accept="text/plain",
+                port=self.options.port,
+            ),
+            self._on_policy,
+        )
+
+    def _on_policy(self, result: HttpResult) -> None:
+        self.policy = result
+
+    @property
+    def deployed(self) -> bool:
+        return bool(self._records())
+
+    def mode(self) -> str | None:
+        parsed = self._parsed_policy()
+        return parsed["policy"]["mode"] if parsed else None
+
+    def _parsed_policy(self) -> dict[str, Any] | None:
+        if self.policy is None or not self.policy.ok:
+            return None
+        try:
+            result: dict[str, Any] = libs.mta_sts().parse_mta_sts_policy(decode(self.policy.body))
+            return result
+        except Exception:
+            return None
+
+    # -- judgement --------------------------------------------------------------------
+
+    def section(self, mx_hosts: list[str]) -> Section:
+        findings = self._findings(mx_hosts)
+        data: dict[str, Any] = {"url": self.url, "record": None, "policy": None}
+        records = self._records()
+        if len(records) == 1:
+            data["record"] = printable(records[0])
+        parsed = self._parsed_policy()
+        if parsed:
+            data["policy"] = parsed["policy"]
+        headline = f"mode {parsed['policy']['mode']}" if parsed else ""
+        return Section("mta-sts", "MTA-STS", tuple(findings), headline, data)
+
+    def _findings(self, mx_hosts: list[str]) -> list[Finding]:
+        answer = self.answer
+        assert answer is not None
+        if answer.outcome.is_error:
+            return [
+                finding(
+                    "mta-sts.record",
+                    Status.ERROR,
+                    f"could not look up _mta-sts.{self.domain}: {answer.describe()}",
+                )
+            ]
+        records = self._records()
+        if not records:
+            return [
+                finding(
+                    "mta-sts.record",
+                    Status.INFO,
+                    "no MTA-STS record: senders may deliver without TLS if an "
+                    "attacker strips STARTTLS",
+                    hint='Publish _mta-sts TXT "v=STSv1; id=..." and a policy file.',
+                )
+            ]
+        if len(records) > 1:
+            return [
+                finding(
+                    "mta-sts.record",
+                    Status.FAIL,
+                    f"{len(records)} MTA-STS records: senders ignore MTA-STS",
+                    evidence=[printable(r) for r in records],
+                )
+            ]
+        out = [self._record(records[0])]
+        out.extend(self._policy(mx_hosts))
+        return out
+
+    def _record(self, text: str) -> Finding:
+        try:
+            parsed = libs.mta_sts().parse_mta_sts_record(text)
+        except Exception as exc:
+            return finding(
+                "mta-sts.record",
+                Status.FAIL,
+                printable(f"invalid record: {exc}"),
+                evidence=[printable(text)],
+            )
+        extra = "; " + "; ".join(parsed["warnings"]) if parsed["warnings"] else ""
+        return finding(
+            "mta-sts.record",
+            Status.PASS,
+            printable(f"_mta-sts.{self.domain}: id={parsed['tags']['id']}{extra}"),
+            evidence=[printable(text)],
+        )
+
+    def _policy(self, mx_hosts: list[str]) -> list[Finding]:
+        result = self.policy
+        if result is None:
+            return []
+        if result.error:
+            return [
+                finding(
+                    "mta-sts.policy-fetch",
+                    Status.FAIL,
+                    printable(f"{self.url}: {result.error}"),
+                    hint="Serve the policy at that URL over HTTPS with a valid "
+                    "certificate for mta-sts." + self.domain + ", without redirects.",
+                )
+            ]
+        out = [
+            finding(
+                "mta-sts.policy-fetch",
+                Status.PASS,
+                printable(
+                    f"policy fetched from {result.address} over "
+                    f"{result.tls_version or 'TLS'} ({len(result.body)} bytes)"
+                ),
+            )
+        ]
+        media = result.content_type.split(";")[0].strip().lower()
+        if media != "text/plain":
+            out.append(
+                finding(
+                    "mta-sts.content-type",
+                    Status.FAIL,
+                    printable(
+                        f"Content-Type is {result.content_type or 'missing'}, not text/plain"
+                    ),
+                )
+            )
+        try:
+            parsed = libs.mta_sts().parse_mta_sts_policy(decode(result.body))
+        except Exception as exc:
+            out.append(
+                finding(
+                    "mta-sts.policy-syntax",
+                    Status.FAIL,
+                    printable(f"policy is invalid: {exc}"),
+                    evidence=[printable(decode(result.body), limit=400)],
+                )
+            )
+            return out
+        for warning in parsed["warnings"]:
+            out.append(finding("mta-sts.policy-syntax", Status.WARN, printable(warning)))
+        policy = parsed["policy"]
+        out.extend(self._mode(policy))
+        out.extend(self._coverage(policy, mx_hosts))
+        return out
+
+    @staticmethod
+    def _mode(policy: dict[str, Any]) -> list[Finding]:
+        out = []
+        mode, max_age = policy["mode"], policy["max_age"]
+        if mode == "enforce":
+            out.append(
+                finding(
+                    "mta-sts.mode",
+                    Status.PASS,
+                    "mode enforce: senders refuse to deliver without valid TLS",
+                )
+            )
+        elif mode == "testing":
+            out.append(
+                finding(
+                    "mta-sts.mode",
+                    Status.INFO,
+                    "mode testing: failures are reported (TLS-RPT), mail is still delivered",
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "mta-sts.mode",
+                    Status.WARN,
+                    "mode none: the policy is being withdrawn; MTA-STS protects nothing",
+                    hint="Use mode testing, then enforce.",
+                )
+            )
+        if max_age < MIN_MAX_AGE:
+            out.append(
+                finding(
+                    "mta-sts.max-age",
+                    Status.WARN,
+                    f"max_age {max_age} s is under a day: policies expire before "
+                    "an attacker's window closes",
+                    hint="Use weeks (e.g. max_age: 1209600).",
+                )
+            )
+        return out
+
+    def _coverage(self, policy: dict[str, Any], mx_hosts: list[str]) -> list[Finding]:
+        if policy["mode"] == "none" or not mx_hosts:
+            return []
+        matcher = libs.mta_sts().mx_in_mta_sts_patterns
+        uncovered = [h for h in mx_hosts if not matcher(h, policy["mx"])]
+        if not uncovered:
+            return [
+                finding(
+                    "mta-sts.mx-coverage",
+                    Status.PASS,
+                    f"every MX host matches the policy's mx patterns ({', '.join(policy['mx'])})",
+                )
+            ]
+        status = Status.FAIL if policy["mode"] == "enforce" else Status.WARN
+        return [
+            finding(
+                "mta-sts.mx-coverage",
+                status,
+                printable(
+                    f"not covered by the policy's mx patterns "
+                    f"({', '.join(policy['mx'])}): {', '.join(uncovered)}"
+                ),
+                hint="Add an mx: line for each MX host (wildcards like *.example.com "
+                "match one label).",
+            )
+        ]
+
+
+def _fetch(url: str, engine: Any, **kwargs: Any) -> HttpResult:
+    # ssl and http.client load only when a record asks for a fetch
+    from mailcheck.net.http import fetch
+
+    return fetch(url, engine, **kwargs)

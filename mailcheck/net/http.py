@@ -1,0 +1,209 @@
+"""HTTPS GET for policies and logos: host resolved by our DNS engine, bounded in size and time."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+from mailcheck import __version__
+from mailcheck.net.dns.engine import DnsEngine
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    url: str
+    status: int | None = None
+    content_type: str = ""
+    body: bytes = b""
+    address: str = ""
+    error: str = ""
+    elapsed: float = 0.0
+    tls_version: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.status == 200
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connect to an address we resolved, while TLS checks the certificate for the host name."""
+
+    def __init__(
+        self, host: str, address: str, port: int, context: ssl.SSLContext, timeout: float
+    ) -> None:
+        super().__init__(host, port, context=context, timeout=timeout)
+        self._address = address
+        self._tls_context = context
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    context = (
+        ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    )
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _addresses(engine: DnsEngine, host: str) -> tuple[list[str], str]:
+    try:
+        import ipaddress
+
+        return [str(ipaddress.ip_address(host))], ""
+    except ValueError:
+        pass
+    answers = [engine.resolve(host, rdtype) for rdtype in ("A", "AAAA")]
+    addresses = [r.text for a in answers for r in a.records]
+    if addresses:
+        return addresses, ""
+    errors = [a for a in answers if a.outcome.is_error]
+    if errors:
+        return [], f"could not resolve {host}: {errors[0].describe()}"
+    return [], f"{host} has no A or AAAA record"
+
+
+def fetch(
+    url: str,
+    engine: DnsEngine,
+    *,
+    ca_file: str | None = None,
+    timeout: float = 10.0,
+    max_bytes: int = 64 * 1024,
+    accept: str = "*/*",
+    port: int | None = None,
+) -> HttpResult:
+    """GET an https: URL; never follows redirects; errors are returned, not raised.
+
+    `port` replaces the default 443 (a lab or test server on another port).
+    """
+    started = time.monotonic()
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme.lower() != "https" or not parsed.hostname:
+        return HttpResult(url, error="not an https: URL")
+    host = parsed.hostname
+    port = parsed.port or port or 443
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    addresses, problem = _addresses(engine, host)
+    if problem:
+        return HttpResult(url, error=problem, elapsed=time.monotonic() - started)
+    context = tls_context(ca_file)
+    last_error = ""
+    for address in addresses:
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            last_error = f"timed out after {timeout:g} s"
+            break
+        result = _get(url, host, address, port, path, context, remaining, max_bytes, accept)
+        if not result.error or result.status is not None:
+            return HttpResult(**{**result.__dict__, "elapsed": time.monotonic() - started})
+        last_error = result.error
+    return HttpResult(url, error=last_error, elapsed=time.monotonic() - started)
+
+
+def _get(
+    url: str,
+    host: str,
+    address: str,
+    port: int,
+    path: str,
+    context: ssl.SSLContext,
+    timeout: float,
+    max_bytes: int,
+    accept: str,
+) -> HttpResult:
+    deadline = time.monotonic() + timeout
+    conn = _PinnedHTTPSConnection(host, address, port, context, timeout)
+    try:
+        conn.request(
+            "GET",
+            path,
+            headers={
+                "Host": host if port == 443 else f"{host}:{port}",
+                "User-Agent": f"mailcheck/{__version__}",
+                "Accept": accept,
+                "Connection": "close",
+            },
+        )
+        response = conn.getresponse()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        version = conn.sock.version() if isinstance(conn.sock, ssl.SSLSocket) else ""
+        status = response.status
+        content_type = headers.get("content-type", "")
+        if 300 <= status < 400:
+            target = headers.get("location", "?")
+            return HttpResult(
+                url,
+                status,
+                content_type,
+                address=address,
+                headers=headers,
+                tls_version=version or "",
+                error=f"HTTP {status} redirect to {target} (not followed)",
+            )
+        body = _read(response, max_bytes, deadline)
+        if body is None:
+            return HttpResult(
+                url,
+                status,
+                content_type,
+                address=address,
+                headers=headers,
+                tls_version=version or "",
+                error=f"response larger than {max_bytes // 1024} KB",
+            )
+        error = "" if status == 200 else f"HTTP {status} {response.reason}"
+        return HttpResult(
+            url,
+            status,
+            content_type,
+            body,
+            address,
+            error,
+            tls_version=version or "",
+            headers=headers,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        return HttpResult(
+            url,
+            address=address,
+            error=f"TLS certificate not valid for {host}: {exc.verify_message}",
+        )
+    except ssl.SSLError as exc:
+        return HttpResult(url, address=address, error=f"TLS error: {exc.reason or exc}")
+    except TimeoutError:
+        return HttpResult(url, address=address, error=f"timed out after {timeout:.1f} s")
+    except ConnectionRefusedError:
+        return HttpResult(url, address=address, error=f"connection refused by {address}:{port}")
+    except (OSError, http.client.HTTPException) as exc:
+        return HttpResult(url, address=address, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
+
+
+def _read(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes | None:
+    """Read at most max_bytes; None if there is more. A trickling server hits the deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+        if sock is not None:
+            sock.settimeout(remaining)
+        # read1 returns after one read from the socket, so the deadline is checked often
+        chunk = response.read1(min(16384, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return None

@@ -1,0 +1,268 @@
+"""DKIM, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE and the no-mail profile against real servers on
+loopback: the DNS server (zones with keys and signatures made at test time) and an HTTPS
+server with a test CA serving policies, logos and certificates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailcheck.checks.mta_sts import FetchOptions
+from mailcheck.model import Report, Status
+from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
+from mailcheck.records.domain import parse_domain
+from mailcheck.services.domain import DomainRequest, check_domain
+
+S = Status
+
+
+@pytest.fixture(params=["server", "zone"])
+def engine(
+    request: pytest.FixtureRequest, make_engine: Callable[..., DnsEngine], zone_dir: Path
+) -> DnsEngine:
+    if request.param == "server":
+        return make_engine()
+    return build_engine(DnsOptions(zones=(str(zone_dir),), offline=True))
+
+
+@pytest.fixture
+def fetch(https_server: Any, ca_file: str) -> FetchOptions:
+    return FetchOptions(ca_file=ca_file, timeout=1.0, port=https_server.port)
+
+
+def run(engine: DnsEngine, domain: str, fetch: FetchOptions | None = None, **kw: Any) -> Report:
+    request = DomainRequest(fetch=fetch or FetchOptions(), **kw)
+    return check_domain(parse_domain(domain), engine, request)
+
+
+def describe(report: Report) -> str:
+    return "\n".join(f"{f.status.word} {f.id}: {f.summary}" for f in report.findings())
+
+
+def has(report: Report, check_id: str, status: Status, text: str) -> bool:
+    return any(
+        f.id == check_id and f.status is status and text in f.summary for f in report.findings()
+    )
+
+
+# -- DKIM ------------------------------------------------------------------------------
+
+DKIM_CASES = [
+    ("rsa2048", "dkim.key", S.PASS, "rsa2048: RSA 2048-bit key"),
+    ("rsa1024", "dkim.key-weak", S.WARN, "RSA 1024-bit key: use 2048 bits"),
+    ("rsa512", "dkim.key-weak", S.FAIL, "RSA 512-bit key"),
+    ("ed", "dkim.key", S.PASS, "Ed25519 key (RFC 8463)"),
+    ("truncated", "dkim.key-invalid", S.FAIL, "not valid base64"),
+    ("testing", "dkim.testing", S.WARN, "t=y"),
+    ("revoked", "dkim.revoked", S.INFO, "revoked"),
+    ("sha1only", "dkim.hash-sha1", S.FAIL, "only SHA-1"),
+    ("badbase64", "dkim.key-invalid", S.FAIL, "not valid base64"),
+    ("service", "dkim.service", S.FAIL, "s=tlsrpt excludes email"),
+    ("dsa", "dkim.key-invalid", S.FAIL, "k=dsa is not a known key type"),
+    (
+        "delegated",
+        "dkim.cname",
+        S.INFO,
+        "delegated._domainkey.dkim.test → rsa2048._domainkey.dkim.test",
+    ),
+    ("delegated", "dkim.key", S.PASS, "RSA 2048-bit"),
+    ("multi", "dkim.multiple", S.FAIL, "2 key records"),
+    ("nothere", "dkim.key-missing", S.FAIL, "no key at selector nothere"),
+]
+
+
+@pytest.mark.parametrize(
+    ("selector", "check_id", "status", "text"),
+    DKIM_CASES,
+    ids=[f"{c[0]}-{c[1]}" for c in DKIM_CASES],
+)
+def test_dkim_selector(
+    engine: DnsEngine, selector: str, check_id: str, status: Status, text: str
+) -> None:
+    report = run(engine, "dkim.test", selectors=(selector,), families=("dkim",))
+    assert has(report, check_id, status, text), describe(report)
+
+
+def test_dkim_record_split_over_strings_is_joined(engine: DnsEngine) -> None:
+    report = run(engine, "dkim.test", selectors=("rsa2048",), families=("dkim",))
+    dkim = next(s for s in report.sections if s.family == "dkim")
+    [key] = dkim.data["keys"]
+    assert key["bits"] == 2048 and key["type"] == "rsa"
+
+
+def test_truncated_record_hint(engine: DnsEngine) -> None:
+    report = run(engine, "dkim.test", selectors=("truncated",), families=("dkim",))
+    [item] = [f for f in report.findings() if f.id == "dkim.key-invalid"]
+    assert "cut at 255 bytes" in item.hint
+
+
+def test_dkim_discovery(engine: DnsEngine) -> None:
+    report = run(engine, "dkim.test", families=("dkim",))
+    assert has(report, "dkim.selectors", S.INFO, "found 1 of"), describe(report)
+    assert has(report, "dkim.selectors", S.INFO, "google (RSA 2048-bit)")
+    assert has(report, "dkim.selectors", S.INFO, "cannot prove there are no others")
+    # _domainkey exists (a key lives at a custom selector) but no common selector has a key
+    hidden = run(engine, "customsel.test", families=("dkim",))
+    assert has(hidden, "dkim.selectors", S.INFO, "cannot prove absence"), describe(hidden)
+    # _domainkey itself does not exist: no selector can exist below it (RFC 8020)
+    nothing = run(engine, "clean.test", families=("dkim",))
+    assert has(nothing, "dkim.selectors", S.INFO, "no selector exists below it (RFC 8020)"), (
+        describe(nothing)
+    )
+    queries = [q for q in nothing.queries if "._domainkey." in q.name]
+    assert len(queries) <= 6  # only the first wave was asked
+
+
+def test_ed25519_only(engine: DnsEngine) -> None:
+    report = run(engine, "dkim.test", selectors=("ed",), families=("dkim",))
+    assert has(report, "dkim.ed25519-only", S.INFO, "sign with RSA as well")
+
+
+# -- MTA-STS and TLS-RPT ---------------------------------------------------------------
+
+STS_CASES = [
+    ("sts-good.test", "mta-sts.mode", S.PASS, "mode enforce"),
+    ("sts-good.test", "mta-sts.mx-coverage", S.PASS, "every MX host matches"),
+    ("sts-good.test", "mta-sts.policy-fetch", S.PASS, "policy fetched from 127.0.0.1"),
+    ("sts-good.test", "mta-sts.record", S.PASS, "id=20261128T000000"),
+    ("sts-good.test", "tls-rpt.record", S.PASS, "mailto:tls@sts-good.test"),
+    ("sts-testing.test", "mta-sts.mode", S.INFO, "mode testing"),
+    ("sts-testing.test", "tls-rpt.missing", S.WARN, "MTA-STS deployed without TLS reporting"),
+    (
+        "sts-nocover.test",
+        "mta-sts.mx-coverage",
+        S.FAIL,
+        "not covered by the policy's mx patterns (mail.other.test): mx1.clean.test, mx2.clean.test",
+    ),
+    ("sts-ctype.test", "mta-sts.content-type", S.FAIL, "text/html"),
+    ("sts-slow.test", "mta-sts.policy-fetch", S.FAIL, "timed out"),
+    ("sts-redirect.test", "mta-sts.policy-fetch", S.FAIL, "HTTP 301 redirect"),
+    ("sts-big.test", "mta-sts.policy-fetch", S.FAIL, "larger than 64 KB"),
+    ("sts-garbage.test", "mta-sts.policy-syntax", S.FAIL, "policy is invalid"),
+    ("sts-badcert.test", "mta-sts.policy-fetch", S.FAIL, "TLS certificate not valid"),
+    ("sts-404.test", "mta-sts.policy-fetch", S.FAIL, "HTTP 404"),
+    ("sts-shortage.test", "mta-sts.max-age", S.WARN, "max_age 3600"),
+    ("sts-none.test", "mta-sts.mode", S.WARN, "mode none"),
+    ("sts-unresolved.test", "mta-sts.policy-fetch", S.FAIL, "has no A or AAAA record"),
+    ("sts-multi.test", "mta-sts.record", S.FAIL, "2 MTA-STS records"),
+    ("sts-badid.test", "mta-sts.record", S.FAIL, "1-32 letters or digits"),
+    ("clean.test", "mta-sts.record", S.INFO, "no MTA-STS record"),
+    ("tlsrpt-bad.test", "tls-rpt.record", S.FAIL, "ftp://reports.test/x"),
+    ("tlsrpt-multi.test", "tls-rpt.record", S.FAIL, "2 TLS-RPT records"),
+    ("clean.test", "tls-rpt.missing", S.INFO, "no TLS reporting record"),
+]
+
+
+@pytest.mark.parametrize(
+    ("domain", "check_id", "status", "text"), STS_CASES, ids=[f"{c[0]}-{c[1]}" for c in STS_CASES]
+)
+def test_mta_sts_and_tls_rpt(
+    engine: DnsEngine, fetch: FetchOptions, domain: str, check_id: str, status: Status, text: str
+) -> None:
+    report = run(engine, domain, fetch, families=("mx", "mta-sts", "tls-rpt"))
+    assert has(report, check_id, status, text), describe(report)
+
+
+def test_policy_fetch_resolves_through_the_engine(
+    https_server: Any, ca_file: str, zone_dir: Path
+) -> None:
+    """Offline, mta-sts.* resolves only from the zone files: the fetch still works."""
+    engine = build_engine(DnsOptions(zones=(str(zone_dir),), offline=True))
+    fetch = FetchOptions(ca_file=ca_file, timeout=2.0, port=https_server.port)
+    report = run(engine, "sts-good.test", fetch, families=("mx", "mta-sts"))
+    assert any(q.name == "mta-sts.sts-good.test" for q in engine.log())
+    assert has(report, "mta-sts.policy-fetch", S.PASS, "fetched"), describe(report)
+
+
+def test_untrusted_ca_is_refused(engine: DnsEngine, https_server: Any) -> None:
+    fetch = FetchOptions(ca_file=None, timeout=2.0, port=https_server.port)
+    report = run(engine, "sts-good.test", fetch, families=("mx", "mta-sts"))
+    assert has(report, "mta-sts.policy-fetch", S.FAIL, "certificate"), describe(report)
+
+
+# -- BIMI ------------------------------------------------------------------------------
+
+BIMI_CASES = [
+    ("bimi-good.test", "bimi.record", S.PASS, "l=https://bimi.test/logo.svg"),
+    ("bimi-good.test", "bimi.eligible", S.PASS, "p=reject"),
+    ("bimi-good.test", "bimi.logo", S.PASS, "SVG Tiny PS logo"),
+    ("bimi-good.test", "bimi.evidence", S.FAIL, "Mark Verifying Authority"),
+    ("bimi-nodmarc.test", "bimi.eligible", S.FAIL, "not BIMI-eligible: the DMARC policy is none"),
+    ("bimi-nodmarc.test", "bimi.evidence", S.INFO, "no a= mark certificate"),
+    ("bimi-badsvg.test", "bimi.logo", S.FAIL, "logo:"),
+    ("bimi-http.test", "bimi.record", S.FAIL, "not an https: URL"),
+    ("bimi-declined.test", "bimi.record", S.INFO, "declination record"),
+    ("clean.test", "bimi.record", S.INFO, "no BIMI record"),
+]
+
+
+@pytest.mark.parametrize(
+    ("domain", "check_id", "status", "text"), BIMI_CASES, ids=[f"{c[0]}-{c[1]}" for c in BIMI_CASES]
+)
+def test_bimi(
+    engine: DnsEngine, fetch: FetchOptions, domain: str, check_id: str, status: Status, text: str
+) -> None:
+    report = run(engine, domain, fetch, families=("dmarc", "bimi"))
+    assert has(report, check_id, status, text), describe(report)
+
+
+# -- DNSSEC and DANE -------------------------------------------------------------------
+
+DNSSEC_CASES = [
+    (
+        "signed.test",
+        "dnssec.zone",
+        S.PASS,
+        "zone signed.test is signed: DS at the parent → DNSKEY → RRSIG over signed.test MX",
+    ),
+    ("signed.test", "dnssec.mx-zone", S.PASS, "mx.signed.test: zone signed.test is signed"),
+    ("signed.test", "dane.tlsa", S.PASS, "TLSA 3 1 1 (DANE-EE, SubjectPublicKeyInfo, SHA-256)"),
+    ("badsig.test", "dnssec.zone", S.FAIL, "signature over badsig.test MX does not verify"),
+    ("expired.test", "dnssec.zone", S.FAIL, "the signature expired on"),
+    ("island.test", "dnssec.zone", S.WARN, "its parent has no DS"),
+    ("clean.test", "dnssec.zone", S.INFO, "not DNSSEC-signed"),
+    ("dane-unsigned.test", "dane.no-dnssec", S.WARN, "senders ignore them"),
+    ("dane-pkix.test", "dane.usage", S.WARN, "PKIX usages as unusable"),
+    ("dane-pkix.test", "dane.usage", S.FAIL, "no usable TLSA record"),
+    ("dane-full.test", "dane.tlsa", S.WARN, "full data breaks at every renewal"),
+    ("clean.test", "dane.tlsa", S.INFO, "DANE not deployed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("domain", "check_id", "status", "text"),
+    DNSSEC_CASES,
+    ids=[f"{c[0]}-{c[1]}" for c in DNSSEC_CASES],
+)
+def test_dnssec_and_dane(
+    engine: DnsEngine, domain: str, check_id: str, status: Status, text: str
+) -> None:
+    report = run(engine, domain, families=("dnssec", "dane"))
+    assert has(report, check_id, status, text), describe(report)
+
+
+def test_resolver_ad_flag_is_reported(make_engine: Callable[..., DnsEngine]) -> None:
+    report = run(make_engine(), "signed.test", families=("dnssec",))
+    [zone] = [f for f in report.findings() if f.id == "dnssec.zone"]
+    assert "did not set the AD flag" in zone.summary  # the test server does not validate
+
+
+# -- no-mail profile -------------------------------------------------------------------
+
+
+def test_parked_domain_passes(engine: DnsEngine) -> None:
+    report = run(engine, "parked.test", no_mail=True)
+    statuses = {f.id: f.status for f in report.findings() if f.family == "no-mail"}
+    assert statuses == {"no-mail.mx": S.PASS, "no-mail.spf": S.PASS, "no-mail.dmarc": S.PASS}
+    assert not [f for f in report.findings() if f.status in (S.FAIL, S.WARN)], describe(report)
+    assert not any(s.family in ("mta-sts", "bimi", "dkim") for s in report.sections)
+
+
+def test_parked_profile_fails_a_mail_domain(engine: DnsEngine) -> None:
+    report = run(engine, "badparked.test", no_mail=True)
+    assert has(report, "no-mail.mx", S.FAIL, "accepts mail at mx1.clean.test")
+    assert has(report, "no-mail.spf", S.FAIL, "authorises senders (mx ~all)")
+    assert has(report, "no-mail.dmarc", S.FAIL, "p=none")

@@ -1,0 +1,166 @@
+"""Zones made at test time: DKIM keys (RSA 512/1024/2048, Ed25519) and DNSSEC-signed zones.
+
+`build(directory)` copies the static zones from tests/zones, adds the generated ones, puts
+the DS records of the signed zones into the parent (test.) zone, and returns the keys so
+tests can sign messages with them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.dnssec
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.ANY.DNSKEY
+import dns.zone
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+STATIC = Path(__file__).resolve().parent / "zones"
+
+
+@dataclass
+class Generated:
+    directory: Path
+    dkim_keys: dict[str, bytes] = field(default_factory=dict)  # selector -> private key PEM
+    dkim_public: dict[str, str] = field(default_factory=dict)  # selector -> p= value
+    tlsa_spki: dict[str, bytes] = field(default_factory=dict)
+
+
+def _spki(public_key: rsa.RSAPublicKey) -> str:
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+def _pem(private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _split(text: str, size: int = 200) -> str:
+    return " ".join(f'"{text[i : i + size]}"' for i in range(0, len(text), size))
+
+
+def dkim_zone(gen: Generated) -> str:
+    lines = [
+        "$ORIGIN dkim.test.",
+        "$TTL 300",
+        "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300",
+        "@ MX 10 mx1.clean.test.",
+        '@ TXT "v=spf1 mx -all"',
+        '_dmarc TXT "v=DMARC1; p=reject; rua=mailto:d@dkim.test"',
+    ]
+    for bits in (1024, 2048):
+        key = rsa.generate_private_key(65537, bits)
+        selector = f"rsa{bits}"
+        gen.dkim_keys[selector] = _pem(key)
+        gen.dkim_public[selector] = _spki(key.public_key())
+        lines.append(
+            f"{selector}._domainkey TXT " + _split(f"v=DKIM1; k=rsa; p={_spki(key.public_key())}")
+        )
+    weak = rsa.RSAPublicNumbers(65537, (1 << 511) | 0x1F3).public_key()
+    lines.append(f'rsa512._domainkey TXT "v=DKIM1; k=rsa; p={_spki(weak)}"')
+    edkey = ed25519.Ed25519PrivateKey.generate()
+    raw = edkey.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    gen.dkim_keys["ed"] = _pem(edkey)
+    gen.dkim_public["ed"] = base64.b64encode(raw).decode()
+    lines.append(f'ed._domainkey TXT "v=DKIM1; k=ed25519; p={gen.dkim_public["ed"]}"')
+    good = gen.dkim_public["rsa2048"]
+    record = f"v=DKIM1; k=rsa; p={good}"
+    lines += [
+        f'truncated._domainkey TXT "{record[:255]}"',
+        f'testing._domainkey TXT "v=DKIM1; t=y; p={good[:200]}" "{good[200:]}"',
+        'revoked._domainkey TXT "v=DKIM1; p="',
+        f'sha1only._domainkey TXT "v=DKIM1; h=sha1; p={good[:200]}" "{good[200:]}"',
+        'badbase64._domainkey TXT "v=DKIM1; p=this-is-not-base64!"',
+        f'service._domainkey TXT "v=DKIM1; s=tlsrpt; p={good[:200]}" "{good[200:]}"',
+        f'dsa._domainkey TXT "v=DKIM1; k=dsa; p={good[:200]}" "{good[200:]}"',
+        "delegated._domainkey CNAME rsa2048._domainkey.dkim.test.",
+        'multi._domainkey TXT "v=DKIM1; p="',
+        f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
+        # discovery finds a key published at a common selector name
+        f'google._domainkey TXT "v=DKIM1; k=rsa; p={good[:200]}" "{good[200:]}"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _signed_zone(origin: str, body: str, *, expired: bool = False) -> tuple[dns.zone.Zone, object]:
+    zone = dns.zone.from_text(
+        f"$ORIGIN {origin}\n$TTL 300\n"
+        "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n"
+        "@ NS ns.test.\n" + body,
+        relativize=False,
+        check_origin=False,
+    )
+    key = ed25519.Ed25519PrivateKey.generate()
+    dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ED25519, flags=257)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    inception = now - datetime.timedelta(days=30 if expired else 1)
+    expiration = now - datetime.timedelta(days=1) if expired else now + datetime.timedelta(days=30)
+    dns.dnssec.sign_zone(zone, keys=[(key, dnskey)], inception=inception, expiration=expiration)
+    return zone, dnskey
+
+
+def signed_zones(gen: Generated) -> list[str]:
+    """Write the signed zones; return the DS lines for the parent zone."""
+    spki = (
+        rsa.generate_private_key(65537, 2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    gen.tlsa_spki["mx.signed.test"] = spki
+    import hashlib
+
+    digest = hashlib.sha256(spki).hexdigest()
+    common = (
+        '@ MX 10 mx\nmx A 192.0.2.10\n@ TXT "v=spf1 mx -all"\n'
+        '_dmarc TXT "v=DMARC1; p=reject; rua=mailto:d@{o}"\n'
+    )
+    ds_lines = []
+    for origin, extra, options in (
+        ("signed.test.", f"_25._tcp.mx TLSA 3 1 1 {digest}\n", {}),
+        ("badsig.test.", "", {}),
+        ("expired.test.", "", {"expired": True}),
+        ("island.test.", "", {}),
+    ):
+        zone, dnskey = _signed_zone(origin, common.format(o=origin.rstrip(".")) + extra, **options)  # type: ignore[arg-type]
+        if origin == "badsig.test.":
+            # change the MX record after signing: its RRSIG no longer verifies
+            node = zone.get_node(dns.name.from_text(origin))
+            assert node is not None
+            mx = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.MX)
+            assert mx is not None
+            rdata = next(iter(mx))
+            mx.remove(rdata)
+            mx.add(rdata.replace(preference=99), 300)
+        (gen.directory / f"{origin.rstrip('.')}.zone").write_text(
+            f"$ORIGIN {origin}\n" + zone.to_text(relativize=False)
+        )
+        if origin != "island.test.":
+            ds = dns.dnssec.make_ds(origin, dnskey, "SHA256")  # type: ignore[arg-type]
+            ds_lines.append(f"{origin} 300 IN DS {ds.to_text()}")
+    return ds_lines
+
+
+def build(directory: Path) -> Generated:
+    directory.mkdir(parents=True, exist_ok=True)
+    gen = Generated(directory)
+    for path in STATIC.glob("*.zone"):
+        shutil.copy(path, directory / path.name)
+    (directory / "dkim.test.zone").write_text(dkim_zone(gen))
+    ds_lines = signed_zones(gen)
+    with (directory / "test.zone").open("a") as handle:
+        handle.write("\n; DS records of the zones signed at test time\n")
+        handle.write("\n".join(ds_lines) + "\n")
+    return gen
