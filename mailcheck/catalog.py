@@ -35,6 +35,10 @@ FAMILIES: dict[str, str] = {
     "dnssec": "DNSSEC: signed DNS for the domain and its MX hosts",
     "dane": "DANE: TLSA records that pin the MX hosts' certificates",
     "no-mail": "Parked domains: what a domain that sends and receives no mail must publish",
+    "message": "The message itself: format, author (From:), line endings",
+    "arc": "ARC: the chain of seals intermediaries added (RFC 8617)",
+    "auth-results": "The message's own Authentication-Results, beside our verdicts",
+    "received": "The path the message took (Received: headers)",
 }
 
 
@@ -808,6 +812,138 @@ _c(
     'Publish _dmarc TXT "v=DMARC1; p=reject; sp=reject".',
     "RFC 9989 §4.7",
     "M3AAWG parked domains BCP",
+)
+
+# -- verify: one message ----------------------------------------------------------------
+_c(
+    "message.format",
+    "Message format",
+    "The input must be an RFC 5322 message: header fields, an empty line, the body.",
+    "Give the raw message (.eml, as received, with all headers).",
+    "RFC 5322 §2.1",
+)
+_c(
+    "message.from",
+    "Author (From:)",
+    "DMARC needs exactly one From: header with exactly one address; receivers reject messages "
+    "with none or several.",
+    "Send with exactly one From: address.",
+    "RFC 9989 §4.7",
+    "RFC 5322 §3.6",
+)
+_c(
+    "message.line-endings",
+    "Line endings",
+    "Messages travel with CRLF line ends; a file with LF only is read as a receiving server "
+    "would read it (each LF as CRLF) before verifying signatures.",
+    "",
+    "RFC 5322 §2.1",
+)
+_c(
+    "dkim.signature",
+    "DKIM signature",
+    "Each DKIM-Signature verified on its own: pass, fail (the body or a signed header "
+    "changed), permerror (no key, revoked key, malformed or expired signature), temperror "
+    "(DNS error fetching the key), policy (valid, but not acceptable: rsa-sha1, small key).",
+    "Look at the reason: a changed body means something rewrote the message after signing.",
+    "RFC 6376 §6",
+    "RFC 8601 §2.7.1",
+    "RFC 8301",
+)
+_c(
+    "dkim.body-length",
+    "Body length limit (l=)",
+    "l= signs only the first part of the body: anyone can append content (a different link, "
+    "an attachment) and the signature still verifies.",
+    "Sign without l=.",
+    "RFC 6376 §8.2",
+)
+_c(
+    "dkim.unsigned",
+    "No DKIM signature",
+    "The message carries no DKIM-Signature; DMARC can then only pass through aligned SPF, "
+    "which forwarding breaks.",
+    "Sign outgoing mail with DKIM.",
+    "RFC 6376",
+)
+_c(
+    "arc.chain",
+    "ARC chain",
+    "The Authenticated Received Chain: each intermediary (list, forwarder) seals what it saw. "
+    "cv=pass means every seal and the newest message signature verify.",
+    "",
+    "RFC 8617 §5.2",
+)
+_c(
+    "arc.instance",
+    "ARC set",
+    "One ARC set: its message signature, its seal, and the "
+    "authentication results that hop recorded.",
+    "",
+    "RFC 8617 §4",
+)
+_c(
+    "spf.message",
+    "SPF for the message",
+    "check_host() for the connecting IP, HELO and MAIL FROM the message's headers show "
+    "(or the options give).",
+    "Add the sending host to the sender's SPF record if it is theirs.",
+    "RFC 7208 §4",
+)
+_c(
+    "spf.client",
+    "Where the sending IP came from",
+    "SPF needs the IP that connected to the receiving server: from --ip, the Received-SPF "
+    "header, or the Received header the trusted receiving host added (--trusted-hop).",
+    "",
+    "RFC 7208 §9.1",
+    "RFC 5321 §4.4",
+)
+_c(
+    "dmarc.result",
+    "DMARC result",
+    "pass when an aligned DKIM signature or aligned SPF passes; otherwise fail, and the "
+    "policy (p=, sp= or np=) says what the receiver does: none, quarantine or reject.",
+    "Sign with a key of the From: domain (or a subdomain, with relaxed alignment), or send "
+    "from hosts its SPF record lists with a matching MAIL FROM.",
+    "RFC 9989 §4.4",
+    "RFC 9989 §5",
+)
+_c(
+    "dmarc.applied",
+    "Policy applied to the message",
+    "Which policy applied, the Organizational Domain, and the alignment modes.",
+    "",
+    "RFC 9989 §4.4.1",
+)
+_c(
+    "auth-results.mismatch",
+    "Authentication-Results disagree",
+    "The receiving server recorded a different verdict than mailcheck gets now: the message "
+    "was changed after delivery, DNS changed since, or the header was added by someone else.",
+    "Compare the raw message with what was delivered; trust only headers your own server added.",
+    "RFC 8601 §5",
+)
+_c(
+    "auth-results.header",
+    "Authentication-Results headers",
+    "What the receiving servers recorded (RFC 8601), as parsed.",
+    "",
+    "RFC 8601",
+)
+_c(
+    "received.path",
+    "Path",
+    "The hops the message took, oldest first, from the Received: headers.",
+    "",
+    "RFC 5321 §4.4",
+)
+_c(
+    "received.delay",
+    "Delay between hops",
+    "A long delay between two hops: the message was queued, greylisted, or a clock is wrong.",
+    "",
+    "RFC 5321 §4.4",
 )
 
 

@@ -33,6 +33,8 @@ def run(args: str) -> str:
         cwd=ROOT,
         check=False,
     )
+    if result.returncode not in (0, 1, 3) or result.stderr:
+        raise SystemExit(f"mailcheck {args} failed ({result.returncode}): {result.stderr}")
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     return "\n".join(lines) + "\n"
 

@@ -97,7 +97,12 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
         return response
     qname = question.name
     dnssec = request.edns >= 0 and bool(request.ednsflags & dns.flags.DO)
-    for _ in range(10):
+    for hop in range(10):
+        # a CNAME into a misbehaving zone fails like that zone does (as a resolver sees it)
+        if hop and _behaviour(config, qname) in ("SERVFAIL", "REFUSED"):
+            response.answer = []
+            response.set_rcode(dns.rcode.SERVFAIL)
+            return response
         zone = _zone_for(config, qname, question.rdtype)
         if zone is None:
             if qname == question.name:

@@ -46,6 +46,42 @@ def _pem(private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
     )
 
 
+def small_rsa_key(bits: int = 512) -> rsa.RSAPrivateKey:
+    """A deliberately weak key (cryptography refuses to generate one under 1024 bits)."""
+    import random
+
+    def is_prime(n: int) -> bool:
+        if n % 2 == 0:
+            return False
+        d, r = n - 1, 0
+        while d % 2 == 0:
+            d, r = d // 2, r + 1
+        for a in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41):
+            x = pow(a, d, n)
+            if x in (1, n - 1):
+                continue
+            for _ in range(r - 1):
+                x = pow(x, 2, n)
+                if x == n - 1:
+                    break
+            else:
+                return False
+        return True
+
+    def prime() -> int:
+        while True:
+            candidate = random.getrandbits(bits // 2) | (3 << (bits // 2 - 2)) | 1
+            if (candidate - 1) % 65537 and is_prime(candidate):
+                return candidate
+
+    p, q = prime(), prime()
+    d = pow(65537, -1, (p - 1) * (q - 1))
+    numbers = rsa.RSAPrivateNumbers(
+        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(65537, p * q)
+    )
+    return numbers.private_key()
+
+
 def _split(text: str, size: int = 200) -> str:
     return " ".join(f'"{text[i : i + size]}"' for i in range(0, len(text), size))
 
@@ -67,8 +103,9 @@ def dkim_zone(gen: Generated) -> str:
         lines.append(
             f"{selector}._domainkey TXT " + _split(f"v=DKIM1; k=rsa; p={_spki(key.public_key())}")
         )
-    weak = rsa.RSAPublicNumbers(65537, (1 << 511) | 0x1F3).public_key()
-    lines.append(f'rsa512._domainkey TXT "v=DKIM1; k=rsa; p={_spki(weak)}"')
+    weak = small_rsa_key()
+    gen.dkim_keys["rsa512"] = _pem(weak)
+    lines.append(f'rsa512._domainkey TXT "v=DKIM1; k=rsa; p={_spki(weak.public_key())}"')
     edkey = ed25519.Ed25519PrivateKey.generate()
     raw = edkey.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -91,8 +128,29 @@ def dkim_zone(gen: Generated) -> str:
         f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
         # discovery finds a key published at a common selector name
         f'google._domainkey TXT "v=DKIM1; k=rsa; p={good[:200]}" "{good[200:]}"',
+        # a selector whose key lives where DNS fails (SERVFAIL from the test server)
+        "broken._domainkey CNAME key.broken-ns.test.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def esp_zone(gen: Generated) -> str:
+    """A second signing domain (an ESP) with the same RSA key and its own DMARC."""
+    good = gen.dkim_public["rsa2048"]
+    return (
+        "\n".join(
+            [
+                "$ORIGIN esp.test.",
+                "$TTL 300",
+                "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300",
+                '@ TXT "v=spf1 ip4:198.51.100.0/24 -all"',
+                "@ MX 10 mx1.clean.test.",
+                '_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@esp.test"',
+                f'esp._domainkey TXT "v=DKIM1; k=rsa; p={good[:200]}" "{good[200:]}"',
+            ]
+        )
+        + "\n"
+    )
 
 
 def _signed_zone(origin: str, body: str, *, expired: bool = False) -> tuple[dns.zone.Zone, object]:
@@ -159,6 +217,7 @@ def build(directory: Path) -> Generated:
     for path in STATIC.glob("*.zone"):
         shutil.copy(path, directory / path.name)
     (directory / "dkim.test.zone").write_text(dkim_zone(gen))
+    (directory / "esp.test.zone").write_text(esp_zone(gen))
     ds_lines = signed_zones(gen)
     with (directory / "test.zone").open("a") as handle:
         handle.write("\n; DS records of the zones signed at test time\n")

@@ -45,6 +45,11 @@ def psl_org_domain(domain: str) -> str:
     return str(found) if found else domain
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> DmarcRecord:
+    return parse_dmarc(text)
+
+
 @dataclass
 class Level:
     name: str
@@ -53,7 +58,7 @@ class Level:
 
     @property
     def record(self) -> DmarcRecord | None:
-        return parse_dmarc(self.records[0]) if len(self.records) == 1 else None
+        return _parse_cached(self.records[0]) if len(self.records) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,9 @@ def discover(domain: str, levels: list[Level]) -> Discovery:
 class DmarcCheck:
     family = "dmarc"
 
-    def __init__(self, domain: str, crawler: Crawler, domain_exists: Any = None) -> None:
+    def __init__(
+        self, domain: str, crawler: Crawler, domain_exists: Any = None, check_reports: bool = True
+    ) -> None:
         self.domain = domain
         self.crawler = crawler
         self.levels = [Level(name) for name in walk_targets(domain)]
@@ -108,11 +115,13 @@ class DmarcCheck:
         self.authorizations: dict[str, Answer] = {}
         self.report_mx: dict[str, dict[str, Answer]] = {}
         self._domain_exists = domain_exists
+        self._check_reports = check_reports
         self._waiting = 0
 
     def start(self) -> None:
         # Loading the Public Suffix List takes ~50 ms of CPU: do it while DNS answers travel.
-        threading.Thread(target=_psl, daemon=True).start()
+        if not _PSL:
+            threading.Thread(target=_psl, daemon=True).start()
         # The author domain first; the rest of the walk only when it has no single record,
         # so a domain with its own policy costs one query (RFC 9989 4.10.1).
         self._ask(self.levels[:1])
@@ -136,7 +145,8 @@ class DmarcCheck:
             self._ask(self.levels[1:])
         if self._waiting == 0:
             self.discovery = discover(self.domain, self.levels)
-            self._ask_destinations()
+            if self._check_reports:
+                self._ask_destinations()
 
     def _ask_destinations(self) -> None:
         level = self.discovery.policy_level if self.discovery else None

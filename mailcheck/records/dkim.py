@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -96,7 +97,9 @@ def _decode_key(key_type: str, data: str) -> tuple[int | None, str]:
     return key.key_size, ""
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_dkim_key(text: str) -> DkimKey:
+    """Parse a key record (cached: bulk verification sees the same few keys again and again)."""
     tags: dict[str, str] = {}
     syntax: list[str] = []
     order: list[str] = []

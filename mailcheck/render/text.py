@@ -40,6 +40,14 @@ def counts_text(findings: Sequence[Finding]) -> Text:
 
 
 def headline(report: Report) -> Text:
+    if report.kind == "message":
+        line = Text(printable(report.subject), style="bold")
+        verdict = report.data.get("verdict")
+        if verdict:
+            line.append("   " + str(verdict))
+        line.append("   ")
+        line.append_text(counts_text(list(report.findings())))
+        return line
     title = Text(printable(report.display or report.subject), style="bold")
     if report.display and report.display != report.subject:
         title.append(f" ({report.subject})", style="dim")
@@ -107,11 +115,79 @@ def section_block(section: Section, *, verbose: bool) -> RenderableType:
     parts: list[RenderableType] = [title]
     if section.findings:
         parts.append(findings_table(section.findings, verbose=verbose))
+    if section.family == "dkim" and section.data.get("signatures"):
+        parts.append(Padding(signature_table(section.data["signatures"], verbose), (0, 0, 0, 2)))
+    if section.family == "received" and section.data.get("hops"):
+        parts.append(Padding(hop_table(section.data["hops"]), (0, 0, 0, 2)))
     tree = section.data.get("tree") if section.family == "spf" else None
     if tree and tree.get("children"):
         parts.append(Text("  include tree", style="dim"))
         parts.append(Padding(spf_tree(tree), (0, 0, 0, 2)))
     return Group(*parts)
+
+
+def signature_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    columns = ["#", "d=", "s=", "a=", "c=", "key", "l=", "result"] + (["h="] if verbose else [])
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(row["key_type"] or "", "?")
+        key = f"{kind} {row['key_bits']}" if row["key_bits"] and kind == "RSA" else kind
+        status = _RESULT_STATUS.get(row["result"], Status.FAIL)
+        cells: list[Text | str] = [
+            str(row["index"]),
+            Text(row["d"]),
+            Text(row["s"]),
+            row["a"],
+            row["c"],
+            key,
+            row["l"] or "",
+            Text(row["result"].upper(), style=STYLES[status]),
+        ]
+        if verbose:
+            cells.append(Text(":".join(row["h"])))
+        table.add_row(*cells)
+    return table
+
+
+_RESULT_STATUS = {"pass": Status.PASS, "temperror": Status.ERROR, "neutral": Status.INFO}
+
+
+def hop_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("time", "+delay", "from", "by", "with", "TLS"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        delay = "" if row["delay"] is None else f"{row['delay']:+.0f} s"
+        when = (row["time"] or "")[:19].replace("T", " ")
+        tls = row["tls"] or ("yes" if row["encrypted"] else "no")
+        source = row["from"]
+        if row["ip"] and row["ip"] not in source:
+            source = f"{source} [{row['ip']}]"
+        table.add_row(when, delay, Text(source), Text(row["by"]), row["with"], Text(tls))
+    return table
+
+
+def render_verify_summary(console: Console, tally: dict[str, Any]) -> None:
+    console.print()
+    table = Table(title=f"Summary: {tally['messages']} messages", title_justify="left")
+    table.add_column("DMARC result")
+    table.add_column("messages", justify="right")
+    for result, count in tally["dmarc"].items():
+        table.add_row(result, str(count))
+    for disposition, count in tally["dmarc_fail_disposition"].items():
+        table.add_row(f"  failing → {disposition}", str(count))
+    console.print(table)
+    signers = Table(title="DKIM by signing domain", title_justify="left")
+    signers.add_column("d=")
+    results = sorted({r for c in tally["dkim_by_domain"].values() for r in c})
+    for result in results:
+        signers.add_column(result, justify="right")
+    for domain, counts in tally["dkim_by_domain"].items():
+        signers.add_row(Text(printable(domain)), *(str(counts.get(r, 0)) for r in results))
+    if tally["dkim_by_domain"]:
+        console.print(signers)
 
 
 def queries_table(report: Report) -> Table:

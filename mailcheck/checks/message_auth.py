@@ -1,0 +1,331 @@
+"""SPF for a message's sender, DMARC alignment and disposition, and the message's own
+Authentication-Results compared with our verdicts."""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailcheck.checks.dmarc import DmarcCheck
+from mailcheck.checks.signatures import Signature
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.records.headers import Headers, address_domain, parse_received, parse_received_spf
+
+
+@dataclass(frozen=True)
+class SpfInput:
+    ip: str
+    helo: str
+    mail_from: str
+    source: str
+
+    @property
+    def identity_domain(self) -> str:
+        """The domain SPF authenticated: MAIL FROM's, or HELO's for bounces (RFC 7208 2.4)."""
+        return address_domain(self.mail_from) if self.mail_from else self.helo.lower()
+
+
+def _return_path(headers: Headers) -> str | None:
+    value = headers.first("Return-Path")
+    if value is None:
+        return None
+    _name, address = email.utils.parseaddr(value)
+    return address
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip().removeprefix("IPv6:")))
+    except ValueError:
+        return None
+
+
+def spf_input(
+    headers: Headers, ip: str | None, helo: str | None, mail_from: str | None, trusted_hop: int = 1
+) -> SpfInput | None:
+    """Connecting IP, HELO and MAIL FROM: the options, Received-SPF, or the trusted Received."""
+    return_path = _return_path(headers)
+    if ip:
+        return SpfInput(
+            ip, helo or "", mail_from if mail_from is not None else (return_path or ""), "--ip"
+        )
+    received_spf = headers.first("Received-SPF")
+    if received_spf:
+        fields = parse_received_spf(received_spf)
+        client = _valid_ip(fields.get("client-ip", ""))
+        if client:
+            sender = (
+                mail_from
+                if mail_from is not None
+                else fields.get("envelope-from", return_path or "")
+            )
+            return SpfInput(
+                client, helo or fields.get("helo", ""), sender, "the Received-SPF header"
+            )
+    received = headers.text("Received")
+    if 0 < trusted_hop <= len(received):
+        hop = parse_received(received[trusted_hop - 1])
+        client = _valid_ip(hop.from_ip)
+        if client:
+            where = f"Received header {trusted_hop} (from {hop.from_helo} by {hop.by})"
+            return SpfInput(
+                client,
+                helo or hop.from_helo,
+                mail_from if mail_from is not None else (return_path or ""),
+                where,
+            )
+    return None
+
+
+# -- DMARC -----------------------------------------------------------------------------
+
+
+@dataclass
+class DmarcVerdict:
+    from_domain: str
+    result: str  # pass | fail | none | temperror | permerror
+    reason: str
+    policy: str | None = None
+    policy_tag: str = "p"
+    disposition: str = "none"
+    record: str = ""
+    location: str = ""
+    org_domain: str = ""
+    adkim: str = "r"
+    aspf: str = "r"
+    spf_aligned: bool = False
+    dkim_aligned: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _aligned(identity: str, author: str, mode: str, orgs: dict[str, str]) -> bool:
+    identity, author = identity.lower().rstrip("."), author.lower().rstrip(".")
+    if not identity:
+        return False
+    if mode == "s":
+        return identity == author
+    return orgs.get(identity, identity) == orgs.get(author, author)
+
+
+def evaluate_dmarc(
+    engine: DnsEngine,
+    from_domain: str,
+    spf_result: str,
+    spf_domain: str,
+    signatures: list[Signature],
+    known: dict[str, DmarcCheck] | None = None,
+) -> DmarcVerdict:
+    """RFC 9989: policy discovery, Organizational Domains by tree walk, alignment, result.
+
+    `known` keeps the walks of earlier messages (DNS does not change within a run)."""
+    known = {} if known is None else known
+    names = {
+        from_domain,
+        spf_domain,
+        *(s.domain for s in signatures if s.result in ("pass", "temperror")),
+    }
+    missing = sorted(n for n in names if n and n not in known)
+    if missing:
+        crawler = Crawler(engine)
+        for name in missing:
+            known[name] = DmarcCheck(name, crawler, check_reports=False)
+            known[name].start()
+        crawler.run()
+    checks = {n: known[n] for n in names if n}
+    author = checks[from_domain]
+    disc = author.discovery
+    assert disc is not None
+    orgs = {n: c.discovery.org_domain for n, c in checks.items() if c.discovery is not None}
+    level = disc.policy_level
+    if level is None or level.record is None:
+        if disc.errors:
+            err = disc.errors[0].answer
+            return DmarcVerdict(
+                from_domain,
+                "temperror",
+                "DNS error during policy discovery: " + (err.describe() if err else "?"),
+            )
+        return DmarcVerdict(from_domain, "none", f"no DMARC policy for {from_domain}")
+    record = level.record
+    tag, policy = author.applied(level)
+    adkim = (record.get("adkim") or "r").strip().lower()
+    aspf = (record.get("aspf") or "r").strip().lower()
+    verdict = DmarcVerdict(
+        from_domain,
+        "fail",
+        "",
+        policy,
+        tag,
+        record=record.text,
+        location=f"_dmarc.{level.name}",
+        org_domain=disc.org_domain,
+        adkim=adkim if adkim in ("r", "s") else "r",
+        aspf=aspf if aspf in ("r", "s") else "r",
+    )
+    verdict.spf_aligned = spf_result == "pass" and _aligned(
+        spf_domain, from_domain, verdict.aspf, orgs
+    )
+    verdict.dkim_aligned = [
+        s.domain
+        for s in signatures
+        if s.result == "pass" and _aligned(s.domain, from_domain, verdict.adkim, orgs)
+    ]
+    _judge(verdict, spf_result, spf_domain, signatures, record.get("t"))
+    if verdict.result == "fail":
+        # RFC 9989 4.4: an aligned identifier we could not check makes the result temperror
+        unsure = [
+            s.domain
+            for s in signatures
+            if s.result == "temperror" and _aligned(s.domain, from_domain, verdict.adkim, orgs)
+        ]
+        if spf_result == "temperror" and _aligned(spf_domain, from_domain, verdict.aspf, orgs):
+            unsure.append(f"SPF {spf_domain}")
+        if unsure:
+            verdict.result = "temperror"
+            verdict.disposition = "none"
+            verdict.reason = (
+                "no aligned identifier passed, and a DNS error left "
+                f"{', '.join(unsure)} undetermined"
+            )
+    return verdict
+
+
+def _judge(
+    verdict: DmarcVerdict,
+    spf_result: str,
+    spf_domain: str,
+    signatures: list[Signature],
+    testing: str | None,
+) -> None:
+    if verdict.dkim_aligned or verdict.spf_aligned:
+        verdict.result = "pass"
+        how = []
+        if verdict.dkim_aligned:
+            how.append(f"DKIM d={verdict.dkim_aligned[0]} aligned")
+        if verdict.spf_aligned:
+            how.append(f"SPF {spf_domain} aligned")
+        verdict.reason = " and ".join(how)
+        verdict.disposition = "none"
+        return
+    reasons = []
+    passing = [s.domain for s in signatures if s.result == "pass"]
+    if passing:
+        reasons.append(
+            f"DKIM passes only for {', '.join(passing)} (not aligned with "
+            f"{verdict.from_domain}, adkim={verdict.adkim})"
+        )
+    elif signatures:
+        reasons.append("no DKIM signature passes")
+    else:
+        reasons.append("no DKIM signature")
+    if spf_result == "pass":
+        reasons.append(f"SPF passes for {spf_domain} (not aligned, aspf={verdict.aspf})")
+    else:
+        reasons.append(f"SPF {spf_result}")
+    verdict.reason = "; ".join(reasons)
+    disposition = verdict.policy or "none"
+    if (testing or "").strip().lower() == "y" and disposition != "none":
+        weaker = {"reject": "quarantine", "quarantine": "none"}[disposition]
+        verdict.notes.append(f"t=y: receivers apply {weaker} instead of {disposition}")
+        disposition = weaker
+    verdict.disposition = disposition
+
+
+# -- Authentication-Results ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    header: str  # "Authentication-Results" or "ARC-Authentication-Results"
+    authserv_id: str
+    method: str
+    result: str
+    properties: dict[str, str]
+    instance: int | None = None
+
+
+def parse_authentication_results(headers: Headers) -> tuple[list[AuthResult], list[str]]:
+    """Every result of every A-R and AAR header (authres), and the headers it could not read."""
+    import authres
+
+    parser = authres.all_features()
+    out: list[AuthResult] = []
+    problems: list[str] = []
+    for name in ("Authentication-Results", "ARC-Authentication-Results"):
+        for value in headers.text(name):
+            instance = None
+            text = value
+            if name.startswith("ARC"):
+                head, _, rest = value.partition(";")
+                if head.strip().lower().startswith("i="):
+                    instance = int(head.strip()[2:]) if head.strip()[2:].isdigit() else None
+                    text = rest
+            try:
+                parsed: Any = parser.parse(f"Authentication-Results: {text}")
+            except Exception as exc:  # authres raises its own SyntaxError family
+                problems.append(f"{name}: {exc}")
+                continue
+            for result in parsed.results:
+                props = {f"{p.type}.{p.name}": str(p.value) for p in result.properties}
+                out.append(
+                    AuthResult(
+                        name,
+                        str(parsed.authserv_id),
+                        str(result.method).lower(),
+                        str(result.result).lower(),
+                        props,
+                        instance,
+                    )
+                )
+    return out, problems
+
+
+def disagreements(
+    results: list[AuthResult],
+    signatures: list[Signature],
+    spf_result: str | None,
+    dmarc: DmarcVerdict | None,
+) -> list[str]:
+    """Where the message's own Authentication-Results disagree with what we found."""
+    out = []
+    for item in (r for r in results if r.header == "Authentication-Results"):
+        where = f"Authentication-Results ({item.authserv_id})"
+        if item.method == "dkim":
+            domain = item.properties.get("header.d", "").lower()
+            selector = item.properties.get("header.s", "")
+            ours = [
+                s
+                for s in signatures
+                if s.domain == domain and (not selector or s.selector == selector)
+            ]
+            if ours and item.result == "pass" and all(s.result != "pass" for s in ours):
+                out.append(
+                    f"{where} says dkim=pass header.d={domain}, but the signature does "
+                    f"not verify now ({ours[0].reason}): the message was changed after "
+                    "it was received, or the header is forged"
+                )
+            elif (
+                ours
+                and item.result in ("fail", "permerror")
+                and any(s.result == "pass" for s in ours)
+            ):
+                out.append(
+                    f"{where} says dkim={item.result} header.d={domain}, but the "
+                    "signature verifies now (the key may have been published since)"
+                )
+        elif item.method == "spf" and spf_result and item.result != spf_result:
+            out.append(
+                f"{where} says spf={item.result}, we get {spf_result} (the SPF record "
+                "may have changed since, or our sending IP differs)"
+            )
+        elif (
+            item.method == "dmarc"
+            and dmarc is not None
+            and item.result not in (dmarc.result, "bestguesspass")
+            and dmarc.result in ("pass", "fail")
+        ):
+            out.append(f"{where} says dmarc={item.result}, we get {dmarc.result}")
+    return out

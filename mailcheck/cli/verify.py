@@ -1,0 +1,115 @@
+"""`mailcheck verify`: authenticate raw messages as a receiving server would."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mailcheck.cli.app import app
+from mailcheck.cli.common import (
+    EXIT_CODES_HELP,
+    Color,
+    ColorOpt,
+    ConcurrencyOpt,
+    DeadlineOpt,
+    DebugOpt,
+    DnsFlags,
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    NameserverOpt,
+    OfflineOpt,
+    OnlyOpt,
+    OutputOptions,
+    SkipOpt,
+    TimeoutOpt,
+    VerboseOpt,
+    ZoneOpt,
+    boundary,
+    split_list,
+)
+from mailcheck.render import Format
+
+EPILOG = (
+    "Examples:\n\n"
+    "  mailcheck verify message.eml\n\n"
+    "  mailcheck verify - < message.eml\n\n"
+    "  mailcheck verify ~/Maildir/.Spam --format jsonl\n\n"
+    "  mailcheck verify archive.mbox --ip 192.0.2.10 --mail-from bounce@example.com\n\n"
+    "  mailcheck verify message.eml --zone keys.zone --offline\n\n" + EXIT_CODES_HELP
+)
+
+
+@app.command(epilog=EPILOG)
+def verify(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FILE...",
+            help="Message files, '-' for stdin, Maildir folders or mbox files.",
+            show_default=False,
+        ),
+    ] = None,
+    ip: Annotated[
+        str | None,
+        typer.Option(
+            "--ip",
+            metavar="IP",
+            help="The connecting IP for SPF (instead of the headers).",
+            rich_help_panel="SPF",
+        ),
+    ] = None,
+    helo: Annotated[
+        str | None,
+        typer.Option(
+            "--helo", metavar="NAME", help="The HELO name for SPF.", rich_help_panel="SPF"
+        ),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option(
+            "--mail-from",
+            metavar="ADDR",
+            help="The envelope sender for SPF ('' for a bounce).",
+            rich_help_panel="SPF",
+        ),
+    ] = None,
+    trusted_hop: Annotated[
+        int,
+        typer.Option(
+            "--trusted-hop",
+            metavar="N",
+            min=1,
+            help="Which Received header (1 = topmost) your "
+            "receiving server added: its 'from' IP is the sender.",
+            rich_help_panel="SPF",
+        ),
+    ] = 1,
+    nameserver: NameserverOpt = None,
+    zone: ZoneOpt = None,
+    offline: OfflineOpt = False,
+    timeout: TimeoutOpt = 2.0,
+    deadline: DeadlineOpt = 120.0,
+    concurrency: ConcurrencyOpt = 64,
+    format: FormatOpt = Format.TEXT,
+    color: ColorOpt = Color.AUTO,
+    verbose: VerboseOpt = False,
+    fail_on: FailOnOpt = FailOn.FAIL,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
+    out = OutputOptions(
+        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+    )
+    flags = DnsFlags(
+        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+    )
+    with boundary(debug):
+        from mailcheck.cli.run_verify import VerifyOptions, run
+
+        opts = VerifyOptions(ip, helo, mail_from, trusted_hop)
+        code = run(inputs or [], opts=opts, flags=flags, out=out)
+    raise typer.Exit(int(code))

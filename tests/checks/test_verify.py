@@ -1,0 +1,313 @@
+"""`mailcheck verify` on messages signed here with dkimpy (keys published in the test zones,
+served by the loopback DNS server), then altered to produce each verdict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from mailcheck.messages import RawMessage
+from mailcheck.model import Report, Status
+from mailcheck.net.dns import DnsEngine
+from mailcheck.services.verify import VerifyRequest, verify_message
+from tests.mailgen import message, received, sign, sign_without_from, tamper_signature
+from tests.zonegen import Generated
+
+S = Status
+
+
+@pytest.fixture
+def engine(make_engine: Callable[..., DnsEngine]) -> DnsEngine:
+    return make_engine()
+
+
+def check(engine: DnsEngine, data: bytes, **request: object) -> Report:
+    return verify_message(RawMessage("test.eml", data), engine, VerifyRequest(**request))  # type: ignore[arg-type]
+
+
+def section(report: Report, family: str) -> dict:  # type: ignore[type-arg]
+    return dict(next(s for s in report.sections if s.family == family).data)
+
+
+def signatures(report: Report) -> list[tuple[str, str]]:
+    return [(r["result"], r["reason"]) for r in section(report, "dkim")["signatures"]]
+
+
+def describe(report: Report) -> str:
+    return "\n".join(f"{f.status.word} {f.id}: {f.summary}" for f in report.findings())
+
+
+def test_good_rsa_signature_passes_dmarc(engine: DnsEngine, generated: Generated) -> None:
+    report = check(engine, sign(generated, message()))
+    assert signatures(report) == [("pass", "signature verified")]
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["dkim_aligned"]) == ("pass", ["dkim.test"])
+    assert report.status is S.PASS, describe(report)
+
+
+@pytest.mark.parametrize(
+    "canonicalize", [(b"simple", b"simple"), (b"relaxed", b"simple"), (b"simple", b"relaxed")]
+)
+def test_canonicalizations(
+    engine: DnsEngine, generated: Generated, canonicalize: tuple[bytes, bytes]
+) -> None:
+    report = check(engine, sign(generated, message(), canonicalize=canonicalize))
+    assert signatures(report)[0][0] == "pass"
+    row = section(report, "dkim")["signatures"][0]
+    assert row["c"] == b"/".join(canonicalize).decode()
+
+
+def test_ed25519(engine: DnsEngine, generated: Generated) -> None:
+    report = check(engine, sign(generated, message(), selector="ed"))
+    row = section(report, "dkim")["signatures"][0]
+    assert (row["a"], row["key_type"], row["result"]) == ("ed25519-sha256", "ed25519", "pass")
+
+
+def test_two_signatures_the_later_one_aligned(engine: DnsEngine, generated: Generated) -> None:
+    """authheaders checks only the first signature; DMARC must use every signature."""
+    esp_first = sign(
+        generated,
+        sign(generated, message()),
+        selector="esp",
+        domain="esp.test",
+        key_selector="rsa2048",
+    )
+    report = check(engine, esp_first)
+    rows = section(report, "dkim")["signatures"]
+    assert [(r["d"], r["result"]) for r in rows] == [("esp.test", "pass"), ("dkim.test", "pass")]
+    assert section(report, "dmarc")["result"] == "pass"
+
+
+def test_only_unaligned_signature_fails_dmarc(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(
+        generated,
+        message(sender="alice@clean.test"),
+        selector="esp",
+        domain="esp.test",
+        key_selector="rsa2048",
+    )
+    report = check(engine, data)
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject")
+    [item] = [f for f in report.findings() if f.id == "dmarc.result"]
+    assert item.status is S.FAIL
+    assert "DKIM passes only for esp.test (not aligned with clean.test" in item.summary
+
+
+def test_body_changed(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(generated, message()).replace(b"the report is attached", b"the invoice is attached")
+    report = check(engine, data)
+    assert signatures(report)[0][0] == "fail"
+    assert "body hash did not verify" in signatures(report)[0][1]
+    row = section(report, "dkim")["signatures"][0]
+    assert row["computed_bh"] and row["computed_bh"] != row["signed_bh"]
+    [item] = [f for f in report.findings() if f.id == "dkim.signature"]
+    assert "computed bh=" in item.details and "signed bh=" in item.details
+    assert section(report, "dmarc")["result"] == "fail"
+
+
+def test_signed_header_changed(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(generated, message()).replace(
+        b"Subject: Quarterly report", b"Subject: Quarterly rep0rt"
+    )
+    assert signatures(check(engine, data))[0] == (
+        "fail",
+        "signature did not verify (a signed header changed, or a wrong key)",
+    )
+
+
+def test_added_from_header(engine: DnsEngine, generated: Generated) -> None:
+    data = b"From: Mallory <mallory@evil.test>\r\n" + sign(generated, message())
+    report = check(engine, data)
+    froms = [f for f in report.findings() if f.id == "message.from"]
+    assert froms and froms[0].status is S.FAIL and "2 From: headers" in froms[0].summary
+
+
+@pytest.mark.parametrize(
+    ("change", "result", "reason"),
+    [
+        ((b"s=rsa2048", b"s=nothere"), "permerror", "no key at nothere._domainkey.dkim.test"),
+        ((b"s=rsa2048", b"s=revoked"), "permerror", "key revoked"),
+        ((b"s=rsa2048", b"s=broken"), "temperror", "DNS error looking up the key"),
+        ((b"a=rsa-sha256", b"a=rsa-sha512"), "permerror", "unsupported algorithm a=rsa-sha512"),
+        ((b"; t=", b"; x=1000000000; t="), "permerror", "signature expired"),
+        ((b"s=rsa2048", b"s=ed"), "permerror", "but the key is ed25519"),
+    ],
+)
+def test_signature_problems(
+    engine: DnsEngine, generated: Generated, change: tuple[bytes, bytes], result: str, reason: str
+) -> None:
+    data = tamper_signature(sign(generated, message()), *change)
+    got = signatures(check(engine, data))[0]
+    assert got[0] == result and reason in got[1], got
+
+
+def test_future_timestamp(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(generated, message())
+    start = data.index(b"; t=") + 4
+    end = data.index(b";", start)
+    future = str(int(time.time()) + 86400 * 30).encode()
+    data = data[:start] + future + data[end:]
+    assert "timestamp (t=) is in the future" in signatures(check(engine, data))[0][1]
+
+
+def test_dns_error_is_temperror_and_inconclusive(engine: DnsEngine, generated: Generated) -> None:
+    data = tamper_signature(sign(generated, message()), b"s=rsa2048", b"s=broken")
+    report = check(engine, data)
+    [item] = [f for f in report.findings() if f.id == "dkim.signature"]
+    assert item.status is S.ERROR
+
+
+def test_small_key_and_sha1_are_policy(engine: DnsEngine, generated: Generated) -> None:
+    small = signatures(check(engine, sign(generated, message(), selector="rsa512")))[0]
+    assert small[0] == "policy" and "key too small" in small[1]
+    sha1 = signatures(check(engine, sign(generated, message(), algorithm=b"rsa-sha1")))[0]
+    assert sha1 == ("policy", "rsa-sha1 signatures are not accepted (RFC 8301)")
+
+
+def test_from_not_signed(engine: DnsEngine, generated: Generated) -> None:
+    data = sign_without_from(generated, message())
+    assert signatures(check(engine, data))[0] == (
+        "permerror",
+        "From: is not in h= (RFC 6376 §5.4 requires it)",
+    )
+
+
+def test_body_length_tag_warns(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(generated, message(), length=True) + b"P.S. appended by someone else\r\n"
+    report = check(engine, data)
+    assert signatures(report)[0][0] == "pass"
+    warnings = [f for f in report.findings() if f.id == "dkim.body-length"]
+    assert warnings and warnings[0].status is S.WARN and "appended" in warnings[0].summary
+
+
+def test_malformed_and_duplicate_tags(engine: DnsEngine, generated: Generated) -> None:
+    data = tamper_signature(
+        sign(generated, message()), b"c=relaxed/relaxed", b"c=relaxed/relaxed; c=simple/simple"
+    )
+    assert signatures(check(engine, data))[0][0] == "permerror"
+    garbage = b"DKIM-Signature: this is ; not = a ; signature\r\n" + message()
+    assert signatures(check(engine, garbage))[0][0] == "permerror"
+
+
+# -- SPF ---------------------------------------------------------------------------------
+
+
+def test_spf_from_received_header(engine: DnsEngine, generated: Generated) -> None:
+    data = sign(
+        generated,
+        message(received=[received(ip="192.0.2.10")], extra=["Return-Path: <bounce@dkim.test>"]),
+    )
+    report = check(engine, data)
+    spf = section(report, "spf")
+    assert (spf["ip"], spf["result"]) == ("192.0.2.10", "pass")
+    assert spf["source"].startswith("Received header 1 (from mx1.clean.test by mx.receiver.test)")
+    assert section(report, "dmarc")["spf_aligned"] is True
+
+
+def test_spf_from_received_spf(engine: DnsEngine) -> None:
+    header = (
+        "Received-SPF: fail (mx.receiver.test: domain of alice@dkim.test does not "
+        "designate 203.0.113.5 as permitted sender) client-ip=203.0.113.5; "
+        "envelope-from=alice@dkim.test; helo=evil.test;"
+    )
+    report = check(engine, message(received=[header]))
+    spf = section(report, "spf")
+    assert (spf["ip"], spf["source"], spf["result"]) == (
+        "203.0.113.5",
+        "the Received-SPF header",
+        "fail",
+    )
+
+
+def test_spf_override_and_trusted_hop(engine: DnsEngine) -> None:
+    data = message(
+        received=[received(ip="203.0.113.7", helo="relay.test"), received(ip="192.0.2.10")]
+    )
+    hop2 = section(check(engine, data, trusted_hop=2), "spf")
+    assert hop2["ip"] == "192.0.2.10"
+    forced = section(
+        check(engine, data, ip="198.51.100.1", mail_from="x@esp.test", helo="out.esp.test"), "spf"
+    )
+    assert (forced["ip"], forced["source"], forced["result"]) == ("198.51.100.1", "--ip", "pass")
+
+
+def test_no_ip_skips_spf(engine: DnsEngine) -> None:
+    report = check(engine, message())
+    [item] = [f for f in report.findings() if f.id == "spf.client"]
+    assert item.status is S.SKIP and "--ip" in item.hint
+
+
+# -- Authentication-Results, Received ----------------------------------------------------
+
+
+def test_authentication_results_disagreement(engine: DnsEngine, generated: Generated) -> None:
+    signed = sign(generated, message())
+    header = (
+        b"Authentication-Results: mx.receiver.test; dkim=pass header.d=dkim.test "
+        b"header.s=rsa2048; spf=none; dmarc=pass header.from=dkim.test\r\n"
+    )
+    data = header + signed.replace(b"the report is attached", b"the invoice is attached")
+    report = check(engine, data)
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    assert any(
+        "says dkim=pass header.d=dkim.test, but the signature does not verify now" in m
+        for m in mismatches
+    ), describe(report)
+    assert any("says dmarc=pass, we get fail" in m for m in mismatches)
+    listed = [f for f in report.findings() if f.id == "auth-results.header"]
+    assert listed and "mx.receiver.test: dkim=pass header.d=dkim.test" in listed[0].summary
+
+
+def test_received_timeline(engine: DnsEngine) -> None:
+    now = time.time()
+    hops = [
+        received(ip="192.0.2.10", by="mx.receiver.test", when=now - 10),
+        received(
+            ip="198.51.100.20",
+            helo="laptop",
+            by="mx1.clean.test",
+            when=now - 7300,
+            protocol="ESMTPSA",
+        ),
+    ]
+    report = check(engine, message(received=hops))
+    rows = section(report, "received")["hops"]
+    assert [r["by"] for r in rows] == ["mx1.clean.test", "mx.receiver.test"]
+    assert rows[0]["authenticated"] and rows[1]["delay"] == pytest.approx(7290, abs=2)
+    path = next(f for f in report.findings() if f.id == "received.path")
+    assert path.summary == "2 hop(s): MUA → mx1.clean.test → mx.receiver.test"
+    assert any(f.id == "received.delay" and f.status is S.WARN for f in report.findings())
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 8,
+        b"just some text, no header at all\nsecond line\n",
+        b"",
+    ],
+)
+def test_not_a_message(engine: DnsEngine, data: bytes) -> None:
+    report = check(engine, data)
+    assert [f.id for f in report.findings()] == ["message.format"]
+    assert report.findings().__next__().status is S.FAIL
+
+
+def test_odd_but_readable_messages(engine: DnsEngine, generated: Generated) -> None:
+    lf_only = sign(generated, message()).replace(b"\r\n", b"\n")
+    report = check(engine, lf_only)
+    assert signatures(report)[0][0] == "pass"
+    assert any(f.id == "message.line-endings" for f in report.findings())
+    eight_bit = sign(generated, message(body="Grüße, naïve café\r\n".encode("latin-1")))
+    assert signatures(check(engine, eight_bit))[0][0] == "pass"
+    bad_header = b"Subject: \xff\xfe caf\xe9\r\n" + sign(generated, message())
+    assert signatures(check(engine, bad_header))[0][0] == "pass"
+    no_from = message().replace(b"From: Alice <alice@dkim.test>\r\n", b"")
+    report = check(engine, no_from)
+    assert any(f.id == "message.from" and "no From:" in f.summary for f in report.findings())
