@@ -39,6 +39,9 @@ FAMILIES: dict[str, str] = {
     "arc": "ARC: the chain of seals intermediaries added (RFC 8617)",
     "auth-results": "The message's own Authentication-Results, beside our verdicts",
     "received": "The path the message took (Received: headers)",
+    "smtp": "SMTP: what the server says, step by step",
+    "tls": "TLS: the encryption and the certificate a server presents",
+    "mailbox": "IMAP and POP3: what a mail client may do, and before TLS",
 }
 
 
@@ -944,6 +947,196 @@ _c(
     "A long delay between two hops: the message was queued, greylisted, or a clock is wrong.",
     "",
     "RFC 5321 §4.4",
+)
+
+# -- trace: a live conversation ---------------------------------------------------------
+_c(
+    "smtp.connect",
+    "Connection",
+    "Whether a TCP connection to the server could be opened (the address actually used).",
+    "Check the address, firewalls (port 25 is often blocked), and that the service runs.",
+    "RFC 5321 §3.1",
+)
+_c(
+    "smtp.banner",
+    "Greeting",
+    "The first reply: 220 means the server serves you; 421 or 554 at connect means it refuses "
+    "(busy, blocklisted, or your address is not welcome).",
+    "Read the text: it usually names the reason or a blocklist.",
+    "RFC 5321 §3.1",
+    "RFC 5321 §4.2",
+)
+_c(
+    "smtp.ehlo",
+    "EHLO",
+    "Modern clients start with EHLO to learn the server's extensions; a server that only takes "
+    "HELO offers none (no STARTTLS, no SIZE).",
+    "Enable ESMTP on the server.",
+    "RFC 5321 §4.1.1.1",
+)
+_c(
+    "smtp.extensions",
+    "Extensions",
+    "The ESMTP extensions the server offers, explained.",
+    "",
+    "RFC 5321 §2.2",
+)
+_c(
+    "smtp.auth-plaintext",
+    "AUTH before TLS",
+    "The server offers PLAIN or LOGIN authentication on an unencrypted connection: a client "
+    "that uses it sends the password in clear.",
+    "Offer AUTH only after STARTTLS (Postfix: smtpd_tls_auth_only = yes).",
+    "RFC 4954 §4",
+    "RFC 8314 §3",
+)
+_c(
+    "smtp.banner-name",
+    "Host names agree",
+    "The banner's host name, the EHLO greeting's and the address's PTR should agree; "
+    "receivers and reputation systems compare them.",
+    "Make the banner name the server's canonical name, with matching PTR and A records.",
+    "RFC 5321 §4.1.3",
+)
+_c(
+    "smtp.slow",
+    "Slow replies",
+    "A reply that takes seconds: a tarpit (deliberate delay), an overloaded server, or slow "
+    "DNS lookups on the server side.",
+    "Look at the server's DNS and load.",
+    "RFC 5321 §4.5.3.2",
+)
+_c(
+    "smtp.mail",
+    "MAIL FROM probe",
+    "How the server answers MAIL FROM for the given sender.",
+    "",
+    "RFC 5321 §3.3",
+)
+_c(
+    "smtp.rcpt",
+    "RCPT TO probe",
+    "How the server answers RCPT TO (no message is sent: the probe resets and quits). A 4xx "
+    "is usually greylisting: real senders retry later.",
+    "",
+    "RFC 5321 §3.3",
+    "RFC 6647",
+)
+_c(
+    "smtp.protocol",
+    "Protocol errors",
+    "The server broke the conversation: closed it, sent something that is not a reply, a "
+    "line or reply without end.",
+    "Look at the transcript: the last lines show where.",
+    "RFC 5321 §4.2",
+)
+_c(
+    "tls.starttls",
+    "STARTTLS",
+    "Whether TLS was negotiated (STARTTLS or implicit TLS). Without it, messages and "
+    "passwords travel in clear.",
+    "Enable STARTTLS with a certificate for the host name.",
+    "RFC 3207",
+    "RFC 8314",
+)
+_c(
+    "tls.version",
+    "TLS version",
+    "TLS 1.0 and 1.1 are deprecated (RFC 8996).",
+    "Allow TLS 1.2 and 1.3 only.",
+    "RFC 8996",
+)
+_c(
+    "tls.certificate",
+    "Certificate trust",
+    "Whether the presented chain leads to a trusted authority (the system store, or "
+    "--ca-file). Opportunistic SMTP TLS tolerates untrusted certificates; MTA-STS, DANE-TA "
+    "and mail clients do not.",
+    "Use a certificate from a public CA (or publish DANE-EE TLSA).",
+    "RFC 5280",
+    "RFC 8461 §4.2",
+)
+_c(
+    "tls.expiry",
+    "Certificate validity period",
+    "An expired or not-yet-valid certificate fails verification; one that expires within 14 "
+    "days soon will.",
+    "Renew the certificate (and automate renewal).",
+    "RFC 5280 §4.1.2.5",
+)
+_c(
+    "tls.hostname",
+    "Certificate names the host",
+    "The certificate must name the host connected to (and, for MTA-STS, the MX host name).",
+    "Add the host name to the certificate's subjectAltName.",
+    "RFC 6125",
+    "RFC 7817",
+)
+_c(
+    "tls.injection",
+    "STARTTLS response injection",
+    "Data arrived after the STARTTLS reply but before the TLS handshake. A server or "
+    "middlebox that buffers it lets an attacker inject commands into the encrypted session "
+    "(CVE-2011-0411 and relatives).",
+    "Update the server; it must discard buffered plaintext when TLS starts.",
+    "RFC 3207 §4.2",
+)
+_c(
+    "tls.required",
+    "TLS required",
+    "--require-tls was given and no TLS was negotiated.",
+    "",
+    "RFC 8689",
+)
+_c(
+    "dane.match",
+    "Certificate against TLSA",
+    "The presented certificate (or its issuer) must match one of the TLSA records, or DANE "
+    "senders refuse to deliver.",
+    "Publish TLSA records for the current key (and the next one before rolling it).",
+    "RFC 7672 §3",
+    "RFC 6698",
+)
+_c(
+    "mta-sts.mx-match",
+    "MX host against the MTA-STS policy",
+    "In enforce mode, senders deliver only to MX hosts listed in the policy whose certificate "
+    "is valid and trusted for the host name.",
+    "Fix the policy's mx lines or the certificate.",
+    "RFC 8461 §4",
+)
+_c(
+    "mailbox.greeting",
+    "IMAP/POP3 greeting",
+    "The server's first line: OK, or a refusal.",
+    "",
+    "RFC 9051 §7.1",
+    "RFC 1939 §4",
+)
+_c(
+    "mailbox.capabilities",
+    "IMAP/POP3 capabilities",
+    "What the server offers before and after TLS (STARTTLS/STLS, AUTH= mechanisms, LOGINDISABLED).",
+    "",
+    "RFC 9051 §6.1.1",
+    "RFC 2449",
+)
+_c(
+    "mailbox.plaintext-login",
+    "Login before TLS",
+    "An IMAP server should announce LOGINDISABLED before TLS, and a POP3 server should not "
+    "offer USER/PASS or PLAIN in clear: otherwise clients may send passwords unencrypted.",
+    "Require TLS for authentication (Dovecot: disable_plaintext_auth = yes).",
+    "RFC 9051 §6.2.3",
+    "RFC 8314 §3",
+)
+_c(
+    "mailbox.login",
+    "Login test",
+    "Whether the given user could log in (the password never appears in output).",
+    "Check the user name and password.",
+    "RFC 9051 §6.2.3",
+    "RFC 1939 §7",
 )
 
 

@@ -72,10 +72,10 @@ class MtaStsCheck:
         return bool(self._records())
 
     def mode(self) -> str | None:
-        parsed = self._parsed_policy()
+        parsed = self.parsed_policy()
         return parsed["policy"]["mode"] if parsed else None
 
-    def _parsed_policy(self) -> dict[str, Any] | None:
+    def parsed_policy(self) -> dict[str, Any] | None:
         if self.policy is None or not self.policy.ok:
             return None
         try:
@@ -92,7 +92,7 @@ class MtaStsCheck:
         records = self._records()
         if len(records) == 1:
             data["record"] = printable(records[0])
-        parsed = self._parsed_policy()
+        parsed = self.parsed_policy()
         if parsed:
             data["policy"] = parsed["policy"]
         headline = f"mode {parsed['policy']['mode']}" if parsed else ""

@@ -117,6 +117,8 @@ def section_block(section: Section, *, verbose: bool) -> RenderableType:
         parts.append(findings_table(section.findings, verbose=verbose))
     if section.family == "dkim" and section.data.get("signatures"):
         parts.append(Padding(signature_table(section.data["signatures"], verbose), (0, 0, 0, 2)))
+    if section.data.get("transcript"):
+        parts.insert(1, Padding(transcript_table(section.data["transcript"]), (0, 0, 1, 2)))
     if section.family == "received" and section.data.get("hops"):
         parts.append(Padding(hop_table(section.data["hops"]), (0, 0, 0, 2)))
     tree = section.data.get("tree") if section.family == "spf" else None
@@ -166,6 +168,24 @@ def hop_table(rows: list[dict[str, Any]]) -> Table:
         if row["ip"] and row["ip"] not in source:
             source = f"{source} [{row['ip']}]"
         table.add_row(when, delay, Text(source), Text(row["by"]), row["with"], Text(tls))
+    return table
+
+
+_WHO = {"C": ("C: ", "bold cyan"), "S": ("S: ", "green"), "*": ("", "dim italic")}
+
+
+def transcript_table(lines: list[dict[str, Any]]) -> Table:
+    """The conversation: time since connect, who spoke, the line exactly (escaped)."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", no_wrap=True, style="dim")
+    table.add_column(overflow="fold")
+    previous = None
+    for line in lines:
+        ms = f"+{line['ms']:.0f} ms"
+        prefix, style = _WHO.get(line["who"], ("", ""))
+        shown_time = ms if ms != previous else ""
+        previous = ms
+        table.add_row(shown_time, Text(prefix + line["text"], style=style))
     return table
 
 

@@ -1,0 +1,447 @@
+"""Judging a live conversation: reachability, banner, extensions, STARTTLS, the certificate,
+DANE and MTA-STS, slow replies, and for IMAP/POP3 what a client may do before TLS."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Status
+from mailcheck.net.dns.answer import Answer
+from mailcheck.net.probe import HostTrace
+from mailcheck.records.smtp_codes import explain, explain_extension
+from mailcheck.text import printable
+
+SLOW = 3.0
+EXPIRING_DAYS = 14
+PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
+
+
+@dataclass(frozen=True)
+class TraceContext:
+    names: tuple[str, ...]
+    ptr_names: tuple[str, ...] | None = None
+    tlsa: Answer | None = None
+    tlsa_secure: bool | None = None
+    sts_mode: str | None = None
+    sts_patterns: tuple[str, ...] = ()
+    require_tls: bool = False
+    login_port: bool = False
+    ca_file: str | None = None
+
+
+def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
+    out = list(_connection(trace))
+    if trace.greeting_code is None:
+        return out
+    if trace.protocol == "smtp":
+        out.extend(_smtp(trace, ctx))
+    else:
+        out.extend(_mailbox(trace, ctx))
+    out.extend(_tls(trace, ctx))
+    out.extend(_slow(trace))
+    return out
+
+
+def _connection(trace: HostTrace) -> Iterator[Finding]:
+    where = f"{trace.host} [{trace.address}]:{trace.port}"
+    error = trace.error
+    if error is not None and error.kind == "connect":
+        yield finding(
+            "smtp.connect", Status.ERROR, printable(f"{where}: {error.message}"), subject=trace.host
+        )
+        return
+    yield finding(
+        "smtp.connect", Status.PASS, printable(f"connected to {where}"), subject=trace.host
+    )
+    if error is None:
+        return
+    step = trace.failed_step
+    if error.kind in ("timeout", "deadline") and step == "banner":
+        yield finding(
+            "smtp.banner",
+            Status.ERROR,
+            printable(
+                f"{where}: the server accepted the connection but said nothing ({error.message})"
+            ),
+            subject=trace.host,
+        )
+        return
+    kind = {"tls": "tls.starttls"}.get(error.kind, "smtp.protocol")
+    yield finding(kind, Status.FAIL, printable(f"{step}: {error.message}"), subject=trace.host)
+
+
+def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    code = trace.greeting_code
+    assert code is not None
+    if code != 220:
+        yield finding(
+            "smtp.banner",
+            Status.FAIL,
+            printable(
+                f"the server refused the session at connect: {code} "
+                f"{trace.greeting} ({explain(code)})"
+            ),
+            subject=trace.host,
+        )
+        return
+    yield finding(
+        "smtp.banner", Status.PASS, printable(f"220 {trace.greeting}"), subject=trace.host
+    )
+    if trace.ehlo_reply is not None:
+        if trace.helo_fallback:
+            yield finding(
+                "smtp.ehlo",
+                Status.WARN,
+                "EHLO refused; HELO accepted (no ESMTP extensions: no STARTTLS, no SIZE)",
+                subject=trace.host,
+            )
+        elif not trace.ehlo_reply.positive:
+            yield finding(
+                "smtp.ehlo",
+                Status.FAIL,
+                printable(f"EHLO refused: {trace.ehlo_reply} ({explain(trace.ehlo_reply.code)})"),
+                subject=trace.host,
+            )
+    caps = trace.caps_after or trace.caps_before
+    if caps is not None:
+        listed = [
+            f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k
+            for k, v in caps.items.items()
+        ]
+        yield finding(
+            "smtp.extensions", Status.INFO, printable("; ".join(listed)), subject=trace.host
+        )
+        yield from _names(trace, ctx)
+    before = trace.caps_before
+    if before is not None and (trace.tls is None or trace.tls.mode == "starttls"):
+        plain = set(before.auth) & PLAINTEXT_MECHANISMS
+        if plain:
+            yield finding(
+                "smtp.auth-plaintext",
+                Status.FAIL,
+                f"AUTH {' '.join(sorted(plain))} is offered before TLS: passwords "
+                "can be sent in clear",
+                subject=trace.host,
+            )
+    yield from _probe_replies(trace)
+
+
+def _names(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    """Banner host name vs EHLO greeting name vs PTR of the address."""
+    banner_name = trace.greeting.split()[0].lower() if trace.greeting else ""
+    ehlo_name = (
+        trace.ehlo_reply.lines[0].split()[0].lower()
+        if trace.ehlo_reply and trace.ehlo_reply.lines and trace.ehlo_reply.lines[0]
+        else ""
+    )
+    problems = []
+    if banner_name and ehlo_name and banner_name != ehlo_name:
+        problems.append(f"banner says {banner_name}, EHLO says {ehlo_name}")
+    if ctx.ptr_names is not None and banner_name:
+        if not ctx.ptr_names:
+            problems.append(f"{trace.address} has no PTR record")
+        elif banner_name not in ctx.ptr_names:
+            problems.append(
+                f"banner says {banner_name}, PTR of {trace.address} is {', '.join(ctx.ptr_names)}"
+            )
+    if problems:
+        yield finding(
+            "smtp.banner-name", Status.WARN, printable("; ".join(problems)), subject=trace.host
+        )
+
+
+def _probe_replies(trace: HostTrace) -> Iterator[Finding]:
+    if trace.mail_reply is not None:
+        reply = trace.mail_reply
+        status = Status.PASS if reply.positive else Status.WARN if reply.code < 500 else Status.FAIL
+        yield finding(
+            "smtp.mail",
+            status,
+            printable(f"MAIL FROM: {reply} ({explain(reply.code, reply.enhanced)})"),
+            subject=trace.host,
+        )
+    for recipient, reply in trace.rcpt_replies:
+        if reply.positive:
+            yield finding(
+                "smtp.rcpt",
+                Status.PASS,
+                printable(f"RCPT TO:<{recipient}>: {reply}"),
+                subject=trace.host,
+            )
+        elif 400 <= reply.code < 500:
+            yield finding(
+                "smtp.rcpt",
+                Status.WARN,
+                printable(
+                    f"RCPT TO:<{recipient}>: {reply}: greylisted or deferred, a real sender "
+                    f"retries later ({explain(reply.code, reply.enhanced)})"
+                ),
+                subject=trace.host,
+            )
+        else:
+            yield finding(
+                "smtp.rcpt",
+                Status.FAIL,
+                printable(
+                    f"RCPT TO:<{recipient}>: {reply} ({explain(reply.code, reply.enhanced)})"
+                ),
+                subject=trace.host,
+            )
+
+
+def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    name = trace.protocol.upper()
+    if trace.greeting_code != 220:
+        yield finding(
+            "mailbox.greeting",
+            Status.FAIL,
+            printable(f"{name} server refused the session: {trace.greeting}"),
+            subject=trace.host,
+        )
+        return
+    yield finding(
+        "mailbox.greeting", Status.PASS, printable(f"{name}: {trace.greeting}"), subject=trace.host
+    )
+    before, after = trace.mailbox_caps_before, trace.mailbox_caps_after
+    if before:
+        extra = f"; after TLS: {' '.join(after)}" if after and after != before else ""
+        yield finding(
+            "mailbox.capabilities",
+            Status.INFO,
+            printable(f"{' '.join(before)}{extra}"),
+            subject=trace.host,
+        )
+    if trace.tls is None or trace.tls.mode == "starttls":
+        if trace.protocol == "imap":
+            plain_login = "LOGINDISABLED" not in before
+            mechanisms = {c[5:] for c in before if c.startswith("AUTH=")}
+        else:
+            plain_login = "USER" in before
+            sasl = next((c for c in before if c.upper().startswith("SASL")), "")
+            mechanisms = set(sasl.split()[1:])
+        if plain_login or mechanisms & PLAINTEXT_MECHANISMS:
+            what = "LOGIN" if trace.protocol == "imap" else "USER/PASS"
+            yield finding(
+                "mailbox.plaintext-login",
+                Status.FAIL,
+                f"{name} allows {what} before TLS: passwords can be sent in clear",
+                hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
+                subject=trace.host,
+            )
+        elif trace.protocol == "imap":
+            yield finding(
+                "mailbox.plaintext-login",
+                Status.PASS,
+                "LOGINDISABLED before TLS: no login in clear",
+                subject=trace.host,
+            )
+    if trace.login == "ok":
+        yield finding("mailbox.login", Status.PASS, "login accepted", subject=trace.host)
+    elif trace.login == "refused":
+        yield finding(
+            "mailbox.login",
+            Status.FAIL,
+            printable(f"login refused: {trace.login_text}"),
+            subject=trace.host,
+        )
+
+
+def _tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    tls = trace.tls
+    if tls is None:
+        yield from _no_tls(trace, ctx)
+        return
+    if tls.injected:
+        yield finding(
+            "tls.injection",
+            Status.FAIL,
+            f"{len(tls.injected)} bytes arrived before the TLS handshake: the server "
+            "(or something in the path) is open to STARTTLS response injection",
+            evidence=[printable(tls.injected, limit=200)],
+            subject=trace.host,
+        )
+    how = "implicit TLS" if tls.mode == "implicit" else "STARTTLS offered and negotiated"
+    old = tls.version in ("TLSv1", "TLSv1.1", "SSLv3")
+    yield finding(
+        "tls.starttls", Status.PASS, f"{how} ({tls.version}, {tls.cipher})", subject=trace.host
+    )
+    if old:
+        yield finding(
+            "tls.version", Status.FAIL, f"{tls.version} is obsolete (RFC 8996)", subject=trace.host
+        )
+    yield from _certificate(trace, ctx)
+
+
+def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    if trace.error is not None and trace.failed_step in ("tls", "banner"):
+        return
+    if trace.stopped_after in ("banner", "connect") or (
+        trace.protocol == "smtp" and trace.ehlo_reply is None
+    ):
+        return
+    if trace.starttls_reply:
+        yield finding(
+            "tls.starttls",
+            Status.FAIL,
+            printable(f"STARTTLS offered but refused: {trace.starttls_reply}"),
+            subject=trace.host,
+        )
+    elif not trace.starttls_offered:
+        status = (
+            Status.FAIL if (ctx.require_tls or ctx.login_port or trace.port == 25) else Status.WARN
+        )
+        yield finding(
+            "tls.starttls",
+            status,
+            f"no STARTTLS on port {trace.port}: everything travels in clear",
+            subject=trace.host,
+        )
+    if ctx.require_tls:
+        yield finding(
+            "tls.required", Status.FAIL, "--require-tls: no TLS was negotiated", subject=trace.host
+        )
+
+
+def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
+    from mailcheck.net.tlsinfo import describe, name_matches, tlsa_matches, verify_chain
+
+    tls = trace.tls
+    assert tls is not None
+    if not tls.chain:
+        yield finding(
+            "tls.certificate",
+            Status.FAIL,
+            "the server presented no certificate",
+            subject=trace.host,
+        )
+        return
+    leaf = describe(tls.chain[0])
+    now = tls.at
+    trust = verify_chain(tls.chain, ctx.ca_file, now)
+    days = leaf.days_left(now)
+    summary = (
+        f"CN={leaf.common_name or '-'}, SAN {', '.join(leaf.dns_names) or '-'}, issuer "
+        f"{leaf.issuer}, valid until {leaf.not_after:%Y-%m-%d} ({days} days), "
+        f"{leaf.key}, {leaf.signature}"
+    )
+    status = Status.PASS if trust.trusted else Status.FAIL
+    yield finding(
+        "tls.certificate", status, printable(f"{trust.detail}: {summary}"), subject=trace.host
+    )
+    if now > leaf.not_after:
+        yield finding(
+            "tls.expiry",
+            Status.FAIL,
+            f"certificate expired on {leaf.not_after:%Y-%m-%d}",
+            subject=trace.host,
+        )
+    elif now < leaf.not_before:
+        yield finding(
+            "tls.expiry",
+            Status.FAIL,
+            f"certificate not valid before {leaf.not_before:%Y-%m-%d}",
+            subject=trace.host,
+        )
+    elif days < EXPIRING_DAYS:
+        yield finding(
+            "tls.expiry",
+            Status.WARN,
+            f"certificate expires in {days} days ({leaf.not_after:%Y-%m-%d})",
+            subject=trace.host,
+        )
+    for name in ctx.names:
+        if not name_matches(leaf, name):
+            yield finding(
+                "tls.hostname",
+                Status.FAIL,
+                printable(
+                    f"the certificate does not name {name} (it names "
+                    f"{', '.join(leaf.dns_names) or leaf.common_name or '-'})"
+                ),
+                subject=trace.host,
+            )
+    if ctx.tlsa is not None and ctx.tlsa.records:
+        matched = [
+            r.text
+            for r in ctx.tlsa.records
+            if tlsa_matches(r.rdata.usage, r.rdata.selector, r.rdata.mtype, r.rdata.cert, tls.chain)
+        ]
+        secure = "" if ctx.tlsa_secure else " (but the TLSA records are not DNSSEC-secure)"
+        if matched:
+            yield finding(
+                "dane.match",
+                Status.PASS,
+                printable(f"the certificate matches TLSA {matched[0]}{secure}"),
+                subject=trace.host,
+            )
+        else:
+            yield finding(
+                "dane.match",
+                Status.FAIL,
+                printable(
+                    f"the certificate matches none of the "
+                    f"{len(ctx.tlsa.records)} TLSA records at _"
+                    f"{trace.port}._tcp.{trace.host}{secure}"
+                ),
+                subject=trace.host,
+            )
+    if ctx.sts_mode in ("enforce", "testing"):
+        from mailcheck.checks import libs
+
+        covered = libs.mta_sts().mx_in_mta_sts_patterns(trace.host, list(ctx.sts_patterns))
+        valid = trust.trusted and name_matches(leaf, trace.host) and leaf.not_after > now
+        if covered and valid:
+            yield finding(
+                "mta-sts.mx-match",
+                Status.PASS,
+                f"{trace.host} matches the MTA-STS policy and its certificate is valid for it",
+                subject=trace.host,
+            )
+        else:
+            why = (
+                "not in the policy's mx list"
+                if not covered
+                else "its certificate is not valid for it"
+            )
+            status = Status.FAIL if ctx.sts_mode == "enforce" else Status.WARN
+            yield finding(
+                "mta-sts.mx-match",
+                status,
+                f"{trace.host}: {why}: senders in {ctx.sts_mode} mode "
+                + ("refuse delivery" if status is Status.FAIL else "report a failure"),
+                subject=trace.host,
+            )
+
+
+def _slow(trace: HostTrace) -> Iterator[Finding]:
+    if trace.banner_seconds is not None and trace.banner_seconds > SLOW:
+        yield finding(
+            "smtp.slow",
+            Status.WARN,
+            f"the banner took {trace.banner_seconds:.1f} s (a tarpit, or an overloaded server)",
+            subject=trace.host,
+        )
+    lines = trace.transcript.lines
+    for index, line in enumerate(lines):
+        if line.who != "C" or index + 1 >= len(lines):
+            continue
+        answer = lines[index + 1]
+        if answer.who == "S" and answer.at - line.at > SLOW:
+            yield finding(
+                "smtp.slow",
+                Status.WARN,
+                printable(f"{line.text.split()[0]} took {answer.at - line.at:.1f} s to answer"),
+                subject=trace.host,
+            )
+
+
+def certificate_data(trace: HostTrace) -> list[dict[str, object]]:
+    from mailcheck.net.tlsinfo import describe
+
+    if trace.tls is None:
+        return []
+    now = trace.tls.at or datetime.datetime.now(datetime.timezone.utc)
+    return [describe(der).to_dict(now) for der in trace.tls.chain]

@@ -1,0 +1,119 @@
+"""Runs `mailcheck trace`: check the options, resolve through the engine, talk, render."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.catalog import CHECKS
+from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.output import check_selectors, write_json, write_text_report
+from mailcheck.cli.secrets import read_password, refuse_command_line_password
+from mailcheck.errors import InputError, UsageError
+from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
+from mailcheck.net.dns import build_engine
+from mailcheck.render import Format
+from mailcheck.services.trace import TraceRequest, run_trace
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    target: str
+    port: int | None = None
+    protocol: str | None = None
+    all_mx: bool = False
+    host_only: bool = False
+    ipv4: bool = False
+    ipv6: bool = False
+    source_address: str | None = None
+    tls: str = "auto"
+    require_tls: bool = False
+    ca_file: str | None = None
+    ehlo: str | None = None
+    mail_from: str | None = None
+    rcpt: tuple[str, ...] = ()
+    quit_after: str | None = None
+    user: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    password: str | None = None
+    timeout: float = 60.0
+    step_timeout: float = 10.0
+    https_port: int | None = None
+
+
+def default_ehlo() -> str:
+    name = socket.getfqdn()
+    return name if "." in name and not name.endswith(".localdomain") else "mailcheck.invalid"
+
+
+def _request(opts: TraceOptions) -> TraceRequest:
+    refuse_command_line_password(opts.password)
+    if opts.ipv4 and opts.ipv6:
+        raise UsageError("-4 and -6 exclude each other")
+    target = opts.target.strip()
+    if not target or any(c.isspace() for c in target) or "/" in target or "@" in target:
+        raise UsageError(
+            f"invalid target {opts.target!r}: give a host name, an IP address, or a mail domain"
+        )
+    if opts.source_address is not None:
+        try:
+            ipaddress.ip_address(opts.source_address)
+        except ValueError:
+            raise UsageError(
+                f"--source-address {opts.source_address!r} is not an IP address"
+            ) from None
+    if opts.ca_file is not None and not Path(opts.ca_file).is_file():
+        raise InputError(f"--ca-file {opts.ca_file}: no such file")
+    if opts.rcpt and opts.mail_from is None:
+        raise UsageError("--rcpt needs --mail-from")
+    for address in (opts.mail_from or "x@y", *opts.rcpt):
+        if address and ("@" not in address or any(c in address for c in "<> \r\n")):
+            raise UsageError(f"{address!r} is not an address (local@domain)")
+    if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
+        raise UsageError("--mail-from and --rcpt are SMTP probes")
+    password = read_password(opts.user, opts.password_env, opts.password_file)
+    return TraceRequest(
+        target=target,
+        protocol=opts.protocol,
+        port=opts.port,
+        tls=opts.tls,
+        require_tls=opts.require_tls,
+        ehlo=opts.ehlo or default_ehlo(),
+        mail_from=opts.mail_from,
+        rcpt=opts.rcpt,
+        quit_after=opts.quit_after,
+        family=4 if opts.ipv4 else 6 if opts.ipv6 else None,
+        source_address=opts.source_address,
+        ca_file=opts.ca_file,
+        all_mx=opts.all_mx,
+        host_only=opts.host_only,
+        step_timeout=opts.step_timeout,
+        deadline=opts.timeout,
+        user=opts.user,
+        password=password,
+        https_port=opts.https_port,
+    )
+
+
+def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
+    check_selectors(out.only, CHECKS, "--only")
+    check_selectors(out.skip, CHECKS, "--skip")
+    request = _request(opts)
+    engine = build_engine(flags.options())
+    with engine, progress(True) as bar:
+        report = run_trace(engine, request, bar.status)
+    full = report
+    report = select_findings(report, out.only, out.skip)
+    code = exit_code_for([report], out.threshold)
+    # a server that could not be reached is inconclusive, whatever else was found
+    unreachable = [f for f in full.findings() if f.id == "smtp.connect"]
+    if unreachable and all(f.status is Status.ERROR for f in unreachable) and code is ExitCode.OK:
+        code = ExitCode.INCONCLUSIVE
+    if out.format is Format.TEXT:
+        write_text_report(report, out, True)
+    else:
+        write_json("trace", [report], code, out)
+    return code

@@ -1,0 +1,52 @@
+"""Passwords for AUTH and login tests: from an environment variable, a file, or a hidden
+prompt; never from the command line (it lands in shell history) and never printed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+from mailcheck.errors import InputError, UsageError
+
+
+def refuse_command_line_password(value: str | None) -> None:
+    if value is not None:
+        raise UsageError(
+            "a password on the command line lands in shell history and process listings",
+            hint="use --password-env VAR, --password-file FILE, or answer the prompt",
+        )
+
+
+def read_password(user: str | None, env: str | None, file: str | None) -> str | None:
+    if user is None:
+        if env or file:
+            raise UsageError("--password-env/--password-file need --user")
+        return None
+    if env and file:
+        raise UsageError("give either --password-env or --password-file, not both")
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise UsageError(f"--password-env {env}: the variable is not set")
+        return value
+    if file:
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"--password-file {file}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"--password-file {file}: cannot read it ({exc})") from None
+        if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
+            sys.stderr.write(f"mailcheck: warning: {file} is readable by other users\n")
+        return text.splitlines()[0] if text else ""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"password for {user}: ")
+    raise UsageError(
+        f"--user {user} needs a password",
+        hint="use --password-env VAR or --password-file FILE (no terminal to prompt on)",
+    )

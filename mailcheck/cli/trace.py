@@ -1,0 +1,259 @@
+"""`mailcheck trace`: a live, explained conversation with an SMTP, IMAP or POP3 server."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from mailcheck.cli.app import app
+from mailcheck.cli.common import (
+    EXIT_CODES_HELP,
+    Color,
+    ColorOpt,
+    DebugOpt,
+    DnsFlags,
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    NameserverOpt,
+    OfflineOpt,
+    OnlyOpt,
+    OutputOptions,
+    SkipOpt,
+    VerboseOpt,
+    ZoneOpt,
+    boundary,
+    split_list,
+)
+from mailcheck.render import Format
+
+
+class Protocol(str, enum.Enum):
+    SMTP = "smtp"
+    IMAP = "imap"
+    POP3 = "pop3"
+
+
+class TlsMode(str, enum.Enum):
+    AUTO = "auto"
+    STARTTLS = "starttls"
+    IMPLICIT = "implicit"
+    NONE = "none"
+
+
+class Step(str, enum.Enum):
+    CONNECT = "connect"
+    BANNER = "banner"
+    EHLO = "ehlo"
+    TLS = "tls"
+    MAIL = "mail"
+    RCPT = "rcpt"
+
+
+EPILOG = (
+    "Examples:\n\n"
+    "  mailcheck trace example.com                  (its MX hosts, port 25)\n\n"
+    "  mailcheck trace mx.example.com --all-mx --mail-from a@example.org --rcpt b@example.com"
+    "\n\n"
+    "  mailcheck trace smtp.example.com --port 587 --require-tls\n\n"
+    "  mailcheck trace imap.example.com --port 993 --user alice --password-env IMAP_PASSWORD"
+    "\n\n"
+    "  mailcheck trace 127.0.0.1 --port 2525 --tls none --quit-after ehlo\n\n" + EXIT_CODES_HELP
+)
+
+HostOpt = Annotated[
+    bool,
+    typer.Option("--host", help="TARGET is a host: do not look up MX.", rich_help_panel="Target"),
+]
+
+
+@app.command(epilog=EPILOG)
+def trace(
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="A host name, an IP address, or a mail domain.")
+    ],
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            "-p",
+            min=1,
+            max=65535,
+            help="25 (default), 587, 465; 143/993 IMAP; 110/995 POP3.",
+            rich_help_panel="Target",
+        ),
+    ] = None,
+    protocol: Annotated[
+        Protocol | None,
+        typer.Option(
+            "--protocol",
+            case_sensitive=False,
+            help="Default: from the port.",
+            rich_help_panel="Target",
+        ),
+    ] = None,
+    all_mx: Annotated[
+        bool,
+        typer.Option(
+            "--all-mx", help="Trace every MX host (in parallel).", rich_help_panel="Target"
+        ),
+    ] = False,
+    host: HostOpt = False,
+    ipv4: Annotated[bool, typer.Option("-4", help="IPv4 only.", rich_help_panel="Target")] = False,
+    ipv6: Annotated[bool, typer.Option("-6", help="IPv6 only.", rich_help_panel="Target")] = False,
+    source_address: Annotated[
+        str | None,
+        typer.Option(
+            "--source-address",
+            metavar="IP",
+            help="Connect from this local address.",
+            rich_help_panel="Target",
+        ),
+    ] = None,
+    tls: Annotated[
+        TlsMode,
+        typer.Option(
+            "--tls",
+            case_sensitive=False,
+            help="auto: implicit on 465/993/995, else STARTTLS when offered.",
+            rich_help_panel="TLS",
+        ),
+    ] = TlsMode.AUTO,
+    require_tls: Annotated[
+        bool, typer.Option("--require-tls", help="Fail without TLS.", rich_help_panel="TLS")
+    ] = False,
+    ca_file: Annotated[
+        str | None,
+        typer.Option(
+            "--ca-file",
+            metavar="PEM",
+            help="Trust this CA instead of the system's.",
+            rich_help_panel="TLS",
+        ),
+    ] = None,
+    ehlo: Annotated[
+        str | None,
+        typer.Option(
+            "--ehlo", metavar="NAME", help="Name to send in EHLO.", rich_help_panel="SMTP"
+        ),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option(
+            "--mail-from",
+            metavar="ADDR",
+            help="Probe MAIL FROM (then RSET; never DATA).",
+            rich_help_panel="SMTP",
+        ),
+    ] = None,
+    rcpt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", rich_help_panel="SMTP"
+        ),
+    ] = None,
+    quit_after: Annotated[
+        Step | None,
+        typer.Option(
+            "--quit-after",
+            case_sensitive=False,
+            help="Stop after this step.",
+            rich_help_panel="SMTP",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            metavar="NAME",
+            help="IMAP/POP3 login test as this user.",
+            rich_help_panel="Login",
+        ),
+    ] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option(
+            "--password-env",
+            metavar="VAR",
+            help="Read the password from this variable.",
+            rich_help_panel="Login",
+        ),
+    ] = None,
+    password_file: Annotated[
+        str | None,
+        typer.Option(
+            "--password-file",
+            metavar="FILE",
+            help="Read the password from this file.",
+            rich_help_panel="Login",
+        ),
+    ] = None,
+    password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Overall deadline of the trace.",
+            rich_help_panel="Time",
+        ),
+    ] = 60.0,
+    step_timeout: Annotated[
+        float,
+        typer.Option(
+            "--step-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Each connect, read or write.",
+            rich_help_panel="Time",
+        ),
+    ] = 10.0,
+    https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
+    nameserver: NameserverOpt = None,
+    zone: ZoneOpt = None,
+    offline: OfflineOpt = False,
+    format: FormatOpt = Format.TEXT,
+    color: ColorOpt = Color.AUTO,
+    verbose: VerboseOpt = False,
+    fail_on: FailOnOpt = FailOn.FAIL,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
+    out = OutputOptions(
+        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+    )
+    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, timeout, 64)
+    with boundary(debug):
+        from mailcheck.cli.run_trace import TraceOptions, run
+
+        opts = TraceOptions(
+            target=target,
+            port=port,
+            protocol=protocol.value if protocol else None,
+            all_mx=all_mx,
+            host_only=host,
+            ipv4=ipv4,
+            ipv6=ipv6,
+            source_address=source_address,
+            tls=tls.value,
+            require_tls=require_tls,
+            ca_file=ca_file,
+            ehlo=ehlo,
+            mail_from=mail_from,
+            rcpt=tuple(rcpt or ()),
+            quit_after=quit_after.value if quit_after else None,
+            user=user,
+            password_env=password_env,
+            password_file=password_file,
+            password=password,
+            timeout=timeout,
+            step_timeout=step_timeout,
+            https_port=https_port,
+        )
+        code = run(opts, flags=flags, out=out)
+    raise typer.Exit(int(code))

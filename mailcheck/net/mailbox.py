@@ -1,0 +1,116 @@
+"""The client side of IMAP (RFC 9051/3501) and POP3 (RFC 1939/2449) over a Session:
+greeting, capabilities, STARTTLS/STLS and a login test, with secrets never recorded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
+
+_CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ImapStatus:
+    status: str  # OK | NO | BAD | BYE | PREAUTH
+    text: str
+    untagged: tuple[str, ...] = ()
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ImapClient:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._tag = 0
+
+    def greeting(self) -> ImapStatus:
+        line = self.session.read_line()
+        match = re.match(r"^\* (OK|PREAUTH|BYE)\b ?(.*)$", line, re.IGNORECASE)
+        if match is None:
+            raise SessionError("garbage", f"not an IMAP greeting: {line[:80]!r}")
+        return ImapStatus(match.group(1).upper(), match.group(2))
+
+    def command(self, text: str, shown: str | None = None) -> ImapStatus:
+        self._tag += 1
+        tag = f"a{self._tag}"
+        self.session.write_line(f"{tag} {text}", None if shown is None else f"{tag} {shown}")
+        untagged: list[str] = []
+        while True:
+            line = self.session.read_line()
+            if line.startswith(tag + " "):
+                status, _, rest = line[len(tag) + 1 :].partition(" ")
+                return ImapStatus(status.upper(), rest, tuple(untagged))
+            if not line.startswith(("*", "+")):
+                raise SessionError("garbage", f"not an IMAP response: {line[:80]!r}")
+            untagged.append(line)
+            if len(untagged) > MAX_REPLY_LINES:
+                raise SessionError("too-long", "an endless IMAP response")
+
+    def capabilities(self) -> tuple[ImapStatus, list[str]]:
+        reply = self.command("CAPABILITY")
+        caps: list[str] = []
+        for line in reply.untagged:
+            if line.upper().startswith("* CAPABILITY "):
+                caps = line.split()[2:]
+        return reply, [c.upper() for c in caps]
+
+    def login(self, user: str, password: str) -> ImapStatus:
+        return self.command(
+            f"LOGIN {_quote(user)} {_quote(password)}", f"LOGIN {_quote(user)} <redacted>"
+        )
+
+
+def greeting_capabilities(greeting: ImapStatus) -> list[str]:
+    match = _CAPABILITY.search(greeting.text)
+    return [c.upper() for c in match.group(1).split()] if match else []
+
+
+@dataclass(frozen=True)
+class PopReply:
+    ok: bool
+    text: str
+    lines: tuple[str, ...] = ()
+
+
+class PopClient:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _status(self) -> PopReply:
+        line = self.session.read_line()
+        if line.startswith("+OK"):
+            return PopReply(True, line[3:].strip())
+        if line.startswith("-ERR"):
+            return PopReply(False, line[4:].strip())
+        raise SessionError("garbage", f"not a POP3 reply: {line[:80]!r}")
+
+    def greeting(self) -> PopReply:
+        return self._status()
+
+    def command(self, text: str, shown: str | None = None, multiline: bool = False) -> PopReply:
+        self.session.write_line(text, shown)
+        reply = self._status()
+        if not (multiline and reply.ok):
+            return reply
+        lines: list[str] = []
+        while True:
+            line = self.session.read_line()
+            if line == ".":
+                return PopReply(True, reply.text, tuple(lines))
+            lines.append(line[1:] if line.startswith("..") else line)
+            if len(lines) > MAX_REPLY_LINES:
+                raise SessionError("too-long", "an endless POP3 response")
+
+    def capabilities(self) -> tuple[PopReply, list[str]]:
+        reply = self.command("CAPA", multiline=True)
+        return reply, [line.strip() for line in reply.lines if line.strip()]
+
+    def login(self, user: str, password: str) -> PopReply:
+        reply = self.command(f"USER {user}")
+        if not reply.ok:
+            return reply
+        return self.command(f"PASS {password}", "PASS <redacted>")

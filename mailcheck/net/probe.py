@@ -1,0 +1,262 @@
+"""One live conversation with a mail server (SMTP, IMAP or POP3), recorded step by step.
+
+Probes never send message content: the SMTP probe stops at RCPT TO (then RSET, QUIT).
+What happened is returned as data; judging it is the checks' job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+from dataclasses import dataclass, field
+
+from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
+from mailcheck.net.session import Session, SessionError, Transcript
+from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
+from mailcheck.text import printable
+
+STEPS = ("connect", "banner", "ehlo", "tls", "mail", "rcpt")
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    protocol: str = "smtp"  # smtp | imap | pop3
+    port: int = 25
+    tls: str = "auto"  # auto | starttls | implicit | none
+    ehlo: str = "mailcheck.invalid"
+    mail_from: str | None = None
+    rcpt: tuple[str, ...] = ()
+    quit_after: str | None = None
+    source_address: str | None = None
+    step_timeout: float = 10.0
+    deadline: float = 60.0
+    user: str | None = None
+    password: str | None = None
+
+
+@dataclass
+class TlsState:
+    mode: str  # implicit | starttls
+    version: str = ""
+    cipher: str = ""
+    bits: int | None = None
+    chain: list[bytes] = field(default_factory=list)
+    injected: bytes = b""
+    at: datetime.datetime = field(
+        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc)
+    )
+
+
+@dataclass
+class HostTrace:
+    host: str
+    address: str
+    port: int
+    protocol: str
+    transcript: Transcript
+    preference: int | None = None
+    error: SessionError | None = None
+    failed_step: str = ""
+    greeting: str = ""
+    greeting_code: int | None = None
+    banner_seconds: float | None = None
+    ehlo_reply: Reply | None = None
+    helo_fallback: bool = False
+    caps_before: Capabilities | None = None
+    caps_after: Capabilities | None = None
+    mailbox_caps_before: list[str] = field(default_factory=list)
+    mailbox_caps_after: list[str] = field(default_factory=list)
+    starttls_offered: bool = False
+    starttls_reply: str = ""
+    tls: TlsState | None = None
+    mail_reply: Reply | None = None
+    rcpt_replies: list[tuple[str, Reply]] = field(default_factory=list)
+    login: str = ""  # ok | refused | ""
+    login_text: str = ""
+    stopped_after: str = ""
+
+    @property
+    def reached(self) -> bool:
+        return self.error is None or self.error.kind != "connect"
+
+
+def _record_tls(session: Session, trace: HostTrace, mode: str, server_name: str) -> None:
+    from mailcheck.net.tlsinfo import presented_chain
+
+    state = TlsState(mode)
+
+    def injected(data: bytes) -> None:
+        state.injected = data
+        session.transcript.add(
+            "*",
+            f"{len(data)} bytes arrived before the TLS handshake "
+            "and were discarded (STARTTLS response injection)",
+        )
+
+    tls = session.start_tls(server_name, injected)
+    cipher = tls.cipher()
+    state.version = tls.version() or ""
+    if cipher:
+        state.cipher, state.bits = cipher[0], cipher[2]
+    state.chain = presented_chain(tls)
+    trace.tls = state
+    session.transcript.add("*", f"{state.version} {state.cipher}")
+
+
+def _wants(options: ProbeOptions, step: str) -> bool:
+    """False once --quit-after has stopped before `step`."""
+    if options.quit_after is None:
+        return True
+    return STEPS.index(step) <= STEPS.index(options.quit_after)
+
+
+def probe(
+    host: str, address: str, options: ProbeOptions, preference: int | None = None
+) -> HostTrace:
+    transcript = Transcript()
+    trace = HostTrace(host, address, options.port, options.protocol, transcript, preference)
+    session = Session(transcript, options.step_timeout, time.monotonic() + options.deadline)
+    step = "connect"
+    try:
+        session.connect(address, options.port, options.source_address)
+        if options.tls == "implicit":
+            step = "tls"
+            _record_tls(session, trace, "implicit", host)
+        if options.protocol == "imap":
+            _imap(session, trace, options, host)
+        elif options.protocol == "pop3":
+            _pop3(session, trace, options, host)
+        else:
+            _smtp(session, trace, options, host)
+    except SessionError as exc:
+        trace.error = exc
+        trace.failed_step = trace.failed_step or step
+        transcript.add("*", f"stopped: {exc.message}")
+    finally:
+        session.close()
+    return trace
+
+
+def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
+    trace.stopped_after = step
+    with contextlib.suppress(SessionError):
+        client.command("QUIT")
+
+
+def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    client = SmtpClient(session)
+    started = time.monotonic()
+    trace.failed_step = "banner"
+    banner = client.read_reply()
+    trace.banner_seconds = time.monotonic() - started
+    trace.greeting, trace.greeting_code = banner.text, banner.code
+    if banner.code != 220:
+        _quit(client, trace, "banner")
+        return
+    if not _wants(options, "ehlo"):
+        _quit(client, trace, "banner")
+        return
+    trace.failed_step = "ehlo"
+    reply, caps = client.ehlo(options.ehlo)
+    trace.ehlo_reply, trace.caps_before = reply, caps
+    trace.helo_fallback = caps is None and reply.code == 250
+    if not reply.positive:
+        _quit(client, trace, "ehlo")
+        return
+    trace.starttls_offered = bool(caps and caps.has("STARTTLS"))
+    wanted = trace.tls is None and options.tls in ("auto", "starttls") and _wants(options, "tls")
+    if wanted and (trace.starttls_offered or options.tls == "starttls"):
+        trace.failed_step = "tls"
+        answer = client.command("STARTTLS")
+        trace.starttls_reply = str(answer)
+        if answer.code == 220:
+            _record_tls(session, trace, "starttls", host)
+            trace.failed_step = "ehlo"
+            _reply, trace.caps_after = client.ehlo(options.ehlo)
+    if not _wants(options, "mail") or options.mail_from is None:
+        _quit(client, trace, options.quit_after or "ehlo")
+        return
+    trace.failed_step = "mail"
+    trace.mail_reply = client.command(f"MAIL FROM:<{options.mail_from}>")
+    if trace.mail_reply.positive and _wants(options, "rcpt"):
+        trace.failed_step = "rcpt"
+        for recipient in options.rcpt:
+            trace.rcpt_replies.append((recipient, client.command(f"RCPT TO:<{recipient}>")))
+    client.command("RSET")
+    _quit(client, trace, "rcpt" if options.rcpt else "mail")
+
+
+def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    client = ImapClient(session)
+    started = time.monotonic()
+    trace.failed_step = "banner"
+    greeting = client.greeting()
+    trace.banner_seconds = time.monotonic() - started
+    trace.greeting = greeting.text
+    trace.greeting_code = {"OK": 220, "PREAUTH": 220, "BYE": 421}[greeting.status]
+    if greeting.status == "BYE" or not _wants(options, "ehlo"):
+        trace.stopped_after = "banner"
+        return
+    trace.failed_step = "ehlo"
+    _reply, caps = client.capabilities()
+    trace.mailbox_caps_before = caps or greeting_capabilities(greeting)
+    trace.starttls_offered = "STARTTLS" in trace.mailbox_caps_before
+    if (
+        trace.tls is None
+        and options.tls in ("auto", "starttls")
+        and _wants(options, "tls")
+        and (trace.starttls_offered or options.tls == "starttls")
+    ):
+        trace.failed_step = "tls"
+        answer = client.command("STARTTLS")
+        trace.starttls_reply = f"{answer.status} {answer.text}"
+        if answer.status == "OK":
+            _record_tls(session, trace, "starttls", host)
+            trace.failed_step = "ehlo"
+            _reply, trace.mailbox_caps_after = client.capabilities()
+    if options.user and options.password is not None:
+        trace.failed_step = "login"
+        result = client.login(options.user, options.password)
+        trace.login = "ok" if result.status == "OK" else "refused"
+        trace.login_text = printable(result.text)
+    trace.stopped_after = options.quit_after or "ehlo"
+    with contextlib.suppress(SessionError):
+        client.command("LOGOUT")
+
+
+def _pop3(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    client = PopClient(session)
+    started = time.monotonic()
+    trace.failed_step = "banner"
+    greeting = client.greeting()
+    trace.banner_seconds = time.monotonic() - started
+    trace.greeting = greeting.text
+    trace.greeting_code = 220 if greeting.ok else 421
+    if not greeting.ok or not _wants(options, "ehlo"):
+        trace.stopped_after = "banner"
+        return
+    trace.failed_step = "ehlo"
+    _reply, trace.mailbox_caps_before = client.capabilities()
+    trace.starttls_offered = any(c.upper() == "STLS" for c in trace.mailbox_caps_before)
+    if (
+        trace.tls is None
+        and options.tls in ("auto", "starttls")
+        and _wants(options, "tls")
+        and (trace.starttls_offered or options.tls == "starttls")
+    ):
+        trace.failed_step = "tls"
+        answer = client.command("STLS")
+        trace.starttls_reply = ("+OK " if answer.ok else "-ERR ") + answer.text
+        if answer.ok:
+            _record_tls(session, trace, "starttls", host)
+            trace.failed_step = "ehlo"
+            _reply, trace.mailbox_caps_after = client.capabilities()
+    if options.user and options.password is not None:
+        trace.failed_step = "login"
+        result = client.login(options.user, options.password)
+        trace.login = "ok" if result.ok else "refused"
+        trace.login_text = printable(result.text)
+    trace.stopped_after = options.quit_after or "ehlo"
+    with contextlib.suppress(SessionError):
+        client.command("QUIT")

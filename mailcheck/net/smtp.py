@@ -1,0 +1,143 @@
+"""The SMTP client side (RFC 5321) over a Session: replies, EHLO capabilities, STARTTLS, AUTH
+and DATA, with every line in the transcript and credentials never recorded."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
+
+_REPLY = re.compile(r"^(\d{3})([ -]|$)(.*)$")
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(line for line in self.lines if line)
+
+    @property
+    def enhanced(self) -> str:
+        match = _ENHANCED.match(self.lines[0]) if self.lines else None
+        return ".".join(match.groups()) if match else ""
+
+    @property
+    def positive(self) -> bool:
+        return 200 <= self.code < 400
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+
+@dataclass
+class Capabilities:
+    """The EHLO keywords and their parameters, upper-cased keywords, in the order offered."""
+
+    greeting: str = ""
+    items: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, reply: Reply) -> Capabilities:
+        caps = cls(reply.lines[0] if reply.lines else "")
+        for line in reply.lines[1:]:
+            keyword, _, params = line.strip().partition(" ")
+            if keyword:
+                caps.items[keyword.upper()] = params.strip()
+        return caps
+
+    def has(self, keyword: str) -> bool:
+        return keyword.upper() in self.items
+
+    @property
+    def auth(self) -> list[str]:
+        mechanisms = self.items.get("AUTH", "").split()
+        # an old form some servers still send: "AUTH=PLAIN LOGIN"
+        for key, value in self.items.items():
+            if key.startswith("AUTH="):
+                mechanisms += [key[5:], *value.split()]
+        return list(dict.fromkeys(m.upper() for m in mechanisms))
+
+    @property
+    def size(self) -> int | None:
+        value = self.items.get("SIZE", "")
+        return int(value) if value.isdigit() else None
+
+
+class SmtpClient:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def read_reply(self) -> Reply:
+        lines: list[str] = []
+        code = None
+        while True:
+            line = self.session.read_line()
+            match = _REPLY.match(line)
+            if match is None:
+                raise SessionError("garbage", f"not an SMTP reply: {line[:80]!r}")
+            this = int(match.group(1))
+            if code is not None and this != code:
+                raise SessionError(
+                    "garbage", f"reply code changed within a reply ({code} then {this})"
+                )
+            code = this
+            lines.append(match.group(3))
+            if match.group(2) != "-":
+                return Reply(code, tuple(lines))
+            if len(lines) >= MAX_REPLY_LINES:
+                raise SessionError(
+                    "too-long", f"a reply of more than {MAX_REPLY_LINES} lines (an endless reply?)"
+                )
+
+    def command(self, text: str, shown: str | None = None) -> Reply:
+        self.session.write_line(text, shown)
+        return self.read_reply()
+
+    def ehlo(self, name: str) -> tuple[Reply, Capabilities | None]:
+        """EHLO, and HELO when EHLO is refused (5xx): the capabilities are None after HELO."""
+        reply = self.command(f"EHLO {name}")
+        if reply.code == 250:
+            return reply, Capabilities.parse(reply)
+        if 500 <= reply.code < 600:
+            return self.command(f"HELO {name}"), None
+        return reply, None
+
+    def auth(self, mechanisms: list[str], user: str, password: str) -> Reply:
+        """AUTH PLAIN (or LOGIN); the transcript shows <redacted> for every secret."""
+        if "PLAIN" in mechanisms or "LOGIN" not in mechanisms:
+            token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+            return self.command(f"AUTH PLAIN {token}", "AUTH PLAIN <redacted>")
+        reply = self.command("AUTH LOGIN")
+        if reply.code != 334:
+            return reply
+        reply = self.command(base64.b64encode(user.encode()).decode(), "<redacted>")
+        if reply.code != 334:
+            return reply
+        return self.command(base64.b64encode(password.encode()).decode(), "<redacted>")
+
+    def data(self, message: bytes, summary: str) -> Reply:
+        """DATA with dot-stuffing (RFC 5321 4.5.2); one transcript line for the content."""
+        reply = self.command("DATA")
+        if reply.code != 354:
+            return reply
+        body = message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        stuffed = re.sub(rb"(?m)^\.", b"..", body)
+        self.session.write_raw(stuffed + b".\r\n", summary)
+        return self.read_reply()
+
+
+QUEUE_ID = re.compile(r"(?:queued as|id[=: ]|<)\s*([A-Za-z0-9._@+-]{5,})", re.IGNORECASE)
+
+
+def queue_id(reply: Reply) -> str:
+    """The queue id most MTAs put in the final 250 (Postfix "queued as X", Exim "id=X")."""
+    match = QUEUE_ID.search(reply.text)
+    return match.group(1).rstrip(">") if match else ""

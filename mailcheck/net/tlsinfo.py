@@ -1,0 +1,238 @@
+"""What a TLS server presented: protocol, cipher, the certificate chain, and how it verifies.
+
+The handshake never verifies (so a bad certificate is read and explained, not just refused);
+the chain is verified here with cryptography against the system store or --ca-file, and
+host names are matched separately (RFC 6125).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import ipaddress
+import os
+import ssl
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    subject: str
+    issuer: str
+    common_name: str
+    dns_names: tuple[str, ...]
+    ip_names: tuple[str, ...]
+    not_before: datetime.datetime
+    not_after: datetime.datetime
+    key: str
+    signature: str
+    self_signed: bool
+    sha256: str
+    der: bytes
+
+    def days_left(self, now: datetime.datetime) -> int:
+        return (self.not_after - now).days
+
+    def to_dict(self, now: datetime.datetime) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "dns_names": list(self.dns_names),
+            "ip_names": list(self.ip_names),
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "days_left": self.days_left(now),
+            "key": self.key,
+            "signature": self.signature,
+            "self_signed": self.self_signed,
+            "sha256": self.sha256,
+        }
+
+
+def _key_text(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size}"
+    return type(key).__name__
+
+
+def describe(der: bytes) -> CertInfo:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns_names = tuple(san.get_values_for_type(x509.DNSName))
+        ip_names = tuple(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
+    except x509.ExtensionNotFound:
+        dns_names, ip_names = (), ()
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    common_name = str(cns[0].value) if cns else ""
+    try:
+        signature = cert.signature_algorithm_oid._name
+    except AttributeError:
+        signature = cert.signature_algorithm_oid.dotted_string
+    return CertInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        common_name=common_name,
+        dns_names=dns_names,
+        ip_names=ip_names,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key=_key_text(cert),
+        signature=str(signature),
+        self_signed=cert.issuer == cert.subject,
+        sha256=hashlib.sha256(der).hexdigest(),
+        der=der,
+    )
+
+
+def presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """DER certificates as the server sent them, leaf first (3.13 API, else the 3.10+ one)."""
+    public = getattr(tls, "get_unverified_chain", None)
+    if public is not None:
+        return [bytes(c) for c in public()]
+    sslobj = getattr(tls, "_sslobj", None)
+    private = getattr(sslobj, "get_unverified_chain", None)
+    if private is not None:
+        chain = private() or []
+        return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+    leaf = tls.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
+def name_matches(cert: CertInfo, name: str) -> bool:
+    """RFC 6125: DNS names in the SAN (the CN only when there is no SAN); a wildcard stands
+    for exactly one whole left-most label."""
+    target = name.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(target)
+        return str(address) in cert.ip_names
+    except ValueError:
+        pass
+    candidates = cert.dns_names or ((cert.common_name,) if cert.common_name else ())
+    for pattern in candidates:
+        pattern = pattern.lower().rstrip(".")
+        if pattern == target:
+            return True
+        if pattern.startswith("*.") and "." in target:
+            head, rest = target.split(".", 1)
+            if head and rest == pattern[2:] and "." in rest:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=4)
+def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
+    """Trust anchors: --ca-file, or the system store (as OpenSSL's defaults name it)."""
+    paths = ssl.get_default_verify_paths()
+    candidates = (
+        [ca_file]
+        if ca_file
+        else [os.environ.get(paths.openssl_cafile_env), paths.cafile, paths.openssl_cafile]
+    )
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            with open(candidate, "rb") as handle, warnings.catch_warnings():
+                # system bundles hold a few old roots cryptography warns about
+                warnings.simplefilter("ignore")
+                return tuple(x509.load_pem_x509_certificates(handle.read()))
+    return ()
+
+
+@dataclass(frozen=True)
+class Trust:
+    trusted: bool
+    detail: str
+
+
+def verify_chain(
+    chain: list[bytes], ca_file: str | None, now: datetime.datetime | None = None
+) -> Trust:
+    """Does the presented chain lead to a trusted root? (Names and dates are judged apart.)"""
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
+
+    if not chain:
+        return Trust(False, "the server presented no certificate")
+    store_certs = trust_store(ca_file)
+    if not store_certs:
+        return Trust(False, "no trust store found (give --ca-file)")
+    leaf = x509.load_der_x509_certificate(chain[0])
+    intermediates = [x509.load_der_x509_certificate(c) for c in chain[1:]]
+    info = describe(chain[0])
+    # Verify at a moment the certificate is valid and for a name it holds: expiry and name
+    # mismatches are separate findings, this answers only "who vouches for it".
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    if not info.not_before <= moment <= info.not_after:
+        moment = info.not_before + (info.not_after - info.not_before) / 2
+    subject: Any
+    if info.dns_names:
+        subject = x509.DNSName(info.dns_names[0].lstrip("*."))
+    elif info.ip_names:
+        subject = x509.IPAddress(ipaddress.ip_address(info.ip_names[0]))
+    else:
+        return Trust(False, "the certificate names no host (no subjectAltName)")
+    try:
+        # The Web PKI profile for CAs, but any extensions on the leaf: mail servers (OpenSSL)
+        # accept leaves that the browser profile rejects, e.g. a critical subjectAltName.
+        builder = PolicyBuilder().store(Store(list(store_certs))).time(moment)
+        leaf_policy = ExtensionPolicy.permit_all().require_present(
+            x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
+        )
+        builder = builder.extension_policies(
+            ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=leaf_policy
+        )
+        verifier = builder.build_server_verifier(subject)
+        verifier.verify(leaf, intermediates)
+    except VerificationError as exc:
+        if info.self_signed:
+            return Trust(False, "self-signed certificate")
+        text = str(exc)
+        if "candidates exhausted" in text and "interior errors" in text:
+            text = f"{info.issuer} is not in the trust store"
+        return Trust(False, f"not issued by a trusted authority ({text})")
+    except ValueError as exc:
+        return Trust(False, f"cannot verify: {exc}")
+    return Trust(True, "issued by a trusted authority")
+
+
+def spki(der: bytes) -> bytes:
+    cert = x509.load_der_x509_certificate(der)
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def tlsa_matches(usage: int, selector: int, mtype: int, data: bytes, chain: list[bytes]) -> bool:
+    """RFC 6698/7671: DANE-EE (3) matches the leaf; DANE-TA (2) any certificate above it."""
+    candidates = chain[:1] if usage in (1, 3) else chain[1:] if usage in (0, 2) else []
+    for der in candidates:
+        content = der if selector == 0 else spki(der)
+        if mtype == 1:
+            content = hashlib.sha256(content).digest()
+        elif mtype == 2:
+            content = hashlib.sha512(content).digest()
+        if content == data:
+            return True
+    return False

@@ -1,0 +1,320 @@
+"""`mailcheck trace`: find the server(s), hold the conversation, judge it; returns a Report."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import dns.reversename
+
+from mailcheck.catalog import finding
+from mailcheck.checks.dnssec import ZoneProbe, verify
+from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
+from mailcheck.checks.transport import TraceContext, certificate_data, judge
+from mailcheck.model import Finding, Report, Section, Status
+from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.net.probe import HostTrace, ProbeOptions, probe
+from mailcheck.text import printable
+
+IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
+PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}
+DEFAULT_PORT = {"smtp": 25, "imap": 143, "pop3": 110}
+IMPLICIT_DEFAULT = {"smtp": 465, "imap": 993, "pop3": 995}
+LOGIN_PORTS = {587, 465, 143, 993, 110, 995}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    target: str
+    protocol: str | None = None
+    port: int | None = None
+    tls: str = "auto"
+    require_tls: bool = False
+    ehlo: str = "mailcheck.invalid"
+    mail_from: str | None = None
+    rcpt: tuple[str, ...] = ()
+    quit_after: str | None = None
+    family: int | None = None
+    source_address: str | None = None
+    ca_file: str | None = None
+    all_mx: bool = False
+    host_only: bool = False
+    step_timeout: float = 10.0
+    deadline: float = 60.0
+    user: str | None = None
+    password: str | None = None
+    https_port: int | None = None
+
+    def options(self) -> ProbeOptions:
+        protocol = self.protocol or PROTOCOL_PORTS.get(self.port or 0, "smtp")
+        tls = self.tls
+        if self.port is None:
+            port = IMPLICIT_DEFAULT[protocol] if tls == "implicit" else DEFAULT_PORT[protocol]
+        else:
+            port = self.port
+        if tls == "auto" and IMPLICIT_PORTS.get(port) == protocol:
+            tls = "implicit"
+        return ProbeOptions(
+            protocol,
+            port,
+            tls,
+            self.ehlo,
+            self.mail_from,
+            self.rcpt,
+            self.quit_after,
+            self.source_address,
+            self.step_timeout,
+            self.deadline,
+            self.user,
+            self.password,
+        )
+
+
+@dataclass
+class Target:
+    host: str
+    preference: int | None
+    addresses: list[str]
+    problem: str = ""
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[str], str]:
+    types = {4: ("A",), 6: ("AAAA",)}.get(family or 0, ("A", "AAAA"))
+    answers = [engine.resolve(host, t) for t in types]
+    found = [r.text for a in answers for r in a.records]
+    if found:
+        return found, ""
+    errors = [a for a in answers if a.outcome.is_error]
+    if errors:
+        return [], f"could not resolve {host}: {errors[0].describe()}"
+    return [], f"{host} has no {' or '.join(types)} record"
+
+
+def resolve_targets(
+    engine: DnsEngine, request: TraceRequest, protocol: str
+) -> tuple[list[Target], str | None, list[Finding]]:
+    """Hosts to try in order; the mail domain when the target was one; findings on the way."""
+    name = request.target.strip().rstrip(".").lower()
+    if _is_ip(name.strip("[]")):
+        return [Target(name.strip("[]"), None, [name.strip("[]")])], None, []
+    if protocol == "smtp" and not request.host_only:
+        mx = engine.resolve(name, "MX")
+        hosts = sorted(
+            (r.rdata.preference, r.rdata.exchange.to_text(omit_final_dot=True).lower())
+            for r in mx.records
+        )
+        if hosts and all(h == "" or h == "." for _p, h in hosts):
+            return (
+                [],
+                name,
+                [
+                    finding(
+                        "mx.null", Status.FAIL, f"{name} publishes a null MX: it accepts no mail"
+                    )
+                ],
+            )
+        if hosts:
+            targets = []
+            for preference, host in hosts:
+                addresses, problem = _addresses(engine, host, request.family)
+                targets.append(Target(host, preference, addresses, problem))
+            return targets, name, []
+        if mx.outcome.is_error:
+            return (
+                [],
+                None,
+                [
+                    finding(
+                        "smtp.connect",
+                        Status.ERROR,
+                        f"could not look up the MX of {name}: {mx.describe()}",
+                    )
+                ],
+            )
+    addresses, problem = _addresses(engine, name, request.family)
+    return [Target(name, None, addresses, problem)], None, []
+
+
+def _context(
+    engine: DnsEngine,
+    trace: HostTrace,
+    request: TraceRequest,
+    domain: str | None,
+    policy: tuple[str | None, tuple[str, ...]],
+    port: int,
+) -> TraceContext:
+    crawler = Crawler(engine)
+    ptr: dict[str, Answer] = {}
+    tlsa: dict[str, Answer] = {}
+    zone = ZoneProbe(trace.host)
+    if trace.protocol == "smtp":
+        crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
+    if not _is_ip(trace.host):
+        crawler.store(f"_{port}._tcp.{trace.host}", "TLSA", tlsa, "tlsa", dnssec=True)
+        zone.ask(crawler, ("A",))
+    crawler.run()
+    ptr_names = None
+    if "ptr" in ptr and not ptr["ptr"].outcome.is_error:
+        ptr_names = tuple(
+            r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
+        )
+    tlsa_answer = tlsa.get("tlsa")
+    secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
+    names = tuple(dict.fromkeys(n for n in (trace.host,) if not _is_ip(n)))
+    return TraceContext(
+        names=names,
+        ptr_names=ptr_names,
+        tlsa=tlsa_answer,
+        tlsa_secure=secure,
+        sts_mode=policy[0],
+        sts_patterns=policy[1],
+        require_tls=request.require_tls,
+        login_port=port in LOGIN_PORTS,
+        ca_file=request.ca_file,
+    )
+
+
+def _policy(
+    engine: DnsEngine, domain: str | None, request: TraceRequest
+) -> tuple[str | None, tuple[str, ...]]:
+    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
+    if domain is None:
+        return None, ()
+    crawler = Crawler(engine)
+    check = MtaStsCheck(
+        domain, crawler, FetchOptions(request.ca_file, request.step_timeout, request.https_port)
+    )
+    check.start()
+    crawler.run()
+    parsed = check.parsed_policy()
+    if not parsed:
+        return None, ()
+    return parsed["policy"]["mode"], tuple(parsed["policy"]["mx"])
+
+
+def _try_host(target: Target, options: ProbeOptions) -> list[HostTrace]:
+    attempts = []
+    for address in target.addresses:
+        result = probe(target.host, address, options, target.preference)
+        attempts.append(result)
+        if result.reached:
+            break
+    return attempts
+
+
+def run_trace(engine: DnsEngine, request: TraceRequest, progress: Progress | None = None) -> Report:
+    started = time.monotonic()
+    options = request.options()
+    targets, domain, early = resolve_targets(engine, request, options.protocol)
+    sections: list[Section] = []
+    if early:
+        sections.append(Section("smtp", request.target, tuple(early)))
+    policy = _policy(engine, domain, request) if options.protocol == "smtp" else (None, ())
+    traces: list[HostTrace] = []
+    unresolved: list[Finding] = []
+    for target in targets:
+        if target.problem:
+            unresolved.append(
+                finding(
+                    "smtp.connect", Status.ERROR, printable(target.problem), subject=target.host
+                )
+            )
+    usable = [t for t in targets if t.addresses]
+    if request.all_mx and len(usable) > 1:
+        with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
+            for attempts in pool.map(lambda t: _try_host(t, options), usable):
+                traces.extend(attempts)
+    else:
+        for target in usable:
+            if progress:
+                progress(f"talking to {target.host}")
+            attempts = _try_host(target, options)
+            traces.extend(attempts)
+            if attempts and attempts[-1].reached:
+                break
+    if unresolved:
+        sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
+    for trace in traces:
+        context = _context(engine, trace, request, domain, policy, options.port)
+        sections.append(_section(trace, judge(trace, context)))
+    data: dict[str, Any] = {
+        "protocol": options.protocol,
+        "port": options.port,
+        "tls_mode": options.tls,
+        "domain": domain,
+        "mx": [
+            {"host": t.host, "preference": t.preference, "addresses": t.addresses} for t in targets
+        ],
+    }
+    if policy[0]:
+        data["mta_sts"] = {"mode": policy[0], "mx": list(policy[1])}
+    return Report(
+        "trace", request.target, tuple(sections), duration=time.monotonic() - started, data=data
+    )
+
+
+def _section(trace: HostTrace, findings: list[Finding]) -> Section:
+    start = trace.transcript.lines
+    data: dict[str, Any] = {
+        "host": trace.host,
+        "address": trace.address,
+        "port": trace.port,
+        "protocol": trace.protocol,
+        "preference": trace.preference,
+        "transcript": [
+            {"ms": round(line.at * 1000, 1), "who": line.who, "text": printable(line.text)}
+            for line in start
+        ],
+        "banner_seconds": trace.banner_seconds,
+        "error": trace.error.message if trace.error else None,
+    }
+    for key, caps in (
+        ("capabilities_before", trace.caps_before),
+        ("capabilities_after", trace.caps_after),
+    ):
+        if caps is not None:
+            data[key] = {k: printable(v) for k, v in caps.items.items()}
+    if trace.mailbox_caps_before:
+        data["capabilities_before"] = dict.fromkeys(trace.mailbox_caps_before, "")
+    if trace.mailbox_caps_after:
+        data["capabilities_after"] = dict.fromkeys(trace.mailbox_caps_after, "")
+    if trace.tls is not None:
+        data["tls"] = {
+            "mode": trace.tls.mode,
+            "version": trace.tls.version,
+            "cipher": trace.tls.cipher,
+            "bits": trace.tls.bits,
+            "certificates": certificate_data(trace),
+        }
+    where = f"{trace.host} [{trace.address}]:{trace.port}"
+    if trace.preference is not None:
+        where += f"  (MX {trace.preference})"
+    return Section(
+        "smtp" if trace.protocol == "smtp" else "mailbox",
+        printable(where),
+        tuple(findings),
+        trace.protocol.upper(),
+        data,
+    )
+
+
+def probe_many(engine: DnsEngine, requests: list[TraceRequest]) -> list[Report]:
+    """Several traces at once (domain --smtp): one per MX host, in parallel."""
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:
+        return list(pool.map(lambda r: run_trace(engine, replace(r)), requests))

@@ -1,0 +1,509 @@
+"""`mailcheck trace` against real SMTP servers on loopback (aiosmtpd with STARTTLS, implicit
+TLS and AUTH, certificates from a test CA) and against servers that misbehave on purpose."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.dnsserver import DnsServer
+from tests.smtpfixtures import (
+    Certificates,
+    MisbehavingServer,
+    close_in_tls,
+    close_mid_reply,
+    endless_reply,
+    free_port,
+    garbage,
+    greeting_421,
+    greylisting,
+    long_line,
+    self_signed_context,
+    server_context,
+    silent,
+    slow_banner,
+    start_smtp,
+    starttls_injection,
+)
+
+
+@pytest.fixture(scope="module")
+def certs() -> Certificates:
+    return Certificates()
+
+
+@pytest.fixture(scope="module")
+def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def trace(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = run_cli(
+        "trace",
+        "--nameserver",
+        dns.address,
+        "--format",
+        "json",
+        "--step-timeout",
+        "2",
+        "--timeout",
+        "20",
+        *args,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout) if result.stdout else {}
+    return result.returncode, doc, result.stderr
+
+
+def findings(doc: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for report in doc["reports"]:
+        for section in report["sections"]:
+            for item in section["findings"]:
+                out.setdefault(item["id"], []).append((item["status"], item["summary"]))
+    return out
+
+
+def transcript(doc: dict[str, Any]) -> list[str]:
+    return [
+        f"{line['who']}: {line['text']}"
+        for report in doc["reports"]
+        for section in report["sections"]
+        for line in section["data"].get("transcript", [])
+    ]
+
+
+@pytest.fixture
+def good_server(certs: Certificates) -> Iterator[Any]:
+    server = start_smtp(starttls=server_context(certs.good), auth=True, name="mx.smtp-good.test")
+    yield server
+    server.stop()
+
+
+def test_domain_trace_with_starttls(
+    run_cli: CliRun, dns_server: DnsServer, good_server: Any, ca_file: str
+) -> None:
+    code, doc, _ = trace(
+        run_cli, dns_server, "smtp-good.test", "--port", str(good_server.port), "--ca-file", ca_file
+    )
+    assert code == 0, json.dumps(findings(doc), indent=1)
+    got = findings(doc)
+    assert got["tls.starttls"][0][0] == "pass" and "TLSv1.3" in got["tls.starttls"][0][1]
+    assert got["tls.certificate"][0][0] == "pass"
+    assert "tls.hostname" not in got
+    lines = transcript(doc)
+    assert "C: STARTTLS" in lines and "S: 220 Ready to start TLS" in lines
+    assert any(line.startswith("S: 250-AUTH") for line in lines)  # offered after TLS only
+    section = doc["reports"][0]["sections"][0]["data"]
+    assert section["tls"]["certificates"][0]["dns_names"][0] == "mx.smtp-good.test"
+    assert doc["reports"][0]["data"]["mx"][0]["host"] == "mx.smtp-good.test"
+
+
+def test_commands_are_upper_case_and_timed(
+    run_cli: CliRun, dns_server: DnsServer, good_server: Any, ca_file: str
+) -> None:
+    _code, doc, _ = trace(
+        run_cli,
+        dns_server,
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(good_server.port),
+        "--ehlo",
+        "client.test",
+        "--mail-from",
+        "a@smtp-good.test",
+        "--rcpt",
+        "b@smtp-good.test",
+    )
+    sent = [line for line in transcript(doc) if line.startswith("C: ")]
+    assert sent == [
+        "C: EHLO client.test",
+        "C: STARTTLS",
+        "C: EHLO client.test",
+        "C: MAIL FROM:<a@smtp-good.test>",
+        "C: RCPT TO:<b@smtp-good.test>",
+        "C: RSET",
+        "C: QUIT",
+    ]
+    times = [line["ms"] for line in doc["reports"][0]["sections"][0]["data"]["transcript"]]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize(
+    ("cert_name", "host", "check_id", "text"),
+    [
+        ("expired", "mx.smtp-expired.test", "tls.expiry", "certificate expired on"),
+        ("expiring", "mx.smtp-expiring.test", "tls.expiry", "certificate expires in"),
+        (
+            "wrong_name",
+            "mx.smtp-good.test",
+            "tls.hostname",
+            "does not name mx.smtp-good.test (it names somewhere-else.test)",
+        ),
+    ],
+)
+def test_certificate_problems(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    ca_file: str,
+    cert_name: str,
+    host: str,
+    check_id: str,
+    text: str,
+) -> None:
+    server = start_smtp(starttls=server_context(getattr(certs, cert_name)), name=host)
+    try:
+        code, doc, _ = trace(
+            run_cli, dns_server, host, "--host", "--port", str(server.port), "--ca-file", ca_file
+        )
+    finally:
+        server.stop()
+    got = findings(doc)
+    assert any(text in summary for _s, summary in got[check_id]), got
+    assert code == (0 if cert_name == "expiring" else 1)
+
+
+def test_self_signed_and_untrusted(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates
+) -> None:
+    server = start_smtp(starttls=self_signed_context("mx.smtp-good.test"))
+    try:
+        _code, doc, _ = trace(
+            run_cli, dns_server, "mx.smtp-good.test", "--host", "--port", str(server.port)
+        )
+    finally:
+        server.stop()
+    assert findings(doc)["tls.certificate"][0][1].startswith("self-signed certificate")
+    server = start_smtp(starttls=server_context(certs.good))
+    try:
+        _code, doc, _ = trace(
+            run_cli, dns_server, "mx.smtp-good.test", "--host", "--port", str(server.port)
+        )  # no --ca-file: the system store
+    finally:
+        server.stop()
+    status, summary = findings(doc)["tls.certificate"][0]
+    assert status == "fail" and "is not in the trust store" in summary
+
+
+def test_intermediate_chain(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    server = start_smtp(starttls=server_context(certs.intermediate))
+    try:
+        _code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "mx.smtp-chain.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+        )
+    finally:
+        server.stop()
+    assert findings(doc)["tls.certificate"][0][0] == "pass"
+    chain = doc["reports"][0]["sections"][0]["data"]["tls"]["certificates"]
+    assert len(chain) == 2
+
+
+def test_implicit_tls(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    server = start_smtp(implicit=server_context(certs.good))
+    try:
+        code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--tls",
+            "implicit",
+            "--ca-file",
+            ca_file,
+        )
+    finally:
+        server.stop()
+    assert code == 0
+    assert "implicit TLS" in findings(doc)["tls.starttls"][0][1]
+    assert transcript(doc)[1].startswith("*: TLS handshake")
+
+
+def test_auth_before_tls_and_no_starttls(run_cli: CliRun, dns_server: DnsServer) -> None:
+    server = start_smtp(auth=True, auth_require_tls=False)
+    try:
+        code, doc, _ = trace(run_cli, dns_server, "127.0.0.1", "--port", str(server.port))
+    finally:
+        server.stop()
+    got = findings(doc)
+    # a port that is neither 25 nor a submission or mailbox port: a warning, not a failure
+    assert got["tls.starttls"][0] == (
+        "warn",
+        f"no STARTTLS on port {server.port}: everything travels in clear",
+    )
+    assert got["smtp.auth-plaintext"][0][0] == "fail"
+    assert code == 1
+
+
+def test_require_tls(run_cli: CliRun, dns_server: DnsServer) -> None:
+    server = start_smtp()
+    try:
+        code, doc, _ = trace(
+            run_cli, dns_server, "127.0.0.1", "--port", str(server.port), "--require-tls"
+        )
+    finally:
+        server.stop()
+    assert findings(doc)["tls.required"][0][0] == "fail" and code == 1
+
+
+def test_all_mx_in_parallel(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    port = free_port("127.0.0.2")
+    first = start_smtp(
+        "127.0.0.2", port, starttls=server_context(certs.good), name="mx1.smtp-all.test"
+    )
+    second = start_smtp(
+        "127.0.0.3", port, starttls=server_context(certs.good), name="mx2.smtp-all.test"
+    )
+    try:
+        code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "smtp-all.test",
+            "--port",
+            str(port),
+            "--all-mx",
+            "--ca-file",
+            ca_file,
+        )
+    finally:
+        first.stop()
+        second.stop()
+    hosts = [s["data"]["host"] for s in doc["reports"][0]["sections"]]
+    assert hosts == ["mx1.smtp-all.test", "mx2.smtp-all.test"] and code == 0
+
+
+def test_next_mx_when_the_first_is_down(run_cli: CliRun, dns_server: DnsServer) -> None:
+    port = free_port("127.0.0.5")
+    server = start_smtp("127.0.0.5", port)
+    try:
+        _code, doc, _ = trace(
+            run_cli, dns_server, "smtp-next.test", "--port", str(port), "--tls", "none"
+        )
+    finally:
+        server.stop()
+    sections = doc["reports"][0]["sections"]
+    assert [s["data"]["host"] for s in sections] == ["down.smtp-next.test", "mx.smtp-next.test"]
+    got = findings(doc)
+    assert got["smtp.connect"][0][0] == "error" and got["smtp.connect"][1][0] == "pass"
+
+
+def test_null_mx_domain(run_cli: CliRun, dns_server: DnsServer) -> None:
+    code, doc, _ = trace(run_cli, dns_server, "smtp-nullmx.test")
+    assert findings(doc)["mx.null"][0][0] == "fail" and code == 1
+
+
+def test_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
+    port = free_port()
+    started = time.monotonic()
+    code, doc, _ = trace(run_cli, dns_server, "127.0.0.1", "--port", str(port))
+    assert code == 3 and findings(doc)["smtp.connect"][0][0] == "error"
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("handler", "check_id", "status", "text"),
+    [
+        (greeting_421, "smtp.banner", "fail", "refused the session at connect: 421"),
+        (endless_reply, "smtp.protocol", "fail", "more than 200 lines"),
+        (long_line, "smtp.protocol", "fail", "longer than 8192 bytes"),
+        (garbage, "smtp.protocol", "fail", "not an SMTP reply"),
+        (close_mid_reply, "smtp.protocol", "fail", "closed the connection"),
+        (close_in_tls, "tls.starttls", "fail", "TLS handshake failed"),
+        (silent, "smtp.banner", "error", "said nothing"),
+    ],
+)
+def test_misbehaving_servers(
+    run_cli: CliRun, dns_server: DnsServer, handler: Any, check_id: str, status: str, text: str
+) -> None:
+    with MisbehavingServer(handler) as server:
+        started = time.monotonic()
+        code, doc, _ = trace(run_cli, dns_server, "127.0.0.1", "--port", str(server.port))
+        elapsed = time.monotonic() - started
+    got = findings(doc)
+    assert any(s == status and text in summary for s, summary in got.get(check_id, [])), got
+    assert code == (3 if status == "error" else 1)
+    assert elapsed < 15
+
+
+def test_greylisting(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(greylisting) as server:
+        _code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--tls",
+            "none",
+            "--mail-from",
+            "a@x.test",
+            "--rcpt",
+            "b@y.test",
+        )
+    status, summary = findings(doc)["smtp.rcpt"][0]
+    assert status == "warn" and "greylisted" in summary and "4.7.1" in summary
+
+
+def test_starttls_injection(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    with MisbehavingServer(starttls_injection(server_context(certs.good))) as server:
+        code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+        )
+    status, summary = findings(doc)["tls.injection"][0]
+    assert status == "fail" and "bytes arrived before the TLS handshake" in summary
+    assert code == 1
+    assert "S: 250 injected reply" not in transcript(doc)
+
+
+def test_slow_banner(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(slow_banner(3.3)) as server:
+        _code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--step-timeout",
+            "5",
+            "--tls",
+            "none",
+        )
+    status, summary = findings(doc)["smtp.slow"][0]
+    assert status == "warn" and "the banner took 3." in summary
+
+
+def test_quit_after_and_hostile_text(run_cli: CliRun, dns_server: DnsServer) -> None:
+    server = start_smtp(name="mx[bold red]\x1b[31m.test")
+    try:
+        result = run_cli(
+            "trace",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--quit-after",
+            "banner",
+            "--nameserver",
+            dns_server.address,
+            "--color",
+            "always",
+        )
+    finally:
+        server.stop()
+    assert "EHLO" not in result.stdout
+    assert "[bold red]" in result.stdout and "\\x1b[31m" in result.stdout
+
+
+def test_banner_name_vs_ptr(run_cli: CliRun, dns_server: DnsServer) -> None:
+    server = start_smtp(name="mail.elsewhere.test")
+    try:
+        _code, doc, _ = trace(
+            run_cli, dns_server, "127.0.0.1", "--port", str(server.port), "--tls", "none"
+        )
+    finally:
+        server.stop()
+    status, summary = findings(doc)["smtp.banner-name"][0]
+    assert status == "warn"
+    assert "banner says mail.elsewhere.test, PTR of 127.0.0.1 is mx.smtp-good.test" in summary
+
+
+def test_dane_against_the_certificate(
+    run_cli: CliRun, certs: Certificates, ca_file: str, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from mailcheck.net.tlsinfo import spki
+
+    server = start_smtp(starttls=server_context(certs.good), name="mx.smtp-good.test")
+    leaf = certs.good.cert_chain_pems[0].bytes()
+    from cryptography import x509
+
+    der = x509.load_pem_x509_certificate(leaf).public_bytes(
+        __import__(
+            "cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]
+        ).Encoding.DER
+    )
+    digest = hashlib.sha256(spki(der)).hexdigest()
+    zone = tmp_path / "dane-trace.test.zone"
+    zone.write_text(
+        f"$ORIGIN dane-trace.test.\n$TTL 300\n@ SOA ns h 1 1 1 1 1\n"
+        f"@ MX 10 mx.smtp-good.test.\n"
+        f"_{server.port}._tcp.mx TLSA 3 1 1 {digest}\n"
+        f"bad MX 10 mx.dane-trace.test.\nmx A 127.0.0.1\n"
+    )
+    good_zone = tmp_path / "smtp-good.zone"
+    good_zone.write_text(
+        f"$ORIGIN smtp-good.test.\n$TTL 300\n@ SOA ns h 1 1 1 1 1\n"
+        f"mx A 127.0.0.1\n_{server.port}._tcp.mx TLSA 3 1 1 {digest}\n"
+    )
+    try:
+        result = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--zone",
+            str(good_zone),
+            "--offline",
+            "--format",
+            "json",
+        )
+        wrong = tmp_path / "wrong.zone"
+        wrong.write_text(
+            f"$ORIGIN smtp-good.test.\n$TTL 300\n@ SOA ns h 1 1 1 1 1\n"
+            f"mx A 127.0.0.1\n_{server.port}._tcp.mx TLSA 3 1 1 {'00' * 32}\n"
+        )
+        bad = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--zone",
+            str(wrong),
+            "--offline",
+            "--format",
+            "json",
+        )
+    finally:
+        server.stop()
+    good = findings(json.loads(result.stdout))["dane.match"][0]
+    assert good[0] == "pass" and "not DNSSEC-secure" in good[1]
+    assert findings(json.loads(bad.stdout))["dane.match"][0][0] == "fail"

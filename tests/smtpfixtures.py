@@ -1,0 +1,311 @@
+"""SMTP servers on loopback for trace tests: aiosmtpd with STARTTLS, implicit TLS and AUTH
+(certificates from a trustme CA: valid, expired, wrong name, self-signed, via an
+intermediate), and small asyncio servers that misbehave on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import socket
+import ssl
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+USER, PASSWORD = "alice", "s3cret-Pa55"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_context(cert: Any) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    return context
+
+
+def self_signed_context(name: str) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    context.load_cert_chain(handle.name)
+    return context
+
+
+def _authenticator(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == USER.encode()
+        and auth_data.password == PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+@dataclass
+class SmtpServer:
+    controller: Controller
+    host: str
+    port: int
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def start_smtp(
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    *,
+    starttls: ssl.SSLContext | None = None,
+    implicit: ssl.SSLContext | None = None,
+    auth: bool = False,
+    auth_require_tls: bool = True,
+    name: str = "mx.smtp.test",
+    handler: Any = None,
+) -> SmtpServer:
+    port = port or free_port(host)
+    kwargs: dict[str, Any] = {"hostname": host, "port": port, "server_hostname": name}
+    if starttls is not None:
+        kwargs["tls_context"] = starttls
+    if implicit is not None:
+        kwargs["ssl_context"] = implicit
+    if auth:
+        kwargs["authenticator"] = _authenticator
+        kwargs["auth_require_tls"] = auth_require_tls
+    controller = Controller(handler or Sink(), **kwargs)
+    controller.start()
+    return SmtpServer(controller, host, port)
+
+
+class Certificates:
+    """A test CA and the leaf certificates the scenarios need."""
+
+    def __init__(self) -> None:
+        self.ca = trustme.CA()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.good = self.ca.issue_cert(
+            "mx.smtp-good.test", "mx1.smtp-all.test", "mx2.smtp-all.test", "mx.smtp-next.test"
+        )
+        self.expired = self.ca.issue_cert(
+            "mx.smtp-expired.test",
+            not_before=now - datetime.timedelta(days=400),
+            not_after=now - datetime.timedelta(days=30),
+        )
+        self.expiring = self.ca.issue_cert(
+            "mx.smtp-expiring.test", not_after=now + datetime.timedelta(days=5)
+        )
+        self.wrong_name = self.ca.issue_cert("somewhere-else.test")
+        child = self.ca.create_child_ca()
+        self.intermediate = child.issue_cert("mx.smtp-chain.test")
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+class MisbehavingServer:
+    """An asyncio TCP server on loopback running one of the scenarios below."""
+
+    def __init__(self, handler: Handler, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = free_port(host)
+        self._loop = asyncio.new_event_loop()
+        self._handler = handler
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def serve() -> None:
+            self._server = await asyncio.start_server(self._handler, self.host, self.port)
+            self._ready.set()
+
+        self._loop.run_until_complete(serve())
+        self._loop.run_forever()
+
+    def __enter__(self) -> MisbehavingServer:
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            if self._server is not None:
+                self._server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._loop.stop()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop)
+        self._thread.join(5)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except (ConnectionError, OSError):
+        pass
+
+
+async def greeting_421(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"421 4.3.2 mx.bad.test Service not available, closing\r\n")
+    await writer.drain()
+    await _close(writer)
+
+
+async def endless_reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 mx.bad.test ESMTP\r\n")
+    await reader.readline()
+    try:
+        while True:
+            writer.write(b"250-EXTENSION\r\n" * 100)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+
+
+async def long_line(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 " + b"A" * 1_000_000 + b"\r\n")
+    with contextlib.suppress(ConnectionError, OSError):
+        await writer.drain()
+    await _close(writer)
+
+
+async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(bytes(range(256)) * 4 + b"\r\n")
+    await writer.drain()
+    await _close(writer)
+
+
+async def close_mid_reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 mx.bad.test ESMTP\r\n")
+    await reader.readline()
+    writer.write(b"250-mx.bad.test\r\n250-PIPELINING\r\n250-STA")
+    await writer.drain()
+    await _close(writer)
+
+
+async def close_in_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 mx.bad.test ESMTP\r\n")
+    await reader.readline()
+    writer.write(b"250-mx.bad.test\r\n250 STARTTLS\r\n")
+    await reader.readline()
+    writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+    await writer.drain()
+    await reader.read(10)  # the start of the ClientHello
+    await _close(writer)
+
+
+async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(3600)
+
+
+async def greylisting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 mx.bad.test ESMTP\r\n")
+    while True:
+        line = (await reader.readline()).decode().strip().upper()
+        if not line:
+            break
+        if line.startswith("EHLO"):
+            writer.write(b"250-mx.bad.test\r\n250 ENHANCEDSTATUSCODES\r\n")
+        elif line.startswith("RCPT"):
+            writer.write(b"451 4.7.1 Greylisted, please try again in 300 seconds\r\n")
+        elif line.startswith("QUIT"):
+            writer.write(b"221 2.0.0 Bye\r\n")
+            await writer.drain()
+            break
+        else:
+            writer.write(b"250 2.0.0 OK\r\n")
+        await writer.drain()
+    await _close(writer)
+
+
+def starttls_injection(context: ssl.SSLContext) -> Handler:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+        await reader.readline()
+        writer.write(b"250-mx.smtp-good.test\r\n250 STARTTLS\r\n")
+        await reader.readline()
+        # the answer to STARTTLS and a forged reply in one packet, before the handshake
+        writer.write(b"220 2.0.0 Ready to start TLS\r\n250 injected reply\r\n")
+        await writer.drain()
+        try:
+            await writer.start_tls(context)
+            while True:
+                line = (await reader.readline()).decode().strip().upper()
+                if not line:
+                    break
+                if line.startswith("EHLO"):
+                    writer.write(b"250 mx.smtp-good.test\r\n")
+                else:
+                    writer.write(b"221 Bye\r\n")
+                    await writer.drain()
+                    break
+                await writer.drain()
+        except (ConnectionError, OSError, ssl.SSLError):
+            pass
+        await _close(writer)
+
+    return handler
+
+
+def slow_banner(seconds: float) -> Handler:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(seconds)
+        writer.write(b"220 mx.slow.test ESMTP\r\n")
+        while True:
+            line = (await reader.readline()).decode().strip().upper()
+            if not line:
+                break
+            if line.startswith("QUIT"):
+                writer.write(b"221 Bye\r\n")
+                await writer.drain()
+                break
+            writer.write(b"250 mx.slow.test\r\n")
+            await writer.drain()
+        await _close(writer)
+
+    return handler
