@@ -1106,6 +1106,15 @@ _c(
     "RFC 8461 §4",
 )
 _c(
+    "smtp.login",
+    "SMTP AUTH test",
+    "Whether the given user could authenticate (submission, port 587 or 465). The password is "
+    "sent only over TLS and never appears in output.",
+    "Check the user name and password, and that the server offers AUTH after TLS.",
+    "RFC 4954",
+    "RFC 8314 §3",
+)
+_c(
     "mailbox.greeting",
     "IMAP/POP3 greeting",
     "The server's first line: OK, or a refusal.",
@@ -1133,7 +1142,8 @@ _c(
 _c(
     "mailbox.login",
     "Login test",
-    "Whether the given user could log in (the password never appears in output).",
+    "Whether the given user could log in. The password is sent only over TLS and never "
+    "appears in output.",
     "Check the user name and password.",
     "RFC 9051 §6.2.3",
     "RFC 1939 §7",

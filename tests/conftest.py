@@ -106,6 +106,8 @@ def https_server(test_ca: object) -> Iterator[object]:
             "404",
             "shortage",
             "none",
+            "smtp",
+            "smtpmiss",
         )
     ] + ["bimi.test"]
     with HttpsServer(test_ca, names) as server:  # type: ignore[arg-type]
@@ -122,6 +124,8 @@ def https_server(test_ca: object) -> Iterator[object]:
             "shortage": Route(_policy(age=3600)),
             "none": Route(_policy("none")),
             "badcert": Route(_policy()),
+            "smtp": Route(_policy(mx="mx.smtp-good.test")),
+            "smtpmiss": Route(_policy(mx="mail.other.test")),
         }
         for name, route in routes.items():
             server.route(f"mta-sts.sts-{name}.test", path, route)

@@ -11,6 +11,7 @@ from mailcheck.catalog import finding
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.probe import HostTrace
+from mailcheck.net.smtp import Capabilities, Reply
 from mailcheck.records.smtp_codes import explain, explain_extension
 from mailcheck.text import printable
 
@@ -111,9 +112,8 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k
             for k, v in caps.items.items()
         ]
-        yield finding(
-            "smtp.extensions", Status.INFO, printable("; ".join(listed)), subject=trace.host
-        )
+        summary = "; ".join(listed) + _tls_changes(trace)
+        yield finding("smtp.extensions", Status.INFO, printable(summary), subject=trace.host)
         yield from _names(trace, ctx)
     before = trace.caps_before
     if before is not None and (trace.tls is None or trace.tls.mode == "starttls"):
@@ -126,7 +126,27 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 "can be sent in clear",
                 subject=trace.host,
             )
+    yield from _login(trace, "smtp.login")
     yield from _probe_replies(trace)
+
+
+def _tls_changes(trace: HostTrace) -> str:
+    """What EHLO after STARTTLS offers that EHLO before did not, and the reverse."""
+    before, after = trace.caps_before, trace.caps_after
+    if before is None or after is None:
+        return ""
+
+    def shown(caps: Capabilities, key: str) -> str:
+        return f"{key} {caps.items[key]}".strip()
+
+    added = [shown(after, k) for k in after.items if shown(after, k) not in _all(before)]
+    removed = [shown(before, k) for k in before.items if shown(before, k) not in _all(after)]
+    changes = [f"+{item}" for item in added] + [f"-{item}" for item in removed]
+    return f". After TLS: {', '.join(changes)}" if changes else ". Same after TLS"
+
+
+def _all(caps: Capabilities) -> set[str]:
+    return {f"{k} {v}".strip() for k, v in caps.items.items()}
 
 
 def _names(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
@@ -171,25 +191,26 @@ def _probe_replies(trace: HostTrace) -> Iterator[Finding]:
                 printable(f"RCPT TO:<{recipient}>: {reply}"),
                 subject=trace.host,
             )
-        elif 400 <= reply.code < 500:
-            yield finding(
-                "smtp.rcpt",
-                Status.WARN,
-                printable(
-                    f"RCPT TO:<{recipient}>: {reply}: greylisted or deferred, a real sender "
-                    f"retries later ({explain(reply.code, reply.enhanced)})"
-                ),
-                subject=trace.host,
-            )
         else:
             yield finding(
                 "smtp.rcpt",
-                Status.FAIL,
-                printable(
-                    f"RCPT TO:<{recipient}>: {reply} ({explain(reply.code, reply.enhanced)})"
-                ),
+                Status.WARN if reply.code < 500 else Status.FAIL,
+                printable(f"RCPT TO:<{recipient}>: {reply}: {_refusal(reply)}"),
                 subject=trace.host,
             )
+
+
+def _refusal(reply: Reply) -> str:
+    """What a refused RCPT most likely means, then the codes explained."""
+    codes = explain(reply.code, reply.enhanced)
+    if "relay" in reply.text.lower():
+        return (
+            "relaying refused: the server is not a destination for this address and does not "
+            f"relay for this client ({codes})"
+        )
+    if reply.code < 500:
+        return f"greylisted or deferred, a real sender retries later ({codes})"
+    return codes
 
 
 def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
@@ -214,7 +235,7 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             printable(f"{' '.join(before)}{extra}"),
             subject=trace.host,
         )
-    if trace.tls is None or trace.tls.mode == "starttls":
+    if before and (trace.tls is None or trace.tls.mode == "starttls"):
         if trace.protocol == "imap":
             plain_login = "LOGINDISABLED" not in before
             mechanisms = {c[5:] for c in before if c.startswith("AUTH=")}
@@ -231,22 +252,30 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
                 subject=trace.host,
             )
-        elif trace.protocol == "imap":
+        else:
             yield finding(
                 "mailbox.plaintext-login",
                 Status.PASS,
-                "LOGINDISABLED before TLS: no login in clear",
+                "LOGINDISABLED before TLS: no login in clear"
+                if trace.protocol == "imap"
+                else "no USER/PASS and no plaintext SASL before TLS: no login in clear",
                 subject=trace.host,
             )
+    yield from _login(trace, "mailbox.login")
+
+
+def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
     if trace.login == "ok":
-        yield finding("mailbox.login", Status.PASS, "login accepted", subject=trace.host)
+        yield finding(check_id, Status.PASS, "login accepted", subject=trace.host)
     elif trace.login == "refused":
         yield finding(
-            "mailbox.login",
+            check_id,
             Status.FAIL,
             printable(f"login refused: {trace.login_text}"),
             subject=trace.host,
         )
+    elif trace.login in ("no-tls", "unavailable"):
+        yield finding(check_id, Status.WARN, trace.login_text, subject=trace.host)
 
 
 def _tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
@@ -299,6 +328,13 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             f"no STARTTLS on port {trace.port}: everything travels in clear",
             subject=trace.host,
         )
+    else:
+        yield finding(
+            "tls.starttls",
+            Status.INFO,
+            "STARTTLS offered, not used (--tls none or --quit-after)",
+            subject=trace.host,
+        )
     if ctx.require_tls:
         yield finding(
             "tls.required", Status.FAIL, "--require-tls: no TLS was negotiated", subject=trace.host
@@ -323,7 +359,8 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     trust = verify_chain(tls.chain, ctx.ca_file, now)
     days = leaf.days_left(now)
     summary = (
-        f"CN={leaf.common_name or '-'}, SAN {', '.join(leaf.dns_names) or '-'}, issuer "
+        (f"CN={leaf.common_name}, " if leaf.common_name else "")
+        + f"SAN {', '.join(leaf.dns_names) or '-'}, issuer "
         f"{leaf.issuer}, valid until {leaf.not_after:%Y-%m-%d} ({days} days), "
         f"{leaf.key}, {leaf.signature}"
     )

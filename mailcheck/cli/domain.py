@@ -115,12 +115,41 @@ def domain(
             rich_help_panel="SPF evaluation",
         ),
     ] = None,
+    smtp: Annotated[
+        bool,
+        typer.Option(
+            "--smtp",
+            help="Also talk to every MX host: banner, STARTTLS, certificate, DANE, MTA-STS match.",
+            rich_help_panel="SMTP",
+        ),
+    ] = False,
+    smtp_port: Annotated[
+        int,
+        typer.Option(
+            "--smtp-port",
+            metavar="PORT",
+            min=1,
+            max=65535,
+            help="Port for --smtp (a lab server; real MX hosts listen on 25).",
+            rich_help_panel="SMTP",
+        ),
+    ] = 25,
+    smtp_timeout: Annotated[
+        float,
+        typer.Option(
+            "--smtp-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Each connect, read or write of --smtp.",
+            rich_help_panel="SMTP",
+        ),
+    ] = 10.0,
     ca_file: Annotated[
         str | None,
         typer.Option(
             "--ca-file",
             metavar="PEM",
-            help="Trust this CA for HTTPS (MTA-STS policy, BIMI).",
+            help="Trust this CA instead of the system's (HTTPS for MTA-STS and BIMI; --smtp).",
             rich_help_panel="HTTPS",
         ),
     ] = None,
@@ -180,6 +209,8 @@ def domain(
             https_port,
             parallel,
             from_file,
+            smtp_port if smtp else None,
+            smtp_timeout,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

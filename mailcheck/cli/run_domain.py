@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS
 from mailcheck.checks.mta_sts import FetchOptions
@@ -28,6 +29,9 @@ from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import Format
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 
+if TYPE_CHECKING:
+    from mailcheck.services.trace import TraceRequest
+
 
 @dataclass(frozen=True)
 class DomainOptions:
@@ -41,6 +45,8 @@ class DomainOptions:
     https_port: int | None = None
     parallel: int = 16
     from_file: str | None = None
+    smtp_port: int | None = None  # --smtp (port 25 unless --smtp-port)
+    smtp_timeout: float = 10.0
 
 
 def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
@@ -68,6 +74,26 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         selectors=opts.selectors,
         no_mail=opts.no_mail,
         fetch=FetchOptions(opts.ca_file, opts.http_timeout, opts.https_port),
+        smtp=_smtp_request(opts),
+    )
+
+
+def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
+    if opts.smtp_port is None:
+        return None
+    from mailcheck.cli.run_trace import default_ehlo
+    from mailcheck.services.trace import TraceRequest
+
+    return TraceRequest(
+        target="",
+        protocol="smtp",
+        port=opts.smtp_port,
+        ehlo=default_ehlo(),
+        quit_after="tls",
+        ca_file=opts.ca_file,
+        step_timeout=opts.smtp_timeout,
+        deadline=max(30.0, opts.smtp_timeout * 6),
+        https_port=opts.https_port,
     )
 
 

@@ -168,7 +168,7 @@ def trace(
         typer.Option(
             "--user",
             metavar="NAME",
-            help="IMAP/POP3 login test as this user.",
+            help="Login test as this user (SMTP AUTH, IMAP, POP3; only over TLS).",
             rich_help_panel="Login",
         ),
     ] = None,

@@ -17,6 +17,7 @@ from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
 from mailcheck.text import printable
 
 STEPS = ("connect", "banner", "ehlo", "tls", "mail", "rcpt")
+LOGIN_AFTER = (None, "mail", "rcpt")  # the login test comes after TLS, before MAIL FROM
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class HostTrace:
     tls: TlsState | None = None
     mail_reply: Reply | None = None
     rcpt_replies: list[tuple[str, Reply]] = field(default_factory=list)
-    login: str = ""  # ok | refused | ""
+    login: str = ""  # ok | refused | no-tls | unavailable | ""
     login_text: str = ""
     stopped_after: str = ""
 
@@ -138,6 +139,17 @@ def probe(
     return trace
 
 
+def _may_login(trace: HostTrace, options: ProbeOptions) -> bool:
+    """A login test was asked for and TLS protects it: a password never travels in clear."""
+    if not options.user or options.password is None or options.quit_after not in LOGIN_AFTER:
+        return False
+    if trace.tls is None:
+        trace.login = "no-tls"
+        trace.login_text = "login not attempted: the password is never sent without TLS"
+        return False
+    return True
+
+
 def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
     trace.stopped_after = step
     with contextlib.suppress(SessionError):
@@ -174,6 +186,15 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "ehlo"
             _reply, trace.caps_after = client.ehlo(options.ehlo)
+    if _may_login(trace, options):
+        caps = trace.caps_after or trace.caps_before
+        if caps is None or not caps.auth:
+            trace.login, trace.login_text = "unavailable", "the server offers no AUTH mechanism"
+        else:
+            trace.failed_step = "login"
+            result = client.auth(caps.auth, options.user or "", options.password or "")
+            trace.login = "ok" if result.code == 235 else "refused"
+            trace.login_text = printable(str(result))
     if not _wants(options, "mail") or options.mail_from is None:
         _quit(client, trace, options.quit_after or "ehlo")
         return
@@ -215,9 +236,9 @@ def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "ehlo"
             _reply, trace.mailbox_caps_after = client.capabilities()
-    if options.user and options.password is not None:
+    if _may_login(trace, options):
         trace.failed_step = "login"
-        result = client.login(options.user, options.password)
+        result = client.login(options.user or "", options.password or "")
         trace.login = "ok" if result.status == "OK" else "refused"
         trace.login_text = printable(result.text)
     trace.stopped_after = options.quit_after or "ehlo"
@@ -252,9 +273,9 @@ def _pop3(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "ehlo"
             _reply, trace.mailbox_caps_after = client.capabilities()
-    if options.user and options.password is not None:
+    if _may_login(trace, options):
         trace.failed_step = "login"
-        result = client.login(options.user, options.password)
+        result = client.login(options.user or "", options.password or "")
         trace.login = "ok" if result.ok else "refused"
         trace.login_text = printable(result.text)
     trace.stopped_after = options.quit_after or "ehlo"

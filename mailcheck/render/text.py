@@ -108,7 +108,7 @@ def spf_tree(data: dict[str, Any]) -> Tree:
     return tree
 
 
-def section_block(section: Section, *, verbose: bool) -> RenderableType:
+def section_block(section: Section, *, verbose: bool, transcripts: bool = True) -> RenderableType:
     title = Text(section.title, style="bold")
     if section.headline:
         title.append("   " + section.headline)
@@ -117,7 +117,7 @@ def section_block(section: Section, *, verbose: bool) -> RenderableType:
         parts.append(findings_table(section.findings, verbose=verbose))
     if section.family == "dkim" and section.data.get("signatures"):
         parts.append(Padding(signature_table(section.data["signatures"], verbose), (0, 0, 0, 2)))
-    if section.data.get("transcript"):
+    if transcripts and section.data.get("transcript"):
         parts.insert(1, Padding(transcript_table(section.data["transcript"]), (0, 0, 1, 2)))
     if section.family == "received" and section.data.get("hops"):
         parts.append(Padding(hop_table(section.data["hops"]), (0, 0, 0, 2)))
@@ -233,7 +233,9 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
         if not section.findings and not section.headline:
             continue
         console.print()
-        console.print(section_block(section, verbose=verbose))
+        # a domain report shows the SMTP conversations only with --verbose
+        transcripts = verbose or report.kind == "trace"
+        console.print(section_block(section, verbose=verbose, transcripts=transcripts))
     if verbose and report.queries:
         console.print()
         console.print(queries_table(report))

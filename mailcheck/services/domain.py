@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from mailcheck.catalog import finding
 from mailcheck.checks import nomail
@@ -21,7 +22,23 @@ from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName
 
-FAMILIES = ("mx", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi", "dnssec", "dane", "no-mail")
+if TYPE_CHECKING:
+    from mailcheck.services.trace import TraceRequest
+
+FAMILIES = (
+    "mx",
+    "spf",
+    "dkim",
+    "dmarc",
+    "mta-sts",
+    "tls-rpt",
+    "bimi",
+    "dnssec",
+    "dane",
+    "no-mail",
+    "smtp",
+    "tls",
+)
 
 Progress = Callable[[str], None]
 
@@ -38,6 +55,8 @@ class DomainRequest:
     selectors: Sequence[str] = ()
     no_mail: bool = False
     fetch: FetchOptions = field(default_factory=FetchOptions)
+    # --smtp: a trace of every MX host (port, timeouts, CA); None leaves port 25 alone
+    smtp: TraceRequest | None = None
 
     def wants(self, *families: str) -> bool:
         return any(f in self.families for f in families)
@@ -163,6 +182,15 @@ def _sections(
         sections.append(checks.bimi.section(checks.dmarc.effective_policy()))
     if checks.dnssec is not None and request.wants("dnssec", "dane"):
         sections.append(checks.dnssec.section())
+    smtp = request.smtp if mx_hosts and not request.no_mail else None
+    if smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
+        from mailcheck.services.trace import policy_of, run_trace  # only with --smtp
+
+        if progress:
+            progress(f"{domain.unicode}: talking to the MX hosts")
+        policy = policy_of(checks.mta_sts) if checks.mta_sts is not None else None
+        trace = replace(smtp, target=name, all_mx=True, host_only=False)
+        sections.extend(run_trace(engine, trace, policy=policy).sections)
     if request.no_mail:
         sections = [nomail.relax(s) for s in sections]
     return sections

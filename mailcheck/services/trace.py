@@ -6,7 +6,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import dns.reversename
@@ -29,6 +29,7 @@ IMPLICIT_DEFAULT = {"smtp": 465, "imap": 993, "pop3": 995}
 LOGIN_PORTS = {587, 465, 143, 993, 110, 995}
 
 Progress = Callable[[str], None]
+Policy = tuple[str | None, tuple[str, ...]]  # MTA-STS mode and mx patterns
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _context(
     trace: HostTrace,
     request: TraceRequest,
     domain: str | None,
-    policy: tuple[str | None, tuple[str, ...]],
+    policy: Policy,
     port: int,
 ) -> TraceContext:
     crawler = Crawler(engine)
@@ -190,9 +191,7 @@ def _context(
     )
 
 
-def _policy(
-    engine: DnsEngine, domain: str | None, request: TraceRequest
-) -> tuple[str | None, tuple[str, ...]]:
+def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Policy:
     """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
     if domain is None:
         return None, ()
@@ -202,6 +201,10 @@ def _policy(
     )
     check.start()
     crawler.run()
+    return policy_of(check)
+
+
+def policy_of(check: MtaStsCheck) -> Policy:
     parsed = check.parsed_policy()
     if not parsed:
         return None, ()
@@ -218,14 +221,21 @@ def _try_host(target: Target, options: ProbeOptions) -> list[HostTrace]:
     return attempts
 
 
-def run_trace(engine: DnsEngine, request: TraceRequest, progress: Progress | None = None) -> Report:
+def run_trace(
+    engine: DnsEngine,
+    request: TraceRequest,
+    progress: Progress | None = None,
+    policy: Policy | None = None,
+) -> Report:
+    """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
     started = time.monotonic()
     options = request.options()
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:
         sections.append(Section("smtp", request.target, tuple(early)))
-    policy = _policy(engine, domain, request) if options.protocol == "smtp" else (None, ())
+    if policy is None:
+        policy = _policy(engine, domain, request) if options.protocol == "smtp" else (None, ())
     traces: list[HostTrace] = []
     unresolved: list[Finding] = []
     for target in targets:
@@ -265,7 +275,13 @@ def run_trace(engine: DnsEngine, request: TraceRequest, progress: Progress | Non
     if policy[0]:
         data["mta_sts"] = {"mode": policy[0], "mx": list(policy[1])}
     return Report(
-        "trace", request.target, tuple(sections), duration=time.monotonic() - started, data=data
+        "trace",
+        request.target,
+        tuple(sections),
+        duration=time.monotonic() - started,
+        dns=engine.stats(),
+        queries=engine.log(),
+        data=data,
     )
 
 
@@ -312,9 +328,3 @@ def _section(trace: HostTrace, findings: list[Finding]) -> Section:
         trace.protocol.upper(),
         data,
     )
-
-
-def probe_many(engine: DnsEngine, requests: list[TraceRequest]) -> list[Report]:
-    """Several traces at once (domain --smtp): one per MX host, in parallel."""
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(requests)))) as pool:
-        return list(pool.map(lambda r: run_trace(engine, replace(r)), requests))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from tests.conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("update_readme", ROOT / "scripts/update_readme.py")
@@ -23,14 +25,15 @@ def test_readme_output_blocks_match_the_program() -> None:
         )
 
 
-def test_readme_mentions_every_domain_option() -> None:
+@pytest.mark.parametrize("name", ["domain", "verify", "trace"])
+def test_readme_mentions_every_option(name: str) -> None:
     from typer.main import get_command
 
     from mailcheck.cli import app
 
     text = (ROOT / "README.md").read_text()
-    command = get_command(app).commands["domain"]  # type: ignore[attr-defined]
+    command = get_command(app).commands[name]  # type: ignore[attr-defined]
     for param in command.params:
         for opt in param.opts:
             if opt.startswith("--") and opt != "--help":
-                assert f"`{opt}" in text or f"{opt} " in text, f"{opt} missing from README"
+                assert f"`{opt}" in text or f"{opt} " in text, f"{name} {opt} missing from README"

@@ -1,0 +1,147 @@
+"""`mailcheck domain --smtp`: the domain report gains one section per MX host from the trace
+engine (banner, STARTTLS, certificate, MTA-STS match), against aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.dnsserver import DnsServer
+from tests.smtpfixtures import server_context, start_smtp
+
+
+@pytest.fixture(scope="module")
+def mx_server(test_ca: Any) -> Iterator[Any]:
+    cert = test_ca.issue_cert("mx.smtp-good.test")
+    server = start_smtp(starttls=server_context(cert), name="mx.smtp-good.test")
+    yield server
+    server.stop()
+
+
+def domain(
+    run_cli: CliRun, dns: DnsServer, https: Any, ca_file: str, *args: str
+) -> tuple[int, dict[str, Any]]:
+    result = run_cli(
+        "domain",
+        "--nameserver",
+        dns.address,
+        "--ca-file",
+        ca_file,
+        "--https-port",
+        str(https.port),
+        "--format",
+        "json",
+        *args,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def by_id(doc: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for section in doc["reports"][0]["sections"]:
+        for item in section["findings"]:
+            out.setdefault(item["id"], []).append((item["status"], item["summary"]))
+    return out
+
+
+def test_smtp_section_per_mx(
+    run_cli: CliRun, dns_server: DnsServer, https_server: Any, ca_file: str, mx_server: Any
+) -> None:
+    _code, doc = domain(
+        run_cli,
+        dns_server,
+        https_server,
+        ca_file,
+        "sts-smtp.test",
+        "--smtp",
+        "--smtp-port",
+        str(mx_server.port),
+    )
+    got = by_id(doc)
+    assert got["tls.starttls"][0][0] == "pass"
+    assert got["tls.certificate"][0][0] == "pass"
+    assert got["mta-sts.mx-match"][0][0] == "pass", got["mta-sts.mx-match"]
+    smtp = [s for s in doc["reports"][0]["sections"] if s["family"] == "smtp"]
+    assert [s["data"]["host"] for s in smtp] == ["mx.smtp-good.test"]
+    sent = [line["text"] for line in smtp[0]["data"]["transcript"] if line["who"] == "C"]
+    # banner, EHLO, STARTTLS, EHLO again, then QUIT: never MAIL FROM
+    assert sent[1] == "STARTTLS" and sent[-1] == "QUIT" and len(sent) == 4
+    assert not any(line.startswith("MAIL") for line in sent)
+
+
+def test_mx_outside_the_policy(
+    run_cli: CliRun, dns_server: DnsServer, https_server: Any, ca_file: str, mx_server: Any
+) -> None:
+    code, doc = domain(
+        run_cli,
+        dns_server,
+        https_server,
+        ca_file,
+        "sts-smtpmiss.test",
+        "--smtp",
+        "--smtp-port",
+        str(mx_server.port),
+    )
+    status, summary = by_id(doc)["mta-sts.mx-match"][0]
+    assert status == "fail" and "mx.smtp-good.test" in summary
+    assert code == 1
+
+
+def test_without_smtp_nothing_connects(
+    run_cli: CliRun, dns_server: DnsServer, https_server: Any, ca_file: str
+) -> None:
+    _code, doc = domain(run_cli, dns_server, https_server, ca_file, "sts-smtp.test")
+    got = by_id(doc)
+    assert not any(key.startswith(("smtp.", "tls.")) for key in got)
+    assert "mta-sts.mx-match" not in got
+
+
+def test_text_shows_transcript_only_when_verbose(
+    run_cli: CliRun, dns_server: DnsServer, https_server: Any, ca_file: str, mx_server: Any
+) -> None:
+    args = (
+        "domain",
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        "--https-port",
+        str(https_server.port),
+        "sts-smtp.test",
+        "--smtp",
+        "--smtp-port",
+        str(mx_server.port),
+    )
+    plain = run_cli(*args)
+    assert "tls.starttls" in plain.stdout and "mx.smtp-good.test [127.0.0.1]" in plain.stdout
+    assert "C: STARTTLS" not in plain.stdout and "STARTTLS" in plain.stdout
+    verbose = run_cli(*args, "--verbose")
+    assert "C: STARTTLS" in verbose.stdout
+
+
+def test_unreachable_mx_is_inconclusive(
+    run_cli: CliRun, dns_server: DnsServer, https_server: Any, ca_file: str
+) -> None:
+    from tests.smtpfixtures import free_port
+
+    code, doc = domain(
+        run_cli,
+        dns_server,
+        https_server,
+        ca_file,
+        "sts-smtp.test",
+        "--smtp",
+        "--smtp-port",
+        str(free_port()),
+        "--smtp-timeout",
+        "1",
+        "--only",
+        "smtp",  # the test domain has no SPF or DMARC: look at the MX hosts alone
+    )
+    assert by_id(doc)["smtp.connect"][0][0] == "error"
+    assert code == 3
