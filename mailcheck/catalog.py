@@ -42,6 +42,7 @@ FAMILIES: dict[str, str] = {
     "smtp": "SMTP: what the server says, step by step",
     "tls": "TLS: the encryption and the certificate a server presents",
     "mailbox": "IMAP and POP3: what a mail client may do, and before TLS",
+    "send": "Sending a test message: the message, its signature, and each recipient",
 }
 
 
@@ -1147,6 +1148,46 @@ _c(
     "Check the user name and password.",
     "RFC 9051 §6.2.3",
     "RFC 1939 §7",
+)
+
+_c(
+    "send.message",
+    "The test message",
+    "What was built or read, how large it is, its Message-ID and the token that finds it in "
+    "a mailbox, and the route it takes (a submission server, or each recipient domain's MX "
+    "hosts).",
+    "",
+    "RFC 5322",
+    "RFC 6409",
+)
+_c(
+    "send.dkim",
+    "DKIM signature of the test message",
+    "mailcheck signs with the given key, then verifies the signature against the public key "
+    "published at SELECTOR._domainkey.DOMAIN, as a receiver would. A signature that does not "
+    "verify here will not verify anywhere: nothing is sent unless --force.",
+    "Publish the public half of the key at the selector, or sign with the key that is "
+    "published there.",
+    "RFC 6376 §3.5",
+    "RFC 8463",
+)
+_c(
+    "send.dkim-key",
+    "Private key file permissions",
+    "A DKIM private key readable by other users lets them sign mail as the domain.",
+    "chmod 600 the key file.",
+    "RFC 6376 §8.2",
+)
+_c(
+    "send.recipient",
+    "Delivery to one recipient",
+    "What the server finally said about this recipient: accepted (with the queue id from the "
+    "final 250 reply), rejected (5xx), or not delivered (4xx, unreachable, or the connection "
+    "lost). Only an accepted recipient was delivered to the server; mailcheck never retries "
+    "behind your back, and never resends after the message may have arrived.",
+    "Read the server's reply: the enhanced status code says which side must change.",
+    "RFC 5321 §4.2",
+    "RFC 3463",
 )
 
 

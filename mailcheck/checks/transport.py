@@ -31,6 +31,7 @@ class TraceContext:
     require_tls: bool = False
     login_port: bool = False
     ca_file: str | None = None
+    sending: bool = False  # `mailcheck send`: MAIL/RCPT/DATA are judged per recipient there
 
 
 def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
@@ -127,7 +128,8 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 subject=trace.host,
             )
     yield from _login(trace, "smtp.login")
-    yield from _probe_replies(trace)
+    if not ctx.sending:
+        yield from _probe_replies(trace)
 
 
 def _tls_changes(trace: HostTrace) -> str:
@@ -274,7 +276,7 @@ def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
             printable(f"login refused: {trace.login_text}"),
             subject=trace.host,
         )
-    elif trace.login in ("no-tls", "unavailable"):
+    elif trace.login in ("no-tls", "untrusted", "unavailable"):
         yield finding(check_id, Status.WARN, trace.login_text, subject=trace.host)
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.connect_options import check_connection
 from mailcheck.cli.output import check_selectors, write_json, write_text_report
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
-from mailcheck.errors import InputError, UsageError
+from mailcheck.errors import UsageError
 from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.render import Format
@@ -39,6 +38,7 @@ class TraceOptions:
     password_env: str | None = None
     password_file: str | None = None
     password: str | None = None
+    allow_insecure_auth: bool = False
     timeout: float = 60.0
     step_timeout: float = 10.0
     https_port: int | None = None
@@ -51,22 +51,12 @@ def default_ehlo() -> str:
 
 def _request(opts: TraceOptions) -> TraceRequest:
     refuse_command_line_password(opts.password)
-    if opts.ipv4 and opts.ipv6:
-        raise UsageError("-4 and -6 exclude each other")
+    family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
     target = opts.target.strip()
     if not target or any(c.isspace() for c in target) or "/" in target or "@" in target:
         raise UsageError(
             f"invalid target {opts.target!r}: give a host name, an IP address, or a mail domain"
         )
-    if opts.source_address is not None:
-        try:
-            ipaddress.ip_address(opts.source_address)
-        except ValueError:
-            raise UsageError(
-                f"--source-address {opts.source_address!r} is not an IP address"
-            ) from None
-    if opts.ca_file is not None and not Path(opts.ca_file).is_file():
-        raise InputError(f"--ca-file {opts.ca_file}: no such file")
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):
@@ -85,7 +75,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
         mail_from=opts.mail_from,
         rcpt=opts.rcpt,
         quit_after=opts.quit_after,
-        family=4 if opts.ipv4 else 6 if opts.ipv6 else None,
+        family=family,
         source_address=opts.source_address,
         ca_file=opts.ca_file,
         all_mx=opts.all_mx,
@@ -95,6 +85,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
         user=opts.user,
         password=password,
         https_port=opts.https_port,
+        allow_insecure_auth=opts.allow_insecure_auth,
     )
 
 

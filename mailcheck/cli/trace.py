@@ -27,6 +27,20 @@ from mailcheck.cli.common import (
     boundary,
     split_list,
 )
+from mailcheck.cli.connect_options import (
+    AllowInsecureAuthOpt,
+    CaFileOpt,
+    EhloOpt,
+    Ipv4Opt,
+    Ipv6Opt,
+    PasswordEnvOpt,
+    PasswordFileOpt,
+    PasswordOpt,
+    SourceAddressOpt,
+    StepTimeoutOpt,
+    TlsMode,
+    TlsOpt,
+)
 from mailcheck.render import Format
 
 
@@ -34,13 +48,6 @@ class Protocol(str, enum.Enum):
     SMTP = "smtp"
     IMAP = "imap"
     POP3 = "pop3"
-
-
-class TlsMode(str, enum.Enum):
-    AUTO = "auto"
-    STARTTLS = "starttls"
-    IMPLICIT = "implicit"
-    NONE = "none"
 
 
 class Step(str, enum.Enum):
@@ -101,44 +108,15 @@ def trace(
         ),
     ] = False,
     host: HostOpt = False,
-    ipv4: Annotated[bool, typer.Option("-4", help="IPv4 only.", rich_help_panel="Target")] = False,
-    ipv6: Annotated[bool, typer.Option("-6", help="IPv6 only.", rich_help_panel="Target")] = False,
-    source_address: Annotated[
-        str | None,
-        typer.Option(
-            "--source-address",
-            metavar="IP",
-            help="Connect from this local address.",
-            rich_help_panel="Target",
-        ),
-    ] = None,
-    tls: Annotated[
-        TlsMode,
-        typer.Option(
-            "--tls",
-            case_sensitive=False,
-            help="auto: implicit on 465/993/995, else STARTTLS when offered.",
-            rich_help_panel="TLS",
-        ),
-    ] = TlsMode.AUTO,
+    ipv4: Ipv4Opt = False,
+    ipv6: Ipv6Opt = False,
+    source_address: SourceAddressOpt = None,
+    tls: TlsOpt = TlsMode.AUTO,
     require_tls: Annotated[
         bool, typer.Option("--require-tls", help="Fail without TLS.", rich_help_panel="TLS")
     ] = False,
-    ca_file: Annotated[
-        str | None,
-        typer.Option(
-            "--ca-file",
-            metavar="PEM",
-            help="Trust this CA instead of the system's.",
-            rich_help_panel="TLS",
-        ),
-    ] = None,
-    ehlo: Annotated[
-        str | None,
-        typer.Option(
-            "--ehlo", metavar="NAME", help="Name to send in EHLO.", rich_help_panel="SMTP"
-        ),
-    ] = None,
+    ca_file: CaFileOpt = None,
+    ehlo: EhloOpt = None,
     mail_from: Annotated[
         str | None,
         typer.Option(
@@ -168,29 +146,15 @@ def trace(
         typer.Option(
             "--user",
             metavar="NAME",
-            help="Login test as this user (SMTP AUTH, IMAP, POP3; only over TLS).",
+            help="Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
+            "trusted certificate.",
             rich_help_panel="Login",
         ),
     ] = None,
-    password_env: Annotated[
-        str | None,
-        typer.Option(
-            "--password-env",
-            metavar="VAR",
-            help="Read the password from this variable.",
-            rich_help_panel="Login",
-        ),
-    ] = None,
-    password_file: Annotated[
-        str | None,
-        typer.Option(
-            "--password-file",
-            metavar="FILE",
-            help="Read the password from this file.",
-            rich_help_panel="Login",
-        ),
-    ] = None,
-    password: Annotated[str | None, typer.Option("--password", hidden=True)] = None,
+    password_env: PasswordEnvOpt = None,
+    password_file: PasswordFileOpt = None,
+    password: PasswordOpt = None,
+    allow_insecure_auth: AllowInsecureAuthOpt = False,
     timeout: Annotated[
         float,
         typer.Option(
@@ -201,16 +165,7 @@ def trace(
             rich_help_panel="Time",
         ),
     ] = 60.0,
-    step_timeout: Annotated[
-        float,
-        typer.Option(
-            "--step-timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Each connect, read or write.",
-            rich_help_panel="Time",
-        ),
-    ] = 10.0,
+    step_timeout: StepTimeoutOpt = 10.0,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
@@ -251,6 +206,7 @@ def trace(
             password_env=password_env,
             password_file=password_file,
             password=password,
+            allow_insecure_auth=allow_insecure_auth,
             timeout=timeout,
             step_timeout=step_timeout,
             https_port=https_port,

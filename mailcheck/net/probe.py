@@ -34,6 +34,14 @@ class ProbeOptions:
     deadline: float = 60.0
     user: str | None = None
     password: str | None = None
+    # the password goes only over TLS with a trusted certificate naming the host, unless this
+    allow_insecure_auth: bool = False
+    ca_file: str | None = None
+    # `mailcheck send`: a whole transaction (MAIL, RCPT, DATA) instead of the MAIL/RCPT probe
+    message: bytes | None = None
+    shown_content: tuple[str, ...] = ()
+    smtputf8: bool = False  # an address needs SMTPUTF8 (RFC 6531)
+    eight_bit: bool = False  # the message has 8-bit bytes: BODY=8BITMIME (RFC 6152)
 
 
 @dataclass
@@ -73,9 +81,14 @@ class HostTrace:
     tls: TlsState | None = None
     mail_reply: Reply | None = None
     rcpt_replies: list[tuple[str, Reply]] = field(default_factory=list)
-    login: str = ""  # ok | refused | no-tls | unavailable | ""
+    login: str = ""  # ok | refused | no-tls | untrusted | unavailable | ""
     login_text: str = ""
+    login_reply: Reply | None = None  # SMTP AUTH's final reply
     stopped_after: str = ""
+    # `mailcheck send`
+    blocked: str = ""  # why the transaction was not attempted (SIZE, SMTPUTF8)
+    data_reply: Reply | None = None  # the reply to DATA, or the final reply after the content
+    content_sent: bool = False  # every byte and the final dot were written
 
     @property
     def reached(self) -> bool:
@@ -140,14 +153,54 @@ def probe(
 
 
 def _may_login(trace: HostTrace, options: ProbeOptions) -> bool:
-    """A login test was asked for and TLS protects it: a password never travels in clear."""
+    """A login was asked for and TLS protects it: a password never travels in clear, nor to
+    a server whose certificate is untrusted or names another host (unless
+    allow_insecure_auth)."""
     if not options.user or options.password is None or options.quit_after not in LOGIN_AFTER:
         return False
+    if options.allow_insecure_auth:
+        return True
     if trace.tls is None:
         trace.login = "no-tls"
-        trace.login_text = "login not attempted: the password is never sent without TLS"
+        trace.login_text = (
+            "login not attempted: the password is never sent without TLS "
+            "(--allow-insecure-auth to send it anyway)"
+        )
+        return False
+    problem = _certificate_problem(trace, options)
+    if problem:
+        trace.login = "untrusted"
+        trace.login_text = (
+            f"login not attempted: {problem}; the password would go to a server we cannot "
+            "authenticate (--allow-insecure-auth to send it anyway)"
+        )
         return False
     return True
+
+
+def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
+    from mailcheck.net.tlsinfo import describe, name_matches, verify_chain
+
+    assert trace.tls is not None
+    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at)
+    if not trust.trusted:
+        return f"the certificate is not trusted ({trust.detail})"
+    leaf = describe(trace.tls.chain[0])
+    if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
+        return "the certificate is not valid now"
+    if not _is_address(trace.host) and not name_matches(leaf, trace.host):
+        return f"the certificate does not name {trace.host}"
+    return ""
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
@@ -186,6 +239,12 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "ehlo"
             _reply, trace.caps_after = client.ehlo(options.ehlo)
+    if options.message is not None and trace.tls is None and options.tls == "starttls":
+        # TLS was required: neither the password nor the message go in clear
+        why = f" ({trace.starttls_reply})" if trace.starttls_reply else " (not offered)"
+        trace.blocked = f"--tls starttls: no TLS was negotiated{why}"
+        _quit(client, trace, "tls")
+        return
     if _may_login(trace, options):
         caps = trace.caps_after or trace.caps_before
         if caps is None or not caps.auth:
@@ -195,6 +254,12 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             result = client.auth(caps.auth, options.user or "", options.password or "")
             trace.login = "ok" if result.code == 235 else "refused"
             trace.login_text = printable(str(result))
+            trace.login_reply = result
+    if options.message is not None:
+        if trace.login in ("", "ok") or options.user is None:
+            _transaction(client, trace, options, caps_now(trace))
+        _quit(client, trace, "data")
+        return
     if not _wants(options, "mail") or options.mail_from is None:
         _quit(client, trace, options.quit_after or "ehlo")
         return
@@ -206,6 +271,54 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             trace.rcpt_replies.append((recipient, client.command(f"RCPT TO:<{recipient}>")))
     client.command("RSET")
     _quit(client, trace, "rcpt" if options.rcpt else "mail")
+
+
+def caps_now(trace: HostTrace) -> Capabilities:
+    return trace.caps_after or trace.caps_before or Capabilities()
+
+
+def _transaction(
+    client: SmtpClient, trace: HostTrace, options: ProbeOptions, caps: Capabilities
+) -> None:
+    """MAIL FROM, RCPT TO for each recipient, DATA and the content (RFC 5321 3.3)."""
+    assert options.message is not None and options.mail_from is not None
+    size = len(options.message)
+    if options.smtputf8 and not caps.has("SMTPUTF8"):
+        trace.blocked = "an address needs SMTPUTF8 and the server does not offer it (RFC 6531)"
+        return
+    if caps.size and size > caps.size:
+        trace.blocked = (
+            f"the message is {size} bytes and the server accepts at most {caps.size} (SIZE)"
+        )
+        return
+    params = f" SIZE={size}" if caps.has("SIZE") else ""
+    if options.eight_bit and caps.has("8BITMIME"):
+        params += " BODY=8BITMIME"
+    if options.smtputf8:
+        params += " SMTPUTF8"
+    trace.failed_step = "mail"
+    trace.mail_reply = client.command(f"MAIL FROM:<{options.mail_from}>{params}")
+    if not trace.mail_reply.positive:
+        return
+    trace.failed_step = "rcpt"
+    for recipient in options.rcpt:
+        trace.rcpt_replies.append((recipient, client.command(f"RCPT TO:<{recipient}>")))
+    if not any(reply.positive for _r, reply in trace.rcpt_replies):
+        client.command("RSET")
+        return
+    trace.failed_step = "data"
+    trace.data_reply = client.command("DATA")
+    if trace.data_reply.code != 354:
+        return
+    trace.failed_step = "content"
+    trace.data_reply = client.send_content(
+        options.message, options.shown_content, on_sent=lambda: _sent(trace)
+    )
+    trace.failed_step = ""
+
+
+def _sent(trace: HostTrace) -> None:
+    trace.content_sent = True
 
 
 def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:

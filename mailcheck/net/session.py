@@ -11,7 +11,7 @@ import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 MAX_LINE = 8192
@@ -154,10 +154,12 @@ class Session:
                 "closed", f"connection lost while sending: {exc.strerror or exc}"
             ) from None
 
-    def write_raw(self, data: bytes, summary: str) -> None:
-        """Send a block (DATA content) and record one summary line for it."""
+    def write_raw(self, data: bytes, shown: Sequence[str]) -> None:
+        """Send a block (DATA content); the transcript records `shown` (e.g. the headers and
+        a one-line summary of the body) instead of every byte."""
         assert self.sock is not None
-        self.transcript.add("C", summary)
+        for line in shown:
+            self.transcript.add("C", line)
         self.sock.settimeout(max(self._timeout(), 30.0))
         try:
             self.sock.sendall(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
@@ -121,17 +122,40 @@ class SmtpClient:
             return reply
         return self.command(base64.b64encode(password.encode()).decode(), "<redacted>")
 
-    def data(self, message: bytes, summary: str) -> Reply:
-        """DATA with dot-stuffing (RFC 5321 4.5.2); one transcript line for the content."""
-        reply = self.command("DATA")
-        if reply.code != 354:
-            return reply
+    def send_content(
+        self, message: bytes, shown: Sequence[str], on_sent: Callable[[], None] | None = None
+    ) -> Reply:
+        """The message after a 354 reply to DATA: line endings made CRLF, dot-stuffed
+        (RFC 5321 4.5.2), ended with CRLF.CRLF; then the server's final reply. `on_sent` runs
+        once the last byte is written: from then on, a lost connection leaves the delivery
+        unknown rather than failed."""
         body = message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         stuffed = re.sub(rb"(?m)^\.", b"..", body)
-        self.session.write_raw(stuffed + b".\r\n", summary)
+        self.session.write_raw(stuffed + b".\r\n", [*shown, "."])
+        if on_sent is not None:
+            on_sent()
         return self.read_reply()
+
+
+def content_lines(message: bytes, verbose: bool = False) -> list[str]:
+    """How DATA content appears in a transcript: the header lines as sent, then the body as
+    one summary line (every line with `verbose`)."""
+    text = message.replace(b"\r\n", b"\n").decode("utf-8", "surrogateescape")
+    head, _, body = text.partition("\n\n")
+    lines = head.split("\n")
+    body_lines = body.split("\n") if body else []
+    if body_lines and body_lines[-1] == "":
+        body_lines.pop()
+    if verbose:
+        return [*lines, "", *body_lines]
+    size = len(body.encode("utf-8", "surrogateescape"))
+    return [*lines, "", f"(body: {len(body_lines)} lines, {_size(size)})"]
+
+
+def _size(count: int) -> str:
+    return f"{count} bytes" if count < 1024 else f"{count / 1024:.1f} KB"
 
 
 QUEUE_ID = re.compile(r"(?:queued as|id[=: ]|<)\s*([A-Za-z0-9._@+-]{5,})", re.IGNORECASE)

@@ -233,8 +233,8 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
         if not section.findings and not section.headline:
             continue
         console.print()
-        # a domain report shows the SMTP conversations only with --verbose
-        transcripts = verbose or report.kind == "trace"
+        # a domain report shows its SMTP conversations only with --verbose
+        transcripts = verbose or report.kind in ("trace", "send")
         console.print(section_block(section, verbose=verbose, transcripts=transcripts))
     if verbose and report.queries:
         console.print()

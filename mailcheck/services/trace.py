@@ -53,6 +53,7 @@ class TraceRequest:
     user: str | None = None
     password: str | None = None
     https_port: int | None = None
+    allow_insecure_auth: bool = False
 
     def options(self) -> ProbeOptions:
         protocol = self.protocol or PROTOCOL_PORTS.get(self.port or 0, "smtp")
@@ -64,18 +65,20 @@ class TraceRequest:
         if tls == "auto" and IMPLICIT_PORTS.get(port) == protocol:
             tls = "implicit"
         return ProbeOptions(
-            protocol,
-            port,
-            tls,
-            self.ehlo,
-            self.mail_from,
-            self.rcpt,
-            self.quit_after,
-            self.source_address,
-            self.step_timeout,
-            self.deadline,
-            self.user,
-            self.password,
+            protocol=protocol,
+            port=port,
+            tls=tls,
+            ehlo=self.ehlo,
+            mail_from=self.mail_from,
+            rcpt=self.rcpt,
+            quit_after=self.quit_after,
+            source_address=self.source_address,
+            step_timeout=self.step_timeout,
+            deadline=self.deadline,
+            user=self.user,
+            password=self.password,
+            allow_insecure_auth=self.allow_insecure_auth,
+            ca_file=self.ca_file,
         )
 
 
@@ -262,7 +265,7 @@ def run_trace(
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
     for trace in traces:
         context = _context(engine, trace, request, domain, policy, options.port)
-        sections.append(_section(trace, judge(trace, context)))
+        sections.append(trace_section(trace, judge(trace, context)))
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
@@ -285,7 +288,7 @@ def run_trace(
     )
 
 
-def _section(trace: HostTrace, findings: list[Finding]) -> Section:
+def trace_section(trace: HostTrace, findings: list[Finding]) -> Section:
     start = trace.transcript.lines
     data: dict[str, Any] = {
         "host": trace.host,

@@ -377,3 +377,63 @@ def test_trace_json_validates(
         assert doc["command"] == "trace"
         ids = set(statuses(doc))
         assert ids <= set(CHECKS) and "tls.certificate" in ids
+
+
+def test_send_through_postfix_submission_arrives_signed(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    servers: mtas.MailServers,
+    ca_file: str,
+    generated: Any,
+    tmp_path: Any,
+) -> None:
+    key = tmp_path / "rsa2048.pem"
+    key.write_bytes(generated.dkim_keys["rsa2048"])
+    key.chmod(0o600)
+    result = run_cli(
+        "send",
+        "--nameserver",
+        dns_server.address,
+        "--server",
+        f"mx.postfix.test:{servers.ports.submission}",
+        "--ca-file",
+        ca_file,
+        "--user",
+        mtas.USER,
+        "--password-env",
+        "SUBMISSION_PASSWORD",
+        "--from",
+        "Alice <alice@dkim.test>",
+        "--to",
+        mtas.USER,
+        "--dkim-key",
+        str(key),
+        "--dkim-selector",
+        "rsa2048",
+        "--format",
+        "json",
+        env={"SUBMISSION_PASSWORD": mtas.PASSWORD},
+    )
+    assert "Traceback" not in result.stderr
+    doc = json.loads(result.stdout)
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert result.returncode == 0, json.dumps(recipient, indent=1)
+    assert recipient["status"] == "accepted" and recipient["queue_id"]
+    assert mtas.PASSWORD not in result.stdout + result.stderr
+    token = doc["reports"][0]["data"]["token"]
+    files = servers.delivered()
+    arrived = [f for f in files if token.encode() in f.read_bytes()]
+    assert arrived, servers.log()[-2000:]
+    content = arrived[0].read_bytes()
+    # Postfix logged the same queue id it gave us, and put it in its Received header
+    assert recipient["queue_id"].encode() in content
+    verified = run_cli(
+        "verify", str(arrived[0]), "--nameserver", dns_server.address, "--format", "json"
+    )
+    signatures = [
+        f
+        for s in json.loads(verified.stdout)["reports"][0]["sections"]
+        for f in s["findings"]
+        if f["id"] == "dkim.signature"
+    ]
+    assert [f["status"] for f in signatures] == ["pass"], signatures

@@ -1,0 +1,110 @@
+"""Options shared by the commands that open connections to mail servers (trace, send)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+
+class TlsMode(str, enum.Enum):
+    AUTO = "auto"
+    STARTTLS = "starttls"
+    IMPLICIT = "implicit"
+    NONE = "none"
+
+
+TlsOpt = Annotated[
+    TlsMode,
+    typer.Option(
+        "--tls",
+        case_sensitive=False,
+        help="auto: implicit on 465/993/995, else STARTTLS when offered.",
+        rich_help_panel="TLS",
+    ),
+]
+CaFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ca-file",
+        metavar="PEM",
+        help="Trust this CA instead of the system's.",
+        rich_help_panel="TLS",
+    ),
+]
+EhloOpt = Annotated[
+    str | None,
+    typer.Option("--ehlo", metavar="NAME", help="Name to send in EHLO.", rich_help_panel="SMTP"),
+]
+SourceAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-address",
+        metavar="IP",
+        help="Connect from this local address.",
+        rich_help_panel="Target",
+    ),
+]
+Ipv4Opt = Annotated[bool, typer.Option("-4", help="IPv4 only.", rich_help_panel="Target")]
+Ipv6Opt = Annotated[bool, typer.Option("-6", help="IPv6 only.", rich_help_panel="Target")]
+PasswordEnvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        metavar="VAR",
+        help="Read the password from this variable.",
+        rich_help_panel="Login",
+    ),
+]
+PasswordFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--password-file",
+        metavar="FILE",
+        help="Read the password from this file.",
+        rich_help_panel="Login",
+    ),
+]
+# Accepted only to refuse it with a clear message: a password typed on the command line
+# lands in shell history and process listings.
+PasswordOpt = Annotated[str | None, typer.Option("--password", hidden=True)]
+AllowInsecureAuthOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-insecure-auth",
+        help="Send the password even without TLS or to an untrusted certificate.",
+        rich_help_panel="Login",
+    ),
+]
+StepTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--step-timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Each connect, read or write.",
+        rich_help_panel="Time",
+    ),
+]
+
+
+def check_connection(
+    ipv4: bool, ipv6: bool, source_address: str | None, ca_file: str | None
+) -> int | None:
+    """Validate the options every connecting command shares; the address family asked for."""
+    import ipaddress
+    from pathlib import Path
+
+    from mailcheck.errors import InputError, UsageError
+
+    if ipv4 and ipv6:
+        raise UsageError("-4 and -6 exclude each other")
+    if source_address is not None:
+        try:
+            ipaddress.ip_address(source_address)
+        except ValueError:
+            raise UsageError(f"--source-address {source_address!r} is not an IP address") from None
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise InputError(f"--ca-file {ca_file}: no such file")
+    return 4 if ipv4 else 6 if ipv6 else None

@@ -1,0 +1,362 @@
+"""Runs `mailcheck send`: check every input before anything else, build (or read) the
+message, sign and check it, deliver or save it, render the report, pick the exit code."""
+
+from __future__ import annotations
+
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mailcheck.catalog import CHECKS, finding
+from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.connect_options import check_connection
+from mailcheck.cli.output import check_selectors, write_json, write_text_report
+from mailcheck.cli.secrets import read_password, refuse_command_line_password
+from mailcheck.errors import InputError, UsageError
+from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
+from mailcheck.net.dns import build_engine
+from mailcheck.records.compose import Attachment, Draft, Mailbox, parse_header, parse_mailbox
+from mailcheck.render import Format
+
+if TYPE_CHECKING:
+    from mailcheck.model import Section
+    from mailcheck.services.send import DkimPlan, Outcome
+
+MAX_FILE = 25 * 1024 * 1024  # attachments and --eml: more is not a test message
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    to: tuple[str, ...] = ()
+    sender: str | None = None
+    mail_from: str | None = None
+    server: str | None = None
+    port: int | None = None
+    ipv4: bool = False
+    ipv6: bool = False
+    source_address: str | None = None
+    tls: str = "auto"
+    ca_file: str | None = None
+    ehlo: str | None = None
+    user: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    password: str | None = None
+    allow_insecure_auth: bool = False
+    subject: str | None = None
+    body: str | None = None
+    body_file: str | None = None
+    html: str | None = None
+    attach: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    eml: str | None = None
+    dkim_key: str | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_algorithm: str | None = None
+    force: bool = False
+    dry_run: bool = False
+    save: str | None = None
+    timeout: float = 120.0
+    step_timeout: float = 30.0
+
+
+def _read(path: str, option: str, *, text: bool) -> bytes:
+    """A file the user named, or a one-line InputError saying why it cannot be read."""
+    try:
+        if path == "-" and text:
+            return sys.stdin.buffer.read()
+        file = Path(path)
+        if file.is_dir():
+            raise InputError(f"{option} {path}: is a directory")
+        if file.stat().st_size > MAX_FILE:
+            raise InputError(f"{option} {path}: larger than {MAX_FILE // (1024 * 1024)} MB")
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{option} {path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{option} {path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{option} {path}: {exc.strerror or exc}") from None
+    if text:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{option} {path}: not UTF-8 text") from None
+    return data
+
+
+def _server(text: str | None, port: int | None) -> tuple[str | None, int]:
+    """`HOST`, `HOST:PORT`, `[IPv6]:PORT`; default port 587 (submission) or 25 (MX)."""
+    if text is None:
+        return None, port or 25
+    spec = text.strip()
+    host, port_text = spec, ""
+    if spec.startswith("["):
+        end = spec.find("]")
+        if end < 0:
+            raise UsageError(f"--server {text!r}: missing ']'")
+        host, rest = spec[1:end], spec[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise UsageError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT")
+        port_text = rest[1:]
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+    if not host or any(c.isspace() or c in "/@" for c in host):
+        raise UsageError(f"--server {text!r}: give a host name or an IP address")
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise UsageError(f"--server {text!r}: invalid port")
+        if port is not None and port != int(port_text):
+            raise UsageError(f"--server {text!r} and --port {port} disagree")
+        return host, int(port_text)
+    return host, port or 587
+
+
+def _check_save(path: str | None) -> None:
+    if path is None:
+        return
+    target = Path(path)
+    if target.exists():
+        raise InputError(f"--save {path}: the file exists (mailcheck never overwrites a file)")
+    if not target.parent.is_dir():
+        raise InputError(f"--save {path}: no such directory {target.parent}")
+
+
+def _message_inputs(opts: SendOptions) -> None:
+    building = (
+        opts.subject,
+        opts.body,
+        opts.body_file,
+        opts.html,
+        opts.attach or None,
+        opts.header or None,
+    )
+    if opts.eml is not None and any(v is not None for v in building):
+        raise UsageError(
+            "--eml sends a message unchanged: --subject, --body, --html, --attach and "
+            "--header build a new one"
+        )
+    if opts.body is not None and opts.body_file is not None:
+        raise UsageError("give either --body or --body-file, not both")
+
+
+def _dkim(opts: SendOptions, sender: Mailbox) -> DkimPlan | None:
+    from mailcheck.records.dkim_sign import load_key
+    from mailcheck.records.domain import parse_domain
+    from mailcheck.services.send import DkimPlan
+
+    given = (opts.dkim_selector, opts.dkim_domain, opts.dkim_algorithm)
+    if opts.dkim_key is None:
+        if any(v is not None for v in given):
+            raise UsageError("--dkim-selector, --dkim-domain and --dkim-algorithm need --dkim-key")
+        return None
+    if not opts.dkim_selector:
+        raise UsageError("--dkim-key needs --dkim-selector")
+    selector = opts.dkim_selector.strip()
+    if not selector or any(c.isspace() or c in "/@;=" for c in selector):
+        raise UsageError(f"--dkim-selector {opts.dkim_selector!r} is not a selector name")
+    domain = parse_domain(opts.dkim_domain).ascii if opts.dkim_domain else sender.ascii_domain
+    data = _read(opts.dkim_key, "--dkim-key", text=False)
+    key = load_key(data, f"--dkim-key {opts.dkim_key}")
+    if opts.dkim_algorithm and opts.dkim_algorithm != key.algorithm:
+        raise UsageError(
+            f"--dkim-algorithm {opts.dkim_algorithm}: {opts.dkim_key} is a "
+            f"{key.description} key ({key.algorithm})"
+        )
+    if key.bits is not None and key.bits < 1024:
+        raise InputError(
+            f"--dkim-key {opts.dkim_key}: RSA {key.bits} bits; receivers ignore keys under "
+            "1024 bits (RFC 8301)"
+        )
+    mode = Path(opts.dkim_key).stat().st_mode
+    return DkimPlan(
+        key,
+        selector,
+        domain,
+        opts.dkim_key,
+        bool(mode & (stat.S_IRWXG | stat.S_IRWXO)),
+    )
+
+
+def _build(opts: SendOptions, sender: Mailbox, recipients: list[Mailbox]) -> tuple[bytes, str]:
+    """(message, token); --eml is read unchanged apart from CRLF line ends."""
+    from mailcheck.cli.run_trace import default_ehlo
+    from mailcheck.records.compose import build, new_token
+
+    if opts.eml is not None:
+        raw = _read(opts.eml, "--eml", text=False)
+        if b"\n\n" not in raw.replace(b"\r\n", b"\n") and b":" not in raw.split(b"\n", 1)[0]:
+            raise InputError(f"--eml {opts.eml}: not a message (no header section)")
+        return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), ""
+    token = new_token()
+    body = opts.body
+    if opts.body_file is not None:
+        body = _read(opts.body_file, "--body-file", text=True).decode("utf-8")
+    html = _read(opts.html, "--html", text=True).decode("utf-8") if opts.html else None
+    attachments = tuple(
+        Attachment(Path(path).name, _read(path, "--attach", text=False)) for path in opts.attach
+    )
+    headers = tuple(parse_header(h) for h in opts.header)
+    if opts.subject is not None and any(c in opts.subject for c in "\r\n"):
+        raise UsageError("--subject: line breaks are not allowed")
+    draft = Draft(
+        sender,
+        tuple(recipients),
+        subject=opts.subject,
+        body=body,
+        html=html,
+        attachments=attachments,
+        headers=headers,
+        token=token,
+        client=default_ehlo(),
+    )
+    return build(draft), token
+
+
+def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
+    from mailcheck.cli.run_trace import default_ehlo
+    from mailcheck.services.send import SendRequest, deliver, prepare, send_report
+
+    check_selectors(out.only, CHECKS, "--only")
+    check_selectors(out.skip, CHECKS, "--skip")
+    refuse_command_line_password(opts.password)
+    family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+    if opts.sender is None:
+        raise UsageError("--from is required (the author of the test message)")
+    if not opts.to:
+        raise UsageError("give at least one --to")
+    sender = parse_mailbox(opts.sender, "--from")
+    recipients: list[Mailbox] = []
+    for text in opts.to:
+        mailbox = parse_mailbox(text, "--to")
+        if mailbox.envelope.lower() not in {r.envelope.lower() for r in recipients}:
+            recipients.append(mailbox)
+    envelope_from = sender.envelope
+    if opts.mail_from is not None:
+        envelope_from = (
+            ""
+            if opts.mail_from in ("", "<>")
+            else parse_mailbox(opts.mail_from, "--mail-from").envelope
+        )
+    if opts.user is not None and opts.server is None:
+        raise UsageError("--user needs --server: AUTH is for submission servers, not MX hosts")
+    server, port = _server(opts.server, opts.port)
+    _message_inputs(opts)
+    _check_save(opts.save)
+    dkim = _dkim(opts, sender)
+    message, token = _build(opts, sender, recipients)
+    password = (
+        None if opts.dry_run else read_password(opts.user, opts.password_env, opts.password_file)
+    )
+    smtputf8 = sender.needs_smtputf8 or any(r.needs_smtputf8 for r in recipients)
+    if opts.mail_from not in (None, "", "<>"):
+        smtputf8 = smtputf8 or not envelope_from.split("@")[0].isascii()
+
+    started = time.monotonic()
+    engine = build_engine(flags.options())
+    with engine, progress(True) as bar:
+        bar.status("signing" if dkim else "building the message")
+        prepared = prepare(message, dkim, engine)
+        findings = [_message_finding(prepared.message, token, opts, server, port, recipients)]
+        findings.extend(prepared.findings)
+        data: dict[str, object] = {"token": token, "size": len(prepared.message)}
+        if opts.save is not None:
+            _save(opts.save, prepared.message)
+            findings.append(finding("send.message", Status.INFO, f"a copy is in {opts.save}"))
+        attempts: list[Section] = []
+        outcomes: list[Outcome] = []
+        if opts.dry_run:
+            findings.append(finding("send.message", Status.INFO, "--dry-run: nothing was sent"))
+        elif not prepared.signature_ok and not opts.force:
+            findings.append(
+                finding(
+                    "send.message",
+                    Status.INFO,
+                    "nothing was sent: the signature would fail at every receiver "
+                    "(--force sends anyway)",
+                )
+            )
+        else:
+            request = SendRequest(
+                mail_from=envelope_from,
+                recipients=tuple(r.envelope for r in recipients),
+                server=server,
+                port=port,
+                tls=opts.tls,
+                ca_file=opts.ca_file,
+                ehlo=opts.ehlo or default_ehlo(),
+                user=opts.user,
+                password=password,
+                allow_insecure_auth=opts.allow_insecure_auth,
+                source_address=opts.source_address,
+                family=family,
+                step_timeout=opts.step_timeout,
+                deadline=opts.timeout,
+                smtputf8=smtputf8,
+                verbose=out.verbose,
+            )
+            attempts, outcomes = deliver(engine, request, prepared, bar.status)
+        subject = token or (opts.eml or "message")
+        display = f"{sender.address} → {', '.join(r.address for r in recipients)}"
+        report = send_report(subject, display, findings, attempts, outcomes, data, started, engine)
+    return _finish(report, prepared.message, opts, out)
+
+
+def _message_finding(
+    message: bytes,
+    token: str,
+    opts: SendOptions,
+    server: str | None,
+    port: int,
+    recipients: list[Mailbox],
+) -> Finding:
+    from mailcheck.records.headers import split_headers
+
+    headers = split_headers(message)
+    message_id = headers.first("Message-ID") or "(none)"
+    if server is not None:
+        route = f"submission through {server}:{port}"
+    else:
+        domains = sorted({r.ascii_domain for r in recipients})
+        route = f"to the MX hosts of {', '.join(domains)} (port {port})"
+    what = f"token {token}, " if token else f"{opts.eml}, "
+    return finding(
+        "send.message",
+        Status.INFO,
+        f"{what}{len(message)} bytes, Message-ID {message_id}; {route}",
+    )
+
+
+def _save(path: str, message: bytes) -> None:
+    try:
+        with open(path, "xb") as handle:  # never overwrite: checked before, enforced here
+            handle.write(message)
+    except FileExistsError:
+        raise InputError(
+            f"--save {path}: the file exists (mailcheck never overwrites a file)"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"--save {path}: {exc.strerror or exc}") from None
+
+
+def _finish(report: Report, message: bytes, opts: SendOptions, out: OutputOptions) -> ExitCode:
+    shown = select_findings(report, out.only, out.skip)
+    code = exit_code_for([shown], out.threshold)
+    if opts.dry_run and opts.save is None and out.format is Format.TEXT:
+        # the message is the output; what we found about it goes to stderr
+        sys.stdout.buffer.write(message)
+        sys.stdout.flush()
+        for item in shown.findings():
+            if item.status is not Status.INFO:
+                sys.stderr.write(f"mailcheck: {item.status.word} {item.id}: {item.summary}\n")
+        return code
+    if out.format is Format.TEXT:
+        write_text_report(shown, out, True)
+    else:
+        extra = {"message": message.decode("utf-8", "replace")} if opts.dry_run else None
+        write_json("send", [shown], code, out, extra)
+    return code

@@ -1,0 +1,321 @@
+"""`mailcheck send`: send a real test message, optionally DKIM-signed, and report per
+recipient what the server said."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from mailcheck.cli.app import app
+from mailcheck.cli.common import (
+    Color,
+    ColorOpt,
+    DebugOpt,
+    DnsFlags,
+    FailOn,
+    FailOnOpt,
+    FormatOpt,
+    NameserverOpt,
+    OfflineOpt,
+    OnlyOpt,
+    OutputOptions,
+    SkipOpt,
+    VerboseOpt,
+    ZoneOpt,
+    boundary,
+    split_list,
+)
+from mailcheck.cli.connect_options import (
+    AllowInsecureAuthOpt,
+    CaFileOpt,
+    EhloOpt,
+    Ipv4Opt,
+    Ipv6Opt,
+    PasswordEnvOpt,
+    PasswordFileOpt,
+    PasswordOpt,
+    SourceAddressOpt,
+    StepTimeoutOpt,
+    TlsMode,
+    TlsOpt,
+)
+from mailcheck.render import Format
+
+
+class DkimAlgorithm(str, enum.Enum):
+    RSA = "rsa-sha256"
+    ED25519 = "ed25519-sha256"
+
+
+EPILOG = (
+    "Examples:\n\n"
+    "  mailcheck send --from me@example.com --to postmaster@example.org     (to the MX hosts)"
+    "\n\n"
+    "  mailcheck send --server smtp.example.com --user me --password-env SMTP_PASSWORD"
+    " --from me@example.com --to you@example.org\n\n"
+    "  mailcheck send --from me@example.com --to you@example.org --dkim-key mail.pem"
+    " --dkim-selector mail --dry-run\n\n"
+    "Exit codes: 0 every recipient accepted; 1 a recipient rejected, or the DKIM signature "
+    "does not verify; 2 usage or input error; 3 a recipient deferred or not reached, or the "
+    "delivery unknown; 4 internal error; 130 interrupted."
+)
+
+
+@app.command(epilog=EPILOG)
+def send(
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            metavar="ADDR",
+            help="Recipient (repeatable).",
+            rich_help_panel="Addresses",
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="ADDR",
+            help="Author (From:), 'Name <addr>' allowed; the envelope sender too.",
+            rich_help_panel="Addresses",
+        ),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option(
+            "--mail-from",
+            metavar="ADDR",
+            help="Envelope sender (MAIL FROM) when it differs from --from.",
+            rich_help_panel="Addresses",
+        ),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            metavar="HOST[:PORT]",
+            help="Submit through this server (default port 587); without it, deliver to "
+            "each recipient domain's MX hosts.",
+            rich_help_panel="Route",
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            "-p",
+            min=1,
+            max=65535,
+            help="Port of --server (587) or of the MX hosts (25).",
+            rich_help_panel="Route",
+        ),
+    ] = None,
+    ipv4: Ipv4Opt = False,
+    ipv6: Ipv6Opt = False,
+    source_address: SourceAddressOpt = None,
+    tls: TlsOpt = TlsMode.AUTO,
+    ca_file: CaFileOpt = None,
+    ehlo: EhloOpt = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            metavar="NAME",
+            help="AUTH as this user (with --server): only over TLS, with a trusted certificate.",
+            rich_help_panel="Login",
+        ),
+    ] = None,
+    password_env: PasswordEnvOpt = None,
+    password_file: PasswordFileOpt = None,
+    password: PasswordOpt = None,
+    allow_insecure_auth: AllowInsecureAuthOpt = False,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject",
+            metavar="TEXT",
+            help="Default: mailcheck test TOKEN.",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    body: Annotated[
+        str | None,
+        typer.Option(
+            "--body",
+            metavar="TEXT",
+            help="Plain-text body (default: a note with a unique token).",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    body_file: Annotated[
+        str | None,
+        typer.Option(
+            "--body-file",
+            metavar="FILE",
+            help="Plain-text body from a UTF-8 file ('-' for stdin).",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    html: Annotated[
+        str | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="An HTML alternative from a UTF-8 file.",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    attach: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attach",
+            metavar="FILE",
+            help="Attach a file (repeatable).",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            metavar="'NAME: VALUE'",
+            help="Add a header (repeatable).",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    eml: Annotated[
+        str | None,
+        typer.Option(
+            "--eml",
+            metavar="FILE",
+            help="Send this message file unchanged instead of building one.",
+            rich_help_panel="Message",
+        ),
+    ] = None,
+    dkim_key: Annotated[
+        str | None,
+        typer.Option(
+            "--dkim-key",
+            metavar="FILE",
+            help="Sign with this private key (PEM or DER; RSA or Ed25519).",
+            rich_help_panel="DKIM",
+        ),
+    ] = None,
+    dkim_selector: Annotated[
+        str | None,
+        typer.Option(
+            "--dkim-selector", metavar="NAME", help="Selector (s=).", rich_help_panel="DKIM"
+        ),
+    ] = None,
+    dkim_domain: Annotated[
+        str | None,
+        typer.Option(
+            "--dkim-domain",
+            metavar="DOMAIN",
+            help="Signing domain (d=); default: the From domain.",
+            rich_help_panel="DKIM",
+        ),
+    ] = None,
+    dkim_algorithm: Annotated[
+        DkimAlgorithm | None,
+        typer.Option(
+            "--dkim-algorithm",
+            case_sensitive=False,
+            help="Default: from the key.",
+            rich_help_panel="DKIM",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Send even when the signature does not verify against DNS.",
+            rich_help_panel="DKIM",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Build and sign, print the message (or --save it); connect to no server.",
+            rich_help_panel="Output file",
+        ),
+    ] = False,
+    save: Annotated[
+        str | None,
+        typer.Option(
+            "--save",
+            metavar="FILE",
+            help="Write the message as sent to FILE (a new file; never overwritten).",
+            rich_help_panel="Output file",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Overall deadline of each delivery attempt.",
+            rich_help_panel="Time",
+        ),
+    ] = 120.0,
+    step_timeout: StepTimeoutOpt = 30.0,
+    nameserver: NameserverOpt = None,
+    zone: ZoneOpt = None,
+    offline: OfflineOpt = False,
+    format: FormatOpt = Format.TEXT,
+    color: ColorOpt = Color.AUTO,
+    verbose: VerboseOpt = False,
+    fail_on: FailOnOpt = FailOn.FAIL,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Send a real test message, optionally DKIM-signed, and show what each server said."""
+    out = OutputOptions(
+        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+    )
+    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, 30.0, 64)
+    with boundary(debug):
+        from mailcheck.cli.run_send import SendOptions, run
+
+        opts = SendOptions(
+            to=tuple(to or ()),
+            sender=from_,
+            mail_from=mail_from,
+            server=server,
+            port=port,
+            ipv4=ipv4,
+            ipv6=ipv6,
+            source_address=source_address,
+            tls=tls.value,
+            ca_file=ca_file,
+            ehlo=ehlo,
+            user=user,
+            password_env=password_env,
+            password_file=password_file,
+            password=password,
+            allow_insecure_auth=allow_insecure_auth,
+            subject=subject,
+            body=body,
+            body_file=body_file,
+            html=html,
+            attach=tuple(attach or ()),
+            header=tuple(header or ()),
+            eml=eml,
+            dkim_key=dkim_key,
+            dkim_selector=dkim_selector,
+            dkim_domain=dkim_domain,
+            dkim_algorithm=dkim_algorithm.value if dkim_algorithm else None,
+            force=force,
+            dry_run=dry_run,
+            save=save,
+            timeout=timeout,
+            step_timeout=step_timeout,
+        )
+        code = run(opts, flags=flags, out=out)
+    raise typer.Exit(int(code))

@@ -1,0 +1,184 @@
+"""Build the test message `mailcheck send` delivers: RFC 5322 and MIME with the standard
+library's email package. Pure: the caller reads files and passes their contents."""
+
+from __future__ import annotations
+
+import datetime
+import email.policy
+import email.utils
+import mimetypes
+import re
+import secrets
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from mailcheck import __version__
+from mailcheck.errors import InputError
+from mailcheck.records.domain import parse_domain
+
+# Header field names: printable US-ASCII except colon (RFC 5322 §3.6.8)
+_FIELD_NAME = re.compile(r"^[\x21-\x39\x3b-\x7e]+$")
+_NAME_ADDR = re.compile(r"^\s*([^<>]*?)\s*<([^<>]*)>\s*$")
+# Headers the message builder owns: give them with their own options
+_OWNED = {"from": "--from", "to": "--to", "date": "", "message-id": "", "mime-version": ""}
+_OWNED_CONTENT = ("content-type", "content-transfer-encoding")
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """An address as given, its parts, and the envelope form (IDNA domain unless SMTPUTF8)."""
+
+    display: str
+    local: str
+    domain: str  # as given (may be Unicode)
+    ascii_domain: str
+
+    @property
+    def envelope(self) -> str:
+        return f"{self.local}@{self.ascii_domain}"
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        return not self.local.isascii()
+
+    @property
+    def address(self) -> str:
+        return f"{self.local}@{self.domain}"
+
+    def header(self, utf8: bool) -> Address:
+        """For a header: the Unicode domain only in an SMTPUTF8 message, else its A-label."""
+        return Address(self.display, self.local, self.domain if utf8 else self.ascii_domain)
+
+
+def parse_mailbox(text: str, option: str) -> Mailbox:
+    """`alice@example.com` or `Alice <alice@example.com>`; a clear InputError otherwise."""
+    shown = text.encode("unicode_escape").decode("ascii")
+    if any(c in text for c in "\r\n\0"):
+        raise InputError(f"{option} {shown!r}: control characters in an address")
+    match = _NAME_ADDR.match(text)
+    if match:
+        display, address = match.group(1).strip().strip('"').strip(), match.group(2).strip()
+    else:
+        display, address = "", text.strip()
+    if not address or "@" not in address or any(c in address for c in "<>,; \t"):
+        raise InputError(
+            f"{option} {shown!r} is not an address",
+            hint="give local@domain, or 'Name <local@domain>'",
+        )
+    local, _, domain = address.rpartition("@")
+    if not local or any(c.isspace() or c in '<>"(),;:\\[]' for c in local) or len(local) > 64:
+        raise InputError(f"{option} {shown!r}: invalid local part {local!r}")
+    try:
+        ascii_domain = parse_domain(domain).ascii
+    except InputError as exc:
+        raise InputError(f"{option} {shown!r}: {exc.message}") from None
+    if "." not in ascii_domain:
+        raise InputError(f"{option} {shown!r}: {domain!r} is not a full domain name")
+    return Mailbox(display, local, domain, ascii_domain)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """`--header 'Name: value'`: a field name and an unfolded value, no line breaks."""
+    name, sep, value = text.partition(":")
+    name, value = name.strip(), value.strip()
+    shown = text.encode("unicode_escape").decode("ascii")
+    if not sep or not name or not _FIELD_NAME.match(name):
+        raise InputError(f"--header {shown!r}: give 'Name: value' (a name without spaces)")
+    if any(c in value for c in "\r\n\0"):
+        raise InputError(f"--header {shown!r}: line breaks are not allowed in a value")
+    lower = name.lower()
+    if lower in _OWNED:
+        option = _OWNED[lower]
+        hint = f"use {option}" if option else "mailcheck sets it"
+        raise InputError(f"--header {name}: {hint}")
+    if lower in _OWNED_CONTENT:
+        raise InputError(
+            f"--header {name}: the MIME structure comes from --body, --html and --attach"
+        )
+    return name, value
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    sender: Mailbox
+    recipients: tuple[Mailbox, ...]
+    subject: str | None = None
+    body: str | None = None
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    token: str = ""
+    client: str = ""  # shown in the default body: the machine that sent it
+
+
+def new_token() -> str:
+    return "mc-" + secrets.token_hex(6)
+
+
+def default_body(draft: Draft, when: datetime.datetime) -> str:
+    to = ", ".join(r.address for r in draft.recipients)
+    lines = [
+        f"This is a test message sent by mailcheck {__version__}.",
+        "",
+        f"Token:  {draft.token}",
+        f"Sent:   {email.utils.format_datetime(when)}",
+        f"From:   {draft.sender.address}",
+        f"To:     {to}",
+    ]
+    if draft.client:
+        lines.append(f"Client: {draft.client}")
+    lines += [
+        "",
+        "Search your mailbox for the token to find it; check its headers with",
+        "`mailcheck verify` to see how it was authenticated.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build(draft: Draft, when: datetime.datetime | None = None) -> bytes:
+    """The message as bytes with CRLF line ends, ready for DATA (before dot-stuffing)."""
+    when = when or datetime.datetime.now().astimezone()
+    utf8 = draft.sender.needs_smtputf8 or any(r.needs_smtputf8 for r in draft.recipients)
+    policy = email.policy.SMTPUTF8 if utf8 else email.policy.SMTP
+    message = EmailMessage(policy=policy)
+    message["From"] = draft.sender.header(utf8)
+    message["To"] = [r.header(utf8) for r in draft.recipients]
+    message["Subject"] = (
+        draft.subject if draft.subject is not None else f"mailcheck test {draft.token}"
+    )
+    message["Date"] = email.utils.format_datetime(when)
+    message["Message-ID"] = email.utils.make_msgid("mailcheck", domain=draft.sender.ascii_domain)
+    if draft.token:
+        message["X-Mailcheck-Token"] = draft.token
+    for name, value in draft.headers:
+        message[name] = value
+    body = draft.body if draft.body is not None else default_body(draft, when)
+    message.set_content(body, cte=_encoding(body))
+    if draft.html is not None:
+        message.add_alternative(draft.html, subtype="html", cte=_encoding(draft.html))
+    for item in draft.attachments:
+        kind = item.content_type or mimetypes.guess_type(item.filename)[0]
+        maintype, _, subtype = (kind or "application/octet-stream").partition("/")
+        message.add_attachment(
+            item.content, maintype=maintype, subtype=subtype, filename=item.filename
+        )
+    return message.as_bytes(policy=policy)
+
+
+def _encoding(text: str) -> str:
+    """7bit when it can be, else quoted-printable: never 8bit, which needs 8BITMIME."""
+    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def has_eight_bit(message: bytes) -> bool:
+    return any(b >= 0x80 for b in message)

@@ -1,0 +1,239 @@
+"""`mailcheck send` input handling and --dry-run: no server needed (nothing connects)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CliRun
+
+EXAMPLES = ROOT / "examples"
+KEY = EXAMPLES / "keys" / "example.com.mail.pem"
+OFFLINE = ("--offline", "--zone", str(EXAMPLES / "zones"))
+
+
+def dry(run_cli: CliRun, *args: str) -> tuple[int, str, str]:
+    result = run_cli("send", *OFFLINE, "--dry-run", *args)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_dry_run_prints_a_signed_message_that_verifies(run_cli: CliRun, tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_bytes(KEY.read_bytes())
+    key.chmod(0o600)
+    code, out, err = dry(
+        run_cli,
+        "--from",
+        "Älice <alice@example.com>",
+        "--to",
+        "bob@bücher.example",
+        "--subject",
+        "Grüße",
+        "--header",
+        "X-Campaign: lab 1",
+        "--dkim-key",
+        str(key),
+        "--dkim-selector",
+        "mail",
+    )
+    assert code == 0, err
+    assert "PASS send.dkim" in err and "readable by other users" not in err
+    message = email.message_from_string(out, policy=email.policy.default)
+    assert message["Subject"] == "Grüße" and message["X-Campaign"] == "lab 1"
+    assert message["To"] == "bob@xn--bcher-kva.example"  # A-label without SMTPUTF8
+    assert "d=example.com" in message["DKIM-Signature"]
+    token = message["X-Mailcheck-Token"]
+    assert token.startswith("mc-") and token in message.get_content()
+    saved = tmp_path / "m.eml"
+    saved.write_text(out)
+    verified = run_cli("verify", str(saved), *OFFLINE, "--format", "json", "--ip", "192.0.2.10")
+    statuses = {
+        f["id"]: f["status"]
+        for s in json.loads(verified.stdout)["reports"][0]["sections"]
+        for f in s["findings"]
+    }
+    assert statuses["dkim.signature"] == "pass"
+
+
+def test_dry_run_save_and_json(run_cli: CliRun, tmp_path: Path) -> None:
+    target = tmp_path / "out.eml"
+    attachment = tmp_path / "report.pdf"
+    attachment.write_bytes(b"%PDF-1.4 test")
+    code, out, _err = dry(
+        run_cli,
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.net",
+        "--attach",
+        str(attachment),
+        "--save",
+        str(target),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["command"] == "send"
+    summaries = [f["summary"] for s in doc["reports"][0]["sections"] for f in s["findings"]]
+    assert any("nothing was sent" in s for s in summaries)
+    message = email.message_from_bytes(target.read_bytes(), policy=email.policy.default)
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "report.pdf" and part.get_content_type() == "application/pdf"
+    assert part.get_content() == b"%PDF-1.4 test"
+    # never overwritten
+    code, _out, err = dry(
+        run_cli, "--from", "alice@example.com", "--to", "bob@example.net", "--save", str(target)
+    )
+    assert code == 2 and "exists" in err
+    assert target.read_bytes().startswith(b"From: alice@example.com")
+
+
+def test_group_readable_key_is_warned_about(run_cli: CliRun, tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_bytes(KEY.read_bytes())
+    key.chmod(0o644)
+    code, _out, err = dry(
+        run_cli,
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.net",
+        "--dkim-key",
+        str(key),
+        "--dkim-selector",
+        "mail",
+    )
+    assert code == 0 and "WARN send.dkim-key" in err and "readable by other users" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--to", "bob@example.net"), "--from is required"),
+        (("--from", "alice@example.com"), "at least one --to"),
+        (("--from", "alice", "--to", "bob@example.net"), "is not an address"),
+        (("--from", "a@example.com", "--to", "b@x.org, c@y.org"), "is not an address"),
+        (("--from", "a@example.com", "--to", "b@localhost"), "not a fully qualified name"),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--attach", "/no/such/file"),
+            "--attach /no/such/file: no such file",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--dkim-key", "/no/key.pem"),
+            "--dkim-key needs --dkim-selector",
+        ),
+        (
+            (
+                "--from",
+                "a@example.com",
+                "--to",
+                "b@example.net",
+                "--dkim-key",
+                "/no/key.pem",
+                "--dkim-selector",
+                "s",
+            ),
+            "--dkim-key /no/key.pem: no such file",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--header", "Bad Name: x"),
+            "give 'Name: value'",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--header", "From: x@y.org"),
+            "use --from",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--eml", "x", "--subject", "s"),
+            "--eml sends a message unchanged",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--user", "alice"),
+            "--user needs --server",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--password", "hunter2"),
+            "lands in shell history",
+        ),
+        (
+            ("--from", "a@example.com", "--to", "b@example.net", "--server", "mx:99999"),
+            "invalid port",
+        ),
+    ],
+)
+def test_bad_input(run_cli: CliRun, args: tuple[str, ...], message: str) -> None:
+    result = run_cli("send", *OFFLINE, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a key at all", "not a private key"),
+        (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "not a private key"),
+    ],
+)
+def test_unusable_key(run_cli: CliRun, tmp_path: Path, content: bytes, message: str) -> None:
+    key = tmp_path / "bad.pem"
+    key.write_bytes(content)
+    key.chmod(0o600)
+    code, _out, err = dry(
+        run_cli,
+        "--from",
+        "a@example.com",
+        "--to",
+        "b@example.net",
+        "--dkim-key",
+        str(key),
+        "--dkim-selector",
+        "mail",
+    )
+    assert code == 2 and message in err
+
+
+def test_key_and_algorithm_must_agree(run_cli: CliRun, tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_bytes(KEY.read_bytes())
+    key.chmod(0o600)
+    code, _out, err = dry(
+        run_cli,
+        "--from",
+        "a@example.com",
+        "--to",
+        "b@example.net",
+        "--dkim-key",
+        str(key),
+        "--dkim-selector",
+        "mail",
+        "--dkim-algorithm",
+        "ed25519-sha256",
+    )
+    assert code == 2 and "RSA 2048 key" in err
+
+
+def test_eml_is_sent_unchanged(run_cli: CliRun, tmp_path: Path) -> None:
+    source = EXAMPLES / "messages" / "signed.eml"
+    target = tmp_path / "copy.eml"
+    code, _out, _err = dry(
+        run_cli,
+        "--from",
+        "alice@example.com",
+        "--to",
+        "bob@example.net",
+        "--eml",
+        str(source),
+        "--save",
+        str(target),
+    )
+    assert code == 0
+    original = source.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert target.read_bytes() == original
