@@ -101,9 +101,15 @@ def start_smtp(
     auth_require_tls: bool = True,
     name: str = "mx.smtp.test",
     handler: Any = None,
+    smtputf8: bool = True,
 ) -> SmtpServer:
     port = port or free_port(host)
-    kwargs: dict[str, Any] = {"hostname": host, "port": port, "server_hostname": name}
+    kwargs: dict[str, Any] = {
+        "hostname": host,
+        "port": port,
+        "server_hostname": name,
+        "enable_SMTPUTF8": smtputf8,
+    }
     if starttls is not None:
         kwargs["tls_context"] = starttls
     if implicit is not None:

@@ -534,3 +534,62 @@ def test_connection_lost_around_data(
     assert reply["status"] == status, reply
     assert text in reply["reply"] or text in " ".join(reply["attempts"])
     assert code == 3
+
+
+def test_implicit_tls_submission(
+    run_cli: CliRun, dns_server: DnsServer, cert: Any, recorder: Recorder, ca_file: str
+) -> None:
+    server = start_smtp(implicit=server_context(cert), name="mx.smtp-good.test", handler=recorder)
+    try:
+        code, doc, _ = send(
+            run_cli,
+            dns_server,
+            "--server",
+            f"mx.smtp-good.test:{server.port}",
+            "--tls",
+            "implicit",
+            "--ca-file",
+            ca_file,
+            "--from",
+            "alice@dkim.test",
+            "--to",
+            "bob@example.net",
+        )
+    finally:
+        server.stop()
+    assert code == 0 and len(recorder.received) == 1
+    lines = transcript(doc)
+    assert lines[1].startswith("*: TLS handshake") and lines[2].startswith("*: TLSv1")
+    assert "C: STARTTLS" not in lines
+
+
+@pytest.mark.parametrize("offered", [True, False])
+def test_smtputf8_address(
+    run_cli: CliRun, dns_server: DnsServer, recorder: Recorder, offered: bool
+) -> None:
+    server = start_smtp(name="mx.smtp-good.test", handler=recorder, smtputf8=offered)
+    try:
+        code, doc, _ = send(
+            run_cli,
+            dns_server,
+            "--server",
+            f"mx.smtp-good.test:{server.port}",
+            "--from",
+            "alice@dkim.test",
+            "--to",
+            "jürgen@example.net",
+        )
+    finally:
+        server.stop()
+    reply = recipients(doc)["jürgen@example.net"]
+    if offered:
+        assert code == 0 and reply["status"] == "accepted"
+        assert any(
+            line.startswith("C: MAIL FROM:<alice@dkim.test>") and line.endswith(" SMTPUTF8")
+            for line in transcript(doc)
+        )
+        assert recorder.received[0]["rcpt_tos"] == ["jürgen@example.net"]
+        assert "To: jürgen@example.net".encode() in recorder.received[0]["content"]
+    else:
+        assert code == 1 and reply["status"] == "rejected"
+        assert "needs SMTPUTF8" in reply["reply"] and recorder.received == []
