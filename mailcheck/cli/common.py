@@ -148,11 +148,22 @@ FailOnOpt = Annotated[
         rich_help_panel="Output",
     ),
 ]
+def complete_ids(incomplete: str) -> list[str]:
+    """TAB completion of check ids and families (after a comma, the next one)."""
+    from mailcheck.catalog import CHECKS, FAMILIES
+
+    done, _, current = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    names = sorted(FAMILIES) + sorted(CHECKS)
+    return [prefix + name for name in names if name.startswith(current)]
+
+
 OnlyOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--only",
         metavar="ID|FAMILY",
+        autocompletion=complete_ids,
         help="Show only these check ids or families (repeatable, comma-separated).",
         rich_help_panel="Output",
     ),
@@ -162,6 +173,7 @@ SkipOpt = Annotated[
     typer.Option(
         "--skip",
         metavar="ID|FAMILY",
+        autocompletion=complete_ids,
         help="Hide these check ids or families (repeatable, comma-separated).",
         rich_help_panel="Output",
     ),

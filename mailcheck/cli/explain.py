@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import boundary
+from mailcheck.cli.common import boundary, complete_ids
 
 
 @app.command(
@@ -16,7 +16,10 @@ from mailcheck.cli.common import boundary
 )
 def explain(
     check_id: Annotated[
-        str | None, typer.Argument(metavar="ID|FAMILY", help="A check id or family.")
+        str | None,
+        typer.Argument(
+            metavar="ID|FAMILY", help="A check id or family.", autocompletion=complete_ids
+        ),
     ] = None,
     list_all: Annotated[bool, typer.Option("--list", help="List every check id.")] = False,
 ) -> None:

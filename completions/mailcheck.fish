@@ -1,0 +1,1 @@
+complete --command mailcheck --no-files --arguments "(env _MAILCHECK_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) mailcheck)" --condition "env _MAILCHECK_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) mailcheck"

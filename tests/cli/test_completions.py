@@ -1,0 +1,87 @@
+"""Shell completion: the scripts in completions/ are what the program generates, they
+complete for real in bash, and --install-completion installs them; `mailcheck schema`."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CliRun
+
+spec = importlib.util.spec_from_file_location(
+    "update_completions", ROOT / "scripts/update_completions.py"
+)
+assert spec is not None and spec.loader is not None
+generator = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generator)
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize(("name", "shell"), sorted(generator.SCRIPTS.items()))
+def test_completion_scripts_match_the_program(name: str, shell: str) -> None:
+    shipped = (ROOT / "completions" / name).read_text()
+    assert shipped == generator.generate(shell), (
+        f"completions/{name} drifted; run scripts/update_completions.py"
+    )
+
+
+def bash_complete(line: str) -> list[str]:
+    """Source the shipped bash script and press TAB after `line`."""
+    words = line.split(" ")
+    script = (
+        f"source {ROOT / 'completions' / 'mailcheck.bash'}\n"
+        f"COMP_WORDS=({' '.join(repr(w) for w in words)})\n"
+        f"COMP_CWORD={len(words) - 1}\n"
+        "_mailcheck_completion mailcheck\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=30,
+    )
+    return [line for line in result.stdout.splitlines() if line]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completes_commands_options_values_and_ids() -> None:
+    assert bash_complete("mailcheck ver") == ["verify"]
+    assert {"domain", "verify", "trace", "send", "explain", "schema"} <= set(
+        bash_complete("mailcheck ")
+    )
+    assert "--from-file" in bash_complete("mailcheck domain --fr")
+    assert bash_complete("mailcheck domain --format ") == ["text", "json", "jsonl"]
+    assert bash_complete("mailcheck explain spf.lookup") == ["spf.lookup-limit"]
+    assert bash_complete("mailcheck domain --only dmarc,spf.lookup") == ["dmarc,spf.lookup-limit"]
+    assert "--dkim-selector" in bash_complete("mailcheck send --dkim")
+
+
+def test_install_completion(tmp_path: Path, run_cli: CliRun) -> None:
+    result = run_cli("--install-completion", "bash", env={"HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    installed = tmp_path / ".bash_completions" / "mailcheck.sh"
+    assert (
+        installed.read_text().strip() == (ROOT / "completions/mailcheck.bash").read_text().strip()
+    )
+    assert str(installed) in (tmp_path / ".bashrc").read_text()
+
+
+def test_schema_command_prints_the_shipped_schema(run_cli: CliRun) -> None:
+    result = run_cli("schema")
+    assert result.returncode == 0
+    shipped = (ROOT / "mailcheck" / "data" / "report.schema.json").read_text()
+    assert json.loads(result.stdout) == json.loads(shipped)
+    assert json.loads(result.stdout)["$schema"].endswith("2020-12/schema")
