@@ -148,6 +148,8 @@ FailOnOpt = Annotated[
         rich_help_panel="Output",
     ),
 ]
+
+
 def complete_ids(incomplete: str) -> list[str]:
     """TAB completion of check ids and families (after a comma, the next one)."""
     from mailcheck.catalog import CHECKS, FAMILIES

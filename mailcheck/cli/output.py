@@ -55,17 +55,30 @@ def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:
     render_summary(console, reports)
 
 
-def write_json(
+def write_document(
     command: str,
     reports: Sequence[Report],
     code: ExitCode,
     out: OutputOptions,
     extra: dict[str, Any] | None = None,
 ) -> None:
+    """The whole run in a machine format: JSON, JUnit, SARIF, GitHub or Markdown."""
+    from mailcheck.render import ci
     from mailcheck.render.jsonfmt import document, dumps
 
-    doc = document(command, reports, int(code), extra, verbose=out.verbose)
-    sys.stdout.write(dumps(doc) + "\n")
+    if out.format is Format.JUNIT:
+        text = ci.junit(command, reports, fail_on=out.threshold)
+    elif out.format is Format.SARIF:
+        text = dumps(ci.sarif(command, reports, int(code))) + "\n"
+    elif out.format is Format.GITHUB:
+        text = ci.github(command, reports)
+        ci.write_step_summary(ci.markdown(command, reports))
+    elif out.format is Format.MARKDOWN:
+        text = ci.markdown(command, reports)
+    else:
+        doc = document(command, reports, int(code), extra, verbose=out.verbose)
+        text = dumps(doc) + "\n"
+    sys.stdout.write(text)
     sys.stdout.flush()
 
 

@@ -16,7 +16,7 @@ from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import (
     check_selectors,
     families_wanted,
-    write_json,
+    write_document,
     write_jsonl_line,
     write_summary,
     write_text_report,
@@ -26,7 +26,7 @@ from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName, parse_domain
-from mailcheck.render import Format
+from mailcheck.render import DOCUMENT_FORMATS, Format
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 
 if TYPE_CHECKING:
@@ -175,9 +175,9 @@ def run(
                 write_jsonl_line("domain", report, out)
     done = [r for r in reports if r is not None]
     code = exit_code_for(done, out.threshold)
-    if out.format is Format.JSON:
+    if out.format in DOCUMENT_FORMATS:
         stats = engine.stats()
-        write_json(
+        write_document(
             "domain",
             done,
             code,

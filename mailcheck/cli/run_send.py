@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_connection
-from mailcheck.cli.output import check_selectors, write_json, write_text_report
+from mailcheck.cli.output import check_selectors, write_document, write_text_report
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
@@ -358,5 +358,5 @@ def _finish(report: Report, message: bytes, opts: SendOptions, out: OutputOption
         write_text_report(shown, out, True)
     else:
         extra = {"message": message.decode("utf-8", "replace")} if opts.dry_run else None
-        write_json("send", [shown], code, out, extra)
+        write_document("send", [shown], code, out, extra)
     return code

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_connection
-from mailcheck.cli.output import check_selectors, write_json, write_text_report
+from mailcheck.cli.output import check_selectors, write_document, write_text_report
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
 from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
@@ -106,5 +106,5 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     if out.format is Format.TEXT:
         write_text_report(report, out, True)
     else:
-        write_json("trace", [report], code, out)
+        write_document("trace", [report], code, out)
     return code

@@ -10,12 +10,17 @@ from typing import Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.output import check_selectors, write_json, write_jsonl_line, write_text_report
+from mailcheck.cli.output import (
+    check_selectors,
+    write_document,
+    write_jsonl_line,
+    write_text_report,
+)
 from mailcheck.errors import InputError, UsageError
 from mailcheck.messages import count_hint, read_messages
 from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
-from mailcheck.render import Format
+from mailcheck.render import DOCUMENT_FORMATS, Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 
@@ -108,8 +113,8 @@ def run(
     code = _combine(codes)
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
-    if out.format is Format.JSON:
-        write_json("verify", kept, code, out, {"dns": dns, "messages": tally.as_dict()})
+    if out.format in DOCUMENT_FORMATS:
+        write_document("verify", kept, code, out, {"dns": dns, "messages": tally.as_dict()})
     elif out.format is Format.TEXT and tally.messages > 1:
         from mailcheck.render.text import render_verify_summary
 

@@ -1,4 +1,4 @@
-"""Report -> text for people, JSON for machines; one Format enum for every command."""
+"""Report -> text for people; JSON and CI formats for machines; one Format enum for all."""
 
 from __future__ import annotations
 
@@ -9,3 +9,11 @@ class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
     JSONL = "jsonl"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
+
+
+# Formats that render the whole run at the end (not streamed, not text)
+DOCUMENT_FORMATS = (Format.JSON, Format.JUNIT, Format.SARIF, Format.GITHUB, Format.MARKDOWN)

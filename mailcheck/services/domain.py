@@ -21,6 +21,7 @@ from mailcheck.model import Finding, QueryLine, QueryStats, Report, Section, Sta
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName
+from mailcheck.services.locate import locate
 
 if TYPE_CHECKING:
     from mailcheck.services.trace import TraceRequest
@@ -118,6 +119,7 @@ def check_domain(
     sections = _sections(domain, engine, request, checks, progress)
     # Sorted: the order answers arrived in must not show in the report.
     answers = sorted(crawler.answers(), key=lambda a: (a.name, a.rdtype))
+    sections = locate(name, sections, answers, {source.label for source in engine.sources})
     queries = tuple(
         QueryLine(
             a.name, a.rdtype, a.outcome.value, a.source, a.elapsed, tuple(r.text for r in a.records)

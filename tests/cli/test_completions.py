@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mailcheck.render import Format
 from tests.conftest import ROOT, CliRun
 
 spec = importlib.util.spec_from_file_location(
@@ -63,7 +64,7 @@ def test_bash_completes_commands_options_values_and_ids() -> None:
         bash_complete("mailcheck ")
     )
     assert "--from-file" in bash_complete("mailcheck domain --fr")
-    assert bash_complete("mailcheck domain --format ") == ["text", "json", "jsonl"]
+    assert bash_complete("mailcheck domain --format ") == [f.value for f in Format]
     assert bash_complete("mailcheck explain spf.lookup") == ["spf.lookup-limit"]
     assert bash_complete("mailcheck domain --only dmarc,spf.lookup") == ["dmarc,spf.lookup-limit"]
     assert "--dkim-selector" in bash_complete("mailcheck send --dkim")

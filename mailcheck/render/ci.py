@@ -1,0 +1,302 @@
+"""Reports in the formats CI systems read: JUnit XML, SARIF 2.1.0, GitHub workflow commands
+and Markdown. Every command's reports render in each; text from servers, DNS records and
+messages is escaped for the target format (XML, JSON, workflow commands, Markdown)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from mailcheck import __version__
+from mailcheck.model import STATUS_ORDER, Finding, Report, Status, count_statuses
+
+INFORMATION_URI = "https://example.invalid/mailcheck"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _label(report: Report) -> str:
+    return report.display or report.subject
+
+
+def _items(reports: Sequence[Report]) -> Iterator[tuple[Report, str, Finding]]:
+    for report in reports:
+        for section in report.sections:
+            for item in section.findings:
+                yield report, section.family, item
+
+
+def _text(item: Finding) -> str:
+    """Summary, hint and references as plain text lines."""
+    lines = [item.summary]
+    if item.details:
+        lines.append(item.details)
+    if item.hint:
+        lines.append(f"Fix: {item.hint}")
+    lines.extend(f"Evidence: {e}" for e in item.evidence)
+    if item.location is not None:
+        lines.append(f"Record: {item.location}")
+    if item.refs:
+        lines.append(f"References: {', '.join(item.refs)}")
+    lines.append(f"More: mailcheck explain {item.id}")
+    return "\n".join(lines)
+
+
+# -- JUnit XML ------------------------------------------------------------------------
+
+
+def junit(command: str, reports: Sequence[Report], *, fail_on: Status = Status.FAIL) -> str:
+    """One testsuite per report and one testcase per finding: FAIL (and WARN with
+    --fail-on warn) are failures, ERROR errors, SKIP skipped; the rest pass."""
+    import xml.etree.ElementTree as ET
+
+    def clean(text: str) -> str:
+        return _XML_BAD.sub("\ufffd", text)
+
+    root = ET.Element("testsuites", name=f"mailcheck {command}")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for report in reports:
+        suite = ET.SubElement(root, "testsuite", name=clean(_label(report)))
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="command", value=command)
+        ET.SubElement(props, "property", name="status", value=report.status.value)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        seen: dict[str, int] = {}
+        for section in report.sections:
+            for item in section.findings:
+                name = item.id + (f" [{item.subject}]" if item.subject else "")
+                seen[name] = seen.get(name, 0) + 1
+                if seen[name] > 1:
+                    name += f" #{seen[name]}"
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=clean(f"mailcheck.{command}.{_label(report)}.{section.family}"),
+                    name=clean(name),
+                    time="0",
+                )
+                counts["tests"] += 1
+                failing = item.status is Status.FAIL or (
+                    item.status is Status.WARN and fail_on is Status.WARN
+                )
+                if failing:
+                    counts["failures"] += 1
+                    node = ET.SubElement(
+                        case, "failure", message=clean(item.summary), type=item.status.value
+                    )
+                    node.text = clean(_text(item))
+                elif item.status is Status.ERROR:
+                    counts["errors"] += 1
+                    node = ET.SubElement(case, "error", message=clean(item.summary), type="error")
+                    node.text = clean(_text(item))
+                elif item.status is Status.SKIP:
+                    counts["skipped"] += 1
+                    ET.SubElement(case, "skipped", message=clean(item.summary))
+                else:
+                    out = ET.SubElement(case, "system-out")
+                    out.text = clean(f"{item.status.word}: {_text(item)}")
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", f"{report.duration:.3f}")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+# -- SARIF 2.1.0 ----------------------------------------------------------------------
+
+_LEVELS = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}
+
+
+def _artifact_uri(source: str) -> dict[str, str]:
+    path = Path(source)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return {"uri": path.as_uri()}
+    posix = PurePosixPath(*path.parts).as_posix()
+    return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
+
+
+def sarif(command: str, reports: Sequence[Report], exit_code: int) -> dict[str, Any]:
+    """A SARIF log: one run, a rule per check id that produced a FAIL, ERROR or WARN, and a
+    result for each of those; with --zone, results point at the zone file and line."""
+    from mailcheck.catalog import CHECKS
+
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    results: list[dict[str, Any]] = []
+    for report, family, item in _items(reports):
+        level = _LEVELS.get(item.status)
+        if level is None:
+            continue
+        if item.id not in index:
+            spec = CHECKS.get(item.id)
+            index[item.id] = len(rules)
+            rule: dict[str, Any] = {
+                "id": item.id,
+                "name": item.id.replace(".", "/"),
+                "shortDescription": {"text": spec.title if spec else item.id},
+                "helpUri": f"{INFORMATION_URI}#{item.id}",
+                "properties": {"tags": [family]},
+            }
+            if spec is not None:
+                rule["fullDescription"] = {"text": spec.explain}
+                help_text = spec.hint or spec.explain
+                if spec.refs:
+                    help_text += f" ({', '.join(spec.refs)})"
+                rule["help"] = {"text": help_text}
+            rules.append(rule)
+        result: dict[str, Any] = {
+            "ruleId": item.id,
+            "ruleIndex": index[item.id],
+            "level": level,
+            "message": {"text": f"{_label(report)}: {item.summary}"},
+            "partialFingerprints": {
+                "mailcheckFinding/v1": hashlib.sha256(
+                    f"{report.subject}|{item.id}|{item.subject}".encode("utf-8", "surrogatepass")
+                ).hexdigest()
+            },
+            "properties": {"status": item.status.value, "subject": _label(report)},
+        }
+        if item.location is not None:
+            physical: dict[str, Any] = {"artifactLocation": _artifact_uri(item.location.source)}
+            if item.location.line is not None:
+                physical["region"] = {"startLine": item.location.line}
+            result["locations"] = [{"physicalLocation": physical}]
+        else:
+            result["locations"] = [
+                {"logicalLocations": [{"name": _label(report), "kind": report.kind}]}
+            ]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mailcheck",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"mailcheck/{command}/"},
+                "invocations": [
+                    {"executionSuccessful": exit_code in (0, 1, 3), "exitCode": exit_code}
+                ],
+                "results": results,
+            }
+        ],
+    }
+
+
+# -- GitHub Actions workflow commands -------------------------------------------------
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(command: str, reports: Sequence[Report]) -> str:
+    """`::error file=F,line=N,title=ID::message` lines for FAIL/ERROR, `::warning` for WARN."""
+    lines = []
+    for report, _family, item in _items(reports):
+        kind = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}.get(
+            item.status
+        )
+        if kind is None:
+            continue
+        props = []
+        if item.location is not None:
+            props.append(f"file={_gh_property(item.location.source)}")
+            if item.location.line is not None:
+                props.append(f"line={item.location.line}")
+        props.append(f"title={_gh_property(f'mailcheck {item.id}')}")
+        message = f"{_label(report)}: {item.summary}"
+        if item.hint:
+            message += f"\n{item.hint}"
+        lines.append(f"::{kind} {','.join(props)}::{_gh_data(message)}")
+    counts = count_statuses([f for _r, _fam, f in _items(reports)])
+    total = ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER if counts[s])
+    lines.append(f"mailcheck {command}: {len(reports)} report(s), {total or 'no findings'}")
+    return "\n".join(lines) + "\n"
+
+
+def write_step_summary(markdown_text: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when GitHub Actions provides it."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(markdown_text + "\n")
+
+
+# -- Markdown -------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_ICONS = {
+    Status.FAIL: "❌ FAIL",
+    Status.ERROR: "⛔ ERROR",
+    Status.WARN: "⚠️ WARN",
+    Status.INFO: "\N{INFORMATION SOURCE}\N{VARIATION SELECTOR-16} INFO",
+    Status.PASS: "✅ PASS",
+    Status.SKIP: "⏭️ SKIP",
+}
+
+
+def md_escape(text: str) -> str:
+    """Untrusted text, inert in Markdown and HTML: no links, emphasis, tables or tags."""
+    escaped = html.escape(text, quote=False)
+    escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
+    return escaped.replace("\r", "").replace("\n", "<br>")
+
+
+def markdown(command: str, reports: Sequence[Report]) -> str:
+    """For pull-request comments and job summaries: problems first, the rest folded."""
+    out = []
+    for report in reports:
+        findings = list(report.findings())
+        counts = count_statuses(findings)
+        tally = ", ".join(f"{counts[s]} {s.word}" for s in STATUS_ORDER if counts[s])
+        out.append(
+            f"### mailcheck {command}: {md_escape(_label(report))} "
+            f"({_ICONS[report.status]})\n\n{tally or 'no findings'}\n"
+        )
+        problems = [f for f in findings if f.status in _LEVELS]
+        rest = [f for f in findings if f.status not in _LEVELS]
+        if problems:
+            out.append(_table(problems))
+        if rest:
+            out.append(
+                f"<details><summary>{len(rest)} passing or informational</summary>\n\n"
+                + _table(rest)
+                + "\n</details>\n"
+            )
+    return "\n".join(out)
+
+
+def _table(findings: Sequence[Finding]) -> str:
+    rows = ["| status | check | finding |", "|---|---|---|"]
+    for item in findings:
+        text = md_escape(item.summary)
+        if item.location is not None:
+            text += f" <br><sub>{md_escape(str(item.location))}</sub>"
+        if item.hint and item.status in _LEVELS:
+            text += f" <br><sub>{md_escape(item.hint)}</sub>"
+        rows.append(f"| {_ICONS[item.status]} | `{item.id}` | {text} |")
+    return "\n".join(rows) + "\n"
