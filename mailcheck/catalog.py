@@ -43,6 +43,8 @@ FAMILIES: dict[str, str] = {
     "tls": "TLS: the encryption and the certificate a server presents",
     "mailbox": "IMAP and POP3: what a mail client may do, and before TLS",
     "send": "Sending a test message: the message, its signature, and each recipient",
+    "policy": "Expectations from mailcheck.toml: what this domain promised to publish",
+    "regression": "Changes against a baseline (live DNS or a saved report): what got worse",
 }
 
 
@@ -1188,6 +1190,105 @@ _c(
     "Read the server's reply: the enhanced status code says which side must change.",
     "RFC 5321 §4.2",
     "RFC 3463",
+)
+
+_c(
+    "policy.dmarc-policy",
+    "DMARC policy at least as strict as expected",
+    "mailcheck.toml sets the weakest DMARC policy (p=) the domain may publish: none < "
+    "quarantine < reject. A change that weakens it fails here.",
+    "Publish the expected policy, or change the expectation on purpose.",
+    "RFC 9989 §4.7",
+)
+_c(
+    "policy.spf-lookups",
+    "SPF lookup budget",
+    "mailcheck.toml sets a budget under the limit of 10 DNS-querying terms (RFC 7208 §4.6.4), "
+    "leaving room for providers that add lookups behind your back.",
+    "Remove includes you no longer use, or replace a/mx with ip4/ip6.",
+    "RFC 7208 §4.6.4",
+)
+_c(
+    "policy.spf-include",
+    "Required and forbidden SPF includes",
+    "mailcheck.toml lists includes the SPF tree must contain (a provider that sends for the "
+    "domain) and must not contain (a provider that no longer does).",
+    "Add or remove the include in the SPF record.",
+    "RFC 7208 §5.2",
+)
+_c(
+    "policy.dkim-selector",
+    "Expected DKIM selectors",
+    "mailcheck.toml lists selectors whose keys must be published and usable.",
+    "Publish the key under the selector, or remove the expectation when the selector is retired.",
+    "RFC 6376 §3.6.2",
+)
+_c(
+    "policy.dkim-key-size",
+    "Minimum DKIM key size",
+    "mailcheck.toml sets the smallest RSA key size the domain's keys may have.",
+    "Generate a larger key under a new selector and switch signing to it.",
+    "RFC 8301 §3.2",
+)
+_c(
+    "policy.mx",
+    "Expected MX hosts",
+    "mailcheck.toml lists the MX hosts the domain must publish, no more and no fewer.",
+    "Publish exactly the expected MX records, or update the expectation.",
+    "RFC 5321 §5.1",
+)
+_c(
+    "policy.mta-sts-mode",
+    "Expected MTA-STS mode",
+    "mailcheck.toml sets the MTA-STS mode the policy must have (none, testing, enforce).",
+    "Publish the policy with the expected mode.",
+    "RFC 8461 §3.2",
+)
+_c(
+    "policy.no-mail",
+    "Mail or no-mail domain",
+    "mailcheck.toml says whether the domain handles mail; a no-mail domain is judged by the "
+    "parked-domain profile (null MX, v=spf1 -all, DMARC reject).",
+    "Publish the records of the profile the expectation names.",
+    "RFC 7505",
+)
+_c(
+    "policy.waiver-expired",
+    "Expired waiver",
+    "A waiver in mailcheck.toml has passed its expiry date: the finding it waived counts again.",
+    "Fix the finding, or renew the waiver with a new date and a reason.",
+)
+
+_c(
+    "regression.new",
+    "New problem",
+    "A finding at WARN, ERROR or FAIL that the baseline (the live DNS, or a saved report) "
+    "did not have: the proposed change introduces it. --fail-on regression fails on these.",
+    "Look at the finding it names; fix the change before it is published.",
+)
+_c(
+    "regression.worse",
+    "Problem got worse",
+    "A finding the baseline already had, at a worse status now (WARN became FAIL).",
+    "Look at the finding it names; fix the change before it is published.",
+)
+_c(
+    "regression.fixed",
+    "Problem fixed",
+    "A finding the baseline had at WARN, ERROR or FAIL that the proposed change removes.",
+)
+_c(
+    "regression.record",
+    "Record changed",
+    "A mail record whose content differs between the baseline and the proposed zone.",
+)
+_c(
+    "regression.spf-lookups",
+    "SPF lookups before and after",
+    "The number of DNS-querying SPF terms in the baseline and with the change: a rising count "
+    "eats into the limit of 10.",
+    "Keep the count well under 10: providers add lookups to their includes without notice.",
+    "RFC 7208 §4.6.4",
 )
 
 

@@ -75,6 +75,7 @@ class Finding:
     refs: tuple[str, ...] = ()
     subject: str = ""
     location: Location | None = None
+    waived: str = ""  # why an expectations file waives it (the status is then INFO)
 
     @property
     def family(self) -> str:

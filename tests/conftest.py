@@ -146,7 +146,11 @@ def run_cli() -> CliRun:
     """Run the real program in a subprocess: exit codes and the stdout/stderr split are real."""
 
     def run(
-        *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 60
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 60,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
         full_env.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
@@ -160,7 +164,7 @@ def run_cli() -> CliRun:
             env=full_env,
             input=input,
             timeout=timeout,
-            cwd=ROOT,
+            cwd=cwd or ROOT,
         )
 
     return run

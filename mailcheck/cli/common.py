@@ -38,6 +38,7 @@ class Color(str, enum.Enum):
 class FailOn(str, enum.Enum):
     FAIL = "fail"
     WARN = "warn"
+    REGRESSION = "regression"  # mailcheck domain --baseline: only new or worse findings
 
 
 # -- shared options (Annotated types keep each command's signature short) ----------------
@@ -144,7 +145,8 @@ FailOnOpt = Annotated[
     typer.Option(
         "--fail-on",
         case_sensitive=False,
-        help="Lowest status that makes the exit code 1.",
+        help="Lowest status that makes the exit code 1; regression (domain --baseline): only "
+        "new or worse findings.",
         rich_help_panel="Output",
     ),
 ]

@@ -59,6 +59,15 @@ def domain(
             rich_help_panel="Domains",
         ),
     ] = None,
+    from_zones: Annotated[
+        bool,
+        typer.Option(
+            "--from-zones",
+            help="The arguments are zone files: check each file's domain (its origin) "
+            "with the file overlaid (for pre-commit hooks).",
+            rich_help_panel="Domains",
+        ),
+    ] = False,
     parallel: Annotated[
         int,
         typer.Option(
@@ -174,6 +183,32 @@ def domain(
             rich_help_panel="HTTPS",
         ),
     ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Expectations file (default: ./mailcheck.toml, or [tool.mailcheck] in "
+            "./pyproject.toml).",
+            rich_help_panel="Expectations",
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="live|FILE",
+            help="Compare with the live DNS (with --zone) or a saved JSON report: what is "
+            "new, worse, fixed; use --fail-on regression in CI.",
+            rich_help_panel="Expectations",
+        ),
+    ] = None,
+    no_config: Annotated[
+        bool,
+        typer.Option(
+            "--no-config", help="Ignore any expectations file.", rich_help_panel="Expectations"
+        ),
+    ] = False,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -211,6 +246,10 @@ def domain(
             from_file,
             smtp_port if smtp else None,
             smtp_timeout,
+            config,
+            no_config,
+            baseline,
+            from_zones,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

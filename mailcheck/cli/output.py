@@ -38,6 +38,16 @@ def families_wanted(
     return [f for f in wanted if f not in skip]
 
 
+def refuse_regression(out: OutputOptions, command: str) -> None:
+    from mailcheck.cli.common import FailOn
+
+    if out.fail_on is FailOn.REGRESSION:
+        raise UsageError(
+            f"--fail-on regression compares against a baseline: mailcheck {command} has none",
+            hint="use it with mailcheck domain --baseline live|FILE",
+        )
+
+
 def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
     from mailcheck.render.text import render_report
 
@@ -67,7 +77,10 @@ def write_document(
     from mailcheck.render.jsonfmt import document, dumps
 
     if out.format is Format.JUNIT:
-        text = ci.junit(command, reports, fail_on=out.threshold)
+        from mailcheck.cli.common import FailOn
+
+        regression = out.fail_on is FailOn.REGRESSION
+        text = ci.junit(command, reports, fail_on=out.threshold, regression=regression)
     elif out.format is Format.SARIF:
         text = dumps(ci.sarif(command, reports, int(code))) + "\n"
     elif out.format is Format.GITHUB:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import ipaddress
+import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mailcheck.catalog import CHECKS
+from mailcheck.catalog import CHECKS, finding
 from mailcheck.checks.mta_sts import FetchOptions
-from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
+from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.output import (
     check_selectors,
     families_wanted,
@@ -21,13 +25,16 @@ from mailcheck.cli.output import (
     write_summary,
     write_text_report,
 )
+from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
-from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import DOCUMENT_FORMATS, Format
+from mailcheck.services.baseline import regressed
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
+from mailcheck.services.policy import apply as apply_config
 
 if TYPE_CHECKING:
     from mailcheck.services.trace import TraceRequest
@@ -47,6 +54,10 @@ class DomainOptions:
     from_file: str | None = None
     smtp_port: int | None = None  # --smtp (port 25 unless --smtp-port)
     smtp_timeout: float = 10.0
+    config: str | None = None
+    no_config: bool = False
+    baseline: str | None = None  # "live" or a saved JSON report
+    from_zones: bool = False  # the arguments are zone files: check their origins
 
 
 def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
@@ -66,6 +77,12 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         if not selector or any(c in selector for c in " /@") or len(selector) > 63 * 4:
             raise UsageError(f"--selector {selector!r} is not a selector name")
     families = families_wanted(FAMILIES, out.only, out.skip)
+    if opts.baseline is not None:
+        # a comparison needs every family on both sides; --only/--skip filter what is shown
+        families = list(FAMILIES)
+    elif any(o.split(".")[0] in ("policy", "regression") for o in out.only):
+        # expectations are judged from every family's data: check them all, show the policy
+        families = [f for f in FAMILIES if f not in out.skip]
     return DomainRequest(
         families=families,
         ip=ip,
@@ -137,19 +154,147 @@ def _names(domains: Sequence[str], from_file: str | None) -> list[DomainName]:
     return names
 
 
+def _zone_origins(files: Sequence[str]) -> list[str]:
+    """The domain of each zone file (its origin), read as --zone reads it."""
+    from mailcheck.net.dns.zones import ZoneSource
+
+    origins = []
+    for spec in files:
+        source = ZoneSource.from_file(spec)
+        origins.append(source.origin.to_text(omit_final_dot=True))
+    return origins
+
+
+def _check_coverage(
+    engine: DnsEngine, names: list[DomainName], flags: DnsFlags, baseline: str | None
+) -> None:
+    """A --zone file that covers none of the domains is a mistake worth saying out loud."""
+    if not flags.zones:
+        return
+    import dns.name
+
+    uncovered = [
+        n.ascii
+        for n in names
+        if not any(s.covers(dns.name.from_text(n.ascii)) for s in engine.sources)
+    ]
+    if not uncovered:
+        return
+    listed = ", ".join(uncovered)
+    zones = ", ".join(str(getattr(s, "origin", s.label)) for s in engine.sources)
+    if baseline == "live":
+        raise UsageError(
+            f"--baseline live: no --zone file covers {listed} (the zones are for {zones}): "
+            "there is nothing to compare",
+            hint="check the zone file's $ORIGIN, or give it as --zone ORIGIN=FILE",
+        )
+    sys.stderr.write(
+        f"mailcheck: warning: no --zone file covers {listed} (the zones are for {zones}); "
+        "checked against the DNS only\n"
+    )
+
+
+def _baseline(
+    opts: DomainOptions,
+    flags: DnsFlags,
+    names: list[DomainName],
+    request: DomainRequest,
+    config: Config | None,
+    today: datetime.date,
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """(label, report dicts by domain): the live DNS checked alike, or a saved JSON report."""
+    from mailcheck.render.jsonfmt import SCHEMA_VERSION, report_dict
+
+    spec = opts.baseline or ""
+    if spec == "live":
+        if flags.offline:
+            raise UsageError("--baseline live asks the DNS: it cannot be used with --offline")
+        if not flags.zones:
+            raise UsageError("--baseline live compares --zone files with the live DNS: give --zone")
+        live = build_engine(dataclasses.replace(flags, zones=()).options())
+        out: dict[str, dict[str, Any]] = {}
+        with live, progress(True, total=len(names)) as bar:
+            for _index, report in _reports(names, live, request, opts.parallel, None, config):
+                if config is not None:
+                    report = apply_config(report, config, today)
+                out[report.subject] = report_dict(report)
+                bar.advance(f"live: {report.subject}")
+        return "the live DNS", out
+    path = Path(spec)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"--baseline {spec}: no such file (or give 'live')") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"--baseline {spec}: not a mailcheck JSON report ({exc})") from None
+    if not isinstance(doc, dict) or "schema_version" not in doc or "reports" not in doc:
+        raise InputError(f"--baseline {spec}: not a mailcheck JSON report (--format json)")
+    if doc["schema_version"] != SCHEMA_VERSION:
+        raise InputError(
+            f"--baseline {spec}: written with report schema version {doc['schema_version']}, "
+            f"this mailcheck reads version {SCHEMA_VERSION}",
+            hint="save the baseline again with this version: mailcheck domain ... --format json",
+        )
+    if doc.get("command") != "domain":
+        raise InputError(
+            f"--baseline {spec}: a report of mailcheck {doc.get('command')}, not of domain"
+        )
+    saved = {str(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
+    return spec, saved
+
+
+def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) -> Report:
+    from mailcheck.render.jsonfmt import report_dict
+    from mailcheck.services.baseline import compare, with_changes
+
+    label, saved = baseline
+    before = saved.get(report.subject)
+    if before is None:
+        findings = [
+            finding(
+                "regression.new",
+                Status.INFO,
+                f"{report.subject} is not in the baseline ({label}): nothing to compare",
+            )
+        ]
+        return with_changes(
+            report, findings, {"source": label, "new": [], "worse": [], "fixed": []}
+        )
+    findings, summary = compare(before, report_dict(report), label)
+    return with_changes(report, findings, summary)
+
+
+def _for_domain(request: DomainRequest, config: Config | None, name: str) -> DomainRequest:
+    """The request with what the expectations file says about this domain."""
+    if config is None:
+        return request
+    expected = config.expectations(name)
+    changes: dict[str, object] = {}
+    if expected.no_mail:
+        changes["no_mail"] = True
+    if expected.dkim_selectors and not request.selectors:
+        changes["selectors"] = expected.dkim_selectors
+    return dataclasses.replace(request, **changes) if changes else request  # type: ignore[arg-type]
+
+
 def _reports(
     names: list[DomainName],
     engine: DnsEngine,
     request: DomainRequest,
     parallel: int,
     update: Callable[[str], None] | None,
+    config: Config | None = None,
 ) -> Iterator[tuple[int, Report]]:
     """(input index, report) as each domain finishes."""
     workers = max(1, min(parallel, len(names)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
         futures: dict[Future[Report], int] = {
             pool.submit(
-                check_domain, name, engine, request, update if len(names) == 1 else None
+                check_domain,
+                name,
+                engine,
+                _for_domain(request, config, name.ascii),
+                update if len(names) == 1 else None,
             ): index
             for index, name in enumerate(names)
         }
@@ -162,12 +307,32 @@ def run(
 ) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
+    if opts.from_zones:
+        if opts.from_file:
+            raise UsageError("--from-zones and --from-file exclude each other")
+        if not domains:
+            raise UsageError("--from-zones needs zone files as arguments")
+        flags = dataclasses.replace(flags, zones=(*flags.zones, *domains))
+        domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
     request = _request(opts, out)
+    if out.fail_on is FailOn.REGRESSION and opts.baseline is None:
+        raise UsageError("--fail-on regression needs --baseline live|FILE")
+    config = load_config(opts.config, opts.no_config)
+    today = datetime.date.today()
     engine = build_engine(flags.options())
+    _check_coverage(engine, names, flags, opts.baseline)
+    baseline: tuple[str, dict[str, dict[str, Any]]] | None = None
+    if opts.baseline is not None:
+        baseline = _baseline(opts, flags, names, request, config, today)
     reports: list[Report | None] = [None] * len(names)
     with engine, progress(True, total=len(names)) as bar:
-        for index, report in _reports(names, engine, request, opts.parallel, bar.status):
+        found = _reports(names, engine, request, opts.parallel, bar.status, config)
+        for index, report in found:
+            if config is not None:
+                report = apply_config(report, config, today)
+            if baseline is not None:
+                report = _against(report, baseline)
             report = select_findings(report, out.only, out.skip)
             reports[index] = report
             bar.advance(report.display or report.subject)
@@ -175,6 +340,8 @@ def run(
                 write_jsonl_line("domain", report, out)
     done = [r for r in reports if r is not None]
     code = exit_code_for(done, out.threshold)
+    if out.fail_on is FailOn.REGRESSION:
+        code = ExitCode.FAILED if regressed(done) else ExitCode.OK
     if out.format in DOCUMENT_FORMATS:
         stats = engine.stats()
         write_document(

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_connection
-from mailcheck.cli.output import check_selectors, write_document, write_text_report
+from mailcheck.cli.output import (
+    check_selectors,
+    refuse_regression,
+    write_document,
+    write_text_report,
+)
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
@@ -223,6 +228,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
 
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
+    refuse_regression(out, "send")
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
     if opts.sender is None:

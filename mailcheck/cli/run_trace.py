@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_connection
-from mailcheck.cli.output import check_selectors, write_document, write_text_report
+from mailcheck.cli.output import (
+    check_selectors,
+    refuse_regression,
+    write_document,
+    write_text_report,
+)
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
 from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
@@ -92,6 +97,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
 def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
+    refuse_regression(out, "trace")
     request = _request(opts)
     engine = build_engine(flags.options())
     with engine, progress(True) as bar:

@@ -12,6 +12,7 @@ from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import (
     check_selectors,
+    refuse_regression,
     write_document,
     write_jsonl_line,
     write_text_report,
@@ -87,6 +88,7 @@ def run(
 ) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
+    refuse_regression(out, "verify")
     if not inputs:
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
     request = _request(opts)

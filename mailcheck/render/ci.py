@@ -18,6 +18,7 @@ from mailcheck.model import STATUS_ORDER, Finding, Report, Status, count_statuse
 
 INFORMATION_URI = "https://example.invalid/mailcheck"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+REGRESSIONS = ("regression.new", "regression.worse")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -51,9 +52,16 @@ def _text(item: Finding) -> str:
 # -- JUnit XML ------------------------------------------------------------------------
 
 
-def junit(command: str, reports: Sequence[Report], *, fail_on: Status = Status.FAIL) -> str:
+def junit(
+    command: str,
+    reports: Sequence[Report],
+    *,
+    fail_on: Status = Status.FAIL,
+    regression: bool = False,
+) -> str:
     """One testsuite per report and one testcase per finding: FAIL (and WARN with
-    --fail-on warn) are failures, ERROR errors, SKIP skipped; the rest pass."""
+    --fail-on warn) are failures, ERROR errors, SKIP skipped; the rest pass. With
+    --fail-on regression, exactly the new and worse findings are failures."""
     import xml.etree.ElementTree as ET
 
     def clean(text: str) -> str:
@@ -82,16 +90,19 @@ def junit(command: str, reports: Sequence[Report], *, fail_on: Status = Status.F
                     time="0",
                 )
                 counts["tests"] += 1
-                failing = item.status is Status.FAIL or (
-                    item.status is Status.WARN and fail_on is Status.WARN
-                )
+                if regression:
+                    failing = item.id in REGRESSIONS and item.status in _LEVELS
+                else:
+                    failing = item.status is Status.FAIL or (
+                        item.status is Status.WARN and fail_on is Status.WARN
+                    )
                 if failing:
                     counts["failures"] += 1
                     node = ET.SubElement(
                         case, "failure", message=clean(item.summary), type=item.status.value
                     )
                     node.text = clean(_text(item))
-                elif item.status is Status.ERROR:
+                elif item.status is Status.ERROR and not regression:
                     counts["errors"] += 1
                     node = ET.SubElement(case, "error", message=clean(item.summary), type="error")
                     node.text = clean(_text(item))

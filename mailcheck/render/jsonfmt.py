@@ -30,6 +30,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         out["refs"] = list(finding.refs)
     if finding.location is not None:
         out["location"] = {"source": finding.location.source, "line": finding.location.line}
+    if finding.waived:
+        out["waived"] = finding.waived
     return out
 
 

@@ -75,7 +75,8 @@ def findings_table(findings: Sequence[Finding], *, verbose: bool) -> Table:
                 body.append("\n" + item.details, style="dim")
             for line in item.evidence:
                 body.append("\n" + line, style="dim")
-        table.add_row(Text("  ") + status_text(item.status), Text(item.id), body)
+        label = Text("WAIVED", style="dim") if item.waived else status_text(item.status)
+        table.add_row(Text("  ") + label, Text(item.id), body)
     return table
 
 

@@ -1,0 +1,258 @@
+"""Expectations for `mailcheck domain`: `mailcheck.toml` (or `[tool.mailcheck]` in
+pyproject.toml). Parsed strictly: an unknown key or a wrong value is an error naming the file,
+the line and the key. Pure: the caller reads the file.
+
+    [defaults]                       # every domain below (and any domain checked)
+    dmarc-policy = "quarantine"      # at least: none < quarantine < reject
+    spf-max-lookups = 8
+
+    [domains."example.com"]
+    mx = ["mx1.example.com", "mx2.example.com"]
+    spf-require-includes = ["_spf.example.net"]
+    spf-forbid-includes = ["sendgrid.net"]
+    dkim-selectors = ["mail"]
+    dkim-min-bits = 2048
+    mta-sts-mode = "enforce"
+
+    [domains."parked.example.com"]
+    no-mail = true
+
+    [[waivers]]
+    id = "spf.softfail-all"
+    domain = "example.com"           # optional: every domain
+    reason = "moving to -all after the migration"
+    expires = 2027-03-31             # optional
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from mailcheck.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+Where = Callable[[int | None], str]  # a line number -> "path:line" for messages
+DMARC_LEVELS = ("none", "quarantine", "reject")
+MTA_STS_MODES = ("none", "testing", "enforce")
+
+
+@dataclass(frozen=True)
+class Expectations:
+    dmarc_policy: str | None = None
+    spf_max_lookups: int | None = None
+    spf_require_includes: tuple[str, ...] = ()
+    spf_forbid_includes: tuple[str, ...] = ()
+    dkim_selectors: tuple[str, ...] = ()
+    dkim_min_bits: int | None = None
+    mx: tuple[str, ...] | None = None
+    mta_sts_mode: str | None = None
+    no_mail: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == Expectations()
+
+    def over(self, base: Expectations) -> Expectations:
+        """These settings, falling back to `base` for those not given."""
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        default = Expectations()
+        changes = {k: v for k, v in given.items() if v != getattr(default, k)}
+        return replace(base, **changes)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    id: str
+    reason: str
+    domain: str | None = None
+    expires: datetime.date | None = None
+    line: int | None = None
+
+    def applies(self, check_id: str, domain: str) -> bool:
+        return self.id == check_id and (self.domain is None or self.domain == domain)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    defaults: Expectations = Expectations()
+    domains: dict[str, Expectations] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+
+    def expectations(self, domain: str) -> Expectations:
+        own = self.domains.get(domain)
+        return own.over(self.defaults) if own is not None else self.defaults
+
+
+_KEYS = {
+    "dmarc-policy": "dmarc_policy",
+    "spf-max-lookups": "spf_max_lookups",
+    "spf-require-includes": "spf_require_includes",
+    "spf-forbid-includes": "spf_forbid_includes",
+    "dkim-selectors": "dkim_selectors",
+    "dkim-min-bits": "dkim_min_bits",
+    "mx": "mx",
+    "mta-sts-mode": "mta_sts_mode",
+    "no-mail": "no_mail",
+}
+_WAIVER_KEYS = ("id", "reason", "domain", "expires")
+
+
+class _Lines:
+    """Line numbers for error messages: tomllib gives them only for syntax errors."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def table(self, header: str) -> int | None:
+        pattern = re.compile(r"^\s*\[\[?\s*" + header + r"\s*\]\]?\s*(#.*)?$")
+        return next((i + 1 for i, line in enumerate(self.lines) if pattern.match(line)), None)
+
+    def key(self, key: str, after: int | None) -> int | None:
+        pattern = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
+        for number in range((after or 0), len(self.lines)):
+            if pattern.match(self.lines[number]):
+                return number + 1
+        return after
+
+
+def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
+    """The configuration in `text`; InputError (exit 2) names path:line and the problem."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        text_error = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", text_error)
+        if match:
+            reason = text_error[: match.start()].strip()
+            raise InputError(
+                f"{path}:{match.group(1)}: not valid TOML: {reason} (column {match.group(2)})"
+            ) from None
+        raise InputError(f"{path}: not valid TOML: {text_error}") from None
+    lines = _Lines(text)
+    prefix = r"tool\.mailcheck\." if pyproject else ""
+    if pyproject:
+        document = document.get("tool", {}).get("mailcheck", {})
+
+    def where(line: int | None) -> str:
+        return f"{path}:{line}" if line else path
+
+    for key in document:
+        if key not in ("defaults", "domains", "waivers"):
+            line = lines.key(key, lines.table(r"tool\.mailcheck") if pyproject else None)
+            raise InputError(
+                f"{where(line)}: unknown key {key!r}",
+                hint='the top level holds [defaults], [domains."NAME"] and [[waivers]]',
+            )
+    defaults = Expectations()
+    if "defaults" in document:
+        header = lines.table(prefix + "defaults")
+        defaults = _expectations(document["defaults"], "defaults", lines, header, where)
+    domains: dict[str, Expectations] = {}
+    for name, table in _table(document.get("domains", {}), "domains", where, None).items():
+        from mailcheck.records.domain import parse_domain
+
+        header = lines.table(prefix + r"domains\.\"?" + re.escape(name) + r"\"?")
+        try:
+            ascii_name = parse_domain(name).ascii
+        except InputError as exc:
+            raise InputError(f"{where(header)}: [domains.{name!r}]: {exc.message}") from None
+        domains[ascii_name] = _expectations(table, f"domains.{name}", lines, header, where)
+    waivers = _waivers(document.get("waivers", []), lines, prefix, where)
+    return Config(path, defaults, domains, waivers)
+
+
+def _table(value: Any, name: str, where: Where, line: int | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(f"{where(line)}: {name} must be a table")
+    return value
+
+
+def _expectations(
+    table: Any, name: str, lines: _Lines, header: int | None, where: Where
+) -> Expectations:
+    values: dict[str, Any] = {}
+    for key, value in _table(table, name, where, header).items():
+        line = lines.key(key, header)
+        if key not in _KEYS:
+            close = difflib.get_close_matches(key, list(_KEYS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(sorted(_KEYS))
+            raise InputError(
+                f"{where(line)}: unknown key {key!r} in [{name}]",
+                hint=f"{hint} known keys: {known}".strip(),
+            )
+        values[_KEYS[key]] = _value(key, value, f"{where(line)}: {key}")
+    return Expectations(**values)
+
+
+def _value(key: str, value: Any, label: str) -> Any:
+    if key == "dmarc-policy":
+        if value not in DMARC_LEVELS:
+            raise InputError(f"{label} must be one of {', '.join(DMARC_LEVELS)}, not {value!r}")
+        return value
+    if key == "mta-sts-mode":
+        if value not in MTA_STS_MODES:
+            raise InputError(f"{label} must be one of {', '.join(MTA_STS_MODES)}, not {value!r}")
+        return value
+    if key in ("spf-max-lookups", "dkim-min-bits"):
+        limit = 10 if key == "spf-max-lookups" else 16384
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            raise InputError(f"{label} must be a whole number from 0 to {limit}, not {value!r}")
+        return value
+    if key == "no-mail":
+        if not isinstance(value, bool):
+            raise InputError(f"{label} must be true or false, not {value!r}")
+        return value
+    # lists of names
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f'{label} must be a list of names, e.g. ["a.example.com"]')
+    return tuple(v.strip().rstrip(".").lower() for v in value)
+
+
+def _waivers(value: Any, lines: _Lines, prefix: str, where: Where) -> tuple[Waiver, ...]:
+    if not isinstance(value, list):
+        raise InputError(f"{where(None)}: waivers must be written [[waivers]]")
+    out = []
+    headers = [
+        i + 1
+        for i, line in enumerate(lines.lines)
+        if re.match(r"^\s*\[\[\s*" + prefix + r"waivers\s*\]\]", line)
+    ]
+    for number, item in enumerate(value):
+        line = headers[number] if number < len(headers) else None
+        if not isinstance(item, dict):
+            raise InputError(f"{where(line)}: each waiver is a [[waivers]] table")
+        for key in item:
+            if key not in _WAIVER_KEYS:
+                raise InputError(
+                    f"{where(lines.key(key, line))}: unknown key {key!r} in [[waivers]]",
+                    hint=f"known keys: {', '.join(_WAIVER_KEYS)}",
+                )
+        check_id, reason = item.get("id"), item.get("reason")
+        if not isinstance(check_id, str) or not check_id:
+            raise InputError(f'{where(line)}: a waiver needs id = "CHECK.ID"')
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(f"{where(line)}: the waiver for {check_id} needs a reason")
+        expires = item.get("expires")
+        if expires is not None and not (
+            isinstance(expires, datetime.date) and not isinstance(expires, datetime.datetime)
+        ):
+            raise InputError(f"{where(line)}: expires must be a date, e.g. 2027-03-31")
+        domain = item.get("domain")
+        if domain is not None:
+            from mailcheck.records.domain import parse_domain
+
+            domain = parse_domain(str(domain)).ascii
+        out.append(Waiver(check_id, reason.strip(), domain, expires, line))
+    return tuple(out)

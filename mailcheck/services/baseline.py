@@ -1,0 +1,203 @@
+"""Regression mode: what a proposed zone changes against a baseline (the live DNS, or a
+saved JSON report). Both sides are compared in their JSON form, so a saved report and a
+fresh run are handled alike: new and worse findings, fixed ones, changed records, and the
+SPF lookup count before and after."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Location, Report, Section, Status
+
+_SEVERITY = {"pass": 0, "info": 0, "skip": 0, "warn": 1, "error": 2, "fail": 3}
+_STATUS = {"warn": Status.WARN, "error": Status.ERROR, "fail": Status.FAIL}
+_RECORDS = {
+    "spf": "SPF record",
+    "dmarc": "DMARC record",
+    "mta-sts": "MTA-STS record",
+    "tls-rpt": "TLS-RPT record",
+    "bimi": "BIMI record",
+}
+
+
+def _findings(report: Mapping[str, Any]) -> dict[tuple[str, str, int], Mapping[str, Any]]:
+    """Findings keyed by (id, subject, n): the n-th finding of that id about that subject."""
+    out: dict[tuple[str, str, int], Mapping[str, Any]] = {}
+    for section in report.get("sections", []):
+        for item in section.get("findings", []):
+            if str(item.get("id", "")).startswith("regression."):
+                continue
+            check_id, subject = str(item.get("id")), str(item.get("subject", ""))
+            n = 0
+            while (check_id, subject, n) in out:
+                n += 1
+            out[(check_id, subject, n)] = item
+    return out
+
+
+def _location(item: Mapping[str, Any]) -> Location | None:
+    """Where the finding's record is (a zone file line), so CI annotates the changed line."""
+    where = item.get("location")
+    if not isinstance(where, Mapping) or not where.get("source"):
+        return None
+    line = where.get("line")
+    return Location(str(where["source"]), line if isinstance(line, int) else None)
+
+
+def _section_data(report: Mapping[str, Any], family: str) -> Mapping[str, Any]:
+    for section in report.get("sections", []):
+        if section.get("family") == family:
+            data: Mapping[str, Any] = section.get("data") or {}
+            return data
+    return {}
+
+
+def _severity(item: Mapping[str, Any] | None) -> int:
+    if item is None:
+        return 0
+    return _SEVERITY.get(str(item.get("status")), 0)
+
+
+def compare(
+    baseline: Mapping[str, Any], current: Mapping[str, Any], label: str
+) -> tuple[list[Finding], dict[str, Any]]:
+    before, after = _findings(baseline), _findings(current)
+    out: list[Finding] = []
+    summary: dict[str, Any] = {"source": label, "new": [], "worse": [], "fixed": []}
+    for key, item in after.items():
+        now, then = _severity(item), _severity(before.get(key))
+        status = _STATUS.get(str(item.get("status")))
+        if now == 0 or status is None or now <= then:
+            continue
+        check_id, subject, _n = key
+        about = f" ({subject})" if subject else ""
+        if then == 0:
+            summary["new"].append(check_id)
+            out.append(
+                finding(
+                    "regression.new",
+                    status,
+                    f"new {status.word}: {check_id}{about}: {item.get('summary', '')}",
+                    subject=f"{check_id}{about}",
+                    location=_location(item),
+                )
+            )
+        else:
+            was = str(before[key].get("status", "")).upper()
+            summary["worse"].append(check_id)
+            out.append(
+                finding(
+                    "regression.worse",
+                    status,
+                    f"{check_id}{about}: {was} → {status.word}: {item.get('summary', '')}",
+                    subject=f"{check_id}{about}",
+                    location=_location(item),
+                )
+            )
+    for key, item in before.items():
+        if _severity(item) == 0 or _severity(after.get(key)) >= _severity(item):
+            continue
+        check_id, subject, _n = key
+        about = f" ({subject})" if subject else ""
+        summary["fixed"].append(check_id)
+        out.append(
+            finding(
+                "regression.fixed",
+                Status.PASS,
+                f"fixed: {check_id}{about} (was {str(item.get('status')).upper()}: "
+                f"{item.get('summary', '')})",
+                subject=f"{check_id}{about}",
+            )
+        )
+    out.extend(_record_changes(baseline, current, summary))
+    return out, summary
+
+
+def _record_changes(
+    baseline: Mapping[str, Any], current: Mapping[str, Any], summary: dict[str, Any]
+) -> Iterator[Finding]:
+    for family, name in _RECORDS.items():
+        old = _section_data(baseline, family).get("record")
+        new = _section_data(current, family).get("record")
+        if old != new:
+            yield finding(
+                "regression.record",
+                Status.INFO,
+                f"{name}: {_shown(old)} → {_shown(new)}",
+                subject=family,
+            )
+    old_mx = _mx(_section_data(baseline, "mx"))
+    new_mx = _mx(_section_data(current, "mx"))
+    if old_mx != new_mx:
+        yield finding(
+            "regression.record",
+            Status.INFO,
+            f"MX: {', '.join(old_mx) or '(none)'} → {', '.join(new_mx) or '(none)'}",
+            subject="mx",
+        )
+    old_keys = _dkim(_section_data(baseline, "dkim"))
+    new_keys = _dkim(_section_data(current, "dkim"))
+    for selector in sorted(set(old_keys) | set(new_keys)):
+        if old_keys.get(selector) != new_keys.get(selector):
+            yield finding(
+                "regression.record",
+                Status.INFO,
+                f"DKIM {selector}: {_shown(old_keys.get(selector))} → "
+                f"{_shown(new_keys.get(selector))}",
+                subject="dkim",
+            )
+    old_lookups = _section_data(baseline, "spf").get("lookups")
+    new_lookups = _section_data(current, "spf").get("lookups")
+    summary["spf_lookups"] = {"before": old_lookups, "after": new_lookups}
+    if old_lookups is not None or new_lookups is not None:
+        status = (
+            Status.WARN
+            if isinstance(old_lookups, int)
+            and isinstance(new_lookups, int)
+            and new_lookups > old_lookups
+            else Status.INFO
+        )
+        yield finding(
+            "regression.spf-lookups",
+            status,
+            f"SPF DNS lookups: {_count(old_lookups)} → {_count(new_lookups)} (limit 10)",
+        )
+
+
+def _mx(data: Mapping[str, Any]) -> list[str]:
+    return [f"{h.get('preference')} {h.get('name')}" for h in data.get("hosts", [])]
+
+
+def _dkim(data: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k.get("selector")): str(k.get("record")) for k in data.get("keys", [])}
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    text = str(value)
+    return repr(text if len(text) <= 120 else text[:117] + "...")
+
+
+def _count(value: object) -> str:
+    return str(value) if value is not None else "-"
+
+
+def with_changes(report: Report, findings: list[Finding], summary: dict[str, Any]) -> Report:
+    label = summary["source"]
+    section = Section("regression", f"Changes against {label}", tuple(findings))
+    data = {**report.data, "baseline": summary}
+    return dataclasses.replace(report, sections=(*report.sections, section), data=data)
+
+
+def regressed(reports: list[Report]) -> bool:
+    """Anything new or worse (WARN and up): what --fail-on regression fails on."""
+    bad = (Status.WARN, Status.ERROR, Status.FAIL)
+    return any(
+        f.id in ("regression.new", "regression.worse") and f.status in bad
+        for r in reports
+        for f in r.findings()
+    )

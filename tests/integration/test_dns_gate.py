@@ -1,0 +1,255 @@
+"""Gating a DNS change in CI, end to end: a DNS-as-code repository (the zone files of
+examples/zones plus examples/ci/mailcheck.toml), the live DNS served by a server on loopback,
+and the commands of the shipped GitHub Actions and GitLab CI examples run as they are, on a
+harmless change and on changes that break the expectations."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.dnsserver import DnsServer
+
+EXAMPLES = ROOT / "examples"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsServer]:
+    """The published state: the example zones as they are in the repository, under
+    unsigned com., net. and org. zones (so DS questions have an answer, as on the Internet)."""
+    parents = tmp_path_factory.mktemp("tlds")
+    for tld in ("com", "net", "org"):
+        (parents / f"{tld}.zone").write_text(
+            f"$ORIGIN {tld}.\n$TTL 3600\n@ SOA ns.{tld}. h.{tld}. 1 7200 3600 1209600 3600\n"
+            f"@ NS ns.{tld}.\nns A 192.0.2.99\n"
+        )
+    zones = sorted((EXAMPLES / "zones").glob("*.zone")) + sorted(parents.glob("*.zone"))
+    with DnsServer(zones) as server:
+        yield server
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES / "zones", tmp_path / "zones")
+    shutil.copy(EXAMPLES / "ci" / "mailcheck.toml", tmp_path / "mailcheck.toml")
+    return tmp_path
+
+
+def edit(repo: Path, old: str, new: str) -> None:
+    zone = repo / "zones" / "example.com.zone"
+    text = zone.read_text()
+    assert old in text
+    zone.write_text(text.replace(old, new))
+
+
+def shell(command: str, repo: Path, live: DnsServer) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "MAILCHECK_NAMESERVER": live.address,
+        "NO_COLOR": "1",
+    }
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    return subprocess.run(
+        ["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def github_steps() -> list[str]:
+    workflow = yaml.safe_load((EXAMPLES / "ci" / "github-actions.yml").read_text())
+    steps = workflow["jobs"]["mailcheck"]["steps"]
+    return [s["run"] for s in steps if "mailcheck domain" in s.get("run", "")]
+
+
+def gitlab_script() -> list[str]:
+    pipeline = yaml.safe_load((EXAMPLES / "ci" / "gitlab-ci.yml").read_text())
+    return [line for line in pipeline["mailcheck"]["script"] if "mailcheck domain" in line]
+
+
+SPF = '"v=spf1 mx include:_spf.example.net -all"'
+SPF_HEAVY = (
+    '"v=spf1 mx a a:mx1.example.com a:mx2.example.com a:ns1.example.com mx:example.net '
+    'a:mx1.example.net a:example.com include:_spf.example.net -all"'
+)
+
+
+def test_harmless_change_passes(repo: Path, live: DnsServer) -> None:
+    edit(
+        repo,
+        "ns1         A",
+        'www         A     192.0.2.80\n_github-challenge TXT "x1"\nns1         A',
+    )
+    gate, sarif_step = github_steps()
+    result = shell(gate, repo, live)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "::error" not in result.stdout
+    assert shell(sarif_step, repo, live).returncode == 0
+    log = json.loads((repo / "mailcheck.sarif").read_text())
+    assert log["runs"][0]["results"] == []
+
+
+def test_spf_over_budget_fails_on_the_changed_line(repo: Path, live: DnsServer) -> None:
+    edit(repo, SPF, SPF_HEAVY)
+    gate, sarif_step = github_steps()
+    result = shell(gate, repo, live)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [annotation] = [
+        line
+        for line in result.stdout.splitlines()
+        if "title=mailcheck regression.new" in line and "policy.spf-lookups" in line
+    ]
+    assert annotation.startswith("::error file=zones/example.com.zone,line=9,")
+    assert "over the budget of 8" in annotation
+    # the SARIF step still writes its file, pointing at the same line
+    assert shell(sarif_step, repo, live).returncode == 0
+    log = json.loads((repo / "mailcheck.sarif").read_text())
+    located = [
+        r["locations"][0]["physicalLocation"]
+        for r in log["runs"][0]["results"]
+        if r["ruleId"] == "policy.spf-lookups"
+    ]
+    assert located == [
+        {
+            "artifactLocation": {"uri": "zones/example.com.zone", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 9},
+        }
+    ]
+
+
+def test_weaker_dmarc_fails_in_gitlab_junit(repo: Path, live: DnsServer) -> None:
+    edit(repo, "p=reject; rua", "p=none; rua")
+    [command] = gitlab_script()
+    result = shell(command, repo, live)
+    assert result.returncode == 1, result.stderr
+    root = ET.fromstring((repo / "mailcheck.xml").read_bytes())  # noqa: S314  (our output)
+    failures = {
+        case.get("name"): case.find("failure").get("message")  # type: ignore[union-attr]
+        for case in root.iter("testcase")
+        if case.find("failure") is not None
+    }
+    # with --fail-on regression, the failures are exactly what the change made new or worse
+    assert sorted(failures) == [
+        "regression.new [dmarc.policy-none]",
+        "regression.new [policy.dmarc-policy]",
+    ], failures
+    assert "weaker than the expected p=reject" in failures["regression.new [policy.dmarc-policy]"]
+
+
+def run_json(repo: Path, live: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
+    command = " ".join(["mailcheck", "domain", "example.com", "--format", "json", *args])
+    result = shell(command, repo, live)
+    doc = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    return result.returncode, doc, result.stderr
+
+
+def test_saved_baseline_report(repo: Path, live: DnsServer) -> None:
+    code, _doc, _err = run_json(repo, live, "> live.json")
+    assert code == 0
+    edit(repo, SPF, SPF_HEAVY)
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline live.json --fail-on regression"
+    )
+    assert code == 1
+    baseline = doc["reports"][0]["data"]["baseline"]
+    assert baseline["source"] == "live.json"
+    assert baseline["spf_lookups"] == {"before": 2, "after": 9}
+    assert "policy.spf-lookups" in baseline["new"]
+    changes = [
+        f["summary"]
+        for s in doc["reports"][0]["sections"]
+        if s["family"] == "regression"
+        for f in s["findings"]
+    ]
+    assert any(c.startswith("SPF record: ") for c in changes)
+    # without --fail-on regression the policy failure fails the run anyway
+    code, _doc, _ = run_json(repo, live, "--zone zones/example.com.zone --baseline live.json")
+    assert code == 1
+
+
+def test_fixing_a_problem_is_reported_as_fixed(repo: Path, live: DnsServer) -> None:
+    edit(repo, "p=reject; rua", "p=none; rua")
+    code, _doc, _ = run_json(repo, live, "--zone zones/example.com.zone > weak.json")
+    assert code == 1  # p=none breaks the expectation
+    edit(repo, "p=none; rua", "p=reject; rua")
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline weak.json --fail-on regression"
+    )
+    assert code == 0
+    fixed = [
+        f["summary"]
+        for s in doc["reports"][0]["sections"]
+        for f in s["findings"]
+        if f["id"] == "regression.fixed"
+    ]
+    assert any(text.startswith("fixed: dmarc.policy-none") for text in fixed), fixed
+    assert any(text.startswith("fixed: policy.dmarc-policy") for text in fixed), fixed
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        (
+            '{"schema_version": 0, "command": "domain", "reports": []}',
+            "--zone zones/example.com.zone --baseline old.json",
+            "written with report schema version 0",
+        ),
+        (
+            "not json",
+            "--zone zones/example.com.zone --baseline old.json",
+            "not a mailcheck JSON report",
+        ),
+        ("", "--zone zones/example.net.zone --baseline live", "no --zone file covers example.com"),
+        ("", "--baseline live", "compares --zone files with the live DNS"),
+        ("", "--fail-on regression", "--fail-on regression needs --baseline"),
+    ],
+)
+def test_bad_baselines(repo: Path, live: DnsServer, setup: str, args: str, message: str) -> None:
+    if setup:
+        (repo / "old.json").write_text(setup)
+    code, _doc, err = run_json(repo, live, args)
+    assert code == 2 and message in err, err
+    assert "Traceback" not in err
+
+
+def test_pre_commit_hook(
+    repo: Path, live: DnsServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """pre-commit itself installs the hook from this repository and runs it on zone files."""
+    cache = tmp_path_factory.mktemp("pre-commit-home")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "ci@example.invalid")
+    git("config", "user.name", "ci")
+    git("add", ".")
+    git("commit", "-q", "-m", "zones")
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        command = (
+            f"{BIN / 'pre-commit'} try-repo {ROOT} mailcheck-zone --files zones/example.com.zone"
+        )
+        env_line = f"PRE_COMMIT_HOME={cache} "
+        return shell(env_line + command, repo, live)
+
+    result = hook()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "mailcheck (mail records in zone files)" in result.stdout
+    edit(repo, "p=reject; rua", "p=none; rua")
+    git("add", ".")
+    result = hook()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "policy.dmarc-policy" in result.stdout and "Failed" in result.stdout
