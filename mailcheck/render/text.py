@@ -240,6 +240,19 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
     if verbose and report.queries:
         console.print()
         console.print(queries_table(report))
+    problem = next(
+        (f for f in report.findings() if f.status in (Status.FAIL, Status.WARN, Status.ERROR)),
+        None,
+    )
+    if problem is not None:
+        console.print()
+        console.print(
+            Text(
+                f"mailcheck explain {problem.id} (or any id above): what it means, why it "
+                "matters, how to fix it",
+                style="dim",
+            )
+        )
 
 
 def render_summary(console: Console, reports: Sequence[Report]) -> None:

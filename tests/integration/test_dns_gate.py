@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
+from tests.cli.test_json_schema import schema
 from tests.conftest import ROOT
 from tests.dnsserver import DnsServer
 
@@ -162,6 +164,7 @@ def test_saved_baseline_report(repo: Path, live: DnsServer) -> None:
         repo, live, "--zone zones/example.com.zone --baseline live.json --fail-on regression"
     )
     assert code == 1
+    jsonschema.validate(doc, schema())
     baseline = doc["reports"][0]["data"]["baseline"]
     assert baseline["source"] == "live.json"
     assert baseline["spf_lookups"] == {"before": 2, "after": 9}
