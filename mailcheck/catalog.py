@@ -1118,6 +1118,14 @@ _c(
     "RFC 8314 §3",
 )
 _c(
+    "mailbox.connect",
+    "Connection to the IMAP/POP3 server",
+    "Whether a TCP connection to the mailbox server could be opened (the address actually used).",
+    "Check the address, firewalls, and that the service listens on this port.",
+    "RFC 9051 §2.1",
+    "RFC 1939 §3",
+)
+_c(
     "mailbox.greeting",
     "IMAP/POP3 greeting",
     "The server's first line: OK, or a refusal.",

@@ -47,16 +47,26 @@ def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     return out
 
 
+def connect_id(protocol: str) -> str:
+    return "smtp.connect" if protocol == "smtp" else "mailbox.connect"
+
+
 def _connection(trace: HostTrace) -> Iterator[Finding]:
     where = f"{trace.host} [{trace.address}]:{trace.port}"
     error = trace.error
     if error is not None and error.kind == "connect":
         yield finding(
-            "smtp.connect", Status.ERROR, printable(f"{where}: {error.message}"), subject=trace.host
+            connect_id(trace.protocol),
+            Status.ERROR,
+            printable(f"{where}: {error.message}"),
+            subject=trace.host,
         )
         return
     yield finding(
-        "smtp.connect", Status.PASS, printable(f"connected to {where}"), subject=trace.host
+        connect_id(trace.protocol),
+        Status.PASS,
+        printable(f"connected to {where}"),
+        subject=trace.host,
     )
     if error is None:
         return

@@ -106,7 +106,7 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     report = select_findings(report, out.only, out.skip)
     code = exit_code_for([report], out.threshold)
     # a server that could not be reached is inconclusive, whatever else was found
-    unreachable = [f for f in full.findings() if f.id == "smtp.connect"]
+    unreachable = [f for f in full.findings() if f.id in ("smtp.connect", "mailbox.connect")]
     if unreachable and all(f.status is Status.ERROR for f in unreachable) and code is ExitCode.OK:
         code = ExitCode.INCONCLUSIVE
     if out.format is Format.TEXT:

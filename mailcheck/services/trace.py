@@ -14,7 +14,7 @@ import dns.reversename
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
-from mailcheck.checks.transport import TraceContext, certificate_data, judge
+from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -245,7 +245,10 @@ def run_trace(
         if target.problem:
             unresolved.append(
                 finding(
-                    "smtp.connect", Status.ERROR, printable(target.problem), subject=target.host
+                    connect_id(options.protocol),
+                    Status.ERROR,
+                    printable(target.problem),
+                    subject=target.host,
                 )
             )
     usable = [t for t in targets if t.addresses]

@@ -507,3 +507,11 @@ def test_dane_against_the_certificate(
     good = findings(json.loads(result.stdout))["dane.match"][0]
     assert good[0] == "pass" and "not DNSSEC-secure" in good[1]
     assert findings(json.loads(bad.stdout))["dane.match"][0][0] == "fail"
+
+
+def test_unreachable_mailbox_server_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
+    code, doc, _ = trace(
+        run_cli, dns_server, "127.0.0.1", "--port", str(free_port()), "--protocol", "imap"
+    )
+    got = findings(doc)
+    assert code == 3 and got["mailbox.connect"][0][0] == "error" and "smtp.connect" not in got
