@@ -70,6 +70,52 @@ def test_bash_completes_commands_options_values_and_ids() -> None:
     assert "--dkim-selector" in bash_complete("mailcheck send --dkim")
 
 
+def fish_complete(line: str) -> list[str]:
+    script = f"source {ROOT / 'completions' / 'mailcheck.fish'}; complete -C '{line}'"
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["fish", "--no-config", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=30,
+    )
+    return [line.split("\t")[0] for line in result.stdout.splitlines() if line]
+
+
+def test_fish_completes_for_real() -> None:
+    if shutil.which("fish") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide fish (.ci/run installs it)")
+        pytest.skip("fish is not installed")
+    assert fish_complete("mailcheck ver") == ["verify"]
+    assert fish_complete("mailcheck explain spf.lookup") == ["spf.lookup-limit"]
+    assert sorted(fish_complete("mailcheck trace --tls ")) == [
+        "auto",
+        "implicit",
+        "none",
+        "starttls",
+    ]
+
+
+def test_zsh_protocol_answers() -> None:
+    """What the zsh script evaluates at each TAB: an _arguments call with the candidates."""
+    env = {
+        **os.environ,
+        "_TYPER_COMPLETE_ARGS": "mailcheck send --dkim-sel",
+        "_MAILCHECK_COMPLETE": "complete_zsh",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from mailcheck.cli import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.stdout.startswith("_arguments") and '"--dkim-selector"' in result.stdout
+
+
 def test_install_completion(tmp_path: Path, run_cli: CliRun) -> None:
     result = run_cli("--install-completion", "bash", env={"HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
