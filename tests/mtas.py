@@ -25,9 +25,20 @@ from tests.smtpfixtures import free_port
 USER, PASSWORD = "alice@postfix.test", "Dovecot-Pa55"
 
 
+# Daemons live in sbin, which a CI job's PATH may leave out.
+SEARCH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin"])
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=SEARCH)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed")
+    return found
+
+
 def available() -> bool:
     return (
-        all(shutil.which(tool) for tool in ("postfix", "dovecot", "doveadm"))
+        all(shutil.which(name, path=SEARCH) for name in ("postfix", "dovecot", "doveadm"))
         and Path("/usr/share/postfix/master.cf.dist").exists()
         and os.geteuid() == 0
     )
@@ -138,7 +149,7 @@ service auth {{
         # daemons keep inherited pipes open: send their output to a file, not a pipe
         with (self.root / "start.log").open("ab") as log:
             subprocess.run(
-                ["dovecot", "-c", str(self.dovecot_conf)],
+                [tool("dovecot"), "-c", str(self.dovecot_conf)],
                 check=True,
                 stdout=log,
                 stderr=log,
@@ -209,11 +220,11 @@ biff = no
                     line = "  ".join(fields)
             lines.append(line)
         (etc / "master.cf").write_text("\n".join(lines) + "\n")
-        env = {**os.environ, "MAIL_CONFIG": str(etc)}
+        env = {**os.environ, "MAIL_CONFIG": str(etc), "PATH": SEARCH}
         with (self.root / "start.log").open("ab") as log:
             for action in ("check", "start"):
                 subprocess.run(
-                    ["postfix", "-c", str(etc), action],
+                    [tool("postfix"), "-c", str(etc), action],
                     check=True,
                     env=env,
                     stdout=log,
@@ -235,10 +246,10 @@ biff = no
         return self
 
     def __exit__(self, *exc: object) -> None:
-        env = {**os.environ, "MAIL_CONFIG": str(self.postfix_etc)}
+        env = {**os.environ, "MAIL_CONFIG": str(self.postfix_etc), "PATH": SEARCH}
         for command in (
-            ["postfix", "-c", str(self.postfix_etc), "stop"],
-            ["doveadm", "-c", str(self.dovecot_conf), "stop"],
+            [tool("postfix"), "-c", str(self.postfix_etc), "stop"],
+            [tool("doveadm"), "-c", str(self.dovecot_conf), "stop"],
         ):
             subprocess.run(
                 command,
