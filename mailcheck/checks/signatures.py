@@ -101,15 +101,94 @@ def fast_str2int(data: bytes | bytearray) -> int:
     return int.from_bytes(bytes(data), "big")
 
 
+_WSP = re.compile(rb"[\t ]+")
+_LINE_BREAK = re.compile(rb"\r?\n")
+_TRAILING_WSP = re.compile(rb"[\t ]+\r\n")
+
+
+def fast_compress_whitespace(content: bytes) -> bytes:
+    """dkim.canonicalization.compress_whitespace with a compiled pattern, and no work when
+    there is nothing to compress (most header values)."""
+    if b"\t" not in content and b"  " not in content:
+        return content
+    return _WSP.sub(b" ", content)
+
+
+def fast_unfold_header_value(content: bytes) -> bytes:
+    return _LINE_BREAK.sub(b"", content) if b"\n" in content else content
+
+
+def fast_strip_trailing_whitespace(content: bytes) -> bytes:
+    return _TRAILING_WSP.sub(b"\r\n", content)
+
+
+@functools.lru_cache(maxsize=256)
+def _rsa_public_key(modulus: int, exponent: int) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.RSAPublicNumbers(exponent, modulus).public_key()
+
+
+def _fast_rsa_verify(original: Any) -> Any:
+    """dkim.RSASSA_PKCS1_v1_5_verify through OpenSSL (cryptography): the same PKCS#1 v1.5
+    check, five to ten times faster than Python's pow. Anything unusual (a signature not
+    exactly the modulus length, an unknown hash, a key OpenSSL refuses) takes dkimpy's own
+    path, so results never differ."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    # rsa-sha1 signatures are verified, then refused by policy (RFC 8301)
+    algorithms = {"sha256": hashes.SHA256(), "sha1": hashes.SHA1()}  # noqa: S303
+
+    def verify(hash_object: Any, signature: bytes, public_key: dict[str, int]) -> bool:
+        modulus, exponent = public_key["modulus"], public_key["publicExponent"]
+        algorithm = algorithms.get(getattr(hash_object, "name", ""))
+        if (
+            algorithm is None
+            or len(signature) != (modulus.bit_length() + 7) // 8
+            or int.from_bytes(bytes(signature), "big") >= modulus
+        ):
+            return bool(original(hash_object, signature, public_key))
+        try:
+            key = _rsa_public_key(modulus, exponent)
+            key.verify(
+                bytes(signature), hash_object.digest(), padding.PKCS1v15(), Prehashed(algorithm)
+            )
+        except InvalidSignature:
+            return False
+        except Exception:  # a key OpenSSL will not use: dkimpy decides
+            return bool(original(hash_object, signature, public_key))
+        return True
+
+    return verify
+
+
 @functools.lru_cache(maxsize=1)
-def speed_up_dkimpy() -> tuple[Any, Any]:
-    """dkimpy's RSA converts integers one byte at a time: about 40% of a verification.
-    Swap in exact equivalents (tests compare them with the originals); returns those."""
+def speed_up_dkimpy() -> dict[str, Any]:
+    """dkimpy verifies RSA with Python integers (converted one byte at a time), and its
+    canonicalization compiles its patterns at every call. Swap in exact equivalents (tests
+    compare them with the originals); returns the originals by name."""
+    import dkim
+    import dkim.canonicalization
     import dkim.crypto
 
-    originals = (dkim.crypto.int2str, dkim.crypto.str2int)
+    canon = dkim.canonicalization
+    originals = {
+        "rsa_verify": dkim.RSASSA_PKCS1_v1_5_verify,
+        "int2str": dkim.crypto.int2str,
+        "str2int": dkim.crypto.str2int,
+        "compress_whitespace": canon.compress_whitespace,
+        "unfold_header_value": canon.unfold_header_value,
+        "strip_trailing_whitespace": canon.strip_trailing_whitespace,
+    }
+    dkim.RSASSA_PKCS1_v1_5_verify = _fast_rsa_verify(originals["rsa_verify"])
     dkim.crypto.int2str = fast_int2str
     dkim.crypto.str2int = fast_str2int
+    canon.compress_whitespace = fast_compress_whitespace
+    canon.unfold_header_value = fast_unfold_header_value
+    canon.strip_trailing_whitespace = fast_strip_trailing_whitespace
     return originals
 
 
