@@ -75,6 +75,7 @@ def test_rsa_verification_is_equivalent(index: int, algorithm: str, data: bytes,
     chosen = hashes.SHA256() if algorithm == "sha256" else hashes.SHA1()  # noqa: S303
     signature = key.sign(data, padding.PKCS1v15(), chosen)  # type: ignore[attr-defined]
     modlen = len(signature)
+    leading_zero = signature[0] == 0
     if case == "flip":
         signature = bytes([signature[0] ^ 1]) + signature[1:]
     elif case == "short":
@@ -92,4 +93,4 @@ def test_rsa_verification_is_equivalent(index: int, algorithm: str, data: bytes,
         == expected
     )
     # dkimpy reads the signature as an integer: a leading zero byte changes nothing
-    assert expected == (case in ("valid", "long"))
+    assert expected == (case in ("valid", "long") or (case == "short" and leading_zero))
