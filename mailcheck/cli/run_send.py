@@ -22,6 +22,7 @@ from mailcheck.cli.output import (
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
+from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
 from mailcheck.records.compose import Attachment, Draft, Mailbox, parse_header, parse_mailbox
 from mailcheck.render import Format
@@ -98,18 +99,10 @@ def _server(text: str | None, port: int | None) -> tuple[str | None, int]:
     """`HOST`, `HOST:PORT`, `[IPv6]:PORT`; default port 587 (submission) or 25 (MX)."""
     if text is None:
         return None, port or 25
-    spec = text.strip()
-    host, port_text = spec, ""
-    if spec.startswith("["):
-        end = spec.find("]")
-        if end < 0:
-            raise UsageError(f"--server {text!r}: missing ']'")
-        host, rest = spec[1:end], spec[end + 1 :]
-        if rest and not rest.startswith(":"):
-            raise UsageError(f"--server {text!r}: give HOST, HOST:PORT or [IPv6]:PORT")
-        port_text = rest[1:]
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
+    try:
+        host, port_text = split_host_port(text)
+    except ValueError as exc:
+        raise UsageError(f"--server {text!r}: {exc}") from None
     if not host or any(c.isspace() or c in "/@" for c in host):
         raise UsageError(f"--server {text!r}: give a host name or an IP address")
     if port_text:

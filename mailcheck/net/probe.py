@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
@@ -321,58 +322,88 @@ def _sent(trace: HostTrace) -> None:
     trace.content_sent = True
 
 
-def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
-    client = ImapClient(session)
-    started = time.monotonic()
-    trace.failed_step = "banner"
-    greeting = client.greeting()
-    trace.banner_seconds = time.monotonic() - started
-    trace.greeting = greeting.text
-    trace.greeting_code = {"OK": 220, "PREAUTH": 220, "BYE": 421}[greeting.status]
-    if greeting.status == "BYE" or not _wants(options, "ehlo"):
-        trace.stopped_after = "banner"
-        return
-    trace.failed_step = "ehlo"
-    _reply, caps = client.capabilities()
-    trace.mailbox_caps_before = caps or greeting_capabilities(greeting)
-    trace.starttls_offered = "STARTTLS" in trace.mailbox_caps_before
-    if (
-        trace.tls is None
-        and options.tls in ("auto", "starttls")
-        and _wants(options, "tls")
-        and (trace.starttls_offered or options.tls == "starttls")
-    ):
-        trace.failed_step = "tls"
+@dataclass(frozen=True)
+class _Dialect:
+    """The few places where IMAP and POP3 dialogues differ."""
+
+    greet: Callable[[], tuple[int, str, list[str]]]  # code (220/421), text, capabilities
+    capabilities: Callable[[], list[str]]
+    offers_tls: Callable[[list[str]], bool]
+    starttls: Callable[[], tuple[bool, str]]  # accepted, reply as shown
+    login: Callable[[str, str], tuple[bool, str]]
+    bye: Callable[[], object]
+
+
+def _imap_dialect(client: ImapClient) -> _Dialect:
+    def greet() -> tuple[int, str, list[str]]:
+        greeting = client.greeting()
+        code = {"OK": 220, "PREAUTH": 220, "BYE": 421}[greeting.status]
+        return code, greeting.text, greeting_capabilities(greeting)
+
+    def starttls() -> tuple[bool, str]:
         answer = client.command("STARTTLS")
-        trace.starttls_reply = f"{answer.status} {answer.text}"
-        if answer.status == "OK":
-            _record_tls(session, trace, "starttls", host)
-            trace.failed_step = "ehlo"
-            _reply, trace.mailbox_caps_after = client.capabilities()
-    if _may_login(trace, options):
-        trace.failed_step = "login"
-        result = client.login(options.user or "", options.password or "")
-        trace.login = "ok" if result.status == "OK" else "refused"
-        trace.login_text = printable(result.text)
-    trace.stopped_after = options.quit_after or "ehlo"
-    with contextlib.suppress(SessionError):
-        client.command("LOGOUT")
+        return answer.status == "OK", f"{answer.status} {answer.text}"
+
+    def login(user: str, password: str) -> tuple[bool, str]:
+        result = client.login(user, password)
+        return result.status == "OK", result.text
+
+    return _Dialect(
+        greet,
+        lambda: client.capabilities()[1],
+        lambda caps: "STARTTLS" in caps,
+        starttls,
+        login,
+        lambda: client.command("LOGOUT"),
+    )
+
+
+def _pop3_dialect(client: PopClient) -> _Dialect:
+    def greet() -> tuple[int, str, list[str]]:
+        greeting = client.greeting()
+        return (220 if greeting.ok else 421), greeting.text, []
+
+    def starttls() -> tuple[bool, str]:
+        answer = client.command("STLS")
+        return answer.ok, ("+OK " if answer.ok else "-ERR ") + answer.text
+
+    def login(user: str, password: str) -> tuple[bool, str]:
+        result = client.login(user, password)
+        return result.ok, result.text
+
+    return _Dialect(
+        greet,
+        lambda: client.capabilities()[1],
+        lambda caps: any(c.upper() == "STLS" for c in caps),
+        starttls,
+        login,
+        lambda: client.command("QUIT"),
+    )
+
+
+def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    _mailbox(session, trace, options, host, _imap_dialect(ImapClient(session)))
 
 
 def _pop3(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
-    client = PopClient(session)
+    _mailbox(session, trace, options, host, _pop3_dialect(PopClient(session)))
+
+
+def _mailbox(
+    session: Session, trace: HostTrace, options: ProbeOptions, host: str, dialect: _Dialect
+) -> None:
+    """Greeting, capabilities, STARTTLS/STLS and capabilities again, the login test."""
     started = time.monotonic()
     trace.failed_step = "banner"
-    greeting = client.greeting()
+    code, text, greeted = dialect.greet()
     trace.banner_seconds = time.monotonic() - started
-    trace.greeting = greeting.text
-    trace.greeting_code = 220 if greeting.ok else 421
-    if not greeting.ok or not _wants(options, "ehlo"):
+    trace.greeting, trace.greeting_code = text, code
+    if code != 220 or not _wants(options, "ehlo"):
         trace.stopped_after = "banner"
         return
     trace.failed_step = "ehlo"
-    _reply, trace.mailbox_caps_before = client.capabilities()
-    trace.starttls_offered = any(c.upper() == "STLS" for c in trace.mailbox_caps_before)
+    trace.mailbox_caps_before = dialect.capabilities() or greeted
+    trace.starttls_offered = dialect.offers_tls(trace.mailbox_caps_before)
     if (
         trace.tls is None
         and options.tls in ("auto", "starttls")
@@ -380,17 +411,16 @@ def _pop3(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
         and (trace.starttls_offered or options.tls == "starttls")
     ):
         trace.failed_step = "tls"
-        answer = client.command("STLS")
-        trace.starttls_reply = ("+OK " if answer.ok else "-ERR ") + answer.text
-        if answer.ok:
+        accepted, trace.starttls_reply = dialect.starttls()
+        if accepted:
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "ehlo"
-            _reply, trace.mailbox_caps_after = client.capabilities()
+            trace.mailbox_caps_after = dialect.capabilities()
     if _may_login(trace, options):
         trace.failed_step = "login"
-        result = client.login(options.user or "", options.password or "")
-        trace.login = "ok" if result.ok else "refused"
-        trace.login_text = printable(result.text)
+        ok, reply = dialect.login(options.user or "", options.password or "")
+        trace.login = "ok" if ok else "refused"
+        trace.login_text = printable(reply)
     trace.stopped_after = options.quit_after or "ehlo"
     with contextlib.suppress(SessionError):
-        client.command("QUIT")
+        dialect.bye()

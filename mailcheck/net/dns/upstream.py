@@ -17,6 +17,7 @@ import dns.rdatatype
 
 from mailcheck.errors import UsageError
 from mailcheck.model import Location
+from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
 from mailcheck.net.dns.transport import UdpClient
@@ -34,19 +35,10 @@ class Server:
 
 def parse_server(text: str) -> Server:
     """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address."""
-    spec = text.strip()
-    host, port_text = spec, ""
-    if spec.startswith("["):
-        end = spec.find("]")
-        if end < 0:
-            raise UsageError(f"invalid nameserver {text!r}: missing ']'")
-        host, rest = spec[1:end], spec[end + 1 :]
-        if rest:
-            if not rest.startswith(":"):
-                raise UsageError(f"invalid nameserver {text!r}")
-            port_text = rest[1:]
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
+    try:
+        host, port_text = split_host_port(text)
+    except ValueError as exc:
+        raise UsageError(f"invalid nameserver {text!r}: {exc}") from None
     try:
         ipaddress.ip_address(host)
     except ValueError:
