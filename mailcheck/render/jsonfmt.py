@@ -65,7 +65,8 @@ def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
         "sections": [section_dict(s) for s in report.sections],
     }
     if report.display and report.display != report.subject:
-        out["subject_unicode"] = report.display
+        # a domain's Unicode form (IDN); for other reports, how the subject is shown
+        out["subject_unicode" if report.kind == "domain" else "display"] = report.display
     if report.data:
         out["data"] = dict(report.data)
     if verbose:

@@ -173,6 +173,7 @@ def test_submission_with_auth_and_dkim(
     )
     assert code == 0, json.dumps(ids(doc), indent=1)
     jsonschema.validate(doc, schema())
+    assert doc["reports"][0]["display"] == "alice@dkim.test → bob@example.net, carol@example.net"
     got = recipients(doc)
     assert got["bob@example.net"]["status"] == "accepted"
     [arrived] = recorder.received
