@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.errors import InputError
+from mailcheck.files import read_file
 
 MAX_MESSAGE = 256 * 1024 * 1024
 
@@ -21,22 +22,7 @@ class RawMessage:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_MESSAGE:
-            raise InputError(
-                f"{path}: {size} bytes is more than mailcheck reads "
-                f"({MAX_MESSAGE // (1024 * 1024)} MB)"
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from None
+    return read_file(path, str(path), limit=MAX_MESSAGE)
 
 
 def is_mbox(head: bytes) -> bool:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mailcheck.config import Config, parse
-from mailcheck.errors import InputError
+from mailcheck.files import read_text
 
 
 def load(path: str | None, disabled: bool) -> Config | None:
@@ -30,14 +30,7 @@ def load(path: str | None, disabled: bool) -> Config | None:
 
 
 def _read(path: Path, *, pyproject: bool, given: bool) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"--config {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    text = read_text(path, f"--config {path}" if given else str(path))
     return _checked(parse(text, str(path), pyproject=pyproject))
 
 

@@ -94,9 +94,8 @@ def check_connection(
 ) -> int | None:
     """Validate the options every connecting command shares; the address family asked for."""
     import ipaddress
-    from pathlib import Path
 
-    from mailcheck.errors import InputError, UsageError
+    from mailcheck.errors import UsageError
 
     if ipv4 and ipv6:
         raise UsageError("-4 and -6 exclude each other")
@@ -105,6 +104,14 @@ def check_connection(
             ipaddress.ip_address(source_address)
         except ValueError:
             raise UsageError(f"--source-address {source_address!r} is not an IP address") from None
+    check_ca_file(ca_file)
+    return 4 if ipv4 else 6 if ipv6 else None
+
+
+def check_ca_file(ca_file: str | None) -> None:
+    from pathlib import Path
+
+    from mailcheck.errors import InputError
+
     if ca_file is not None and not Path(ca_file).is_file():
         raise InputError(f"--ca-file {ca_file}: no such file")
-    return 4 if ipv4 else 6 if ipv6 else None

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
+from mailcheck.cli.connect_options import check_ca_file
 from mailcheck.cli.output import (
     check_selectors,
     families_wanted,
@@ -27,6 +27,7 @@ from mailcheck.cli.output import (
 )
 from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
+from mailcheck.files import MB, read_text
 from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
@@ -71,8 +72,7 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         raise UsageError("--sender and --helo need --ip (the address to evaluate SPF for)")
     if opts.sender is not None and "@" not in opts.sender:
         raise UsageError(f"--sender {opts.sender!r} is not an address (local@domain)")
-    if opts.ca_file is not None and not Path(opts.ca_file).is_file():
-        raise InputError(f"--ca-file {opts.ca_file}: no such file")
+    check_ca_file(opts.ca_file)
     for selector in opts.selectors:
         if not selector or any(c in selector for c in " /@") or len(selector) > 63 * 4:
             raise UsageError(f"--selector {selector!r} is not a selector name")
@@ -116,14 +116,7 @@ def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
 
 def read_domain_file(path: str) -> list[tuple[str, str]]:
     """(where, text) for each domain line: `FILE:LINE`; '#' starts a comment; '-' is stdin."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"--from-file {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--from-file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"--from-file {path}: {exc.strerror}") from None
+    text = sys.stdin.read() if path == "-" else read_text(path, f"--from-file {path}")
     label = "<stdin>" if path == "-" else path
     out = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -220,12 +213,10 @@ def _baseline(
                 out[report.subject] = report_dict(report)
                 bar.advance(f"live: {report.subject}")
         return "the live DNS", out
-    path = Path(spec)
+    text = read_text(spec, f"--baseline {spec}", limit=256 * MB)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"--baseline {spec}: no such file (or give 'live')") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise InputError(f"--baseline {spec}: not a mailcheck JSON report ({exc})") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "reports" not in doc:
         raise InputError(f"--baseline {spec}: not a mailcheck JSON report (--format json)")

@@ -21,6 +21,7 @@ from mailcheck.cli.output import (
 )
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
+from mailcheck.files import MB, decode_text, read_file
 from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from mailcheck.model import Section
     from mailcheck.services.send import DkimPlan, Outcome
 
-MAX_FILE = 25 * 1024 * 1024  # attachments and --eml: more is not a test message
+MAX_FILE = 25 * MB  # attachments and --eml: more is not a test message
 
 
 @dataclass(frozen=True)
@@ -71,27 +72,13 @@ class SendOptions:
 
 
 def _read(path: str, option: str, *, text: bool) -> bytes:
-    """A file the user named, or a one-line InputError saying why it cannot be read."""
-    try:
-        if path == "-" and text:
-            return sys.stdin.buffer.read()
-        file = Path(path)
-        if file.is_dir():
-            raise InputError(f"{option} {path}: is a directory")
-        if file.stat().st_size > MAX_FILE:
-            raise InputError(f"{option} {path}: larger than {MAX_FILE // (1024 * 1024)} MB")
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{option} {path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{option} {path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{option} {path}: {exc.strerror or exc}") from None
+    """A file the user named ('-': standard input, for text); InputError says why not."""
+    label = f"{option} {path}"
+    data = (
+        sys.stdin.buffer.read() if path == "-" and text else read_file(path, label, limit=MAX_FILE)
+    )
     if text:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{option} {path}: not UTF-8 text") from None
+        decode_text(data, label)
     return data
 
 

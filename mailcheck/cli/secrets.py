@@ -8,7 +8,8 @@ import stat
 import sys
 from pathlib import Path
 
-from mailcheck.errors import InputError, UsageError
+from mailcheck.errors import UsageError
+from mailcheck.files import read_text
 
 
 def refuse_command_line_password(value: str | None) -> None:
@@ -33,12 +34,7 @@ def read_password(user: str | None, env: str | None, file: str | None) -> str | 
         return value
     if file:
         path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"--password-file {file}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"--password-file {file}: cannot read it ({exc})") from None
+        text = read_text(path, f"--password-file {file}")
         if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
             sys.stderr.write(f"mailcheck: warning: {file} is readable by other users\n")
         return text.splitlines()[0] if text else ""

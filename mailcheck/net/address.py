@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+
+def is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
 
 def split_host_port(text: str) -> tuple[str, str]:
     """(host, port text or ""); ValueError says what is wrong with the brackets."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mailcheck.net.address import is_ip_address
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
 from mailcheck.net.session import Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
@@ -189,19 +190,9 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     leaf = describe(trace.tls.chain[0])
     if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
         return "the certificate is not valid now"
-    if not _is_address(trace.host) and not name_matches(leaf, trace.host):
+    if not is_ip_address(trace.host) and not name_matches(leaf, trace.host):
         return f"the certificate does not name {trace.host}"
     return ""
-
-
-def _is_address(text: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:

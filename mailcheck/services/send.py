@@ -19,7 +19,6 @@ from mailcheck.records.dkim_sign import SigningKey, sign
 from mailcheck.records.headers import split_headers
 from mailcheck.records.smtp_codes import explain
 from mailcheck.services.trace import (
-    IMPLICIT_PORTS,
     LOGIN_PORTS,
     Target,
     TraceRequest,
@@ -164,28 +163,29 @@ def _routes(engine: DnsEngine, request: SendRequest) -> list[tuple[list[str], li
     return routes
 
 
-def _options(request: SendRequest, message: bytes, rcpt: list[str]) -> ProbeOptions:
+def _options(request: SendRequest, message: bytes) -> ProbeOptions:
+    """What every attempt shares: the connection settings (port and TLS mode as trace
+    derives them) and the message; each attempt adds its recipients."""
     from mailcheck.net.smtp import content_lines
     from mailcheck.records.compose import has_eight_bit
 
-    port = request.port or 25
-    tls = request.tls
-    if tls == "auto" and IMPLICIT_PORTS.get(port) == "smtp":
-        tls = "implicit"
-    return ProbeOptions(
+    connection = TraceRequest(
+        target="",
         protocol="smtp",
-        port=port,
-        tls=tls,
+        port=request.port or 25,
+        tls=request.tls,
         ehlo=request.ehlo,
         mail_from=request.mail_from,
-        rcpt=tuple(rcpt),
         source_address=request.source_address,
+        ca_file=request.ca_file,
         step_timeout=request.step_timeout,
         deadline=request.deadline,
         user=request.user,
         password=request.password,
         allow_insecure_auth=request.allow_insecure_auth,
-        ca_file=request.ca_file,
+    ).options()
+    return dataclasses.replace(
+        connection,
         message=message,
         shown_content=tuple(content_lines(message, request.verbose)),
         smtputf8=request.smtputf8,
@@ -303,6 +303,7 @@ def deliver(
     does); never beyond a definite answer, never again after the message may have arrived."""
     sections: list[Section] = []
     outcomes: list[Outcome] = []
+    shared = _options(request, prepared.message)
     for recipients, targets, problem in _routes(engine, request):
         route = {r: Outcome(r) for r in recipients}
         outcomes.extend(route.values())
@@ -324,7 +325,7 @@ def deliver(
                 pending = [r for r, o in route.items() if not o.final]
                 if progress:
                     progress(f"sending to {target.host} [{address}]")
-                options = _options(request, prepared.message, pending)
+                options = dataclasses.replace(shared, rcpt=tuple(pending))
                 trace = probe(target.host, address, options, target.preference)
                 sections.append(_attempt_section(trace, request, options))
                 done = _settle(trace, {r: route[r] for r in pending})

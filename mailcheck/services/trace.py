@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ from mailcheck.checks.dnssec import ZoneProbe, verify
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status
+from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
@@ -90,14 +90,6 @@ class Target:
     problem: str = ""
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
-
-
 def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[str], str]:
     types = {4: ("A",), 6: ("AAAA",)}.get(family or 0, ("A", "AAAA"))
     answers = [engine.resolve(host, t) for t in types]
@@ -115,7 +107,7 @@ def resolve_targets(
 ) -> tuple[list[Target], str | None, list[Finding]]:
     """Hosts to try in order; the mail domain when the target was one; findings on the way."""
     name = request.target.strip().rstrip(".").lower()
-    if _is_ip(name.strip("[]")):
+    if is_ip_address(name.strip("[]")):
         return [Target(name.strip("[]"), None, [name.strip("[]")])], None, []
     if protocol == "smtp" and not request.host_only:
         mx = engine.resolve(name, "MX")
@@ -169,7 +161,7 @@ def _context(
     zone = ZoneProbe(trace.host)
     if trace.protocol == "smtp":
         crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
-    if not _is_ip(trace.host):
+    if not is_ip_address(trace.host):
         crawler.store(f"_{port}._tcp.{trace.host}", "TLSA", tlsa, "tlsa", dnssec=True)
         zone.ask(crawler, ("A",))
     crawler.run()
@@ -180,7 +172,7 @@ def _context(
         )
     tlsa_answer = tlsa.get("tlsa")
     secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
-    names = tuple(dict.fromkeys(n for n in (trace.host,) if not _is_ip(n)))
+    names = tuple(dict.fromkeys(n for n in (trace.host,) if not is_ip_address(n)))
     return TraceContext(
         names=names,
         ptr_names=ptr_names,
