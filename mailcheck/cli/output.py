@@ -88,6 +88,10 @@ def write_document(
         ci.write_step_summary(ci.markdown(command, reports))
     elif out.format is Format.MARKDOWN:
         text = ci.markdown(command, reports)
+    elif out.format is Format.HTML:
+        from mailcheck.render.html import render_html
+
+        text = render_html(command, reports, int(code), verbose=out.verbose)
     else:
         doc = document(command, reports, int(code), extra, verbose=out.verbose)
         text = dumps(doc) + "\n"

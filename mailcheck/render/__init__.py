@@ -13,7 +13,15 @@ class Format(str, enum.Enum):
     SARIF = "sarif"
     GITHUB = "github"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 # Formats that render the whole run at the end (not streamed, not text)
-DOCUMENT_FORMATS = (Format.JSON, Format.JUNIT, Format.SARIF, Format.GITHUB, Format.MARKDOWN)
+DOCUMENT_FORMATS = (
+    Format.JSON,
+    Format.JUNIT,
+    Format.SARIF,
+    Format.GITHUB,
+    Format.MARKDOWN,
+    Format.HTML,
+)
