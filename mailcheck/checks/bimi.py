@@ -23,8 +23,12 @@ EVIDENCE_MAX_BYTES = 64 * 1024
 class BimiCheck:
     family = "bimi"
 
-    def __init__(self, domain: str, crawler: Crawler, options: FetchOptions) -> None:
+    def __init__(
+        self, domain: str, crawler: Crawler, options: FetchOptions, selector: str = "default"
+    ) -> None:
         self.domain = domain
+        # the BIMI-Selector header's s= value (--bimi-selector); receivers use default without it
+        self.selector = selector
         self.crawler = crawler
         self.options = options
         self.answer: Answer | None = None
@@ -32,7 +36,11 @@ class BimiCheck:
         self.evidence: HttpResult | None = None
 
     def start(self) -> None:
-        self.crawler.ask(f"default._bimi.{self.domain}", "TXT", self._on_txt)
+        self.crawler.ask(self.record_name, "TXT", self._on_txt)
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.selector}._bimi.{self.domain}"
 
     def records(self) -> list[BimiRecord]:
         if self.answer is None:
@@ -94,7 +102,7 @@ class BimiCheck:
     ) -> list[Finding]:
         answer = self.answer
         assert answer is not None
-        name = f"default._bimi.{self.domain}"
+        name = self.record_name
         if answer.outcome.is_error:
             return [
                 finding(
@@ -102,7 +110,8 @@ class BimiCheck:
                 )
             ]
         if not records:
-            return [finding("bimi.record", Status.INFO, "no BIMI record (optional)")]
+            where = "" if self.selector == "default" else f" at {name}"
+            return [finding("bimi.record", Status.INFO, f"no BIMI record{where} (optional)")]
         if len(records) > 1:
             return [
                 finding(

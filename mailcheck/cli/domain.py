@@ -97,6 +97,15 @@ def domain(
             rich_help_panel="DKIM",
         ),
     ] = None,
+    bimi_selector: Annotated[
+        str,
+        typer.Option(
+            "--bimi-selector",
+            metavar="NAME",
+            help="BIMI selector (the BIMI-Selector header's s= value): NAME._bimi.DOMAIN.",
+            rich_help_panel="BIMI",
+        ),
+    ] = "default",
     ip: Annotated[
         str | None,
         typer.Option(
@@ -250,6 +259,7 @@ def domain(
             no_config,
             baseline,
             from_zones,
+            bimi_selector,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

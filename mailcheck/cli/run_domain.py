@@ -59,6 +59,7 @@ class DomainOptions:
     no_config: bool = False
     baseline: str | None = None  # "live" or a saved JSON report
     from_zones: bool = False  # the arguments are zone files: check their origins
+    bimi_selector: str = "default"
 
 
 def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
@@ -76,6 +77,8 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
     for selector in opts.selectors:
         if not selector or any(c in selector for c in " /@") or len(selector) > 63 * 4:
             raise UsageError(f"--selector {selector!r} is not a selector name")
+    if not _is_selector(opts.bimi_selector):
+        raise UsageError(f"--bimi-selector {opts.bimi_selector!r} is not a selector name")
     families = families_wanted(FAMILIES, out.only, out.skip)
     if opts.baseline is not None:
         # a comparison needs every family on both sides; --only/--skip filter what is shown
@@ -92,6 +95,18 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         no_mail=opts.no_mail,
         fetch=FetchOptions(opts.ca_file, opts.http_timeout, opts.https_port),
         smtp=_smtp_request(opts),
+        bimi_selector=opts.bimi_selector.lower().rstrip("."),
+    )
+
+
+def _is_selector(name: str) -> bool:
+    """A BIMI selector is one or more DNS labels (the BIMI-Selector header's s= value)."""
+    labels = name.rstrip(".").split(".")
+    return bool(name) and all(
+        0 < len(label) < 64
+        and label.replace("-", "").replace("_", "").isalnum()
+        and label.isascii()
+        for label in labels
     )
 
 

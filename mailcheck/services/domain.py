@@ -58,6 +58,7 @@ class DomainRequest:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     # --smtp: a trace of every MX host (port, timeouts, CA); None leaves port 25 alone
     smtp: TraceRequest | None = None
+    bimi_selector: str = "default"  # --bimi-selector: the BIMI-Selector header's s=
 
     def wants(self, *families: str) -> bool:
         return any(f in self.families for f in families)
@@ -87,7 +88,7 @@ def _plan(name: str, crawler: Crawler, request: DomainRequest) -> _Checks:
         checks.mta_sts = MtaStsCheck(name, crawler, request.fetch)
         checks.tls_rpt = TlsRptCheck(name, crawler)
     if mail and request.wants("bimi"):
-        checks.bimi = BimiCheck(name, crawler, request.fetch)
+        checks.bimi = BimiCheck(name, crawler, request.fetch, request.bimi_selector)
     if request.wants("dnssec", "dane", "tls-rpt"):
         checks.dnssec = DnssecCheck(name, crawler)
     return checks
