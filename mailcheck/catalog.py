@@ -26,6 +26,8 @@ CHECKS: dict[str, CheckSpec] = {}
 FAMILIES: dict[str, str] = {
     "domain": "The domain itself",
     "mx": "MX: where the domain receives mail",
+    "ns": "Name servers: how many, in which networks, and whether each serves the zone",
+    "soa": "SOA: the zone's serial and timers",
     "spf": "SPF: which hosts may send as the domain",
     "dmarc": "DMARC: what receivers do when SPF and DKIM do not align",
     "dkim": "DKIM: the public keys that verify the domain's signatures",
@@ -70,6 +72,110 @@ _c(
     "",
     "RFC 5891",
     "RFC 6531",
+)
+
+# -- NS and SOA -------------------------------------------------------------------------
+_c(
+    "ns.records",
+    "NS records",
+    "The name servers of the zone the domain belongs to (the domain's own NS records, or those "
+    "of the nearest parent that has them). Every mail record is served by them.",
+    "Publish NS records for the zone, and the same set at the parent (the delegation).",
+    "RFC 1034 §4.2.1",
+)
+_c(
+    "ns.count",
+    "At least two name servers",
+    "A zone needs at least two name servers so that one failing does not make the domain (and "
+    "its MX, SPF and DMARC records) disappear: senders then defer or bounce mail.",
+    "Add a second (and third) name server, ideally run by a different operator.",
+    "RFC 1034 §4.1",
+    "RFC 2182 §5",
+)
+_c(
+    "ns.host-address",
+    "Name server addresses",
+    "Every name server host must resolve to an A or AAAA address, or resolvers cannot ask it.",
+    "Publish A/AAAA records for the name server host (glue at the parent if it is in the zone).",
+    "RFC 1034 §4.2.2",
+)
+_c(
+    "ns.cname",
+    "Name server is a CNAME",
+    "An NS record must name a host's canonical name, not an alias; resolvers may not follow it.",
+    "Point the NS record at the canonical host name.",
+    "RFC 2181 §10.3",
+)
+_c(
+    "ns.diversity",
+    "Name servers in different networks",
+    "Name servers whose addresses all sit in one IPv4 /24 or one IPv6 /48 are likely behind one "
+    "router or one provider: a single outage takes every one down. Judged per address family, "
+    "where at least two servers have addresses of that family.",
+    "Move at least one name server to another network (another provider or location).",
+    "RFC 2182 §3.1",
+)
+_c(
+    "ns.authoritative",
+    "Every name server answers authoritatively",
+    "With --ask-ns, every address of every name server is asked for the zone's SOA directly "
+    "(without recursion): it must answer with the AA (authoritative answer) bit set. A server "
+    "that cannot be reached is ERROR (could not determine), never a pass. Without --ask-ns the "
+    "servers are not asked (SKIP): only the resolver's view is checked.",
+    "Make sure every listed server is reachable on port 53 over UDP and TCP and serves the zone.",
+    "RFC 1034 §4.3.1",
+    "RFC 1035 §4.1.1",
+)
+_c(
+    "ns.lame",
+    "Lame delegation",
+    "A server listed as a name server of the zone that refuses questions about it, or answers "
+    "without authority (no AA bit), or says the zone's apex does not exist, is lame: resolvers "
+    "that pick it waste time or fail, and mail records intermittently disappear.",
+    "Configure the zone on that server, or remove it from the NS records (and the parent's "
+    "delegation).",
+    "RFC 1912 §2.8",
+    "RFC 8499 §7",
+)
+_c(
+    "ns.consistent",
+    "Name servers agree on the mail records",
+    "With --ask-ns, the MX, SPF, DMARC and MTA-STS records are asked of every server that serves "
+    "the zone. Different answers mean receivers see different policies depending on which "
+    "server their resolver picks: usually a secondary that stopped taking zone transfers.",
+    "Check zone transfers (NOTIFY, IXFR/AXFR) from the primary to every secondary.",
+    "RFC 1996",
+    "RFC 5936",
+)
+_c(
+    "soa.record",
+    "SOA record",
+    "The zone's start of authority: primary server, contact, serial and the timers secondaries "
+    "and resolvers use.",
+    "Every zone has exactly one SOA record at its apex.",
+    "RFC 1035 §3.3.13",
+)
+_c(
+    "soa.timers",
+    "SOA timers in sane ranges",
+    "refresh (20 min to 12 h) and retry (shorter than refresh) say how often secondaries check "
+    "for changes, expire (2 to 4 weeks, longer than refresh + retry) how long they keep serving "
+    "when the primary is gone, and minimum how long resolvers cache negative answers (RFC 2308: "
+    "1 to 3 hours is usual, up to a day): a long negative TTL makes a newly added DKIM or "
+    "MTA-STS record invisible for that long.",
+    "Set the timers in the SOA record to the suggested ranges.",
+    "RFC 1912 §2.2",
+    "RFC 2308 §5",
+)
+_c(
+    "soa.serial",
+    "Every name server has the same serial",
+    "With --ask-ns, each server's own SOA serial is compared: different serials mean a server "
+    "serves an older version of the zone (a secondary that stopped updating, or a change still "
+    "propagating).",
+    "Check zone transfers to the server with the older serial; run again after a few minutes.",
+    "RFC 1982",
+    "RFC 1996",
 )
 
 # -- MX --------------------------------------------------------------------------------

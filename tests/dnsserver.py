@@ -34,7 +34,8 @@ import dns.zone
 class ServerConfig:
     zones: list[dns.zone.Zone] = field(default_factory=list)
     delay: float = 0.0
-    # name (and everything under it) -> "SERVFAIL" | "REFUSED" | "DROP"
+    # name (and everything under it) -> "SERVFAIL" | "REFUSED" | "DROP" | "NOAA" (answers
+    # without the authoritative-answer bit, like a lame server answering from its cache)
     behaviours: dict[str, str] = field(default_factory=dict)
     queries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,6 +96,8 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
     if behaviour in ("SERVFAIL", "REFUSED"):
         response.set_rcode(dns.rcode.from_text(behaviour))
         return response
+    if behaviour == "NOAA":
+        response.flags &= ~dns.flags.AA
     qname = question.name
     dnssec = request.edns >= 0 and bool(request.ednsflags & dns.flags.DO)
     for hop in range(10):
@@ -259,11 +262,13 @@ class DnsServer:
         delay: float = 0.0,
         behaviours: dict[str, str] | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.config = ServerConfig(load_zone_files(zone_paths), delay, dict(behaviours or {}))
         # One port for both protocols: bind TCP first, then UDP on the same number.
+        wanted = port  # 0: any free port
         for _ in range(20):
-            tcp = _TCPServer((host, 0), _TCPHandler)
+            tcp = _TCPServer((host, wanted), _TCPHandler)
             port = tcp.server_address[1]
             try:
                 udp = _UdpLoop(self.config, host, port)

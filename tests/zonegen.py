@@ -90,7 +90,7 @@ def dkim_zone(gen: Generated) -> str:
     lines = [
         "$ORIGIN dkim.test.",
         "$TTL 300",
-        "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300",
+        "@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300",
         "@ MX 10 mx1.clean.test.",
         '@ TXT "v=spf1 mx -all"',
         '_dmarc TXT "v=DMARC1; p=reject; rua=mailto:d@dkim.test"',
@@ -142,7 +142,7 @@ def esp_zone(gen: Generated) -> str:
             [
                 "$ORIGIN esp.test.",
                 "$TTL 300",
-                "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300",
+                "@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300",
                 '@ TXT "v=spf1 ip4:198.51.100.0/24 -all"',
                 "@ MX 10 mx1.clean.test.",
                 '_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@esp.test"',
@@ -156,8 +156,8 @@ def esp_zone(gen: Generated) -> str:
 def _signed_zone(origin: str, body: str, *, expired: bool = False) -> tuple[dns.zone.Zone, object]:
     zone = dns.zone.from_text(
         f"$ORIGIN {origin}\n$TTL 300\n"
-        "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n"
-        "@ NS ns.test.\n" + body,
+        "@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300\n"
+        "@ NS ns.test.\n@ NS ns2.test.\n" + body,
         relativize=False,
         check_origin=False,
     )

@@ -162,6 +162,26 @@ def domain(
             rich_help_panel="SMTP",
         ),
     ] = 10.0,
+    ask_ns: Annotated[
+        bool,
+        typer.Option(
+            "--ask-ns",
+            help="Also ask every name server directly: authoritative answers, lame "
+            "delegations, SOA serial and mail records agreeing.",
+            rich_help_panel="Name servers",
+        ),
+    ] = False,
+    ns_port: Annotated[
+        int,
+        typer.Option(
+            "--ns-port",
+            metavar="PORT",
+            min=1,
+            max=65535,
+            help="Port for --ask-ns (a lab server; real name servers listen on 53).",
+            rich_help_panel="Name servers",
+        ),
+    ] = 53,
     ca_file: Annotated[
         str | None,
         typer.Option(
@@ -260,6 +280,7 @@ def domain(
             baseline,
             from_zones,
             bimi_selector,
+            ns_port if ask_ns else None,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.checks.mta_sts import FetchOptions
+from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.connect_options import check_ca_file
@@ -60,6 +61,7 @@ class DomainOptions:
     baseline: str | None = None  # "live" or a saved JSON report
     from_zones: bool = False  # the arguments are zone files: check their origins
     bimi_selector: str = "default"
+    ns_port: int | None = None  # --ask-ns (port 53 unless --ns-port)
 
 
 def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
@@ -96,7 +98,12 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         fetch=FetchOptions(opts.ca_file, opts.http_timeout, opts.https_port),
         smtp=_smtp_request(opts),
         bimi_selector=opts.bimi_selector.lower().rstrip("."),
+        ask_ns=_ask_ns(opts),
     )
+
+
+def _ask_ns(opts: DomainOptions) -> AskOptions | None:
+    return None if opts.ns_port is None else AskOptions(opts.ns_port)
 
 
 def _is_selector(name: str) -> bool:
@@ -322,6 +329,8 @@ def run(
         domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
     request = _request(opts, out)
+    if request.ask_ns is not None and flags.offline:
+        raise UsageError("--ask-ns asks the name servers over the network: not with --offline")
     if out.fail_on is FailOn.REGRESSION and opts.baseline is None:
         raise UsageError("--fail-on regression needs --baseline live|FILE")
     config = load_config(opts.config, opts.no_config)

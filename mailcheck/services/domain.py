@@ -8,13 +8,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from mailcheck.catalog import finding
-from mailcheck.checks import nomail
+from mailcheck.checks import nomail, soa
 from mailcheck.checks.bimi import BimiCheck
 from mailcheck.checks.dkim import DkimCheck
 from mailcheck.checks.dmarc import DmarcCheck
 from mailcheck.checks.dnssec import DnssecCheck
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.mx import MxCheck
+from mailcheck.checks.ns import AskOptions, NsCheck
 from mailcheck.checks.spf import SpfCheck, evaluate, evaluation_finding
 from mailcheck.checks.tlsrpt import TlsRptCheck
 from mailcheck.model import Finding, QueryLine, QueryStats, Report, Section, Status
@@ -36,6 +37,8 @@ FAMILIES = (
     "bimi",
     "dnssec",
     "dane",
+    "ns",
+    "soa",
     "no-mail",
     "smtp",
     "tls",
@@ -59,6 +62,7 @@ class DomainRequest:
     # --smtp: a trace of every MX host (port, timeouts, CA); None leaves port 25 alone
     smtp: TraceRequest | None = None
     bimi_selector: str = "default"  # --bimi-selector: the BIMI-Selector header's s=
+    ask_ns: AskOptions | None = None  # --ask-ns: ask every name server directly
 
     def wants(self, *families: str) -> bool:
         return any(f in self.families for f in families)
@@ -74,6 +78,7 @@ class _Checks:
     tls_rpt: TlsRptCheck | None = None
     bimi: BimiCheck | None = None
     dnssec: DnssecCheck | None = None
+    ns: NsCheck | None = None
 
 
 def _plan(name: str, crawler: Crawler, request: DomainRequest) -> _Checks:
@@ -91,6 +96,8 @@ def _plan(name: str, crawler: Crawler, request: DomainRequest) -> _Checks:
         checks.bimi = BimiCheck(name, crawler, request.fetch, request.bimi_selector)
     if request.wants("dnssec", "dane", "tls-rpt"):
         checks.dnssec = DnssecCheck(name, crawler)
+    if request.wants("ns", "soa"):
+        checks.ns = NsCheck(name, crawler, request.ask_ns)
     return checks
 
 
@@ -111,6 +118,7 @@ def check_domain(
         checks.tls_rpt,
         checks.bimi,
         checks.dnssec,
+        checks.ns,
     ):
         if check is not None:
             check.start()
@@ -185,6 +193,11 @@ def _sections(
         sections.append(checks.bimi.section(checks.dmarc.effective_policy()))
     if checks.dnssec is not None and request.wants("dnssec", "dane"):
         sections.append(checks.dnssec.section())
+    if checks.ns is not None:
+        if request.wants("ns"):
+            sections.append(checks.ns.section())
+        if request.wants("soa"):
+            sections.append(soa.section(checks.ns))
     smtp = request.smtp if mx_hosts and not request.no_mail else None
     if smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
         from mailcheck.services.trace import policy_of, run_trace  # only with --smtp

@@ -1,0 +1,397 @@
+"""Name servers: how many, in which networks, and (with --ask-ns) what each says on its own."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import time
+from dataclasses import dataclass, field
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Section, Status
+from mailcheck.net.dns.answer import Answer, Outcome
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.net.dns.direct import DirectAnswer, ask_server, server_label
+from mailcheck.text import printable
+
+MAX_NS = 13  # a referral holds at most 13 servers in practice; more is not worth asking
+MAX_WALK = 8  # labels walked up to find the zone apex
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """--ask-ns: ask every name server directly, on this port (53; a lab uses another)."""
+
+    port: int = 53
+
+
+@dataclass
+class NsHost:
+    name: str
+    addresses: dict[str, Answer] = field(default_factory=dict)  # "A"/"AAAA" -> answer
+    # address -> the server's own answers, by question ("SOA", "MX", "SPF", "DMARC", "MTA-STS")
+    direct: dict[str, dict[str, DirectAnswer]] = field(default_factory=dict)
+
+    @property
+    def ips(self) -> list[str]:
+        return [
+            r.text for t in ("A", "AAAA") if t in self.addresses for r in self.addresses[t].records
+        ]
+
+
+class NsCheck:
+    """Finds the zone apex and its NS set through the engine, then (optionally) asks each."""
+
+    family = "ns"
+
+    def __init__(self, domain: str, crawler: Crawler, ask: AskOptions | None = None) -> None:
+        self.domain = domain
+        self.crawler = crawler
+        self.ask = ask
+        self.apex: str | None = None
+        self.answer: Answer | None = None  # the NS answer that ended the walk
+        self.soa: Answer | None = None
+        self.hosts: list[NsHost] = []
+        self._deadline = 0.0
+
+    # -- collection -------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._deadline = time.monotonic() + self.crawler.engine.config.deadline
+        self.crawler.ask(self.domain, "NS", functools.partial(self._on_ns, self.domain, 0))
+
+    def _on_ns(self, name: str, depth: int, answer: Answer) -> None:
+        parent = name.split(".", 1)[1] if "." in name else ""
+        if answer.void and parent and depth < MAX_WALK:
+            # not a zone apex (or the name does not exist): its zone starts higher up
+            self.crawler.ask(parent, "NS", functools.partial(self._on_ns, parent, depth + 1))
+            return
+        self.answer = answer
+        if not answer.exists:
+            return
+        self.apex = name
+        self.crawler.ask(name, "SOA", self._on_soa)
+        names = sorted(
+            {r.rdata.target.to_text(omit_final_dot=True).lower() for r in answer.records}
+        )
+        self.hosts = [NsHost(n) for n in names[:MAX_NS]]
+        for host in self.hosts:
+            for rdtype in ("A", "AAAA"):
+                self.crawler.ask(
+                    host.name, rdtype, functools.partial(self._on_address, host, rdtype)
+                )
+
+    def _on_soa(self, answer: Answer) -> None:
+        self.soa = answer
+
+    def _on_address(self, host: NsHost, rdtype: str, answer: Answer) -> None:
+        host.addresses[rdtype] = answer
+        if self.ask is None or self.apex is None:
+            return
+        for record in answer.records:
+            address = record.text
+            self.crawler.spawn(
+                functools.partial(self._ask_one, address),
+                functools.partial(self._on_direct, host, address),
+            )
+
+    def questions(self) -> list[tuple[str, str, str]]:
+        """(key, name, type) asked of every server: the zone's SOA and the mail records."""
+        assert self.apex is not None
+        return [
+            ("SOA", self.apex, "SOA"),
+            ("MX", self.domain, "MX"),
+            ("SPF", self.domain, "TXT"),
+            ("DMARC", f"_dmarc.{self.domain}", "TXT"),
+            ("MTA-STS", f"_mta-sts.{self.domain}", "TXT"),
+        ]
+
+    def _ask_one(self, address: str) -> dict[str, DirectAnswer]:
+        assert self.ask is not None
+        timeout = self.crawler.engine.config.timeout
+        out: dict[str, DirectAnswer] = {}
+        for key, name, rdtype in self.questions():
+            answer = ask_server(
+                address, self.ask.port, name, rdtype, timeout=timeout, deadline=self._deadline
+            )
+            out[key] = answer
+            if key == "SOA" and (answer.outcome.is_error or not answer.authoritative):
+                break  # unreachable or lame: its other answers would mean nothing
+        return out
+
+    @staticmethod
+    def _on_direct(host: NsHost, address: str, answers: dict[str, DirectAnswer]) -> None:
+        host.direct[address] = answers
+
+    # -- judgement --------------------------------------------------------------------
+
+    def section(self) -> Section:
+        findings = self._findings()
+        data = {
+            "zone": self.apex,
+            "servers": [{"name": h.name, "addresses": sorted(h.ips)} for h in self.hosts],
+        }
+        headline = ", ".join(h.name for h in self.hosts)
+        if self.apex and self.apex != self.domain:
+            headline += f"   (zone {self.apex})"
+        return Section("ns", "Name servers", tuple(findings), headline, data)
+
+    def _findings(self) -> list[Finding]:
+        answer = self.answer
+        assert answer is not None
+        if answer.outcome.is_error:
+            return [
+                finding(
+                    "ns.records",
+                    Status.ERROR,
+                    f"could not determine the name servers: {answer.describe()}",
+                    evidence=[answer.error_text()],
+                )
+            ]
+        if not answer.exists or self.apex is None:
+            return [
+                finding(
+                    "ns.records",
+                    Status.FAIL,
+                    f"no NS records found at {self.domain} or above it",
+                )
+            ]
+        names = [h.name for h in self.hosts]
+        out = [
+            finding(
+                "ns.records",
+                Status.PASS,
+                printable(f"{_n(len(names), 'name server')} for {self.apex}: {', '.join(names)}"),
+                evidence=[printable(r.text) for r in answer.records],
+            )
+        ]
+        if len(names) < 2:
+            out.append(
+                finding(
+                    "ns.count",
+                    Status.WARN,
+                    printable(
+                        f"only one name server ({names[0]}): it is a single point of failure"
+                    ),
+                )
+            )
+        else:
+            out.append(finding("ns.count", Status.PASS, f"{len(names)} name servers (at least 2)"))
+        out.extend(self._address_findings())
+        out.extend(self._direct_findings())
+        return out
+
+    def _address_findings(self) -> list[Finding]:
+        out: list[Finding] = []
+        missing, errors = [], []
+        for host in self.hosts:
+            answers = [host.addresses.get(t) for t in ("A", "AAAA")]
+            if any(a is not None and a.outcome.is_error for a in answers):
+                errors.append(host)
+            elif not host.ips:
+                missing.append(host.name)
+            elif any(a is not None and a.cnames for a in answers):
+                out.append(
+                    finding(
+                        "ns.cname",
+                        Status.FAIL,
+                        printable(f"{host.name} is a CNAME: an NS must name a host's own name"),
+                    )
+                )
+        for host in errors:
+            failed = [a for a in host.addresses.values() if a.outcome.is_error]
+            out.append(
+                finding(
+                    "ns.host-address",
+                    Status.ERROR,
+                    printable(f"could not look up {host.name}: {failed[0].describe()}"),
+                )
+            )
+        if missing:
+            out.append(
+                finding(
+                    "ns.host-address",
+                    Status.FAIL,
+                    printable(f"no A or AAAA record for {', '.join(missing)}: cannot be asked"),
+                )
+            )
+        elif not errors:
+            count = sum(len(h.ips) for h in self.hosts)
+            out.append(
+                finding(
+                    "ns.host-address",
+                    Status.PASS,
+                    f"every name server resolves ({_n(count, 'address', 'addresses')})",
+                )
+            )
+        out.extend(self._diversity(unknown=bool(errors)))
+        return out
+
+    def _diversity(self, unknown: bool) -> list[Finding]:
+        """RFC 2182 §3.1: servers in different networks; judged per address family."""
+        if len(self.hosts) < 2:
+            return []
+        nets: dict[int, dict[str, set[str]]] = {4: {}, 6: {}}
+        for host in self.hosts:
+            for text in host.ips:
+                ip = ipaddress.ip_address(text)
+                prefix = 24 if ip.version == 4 else 48
+                net = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+                nets[ip.version].setdefault(net, set()).add(host.name)
+        shared = []
+        for version, by_net in nets.items():
+            hosts = set().union(*by_net.values()) if by_net else set()
+            if len(hosts) >= 2 and len(by_net) == 1:
+                shared.append(f"every IPv{version} address is in {next(iter(by_net))}")
+        if shared:
+            return [
+                finding(
+                    "ns.diversity",
+                    Status.WARN,
+                    "; ".join(shared) + ": one network outage takes every name server down",
+                )
+            ]
+        if unknown:
+            return [
+                finding(
+                    "ns.diversity",
+                    Status.ERROR,
+                    "could not determine every name server's address",
+                )
+            ]
+        counts = ", ".join(f"{len(n)} /{24 if v == 4 else 48}" for v, n in nets.items() if n)
+        return [
+            finding("ns.diversity", Status.PASS, f"name servers in different networks ({counts})")
+        ]
+
+    # -- what each server says on its own (--ask-ns) -----------------------------------
+
+    def servers(self) -> list[tuple[NsHost, str, dict[str, DirectAnswer]]]:
+        return [
+            (host, address, host.direct[address])
+            for host in self.hosts
+            for address in sorted(host.direct)
+        ]
+
+    def _direct_findings(self) -> list[Finding]:
+        if self.ask is None:
+            return [
+                finding(
+                    "ns.authoritative",
+                    Status.SKIP,
+                    "name servers not asked directly (--ask-ns asks each one: authoritative "
+                    "answers, lame delegations, serial and mail records agreeing)",
+                )
+            ]
+        servers = self.servers()
+        if not servers:
+            return []
+        out: list[Finding] = []
+        good, lame, unreachable = [], [], []
+        for host, address, answers in servers:
+            soa = answers["SOA"]
+            who = f"{host.name} ({server_label(address, self.ask.port)})"
+            if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
+                unreachable.append(f"{who}: {soa.describe()}")
+            elif soa.outcome is not Outcome.NOERROR or not soa.authoritative:
+                flag = "" if soa.authoritative else ", not authoritative (no AA bit)"
+                lame.append(f"{who}: {soa.describe()}{flag}")
+            else:
+                good.append(who)
+        if lame:
+            out.append(
+                finding(
+                    "ns.lame",
+                    Status.FAIL,
+                    printable(
+                        f"lame delegation: {len(lame)} of {len(servers)} listed servers do not "
+                        f"serve {self.apex}: " + "; ".join(lame)
+                    ),
+                )
+            )
+        elif not unreachable:
+            out.append(
+                finding("ns.lame", Status.PASS, "no lame delegation: every server serves the zone")
+            )
+        if unreachable:
+            out.append(
+                finding(
+                    "ns.authoritative",
+                    Status.ERROR,
+                    printable("could not ask " + "; ".join(unreachable)),
+                )
+            )
+        elif not lame:
+            out.append(
+                finding(
+                    "ns.authoritative",
+                    Status.PASS,
+                    f"all {len(good)} server addresses answer authoritatively for {self.apex}",
+                )
+            )
+        out.extend(self._agreement(complete=not unreachable and not lame))
+        return out
+
+    def _agreement(self, complete: bool) -> list[Finding]:
+        """Do the servers that answered say the same mail records? (ns.consistent)"""
+        served = [
+            (host, address, answers)
+            for host, address, answers in self.servers()
+            if answers["SOA"].authoritative and answers["SOA"].outcome is Outcome.NOERROR
+        ]
+        if not served:
+            return []
+        differ, errors = [], []
+        for key, _name, _rdtype in self.questions()[1:]:
+            seen: dict[tuple[str, ...], list[str]] = {}
+            for host, address, answers in served:
+                answer = answers.get(key)
+                if answer is None or answer.outcome.is_error:
+                    errors.append(f"{key} from {host.name} ({address})")
+                    continue
+                values = _relevant(key, answer)
+                seen.setdefault(values, []).append(f"{host.name} ({address})")
+            if len(seen) > 1:
+                shown = "; ".join(
+                    f"{', '.join(who)}: {' | '.join(vals) or 'none'}"
+                    for vals, who in sorted(seen.items())
+                )
+                differ.append(f"{key} differs: {shown}")
+        if differ:
+            return [
+                finding(
+                    "ns.consistent",
+                    Status.FAIL,
+                    printable("servers disagree: " + "; ".join(differ)),
+                )
+            ]
+        if errors or not complete:
+            missing = ", ".join(errors) if errors else "some servers could not be asked"
+            return [
+                finding(
+                    "ns.consistent",
+                    Status.ERROR,
+                    printable(
+                        f"servers that answered agree, but not every answer is known: {missing}"
+                    ),
+                )
+            ]
+        return [
+            finding(
+                "ns.consistent",
+                Status.PASS,
+                f"all {len(served)} server addresses agree on MX, SPF, DMARC and MTA-STS",
+            )
+        ]
+
+
+def _relevant(key: str, answer: DirectAnswer) -> tuple[str, ...]:
+    """The part of an answer that matters: SPF is the v=spf1 TXT, other TXT sets whole."""
+    texts = answer.texts()
+    if key == "SPF":
+        return tuple(t for t in texts if t.strip('"').lower().startswith("v=spf1"))
+    return texts
+
+
+def _n(count: int, one: str, many: str = "") -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
