@@ -17,6 +17,11 @@ the line and the key. Pure: the caller reads the file.
     [domains."parked.example.com"]
     no-mail = true
 
+    [dnsbl]                          # lists for --dnsbl (default: a small documented set)
+    ip-zones = ["zen.spamhaus.org", "bl.spamcop.net"]
+    ip6-zones = ["zen.spamhaus.org"] # of those, the lists that answer IPv6 queries
+    domain-zones = ["dbl.spamhaus.org"]
+
     [[waivers]]
     id = "spf.softfail-all"
     domain = "example.com"           # optional: every domain
@@ -83,11 +88,21 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class DnsblZones:
+    """[dnsbl]: the blocklist zones --dnsbl asks (None: the default list)."""
+
+    ip_zones: tuple[str, ...] | None = None
+    ip6_zones: tuple[str, ...] = ()
+    domain_zones: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     defaults: Expectations = Expectations()
     domains: dict[str, Expectations] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    dnsbl: DnsblZones = DnsblZones()
 
     def expectations(self, domain: str) -> Expectations:
         own = self.domains.get(domain)
@@ -148,11 +163,11 @@ def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
         return f"{path}:{line}" if line else path
 
     for key in document:
-        if key not in ("defaults", "domains", "waivers"):
+        if key not in ("defaults", "domains", "waivers", "dnsbl"):
             line = lines.key(key, lines.table(r"tool\.mailcheck") if pyproject else None)
             raise InputError(
                 f"{where(line)}: unknown key {key!r}",
-                hint='the top level holds [defaults], [domains."NAME"] and [[waivers]]',
+                hint='the top level holds [defaults], [domains."NAME"], [dnsbl] and [[waivers]]',
             )
     defaults = Expectations()
     if "defaults" in document:
@@ -169,7 +184,34 @@ def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
             raise InputError(f"{where(header)}: [domains.{name!r}]: {exc.message}") from None
         domains[ascii_name] = _expectations(table, f"domains.{name}", lines, header, where)
     waivers = _waivers(document.get("waivers", []), lines, prefix, where)
-    return Config(path, defaults, domains, waivers)
+    dnsbl = DnsblZones()
+    if "dnsbl" in document:
+        dnsbl = _dnsbl(document["dnsbl"], lines, lines.table(prefix + "dnsbl"), where)
+    return Config(path, defaults, domains, waivers, dnsbl)
+
+
+_DNSBL_KEYS = ("ip-zones", "ip6-zones", "domain-zones")
+
+
+def _dnsbl(table: Any, lines: _Lines, header: int | None, where: Where) -> DnsblZones:
+    values: dict[str, tuple[str, ...]] = {}
+    for key, value in _table(table, "dnsbl", where, header).items():
+        line = lines.key(key, header)
+        if key not in _DNSBL_KEYS:
+            raise InputError(
+                f"{where(line)}: unknown key {key!r} in [dnsbl]",
+                hint=f"known keys: {', '.join(_DNSBL_KEYS)}",
+            )
+        zones = _value("zones", value, f"{where(line)}: {key}")
+        for zone in zones:
+            labels = zone.split(".")
+            if len(labels) < 2 or not all(
+                0 < len(x) < 64 and x.replace("-", "").replace("_", "").isalnum() and x.isascii()
+                for x in labels
+            ):
+                raise InputError(f"{where(line)}: {key}: {zone!r} is not a DNS zone name")
+        values[key.replace("-", "_")] = zones
+    return DnsblZones(**values)
 
 
 def _table(value: Any, name: str, where: Where, line: int | None) -> dict[str, Any]:

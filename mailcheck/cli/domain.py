@@ -162,6 +162,15 @@ def domain(
             rich_help_panel="SMTP",
         ),
     ] = 10.0,
+    dnsbl: Annotated[
+        bool,
+        typer.Option(
+            "--dnsbl",
+            help="Also ask blocklists about the MX and SPF addresses and the domain "
+            "([dnsbl] in mailcheck.toml, or a small default list).",
+            rich_help_panel="Blocklists",
+        ),
+    ] = False,
     ask_ns: Annotated[
         bool,
         typer.Option(
@@ -281,6 +290,7 @@ def domain(
             from_zones,
             bimi_selector,
             ns_port if ask_ns else None,
+            dnsbl,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -39,6 +39,7 @@ from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 from mailcheck.services.policy import apply as apply_config
 
 if TYPE_CHECKING:
+    from mailcheck.checks.dnsbl import Blocklist
     from mailcheck.services.trace import TraceRequest
 
 
@@ -62,6 +63,7 @@ class DomainOptions:
     from_zones: bool = False  # the arguments are zone files: check their origins
     bimi_selector: str = "default"
     ns_port: int | None = None  # --ask-ns (port 53 unless --ns-port)
+    dnsbl: bool = False  # --dnsbl: lists from [dnsbl] in mailcheck.toml, or the defaults
 
 
 def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
@@ -99,6 +101,20 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         smtp=_smtp_request(opts),
         bimi_selector=opts.bimi_selector.lower().rstrip("."),
         ask_ns=_ask_ns(opts),
+    )
+
+
+def blocklists_of(config: Config | None) -> tuple[Blocklist, ...]:
+    """--dnsbl: the zones of [dnsbl] in mailcheck.toml, or the documented defaults."""
+    from mailcheck.checks import dnsbl
+
+    zones = config.dnsbl if config is not None else None
+    if zones is None:
+        return dnsbl.blocklists()
+    return dnsbl.blocklists(
+        zones.ip_zones if zones.ip_zones is not None else dnsbl.DEFAULT_IP_ZONES,
+        zones.domain_zones if zones.domain_zones is not None else dnsbl.DEFAULT_DOMAIN_ZONES,
+        zones.ip6_zones,
     )
 
 
@@ -334,6 +350,8 @@ def run(
     if out.fail_on is FailOn.REGRESSION and opts.baseline is None:
         raise UsageError("--fail-on regression needs --baseline live|FILE")
     config = load_config(opts.config, opts.no_config)
+    if opts.dnsbl:
+        request = dataclasses.replace(request, dnsbl=blocklists_of(config))
     today = datetime.date.today()
     engine = build_engine(flags.options())
     _check_coverage(engine, names, flags, opts.baseline)

@@ -6,7 +6,7 @@ import ipaddress
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
@@ -24,6 +24,9 @@ from mailcheck.net.dns import build_engine
 from mailcheck.render import DOCUMENT_FORMATS, Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
+if TYPE_CHECKING:
+    from mailcheck.checks.dnsbl import Blocklist
+
 
 @dataclass(frozen=True)
 class VerifyOptions:
@@ -31,6 +34,7 @@ class VerifyOptions:
     helo: str | None = None
     mail_from: str | None = None
     trusted_hop: int = 1
+    dnsbl: bool = False  # --dnsbl: ask blocklists about the connecting IP
 
 
 @dataclass
@@ -93,6 +97,7 @@ def run(
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
     request = _request(opts)
     engine = build_engine(flags.options())
+    lists = _blocklists(opts)
     tally = Tally()
     memo = RunMemo()
     kept: list[Report] = []
@@ -100,6 +105,10 @@ def run(
     with engine, progress(True, total=count_hint(list(inputs)) or 2) as bar:
         for message in read_messages(list(inputs)):
             report = verify_message(message, engine, request, memo)
+            if lists is not None:
+                from mailcheck.checks.dnsbl import with_blocklists
+
+                report = with_blocklists(report, engine, lists)
             if message.kind == "file" and len(inputs) == 1 and _not_a_message(report):
                 raise InputError(f"{message.source}: not an email message (no header fields)")
             report = select_findings(report, out.only, out.skip)
@@ -122,6 +131,16 @@ def run(
 
         render_verify_summary(out.console(), tally.as_dict())
     return code
+
+
+def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:
+    """--dnsbl: the lists of [dnsbl] in ./mailcheck.toml, or the defaults."""
+    if not opts.dnsbl:
+        return None
+    from mailcheck.cli.config_file import load
+    from mailcheck.cli.run_domain import blocklists_of
+
+    return blocklists_of(load(None, False))
 
 
 def _not_a_message(report: Report) -> bool:

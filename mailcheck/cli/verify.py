@@ -86,6 +86,15 @@ def verify(
             rich_help_panel="SPF",
         ),
     ] = 1,
+    dnsbl: Annotated[
+        bool,
+        typer.Option(
+            "--dnsbl",
+            help="Also ask blocklists about the connecting IP ([dnsbl] in ./mailcheck.toml, "
+            "or a small default list).",
+            rich_help_panel="Blocklists",
+        ),
+    ] = False,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -110,6 +119,6 @@ def verify(
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
 
-        opts = VerifyOptions(ip, helo, mail_from, trusted_hop)
+        opts = VerifyOptions(ip, helo, mail_from, trusted_hop, dnsbl)
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

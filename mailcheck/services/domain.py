@@ -12,6 +12,7 @@ from mailcheck.checks import nomail, soa
 from mailcheck.checks.bimi import BimiCheck
 from mailcheck.checks.dkim import DkimCheck
 from mailcheck.checks.dmarc import DmarcCheck
+from mailcheck.checks.dnsbl import Blocklist, check_blocklists, domain_subjects
 from mailcheck.checks.dnssec import DnssecCheck
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.mx import MxCheck
@@ -39,6 +40,7 @@ FAMILIES = (
     "dane",
     "ns",
     "soa",
+    "dnsbl",
     "no-mail",
     "smtp",
     "tls",
@@ -63,6 +65,7 @@ class DomainRequest:
     smtp: TraceRequest | None = None
     bimi_selector: str = "default"  # --bimi-selector: the BIMI-Selector header's s=
     ask_ns: AskOptions | None = None  # --ask-ns: ask every name server directly
+    dnsbl: tuple[Blocklist, ...] | None = None  # --dnsbl: the lists to ask
 
     def wants(self, *families: str) -> bool:
         return any(f in self.families for f in families)
@@ -198,6 +201,10 @@ def _sections(
             sections.append(checks.ns.section())
         if request.wants("soa"):
             sections.append(soa.section(checks.ns))
+    if request.dnsbl is not None and request.wants("dnsbl"):
+        if progress:
+            progress(f"{domain.unicode}: asking the blocklists")
+        sections.append(_blocklists(name, engine, request.dnsbl, checks))
     smtp = request.smtp if mx_hosts and not request.no_mail else None
     if smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
         from mailcheck.services.trace import policy_of, run_trace  # only with --smtp
@@ -210,6 +217,21 @@ def _sections(
     if request.no_mail:
         sections = [nomail.relax(s) for s in sections]
     return sections
+
+
+def _blocklists(
+    name: str, engine: DnsEngine, lists: tuple[Blocklist, ...], checks: _Checks
+) -> Section:
+    """MX host addresses and the single addresses of the domain's own SPF record."""
+    mx_ips = [(h.name, ip) for h in checks.mx.hosts for ip in h.ips]
+    record = checks.spf.root.record
+    terms = [
+        (t.raw, t.value)
+        for t in (record.terms if record is not None else ())
+        if t.name in ("ip4", "ip6") and t.kind == "mechanism" and not t.error and t.value
+    ]
+    subjects, skipped = domain_subjects(mx_ips, terms)
+    return check_blocklists(engine, lists, subjects, domain=name, skipped=skipped)
 
 
 def _domain_section(domain: DomainName, mx: MxCheck) -> Section:
