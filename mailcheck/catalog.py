@@ -388,6 +388,21 @@ _c(
     "RFC 7208 §4.6.4",
 )
 _c(
+    "spf.flatten",
+    "SPF flattening proposal",
+    "When the include tree makes 9 or more DNS lookups, mailcheck proposes a rewrite: the "
+    "costliest includes are replaced by the ip4:/ip6: ranges they pass today (their ip4/ip6 "
+    "terms and the addresses of their a/mx terms, resolved in this run), until two lookups are "
+    "spare; it shows the record, the lookup count before and after, and the record cut into "
+    "TXT strings (--verbose; JSON: data.flattening). Includes that depend on the sender "
+    "(exists, ptr, macros) or carve exceptions (-ip4:, ~a) are kept. The cost: the ranges go "
+    "stale when a provider changes them, so re-check regularly (CI with --baseline). When a "
+    "lookup the proposal needs failed, no record is proposed (ERROR), never a partial one.",
+    "",
+    "RFC 7208 §4.6.4",
+    "RFC 7208 §5.6",
+)
+_c(
     "spf.void-lookups",
     "Void lookups",
     "A DNS query from a mechanism that returns no records (NXDOMAIN or NODATA) is a void "

@@ -104,6 +104,13 @@ class SpfCheck:
         if root.record is not None:
             data["record"] = printable(root.record.text)
             data["lookups"] = root.total_lookups()
+        if any(f.id == "spf.lookup-limit" for f in findings):
+            from mailcheck.checks.spf_flatten import advice  # advice when at or near the limit
+
+            flatten, proposal = advice(root, LOOKUP_LIMIT)
+            findings.extend(flatten)
+            if proposal is not None:
+                data["flattening"] = proposal
         headline = printable(root.record.text) if root.record is not None else ""
         return Section("spf", "SPF", tuple(findings), headline, data)
 
