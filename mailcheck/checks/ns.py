@@ -259,7 +259,9 @@ class NsCheck:
                     "could not determine every name server's address",
                 )
             ]
-        counts = ", ".join(f"{len(n)} /{24 if v == 4 else 48}" for v, n in nets.items() if n)
+        counts = ", ".join(
+            f"{len(n)} IPv{v} /{24 if v == 4 else 48} networks" for v, n in nets.items() if n
+        )
         return [
             finding("ns.diversity", Status.PASS, f"name servers in different networks ({counts})")
         ]

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from tests.cli.test_json_schema import schema
 from tests.conftest import ROOT, CliRun
 from tests.dnsserver import DnsServer
 
@@ -83,6 +85,7 @@ def test_default_lists_decoded(run_cli: CliRun, server: DnsServer, tmp_path: Pat
     result = domain(run_cli, server, "mailer.example", "quiet.example", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema())
     assert findings(doc, "mailer.example") == [
         (
             "dnsbl.subjects",

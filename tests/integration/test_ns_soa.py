@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from mailcheck.checks.ns import AskOptions
@@ -17,6 +18,7 @@ from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsOptions, build_engine
 from mailcheck.records.domain import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
+from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
 
@@ -195,6 +197,7 @@ def test_cli_json_and_exit_codes(run_cli: CliRun, servers: tuple[str, int]) -> N
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema())
     statuses = {
         (r["subject"], f["id"]): f["status"]
         for r in doc["reports"]
