@@ -9,7 +9,7 @@ from pathlib import Path
 
 import zones
 from dnsrig import DnsRig
-from measure import Row, Sample, expect_exit, mailcheck_command, ms, repeat
+from measure import Row, Sample, child_env, expect_exit, mailcheck_command, ms, repeat
 
 STARTUP_TARGETS = {"--version": 100.0, "--help": 150.0, "TAB": 100.0}
 
@@ -31,8 +31,6 @@ def startup(runs: int) -> tuple[list[Row], float]:
         "COMP_WORDS": "mailcheck explain spf.",
         "COMP_CWORD": "2",
     }
-    from measure import child_env
-
     commands = {
         "--version": ([*exe, "--version"], None),
         "--help": ([*exe, "--help"], None),

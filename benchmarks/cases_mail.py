@@ -8,12 +8,23 @@ import json
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from dnsrig import DnsRig
-from measure import ROOT, Row, Sample, expect_exit, mailcheck_command, ms, repeat, run, which
+from measure import (
+    ROOT,
+    Row,
+    Sample,
+    child_env,
+    expect_exit,
+    mailcheck_command,
+    ms,
+    repeat,
+    run,
+    which,
+)
 
 NODE_DIR = Path(__file__).resolve().parent / ".node"
 MAILAUTH = "mailauth@4"  # 5 and later need Node 22 (undici 8)
@@ -104,7 +115,7 @@ def mailauth_ready(install: bool) -> str | None:
     return None
 
 
-def _check_verified(count: int) -> object:
+def _check_verified(count: int) -> Callable[[Sample], None]:
     def check(sample: Sample) -> None:
         expect_exit(0)(sample)
         doc = json.loads(sample.stdout)
@@ -119,7 +130,7 @@ def verify(rig: DnsRig, corpus: Corpus, runs: int, install: bool) -> list[Row]:
     rig.delay = 0.0
     assert rig.proxy is not None
     keys_before = rig.proxy.key_queries
-    as_json = repeat([*exe, "--format", "json"], runs, check=_check_verified(corpus.messages))  # type: ignore[arg-type]
+    as_json = repeat([*exe, "--format", "json"], runs, check=_check_verified(corpus.messages))
     key_queries = (rig.proxy.key_queries - keys_before) / (runs + 1)  # warm-up included
     as_text = repeat(exe, runs, check=expect_exit(0))
     rate = [[corpus.messages / s.wall for s in samples] for samples in (as_json, as_text)]
@@ -133,8 +144,6 @@ def verify(rig: DnsRig, corpus: Corpus, runs: int, install: bool) -> list[Row]:
             str(corpus.maildir),
             rig.address,
         ]
-        from measure import child_env
-
         env = child_env({"MAILAUTH_PREFIX": str(NODE_DIR)})
         peers = repeat(command, runs, env, check=expect_exit(0))
         done = json.loads(peers[-1].stdout)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cases
 import cases_mail
 import zones
-from dnsrig import DnsRig
+from dnsrig import INSTALL_HINT, DnsRig, knotd
 from measure import Row, render
 
 GROUPS = ("startup", "domain", "bulk", "verify", "trace")
@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     rtt = args.rtt / 1000
     rows: list[Row] = []
     rig: DnsRig | None = None
+    needs_dns = {"domain", "bulk", "verify"} & set(args.only)
+    if needs_dns and knotd() is None and not args.allow_python_dns:
+        sys.exit(f"benchmarks: knotd is not installed: {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="mailcheck-bench-") as tmp:
         folder = Path(tmp)
         startup_ms = 0.0
@@ -112,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
             startup_rows, startup_ms = cases.startup(args.runs)
             if "startup" in args.only:
                 rows += startup_rows
-        needs_dns = {"domain", "bulk", "verify"} & set(args.only)
         served: dict[str, Path] = {}
         corpus = None
         if needs_dns:
