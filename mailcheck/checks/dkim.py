@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from mailcheck.catalog import finding
+from mailcheck.checks import libs
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -92,9 +94,17 @@ class DkimCheck:
 
     def _probe(self, selectors: Sequence[str]) -> None:
         for selector in selectors:
-            self.crawler.store(
-                f"{selector}._domainkey.{self.domain}", "TXT", self.answers, selector
+            self.crawler.ask(
+                f"{selector}._domainkey.{self.domain}",
+                "TXT",
+                functools.partial(self._on_key, selector),
             )
+
+    def _on_key(self, selector: str, answer: Answer) -> None:
+        self.answers[selector] = answer
+        if any("ed25519" not in decode(r.txt) for r in answer.records):
+            # Parsing an RSA key imports cryptography: do it while other answers travel.
+            libs.warm(*libs.CRYPTOGRAPHY)
 
     def _on_parent(self, answer: Answer) -> None:
         self.parent = answer

@@ -1,9 +1,42 @@
-"""checkdmarc, loaded only when a record needs it (importing it costs about 0.25 s)."""
+"""Heavy libraries, loaded only when a run needs them, and warmed while DNS answers travel."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
+import sys
+import threading
 from types import ModuleType
+
+# What parsing an RSA key or a certificate imports (about 30 ms here).
+CRYPTOGRAPHY = (
+    "cryptography.hazmat.primitives.asymmetric.rsa",
+    "cryptography.hazmat.primitives.serialization",
+)
+_WARMING: set[str] = set()
+_WARMING_LOCK = threading.Lock()
+
+
+def warm(*modules: str) -> None:
+    """Import `modules` in a background thread, so that an import the run will need overlaps
+    with DNS round trips instead of following them. Call it only once the need is known (a key
+    arrived, text output was asked for): warming never imports what the run would not.
+
+    Safe to race: Python's import lock makes the thread that needs a module wait for the
+    import in progress, and a failed import here is simply retried (and reported) there.
+    """
+    with _WARMING_LOCK:
+        wanted = [m for m in modules if m not in sys.modules and m not in _WARMING]
+        _WARMING.update(wanted)
+    if wanted:
+        threading.Thread(target=_import, args=(wanted,), name="mailcheck-warm", daemon=True).start()
+
+
+def _import(modules: list[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(Exception):  # the real import, later, reports any failure
+            importlib.import_module(name)
 
 
 def load_checkdmarc() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS, finding
+from mailcheck.checks import libs
 from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
@@ -359,6 +360,8 @@ def run(
     if opts.baseline is not None:
         baseline = _baseline(opts, flags, names, request, config, today)
     reports: list[Report | None] = [None] * len(names)
+    if out.format is Format.TEXT:
+        libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
     with engine, progress(True, total=len(names)) as bar:
         found = _reports(names, engine, request, opts.parallel, bar.status, config)
         for index, report in found:

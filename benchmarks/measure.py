@@ -1,0 +1,211 @@
+"""Measuring processes (wall time, CPU, peak memory) and the rows of the result table."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and what it waited for
+    peak_mb: float  # maximum resident set size
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every measured process.
+
+    Bytecode caches are allowed (PYTHONDONTWRITEBYTECODE removed), as after `pip install`,
+    which compiles them; MAILCHECK_* settings of the caller are dropped so they cannot change
+    what is measured; no colour and no progress display (CI=true).
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MAILCHECK_") and key != "PYTHONDONTWRITEBYTECODE"
+    }
+    env.update({"NO_COLOR": "1", "CI": "true", "COLUMNS": "120"})
+    env.update(extra or {})
+    return env
+
+
+def mailcheck_command() -> list[str]:
+    """The installed `mailcheck` script next to this Python (what a user and TAB run)."""
+    script = Path(sys.executable).parent / "mailcheck"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "mailcheck"]
+
+
+# Every measured process runs in an empty folder: no ./mailcheck.toml or pyproject.toml there.
+WORKDIR = Path(tempfile.mkdtemp(prefix="mailcheck-bench-cwd-"))
+
+
+def run(command: Sequence[str], env: dict[str, str] | None = None, timeout: float = 3600) -> Sample:
+    """Run one process to its end; its own rusage (os.wait4) gives CPU and peak memory."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            list(command),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=env or child_env(),
+            cwd=WORKDIR,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Sample(
+            wall=wall,
+            cpu=usage.ru_utime + usage.ru_stime,
+            peak_mb=usage.ru_maxrss / 1024,
+            returncode=process.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+        )
+
+
+def repeat(
+    command: Sequence[str],
+    runs: int,
+    env: dict[str, str] | None = None,
+    check: Callable[[Sample], None] | None = None,
+    warm: bool = True,
+) -> list[Sample]:
+    """`runs` measured runs after one unmeasured warm-up (bytecode and file caches)."""
+    if warm:
+        run(command, env)
+    samples = []
+    for _ in range(runs):
+        sample = run(command, env)
+        if check is not None:
+            check(sample)
+        samples.append(sample)
+    return samples
+
+
+class BenchmarkError(RuntimeError):
+    """A measured command did not do what the benchmark expects (wrong exit code, output)."""
+
+
+def expect_exit(*codes: int) -> Callable[[Sample], None]:
+    def check(sample: Sample) -> None:
+        if sample.returncode not in codes:
+            raise BenchmarkError(
+                f"exit {sample.returncode} (expected {codes}):\n{sample.stderr[-1500:]}"
+            )
+
+    return check
+
+
+@dataclass
+class Row:
+    """One line of the table: our figure, its target, and the peer's figure from the same run."""
+
+    group: str
+    name: str
+    unit: str  # "ms", "s", "MB", "msg/s", "queries"
+    values: list[float]
+    target: str
+    met: bool | None  # None: the target could not be judged (peer missing)
+    peer: str = ""
+    peer_values: list[float] = field(default_factory=list)
+    note: str = ""
+    higher_is_better: bool = False
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values) if self.values else float("nan")
+
+    @property
+    def peer_median(self) -> float | None:
+        return statistics.median(self.peer_values) if self.peer_values else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "group": self.group,
+            "name": self.name,
+            "unit": self.unit,
+            "median": self.median,
+            "min": min(self.values) if self.values else None,
+            "max": max(self.values) if self.values else None,
+            "runs": len(self.values),
+            "target": self.target,
+            "met": self.met,
+            "peer": self.peer,
+            "peer_median": self.peer_median,
+            "peer_min": min(self.peer_values) if self.peer_values else None,
+            "peer_max": max(self.peer_values) if self.peer_values else None,
+            "note": self.note,
+        }
+
+
+def ms(samples: list[Sample]) -> list[float]:
+    return [s.wall * 1000 for s in samples]
+
+
+def fmt(value: float, unit: str) -> str:
+    if unit in ("ms", "MB", "queries") or value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def spread(values: list[float], unit: str) -> str:
+    if not values:
+        return "-"
+    middle = fmt(statistics.median(values), unit)
+    if len(values) == 1:
+        return f"{middle} {unit} (1 run)"
+    return f"{middle} {unit} ({fmt(min(values), unit)}-{fmt(max(values), unit)})"
+
+
+def render(rows: list[Row], header: list[str]) -> str:
+    """A plain-text table: measure | mailcheck median (min-max) | target | met | peer."""
+    lines = list(header)
+    table = [("measure", "mailcheck median (min-max)", "target", "met", "peer median (min-max)")]
+    group = None
+    for row in rows:
+        if row.group != group:
+            group = row.group
+            table.append((f"[{group}]", "", "", "", ""))
+        met = {True: "yes", False: "NO", None: "?"}[row.met]
+        peer = f"{row.peer}: {spread(row.peer_values, row.unit)}" if row.peer_values else row.peer
+        table.append(("  " + row.name, spread(row.values, row.unit), row.target, met, peer))
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(line[:4])]
+        lines.append(("  ".join(cells) + "  " + line[4]).rstrip())
+    notes = [f"- {row.name}: {row.note}" for row in rows if row.note]
+    if notes:
+        lines += ["", "notes:", *notes]
+    return "\n".join(lines)
+
+
+def which(name: str) -> str | None:
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))

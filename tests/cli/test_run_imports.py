@@ -1,0 +1,76 @@
+"""A run imports only the libraries its data needs: fixed cost is paid for a reason."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+HEAVY = ("cryptography", "checkdmarc", "rich", "requests", "dkim", "nacl")
+
+PROBE = """
+import contextlib, sys
+sys.argv = {argv!r}
+from mailcheck.cli import main
+with contextlib.suppress(SystemExit):
+    main()
+heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))
+print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def _zone(tmp_path: Path, extra: list[str]) -> Path:
+    zone = tmp_path / "plain.test.zone"
+    lines = [
+        "$ORIGIN plain.test.",
+        "$TTL 300",
+        "@ SOA ns hostmaster 1 3600 600 86400 300",
+        "@ MX 10 mx",
+        '@ TXT "v=spf1 ip4:192.0.2.0/24 -all"',
+        "mx A 192.0.2.10",
+        '_dmarc TXT "v=DMARC1; p=reject"',
+        *extra,
+    ]
+    zone.write_text("\n".join(lines) + "\n")
+    return zone
+
+
+def _run(zone: Path, fmt: str) -> tuple[str, set[str]]:
+    argv = ["mailcheck", "domain", "plain.test", "--offline", "--zone", str(zone), "-f", fmt]
+    code = PROBE.format(argv=argv, heavy=HEAVY)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    line = [x for x in result.stderr.splitlines() if x.startswith("HEAVY=")]
+    assert line, result.stderr
+    return result.stdout, set(filter(None, line[-1][6:].split(",")))
+
+
+@pytest.mark.timeout(300)
+def test_a_domain_without_keys_or_policies_loads_no_cryptography_checkdmarc_or_rich(
+    tmp_path: Path,
+) -> None:
+    out, heavy = _run(_zone(tmp_path, []), "json")
+    assert '"subject": "plain.test"' in out
+    assert heavy == set()
+
+
+@pytest.mark.timeout(300)
+def test_an_rsa_key_and_text_output_load_what_they_need_and_judge_the_same(
+    tmp_path: Path,
+) -> None:
+    key = rsa.generate_private_key(65537, 2048).public_key()
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    p = base64.b64encode(der).decode()
+    zone = _zone(tmp_path, [f'selector1._domainkey TXT "v=DKIM1; k=rsa; p={p[:200]}" "{p[200:]}"'])
+    out, heavy = _run(zone, "text")
+    # the key was parsed (cryptography, warmed while the other answers arrived) and rendered
+    assert "selector1: RSA 2048-bit key" in out
+    assert heavy == {"cryptography", "rich"}
