@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
-from mailcheck.checks.mta_sts import FetchOptions
+from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -50,28 +50,15 @@ class BimiCheck:
         if record.logo.lower().startswith("https://"):
             url = record.logo
             self.crawler.spawn(
-                lambda: _fetch(
-                    url,
-                    engine,
-                    ca_file=opts.ca_file,
-                    timeout=opts.timeout,
-                    max_bytes=LOGO_MAX_BYTES,
-                    accept="image/svg+xml",
-                    port=opts.port,
+                lambda: fetch_with(
+                    url, engine, opts, max_bytes=LOGO_MAX_BYTES, accept="image/svg+xml"
                 ),
                 self._on_logo,
             )
         if record.evidence.lower().startswith("https://"):
             url_a = record.evidence
             self.crawler.spawn(
-                lambda: _fetch(
-                    url_a,
-                    engine,
-                    ca_file=opts.ca_file,
-                    timeout=opts.timeout,
-                    max_bytes=EVIDENCE_MAX_BYTES,
-                    port=opts.port,
-                ),
+                lambda: fetch_with(url_a, engine, opts, max_bytes=EVIDENCE_MAX_BYTES),
                 self._on_evidence,
             )
 
@@ -173,7 +160,7 @@ class BimiCheck:
         if result is None:
             return []
         if result.error:
-            return [finding("bimi.logo", Status.FAIL, printable(f"{result.url}: {result.error}"))]
+            return [fetch_failure("bimi.logo", result.url, result)]
         out = []
         media = result.content_type.split(";")[0].strip().lower()
         if media != "image/svg+xml":
@@ -219,9 +206,7 @@ class BimiCheck:
                 )
             ]
         if result.error:
-            return [
-                finding("bimi.evidence", Status.FAIL, printable(f"{result.url}: {result.error}"))
-            ]
+            return [fetch_failure("bimi.evidence", result.url, result)]
         try:
             meta = libs.bimi().get_certificate_metadata(result.body, domain=self.domain)
         except Exception as exc:
@@ -240,10 +225,3 @@ class BimiCheck:
         if not errors:
             out.append(finding("bimi.evidence", Status.PASS, "mark certificate is valid"))
         return out
-
-
-def _fetch(url: str, engine: Any, **kwargs: Any) -> HttpResult:
-    # ssl and http.client load only when a record asks for a fetch
-    from mailcheck.net.http import fetch
-
-    return fetch(url, engine, **kwargs)

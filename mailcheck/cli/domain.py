@@ -183,6 +183,15 @@ def domain(
             rich_help_panel="HTTPS",
         ),
     ] = None,
+    allow_private_addresses: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-addresses",
+            help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
+            "link-local addresses (refused by default).",
+            rich_help_panel="HTTPS",
+        ),
+    ] = False,
     config: Annotated[
         str | None,
         typer.Option(
@@ -250,6 +259,7 @@ def domain(
             no_config,
             baseline,
             from_zones,
+            allow_private_addresses,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

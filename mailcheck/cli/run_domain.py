@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from mailcheck.services.trace import TraceRequest
 
 
+OFFLINE_EHLO = "mailcheck.invalid"
+
+
 @dataclass(frozen=True)
 class DomainOptions:
     ip: str | None = None
@@ -59,9 +62,10 @@ class DomainOptions:
     no_config: bool = False
     baseline: str | None = None  # "live" or a saved JSON report
     from_zones: bool = False  # the arguments are zone files: check their origins
+    allow_private: bool = False  # --allow-private-addresses (HTTPS fetches)
 
 
-def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
+def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> DomainRequest:
     ip = opts.ip
     if ip is not None:
         try:
@@ -90,12 +94,14 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         helo=opts.helo,
         selectors=opts.selectors,
         no_mail=opts.no_mail,
-        fetch=FetchOptions(opts.ca_file, opts.http_timeout, opts.https_port),
-        smtp=_smtp_request(opts),
+        fetch=FetchOptions(
+            opts.ca_file, opts.http_timeout, opts.https_port, opts.allow_private, offline
+        ),
+        smtp=_smtp_request(opts, offline),
     )
 
 
-def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
+def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | None:
     if opts.smtp_port is None:
         return None
     from mailcheck.cli.run_trace import default_ehlo
@@ -105,7 +111,8 @@ def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
         target="",
         protocol="smtp",
         port=opts.smtp_port,
-        ehlo=default_ehlo(),
+        # --offline sends nothing: not even the resolver question behind getfqdn()
+        ehlo=OFFLINE_EHLO if offline else default_ehlo(),
         quit_after="tls",
         ca_file=opts.ca_file,
         step_timeout=opts.smtp_timeout,
@@ -306,7 +313,7 @@ def run(
         flags = dataclasses.replace(flags, zones=(*flags.zones, *domains))
         domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
-    request = _request(opts, out)
+    request = _request(opts, out, flags.offline)
     if out.fail_on is FailOn.REGRESSION and opts.baseline is None:
         raise UsageError("--fail-on regression needs --baseline live|FILE")
     config = load_config(opts.config, opts.no_config)

@@ -185,7 +185,12 @@ def _sections(
     if checks.dnssec is not None and request.wants("dnssec", "dane"):
         sections.append(checks.dnssec.section())
     smtp = request.smtp if mx_hosts and not request.no_mail else None
-    if smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
+    if smtp is not None and request.fetch.offline and request.wants("smtp"):
+        skipped = finding(
+            "smtp.connect", Status.SKIP, "offline: the MX hosts were not contacted (--smtp)"
+        )
+        sections.append(Section("smtp", "SMTP", (skipped,)))
+    elif smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
         from mailcheck.services.trace import policy_of, run_trace  # only with --smtp
 
         if progress:
