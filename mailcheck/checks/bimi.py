@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.checks.dmarc import AppliedPolicy
 from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
@@ -70,15 +71,13 @@ class BimiCheck:
 
     # -- judgement --------------------------------------------------------------------
 
-    def section(self, dmarc_policy: tuple[str | None, dict[str, str]]) -> Section:
+    def section(self, dmarc_policy: AppliedPolicy) -> Section:
         records = self.records()
         findings = self._findings(records, dmarc_policy)
         data: dict[str, Any] = {"record": printable(records[0].text) if len(records) == 1 else None}
         return Section("bimi", "BIMI", tuple(findings), "", data)
 
-    def _findings(
-        self, records: list[BimiRecord], dmarc_policy: tuple[str | None, dict[str, str]]
-    ) -> list[Finding]:
+    def _findings(self, records: list[BimiRecord], dmarc_policy: AppliedPolicy) -> list[Finding]:
         answer = self.answer
         assert answer is not None
         name = f"default._bimi.{self.domain}"
@@ -101,9 +100,13 @@ class BimiCheck:
         record = records[0]
         evidence = [printable(record.text)]
         if record.syntax:
+            # eligibility is judged too: fixing the record alone may not be enough
             return [
-                finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
-                for p in record.syntax
+                *(
+                    finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
+                    for p in record.syntax
+                ),
+                *self._eligibility(dmarc_policy),
             ]
         if record.declined:
             return [
@@ -128,31 +131,46 @@ class BimiCheck:
         return out
 
     @staticmethod
-    def _eligibility(dmarc_policy: tuple[str | None, dict[str, str]]) -> list[Finding]:
-        policy, tags = dmarc_policy
+    def _eligibility(applied: AppliedPolicy) -> list[Finding]:
+        """BIMI needs an enforced DMARC policy: the one that applies to this name (sp= for a
+        subdomain under its parent's record, np= for a name that does not exist)."""
+        if applied.unknown:
+            return [
+                finding(
+                    "bimi.eligible",
+                    Status.ERROR,
+                    "could not determine BIMI eligibility: the DMARC policy is unknown",
+                )
+            ]
+        policy = applied.policy
+        where = f"{applied.tag}={policy} from {applied.record_name}" if policy else ""
         reasons = []
         if policy not in ("quarantine", "reject"):
+            shown = where or "missing"
             reasons.append(
-                f"the DMARC policy is {policy or 'missing'} (quarantine or reject needed)"
+                f"the DMARC policy is {policy or 'missing'} ({shown}; quarantine or reject needed)"
+                if policy
+                else "there is no DMARC policy (quarantine or reject needed)"
             )
-        pct = tags.get("pct", "100").strip()
-        if pct != "100":
-            reasons.append(f"pct={pct} reduces the policy (pct=100 needed)")
-        if tags.get("sp", "").strip().lower() == "none":
-            reasons.append("sp=none leaves subdomains unprotected")
+        pct = applied.tags.get("pct", "100").strip()
+        # RFC 7489: pct below 100 applies the policy to part of the failing mail only; a value
+        # out of range is ignored by receivers (so it reduces nothing)
+        if pct.isdigit() and int(pct) < 100:
+            reasons.append(
+                f"pct={pct} applies the policy to {pct}% of failing mail only (pct=100 needed)"
+            )
         if reasons:
             return [
                 finding(
                     "bimi.eligible",
                     Status.FAIL,
                     "not BIMI-eligible: " + "; ".join(reasons),
-                    hint="Move DMARC to p=quarantine or p=reject without pct= or sp=none.",
+                    hint="Move the DMARC policy that applies to this domain to quarantine or "
+                    "reject, without pct= below 100.",
                 )
             ]
         return [
-            finding(
-                "bimi.eligible", Status.PASS, f"DMARC p={policy} makes the domain BIMI-eligible"
-            )
+            finding("bimi.eligible", Status.PASS, f"DMARC {where} makes the domain BIMI-eligible")
         ]
 
     def _logo(self) -> list[Finding]:
