@@ -580,7 +580,27 @@ _EVAL_STATUS = {
 }
 
 
-def evaluation_finding(result: SpfResult) -> Finding:
+def _evaluation_hint(result: SpfResult, domain: str) -> str:
+    """What to do about this result: the cause of a permerror is not "add the host"."""
+    if result.result == "pass":
+        return ""
+    if result.result == "permerror":
+        why = f" ({result.explanation})" if result.explanation else ""
+        return (
+            f"The SPF record of {domain} is broken for every receiver{why}: fix the record "
+            "(lookup limit, include loop, syntax or several records; see the SPF findings)."
+        )
+    if result.result == "temperror":
+        return "A DNS lookup failed during evaluation: receivers defer the mail; run again."
+    if result.result == "none":
+        return f"{domain} publishes no SPF record: publish one that lists your senders."
+    return (
+        f"If {result.ip} sends for {domain}, add it to {domain}'s SPF record (ip4:/ip6:/include:)."
+    )
+
+
+def evaluation_finding(result: SpfResult, domain: str) -> Finding:
+    """check_host() for the sender's domain; `domain` is the one whose record was evaluated."""
     matched = f", matched '{result.mechanism}'" if result.mechanism else ""
     explanation = f": {result.explanation}" if result.explanation else ""
     return finding(
@@ -588,7 +608,6 @@ def evaluation_finding(result: SpfResult) -> Finding:
         _EVAL_STATUS.get(result.result, Status.ERROR),
         printable(f"{result.ip} → {result.result}{matched}{explanation}"),
         details=printable(f"check_host({result.ip}, {result.sender}, HELO {result.helo})"),
-        hint=""
-        if result.result == "pass"
-        else "Add the sending host to the SPF record (ip4:/ip6:/include:) if it is yours.",
+        hint=printable(_evaluation_hint(result, domain)),
+        subject=domain,
     )
