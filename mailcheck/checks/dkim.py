@@ -135,6 +135,7 @@ class DkimCheck:
             )
         data = {
             "selectors_probed": len(self.selectors),
+            "selectors": list(self.selectors),
             "discovery": not self.explicit,
             "keys": [
                 {

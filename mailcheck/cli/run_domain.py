@@ -33,7 +33,7 @@ from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import DOCUMENT_FORMATS, Format
-from mailcheck.services.baseline import regressed
+from mailcheck.services.baseline import inconclusive, regressed
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 from mailcheck.services.policy import apply as apply_config
 
@@ -255,9 +255,8 @@ def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) ->
                 f"{report.subject} is not in the baseline ({label}): nothing to compare",
             )
         ]
-        return with_changes(
-            report, findings, {"source": label, "new": [], "worse": [], "fixed": []}
-        )
+        empty: dict[str, Any] = {"source": label, "new": [], "worse": [], "fixed": []}
+        return with_changes(report, findings, {**empty, "inconclusive": [], "decided": []})
     findings, summary = compare(before, report_dict(report), label)
     return with_changes(report, findings, summary)
 
@@ -339,7 +338,11 @@ def run(
     done = [r for r in reports if r is not None]
     code = exit_code_for(done, out.threshold)
     if out.fail_on is FailOn.REGRESSION:
-        code = ExitCode.FAILED if regressed(done) else ExitCode.OK
+        # a new or worse finding fails; a comparison over errors is inconclusive (never 1)
+        if regressed(done):
+            code = ExitCode.FAILED
+        else:
+            code = ExitCode.INCONCLUSIVE if inconclusive(done) else ExitCode.OK
     if out.format in DOCUMENT_FORMATS:
         stats = engine.stats()
         write_document(

@@ -256,3 +256,101 @@ def test_pre_commit_hook(
     result = hook()
     assert result.returncode == 1, result.stdout + result.stderr
     assert "policy.dmarc-policy" in result.stdout and "Failed" in result.stdout
+
+
+def dead_resolver() -> str:
+    from tests.smtpfixtures import free_port
+
+    return f"127.0.0.1:{free_port()}"
+
+
+def gate_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    baseline: dict[str, Any] = doc["reports"][0]["data"]["baseline"]
+    return baseline
+
+
+def test_errors_in_the_baseline_make_the_gate_inconclusive(repo: Path, live: DnsServer) -> None:
+    """A baseline saved while the DNS failed: nothing is "new" against it, nothing "fixed"."""
+    shell(
+        f"mailcheck domain example.com --nameserver {dead_resolver()} --timeout 0.2 "
+        "--deadline 5 --format json > broken.json",
+        repo,
+        live,
+    )
+    edit(repo, "p=reject; rua", "p=none; rua")
+    code, doc, err = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline broken.json --fail-on regression"
+    )
+    assert code == 3, err
+    summary = gate_summary(doc)
+    assert summary["new"] == [] and summary["worse"] == [] and summary["fixed"] == []
+    assert "dmarc.policy-none" in summary["inconclusive"]
+    # without errors, the same change is new: exit 1
+    code, _doc, _ = run_json(repo, live, "> good.json")
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline good.json --fail-on regression"
+    )
+    assert code == 1 and "dmarc.policy-none" in gate_summary(doc)["new"]
+
+
+def test_errors_now_are_never_new_and_absence_never_fixed(repo: Path, live: DnsServer) -> None:
+    code, _doc, _ = run_json(repo, live, "> good.json")
+    assert code == 0
+    # the same zone, but every name outside it fails to resolve now
+    code, doc, _ = run_json(
+        repo,
+        live,
+        f"--zone zones/example.com.zone --nameserver {dead_resolver()} --timeout 0.2 "
+        "--baseline good.json --fail-on regression",
+    )
+    summary = gate_summary(doc)
+    assert summary["new"] == [] and summary["worse"] == []
+    assert summary["inconclusive"], summary
+    assert code == 3
+
+
+def test_selectors_probed_on_one_side_only_are_not_fixed(repo: Path, live: DnsServer) -> None:
+    code, _doc, _ = run_json(repo, live, "--selector mail,nothere > sel.json")
+    assert code == 1  # no key at nothere
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline sel.json --fail-on regression"
+    )
+    summary = gate_summary(doc)
+    assert "dkim.key-missing" not in summary["fixed"], summary
+    assert code == 0
+
+
+def test_github_annotations_follow_the_gate(repo: Path, live: DnsServer) -> None:
+    """Known problems are notices, new ones errors, each finding once; the summary line
+    counts what the gate decided."""
+    edit(repo, "p=reject; rua", "p=none; rua")
+    run_json(repo, live, "--zone zones/example.com.zone > weak.json")
+    edit(repo, SPF, SPF_HEAVY)
+    result = shell(
+        "mailcheck domain example.com --zone zones/example.com.zone --baseline weak.json "
+        "--fail-on regression --format github",
+        repo,
+        live,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    errors = [line for line in lines if line.startswith("::error")]
+    assert errors and all("title=mailcheck regression.new" in line for line in errors), errors
+    assert any("policy.spf-lookups" in line for line in errors)
+    notices = [line for line in lines if line.startswith("::notice")]
+    assert any("title=mailcheck policy.dmarc-policy" in line for line in notices), lines
+    assert not any("policy.dmarc-policy" in line for line in errors)
+    # the new problem is annotated once, as regression.new, not again as itself
+    assert not any("title=mailcheck policy.spf-lookups" in line for line in lines)
+    assert lines[-1].startswith(f"mailcheck domain: 1 report(s), {len(errors)} new or worse, ")
+    sarif = shell(
+        "mailcheck domain example.com --zone zones/example.com.zone --baseline weak.json "
+        "--fail-on regression --format sarif",
+        repo,
+        live,
+    )
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    levels = {r["ruleId"]: r["level"] for r in results}
+    assert levels["regression.new"] == "error"
+    assert levels["policy.dmarc-policy"] == "note"
+    assert "policy.spf-lookups" not in levels
