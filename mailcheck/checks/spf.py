@@ -196,6 +196,7 @@ class SpfCheck:
                         Status.FAIL,
                         printable(f"{subject}: {problem}"),
                         subject=subject,
+                        location=node.location,
                         evidence=[printable(record.text)],
                     )
                 )
@@ -206,6 +207,7 @@ class SpfCheck:
                         Status.WARN,
                         printable(f"{subject}: strings joined without a space: {problem}"),
                         subject=subject,
+                        location=node.location,
                         evidence=[" ".join(f'"{printable(s)}"' for s in node.strings)],
                     )
                 )
@@ -218,6 +220,7 @@ class SpfCheck:
                         f"{subject}: the record is {size} bytes; with other TXT "
                         "records the answer may not fit in 512-byte UDP",
                         subject=subject,
+                        location=node.location,
                     )
                 )
             if record.all_term is not None and record.modifier("redirect") is not None:
@@ -227,6 +230,7 @@ class SpfCheck:
                         Status.INFO,
                         f"{subject}: redirect= is never used because the record has 'all'",
                         subject=subject,
+                        location=node.location,
                     )
                 )
             for term in record.reachable:
@@ -237,6 +241,7 @@ class SpfCheck:
                             Status.WARN,
                             printable(f"{subject}: '{term.raw}' (ptr is discouraged)"),
                             subject=subject,
+                            location=node.location,
                         )
                     )
                 if term.name in ("ip4", "ip6") and not term.error and term.value:
@@ -249,6 +254,7 @@ class SpfCheck:
                         Status.INFO,
                         printable(f"{subject}: macros expanded per message: " + ", ".join(macros)),
                         subject=subject,
+                        location=node.location,
                     )
                 )
         exp = self.root.record.modifier("exp") if self.root.record else None

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mailcheck.checks.count import Count, Resolution
+from mailcheck.model import Location
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import SpfRecord, Term, parse_spf, select_spf
@@ -76,6 +77,7 @@ class SpfNode:
     record: SpfRecord | None = None
     strings: tuple[bytes, ...] = ()
     origin: str = ""
+    location: Location | None = None  # the zone file line of this node's record
     loop: bool = False
     truncated: bool = False
     children: dict[int, SpfNode] = field(default_factory=dict)
@@ -191,6 +193,8 @@ class SpfTreeBuilder:
             return
         node.strings = chosen.strings
         node.origin = str(chosen.origin) if chosen.origin else ""
+        if chosen.origin is not None and chosen.origin.line is not None:
+            node.location = chosen.origin
         node.record = parse_spf(decode(chosen.txt))
         for term in node.evaluated_terms():
             self._follow(node, term)
