@@ -5,7 +5,9 @@ follows."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -156,3 +158,37 @@ def test_offline_without_the_include_zone_is_error(tmp_path: Path) -> None:
     assert limit.status is S.ERROR
     assert "at least 2 of 10" in limit.summary
     assert "include:_spf.elsewhere.example" in limit.summary
+
+
+def test_cli_gate_exits_3_over_failed_includes(zone: Path, tmp_path: Path, run_cli: Any) -> None:
+    """`--only spf.lookup-limit,policy.spf-lookups` exited 0 over includes that failed."""
+    config = tmp_path / "mailcheck.toml"
+    config.write_text("[defaults]\nspf-max-lookups = 8\n")
+    with DnsServer([zone], behaviours={"i2.prop.test.": "SERVFAIL"}) as server:
+        result = run_cli(
+            "domain", "big.prop.test", "--nameserver", server.address, "--timeout", "0.3",
+            "--config", str(config), "--only", "spf.lookup-limit,policy.spf-lookups",
+            "--format", "json",
+        )  # fmt: skip
+    assert result.returncode == 3, result.stdout
+    doc = json.loads(result.stdout)
+    found = {
+        f["id"]: (f["status"], f["summary"])
+        for s in doc["reports"][0]["sections"]
+        for f in s["findings"]
+    }
+    assert found["spf.lookup-limit"][0] == "error"
+    assert found["spf.lookup-limit"][1].startswith("could not determine: at least 7 of 10")
+    assert found["policy.spf-lookups"][0] == "error"
+    assert "SPF uses at least 7 DNS lookups" in found["policy.spf-lookups"][1]
+
+
+def test_clean_domain_passes_fail_on_warn(run_cli: Any, dns_server: Any, zone: Path) -> None:
+    clean = run_cli("domain", "clean.test", "--nameserver", dns_server.address, "--fail-on", "warn")
+    assert clean.returncode == 0, clean.stdout
+    nine = run_cli(
+        "domain", "spf-nine.test", "--nameserver", dns_server.address, "--fail-on", "warn",
+        "--only", "spf.lookup-limit",
+    )  # fmt: skip
+    assert nine.returncode == 0, nine.stdout
+    assert "INFO" in nine.stdout and "one more include fits" in nine.stdout
