@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import ipaddress
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -220,6 +221,11 @@ def _baseline(
                 out[report.subject] = report_dict(report)
                 bar.advance(f"live: {report.subject}")
         return "the live DNS", out
+    if not os.path.exists(spec):
+        raise InputError(
+            f"--baseline {spec}: no such file",
+            hint="save one first: mailcheck domain ... --format json > " + spec,
+        )
     text = read_text(spec, f"--baseline {spec}", limit=256 * MB)
     try:
         doc = json.loads(text)

@@ -226,20 +226,17 @@ def test_bad_baselines(repo: Path, live: DnsServer, setup: str, args: str, messa
     assert "Traceback" not in err
 
 
+@pytest.mark.timeout(480)  # pre-commit builds the hook's environment: minutes on a busy machine
 def test_pre_commit_hook(
     repo: Path, live: DnsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """pre-commit itself installs the hook from this repository and runs it on zone files."""
+    """pre-commit itself installs the hook from this repository and runs it on zone files,
+    with regression semantics against the committed baseline report: an old problem does
+    not block a harmless commit, a new one does, a missing baseline says how to make one."""
     cache = tmp_path_factory.mktemp("pre-commit-home")
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "ci@example.invalid")
-    git("config", "user.name", "ci")
-    git("add", ".")
-    git("commit", "-q", "-m", "zones")
 
     def hook() -> subprocess.CompletedProcess[str]:
         command = (
@@ -248,14 +245,37 @@ def test_pre_commit_hook(
         env_line = f"PRE_COMMIT_HOME={cache} "
         return shell(env_line + command, repo, live)
 
+    git("init", "-q")
+    git("config", "user.email", "ci@example.invalid")
+    git("config", "user.name", "ci")
+    git("add", ".")
+    git("commit", "-q", "-m", "zones")
+    result = hook()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "--baseline mailcheck-baseline.json: no such file" in result.stdout
+    assert "--format json > mailcheck-baseline.json" in result.stdout
+    # an old problem, accepted into the baseline as the README says
+    edit(repo, "p=reject; rua", "p=none; rua")
+    made = shell(
+        "mailcheck domain --from-zones zones/example.com.zone --format json "
+        "> mailcheck-baseline.json",
+        repo,
+        live,
+    )
+    assert made.returncode == 1  # p=none breaks the expectation: the old problem
+    git("add", ".")
+    git("commit", "-q", "-m", "baseline")
+    edit(repo, "ns1         A", "www         A     192.0.2.80\nns1         A")
+    git("add", ".")
     result = hook()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mailcheck (mail records in zone files)" in result.stdout
-    edit(repo, "p=reject; rua", "p=none; rua")
+    edit(repo, SPF, SPF_HEAVY)
     git("add", ".")
     result = hook()
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "policy.dmarc-policy" in result.stdout and "Failed" in result.stdout
+    assert "regression.new" in result.stdout and "Failed" in result.stdout
+    assert "policy.spf-lookups" in result.stdout
 
 
 def dead_resolver() -> str:
