@@ -1456,6 +1456,14 @@ _c(
     "A finding the baseline had at WARN, ERROR or FAIL that the proposed change removes.",
 )
 _c(
+    "regression.inconclusive",
+    "Comparison inconclusive",
+    "A check that could not be made (DNS or network errors) on either side, or not made alike "
+    "on both: the gate cannot say whether the change made it better or worse. --fail-on "
+    "regression then exits 3, never 1, for it.",
+    "Run again when the lookups answer; compare reports made with the same options.",
+)
+_c(
     "regression.record",
     "Record changed",
     "A mail record whose content differs between the baseline and the proposed zone.",

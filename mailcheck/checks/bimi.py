@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
-from mailcheck.checks.mta_sts import FetchOptions
+from mailcheck.checks.dmarc import AppliedPolicy
+from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -58,28 +59,15 @@ class BimiCheck:
         if record.logo.lower().startswith("https://"):
             url = record.logo
             self.crawler.spawn(
-                lambda: _fetch(
-                    url,
-                    engine,
-                    ca_file=opts.ca_file,
-                    timeout=opts.timeout,
-                    max_bytes=LOGO_MAX_BYTES,
-                    accept="image/svg+xml",
-                    port=opts.port,
+                lambda: fetch_with(
+                    url, engine, opts, max_bytes=LOGO_MAX_BYTES, accept="image/svg+xml"
                 ),
                 self._on_logo,
             )
         if record.evidence.lower().startswith("https://"):
             url_a = record.evidence
             self.crawler.spawn(
-                lambda: _fetch(
-                    url_a,
-                    engine,
-                    ca_file=opts.ca_file,
-                    timeout=opts.timeout,
-                    max_bytes=EVIDENCE_MAX_BYTES,
-                    port=opts.port,
-                ),
+                lambda: fetch_with(url_a, engine, opts, max_bytes=EVIDENCE_MAX_BYTES),
                 self._on_evidence,
             )
 
@@ -91,15 +79,13 @@ class BimiCheck:
 
     # -- judgement --------------------------------------------------------------------
 
-    def section(self, dmarc_policy: tuple[str | None, dict[str, str]]) -> Section:
+    def section(self, dmarc_policy: AppliedPolicy) -> Section:
         records = self.records()
         findings = self._findings(records, dmarc_policy)
         data: dict[str, Any] = {"record": printable(records[0].text) if len(records) == 1 else None}
         return Section("bimi", "BIMI", tuple(findings), "", data)
 
-    def _findings(
-        self, records: list[BimiRecord], dmarc_policy: tuple[str | None, dict[str, str]]
-    ) -> list[Finding]:
+    def _findings(self, records: list[BimiRecord], dmarc_policy: AppliedPolicy) -> list[Finding]:
         answer = self.answer
         assert answer is not None
         name = self.record_name
@@ -123,9 +109,13 @@ class BimiCheck:
         record = records[0]
         evidence = [printable(record.text)]
         if record.syntax:
+            # eligibility is judged too: fixing the record alone may not be enough
             return [
-                finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
-                for p in record.syntax
+                *(
+                    finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
+                    for p in record.syntax
+                ),
+                *self._eligibility(dmarc_policy),
             ]
         if record.declined:
             return [
@@ -150,31 +140,46 @@ class BimiCheck:
         return out
 
     @staticmethod
-    def _eligibility(dmarc_policy: tuple[str | None, dict[str, str]]) -> list[Finding]:
-        policy, tags = dmarc_policy
+    def _eligibility(applied: AppliedPolicy) -> list[Finding]:
+        """BIMI needs an enforced DMARC policy: the one that applies to this name (sp= for a
+        subdomain under its parent's record, np= for a name that does not exist)."""
+        if applied.unknown:
+            return [
+                finding(
+                    "bimi.eligible",
+                    Status.ERROR,
+                    "could not determine BIMI eligibility: the DMARC policy is unknown",
+                )
+            ]
+        policy = applied.policy
+        where = f"{applied.tag}={policy} from {applied.record_name}" if policy else ""
         reasons = []
         if policy not in ("quarantine", "reject"):
+            shown = where or "missing"
             reasons.append(
-                f"the DMARC policy is {policy or 'missing'} (quarantine or reject needed)"
+                f"the DMARC policy is {policy or 'missing'} ({shown}; quarantine or reject needed)"
+                if policy
+                else "there is no DMARC policy (quarantine or reject needed)"
             )
-        pct = tags.get("pct", "100").strip()
-        if pct != "100":
-            reasons.append(f"pct={pct} reduces the policy (pct=100 needed)")
-        if tags.get("sp", "").strip().lower() == "none":
-            reasons.append("sp=none leaves subdomains unprotected")
+        pct = applied.tags.get("pct", "100").strip()
+        # RFC 7489: pct below 100 applies the policy to part of the failing mail only; a value
+        # out of range is ignored by receivers (so it reduces nothing)
+        if pct.isdigit() and int(pct) < 100:
+            reasons.append(
+                f"pct={pct} applies the policy to {pct}% of failing mail only (pct=100 needed)"
+            )
         if reasons:
             return [
                 finding(
                     "bimi.eligible",
                     Status.FAIL,
                     "not BIMI-eligible: " + "; ".join(reasons),
-                    hint="Move DMARC to p=quarantine or p=reject without pct= or sp=none.",
+                    hint="Move the DMARC policy that applies to this domain to quarantine or "
+                    "reject, without pct= below 100.",
                 )
             ]
         return [
-            finding(
-                "bimi.eligible", Status.PASS, f"DMARC p={policy} makes the domain BIMI-eligible"
-            )
+            finding("bimi.eligible", Status.PASS, f"DMARC {where} makes the domain BIMI-eligible")
         ]
 
     def _logo(self) -> list[Finding]:
@@ -182,7 +187,7 @@ class BimiCheck:
         if result is None:
             return []
         if result.error:
-            return [finding("bimi.logo", Status.FAIL, printable(f"{result.url}: {result.error}"))]
+            return [fetch_failure("bimi.logo", result.url, result)]
         out = []
         media = result.content_type.split(";")[0].strip().lower()
         if media != "image/svg+xml":
@@ -228,9 +233,7 @@ class BimiCheck:
                 )
             ]
         if result.error:
-            return [
-                finding("bimi.evidence", Status.FAIL, printable(f"{result.url}: {result.error}"))
-            ]
+            return [fetch_failure("bimi.evidence", result.url, result)]
         try:
             meta = libs.bimi().get_certificate_metadata(result.body, domain=self.domain)
         except Exception as exc:
@@ -249,10 +252,3 @@ class BimiCheck:
         if not errors:
             out.append(finding("bimi.evidence", Status.PASS, "mark certificate is valid"))
         return out
-
-
-def _fetch(url: str, engine: Any, **kwargs: Any) -> HttpResult:
-    # ssl and http.client load only when a record asks for a fetch
-    from mailcheck.net.http import fetch
-
-    return fetch(url, engine, **kwargs)

@@ -145,6 +145,7 @@ class DkimCheck:
             )
         data = {
             "selectors_probed": len(self.selectors),
+            "selectors": list(self.selectors),
             "discovery": not self.explicit,
             "keys": [
                 {
@@ -206,13 +207,15 @@ class DkimCheck:
                     f"{listing}; discovery cannot prove there are no others",
                 )
             )
-        elif len(errors) == len(self.selectors):
+        elif errors and not (self.parent is not None and self.parent.outcome is Outcome.NXDOMAIN):
+            # "no key found" over selectors we could not ask is unknown, not absence
             first = next(iter(errors.values()))
+            some = "the" if len(errors) == len(self.selectors) else f"{len(errors)} of the"
             out.append(
                 finding(
                     "dkim.selectors",
                     Status.ERROR,
-                    f"could not probe the selectors: {first.describe()}",
+                    f"could not probe {some} selectors: {first.describe()}",
                 )
             )
         elif self.parent is not None and self.parent.outcome is Outcome.NXDOMAIN:

@@ -63,42 +63,64 @@ class Level:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What RFC 9989 section 4.10 makes of the walk."""
+    """What RFC 9989 section 4.10 makes of the walk. `passed_over` are records closer to the
+    domain than the policy record that receivers do not use; `unknown` are the levels whose
+    answer could change the outcome but could not be had."""
 
     policy_level: Level | None
     org_domain: str
     psd_level: Level | None
     errors: tuple[Level, ...]
+    passed_over: tuple[Level, ...] = ()
+    unknown: tuple[Level, ...] = ()
+
+
+def org_domain_of(domain: str, levels: list[Level]) -> tuple[str, Level | None]:
+    """RFC 9989 4.10.2, walking up from the domain: the first psd=n record's domain; one label
+    below the first psd=y record; otherwise the record with the fewest labels."""
+    found = [lv for lv in levels if lv.record is not None]
+    for level in found:
+        psd = (level.record.get("psd") or "").strip().lower() if level.record else ""
+        if psd == "n":
+            return level.name, None
+        if psd == "y":
+            if level.name == domain:
+                return domain, level
+            extra = domain[: -len(level.name) - 1].split(".")[-1]
+            return f"{extra}.{level.name}", level
+    return (found[-1].name if found else domain), None
 
 
 def discover(domain: str, levels: list[Level]) -> Discovery:
     errors = tuple(lv for lv in levels if lv.answer is not None and lv.answer.outcome.is_error)
-    found = [lv for lv in levels if lv.record is not None]
-    org = domain
-    psd_level = None
-    for level in found:
-        psd = (level.record.get("psd") or "").strip().lower() if level.record else ""
-        if psd == "n":
-            org = level.name
-            break
-        if psd == "y":
-            psd_level = level
-            if level.name == domain:
-                org = domain
-            else:
-                extra = domain[: -len(level.name) - 1].split(".")[-1]
-                org = f"{extra}.{level.name}"
-            break
-    else:
-        if found:
-            org = found[-1].name
+    org, psd_level = org_domain_of(domain, levels)
     own = levels[0] if levels and levels[0].record is not None else None
     if own is not None:
-        return Discovery(own, org, psd_level, errors)
-    for level in found:
-        if level.name == org:
-            return Discovery(level, org, psd_level, errors)
-    return Discovery(psd_level, org, psd_level, errors)
+        # the domain's own record decides its policy whatever lies above; only the
+        # Organizational Domain (alignment, report authorisation) depends on the rest
+        return Discovery(own, org, psd_level, errors, unknown=errors)
+    policy = next((lv for lv in levels if lv.name == org and lv.record is not None), psd_level)
+    closer = []
+    for level in levels[1:]:
+        if level is policy:
+            break
+        if level.record is not None:
+            closer.append(level)
+    # a level that failed might hold the record that decides: unknown, unless it lies above
+    # a psd=n record (which ends the walk whatever is above it)
+    return Discovery(policy, org, psd_level, errors, tuple(closer), errors)
+
+
+@dataclass(frozen=True)
+class AppliedPolicy:
+    """The DMARC policy that applies to one name: the tag (p, sp, np), its value, the record
+    it came from and that record's tags; `unknown` when the walk could not tell."""
+
+    tag: str | None
+    policy: str | None
+    record_name: str
+    tags: dict[str, str]
+    unknown: bool = False
 
 
 class DmarcCheck:
@@ -122,9 +144,9 @@ class DmarcCheck:
         # Loading the Public Suffix List takes ~50 ms of CPU: do it while DNS answers travel.
         if not _PSL:
             threading.Thread(target=_psl, daemon=True).start()
-        # The author domain first; the rest of the walk only when it has no single record,
-        # so a domain with its own policy costs one query (RFC 9989 4.10.1).
-        self._ask(self.levels[:1])
+        # Every name of the walk is known in advance: ask them all at once. Even a domain
+        # with its own record needs the levels above for its Organizational Domain (4.10.2).
+        self._ask(self.levels)
         self.crawler.ask(self.domain, "TXT", self._on_apex)
 
     def _on_apex(self, answer: Answer) -> None:
@@ -141,8 +163,6 @@ class DmarcCheck:
         level.answer = answer
         level.records = [decode(t) for t in answer.texts() if is_dmarc(decode(t))]
         self._waiting -= 1
-        if level is self.levels[0] and len(level.records) != 1 and len(self.levels) > 1:
-            self._ask(self.levels[1:])
         if self._waiting == 0:
             self.discovery = discover(self.domain, self.levels)
             if self._check_reports:
@@ -161,13 +181,21 @@ class DmarcCheck:
                 self.report_mx[dest] = {}
                 for rdtype in ("MX", "A", "AAAA"):
                     self.crawler.store(dest, rdtype, self.report_mx[dest], rdtype)
-            if self._external(dest) and dest not in self.authorizations:
+            if self._external(dest) is not False and dest not in self.authorizations:
                 name = f"{level.name}._report._dmarc.{dest}"
                 self.crawler.store(name, "TXT", self.authorizations, dest)
 
-    def _external(self, dest: str) -> bool:
-        org = self.discovery.org_domain if self.discovery else self.domain
-        return not (dest == org or dest.endswith("." + org))
+    def _external(self, dest: str) -> bool | None:
+        """Outside the Organizational Domain (authorisation needed, RFC 9990 4)? None when a
+        level we could not ask might make the Organizational Domain broad enough to hold it."""
+        disc = self.discovery
+        org = disc.org_domain if disc else self.domain
+        if dest == org or dest.endswith("." + org):
+            return False
+        unknown = [lv.name for lv in disc.unknown] if disc else []
+        if any(dest == name or dest.endswith("." + name) for name in unknown):
+            return None
+        return True
 
     # -- judgement --------------------------------------------------------------------
 
@@ -198,12 +226,16 @@ class DmarcCheck:
             headline = f"found at _dmarc.{level.name}"
         return Section("dmarc", "DMARC", tuple(findings), headline, data)
 
-    def effective_policy(self) -> tuple[str | None, dict[str, str]]:
-        """The policy that applies to the domain and the record's tags (for BIMI)."""
-        level = self.discovery.policy_level if self.discovery else None
+    def effective_policy(self) -> AppliedPolicy:
+        """The policy that applies to the domain, which tag and record it came from (BIMI)."""
+        disc = self.discovery
+        if disc is None or (self.levels[0].record is None and disc.unknown):
+            return AppliedPolicy(None, None, "", {}, unknown=True)
+        level = disc.policy_level
         if level is None or level.record is None:
-            return None, {}
-        return self.applied(level)[1], dict(level.record.tags)
+            return AppliedPolicy(None, None, "", {})
+        tag, policy = self.applied(level)
+        return AppliedPolicy(tag, policy, f"_dmarc.{level.name}", dict(level.record.tags))
 
     def applied(self, level: Level) -> tuple[str, str | None]:
         record = level.record
@@ -234,6 +266,19 @@ class DmarcCheck:
             )
         out.extend(self._apex())
         level = disc.policy_level
+        if own.record is None and disc.unknown:
+            # a level we could not ask may hold the record that decides (RFC 9989 4.10)
+            err = disc.unknown[0].answer
+            assert err is not None
+            return [
+                *out,
+                finding(
+                    "dmarc.record",
+                    Status.ERROR,
+                    f"could not determine the DMARC policy: {err.error_text()}",
+                    evidence=[err.error_text()],
+                ),
+            ]
         if level is None or level.record is None:
             if disc.errors:
                 err = disc.errors[0].answer
@@ -267,13 +312,22 @@ class DmarcCheck:
             )
         else:
             tag, policy = self.applied(level)
+            closer = "".join(
+                f"; _dmarc.{lv.name} is closer but receivers pass over it "
+                f"({lv.name} is not the Organizational Domain)"
+                for lv in disc.passed_over
+            )
             out.append(
                 finding(
                     "dmarc.inherited",
                     Status.INFO,
                     f"no record of its own: inherited from _dmarc.{level.name} "
-                    f"({tag}={policy or 'none'} applies)",
-                    evidence=evidence,
+                    f"({tag}={policy or 'none'} applies){closer}",
+                    evidence=evidence
+                    + [
+                        printable(lv.records[0]) + f"  (_dmarc.{lv.name})"
+                        for lv in disc.passed_over
+                    ],
                 )
             )
         out.extend(self._org_domain(disc))
@@ -306,6 +360,18 @@ class DmarcCheck:
     def _org_domain(self, disc: Discovery) -> list[Finding]:
         psl = psl_org_domain(self.domain)
         level = disc.policy_level
+        if disc.unknown:
+            first = disc.unknown[0].answer
+            why = first.outcome.value if first is not None else "no answer"
+            names = ", ".join(f"_dmarc.{lv.name}" for lv in disc.unknown)
+            return [
+                finding(
+                    "dmarc.org-domain",
+                    Status.INFO,
+                    f"Organizational Domain: {disc.org_domain} as far as the tree walk could "
+                    f"tell; {names} could not be asked ({why})",
+                )
+            ]
         if psl == disc.org_domain:
             if disc.org_domain == self.domain:
                 return []
@@ -364,52 +430,65 @@ class DmarcCheck:
         return out
 
     def _policy(self, level: Level, record: DmarcRecord) -> list[Finding]:
+        """Judge the policy that applies to this domain: p= for its own record, sp= (np= for
+        a name that does not exist) for a record inherited from a parent."""
         out = []
-        p_raw = record.get("p")
+        tag, applied = self.applied(level)
         p = record.policy("p")
-        if p is None:
+        inherited = level.name != self.domain
+        where = f" (from _dmarc.{level.name})" if inherited else ""
+        if applied is None:
+            p_raw = record.get("p")
             has_rua = any(not u.error for u in record.uris("rua"))
             effect = "treated as p=none" if has_rua else "the record is ignored (no valid rua=)"
             what = "missing" if p_raw is None else f"invalid ({printable(p_raw)!r})"
-            out.append(finding("dmarc.policy-invalid", Status.FAIL, f"p= is {what}: {effect}"))
-        elif p == "none":
+            out.append(
+                finding("dmarc.policy-invalid", Status.FAIL, f"p= is {what}{where}: {effect}")
+            )
+        elif applied == "none":
+            subject = f"{self.domain}: " if inherited else ""
             out.append(
                 finding(
                     "dmarc.policy-none",
                     Status.WARN,
-                    "p=none: failing mail is delivered; move to quarantine, then reject",
+                    f"{subject}{tag}=none applies{where}: failing mail is delivered; move to "
+                    "quarantine, then reject",
                 )
             )
         else:
+            verb = "reject" if applied == "reject" else "quarantine"
             out.append(
                 finding(
                     "dmarc.policy",
                     Status.PASS,
-                    f"p={p}: receivers {'reject' if p == 'reject' else 'quarantine'} "
-                    "mail that fails DMARC",
+                    f"{tag}={applied} applies{where}: receivers {verb} mail that fails DMARC"
+                    if inherited
+                    else f"p={applied}: receivers {verb} mail that fails DMARC",
                 )
             )
+        if inherited:
+            return out  # sp=/np= are judged above as what applies to this name
         base = _STRENGTH.get(p or "none", 0)
-        for tag in ("sp", "np"):
-            raw = record.get(tag)
+        for sub_tag in ("sp", "np"):
+            raw = record.get(sub_tag)
             if raw is None:
                 continue
-            value = record.policy(tag)
+            value = record.policy(sub_tag)
             if value is None:
                 out.append(
                     finding(
                         "dmarc.subdomain-policy",
                         Status.WARN,
-                        printable(f"{tag}={raw} is not one of {', '.join(POLICIES)}: ignored"),
+                        printable(f"{sub_tag}={raw} is not one of {', '.join(POLICIES)}: ignored"),
                     )
                 )
             elif _STRENGTH[value] < base:
-                scope = "subdomains" if tag == "sp" else "non-existent subdomains"
+                scope = "subdomains" if sub_tag == "sp" else "non-existent subdomains"
                 out.append(
                     finding(
                         "dmarc.subdomain-policy",
                         Status.WARN,
-                        f"{tag}={value} is weaker than p={p}: spoofed {scope} are not blocked",
+                        f"{sub_tag}={value} is weaker than p={p}: spoofed {scope} are not blocked",
                     )
                 )
         return out
@@ -559,11 +638,28 @@ class DmarcCheck:
             return []
         seen.add(dest)
         out = self._accepts_mail(tag, dest)
-        if not self._external(dest):
-            return out
+        external = self._external(dest)
+        if external is False:
+            return out  # inside one Organizational Domain: no authorisation needed
         answer = self.authorizations.get(dest)
         record_name = f"{level.name}._report._dmarc.{dest}"
         if answer is None:
+            return out
+        authorised = not answer.outcome.is_error and any(
+            is_dmarc(decode(t)) for t in answer.texts()
+        )
+        if external is None and not authorised:
+            disc = self.discovery
+            level_error = disc.unknown[0].answer if disc and disc.unknown else None
+            why = level_error.error_text() if level_error else "part of the walk failed"
+            out.append(
+                finding(
+                    "dmarc.rua-unauthorized",
+                    Status.ERROR,
+                    f"could not determine whether {dest} is inside the Organizational Domain "
+                    f"(and needs no authorisation): {why}",
+                )
+            )
             return out
         if answer.outcome.is_error:
             out.append(

@@ -24,6 +24,35 @@ class FetchOptions:
     ca_file: str | None = None
     timeout: float = 10.0
     port: int | None = None
+    allow_private: bool = False  # --allow-private-addresses: fetch from non-public hosts
+    offline: bool = False  # --offline: no HTTPS request at all (the step is SKIP)
+
+
+def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str = "") -> Finding:
+    """The finding for a fetch that gave no usable body, by why it failed: the network is
+    ERROR (never FAIL), --offline is SKIP, only what a server served wrong is FAIL."""
+    from mailcheck.net.http import Failure
+
+    text = printable(f"{url}: {result.error}")
+    if result.failure is Failure.OFFLINE:
+        return finding(check_id, Status.SKIP, printable(f"{url}: not fetched (offline)"))
+    if result.failure is Failure.PRIVATE:
+        return finding(
+            check_id,
+            Status.ERROR,
+            text,
+            hint="Give --allow-private-addresses to fetch from hosts on private, loopback "
+            "or link-local addresses (a lab, or a zone that is not public yet).",
+        )
+    if result.failure is Failure.NETWORK or result.failure is None:
+        return finding(
+            check_id,
+            Status.ERROR,
+            f"could not determine: {text}",
+            hint="Check that the host is reachable over HTTPS from where mailcheck runs "
+            "(routing, firewall, proxy), then run again.",
+        )
+    return finding(check_id, Status.FAIL, text, hint=served_hint or None)
 
 
 class MtaStsCheck:
@@ -52,14 +81,12 @@ class MtaStsCheck:
         self.crawler.spawn(libs.load_checkdmarc, lambda _none: None)
         engine = self.crawler.engine
         self.crawler.spawn(
-            lambda: _fetch(
+            lambda: fetch_with(
                 self.url,
                 engine,
-                ca_file=self.options.ca_file,
-                timeout=self.options.timeout,
+                self.options,
                 max_bytes=POLICY_MAX_BYTES,
                 accept="text/plain",
-                port=self.options.port,
             ),
             self._on_policy,
         )
@@ -157,12 +184,13 @@ class MtaStsCheck:
             return []
         if result.error:
             return [
-                finding(
+                fetch_failure(
                     "mta-sts.policy-fetch",
-                    Status.FAIL,
-                    printable(f"{self.url}: {result.error}"),
-                    hint="Serve the policy at that URL over HTTPS with a valid "
-                    "certificate for mta-sts." + self.domain + ", without redirects.",
+                    self.url,
+                    result,
+                    "Serve the policy at that URL over HTTPS with a valid certificate for mta-sts."
+                    + self.domain
+                    + ", without redirects.",
                 )
             ]
         out = [
@@ -274,8 +302,19 @@ class MtaStsCheck:
         ]
 
 
-def _fetch(url: str, engine: Any, **kwargs: Any) -> HttpResult:
+def fetch_with(url: str, engine: Any, options: FetchOptions, **kwargs: Any) -> HttpResult:
     # ssl and http.client load only when a record asks for a fetch
-    from mailcheck.net.http import fetch
+    from mailcheck.net.http import fetch, offline_result
 
-    return fetch(url, engine, **kwargs)
+    # an engine without an upstream is offline too (the library API may build one)
+    if options.offline or getattr(engine, "upstream", True) is None:
+        return offline_result(url)
+    return fetch(
+        url,
+        engine,
+        ca_file=options.ca_file,
+        timeout=options.timeout,
+        port=options.port,
+        allow_private=options.allow_private,
+        **kwargs,
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import dns.reversename
 
 from mailcheck.catalog import finding
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.text import printable
@@ -23,6 +23,7 @@ class MxHost:
     preference: int
     record_text: str
     origin: str = ""
+    location: Location | None = None  # the zone file line of this host's MX record
     addresses: dict[str, Answer] = field(default_factory=dict)  # "A"/"AAAA" -> answer
     ptr: dict[str, Answer] = field(default_factory=dict)  # address -> PTR answer
     forward: dict[tuple[str, str], Answer] = field(default_factory=dict)  # (addr, ptr) -> answer
@@ -105,7 +106,8 @@ class MxCheck:
         for record in answer.records:
             target = record.rdata.exchange.to_text(omit_final_dot=True).lower()
             origin = str(record.origin) if record.origin else ""
-            hosts.append(MxHost(target, record.rdata.preference, record.text, origin))
+            where = record.origin if record.origin and record.origin.line is not None else None
+            hosts.append(MxHost(target, record.rdata.preference, record.text, origin, where))
         hosts.sort(key=lambda h: (h.preference, h.name))
         self.hosts = hosts
         self.null_mx = any(h.name == "." for h in hosts)
@@ -267,6 +269,7 @@ class MxCheck:
                         Status.FAIL,
                         f"MX target {host.name} is an IP address, not a host name",
                         subject=host.name,
+                        location=host.location,
                     )
                 )
             target = host.cname_target
@@ -278,6 +281,7 @@ class MxCheck:
                         f"{host.name} is a CNAME to {target}",
                         hint=f"Point the MX at {target}.",
                         subject=host.name,
+                        location=host.location,
                     )
                 )
             answers = [host.addresses.get(t) for t in ("A", "AAAA")]
@@ -291,6 +295,7 @@ class MxCheck:
                         Status.ERROR,
                         f"could not resolve {host.name}: {failed[0].describe()}",
                         subject=host.name,
+                        location=host.location,
                     )
                 )
             else:
@@ -300,6 +305,7 @@ class MxCheck:
                         Status.FAIL,
                         f"{host.name} has no A or AAAA record",
                         subject=host.name,
+                        location=host.location,
                     )
                 )
             aaaa = host.addresses.get("AAAA")
@@ -314,6 +320,7 @@ class MxCheck:
                             f"{host.name} resolves to {address}, which is not "
                             "reachable from the Internet",
                             subject=host.name,
+                            location=host.location,
                         )
                     )
             if self.fcrdns:
@@ -326,15 +333,34 @@ class MxCheck:
                     f"every MX host resolves ({sum(len(h.ips) for h in self.hosts)} addresses)",
                 )
             )
-        if ipv6_hosts == 0 and reachable:
+        aaaa_failed = [
+            h.name
+            for h in self.hosts
+            if (a := h.addresses.get("AAAA")) is not None and a.outcome.is_error
+        ]
+        if ipv6_hosts == 0 and aaaa_failed:
+            out.append(
+                finding(
+                    "mx.ipv6",
+                    Status.ERROR,
+                    "could not determine IPv6 reachability: the AAAA lookup failed for "
+                    + ", ".join(aaaa_failed),
+                )
+            )
+        elif ipv6_hosts == 0 and reachable:
             out.append(finding("mx.ipv6", Status.INFO, "no MX host has an IPv6 (AAAA) address"))
         elif ipv6_hosts:
             out.append(
                 finding(
-                    "mx.ipv6", Status.PASS, f"{ipv6_hosts} of {len(self.hosts)} MX hosts have IPv6"
+                    "mx.ipv6",
+                    Status.PASS,
+                    f"{'at least ' if aaaa_failed else ''}{ipv6_hosts} of {len(self.hosts)} "
+                    "MX hosts have IPv6",
                 )
             )
-        if self.fcrdns and reachable and not any(f.id == "mx.fcrdns" for f in out):
+        # "every address" only when every host's addresses are known
+        complete = reachable == len(self.hosts)
+        if self.fcrdns and complete and not any(f.id == "mx.fcrdns" for f in out):
             out.append(
                 finding(
                     "mx.fcrdns", Status.PASS, "every MX address has a PTR that resolves back to it"
@@ -355,6 +381,7 @@ class MxCheck:
                         Status.ERROR,
                         f"{address}: PTR lookup failed: {ptr.describe()}",
                         subject=address,
+                        location=host.location,
                     )
                 )
                 continue
@@ -366,20 +393,38 @@ class MxCheck:
                         Status.WARN,
                         f"{address} ({host.name}) has no PTR record",
                         subject=address,
+                        location=host.location,
                     )
                 )
                 continue
             confirmed = False
             seen: list[str] = []
+            unknown: list[Answer] = []
             for name in names[:10]:
                 forward = host.forward.get((address, name))
-                if forward is None:
+                if forward is None or forward.outcome.is_error:
+                    if forward is not None:
+                        unknown.append(forward)
                     continue
                 ips = [r.text for r in forward.records]
                 seen.extend(ips)
                 if any(ipaddress.ip_address(ip) == ipaddress.ip_address(address) for ip in ips):
                     confirmed = True
-            if not confirmed:
+            if not confirmed and unknown:
+                # what the failed forward lookup would have said decides it: unknown
+                out.append(
+                    finding(
+                        "mx.fcrdns",
+                        Status.ERROR,
+                        printable(
+                            f"{address}: could not determine whether PTR {names[0]} resolves "
+                            f"back: {unknown[0].error_text()}"
+                        ),
+                        subject=address,
+                        location=host.location,
+                    )
+                )
+            elif not confirmed:
                 back = ", ".join(seen) if seen else "nothing"
                 out.append(
                     finding(
@@ -389,6 +434,7 @@ class MxCheck:
                             f"{address}: PTR {names[0]} resolves to {back}, not back to {address}"
                         ),
                         subject=address,
+                        location=host.location,
                     )
                 )
         return out

@@ -18,6 +18,27 @@ def _data(report: Report, family: str) -> Mapping[str, Any] | None:
     return None
 
 
+def _errors(report: Report, family: str, subject: str = "") -> list[Finding]:
+    """ERROR findings of a family (about `subject`, if given): data we could not get."""
+    return [
+        f
+        for s in report.sections
+        if s.family == family
+        for f in s.findings
+        if f.status is Status.ERROR and (not subject or f.subject in ("", subject))
+    ]
+
+
+def _unknown(check_id: str, want: str, errors: list[Finding], subject: str = "") -> Finding:
+    """An expectation judged over data we could not get: ERROR, never PASS nor FAIL."""
+    return finding(
+        check_id,
+        Status.ERROR,
+        f"could not determine whether {want}: {errors[0].summary}",
+        subject=subject,
+    )
+
+
 def judge(report: Report, expected: Expectations, source: str) -> list[Finding]:
     out: list[Finding] = []
     out.extend(_dmarc(report, expected, source))
@@ -35,7 +56,10 @@ def _dmarc(report: Report, expected: Expectations, source: str) -> Iterator[Find
     data = _data(report, "dmarc") or {}
     policy = data.get("policy")
     want = expected.dmarc_policy
-    if policy is None:
+    errors = [f for f in _errors(report, "dmarc") if f.id == "dmarc.record"]
+    if errors:
+        yield _unknown("policy.dmarc-policy", f"DMARC p={want} or stricter applies", errors)
+    elif policy is None:
         yield finding(
             "policy.dmarc-policy",
             Status.FAIL,
@@ -71,7 +95,21 @@ def _spf(report: Report, expected: Expectations, source: str) -> Iterator[Findin
     if expected.spf_max_lookups is not None:
         budget = expected.spf_max_lookups
         lookups = data.get("lookups")
-        if lookups is None:
+        exact = data.get("lookups_exact", True)
+        record_errors = [f for f in _errors(report, "spf") if f.id == "spf.record"]
+        if record_errors:
+            yield _unknown(
+                "policy.spf-lookups", f"SPF stays within {budget} lookups", record_errors
+            )
+        elif lookups is not None and not exact and lookups <= budget:
+            missing = ", ".join(data.get("lookups_unresolved", [])[:4])
+            yield finding(
+                "policy.spf-lookups",
+                Status.ERROR,
+                f"could not determine: SPF uses at least {lookups} DNS lookups (budget "
+                f"{budget}, {source}); not resolved: {missing}",
+            )
+        elif lookups is None:
             yield finding(
                 "policy.spf-lookups",
                 Status.FAIL,
@@ -81,7 +119,8 @@ def _spf(report: Report, expected: Expectations, source: str) -> Iterator[Findin
             yield finding(
                 "policy.spf-lookups",
                 Status.FAIL,
-                f"SPF uses {lookups} DNS lookups, over the budget of {budget} ({source})",
+                f"SPF uses {'' if exact else 'at least '}{lookups} DNS lookups, over the "
+                f"budget of {budget} ({source})",
             )
         else:
             yield finding(
@@ -90,9 +129,13 @@ def _spf(report: Report, expected: Expectations, source: str) -> Iterator[Findin
                 f"SPF uses {lookups} DNS lookups (budget {budget}, limit 10)",
             )
     included = set(_includes(tree)) if tree else set()
+    # an include inside a part of the tree we could not resolve may or may not be there
+    errors = _errors(report, "spf")
     for name in expected.spf_require_includes:
         if name in included:
             yield finding("policy.spf-include", Status.PASS, f"SPF includes {name}")
+        elif errors:
+            yield _unknown("policy.spf-include", f"SPF includes {name}", errors)
         else:
             yield finding(
                 "policy.spf-include",
@@ -106,6 +149,8 @@ def _spf(report: Report, expected: Expectations, source: str) -> Iterator[Findin
                 Status.FAIL,
                 f"SPF includes {name}, which {source} forbids",
             )
+        elif errors:
+            yield _unknown("policy.spf-include", f"SPF leaves out {name}", errors)
         else:
             yield finding("policy.spf-include", Status.PASS, f"SPF does not include {name}")
 
@@ -121,7 +166,12 @@ def _dkim(report: Report, expected: Expectations, source: str) -> Iterator[Findi
     for selector in expected.dkim_selectors:
         found = by_selector.get(selector)
         usable = [k for k in found or [] if not k.get("error") and not k.get("revoked")]
-        if not found:
+        errors = _errors(report, "dkim", selector)
+        if not usable and errors:
+            yield _unknown(
+                "policy.dkim-selector", f"a DKIM key is at {selector}", errors, subject=selector
+            )
+        elif not found:
             yield finding(
                 "policy.dkim-selector",
                 Status.FAIL,
@@ -169,6 +219,10 @@ def _mx(report: Report, expected: Expectations, source: str) -> Iterator[Finding
     hosts = {str(h.get("name", "")).lower().rstrip(".") for h in data.get("hosts", [])}
     hosts.discard("")
     want = set(expected.mx)
+    errors = [f for f in _errors(report, "mx") if f.id == "mx.records"]
+    if errors:
+        yield _unknown("policy.mx", "the MX hosts are as expected", errors)
+        return
     if hosts == want:
         yield finding("policy.mx", Status.PASS, f"MX hosts as expected: {', '.join(sorted(want))}")
         return
@@ -188,7 +242,10 @@ def _mta_sts(report: Report, expected: Expectations, source: str) -> Iterator[Fi
     policy = data.get("policy") or {}
     mode = policy.get("mode")
     want = expected.mta_sts_mode
-    if mode == want:
+    errors = _errors(report, "mta-sts")
+    if mode != want and errors:
+        yield _unknown("policy.mta-sts-mode", f"MTA-STS mode is {want}", errors)
+    elif mode == want:
         yield finding("policy.mta-sts-mode", Status.PASS, f"MTA-STS mode {mode}")
     else:
         shown = f"mode {mode}" if mode else "no MTA-STS policy"

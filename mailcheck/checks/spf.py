@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.count import Verdict, listed
 from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Section, Status, worst
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
@@ -19,6 +20,28 @@ from mailcheck.text import decode, printable
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2
 LONG_RECORD = 450
+MAX_LISTED = 20  # names listed in JSON data; findings per id (the rest summed up)
+MAX_TERMS_SHOWN = 50
+
+
+def bounded(findings: list[Finding], per_id: int = MAX_LISTED) -> list[Finding]:
+    """At most `per_id` findings of each id, then one that counts the rest (worst status):
+    a hostile record with thousands of terms gives a report of bounded size."""
+    kept: list[Finding] = []
+    extra: dict[str, list[Finding]] = {}
+    seen: dict[str, int] = {}
+    for item in findings:
+        seen[item.id] = seen.get(item.id, 0) + 1
+        if seen[item.id] <= per_id:
+            kept.append(item)
+        else:
+            extra.setdefault(item.id, []).append(item)
+    for check_id, rest in extra.items():
+        status = worst(f.status for f in rest)
+        kept.append(
+            finding(check_id, status, f"and {len(rest)} more {check_id} findings like the above")
+        )
+    return kept
 
 
 def node_status(node: SpfNode) -> str:
@@ -52,9 +75,10 @@ def tree_data(node: SpfNode) -> dict[str, Any]:
         "status": node_status(node),
         "record": printable(node.record.text) if node.record else None,
         "origin": node.origin or None,
-        "direct_terms": [printable(t) for t in direct],
+        "direct_terms": [printable(t) for t in direct[:MAX_TERMS_SHOWN]],
         "direct_lookups": node.direct_lookups(),
-        "total_lookups": node.total_lookups(),
+        "total_lookups": node.total_lookups().known,
+        "total_exact": node.total_lookups().exact,
         "children": children,
     }
 
@@ -103,7 +127,11 @@ class SpfCheck:
         data: dict[str, Any] = {"tree": tree_data(root)}
         if root.record is not None:
             data["record"] = printable(root.record.text)
-            data["lookups"] = root.total_lookups()
+            lookups = root.total_lookups()
+            # "lookups" is the counted part; "lookups_exact" False means "at least"
+            data["lookups"] = lookups.known
+            data["lookups_exact"] = lookups.exact
+            data["lookups_unresolved"] = list(lookups.unresolved[:MAX_LISTED])
         if any(f.id == "spf.lookup-limit" for f in findings):
             from mailcheck.checks.spf_flatten import advice  # advice when at or near the limit
 
@@ -159,7 +187,7 @@ class SpfCheck:
         out.extend(self._limit_findings())
         out.extend(self._all_findings())
         out.extend(self._type99())
-        return out
+        return bounded(out)
 
     def _record_findings(self) -> list[Finding]:
         out = []
@@ -175,6 +203,7 @@ class SpfCheck:
                         Status.FAIL,
                         printable(f"{subject}: {problem}"),
                         subject=subject,
+                        location=node.location,
                         evidence=[printable(record.text)],
                     )
                 )
@@ -185,6 +214,7 @@ class SpfCheck:
                         Status.WARN,
                         printable(f"{subject}: strings joined without a space: {problem}"),
                         subject=subject,
+                        location=node.location,
                         evidence=[" ".join(f'"{printable(s)}"' for s in node.strings)],
                     )
                 )
@@ -197,6 +227,7 @@ class SpfCheck:
                         f"{subject}: the record is {size} bytes; with other TXT "
                         "records the answer may not fit in 512-byte UDP",
                         subject=subject,
+                        location=node.location,
                     )
                 )
             if record.all_term is not None and record.modifier("redirect") is not None:
@@ -206,6 +237,7 @@ class SpfCheck:
                         Status.INFO,
                         f"{subject}: redirect= is never used because the record has 'all'",
                         subject=subject,
+                        location=node.location,
                     )
                 )
             for term in record.reachable:
@@ -216,6 +248,7 @@ class SpfCheck:
                             Status.WARN,
                             printable(f"{subject}: '{term.raw}' (ptr is discouraged)"),
                             subject=subject,
+                            location=node.location,
                         )
                     )
                 if term.name in ("ip4", "ip6") and not term.error and term.value:
@@ -228,6 +261,7 @@ class SpfCheck:
                         Status.INFO,
                         printable(f"{subject}: macros expanded per message: " + ", ".join(macros)),
                         subject=subject,
+                        location=node.location,
                     )
                 )
         exp = self.root.record.modifier("exp") if self.root.record else None
@@ -365,58 +399,85 @@ class SpfCheck:
     def _limit_findings(self) -> list[Finding]:
         root = self.root
         total = root.total_lookups()
-        out = []
         hit = find_limit_hit(root, LOOKUP_LIMIT)
-        if total > LOOKUP_LIMIT and hit is not None:
+        verdict = total.judge(LOOKUP_LIMIT)
+        out = []
+        if verdict is Verdict.OVER and hit is not None:
             where = "" if hit.node is root else f" inside {hit.node.domain}"
+            at = "at" if hit.certain else "at or before"
+            unknown = f"; not counted: {listed(total.unresolved)}" if total.unresolved else ""
             out.append(
                 finding(
                     "spf.lookup-limit",
                     Status.FAIL,
                     printable(
                         f"{total} DNS-querying terms in the tree (limit {LOOKUP_LIMIT}); "
-                        f"evaluation stops with permerror at the {LOOKUP_LIMIT + 1}th: "
-                        f"{hit.term.raw}{where}"
+                        f"evaluation stops with permerror {at} the {LOOKUP_LIMIT + 1}th: "
+                        f"{hit.term.raw}{where}{unknown}"
                     ),
                 )
             )
-        elif total >= LOOKUP_LIMIT - 1:
+        elif verdict is Verdict.UNKNOWN:
             out.append(
                 finding(
                     "spf.lookup-limit",
-                    Status.WARN,
-                    f"{total} of {LOOKUP_LIMIT} DNS lookups: "
-                    f"{'no' if total == LOOKUP_LIMIT else 'one'} more include "
-                    "fits",
+                    Status.ERROR,
+                    f"could not determine: at least {total.known} of {LOOKUP_LIMIT} DNS lookups; "
+                    f"not resolved: {listed(total.unresolved)}",
+                    hint="Run again when those names answer; the count is incomplete.",
+                )
+            )
+        elif total.known >= LOOKUP_LIMIT - 1:
+            fits = "no more" if total.known == LOOKUP_LIMIT else "one more"
+            out.append(
+                finding(
+                    "spf.lookup-limit",
+                    Status.INFO,
+                    f"{total.known} of {LOOKUP_LIMIT} DNS lookups: {fits} include fits",
                 )
             )
         else:
             out.append(
-                finding("spf.lookup-limit", Status.PASS, f"{total} of {LOOKUP_LIMIT} DNS lookups")
+                finding(
+                    "spf.lookup-limit", Status.PASS, f"{total.known} of {LOOKUP_LIMIT} DNS lookups"
+                )
             )
-        voids = void_counts(root)
-        v4, v6 = len(voids["A"]), len(voids["AAAA"])
-        if v4 or v6:
-            four = sorted({printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in voids["A"]})
-            six = sorted(
-                {printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in voids["AAAA"]} - set(four)
-            )
-            listed = _first(four)
-            if six:
-                listed += ("; for IPv6 also " if four else "") + _first(six)
-            counts = (
-                f"{v4} for every sender"
-                if v4 == v6
-                else f"{v4} for IPv4 senders, {v6} for IPv6 senders"
-            )
-            if max(v4, v6) > VOID_LIMIT:
-                status = Status.FAIL if min(v4, v6) > VOID_LIMIT else Status.WARN
-                text = f"void lookups: {counts} (limit {VOID_LIMIT}): permerror; {listed}"
-            else:
-                status = Status.WARN
-                text = f"void lookups: {counts} (limit {VOID_LIMIT}); {listed}"
-            out.append(finding("spf.void-lookups", status, text))
+        out.extend(self._void_findings())
         return out
+
+    def _void_findings(self) -> list[Finding]:
+        voids = void_counts(self.root)
+        four_tally, six_tally = voids["A"], voids["AAAA"]
+        v4, v6 = four_tally.count, six_tally.count
+        unknown = listed([*v4.unresolved, *v6.unresolved])
+        worst = max(v4.known, v6.known)
+        four = sorted({printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in four_tally.voids})
+        six = sorted(
+            {printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in six_tally.voids} - set(four)
+        )
+        listed_voids = _first(four)
+        if six:
+            listed_voids += ("; for IPv6 also " if four else "") + _first(six)
+        counts = (
+            f"{v4} for every sender"
+            if str(v4) == str(v6)
+            else f"{v4} for IPv4 senders, {v6} for IPv6 senders"
+        )
+        if worst > VOID_LIMIT:
+            both = min(v4.known, v6.known) > VOID_LIMIT
+            status = Status.FAIL if both else Status.WARN
+            text = f"void lookups: {counts} (limit {VOID_LIMIT}): permerror; {listed_voids}"
+            return [finding("spf.void-lookups", status, text)]
+        if not (v4.exact and v6.exact):
+            text = (
+                f"could not determine: void lookups {counts} (limit {VOID_LIMIT}); "
+                f"not resolved: {unknown}"
+            )
+            return [finding("spf.void-lookups", Status.ERROR, text)]
+        if worst:
+            text = f"void lookups: {counts} (limit {VOID_LIMIT}); {listed_voids}"
+            return [finding("spf.void-lookups", Status.WARN, text)]
+        return []
 
     def _all_findings(self) -> list[Finding]:
         node: SpfNode | None = self.root
@@ -532,7 +593,27 @@ _EVAL_STATUS = {
 }
 
 
-def evaluation_finding(result: SpfResult) -> Finding:
+def _evaluation_hint(result: SpfResult, domain: str) -> str:
+    """What to do about this result: the cause of a permerror is not "add the host"."""
+    if result.result == "pass":
+        return ""
+    if result.result == "permerror":
+        why = f" ({result.explanation})" if result.explanation else ""
+        return (
+            f"The SPF record of {domain} is broken for every receiver{why}: fix the record "
+            "(lookup limit, include loop, syntax or several records; see the SPF findings)."
+        )
+    if result.result == "temperror":
+        return "A DNS lookup failed during evaluation: receivers defer the mail; run again."
+    if result.result == "none":
+        return f"{domain} publishes no SPF record: publish one that lists your senders."
+    return (
+        f"If {result.ip} sends for {domain}, add it to {domain}'s SPF record (ip4:/ip6:/include:)."
+    )
+
+
+def evaluation_finding(result: SpfResult, domain: str) -> Finding:
+    """check_host() for the sender's domain; `domain` is the one whose record was evaluated."""
     matched = f", matched '{result.mechanism}'" if result.mechanism else ""
     explanation = f": {result.explanation}" if result.explanation else ""
     return finding(
@@ -540,7 +621,6 @@ def evaluation_finding(result: SpfResult) -> Finding:
         _EVAL_STATUS.get(result.result, Status.ERROR),
         printable(f"{result.ip} → {result.result}{matched}{explanation}"),
         details=printable(f"check_host({result.ip}, {result.sender}, HELO {result.helo})"),
-        hint=""
-        if result.result == "pass"
-        else "Add the sending host to the SPF record (ip4:/ip6:/include:) if it is yours.",
+        hint=printable(_evaluation_hint(result, domain)),
+        subject=domain,
     )

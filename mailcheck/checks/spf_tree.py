@@ -6,14 +6,19 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mailcheck.checks.count import Count, Resolution
+from mailcheck.model import Location
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import SpfRecord, Term, parse_spf, select_spf
-from mailcheck.text import decode
+from mailcheck.text import decode, printable
 
+# One hostile domain must cost bounded work: depth, records and questions per tree. Past the
+# bounds, what is not followed is "unknown", so counts over it read "at least N".
 MAX_DEPTH = 12
-MAX_NODES = 200
+MAX_NODES = 100
 MAX_MX = 10
+MAX_QUESTIONS = 400
 
 
 @dataclass
@@ -25,22 +30,35 @@ class TermLookup:
     answers: dict[str, Answer] = field(default_factory=dict)  # "A", "AAAA", "MX"
     mx_hosts: list[str] = field(default_factory=list)
     host_answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    skipped: bool = False  # not asked: the tree's question budget was spent
 
-    def void(self, family: str) -> int:
+    def _unknown(self, answer: Answer | None) -> Count:
+        why = "not followed (bound reached)" if self.skipped else "no answer"
+        if answer is not None:
+            why = answer.outcome.value
+        return Count(0, (printable(f"'{self.term.raw}' ({why})"),))
+
+    def void(self, family: str) -> Count:
         """Void lookups this term causes for an IPv4 ("A") or IPv6 ("AAAA") sender."""
-        count = 0
         if self.term.name == "mx":
             mx = self.answers.get("MX")
-            if mx is not None and mx.void:
-                return 1
+            if mx is None or mx.outcome.is_error:
+                return self._unknown(mx)
+            if mx.void:
+                return Count(1)
+            count = Count()
             for host in self.mx_hosts:
                 answer = self.host_answers.get((host, family))
-                if answer is not None and answer.void:
-                    count += 1
+                if answer is None or answer.outcome.is_error:
+                    count = count + self._unknown(answer)
+                elif answer.void:
+                    count = count + 1
             return count
         rdtype = "A" if self.term.name == "exists" else family
         answer = self.answers.get(rdtype)
-        return int(answer is not None and answer.void)
+        if answer is None or answer.outcome.is_error:
+            return self._unknown(answer)
+        return Count(int(answer.void))
 
     def errors(self) -> list[Answer]:
         found = [a for a in self.answers.values() if a.outcome.is_error]
@@ -59,6 +77,7 @@ class SpfNode:
     record: SpfRecord | None = None
     strings: tuple[bytes, ...] = ()
     origin: str = ""
+    location: Location | None = None  # the zone file line of this node's record
     loop: bool = False
     truncated: bool = False
     children: dict[int, SpfNode] = field(default_factory=dict)
@@ -87,6 +106,23 @@ class SpfNode:
         if redirect is not None:
             yield redirect
 
+    @property
+    def resolution(self) -> Resolution:
+        """RESOLVED: one SPF record we have; MISSING: the DNS says there is none (or several,
+        or a loop: permerror either way); UNKNOWN: not asked, not answered, or not followed."""
+        if self.loop:
+            return Resolution.MISSING
+        if self.truncated or self.answer is None or self.answer.outcome.is_error:
+            return Resolution.UNKNOWN
+        return Resolution.RESOLVED if self.record is not None else Resolution.MISSING
+
+    def why_unknown(self) -> str:
+        if self.truncated:
+            return "not followed (bound reached)"
+        if self.answer is None:
+            return "not looked up"
+        return self.answer.outcome.value
+
     def direct_lookups(self) -> int:
         return sum(
             1
@@ -94,14 +130,20 @@ class SpfNode:
             if t.queries_dns and t.name not in ("include", "redirect")
         )
 
-    def total_lookups(self) -> int:
-        total = self.direct_lookups()
+    def total_lookups(self) -> Count:
+        """DNS-querying terms in the tree; "at least" when a part of it is unknown."""
+        total = Count(self.direct_lookups())
         for term in self.evaluated_terms():
             if term.name in ("include", "redirect") and term.queries_dns:
-                total += 1
+                total = total + 1
                 child = self.children.get(term.index)
-                if child is not None:
-                    total += child.total_lookups()
+                if child is None:
+                    # a macro target is expanded per message: what it includes is unknowable
+                    total = total + Count(0, (printable(f"{term.raw} (expanded per message)"),))
+                elif child.resolution is Resolution.UNKNOWN:
+                    total = total + Count(0, (printable(f"{child.label} ({child.why_unknown()})"),))
+                elif child.resolution is Resolution.RESOLVED:
+                    total = total + child.total_lookups()
         return total
 
     def walk(self) -> Iterator[SpfNode]:
@@ -117,7 +159,15 @@ class SpfTreeBuilder:
         self.crawler = crawler
         self.root = SpfNode(domain)
         self.nodes = 1
+        self.questions = 0
         self.type99: Answer | None = None
+
+    def _budget(self, questions: int) -> bool:
+        """Spend `questions` of the tree's budget; False when it is spent."""
+        if self.questions + questions > MAX_QUESTIONS:
+            return False
+        self.questions += questions
+        return True
 
     def start(self) -> None:
         self.crawler.ask(self.root.domain, "TXT", functools.partial(self._on_txt, self.root))
@@ -143,6 +193,8 @@ class SpfTreeBuilder:
             return
         node.strings = chosen.strings
         node.origin = str(chosen.origin) if chosen.origin else ""
+        if chosen.origin is not None and chosen.origin.line is not None:
+            node.location = chosen.origin
         node.record = parse_spf(decode(chosen.txt))
         for term in node.evaluated_terms():
             self._follow(node, term)
@@ -160,7 +212,7 @@ class SpfTreeBuilder:
             node.children[term.index] = child
             if target in path:
                 child.loop = True
-            elif child.depth > MAX_DEPTH or self.nodes >= MAX_NODES:
+            elif child.depth > MAX_DEPTH or self.nodes >= MAX_NODES or not self._budget(1):
                 child.truncated = True
             else:
                 self.nodes += 1
@@ -168,6 +220,9 @@ class SpfTreeBuilder:
             return
         lookup = TermLookup(term, target)
         node.lookups[term.index] = lookup
+        if not self._budget(1 if term.name in ("mx", "exists") else 2):
+            lookup.skipped = True
+            return
         if term.name == "mx":
             self.crawler.ask(target, "MX", functools.partial(self._on_mx, lookup))
             return
@@ -180,6 +235,9 @@ class SpfTreeBuilder:
         records = sorted(answer.records, key=lambda r: (r.rdata.preference, r.text))
         hosts = [r.rdata.exchange.to_text(omit_final_dot=True).lower() for r in records]
         lookup.mx_hosts = [h for h in hosts if h][:MAX_MX]
+        if not self._budget(2 * len(lookup.mx_hosts)):
+            lookup.skipped = True
+            return
         for host in lookup.mx_hosts:
             for rdtype in ("A", "AAAA"):
                 self.crawler.store(host, rdtype, lookup.host_answers, (host, rdtype))
@@ -187,43 +245,65 @@ class SpfTreeBuilder:
 
 @dataclass(frozen=True)
 class LimitHit:
-    """Where left-to-right evaluation makes its 11th DNS-querying term."""
+    """Where left-to-right evaluation makes its 11th DNS-querying term. `certain` is False
+    when an unknown part of the tree comes before it (evaluation may stop even earlier)."""
 
     term: Term
     node: SpfNode
+    certain: bool = True
 
 
 def find_limit_hit(root: SpfNode, limit: int = 10) -> LimitHit | None:
     count = 0
+    certain = True
     hit: LimitHit | None = None
 
     def visit(node: SpfNode) -> None:
-        nonlocal count, hit
+        nonlocal count, hit, certain
         for term in node.evaluated_terms():
             if hit is not None:
                 return
             if term.queries_dns:
                 count += 1
                 if count == limit + 1:
-                    hit = LimitHit(term, node)
+                    hit = LimitHit(term, node, certain)
                     return
+            if term.name not in ("include", "redirect") or not term.queries_dns:
+                continue
             child = node.children.get(term.index)
-            if child is not None and term.name in ("include", "redirect"):
+            if child is None or child.resolution is Resolution.UNKNOWN:
+                certain = False
+            elif child.resolution is Resolution.RESOLVED:
                 visit(child)
 
     visit(root)
     return hit
 
 
-def void_counts(root: SpfNode) -> dict[str, list[tuple[SpfNode, TermLookup]]]:
+@dataclass
+class VoidTally:
+    """Void lookups for one sender address family: where they are, and the count."""
+
+    voids: list[tuple[SpfNode, TermLookup]] = field(default_factory=list)
+    count: Count = field(default_factory=Count)
+
+
+def void_counts(root: SpfNode) -> dict[str, VoidTally]:
     """Void lookups along the worst-case path, per sender address family."""
-    out: dict[str, list[tuple[SpfNode, TermLookup]]] = {"A": [], "AAAA": []}
+    out = {"A": VoidTally(), "AAAA": VoidTally()}
     for node in root.walk():
         if node.loop:
             continue
+        if node.resolution is Resolution.UNKNOWN and node.via is not None:
+            unknown = Count(0, (printable(f"{node.label} ({node.why_unknown()})"),))
+            for tally in out.values():
+                tally.count = tally.count + unknown
+            continue
         for lookup in node.lookups.values():
-            for family in ("A", "AAAA"):
-                out[family].extend([(node, lookup)] * lookup.void(family))
+            for family, tally in out.items():
+                found = lookup.void(family)
+                tally.voids.extend([(node, lookup)] * found.known)
+                tally.count = tally.count + found
     return out
 
 

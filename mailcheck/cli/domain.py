@@ -221,6 +221,15 @@ def domain(
             rich_help_panel="HTTPS",
         ),
     ] = None,
+    allow_private_addresses: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-addresses",
+            help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
+            "link-local addresses (refused by default).",
+            rich_help_panel="HTTPS",
+        ),
+    ] = False,
     config: Annotated[
         str | None,
         typer.Option(
@@ -291,6 +300,7 @@ def domain(
             bimi_selector,
             ns_port if ask_ns else None,
             dnsbl,
+            allow_private_addresses,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

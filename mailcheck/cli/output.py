@@ -73,21 +73,20 @@ def write_document(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """The whole run in a machine format: JSON, JUnit, SARIF, GitHub or Markdown."""
+    from mailcheck.cli.common import FailOn
     from mailcheck.render import ci
     from mailcheck.render.jsonfmt import document, dumps
 
+    regression = out.fail_on is FailOn.REGRESSION
     if out.format is Format.JUNIT:
-        from mailcheck.cli.common import FailOn
-
-        regression = out.fail_on is FailOn.REGRESSION
         text = ci.junit(command, reports, fail_on=out.threshold, regression=regression)
     elif out.format is Format.SARIF:
-        text = dumps(ci.sarif(command, reports, int(code))) + "\n"
+        text = dumps(ci.sarif(command, reports, int(code), regression=regression)) + "\n"
     elif out.format is Format.GITHUB:
-        text = ci.github(command, reports)
-        ci.write_step_summary(ci.markdown(command, reports))
+        text = ci.github(command, reports, regression=regression)
+        ci.write_step_summary(ci.markdown(command, reports, regression=regression))
     elif out.format is Format.MARKDOWN:
-        text = ci.markdown(command, reports)
+        text = ci.markdown(command, reports, regression=regression)
     elif out.format is Format.HTML:
         from mailcheck.render.html import render_html
 

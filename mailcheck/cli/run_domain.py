@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import ipaddress
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -35,13 +36,16 @@ from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import DOCUMENT_FORMATS, Format
-from mailcheck.services.baseline import regressed
+from mailcheck.services.baseline import inconclusive, regressed
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 from mailcheck.services.policy import apply as apply_config
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
     from mailcheck.services.trace import TraceRequest
+
+
+OFFLINE_EHLO = "mailcheck.invalid"
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,10 @@ class DomainOptions:
     bimi_selector: str = "default"
     ns_port: int | None = None  # --ask-ns (port 53 unless --ns-port)
     dnsbl: bool = False  # --dnsbl: lists from [dnsbl] in mailcheck.toml, or the defaults
+    allow_private: bool = False  # --allow-private-addresses (HTTPS fetches)
 
 
-def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
+def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> DomainRequest:
     ip = opts.ip
     if ip is not None:
         try:
@@ -98,8 +103,10 @@ def _request(opts: DomainOptions, out: OutputOptions) -> DomainRequest:
         helo=opts.helo,
         selectors=opts.selectors,
         no_mail=opts.no_mail,
-        fetch=FetchOptions(opts.ca_file, opts.http_timeout, opts.https_port),
-        smtp=_smtp_request(opts),
+        fetch=FetchOptions(
+            opts.ca_file, opts.http_timeout, opts.https_port, opts.allow_private, offline
+        ),
+        smtp=_smtp_request(opts, offline),
         bimi_selector=opts.bimi_selector.lower().rstrip("."),
         ask_ns=_ask_ns(opts),
     )
@@ -134,7 +141,7 @@ def _is_selector(name: str) -> bool:
     )
 
 
-def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
+def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | None:
     if opts.smtp_port is None:
         return None
     from mailcheck.cli.run_trace import default_ehlo
@@ -144,7 +151,8 @@ def _smtp_request(opts: DomainOptions) -> TraceRequest | None:
         target="",
         protocol="smtp",
         port=opts.smtp_port,
-        ehlo=default_ehlo(),
+        # --offline sends nothing: not even the resolver question behind getfqdn()
+        ehlo=OFFLINE_EHLO if offline else default_ehlo(),
         quit_after="tls",
         ca_file=opts.ca_file,
         step_timeout=opts.smtp_timeout,
@@ -252,6 +260,11 @@ def _baseline(
                 out[report.subject] = report_dict(report)
                 bar.advance(f"live: {report.subject}")
         return "the live DNS", out
+    if not os.path.exists(spec):
+        raise InputError(
+            f"--baseline {spec}: no such file",
+            hint="save one first: mailcheck domain ... --format json > " + spec,
+        )
     text = read_text(spec, f"--baseline {spec}", limit=256 * MB)
     try:
         doc = json.loads(text)
@@ -287,9 +300,8 @@ def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) ->
                 f"{report.subject} is not in the baseline ({label}): nothing to compare",
             )
         ]
-        return with_changes(
-            report, findings, {"source": label, "new": [], "worse": [], "fixed": []}
-        )
+        empty: dict[str, Any] = {"source": label, "new": [], "worse": [], "fixed": []}
+        return with_changes(report, findings, {**empty, "inconclusive": [], "decided": []})
     findings, summary = compare(before, report_dict(report), label)
     return with_changes(report, findings, summary)
 
@@ -345,7 +357,7 @@ def run(
         flags = dataclasses.replace(flags, zones=(*flags.zones, *domains))
         domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
-    request = _request(opts, out)
+    request = _request(opts, out, flags.offline)
     if request.ask_ns is not None and flags.offline:
         raise UsageError("--ask-ns asks the name servers over the network: not with --offline")
     if out.fail_on is FailOn.REGRESSION and opts.baseline is None:
@@ -377,7 +389,11 @@ def run(
     done = [r for r in reports if r is not None]
     code = exit_code_for(done, out.threshold)
     if out.fail_on is FailOn.REGRESSION:
-        code = ExitCode.FAILED if regressed(done) else ExitCode.OK
+        # a new or worse finding fails; a comparison over errors is inconclusive (never 1)
+        if regressed(done):
+            code = ExitCode.FAILED
+        else:
+            code = ExitCode.INCONCLUSIVE if inconclusive(done) else ExitCode.OK
     if out.format in DOCUMENT_FORMATS:
         stats = engine.stats()
         write_document(

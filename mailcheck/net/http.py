@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import http.client
+import ipaddress
 import socket
 import ssl
 import time
@@ -11,6 +13,16 @@ from dataclasses import dataclass, field
 
 from mailcheck import __version__
 from mailcheck.net.dns.engine import DnsEngine
+
+
+class Failure(enum.Enum):
+    """Why a fetch gave no usable body; it decides the verdict, so every error carries one."""
+
+    NETWORK = "network"  # could not reach the host: ERROR (could not determine)
+    SERVED = "served"  # reached, and what it served is wrong (certificate, status, size): FAIL
+    MISSING = "missing"  # the DNS says the host has no address: FAIL
+    PRIVATE = "private"  # resolves to a non-public address and the user did not allow it
+    OFFLINE = "offline"  # --offline: nothing was sent
 
 
 @dataclass(frozen=True)
@@ -24,10 +36,24 @@ class HttpResult:
     elapsed: float = 0.0
     tls_version: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    failure: Failure | None = None
 
     @property
     def ok(self) -> bool:
         return not self.error and self.status == 200
+
+
+def offline_result(url: str) -> HttpResult:
+    return HttpResult(url, error="not fetched: --offline", failure=Failure.OFFLINE)
+
+
+def is_public(address: str) -> bool:
+    """A globally routable unicast address (not loopback, private, link-local, shared,
+    documentation or multicast): what a URL published in DNS may make us connect to."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -67,7 +93,7 @@ def _addresses(engine: DnsEngine, host: str) -> tuple[list[str], str]:
     errors = [a for a in answers if a.outcome.is_error]
     if errors:
         return [], f"could not resolve {host}: {errors[0].describe()}"
-    return [], f"{host} has no A or AAAA record"
+    return [], ""
 
 
 def fetch(
@@ -79,21 +105,41 @@ def fetch(
     max_bytes: int = 64 * 1024,
     accept: str = "*/*",
     port: int | None = None,
+    allow_private: bool = False,
 ) -> HttpResult:
     """GET an https: URL; never follows redirects; errors are returned, not raised.
 
-    `port` replaces the default 443 (a lab or test server on another port).
+    `port` replaces the default 443 (a lab or test server on another port). Hosts named in
+    DNS that resolve to non-public addresses are not contacted unless `allow_private`: a
+    record must not make mailcheck probe the network it runs in.
     """
     started = time.monotonic()
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme.lower() != "https" or not parsed.hostname:
-        return HttpResult(url, error="not an https: URL")
+        return HttpResult(url, error="not an https: URL", failure=Failure.SERVED)
     host = parsed.hostname
     port = parsed.port or port or 443
     path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
     addresses, problem = _addresses(engine, host)
     if problem:
-        return HttpResult(url, error=problem, elapsed=time.monotonic() - started)
+        return HttpResult(
+            url, error=problem, elapsed=time.monotonic() - started, failure=Failure.NETWORK
+        )
+    if not addresses:
+        return HttpResult(
+            url,
+            error=f"{host} has no A or AAAA record",
+            elapsed=time.monotonic() - started,
+            failure=Failure.MISSING,
+        )
+    blocked = [a for a in addresses if not is_public(a)]
+    if blocked and not allow_private:
+        return HttpResult(
+            url,
+            error=f"{host} resolves to {', '.join(blocked)}, not a public address: not fetched",
+            elapsed=time.monotonic() - started,
+            failure=Failure.PRIVATE,
+        )
     context = tls_context(ca_file)
     last_error = ""
     for address in addresses:
@@ -102,10 +148,12 @@ def fetch(
             last_error = f"timed out after {timeout:g} s"
             break
         result = _get(url, host, address, port, path, context, remaining, max_bytes, accept)
-        if not result.error or result.status is not None:
+        if result.failure is not Failure.NETWORK:
             return HttpResult(**{**result.__dict__, "elapsed": time.monotonic() - started})
         last_error = result.error
-    return HttpResult(url, error=last_error, elapsed=time.monotonic() - started)
+    return HttpResult(
+        url, error=last_error, elapsed=time.monotonic() - started, failure=Failure.NETWORK
+    )
 
 
 def _get(
@@ -147,6 +195,7 @@ def _get(
                 headers=headers,
                 tls_version=version or "",
                 error=f"HTTP {status} redirect to {target} (not followed)",
+                failure=Failure.SERVED,
             )
         body = _read(response, max_bytes, deadline)
         if body is None:
@@ -158,6 +207,7 @@ def _get(
                 headers=headers,
                 tls_version=version or "",
                 error=f"response larger than {max_bytes // 1024} KB",
+                failure=Failure.SERVED,
             )
         error = "" if status == 200 else f"HTTP {status} {response.reason}"
         return HttpResult(
@@ -169,21 +219,24 @@ def _get(
             error,
             tls_version=version or "",
             headers=headers,
+            failure=None if status == 200 else Failure.SERVED,
         )
     except ssl.SSLCertVerificationError as exc:
         return HttpResult(
             url,
             address=address,
             error=f"TLS certificate not valid for {host}: {exc.verify_message}",
+            failure=Failure.SERVED,
         )
-    except ssl.SSLError as exc:
-        return HttpResult(url, address=address, error=f"TLS error: {exc.reason or exc}")
-    except TimeoutError:
-        return HttpResult(url, address=address, error=f"timed out after {timeout:.1f} s")
-    except ConnectionRefusedError:
-        return HttpResult(url, address=address, error=f"connection refused by {address}:{port}")
-    except (OSError, http.client.HTTPException) as exc:
-        return HttpResult(url, address=address, error=f"{type(exc).__name__}: {exc}")
+    except (OSError, ssl.SSLError, http.client.HTTPException):
+        # Refused, unreachable, reset, timed out or a handshake that broke off: one wording,
+        # so the message does not tell an open port from a closed one.
+        return HttpResult(
+            url,
+            address=address,
+            error=f"could not reach {host} ({address}:{port}) over HTTPS",
+            failure=Failure.NETWORK,
+        )
     finally:
         conn.close()
 

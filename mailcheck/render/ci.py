@@ -33,6 +33,57 @@ def _items(reports: Sequence[Report]) -> Iterator[tuple[Report, str, Finding]]:
                 yield report, section.family, item
 
 
+# With --fail-on regression, what the gate decided: "decided" (new or worse: errors),
+# "inconclusive" (warnings), "known" (problems the baseline had too: notices), or None.
+_DECIDED = ("regression.new", "regression.worse")
+
+
+def _gate_items(
+    reports: Sequence[Report],
+) -> Iterator[tuple[Report, str, Finding, str | None]]:
+    """Each finding once, with the gate's verdict on it: a new or worse problem is shown as
+    its regression.* finding (not again as itself); unchanged problems are "known"."""
+    for report in reports:
+        baseline = report.data.get("baseline") or {}
+        decided = {tuple(k) for k in baseline.get("decided", [])}
+        counts: dict[tuple[str, str], int] = {}
+        for section in report.sections:
+            for item in section.findings:
+                if item.id in _DECIDED:
+                    yield report, section.family, item, "decided"
+                    continue
+                if item.id == "regression.inconclusive":
+                    yield report, section.family, item, "inconclusive"
+                    continue
+                if item.id.startswith("regression."):
+                    yield report, section.family, item, None
+                    continue
+                pair = (item.id, item.subject)
+                n = counts.get(pair, 0)
+                counts[pair] = n + 1
+                if (item.id, item.subject, n) in decided:
+                    continue  # shown once, as its regression.new / regression.worse
+                known = item.status in (Status.FAIL, Status.ERROR, Status.WARN)
+                yield report, section.family, item, "known" if known else None
+
+
+def gate_counts(reports: Sequence[Report]) -> dict[str, int]:
+    counts = {"decided": 0, "inconclusive": 0, "known": 0}
+    for _r, _f, _item, verdict in _gate_items(reports):
+        if verdict is not None:
+            counts[verdict] += 1
+    fixed = sum(1 for r in reports for f in r.findings() if f.id == "regression.fixed")
+    return {**counts, "fixed": fixed}
+
+
+def _gate_line(reports: Sequence[Report]) -> str:
+    c = gate_counts(reports)
+    return (
+        f"{c['decided']} new or worse, {c['inconclusive']} inconclusive, "
+        f"{c['known']} known (unchanged), {c['fixed']} fixed"
+    )
+
+
 def _text(item: Finding) -> str:
     """Summary, hint and references as plain text lines."""
     lines = [item.summary]
@@ -102,7 +153,9 @@ def junit(
                         case, "failure", message=clean(item.summary), type=item.status.value
                     )
                     node.text = clean(_text(item))
-                elif item.status is Status.ERROR and not regression:
+                elif item.status is Status.ERROR and (
+                    not regression or item.id == "regression.inconclusive"
+                ):
                     counts["errors"] += 1
                     node = ET.SubElement(case, "error", message=clean(item.summary), type="error")
                     node.text = clean(_text(item))
@@ -139,16 +192,29 @@ def _artifact_uri(source: str) -> dict[str, str]:
     return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
 
 
-def sarif(command: str, reports: Sequence[Report], exit_code: int) -> dict[str, Any]:
+_GATE_LEVELS = {"decided": "error", "inconclusive": "warning", "known": "note"}
+
+
+def sarif(
+    command: str, reports: Sequence[Report], exit_code: int, *, regression: bool = False
+) -> dict[str, Any]:
     """A SARIF log: one run, a rule per check id that produced a FAIL, ERROR or WARN, and a
-    result for each of those; with --zone, results point at the zone file and line."""
+    result for each of those; with --zone, results point at the zone file and line. With
+    --fail-on regression, new and worse problems are errors, inconclusive comparisons
+    warnings and problems the baseline had too notes, each finding once."""
     from mailcheck.catalog import CHECKS
 
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results: list[dict[str, Any]] = []
-    for report, family, item in _items(reports):
-        level = _LEVELS.get(item.status)
+    if regression:
+        judged = [
+            (r, fam, item, _GATE_LEVELS.get(verdict or ""))
+            for r, fam, item, verdict in _gate_items(reports)
+        ]
+    else:
+        judged = [(r, fam, item, _LEVELS.get(item.status)) for r, fam, item in _items(reports)]
+    for report, family, item, level in judged:
         if level is None:
             continue
         if item.id not in index:
@@ -224,13 +290,20 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(command: str, reports: Sequence[Report]) -> str:
-    """`::error file=F,line=N,title=ID::message` lines for FAIL/ERROR, `::warning` for WARN."""
+_GH_GATE = {"decided": "error", "inconclusive": "warning", "known": "notice"}
+_GH_STATUS = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}
+
+
+def github(command: str, reports: Sequence[Report], *, regression: bool = False) -> str:
+    """`::error file=F,line=N,title=ID::message` lines for FAIL/ERROR, `::warning` for WARN.
+    With --fail-on regression: `::error` for new or worse problems, `::warning` for
+    inconclusive comparisons, `::notice` for problems the baseline had too; each once."""
     lines = []
-    for report, _family, item in _items(reports):
-        kind = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}.get(
-            item.status
-        )
+    if regression:
+        judged = [(r, item, _GH_GATE.get(v or "")) for r, _f, item, v in _gate_items(reports)]
+    else:
+        judged = [(r, item, _GH_STATUS.get(item.status)) for r, _f, item in _items(reports)]
+    for report, item, kind in judged:
         if kind is None:
             continue
         props = []
@@ -243,6 +316,9 @@ def github(command: str, reports: Sequence[Report]) -> str:
         if item.hint:
             message += f"\n{item.hint}"
         lines.append(f"::{kind} {','.join(props)}::{_gh_data(message)}")
+    if regression:
+        lines.append(f"mailcheck {command}: {len(reports)} report(s), {_gate_line(reports)}")
+        return "\n".join(lines) + "\n"
     counts = count_statuses([f for _r, _fam, f in _items(reports)])
     total = ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER if counts[s])
     lines.append(f"mailcheck {command}: {len(reports)} report(s), {total or 'no findings'}")
@@ -277,9 +353,12 @@ def md_escape(text: str) -> str:
     return escaped.replace("\r", "").replace("\n", "<br>")
 
 
-def markdown(command: str, reports: Sequence[Report]) -> str:
-    """For pull-request comments and job summaries: problems first, the rest folded."""
+def markdown(command: str, reports: Sequence[Report], *, regression: bool = False) -> str:
+    """For pull-request comments and job summaries: problems first, the rest folded. With
+    --fail-on regression it opens with what the gate decided."""
     out = []
+    if regression:
+        out.append(f"**mailcheck {command} gate**: {md_escape(_gate_line(reports))}\n")
     for report in reports:
         findings = list(report.findings())
         counts = count_statuses(findings)

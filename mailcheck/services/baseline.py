@@ -61,55 +61,122 @@ def _severity(item: Mapping[str, Any] | None) -> int:
     return _SEVERITY.get(str(item.get("status")), 0)
 
 
+def _family(check_id: str) -> str:
+    return check_id.split(".", 1)[0]
+
+
+def _clean(report: Mapping[str, Any], family: str) -> bool:
+    """Was the family checked on this side without errors (so an absent finding means the
+    problem is really gone, not that the check could not be made)?"""
+    for section in report.get("sections", []):
+        if section.get("family") != family:
+            continue
+        return not any(f.get("status") == "error" for f in section.get("findings", []))
+    # the domain section is there only when it has something to say
+    return family == "domain"
+
+
+def _probed(report: Mapping[str, Any], check_id: str, subject: str) -> bool:
+    """The check was made with this parameter: a DKIM selector must have been probed."""
+    if _family(check_id) != "dkim" or not subject:
+        return True
+    selectors = _section_data(report, "dkim").get("selectors")
+    return not isinstance(selectors, list) or subject in selectors
+
+
 def compare(
     baseline: Mapping[str, Any], current: Mapping[str, Any], label: str
 ) -> tuple[list[Finding], dict[str, Any]]:
+    """New, worse and fixed findings, and what could not be compared. An ERROR on either side
+    (or a family with errors where a finding is absent) makes that comparison inconclusive:
+    errors are never "new", and their absence is never "fixed"."""
     before, after = _findings(baseline), _findings(current)
     out: list[Finding] = []
-    summary: dict[str, Any] = {"source": label, "new": [], "worse": [], "fixed": []}
-    for key, item in after.items():
-        now, then = _severity(item), _severity(before.get(key))
-        status = _STATUS.get(str(item.get("status")))
-        if now == 0 or status is None or now <= then:
-            continue
-        check_id, subject, _n = key
+    summary: dict[str, Any] = {
+        "source": label,
+        "new": [],
+        "worse": [],
+        "fixed": [],
+        "inconclusive": [],
+        "decided": [],  # [id, subject, n] of current findings the gate judged new or worse
+    }
+    inconclusive: dict[str, str] = {}
+    for key in sorted(set(before) | set(after)):
+        check_id, subject, n = key
+        then_item, now_item = before.get(key), after.get(key)
+        then_status = str(then_item.get("status")) if then_item else None
+        now_status = str(now_item.get("status")) if now_item else None
+        family = _family(check_id)
         about = f" ({subject})" if subject else ""
-        if then == 0:
-            summary["new"].append(check_id)
+        if "error" in (then_status, now_status):
+            if _severity(then_item) or _severity(now_item):
+                side = "now" if now_status == "error" else "in the baseline"
+                item = now_item if now_status == "error" else then_item
+                inconclusive.setdefault(
+                    f"{check_id}{about}", f"ERROR {side}: {(item or {}).get('summary', '')}"
+                )
+            continue
+        if now_item is not None and then_item is None and not _clean(baseline, family):
+            if _severity(now_item):
+                inconclusive.setdefault(
+                    f"{check_id}{about}", f"the baseline could not check {family}"
+                )
+            continue
+        if then_item is not None and now_item is None:
+            if not _probed(current, check_id, subject):
+                continue  # not asked this time (another selector list): neither fixed nor new
+            if not _clean(current, family):
+                if _severity(then_item):
+                    inconclusive.setdefault(
+                        f"{check_id}{about}", f"{family} could not be checked now"
+                    )
+                continue
+        now, then = _severity(now_item), _severity(then_item)
+        if now_item is not None and now > then:
+            status = _STATUS[str(now_item.get("status"))]
+            summary["decided"].append([check_id, subject, n])
+            if then == 0:
+                summary["new"].append(check_id)
+                out.append(
+                    finding(
+                        "regression.new",
+                        status,
+                        f"new {status.word}: {check_id}{about}: {now_item.get('summary', '')}",
+                        subject=f"{check_id}{about}",
+                        location=_location(now_item),
+                    )
+                )
+            else:
+                summary["worse"].append(check_id)
+                out.append(
+                    finding(
+                        "regression.worse",
+                        status,
+                        f"{check_id}{about}: {str(then_status).upper()} → {status.word}: "
+                        f"{now_item.get('summary', '')}",
+                        subject=f"{check_id}{about}",
+                        location=_location(now_item),
+                    )
+                )
+        elif then_item is not None and then > now:
+            summary["fixed"].append(check_id)
             out.append(
                 finding(
-                    "regression.new",
-                    status,
-                    f"new {status.word}: {check_id}{about}: {item.get('summary', '')}",
+                    "regression.fixed",
+                    Status.PASS,
+                    f"fixed: {check_id}{about} (was {str(then_status).upper()}: "
+                    f"{then_item.get('summary', '')})",
                     subject=f"{check_id}{about}",
-                    location=_location(item),
                 )
             )
-        else:
-            was = str(before[key].get("status", "")).upper()
-            summary["worse"].append(check_id)
-            out.append(
-                finding(
-                    "regression.worse",
-                    status,
-                    f"{check_id}{about}: {was} → {status.word}: {item.get('summary', '')}",
-                    subject=f"{check_id}{about}",
-                    location=_location(item),
-                )
-            )
-    for key, item in before.items():
-        if _severity(item) == 0 or _severity(after.get(key)) >= _severity(item):
-            continue
-        check_id, subject, _n = key
-        about = f" ({subject})" if subject else ""
-        summary["fixed"].append(check_id)
+    for what, why in inconclusive.items():
+        summary["inconclusive"].append(what)
         out.append(
             finding(
-                "regression.fixed",
-                Status.PASS,
-                f"fixed: {check_id}{about} (was {str(item.get('status')).upper()}: "
-                f"{item.get('summary', '')})",
-                subject=f"{check_id}{about}",
+                "regression.inconclusive",
+                Status.ERROR,
+                f"could not compare {what}: {why}",
+                subject=what,
             )
         )
     out.extend(_record_changes(baseline, current, summary))
@@ -191,6 +258,11 @@ def with_changes(report: Report, findings: list[Finding], summary: dict[str, Any
     section = Section("regression", f"Changes against {label}", tuple(findings))
     data = {**report.data, "baseline": summary}
     return dataclasses.replace(report, sections=(*report.sections, section), data=data)
+
+
+def inconclusive(reports: list[Report]) -> bool:
+    """A compared check had errors on either side: the gate cannot say (exit 3)."""
+    return any(f.id == "regression.inconclusive" for r in reports for f in r.findings())
 
 
 def regressed(reports: list[Report]) -> bool:

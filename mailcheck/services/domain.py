@@ -173,14 +173,21 @@ def _sections(
         sections.append(checks.mx.section())
     if request.wants("spf"):
         evaluation = None
+        sender_section = None
         if request.ip:
             if progress:
                 progress(f"{domain.unicode}: evaluating SPF for {request.ip}")
-            result = evaluate(
-                engine, request.ip, request.sender or f"postmaster@{name}", request.helo or name
-            )
-            evaluation = evaluation_finding(result)
+            sender = request.sender or f"postmaster@{name}"
+            sender_domain = sender.rsplit("@", 1)[-1].rstrip(".").lower()
+            result = evaluate(engine, request.ip, sender, request.helo or name)
+            evaluation = evaluation_finding(result, sender_domain)
+            if sender_domain != name:
+                # check_host() ran on the sender's domain: show it under that record
+                sender_section = _sender_spf(engine, sender_domain, evaluation)
+                evaluation = None
         sections.append(checks.spf.section(evaluation))
+        if sender_section is not None:
+            sections.append(sender_section)
     if checks.dkim is not None:
         sections.append(checks.dkim.section())
     if request.wants("dmarc"):
@@ -206,7 +213,12 @@ def _sections(
             progress(f"{domain.unicode}: asking the blocklists")
         sections.append(_blocklists(name, engine, request.dnsbl, checks))
     smtp = request.smtp if mx_hosts and not request.no_mail else None
-    if smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
+    if smtp is not None and request.fetch.offline and request.wants("smtp"):
+        skipped = finding(
+            "smtp.connect", Status.SKIP, "offline: the MX hosts were not contacted (--smtp)"
+        )
+        sections.append(Section("smtp", "SMTP", (skipped,)))
+    elif smtp is not None and request.wants("smtp", "tls", "dane", "mta-sts"):
         from mailcheck.services.trace import policy_of, run_trace  # only with --smtp
 
         if progress:
@@ -232,6 +244,19 @@ def _blocklists(
     ]
     subjects, skipped = domain_subjects(mx_ips, terms)
     return check_blocklists(engine, lists, subjects, domain=name, skipped=skipped)
+
+
+def _sender_spf(engine: DnsEngine, domain: str, evaluation: Finding) -> Section:
+    """The evaluation for a --sender of another domain, under that domain's own record."""
+    from mailcheck.records.spf import select_spf
+    from mailcheck.text import decode, printable
+
+    answer = engine.resolve(domain, "TXT")
+    records = select_spf(answer.texts()) if answer.ok else []
+    record = printable(decode(records[0])) if len(records) == 1 else None
+    headline = f"{domain}: {record}" if record else f"{domain}: {answer.describe()}"
+    data = {"domain": domain, "record": record}
+    return Section("spf", f"SPF of {domain}", (evaluation,), headline, data)
 
 
 def _domain_section(domain: DomainName, mx: MxCheck) -> Section:

@@ -67,7 +67,10 @@ def locate(
             prefix, rdtype, tag = _RECORDS[section.family]
             default = places.find(prefix + domain, rdtype, tag)
             if section.family == "dmarc" and (default is None or default.line is None):
-                default = _dmarc_parent(places, domain) or default
+                # the record the policy came from, not merely the nearest one above
+                used = section.data.get("location")
+                found = places.find(str(used), "TXT", "v=dmarc1") if used else None
+                default = found or _dmarc_parent(places, domain) or default
         findings = []
         for item in section.findings:
             where = item.location or default

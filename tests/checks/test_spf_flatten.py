@@ -106,7 +106,8 @@ def test_over_the_limit_proposes_a_record(server: DnsServer) -> None:
 
 def test_nine_lookups_get_advice_too(server: DnsServer) -> None:
     report, data = spf(server, "nine.flat.test")
-    assert [f.status for f in report.findings() if f.id == "spf.lookup-limit"] == [Status.WARN]
+    # 9 of 10 is within the limit: INFO, and the advice comes all the same
+    assert [f.status for f in report.findings() if f.id == "spf.lookup-limit"] == [Status.INFO]
     assert data["flattening"]["record"] == (
         "v=spf1 a mx ip4:198.51.100.1 ip4:198.51.100.2/31 ip6:2001:db8::4 include:_y.flat.test -all"
     )

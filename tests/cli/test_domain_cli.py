@@ -347,6 +347,7 @@ def test_https_options(
         *ns(dns_server),
         "--ca-file",
         ca_file,
+        "--allow-private-addresses",
         "--https-port",
         port,
         "--only",

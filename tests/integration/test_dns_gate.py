@@ -226,20 +226,17 @@ def test_bad_baselines(repo: Path, live: DnsServer, setup: str, args: str, messa
     assert "Traceback" not in err
 
 
+@pytest.mark.timeout(480)  # pre-commit builds the hook's environment: minutes on a busy machine
 def test_pre_commit_hook(
     repo: Path, live: DnsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """pre-commit itself installs the hook from this repository and runs it on zone files."""
+    """pre-commit itself installs the hook from this repository and runs it on zone files,
+    with regression semantics against the committed baseline report: an old problem does
+    not block a harmless commit, a new one does, a missing baseline says how to make one."""
     cache = tmp_path_factory.mktemp("pre-commit-home")
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "ci@example.invalid")
-    git("config", "user.name", "ci")
-    git("add", ".")
-    git("commit", "-q", "-m", "zones")
 
     def hook() -> subprocess.CompletedProcess[str]:
         command = (
@@ -248,11 +245,132 @@ def test_pre_commit_hook(
         env_line = f"PRE_COMMIT_HOME={cache} "
         return shell(env_line + command, repo, live)
 
+    git("init", "-q")
+    git("config", "user.email", "ci@example.invalid")
+    git("config", "user.name", "ci")
+    git("add", ".")
+    git("commit", "-q", "-m", "zones")
+    result = hook()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "--baseline mailcheck-baseline.json: no such file" in result.stdout
+    assert "--format json > mailcheck-baseline.json" in result.stdout
+    # an old problem, accepted into the baseline as the README says
+    edit(repo, "p=reject; rua", "p=none; rua")
+    made = shell(
+        "mailcheck domain --from-zones zones/example.com.zone --format json "
+        "> mailcheck-baseline.json",
+        repo,
+        live,
+    )
+    assert made.returncode == 1  # p=none breaks the expectation: the old problem
+    git("add", ".")
+    git("commit", "-q", "-m", "baseline")
+    edit(repo, "ns1         A", "www         A     192.0.2.80\nns1         A")
+    git("add", ".")
     result = hook()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mailcheck (mail records in zone files)" in result.stdout
-    edit(repo, "p=reject; rua", "p=none; rua")
+    edit(repo, SPF, SPF_HEAVY)
     git("add", ".")
     result = hook()
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "policy.dmarc-policy" in result.stdout and "Failed" in result.stdout
+    assert "regression.new" in result.stdout and "Failed" in result.stdout
+    assert "policy.spf-lookups" in result.stdout
+
+
+def dead_resolver() -> str:
+    from tests.smtpfixtures import free_port
+
+    return f"127.0.0.1:{free_port()}"
+
+
+def gate_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    baseline: dict[str, Any] = doc["reports"][0]["data"]["baseline"]
+    return baseline
+
+
+def test_errors_in_the_baseline_make_the_gate_inconclusive(repo: Path, live: DnsServer) -> None:
+    """A baseline saved while the DNS failed: nothing is "new" against it, nothing "fixed"."""
+    shell(
+        f"mailcheck domain example.com --nameserver {dead_resolver()} --timeout 0.2 "
+        "--deadline 5 --format json > broken.json",
+        repo,
+        live,
+    )
+    edit(repo, "p=reject; rua", "p=none; rua")
+    code, doc, err = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline broken.json --fail-on regression"
+    )
+    assert code == 3, err
+    summary = gate_summary(doc)
+    assert summary["new"] == [] and summary["worse"] == [] and summary["fixed"] == []
+    assert "dmarc.policy-none" in summary["inconclusive"]
+    # without errors, the same change is new: exit 1
+    code, _doc, _ = run_json(repo, live, "> good.json")
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline good.json --fail-on regression"
+    )
+    assert code == 1 and "dmarc.policy-none" in gate_summary(doc)["new"]
+
+
+def test_errors_now_are_never_new_and_absence_never_fixed(repo: Path, live: DnsServer) -> None:
+    code, _doc, _ = run_json(repo, live, "> good.json")
+    assert code == 0
+    # the same zone, but every name outside it fails to resolve now
+    code, doc, _ = run_json(
+        repo,
+        live,
+        f"--zone zones/example.com.zone --nameserver {dead_resolver()} --timeout 0.2 "
+        "--baseline good.json --fail-on regression",
+    )
+    summary = gate_summary(doc)
+    assert summary["new"] == [] and summary["worse"] == []
+    assert summary["inconclusive"], summary
+    assert code == 3
+
+
+def test_selectors_probed_on_one_side_only_are_not_fixed(repo: Path, live: DnsServer) -> None:
+    code, _doc, _ = run_json(repo, live, "--selector mail,nothere > sel.json")
+    assert code == 1  # no key at nothere
+    code, doc, _ = run_json(
+        repo, live, "--zone zones/example.com.zone --baseline sel.json --fail-on regression"
+    )
+    summary = gate_summary(doc)
+    assert "dkim.key-missing" not in summary["fixed"], summary
+    assert code == 0
+
+
+def test_github_annotations_follow_the_gate(repo: Path, live: DnsServer) -> None:
+    """Known problems are notices, new ones errors, each finding once; the summary line
+    counts what the gate decided."""
+    edit(repo, "p=reject; rua", "p=none; rua")
+    run_json(repo, live, "--zone zones/example.com.zone > weak.json")
+    edit(repo, SPF, SPF_HEAVY)
+    result = shell(
+        "mailcheck domain example.com --zone zones/example.com.zone --baseline weak.json "
+        "--fail-on regression --format github",
+        repo,
+        live,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    errors = [line for line in lines if line.startswith("::error")]
+    assert errors and all("title=mailcheck regression.new" in line for line in errors), errors
+    assert any("policy.spf-lookups" in line for line in errors)
+    notices = [line for line in lines if line.startswith("::notice")]
+    assert any("title=mailcheck policy.dmarc-policy" in line for line in notices), lines
+    assert not any("policy.dmarc-policy" in line for line in errors)
+    # the new problem is annotated once, as regression.new, not again as itself
+    assert not any("title=mailcheck policy.spf-lookups" in line for line in lines)
+    assert lines[-1].startswith(f"mailcheck domain: 1 report(s), {len(errors)} new or worse, ")
+    sarif = shell(
+        "mailcheck domain example.com --zone zones/example.com.zone --baseline weak.json "
+        "--fail-on regression --format sarif",
+        repo,
+        live,
+    )
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    levels = {r["ruleId"]: r["level"] for r in results}
+    assert levels["regression.new"] == "error"
+    assert levels["policy.dmarc-policy"] == "note"
+    assert "policy.spf-lookups" not in levels

@@ -1,0 +1,62 @@
+"""Each finding points at the zone file line of its own record: every MX host's findings at
+that host's MX line, an include's syntax error at the include's record, an inherited DMARC
+policy at the record it came from (not at a closer record receivers pass over)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailcheck.model import Report
+from mailcheck.net.dns import DnsOptions, build_engine
+from mailcheck.records.domain import parse_domain
+from mailcheck.services.domain import DomainRequest, check_domain
+
+ZONE = [
+    "$ORIGIN test.",
+    "$TTL 300",
+    "@ SOA ns.test. h.test. 1 7200 3600 1209600 300",
+    "@ NS ns.test.",
+    "ns A 127.0.0.1",
+    "loc MX 10 one.loc",  # line 6
+    "loc MX 20 two.loc",  # line 7
+    "one.loc A 192.0.2.61",
+    "two.loc A 192.0.2.62",
+    'loc TXT "v=spf1 include:inc.loc.test -all"',  # line 10
+    'inc.loc TXT "v=spf1 ip4:192.0.2.300 -all"',  # line 11
+    '_dmarc.loc TXT "v=DMARC1; p=reject; rua=mailto:d@loc.test"',  # line 12
+    '_dmarc.mid.loc TXT "v=DMARC1; p=none; rua=mailto:d@loc.test"',  # line 13
+    "deep.mid.loc MX 10 one.loc",
+]
+
+
+def run(tmp_path: Path, domain: str) -> Report:
+    path = tmp_path / "test.zone"
+    path.write_text("\n".join(ZONE) + "\n")
+    engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
+    with engine:
+        return check_domain(parse_domain(domain), engine, DomainRequest())
+
+
+def test_mx_findings_point_at_their_own_mx_line(tmp_path: Path) -> None:
+    report = run(tmp_path, "loc.test")
+    # no reverse zone offline: each address's PTR is unknown (ERROR), about its own host
+    fcrdns = {f.subject: f.location for f in report.findings() if f.id == "mx.fcrdns"}
+    assert {k: v.line if v else None for k, v in fcrdns.items()} == {
+        "192.0.2.61": 6,
+        "192.0.2.62": 7,
+    }
+
+
+def test_include_syntax_points_at_the_include(tmp_path: Path) -> None:
+    report = run(tmp_path, "loc.test")
+    [syntax] = [f for f in report.findings() if f.id == "spf.syntax"]
+    assert syntax.subject == "inc.loc.test"
+    assert syntax.location is not None and syntax.location.line == 11
+    [record] = [f for f in report.findings() if f.id == "spf.record"]
+    assert record.location is not None and record.location.line == 10
+
+
+def test_inherited_policy_points_at_its_record(tmp_path: Path) -> None:
+    report = run(tmp_path, "deep.mid.loc.test")
+    [inherited] = [f for f in report.findings() if f.id == "dmarc.inherited"]
+    assert inherited.location is not None and inherited.location.line == 12
