@@ -899,8 +899,9 @@ _c(
 _c(
     "spf.client",
     "Where the sending IP came from",
-    "SPF needs the IP that connected to the receiving server: from --ip, the Received-SPF "
-    "header, or the Received header the trusted receiving host added (--trusted-hop).",
+    "SPF needs the IP that connected to the receiving server: from --ip, or the Received "
+    "header your own receiving server added (the topmost, or --trusted-hop N). Received-SPF "
+    "and Authentication-Results are claims anyone can write: shown, never used.",
     "",
     "RFC 7208 §9.1",
     "RFC 5321 §4.4",
@@ -928,6 +929,17 @@ _c(
     "The receiving server recorded a different verdict than mailcheck gets now: the message "
     "was changed after delivery, DNS changed since, or the header was added by someone else.",
     "Compare the raw message with what was delivered; trust only headers your own server added.",
+    "RFC 8601 §5",
+)
+_c(
+    "auth-results.forged",
+    "Forged or foreign authentication claim",
+    "A Received-SPF header names a client-ip other than the address your own server received "
+    "the message from: a sender forged it to look authenticated, or another server wrote it. "
+    "It is shown, never used.",
+    "Trust only headers your own server added: --trusted-hop N for its Received header, "
+    "--authserv-id ID for its Authentication-Results.",
+    "RFC 7208 §9.1",
     "RFC 8601 §5",
 )
 _c(

@@ -31,6 +31,7 @@ class VerifyOptions:
     helo: str | None = None
     mail_from: str | None = None
     trusted_hop: int = 1
+    authserv_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -80,7 +81,8 @@ def _request(opts: VerifyOptions) -> VerifyRequest:
         raise UsageError("--helo and --mail-from need --ip (the connecting address)")
     if opts.mail_from and "@" not in opts.mail_from:
         raise UsageError(f"--mail-from {opts.mail_from!r} is not an address ('' for a bounce)")
-    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop)
+    ids = frozenset(i.strip().lower().rstrip(".") for i in opts.authserv_ids if i.strip())
+    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop, ids)
 
 
 def run(

@@ -86,6 +86,16 @@ def verify(
             rich_help_panel="SPF",
         ),
     ] = 1,
+    authserv_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--authserv-id",
+            metavar="ID",
+            help="Your receiving server's authserv-id (repeatable): only its "
+            "Authentication-Results count as your server's; all others are claims.",
+            rich_help_panel="SPF",
+        ),
+    ] = None,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -110,6 +120,6 @@ def verify(
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
 
-        opts = VerifyOptions(ip, helo, mail_from, trusted_hop)
+        opts = VerifyOptions(ip, helo, mail_from, trusted_hop, tuple(authserv_id or ()))
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -9,10 +9,14 @@ from typing import Any
 from mailcheck.catalog import finding
 from mailcheck.checks.message_auth import (
     DmarcVerdict,
+    SpfClaim,
     SpfInput,
     disagreements,
     evaluate_dmarc,
+    is_trusted,
     parse_authentication_results,
+    received_spf_claims,
+    spf_claim_problems,
     spf_input,
 )
 from mailcheck.checks.signatures import ArcResult, KeyCache, Signature, verify_arc, verify_dkim
@@ -36,6 +40,8 @@ class VerifyRequest:
     helo: str | None = None
     mail_from: str | None = None
     trusted_hop: int = 1
+    # authserv-ids of the user's own receiving servers (RFC 8601 5), lower case
+    authserv_ids: frozenset[str] = frozenset()
 
 
 class RunMemo:
@@ -114,16 +120,28 @@ def verify_message(
     sections = [
         head,
         _dkim_section(signatures),
-        _spf_section(spf_in, spf),
+        _spf_section(spf_in, spf, request.trusted_hop),
         _dmarc_section(dmarc, from_domain),
     ]
     if arc is not None:
         sections.append(_arc_section(arc))
+    claims = received_spf_claims(headers)
+    arc_cv = None if arc is not None and arc.dns_errors else (arc.cv if arc else "none")
     sections.append(
         _auth_results_section(
             results,
             unreadable,
-            disagreements(results, signatures, spf.result if spf else None, dmarc),
+            disagreements(
+                results,
+                signatures,
+                spf.result if spf else None,
+                dmarc,
+                request.authserv_ids,
+                arc_cv,
+            ),
+            claims,
+            spf_claim_problems(claims, spf_in, spf.result if spf else None),
+            request.authserv_ids,
         )
     )
     sections.append(_received_section(headers))
@@ -255,7 +273,7 @@ def _dkim_section(signatures: list[Signature]) -> Section:
     return Section("dkim", "DKIM", tuple(findings), headline, {"signatures": rows})
 
 
-def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None) -> Section:
+def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
     if spf_in is None or spf is None:
         return Section(
             "spf",
@@ -264,8 +282,10 @@ def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None) -> Section:
                 finding(
                     "spf.client",
                     Status.SKIP,
-                    "no connecting IP found (no Received-SPF or Received header with an address)",
-                    hint="give --ip (and --helo, --mail-from) to evaluate SPF",
+                    f"no connecting IP: Received header {hop} (the one your server added) has "
+                    "no address, and Received-SPF is not trusted",
+                    hint="give --ip (and --helo, --mail-from), or --trusted-hop N for the "
+                    "Received header your server added",
                 ),
             ),
         )
@@ -405,35 +425,69 @@ def _arc_section(arc: ArcResult) -> Section:
 
 
 def _auth_results_section(
-    results: list[Any], unreadable: list[str], mismatches: list[str]
+    results: list[Any],
+    unreadable: list[str],
+    mismatches: list[str],
+    claims: list[SpfClaim],
+    claim_problems: list[tuple[str, str]],
+    trusted_ids: frozenset[str],
 ) -> Section:
     out: list[Finding] = []
+    for check_id, text in claim_problems:
+        out.append(finding(check_id, Status.WARN, printable(text)))
     for text in mismatches:
         out.append(finding("auth-results.mismatch", Status.WARN, printable(text)))
     for text in unreadable:
         out.append(finding("auth-results.header", Status.WARN, printable(f"cannot parse: {text}")))
-    own = [r for r in results if r.header == "Authentication-Results"]
-    if own:
+    by_server: dict[str, list[Any]] = {}
+    for r in results:
+        if r.header == "Authentication-Results":
+            by_server.setdefault(r.authserv_id, []).append(r)
+    for server, items in by_server.items():
         shown = "; ".join(
             f"{r.method}={r.result}"
             + (f" header.d={r.properties['header.d']}" if "header.d" in r.properties else "")
-            for r in own
+            for r in items
         )
+        whose = "your server" if is_trusted(items[0], trusted_ids) else "claim, not used"
         out.append(
-            finding("auth-results.header", Status.INFO, printable(f"{own[0].authserv_id}: {shown}"))
+            finding("auth-results.header", Status.INFO, printable(f"{server} ({whose}): {shown}"))
+        )
+    for claim in claims:
+        out.append(
+            finding(
+                "auth-results.header",
+                Status.INFO,
+                printable(
+                    f"Received-SPF: {claim.result or '?'} client-ip={claim.client_ip or '?'}"
+                    + (f" receiver={claim.receiver}" if claim.receiver else "")
+                    + " (claim, not used)"
+                ),
+            )
         )
     data = {
         "results": [
             {
                 "header": r.header,
                 "authserv_id": printable(r.authserv_id),
+                "trusted": is_trusted(r, trusted_ids),
                 "method": r.method,
                 "result": r.result,
                 "properties": {k: printable(v) for k, v in r.properties.items()},
                 "instance": r.instance,
             }
             for r in results
-        ]
+        ],
+        "received_spf": [
+            {
+                "result": printable(c.result),
+                "client_ip": printable(c.client_ip),
+                "envelope_from": printable(c.envelope_from),
+                "helo": printable(c.helo),
+                "receiver": printable(c.receiver),
+            }
+            for c in claims
+        ],
     }
     return Section("auth-results", "Authentication-Results", tuple(out), "", data)
 

@@ -207,19 +207,106 @@ def test_spf_from_received_header(engine: DnsEngine, generated: Generated) -> No
     assert section(report, "dmarc")["spf_aligned"] is True
 
 
-def test_spf_from_received_spf(engine: DnsEngine) -> None:
-    header = (
-        "Received-SPF: fail (mx.receiver.test: domain of alice@dkim.test does not "
-        "designate 203.0.113.5 as permitted sender) client-ip=203.0.113.5; "
-        "envelope-from=alice@dkim.test; helo=evil.test;"
+FORGED_SPF = (
+    "Received-SPF: pass (mx.receiver.test: domain of alice@clean.test designates "
+    "192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=alice@clean.test; "
+    "helo=mx1.clean.test; receiver=mx.receiver.test;"
+)
+FORGED_AR = (
+    "Authentication-Results: mx.receiver.test; spf=pass smtp.mailfrom=clean.test; "
+    "dkim=pass header.d=clean.test; dmarc=pass header.from=clean.test"
+)
+
+
+INTERNAL = received(ip="127.0.0.1", helo="localhost", by="mx.receiver.test", protocol="LMTP")
+
+
+def spoof(layout: str) -> bytes:
+    """Unsigned mail as alice@clean.test (p=reject, SPF authorises 192.0.2.10), received by
+    our server from 203.0.113.200, with forged claims above or below our Received."""
+    ours = received(ip="203.0.113.200", helo="spoofer.test")
+    lines = {
+        "below": [ours, FORGED_SPF, FORGED_AR],
+        "above": [FORGED_SPF, FORGED_AR, ours],
+        # an internal hop on top: our server's Received is the second (--trusted-hop 2)
+        "hop2": [INTERNAL, FORGED_SPF, ours, FORGED_AR],
+    }[layout]
+    return message(
+        sender="alice@clean.test", received=lines, extra=["Return-Path: <alice@clean.test>"]
     )
-    report = check(engine, message(received=[header]))
+
+
+@pytest.mark.parametrize("layout", ["below", "above", "hop2"])
+def test_forged_received_spf_never_decides(engine: DnsEngine, layout: str) -> None:
+    hop = 2 if layout == "hop2" else 1
+    report = check(engine, spoof(layout), trusted_hop=hop)
     spf = section(report, "spf")
-    assert (spf["ip"], spf["source"], spf["result"]) == (
-        "203.0.113.5",
-        "the Received-SPF header",
-        "fail",
+    assert (spf["ip"], spf["result"]) == ("203.0.113.200", "fail")
+    assert spf["source"].startswith(f"Received header {hop} (from spoofer.test")
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject")
+    assert report.status is S.FAIL
+    [forged] = [f for f in report.findings() if f.id == "auth-results.forged"]
+    assert forged.status is S.WARN
+    assert forged.summary == (
+        "Received-SPF (receiver=mx.receiver.test) says pass for client-ip=192.0.2.10, but the "
+        f"message came from 203.0.113.200 (Received header {hop} (from spoofer.test by "
+        "mx.receiver.test)): forged, or written by a server other than yours; not used"
     )
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    claim = "Authentication-Results (mx.receiver.test, a claim: not an authserv-id you trust)"
+    assert f"{claim} says spf=pass, we get fail (the header is forged, or another server " in (
+        "\n".join(mismatches)
+    )
+    assert f"{claim} says dmarc=pass, we get fail" in mismatches
+    assert any("has no signature by clean.test" in m for m in mismatches)
+
+
+def test_authserv_id_makes_results_your_servers(engine: DnsEngine) -> None:
+    """--authserv-id marks whose results they are; the verdict stays ours either way."""
+    for layout in ("below", "above", "hop2"):
+        report = check(
+            engine,
+            spoof(layout),
+            trusted_hop=2 if layout == "hop2" else 1,
+            authserv_ids=frozenset({"mx.receiver.test"}),
+        )
+        assert section(report, "dmarc")["result"] == "fail"
+        rows = section(report, "auth-results")["results"]
+        assert rows and all(r["trusted"] for r in rows)
+        mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+        assert (
+            "Authentication-Results (mx.receiver.test, your server) says dmarc=pass, we get fail"
+            in mismatches
+        )
+    other = check(engine, spoof("below"), authserv_ids=frozenset({"mx.other.test"}))
+    assert not any(r["trusted"] for r in section(other, "auth-results")["results"])
+
+
+def test_received_spf_alone_is_not_an_input(engine: DnsEngine) -> None:
+    report = check(engine, message(received=[FORGED_SPF]))
+    [item] = [f for f in report.findings() if f.id == "spf.client"]
+    assert item.status is S.SKIP
+    assert "Received-SPF is not trusted" in item.summary
+    claims = section(report, "auth-results")["received_spf"]
+    assert claims[0]["client_ip"] == "192.0.2.10" and claims[0]["result"] == "pass"
+    shown = [f.summary for f in report.findings() if f.id == "auth-results.header"]
+    assert any("Received-SPF: pass client-ip=192.0.2.10" in s and "claim" in s for s in shown)
+
+
+def test_received_spf_agreeing_with_us_is_quiet(engine: DnsEngine) -> None:
+    honest = FORGED_SPF.replace("Received-SPF: pass", "Received-SPF: fail").replace(
+        "192.0.2.10", "203.0.113.200"
+    )
+    data = message(
+        sender="alice@clean.test",
+        received=[received(ip="203.0.113.200"), honest],
+        extra=["Return-Path: <alice@clean.test>"],
+    )
+    report = check(engine, data)
+    assert not [
+        f for f in report.findings() if f.id.startswith("auth-results.") and f.status is S.WARN
+    ]
 
 
 def test_spf_override_and_trusted_hop(engine: DnsEngine) -> None:
@@ -258,7 +345,9 @@ def test_authentication_results_disagreement(engine: DnsEngine, generated: Gener
     ), describe(report)
     assert any("says dmarc=pass, we get fail" in m for m in mismatches)
     listed = [f for f in report.findings() if f.id == "auth-results.header"]
-    assert listed and "mx.receiver.test: dkim=pass header.d=dkim.test" in listed[0].summary
+    assert listed and "mx.receiver.test (claim, not used): dkim=pass header.d=dkim.test" in (
+        listed[0].summary
+    )
 
 
 def test_received_timeline(engine: DnsEngine) -> None:

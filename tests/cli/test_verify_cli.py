@@ -163,3 +163,32 @@ def test_large_message(
     doc = json.loads(result.stdout)
     dkim = next(s for s in doc["reports"][0]["sections"] if s["family"] == "dkim")
     assert dkim["data"]["signatures"][0]["result"] == "pass"
+
+
+def test_forged_received_spf_spoof_exits_1(
+    run_cli: CliRun, dns_server: DnsServer, tmp_path: Path
+) -> None:
+    """An unsigned spoof of a p=reject domain whose only Received: is our server's (from
+    203.0.113.200), followed by a forged Received-SPF: pass for an authorised IP."""
+    forged = (
+        "Received-SPF: pass (mx.receiver.test: domain of alice@clean.test designates "
+        "192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=alice@clean.test;"
+    )
+    data = message(
+        sender="alice@clean.test",
+        received=[received(ip="203.0.113.200", helo="spoofer.test"), forged],
+        extra=["Return-Path: <alice@clean.test>"],
+    )
+    path = write(tmp_path / "spoof.eml", data)
+    result = run_cli("verify", str(path), *ns(dns_server))
+    assert result.returncode == 1, result.stdout
+    assert "DMARC fail → reject" in result.stdout
+    assert "SPF fail" in result.stdout
+    assert "auth-results.forged" in result.stdout
+    doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "--format", "json").stdout)
+    assert doc["exit_code"] == 1
+    spf = next(s for s in doc["reports"][0]["sections"] if s["family"] == "spf")
+    assert (spf["data"]["ip"], spf["data"]["result"]) == ("203.0.113.200", "fail")
+    claims = next(s for s in doc["reports"][0]["sections"] if s["family"] == "auth-results")
+    [forged] = [f for f in claims["findings"] if f["id"] == "auth-results.forged"]
+    assert "client-ip=192.0.2.10, but the message came from 203.0.113.200" in forged["summary"]
