@@ -829,6 +829,22 @@ _c(
     "RFC 5322 §2.1",
 )
 _c(
+    "message.read",
+    "Reading the message",
+    "The message could not be read (permission denied, a dangling link, a named pipe or a "
+    "directory where a message file should be, a file removed during the run): nothing about "
+    "it can be determined. The other messages of the run are still verified.",
+    "Check the file's permissions and type.",
+)
+_c(
+    "message.too-large",
+    "Message too large",
+    "The message, or its header section, is larger than mailcheck reads: rather than judge "
+    "part of it (a header cut off looks like a missing From:), it is not evaluated.",
+    "Verify the message with a smaller header section, or check it on the receiving server.",
+    "RFC 5322 §2.1.1",
+)
+_c(
     "message.from",
     "Author (From:)",
     "DMARC needs exactly one From: header with exactly one address; receivers reject messages "

@@ -96,6 +96,15 @@ def verify(
             rich_help_panel="SPF",
         ),
     ] = None,
+    mbox_format: Annotated[
+        str,
+        typer.Option(
+            "--mbox-format",
+            metavar="auto|mboxo|mboxrd",
+            help="How the mbox quoted '>From ' lines: mboxrd quotes '>From ' too, mboxo only "
+            "'From '; auto reads '>>From ' as a sign of mboxrd.",
+        ),
+    ] = "auto",
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -120,6 +129,8 @@ def verify(
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
 
-        opts = VerifyOptions(ip, helo, mail_from, trusted_hop, tuple(authserv_id or ()))
+        opts = VerifyOptions(
+            ip, helo, mail_from, trusted_hop, tuple(authserv_id or ()), mbox_format
+        )
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

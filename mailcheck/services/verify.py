@@ -25,6 +25,7 @@ from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, QueryStats, Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.headers import (
+    HEADER_LIMIT,
     Headers,
     address_domain,
     from_addresses,
@@ -84,23 +85,27 @@ def verify_message(
 ) -> Report:
     started = time.monotonic()
     memo = memo or RunMemo()
+    if message.error:
+        check_id = "message.too-large" if message.too_large else "message.read"
+        return _stopped(message, started, check_id, f"could not read it: {message.error}")
     headers = split_headers(message.data)
-    if not headers.fields:
-        section = Section(
-            "message",
-            "Message",
-            (
-                finding(
-                    "message.format",
-                    Status.FAIL,
-                    printable(
-                        "not an email message: "
-                        + (headers.problems[-1] if headers.problems else "it is empty")
-                    ),
-                ),
-            ),
+    if headers.too_large:
+        return _stopped(
+            message,
+            started,
+            "message.too-large",
+            f"the header section is larger than {HEADER_LIMIT // 2**20} MB (the limit): "
+            "not evaluated, rather than judged on part of it",
+            headers,
         )
-        return Report("message", message.source, (section,), duration=time.monotonic() - started)
+    if not headers.fields:
+        return _stopped(
+            message,
+            started,
+            "message.format",
+            "not an email message: "
+            + (headers.problems[-1] if headers.problems else "it is empty"),
+        )
     head, from_domain = _message_section(message, headers)
     signatures = verify_dkim(message.data, headers, engine, memo.keys)
     arc = (
@@ -156,6 +161,35 @@ def verify_message(
     )
 
 
+def _stopped(
+    message: RawMessage,
+    started: float,
+    check_id: str,
+    text: str,
+    headers: Headers | None = None,
+) -> Report:
+    """The report of a message that could not be evaluated: why, and what little is known."""
+    status = Status.FAIL if check_id == "message.format" else Status.ERROR
+    data: dict[str, Any] = {"size": len(message.data)}
+    if headers is not None:
+        data.update(
+            {
+                "from": printable(headers.first("From") or ""),
+                "subject": printable(headers.first("Subject") or "", limit=200),
+                "message_id": printable(headers.first("Message-ID") or ""),
+            }
+        )
+    section = Section("message", "Message", (finding(check_id, status, printable(text)),), "", data)
+    verdict = printable(text, limit=120)
+    return Report(
+        "message",
+        message.source,
+        (section,),
+        duration=time.monotonic() - started,
+        data={"verdict": verdict},
+    )
+
+
 def _message_section(message: RawMessage, headers: Headers) -> tuple[Section, str]:
     findings: list[Finding] = []
     addresses, count = from_addresses(headers)
@@ -205,6 +239,7 @@ def _message_section(message: RawMessage, headers: Headers) -> tuple[Section, st
     data = {
         "from": printable(headers.first("From") or ""),
         "from_domain": from_domain,
+        "from_address": printable(addresses[0]) if len(addresses) == 1 else "",
         "subject": printable(headers.first("Subject") or "", limit=200),
         "date": printable(headers.first("Date") or ""),
         "message_id": printable(headers.first("Message-ID") or ""),

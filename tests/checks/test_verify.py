@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -400,3 +401,24 @@ def test_odd_but_readable_messages(engine: DnsEngine, generated: Generated) -> N
     no_from = message().replace(b"From: Alice <alice@dkim.test>\r\n", b"")
     report = check(engine, no_from)
     assert any(f.id == "message.from" and "no From:" in f.summary for f in report.findings())
+
+
+def test_file_removed_between_listing_and_reading(engine: DnsEngine, tmp_path: Path) -> None:
+    from mailcheck.messages import read_messages
+
+    for name in ("1.eml", "2.eml", "3.eml"):
+        (tmp_path / name).write_bytes(message())
+    stream = read_messages([str(tmp_path)])
+    first = next(stream)  # the folder is listed by now
+    (tmp_path / "2.eml").unlink()
+    rest = list(stream)
+    assert [Path(m.source).name for m in (first, *rest)] == ["1.eml", "2.eml", "3.eml"]
+    assert rest[0].error == "no such file (removed before it could be read?)"
+    report = verify_message(rest[0], engine, VerifyRequest())
+    assert [(f.id, f.status, f.summary) for f in report.findings()] == [
+        (
+            "message.read",
+            S.ERROR,
+            "could not read it: no such file (removed before it could be read?)",
+        )
+    ]
