@@ -147,3 +147,39 @@ def fast_sign(
     signature = key.sign(digest_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
     header = f"DKIM-Signature: {tag_list}{base64.b64encode(signature).decode()}\r\n"
     return header.encode() + data
+
+
+# Bytes a terminal acts on: clear screen, a title change (OSC, ended by BEL), the 8-bit CSI.
+HOSTILE = "\x1b[2J\x1b]0\x07\x9b"
+
+
+def hostile_message() -> bytes:
+    """Every header field that verify shows in a table or a finding, each carrying HOSTILE
+    (no ';' in it, so it survives inside tag=value lists)."""
+    e = HOSTILE
+    signature = (
+        f"DKIM-Signature: v=1; a=rsa-sha256{e}; c=relaxed{e}/relaxed; d=dkim{e}.test; "
+        f"s=rsa2048{e}; l=1{e}; h=from:to{e}; bh=abc{e}; b=def{e}"
+    )
+    arc = [
+        f"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=arc{e}.test; s=s{e}; b=xyz",
+        f"ARC-Message-Signature: i=1; a=rsa-sha256{e}; c=relaxed/relaxed; d=arc{e}.test; "
+        f"s=s{e}; h=from; bh=abc; b=xyz",
+        f"ARC-Authentication-Results: i=1; mx.test; dkim=pass header.d=x{e}.test",
+    ]
+    results = [
+        f"Authentication-Results: mx{e}.test; dkim=pass header.d=dkim.test",
+        f"Authentication-Results: mx.test; dkim=pass header.d=dkim{e}.test; spf=pass "
+        f"smtp.mailfrom=a{e}.test; arc=pass",
+        f"Received-SPF: pass{e} client-ip=1.2.3.4{e}; receiver=r{e}; helo=h{e}",
+    ]
+    hop = (
+        f"Received: from helo{e} (rdns{e} [192.0.2.10])\r\n\tby by{e}.test with ESMTP{e} "
+        f"(using TLSv1.3{e}) id 1; Sat, 28 Nov 2026 08:00:00 +0000"
+    )
+    data = message(
+        subject=f"Subject {e}",
+        received=[hop, *results, *arc, signature],
+        extra=[f"Message-ID: <id{e}@dkim.test>", f"Return-Path: <b{e}@dkim.test>"],
+    )
+    return data.replace(b"From: Alice <", f"From: Al{e}ice <".encode())

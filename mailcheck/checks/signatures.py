@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
 from mailcheck.records.headers import Headers, tags
@@ -20,6 +20,15 @@ _QUIET.propagate = False
 
 _BH_MISMATCH = re.compile(r"body hash mismatch \(got b'([^']*)', expected b'([^']*)'\)")
 _ALGORITHMS = {"rsa-sha256": "rsa", "rsa-sha1": "rsa", "ed25519-sha256": "ed25519"}
+_BYTES_REPR = re.compile(r"\bb'((?:[^'\\]|\\.)*)'" + r'|\bb"((?:[^"\\]|\\.)*)"')
+
+
+def plain(value: object) -> str:
+    """dkimpy's messages and values as text: bytes decoded, and the b'...' reprs that its
+    exception texts embed shown as their contents."""
+    if isinstance(value, bytes):
+        return decode(value)
+    return _BYTES_REPR.sub(lambda m: m.group(1) or m.group(2) or "", str(value))
 
 
 @dataclass
@@ -54,6 +63,9 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
         return None, "permerror", f"the signature has no {missing}"
     name = f"{sig.selector}._domainkey.{sig.domain}"
     answer = engine.resolve(name, "TXT")
+    if answer.outcome is Outcome.ERROR and answer.detail.startswith("invalid name"):
+        # not a DNS failure: the signature names something no DNS can hold
+        return answer, "permerror", f"s= and d= do not make a valid DNS name ({name})"
     if answer.outcome.is_error:
         return answer, "temperror", f"DNS error looking up the key: {answer.describe()}"
     texts = [decode(t) for t in answer.texts() if looks_like_dkim(decode(t))]
@@ -257,6 +269,7 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
         ok = verifier.verify_sig(fields, include, sigheaders[sig.index], dnsfunc)
     except dkim.ValidationError as exc:
         text = str(exc)
+        shown = plain(text)
         mismatch = _BH_MISMATCH.search(text)
         if mismatch:
             sig.result = "fail"
@@ -270,7 +283,7 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
             sig.result = "permerror"
             sig.reason = f"unsupported algorithm a={sig.tags.get('a', '')}"
         else:
-            sig.result, sig.reason = "permerror", f"malformed signature: {text}"
+            sig.result, sig.reason = "permerror", f"malformed signature: {shown}"
         return
     except dkim.KeyFormatError as exc:
         text = str(exc)
@@ -278,10 +291,10 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
             sig.result = "policy"
             sig.reason = f"key too small ({sig.key.bits if sig.key else '?'} bits, minimum 1024)"
         else:
-            sig.result, sig.reason = "permerror", f"key unusable: {text}"
+            sig.result, sig.reason = "permerror", f"key unusable: {plain(text)}"
         return
     except dkim.DKIMException as exc:
-        sig.result, sig.reason = "permerror", f"malformed: {exc}"
+        sig.result, sig.reason = "permerror", f"malformed: {plain(exc)}"
         return
     except Exception as exc:  # dkimpy raises IndexError etc. on odd input
         sig.result, sig.reason = "permerror", f"could not be verified: {type(exc).__name__}"
@@ -359,7 +372,9 @@ def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
     try:
         cv, results, reason = dkim.arc_verify(data, logger=_QUIET, dnsfunc=dnsfunc)
     except Exception as exc:  # malformed ARC sets raise IndexError and others
-        return ArcResult("fail", f"malformed ARC set: {type(exc).__name__}: {exc}", [], errors)
+        return ArcResult(
+            "fail", f"malformed ARC set: {type(exc).__name__}: {plain(exc)}", [], errors
+        )
     cv_text = {b"pass": "pass", b"fail": "fail", b"none": "none", None: "fail"}.get(cv, "fail")
     instances = [
         ArcInstance(
@@ -376,7 +391,7 @@ def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
         for r in results
     ]
     instances.sort(key=lambda i: i.instance)
-    return ArcResult(cv_text, str(reason), instances, errors)
+    return ArcResult(cv_text, plain(reason), instances, errors)
 
 
 def _s(value: Any) -> str:

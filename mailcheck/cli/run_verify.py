@@ -87,7 +87,7 @@ _NOT_EVALUATED = {
 }
 
 
-def _request(opts: VerifyOptions) -> VerifyRequest:
+def _request(opts: VerifyOptions, verbose: bool = False) -> VerifyRequest:
     ip = opts.ip
     if ip is not None:
         try:
@@ -103,7 +103,7 @@ def _request(opts: VerifyOptions) -> VerifyRequest:
         raise UsageError(
             f"--mbox-format {opts.mbox_format!r}: choose one of {', '.join(MBOX_FORMATS)}"
         )
-    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop, ids)
+    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop, ids, verbose)
 
 
 def run(
@@ -114,7 +114,7 @@ def run(
     refuse_regression(out, "verify")
     if not inputs:
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
-    request = _request(opts)
+    request = _request(opts, out.verbose)
     check_inputs(list(inputs))
     engine = build_engine(flags.options())
     tally = Tally()

@@ -138,18 +138,19 @@ def signature_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
         kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(row["key_type"] or "", "?")
         key = f"{kind} {row['key_bits']}" if row["key_bits"] and kind == "RSA" else kind
         status = _RESULT_STATUS.get(row["result"], Status.FAIL)
+        # every tag value comes from the message: escaped, whatever the service did
         cells: list[Text | str] = [
             str(row["index"]),
-            Text(row["d"]),
-            Text(row["s"]),
-            row["a"],
-            row["c"],
+            Text(printable(row["d"])),
+            Text(printable(row["s"])),
+            Text(printable(row["a"])),
+            Text(printable(row["c"])),
             key,
-            row["l"] or "",
-            Text(row["result"].upper(), style=STYLES[status]),
+            Text(printable(row["l"] or "")),
+            Text(printable(row["result"]).upper(), style=STYLES[status]),
         ]
         if verbose:
-            cells.append(Text(":".join(row["h"])))
+            cells.append(Text(printable(":".join(row["h"]))))
         table.add_row(*cells)
     return table
 
@@ -168,7 +169,14 @@ def hop_table(rows: list[dict[str, Any]]) -> Table:
         source = row["from"]
         if row["ip"] and row["ip"] not in source:
             source = f"{source} [{row['ip']}]"
-        table.add_row(when, delay, Text(source), Text(row["by"]), row["with"], Text(tls))
+        table.add_row(
+            printable(when),
+            delay,
+            Text(printable(source)),
+            Text(printable(row["by"])),
+            Text(printable(row["with"])),
+            Text(printable(tls)),
+        )
     return table
 
 

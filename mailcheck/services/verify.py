@@ -43,6 +43,8 @@ class VerifyRequest:
     trusted_hop: int = 1
     # authserv-ids of the user's own receiving servers (RFC 8601 5), lower case
     authserv_ids: frozenset[str] = frozenset()
+    # keep the DNS queries this message caused in the report (-v shows them)
+    queries: bool = False
 
 
 class RunMemo:
@@ -85,6 +87,7 @@ def verify_message(
 ) -> Report:
     started = time.monotonic()
     memo = memo or RunMemo()
+    mark = len(engine.log()) if request.queries else 0
     if message.error:
         check_id = "message.too-large" if message.too_large else "message.read"
         return _stopped(message, started, check_id, f"could not read it: {message.error}")
@@ -153,10 +156,11 @@ def verify_message(
     data = {"verdict": _verdict(head, signatures, spf, dmarc)}
     return Report(
         "message",
-        message.source,
+        printable(message.source),
         tuple(sections),
         duration=time.monotonic() - started,
         dns=QueryStats(),
+        queries=engine.log()[mark:] if request.queries else (),
         data=data,
     )
 
@@ -183,7 +187,7 @@ def _stopped(
     verdict = printable(text, limit=120)
     return Report(
         "message",
-        message.source,
+        printable(message.source),
         (section,),
         duration=time.monotonic() - started,
         data={"verdict": verdict},
@@ -238,7 +242,7 @@ def _message_section(message: RawMessage, headers: Headers) -> tuple[Section, st
         findings.append(finding("message.format", Status.INFO, printable(message.note)))
     data = {
         "from": printable(headers.first("From") or ""),
-        "from_domain": from_domain,
+        "from_domain": printable(from_domain),
         "from_address": printable(addresses[0]) if len(addresses) == 1 else "",
         "subject": printable(headers.first("Subject") or "", limit=200),
         "date": printable(headers.first("Date") or ""),
@@ -271,7 +275,7 @@ def _dkim_section(signatures: list[Signature]) -> Section:
                 _DKIM_STATUS.get(sig.result, Status.FAIL),
                 printable(f"{label}: {sig.result}: {sig.reason}"),
                 details=detail,
-                subject=sig.domain,
+                subject=printable(sig.domain),
             )
         )
         for note in sig.notes:
@@ -280,23 +284,23 @@ def _dkim_section(signatures: list[Signature]) -> Section:
                     "dkim.body-length" if note.startswith("l=") else "dkim.signature",
                     Status.WARN,
                     printable(f"#{sig.index + 1} d={sig.domain}: {note}"),
-                    subject=sig.domain,
+                    subject=printable(sig.domain),
                 )
             )
         rows.append(
             {
                 "index": sig.index + 1,
-                "d": sig.domain,
-                "s": sig.selector,
-                "a": t.get("a", ""),
-                "c": t.get("c", "simple/simple"),
-                "h": sig.signed_headers,
-                "l": t.get("l"),
+                "d": printable(sig.domain),
+                "s": printable(sig.selector),
+                "a": printable(t.get("a", "")),
+                "c": printable(t.get("c", "simple/simple")),
+                "h": [printable(h) for h in sig.signed_headers],
+                "l": printable(t["l"]) if "l" in t else None,
                 "result": sig.result,
-                "reason": sig.reason,
+                "reason": printable(sig.reason),
                 "key_type": sig.key.key_type if sig.key else None,
                 "key_bits": sig.key.bits if sig.key else None,
-                "signed_bh": t.get("bh", ""),
+                "signed_bh": printable(t.get("bh", "")),
                 "computed_bh": sig.computed_bh or None,
             }
         )
@@ -338,11 +342,11 @@ def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Se
     ]
     data = {
         "ip": spf_in.ip,
-        "helo": spf_in.helo,
-        "mail_from": spf_in.mail_from,
-        "source": spf_in.source,
+        "helo": printable(spf_in.helo),
+        "mail_from": printable(spf_in.mail_from),
+        "source": printable(spf_in.source),
         "result": spf.result,
-        "mechanism": spf.mechanism,
+        "mechanism": printable(spf.mechanism) if spf.mechanism else spf.mechanism,
         "explanation": printable(spf.explanation),
     }
     return Section("spf", "SPF", tuple(out), printable(f"{spf_in.ip} → {spf.result}"), data)
@@ -388,15 +392,15 @@ def _dmarc_section(dmarc: DmarcVerdict | None, from_domain: str) -> Section:
         )
     out.extend(finding("dmarc.applied", Status.INFO, printable(n)) for n in dmarc.notes)
     data: dict[str, Any] = {
-        "from_domain": from_domain,
+        "from_domain": printable(from_domain),
         "result": dmarc.result,
         "disposition": dmarc.disposition,
         "policy": dmarc.policy,
         "policy_tag": dmarc.policy_tag,
-        "location": dmarc.location,
-        "org_domain": dmarc.org_domain,
+        "location": printable(dmarc.location),
+        "org_domain": printable(dmarc.org_domain),
         "spf_aligned": dmarc.spf_aligned,
-        "dkim_aligned": dmarc.dkim_aligned,
+        "dkim_aligned": [printable(d) for d in dmarc.dkim_aligned],
         "record": printable(dmarc.record),
     }
     return Section("dmarc", "DMARC", tuple(out), printable(f"{dmarc.result}{action}"), data)
@@ -446,11 +450,11 @@ def _arc_section(arc: ArcResult) -> Section:
         "instances": [
             {
                 "i": i.instance,
-                "ams_domain": i.ams_domain,
+                "ams_domain": printable(i.ams_domain),
                 "ams_valid": i.ams_valid,
-                "as_domain": i.as_domain,
+                "as_domain": printable(i.as_domain),
                 "as_valid": i.as_valid,
-                "cv": i.cv,
+                "cv": printable(i.cv),
                 "aar": printable(i.aar),
             }
             for i in arc.instances
@@ -506,8 +510,8 @@ def _auth_results_section(
                 "header": r.header,
                 "authserv_id": printable(r.authserv_id),
                 "trusted": is_trusted(r, trusted_ids),
-                "method": r.method,
-                "result": r.result,
+                "method": printable(r.method),
+                "result": printable(r.result),
                 "properties": {k: printable(v) for k, v in r.properties.items()},
                 "instance": r.instance,
             }

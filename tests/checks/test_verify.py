@@ -3,6 +3,7 @@ served by the loopback DNS server), then altered to produce each verdict."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -422,3 +423,21 @@ def test_file_removed_between_listing_and_reading(engine: DnsEngine, tmp_path: P
             "could not read it: no such file (removed before it could be read?)",
         )
     ]
+
+
+def test_no_byte_string_reprs_in_messages(engine: DnsEngine, generated: Generated) -> None:
+    """dkimpy's exceptions embed b'...' reprs: the reasons show what they contain."""
+    signed = sign(generated, message())
+    broken_arc = (
+        b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=dkim.test; s=rsa2048; b=AAAA\r\n"
+        b"ARC-Message-Signature: i=1; a=rsa-sha256; d=dkim.test; s=rsa2048; h=from; "
+        b"bh=AAAA; b=AAAA\r\n"
+        b"ARC-Authentication-Results: i=1; mx.test; dkim=pass\r\n"
+    )
+    odd_tags = tamper_signature(signed, b"c=relaxed/relaxed", b"c=relaxed/odd")
+    for data in (broken_arc + signed, odd_tags):
+        report = check(engine, data)
+        text = describe(report) + repr(dict(next(iter(report.sections)).data))
+        for sec in report.sections:
+            text += repr(dict(sec.data))
+        assert not re.search(r"\bb'[^']*'|\bb\"[^\"]*\"", text), text

@@ -14,7 +14,7 @@ import pytest
 from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
-from tests.mailgen import message, received, sign, tamper_signature
+from tests.mailgen import HOSTILE, hostile_message, message, received, sign, tamper_signature
 from tests.zonegen import Generated
 
 
@@ -436,3 +436,74 @@ def test_spinner_never_lands_inside_the_report(
     spinner = max(before.rfind("working"), before.rfind("checking"))
     if spinner >= 0:  # drawn (it may not be, on a fast run): then erased before the report
         assert "\x1b[2K" in before[spinner:]
+
+
+_OUR_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _raw_controls(text: str) -> list[str]:
+    """Lines that still hold a byte a terminal acts on, once our own colour codes are gone."""
+    return [
+        line
+        for line in _OUR_COLOURS.sub("", text).splitlines()
+        if re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", line)
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["one"],
+        ["one", "-v"],
+        ["folder"],
+        ["folder", "-v"],
+        *(["folder", "--format", f] for f in ("json", "jsonl", "markdown", "github", "junit")),
+    ],
+)
+def test_hostile_headers_never_reach_the_terminal(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path, args: list[str]
+) -> None:
+    """Every row of every verify table (signatures, hops, findings, the one-line-per-message
+    table, the summary's signers, -v's DNS queries) with colour forced."""
+    folder = tmp_path / "box"
+    folder.mkdir()
+    one = write(folder / "1.eml", hostile_message())
+    write(folder / f"2{HOSTILE}.eml", hostile_message())
+    write(folder / "3.eml", good)
+    target = str(one) if args[0] == "one" else str(folder)
+    result = run_cli(
+        "verify",
+        target,
+        *ns(dns_server),
+        "--color",
+        "always",
+        *args[1:],
+        env={"FORCE_COLOR": "1", "NO_COLOR": ""},
+    )
+    assert result.returncode in (1, 3), result.stderr
+    assert result.stderr == ""
+    assert _raw_controls(result.stdout) == []
+    if "--format" not in args:  # shown, as escapes (other formats add their own quoting)
+        assert "\\x1b[2J\\x1b]0\\x07\\x9b" in result.stdout
+    assert not re.search(r"\bb'[^']*'|\bb\"[^\"]*\"", result.stdout)
+    if args[1:] in ([], ["-v"]):
+        assert "\x1b[" in result.stdout  # the colour really was forced
+        # the tag values of the signature table, each escaped
+        for shown in ("dkim\\x1b[2j", "rsa2048\\x1b[2J", "rsa-sha256\\x1b[2J", "1\\x1b[2J"):
+            assert shown in result.stdout or args[0] == "folder", shown
+
+
+def test_verbose_shows_the_dns_queries(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "good.eml", good)
+    plain = run_cli("verify", str(path), *ns(dns_server))
+    assert "DNS queries" not in plain.stdout
+    verbose = run_cli("verify", str(path), *ns(dns_server), "-v")
+    assert verbose.returncode == 0
+    queries = verbose.stdout[verbose.stdout.index("DNS queries") :]
+    for name in ("rsa2048._domainkey.dkim.test", "_dmarc.dkim.test", "dkim.test"):
+        assert re.search(rf"^{re.escape(name)}\s+TXT\s+NOERROR", queries, re.MULTILINE), name
+    doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "-v", "--format", "json").stdout)
+    names = {q["name"] for q in doc["reports"][0]["queries"]}
+    assert "rsa2048._domainkey.dkim.test" in names
