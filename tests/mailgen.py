@@ -111,7 +111,12 @@ def sign_without_from(
 
 
 def fast_sign(
-    data: bytes, pem: bytes, selector: str, domain: str, signed: list[str] | None = None
+    data: bytes,
+    pem: bytes,
+    selector: str,
+    domain: str,
+    signed: list[str] | None = None,
+    extra_tags: str = "",
 ) -> bytes:
     """rsa-sha256 relaxed/relaxed (RFC 6376 3.4.2/3.4.4) with cryptography's fast RSA: for
     building thousands of benchmark messages (dkimpy signs in pure Python)."""
@@ -137,7 +142,7 @@ def fast_sign(
 
     tag_list = (
         f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s={selector}; "
-        f"h={':'.join(signed)}; bh={bh}; b="
+        f"h={':'.join(signed)}; {extra_tags}bh={bh}; b="
     )
     digest_input = b"\r\n".join(canon(h, fields[h]) for h in signed) + b"\r\n"
     digest_input += canon("dkim-signature", tag_list.encode())
@@ -183,3 +188,41 @@ def hostile_message() -> bytes:
         extra=[f"Message-ID: <id{e}@dkim.test>", f"Return-Path: <b{e}@dkim.test>"],
     )
     return data.replace(b"From: Alice <", f"From: Al{e}ice <".encode())
+
+
+def _arc_signer() -> Any:
+    """dkimpy's ARC signer without its 50-instance limit (a local constant of ARC.sign, so
+    the only way past it is a copy of the method with that constant changed): to build
+    the chains a verifier must refuse."""
+    import types
+
+    code = dkim.ARC.sign.__code__
+    assert 50 in code.co_consts
+    consts = tuple(1000 if c == 50 else c for c in code.co_consts)
+    sign = types.FunctionType(
+        code.replace(co_consts=consts),
+        dkim.ARC.sign.__globals__,
+        "sign",
+        dkim.ARC.sign.__defaults__,
+    )
+    return type("UnlimitedARC", (dkim.ARC,), {"sign": sign})
+
+
+def arc_chain(
+    gen: Generated, data: bytes, sets: int, first: int = 1, selector: str = "rsa1024"
+) -> bytes:
+    """`data` forwarded through `sets` intermediaries, each adding its Authentication-Results
+    (arc=none at the first, arc=pass after) and an ARC set signed by dkimpy for dkim.test."""
+    signer = _arc_signer()
+    key = gen.dkim_keys[selector]
+    for hop in range(first, first + sets):
+        server = f"hop{hop}.test"
+        verdict = "none" if hop == 1 else "pass"
+        data = f"Authentication-Results: {server}; arc={verdict}\r\n".encode() + data
+        arc = signer(data)
+        headers = arc.sign(
+            selector.encode(), b"dkim.test", key, server.encode(), include_headers=[b"from", b"to"]
+        )
+        assert headers, f"dkimpy refused to seal set {hop}"
+        data = b"".join(headers) + data
+    return data

@@ -350,6 +350,8 @@ def disagreements(
     """Where the message's Authentication-Results disagree with what we found. They never
     change our verdict; whose they are decides how the disagreement reads."""
     out = []
+    # an intermediary's own A-R records the chain as it was before it sealed: not comparable
+    sealers = {r.authserv_id for r in results if r.header == "ARC-Authentication-Results"}
     for item in (r for r in results if r.header == "Authentication-Results"):
         own = is_trusted(item, trusted_ids)
         where = (
@@ -402,6 +404,7 @@ def disagreements(
             out.append(f"{where} says dmarc={item.result}, we get {dmarc.result}")
         elif (
             item.method == "arc"
+            and item.authserv_id not in sealers
             and item.result in ("pass", "fail", "none")
             and item.result != (arc_cv or "none")
         ):

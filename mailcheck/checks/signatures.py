@@ -299,11 +299,35 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
     except Exception as exc:  # dkimpy raises IndexError etc. on odd input
         sig.result, sig.reason = "permerror", f"could not be verified: {type(exc).__name__}"
         return
+    if ok and "l" in sig.tags:
+        too_long = _length_beyond_body(verifier, sig)
+        if too_long:
+            sig.result, sig.reason = "permerror", too_long
+            return
     if ok:
         sig.result, sig.reason = "pass", "signature verified"
     else:
         sig.result = "fail"
         sig.reason = "signature did not verify (a signed header changed, or a wrong key)"
+
+
+def _length_beyond_body(verifier: Any, sig: Signature) -> str:
+    """RFC 6376 3.5: l= larger than the body is a permanent failure (OpenDKIM fails it;
+    dkimpy signs what there is and passes)."""
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    try:
+        policy = CanonicalizationPolicy.from_c_value(sig.tags.get("c", "simple").encode())
+        size = len(policy.canonicalize_body(verifier.body))
+        wanted = int(sig.tags["l"])
+    except Exception:  # dkimpy already judged the tags; nothing more to say here
+        return ""
+    if wanted <= size:
+        return ""
+    return (
+        f"l={wanted} is larger than the body ({size} bytes once canonicalized): the "
+        "signature claims content that is not there (RFC 6376 §3.5)"
+    )
 
 
 def _policy(sig: Signature) -> None:
@@ -317,7 +341,7 @@ def _policy(sig: Signature) -> None:
         return
     if sig.result == "pass" and sig.tags.get("a", "").lower() == "rsa-sha1":
         sig.result, sig.reason = "policy", "rsa-sha1 signatures are not accepted (RFC 8301)"
-    if "l" in sig.tags:
+    if "l" in sig.tags and sig.result == "pass":
         sig.notes.append(
             f"l={sig.tags['l']}: only part of the body is signed; content can be "
             "appended without breaking the signature"
@@ -356,10 +380,25 @@ class ArcResult:
         return min(valid) if valid else None
 
 
-def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
+ARC_LIMIT = 50
+
+
+def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -> ArcResult:
     import dkim
 
     errors: list[str] = []
+    if headers is not None:
+        numbers = [tags(decode(v)).get("i", "") for v in headers.values("ARC-Seal")]
+        highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+        if highest > ARC_LIMIT:
+            # dkimpy's verifier has no limit (its signer has): a chain past it fails
+            return ArcResult(
+                "fail",
+                f"{highest} ARC sets: more than the {ARC_LIMIT} a chain may have "
+                "(RFC 8617 §5.1.1.1)",
+                [],
+                errors,
+            )
 
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name

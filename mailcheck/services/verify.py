@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.advice import dkim_hint, dmarc_advice
 from mailcheck.checks.message_auth import (
     DmarcVerdict,
     SpfClaim,
@@ -19,7 +20,13 @@ from mailcheck.checks.message_auth import (
     spf_claim_problems,
     spf_input,
 )
-from mailcheck.checks.signatures import ArcResult, KeyCache, Signature, verify_arc, verify_dkim
+from mailcheck.checks.signatures import (
+    ArcResult,
+    KeyCache,
+    Signature,
+    verify_arc,
+    verify_dkim,
+)
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, QueryStats, Report, Section, Status
@@ -112,7 +119,7 @@ def verify_message(
     head, from_domain = _message_section(message, headers)
     signatures = verify_dkim(message.data, headers, engine, memo.keys)
     arc = (
-        verify_arc(message.data, engine)
+        verify_arc(message.data, engine, headers)
         if headers.values("ARC-Seal") or headers.values("ARC-Message-Signature")
         else None
     )
@@ -129,7 +136,19 @@ def verify_message(
         head,
         _dkim_section(signatures),
         _spf_section(spf_in, spf, request.trusted_hop),
-        _dmarc_section(dmarc, from_domain),
+        _dmarc_section(
+            dmarc,
+            from_domain,
+            dmarc_advice(
+                dmarc,
+                signatures,
+                spf.result if spf else None,
+                spf_in.identity_domain if spf_in else "",
+                spf_in.ip if spf_in else "",
+            )
+            if dmarc
+            else "",
+        ),
     ]
     if arc is not None:
         sections.append(_arc_section(arc))
@@ -153,7 +172,7 @@ def verify_message(
         )
     )
     sections.append(_received_section(headers))
-    data = {"verdict": _verdict(head, signatures, spf, dmarc)}
+    data = {"verdict": _verdict(head, signatures, spf, dmarc, arc)}
     return Report(
         "message",
         printable(message.source),
@@ -275,6 +294,7 @@ def _dkim_section(signatures: list[Signature]) -> Section:
                 _DKIM_STATUS.get(sig.result, Status.FAIL),
                 printable(f"{label}: {sig.result}: {sig.reason}"),
                 details=detail,
+                hint=printable(dkim_hint(sig)) if sig.result != "pass" else None,
                 subject=printable(sig.domain),
             )
         )
@@ -352,7 +372,7 @@ def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Se
     return Section("spf", "SPF", tuple(out), printable(f"{spf_in.ip} → {spf.result}"), data)
 
 
-def _dmarc_section(dmarc: DmarcVerdict | None, from_domain: str) -> Section:
+def _dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> Section:
     if dmarc is None:
         return Section(
             "dmarc",
@@ -376,6 +396,7 @@ def _dmarc_section(dmarc: DmarcVerdict | None, from_domain: str) -> Section:
             "dmarc.result",
             status,
             printable(f"{from_domain}: {dmarc.result}{action}: {dmarc.reason}"),
+            hint=printable(advice) if advice else None,
         )
     ]
     if dmarc.location:
@@ -586,7 +607,11 @@ def _received_section(headers: Headers) -> Section:
 
 
 def _verdict(
-    head: Section, signatures: list[Signature], spf: SpfResult | None, dmarc: DmarcVerdict | None
+    head: Section,
+    signatures: list[Signature],
+    spf: SpfResult | None,
+    dmarc: DmarcVerdict | None,
+    arc: ArcResult | None,
 ) -> str:
     aligned = len(dmarc.dkim_aligned) if dmarc else 0
     passing = sum(1 for s in signatures if s.result == "pass")
@@ -596,7 +621,15 @@ def _verdict(
         else f"DMARC {dmarc.result}" + (f" → {dmarc.disposition}" if dmarc.result == "fail" else "")
     )
     spf_text = f"SPF {spf.result}" if spf else "SPF not evaluated"
+    arc_text = ""
+    if arc is not None and arc.cv == "pass" and dmarc is not None and dmarc.result == "fail":
+        # list mail: the forwarder's seal vouches for what it received (RFC 8617 §7.2)
+        sealer = arc.instances[-1].as_domain if arc.instances else "?"
+        arc_text = (
+            f"   but ARC pass (sealed by {sealer}): a receiver that trusts that sealer may "
+            "accept it"
+        )
     return printable(
-        f"{head.headline}   {dmarc_text}   ({spf_text}, DKIM {passing} of "
+        f"{head.headline}   {dmarc_text}{arc_text}   ({spf_text}, DKIM {passing} of "
         f"{len(signatures)} passing, {aligned} aligned)"
     )

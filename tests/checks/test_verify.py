@@ -14,7 +14,16 @@ from mailcheck.messages import RawMessage
 from mailcheck.model import Report, Status
 from mailcheck.net.dns import DnsEngine
 from mailcheck.services.verify import VerifyRequest, verify_message
-from tests.mailgen import message, received, sign, sign_without_from, tamper_signature
+from tests.mailgen import (
+    BODY,
+    arc_chain,
+    fast_sign,
+    message,
+    received,
+    sign,
+    sign_without_from,
+    tamper_signature,
+)
 from tests.zonegen import Generated
 
 S = Status
@@ -441,3 +450,130 @@ def test_no_byte_string_reprs_in_messages(engine: DnsEngine, generated: Generate
         for sec in report.sections:
             text += repr(dict(sec.data))
         assert not re.search(r"\bb'[^']*'|\bb\"[^\"]*\"", text), text
+
+
+def test_body_length_beyond_the_body_is_a_permanent_failure(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """A signer that claims more body than it signed: dkimpy hashes what there is and
+    passes; RFC 6376 3.5 (and OpenDKIM) make it a permanent failure."""
+    data = fast_sign(
+        message(), generated.dkim_keys["rsa2048"], "rsa2048", "dkim.test", extra_tags="l=9999; "
+    )
+    report = check(engine, data)
+    [(result, reason)] = signatures(report)
+    assert result == "permerror"
+    assert reason == (
+        f"l=9999 is larger than the body ({len(BODY)} bytes once canonicalized): the "
+        "signature claims content that is not there (RFC 6376 §3.5)"
+    )
+    assert section(report, "dmarc")["result"] == "fail"
+    assert not [f for f in report.findings() if f.id == "dkim.body-length"]
+    within = fast_sign(
+        message(),
+        generated.dkim_keys["rsa2048"],
+        "rsa2048",
+        "dkim.test",
+        extra_tags=f"l={len(BODY)}; ",
+    )
+    assert signatures(check(engine, within))[0][0] == "pass"
+
+
+@pytest.mark.timeout(120)
+def test_arc_chain_longer_than_50_sets_fails(engine: DnsEngine, generated: Generated) -> None:
+    base = sign(generated, message())
+    fifty = arc_chain(generated, base, 50)
+    arc = section(check(engine, fifty), "arc")
+    assert (arc["cv"], len(arc["instances"])) == ("pass", 50)
+    fifty_one = arc_chain(generated, fifty, 1, first=51)
+    report = check(engine, fifty_one)
+    arc = section(report, "arc")
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == "51 ARC sets: more than the 50 a chain may have (RFC 8617 §5.1.1.1)"
+    [chain] = [f for f in report.findings() if f.id == "arc.chain"]
+    assert chain.status is S.FAIL
+
+
+# -- advice ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ((b"s=rsa2048", b"s=nothere"), "publish the public key at nothere._domainkey.dkim.test"),
+        ((b"s=rsa2048", b"s=revoked"), "the signer revoked this key"),
+        ((b"a=rsa-sha256", b"a=rsa-sha512"), "sign with rsa-sha256 or ed25519-sha256"),
+        ((b"; t=", b"; x=1000000000; t="), "lengthen x="),
+        ((b"s=rsa2048", b"s=broken"), "check the DNS servers of dkim.test"),
+    ],
+)
+def test_each_dkim_failure_has_its_hint(
+    engine: DnsEngine, generated: Generated, change: tuple[bytes, bytes], hint: str
+) -> None:
+    data = tamper_signature(sign(generated, message()), *change)
+    [item] = [f for f in check(engine, data).findings() if f.id == "dkim.signature"]
+    assert hint in item.hint, item.hint
+
+
+def test_hints_for_content_key_and_clock_failures(engine: DnsEngine, generated: Generated) -> None:
+    def hint(data: bytes) -> str:
+        return next(f.hint for f in check(engine, data).findings() if f.id == "dkim.signature")
+
+    signed = sign(generated, message())
+    assert "mailing-list footer" in hint(signed.replace(b"the report", b"the r3port"))
+    assert "a signed header changed after signing" in hint(
+        signed.replace(b"Quarterly report", b"Quarterly rep0rt")
+    )
+    assert "2048 bits" in hint(sign(generated, message(), selector="rsa512"))
+    future = str(int(time.time()) + 86400 * 30).encode()
+    start = signed.index(b"; t=") + 4
+    ahead = signed[:start] + future + signed[signed.index(b";", start) :]
+    assert "clock is ahead" in hint(ahead)
+    assert "add From to h=" in hint(sign_without_from(generated, message()))
+    assert hint(signed) == ""
+
+
+def test_dmarc_advice_names_what_would_pass(engine: DnsEngine, generated: Generated) -> None:
+    def advice(data: bytes, **request: object) -> str:
+        return next(
+            f.hint for f in check(engine, data, **request).findings() if f.id == "dmarc.result"
+        )
+
+    esp_only = sign(
+        generated,
+        message(sender="alice@clean.test"),
+        selector="esp",
+        domain="esp.test",
+        key_selector="rsa2048",
+    )
+    assert advice(esp_only) == (
+        "to pass: have the signer of d=esp.test sign with d= clean.test or a subdomain (a "
+        "custom DKIM domain): that signature verifies but is not aligned"
+    )
+    spoof = message(sender="alice@clean.test", extra=["Return-Path: <alice@clean.test>"])
+    assert advice(spoof, ip="203.0.113.200") == (
+        "to pass: sign with DKIM as d=clean.test; or list 203.0.113.200 in the SPF record of "
+        "clean.test"
+    )
+    broken = sign(generated, message()).replace(b"the report", b"the r3port")
+    assert advice(broken).startswith("to pass: fix signature d=dkim.test (body hash did not")
+    good = sign(generated, message())
+    assert advice(good) == ""
+
+
+def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Generated) -> None:
+    signed = sign(generated, message())
+    footer = signed + b"-- \r\nlist footer: unsubscribe at https://lists.test/\r\n"
+    data = arc_chain(generated, footer, 1)
+    report = check(engine, data)
+    assert section(report, "dmarc")["result"] == "fail"
+    assert section(report, "arc")["cv"] == "pass"
+    assert "DMARC fail → reject   but ARC pass (sealed by dkim.test)" in report.data["verdict"]
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    assert not [m for m in mismatches if "arc=" in m]  # hop1 recorded arc=none before sealing
+    claimed = b"Authentication-Results: mx.receiver.test; arc=fail\r\n" + data
+    report = check(engine, claimed, authserv_ids=frozenset({"mx.receiver.test"}))
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    assert "Authentication-Results (mx.receiver.test, your server) says arc=fail, we get pass" in (
+        mismatches
+    )
