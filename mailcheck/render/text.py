@@ -198,27 +198,6 @@ def transcript_table(lines: list[dict[str, Any]]) -> Table:
     return table
 
 
-def render_verify_summary(console: Console, tally: dict[str, Any]) -> None:
-    console.print()
-    table = Table(title=f"Summary: {tally['messages']} messages", title_justify="left")
-    table.add_column("DMARC result")
-    table.add_column("messages", justify="right")
-    for result, count in tally["dmarc"].items():
-        table.add_row(result, str(count))
-    for disposition, count in tally["dmarc_fail_disposition"].items():
-        table.add_row(f"  failing → {disposition}", str(count))
-    console.print(table)
-    signers = Table(title="DKIM by signing domain", title_justify="left")
-    signers.add_column("d=")
-    results = sorted({r for c in tally["dkim_by_domain"].values() for r in c})
-    for result in results:
-        signers.add_column(result, justify="right")
-    for domain, counts in tally["dkim_by_domain"].items():
-        signers.add_row(Text(printable(domain)), *(str(counts.get(r, 0)) for r in results))
-    if tally["dkim_by_domain"]:
-        console.print(signers)
-
-
 def queries_table(report: Report) -> Table:
     table = Table(title="DNS queries", title_justify="left", box=None, pad_edge=False)
     for column in ("name", "type", "outcome", "source", "ms", "answer"):
