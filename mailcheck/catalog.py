@@ -999,6 +999,22 @@ _c(
     "RFC 5322 §2.1",
 )
 _c(
+    "message.read",
+    "Reading the message",
+    "The message could not be read (permission denied, a dangling link, a named pipe or a "
+    "directory where a message file should be, a file removed during the run): nothing about "
+    "it can be determined. The other messages of the run are still verified.",
+    "Check the file's permissions and type.",
+)
+_c(
+    "message.too-large",
+    "Message too large",
+    "The message, or its header section, is larger than mailcheck reads: rather than judge "
+    "part of it (a header cut off looks like a missing From:), it is not evaluated.",
+    "Verify the message with a smaller header section, or check it on the receiving server.",
+    "RFC 5322 §2.1.1",
+)
+_c(
     "message.from",
     "Author (From:)",
     "DMARC needs exactly one From: header with exactly one address; receivers reject messages "
@@ -1069,8 +1085,9 @@ _c(
 _c(
     "spf.client",
     "Where the sending IP came from",
-    "SPF needs the IP that connected to the receiving server: from --ip, the Received-SPF "
-    "header, or the Received header the trusted receiving host added (--trusted-hop).",
+    "SPF needs the IP that connected to the receiving server: from --ip, or the Received "
+    "header your own receiving server added (the topmost, or --trusted-hop N). Received-SPF "
+    "and Authentication-Results are claims anyone can write: shown, never used.",
     "",
     "RFC 7208 §9.1",
     "RFC 5321 §4.4",
@@ -1098,6 +1115,17 @@ _c(
     "The receiving server recorded a different verdict than mailcheck gets now: the message "
     "was changed after delivery, DNS changed since, or the header was added by someone else.",
     "Compare the raw message with what was delivered; trust only headers your own server added.",
+    "RFC 8601 §5",
+)
+_c(
+    "auth-results.forged",
+    "Forged or foreign authentication claim",
+    "A Received-SPF header names a client-ip other than the address your own server received "
+    "the message from: a sender forged it to look authenticated, or another server wrote it. "
+    "It is shown, never used.",
+    "Trust only headers your own server added: --trusted-hop N for its Received header, "
+    "--authserv-id ID for its Authentication-Results.",
+    "RFC 7208 §9.1",
     "RFC 8601 §5",
 )
 _c(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailcheck.errors import InputError
-from mailcheck.files import read_file
 
 MAX_MESSAGE = 256 * 1024 * 1024
+MBOX_FORMATS = ("auto", "mboxo", "mboxrd")
 
 
 @dataclass(frozen=True)
@@ -19,19 +22,81 @@ class RawMessage:
     data: bytes
     note: str = ""
     kind: str = "file"  # file | stdin | folder | mbox
+    # why the message could not be read ("" when it was): data is then empty
+    error: str = ""
+    too_large: bool = False
 
 
-def _read(path: Path) -> bytes:
-    return read_file(path, str(path), limit=MAX_MESSAGE)
+class _Unreadable(Exception):
+    def __init__(self, reason: str, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.too_large = too_large
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory, not a message file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a message file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a message file"
+    return "a device, not a message file"
+
+
+def _read(path: Path, limit: int = MAX_MESSAGE) -> bytes:
+    """The whole file, or _Unreadable with a one-line reason. Opened without blocking and
+    checked with fstat on the open file: a FIFO never hangs the run, and a file swapped for
+    something else between listing and reading is caught."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise _Unreadable(f"dangling symbolic link (to {os.readlink(path)})") from None
+        raise _Unreadable("no such file (removed before it could be read?)") from None
+    except PermissionError:
+        raise _Unreadable("permission denied") from None
+    except OSError as exc:
+        raise _Unreadable(exc.strerror or str(exc)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _Unreadable(_kind(info.st_mode))
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > limit:
+            raise _Unreadable(
+                f"{info.st_size} bytes is more than mailcheck reads ({limit // 2**20} MB)", True
+            )
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise _Unreadable(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise _Unreadable(f"more than mailcheck reads ({limit // 2**20} MB)", True)
+    return data
 
 
 def is_mbox(head: bytes) -> bool:
     return head.startswith(b"From ") and b"\n" in head[:1024]
 
 
-def split_mbox(data: bytes, label: str) -> Iterator[RawMessage]:
-    """mboxrd: a message starts at a "From " line after a blank line (or at the start);
-    ">From " lines in bodies lose one ">". A broken separator just joins two messages."""
+_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_ONE_QUOTED_FROM = re.compile(rb"^>(From )", re.MULTILINE)
+_RD_MARK = re.compile(rb"^>>+From ", re.MULTILINE)
+
+
+def mbox_format(data: bytes, wanted: str = "auto") -> str:
+    """mboxo escapes only "From " lines; mboxrd also ">From " ones (so ">>From " only comes
+    from mboxrd). They read the same when no ">>From " line exists."""
+    if wanted != "auto":
+        return wanted
+    return "mboxrd" if _RD_MARK.search(data) else "mboxo"
+
+
+def split_mbox(data: bytes, label: str, fmt: str = "auto") -> Iterator[RawMessage]:
+    """A message starts at a "From " line after a blank line (or at the start); quoted
+    ">From " lines lose one ">" as the format says. A broken separator joins two messages."""
+    fmt = mbox_format(data, fmt)
+    unquote = _QUOTED_FROM if fmt == "mboxrd" else _ONE_QUOTED_FROM
     number = 0
     lines: list[bytes] = []
 
@@ -40,11 +105,10 @@ def split_mbox(data: bytes, label: str) -> Iterator[RawMessage]:
         if not chunk:
             return None
         number += 1
-        body = b"".join(
-            line[1:] if line.startswith(b">") and line.lstrip(b">").startswith(b"From ") else line
-            for line in chunk[1:]
-        )
-        return RawMessage(f"{label} #{number}", body, "from an mbox (>From unescaped)", "mbox")
+        body = b"".join(chunk[1:])
+        body, count = unquote.subn(rb"\1", body)
+        note = f"from an {fmt} mbox" + (f" ({count} '>From ' line(s) unquoted)" if count else "")
+        return RawMessage(f"{label} #{number}", body, note, "mbox")
 
     previous_blank = True
     for line in data.splitlines(keepends=True):
@@ -60,34 +124,64 @@ def split_mbox(data: bytes, label: str) -> Iterator[RawMessage]:
         yield message
 
 
-def _maildir_files(path: Path) -> list[Path]:
+def _folder_entries(path: Path) -> list[Path]:
+    """Every entry where messages live (cur/ and new/ of a Maildir, or the folder itself),
+    readable or not: what cannot be read is reported, not skipped."""
     subdirs = [path / "cur", path / "new"]
     if any(d.is_dir() for d in subdirs):
-        files = [f for d in subdirs if d.is_dir() for f in d.iterdir() if f.is_file()]
+        entries = [f for d in subdirs if d.is_dir() for f in d.iterdir()]
     else:
-        files = [f for f in path.iterdir() if f.is_file() and not f.name.startswith(".")]
-    return sorted(files)
+        entries = list(path.iterdir())
+    return sorted(f for f in entries if not f.name.startswith("."))
 
 
-def read_messages(inputs: list[str]) -> Iterator[RawMessage]:
+def _message(path: Path, kind: str, fmt: str) -> Iterator[RawMessage]:
+    label = str(path)
+    try:
+        data = _read(path)
+    except _Unreadable as exc:
+        yield RawMessage(label, b"", kind=kind, error=str(exc), too_large=exc.too_large)
+        return
+    if kind == "file" and is_mbox(data[:1024]):
+        yield from split_mbox(data, label, fmt)
+    else:
+        yield RawMessage(label, data, kind=kind)
+
+
+def check_inputs(inputs: list[str]) -> None:
+    """A name that does not exist at all is a typo: say so before the run starts (exit 2).
+    Anything that exists but cannot be read is that message's ERROR, later."""
+    for item in inputs:
+        if item != "-" and not os.path.lexists(item):
+            raise InputError(f"{item}: no such file or folder")
+        if item != "-" and Path(item).is_dir() and not _folder_entries(Path(item)):
+            raise InputError(f"{item}: no messages (an empty Maildir or folder)")
+
+
+def read_messages(inputs: list[str], mbox: str = "auto") -> Iterator[RawMessage]:
     """Each input: a message file, '-' (stdin), a Maildir or folder of files, an mbox file."""
     for item in inputs:
         if item == "-":
-            yield RawMessage("<stdin>", sys.stdin.buffer.read(MAX_MESSAGE), kind="stdin")
+            data = sys.stdin.buffer.read(MAX_MESSAGE + 1)
+            if len(data) > MAX_MESSAGE:
+                yield RawMessage(
+                    "<stdin>",
+                    b"",
+                    kind="stdin",
+                    error=f"more than mailcheck reads ({MAX_MESSAGE // 2**20} MB)",
+                    too_large=True,
+                )
+            elif is_mbox(data[:1024]):
+                yield from split_mbox(data, "<stdin>", mbox)
+            else:
+                yield RawMessage("<stdin>", data, kind="stdin")
             continue
         path = Path(item)
         if path.is_dir():
-            files = _maildir_files(path)
-            if not files:
-                raise InputError(f"{path}: no messages (an empty Maildir or folder)")
-            for file in files:
-                yield RawMessage(str(file), _read(file), kind="folder")
+            for file in _folder_entries(path):
+                yield from _message(file, "folder", mbox)
             continue
-        data = _read(path)
-        if is_mbox(data[:1024]):
-            yield from split_mbox(data, str(path))
-        else:
-            yield RawMessage(str(path), data)
+        yield from _message(path, "file", mbox)
 
 
 def count_hint(inputs: list[str]) -> int | None:
@@ -98,10 +192,15 @@ def count_hint(inputs: list[str]) -> int | None:
         if item == "-" or not path.exists():
             return None
         if path.is_dir():
-            total += len(_maildir_files(path))
+            total += len(_folder_entries(path))
+        elif not path.is_file():
+            total += 1
         else:
-            with path.open("rb") as handle:
-                if is_mbox(handle.read(1024)):
-                    return None
+            try:
+                with path.open("rb") as handle:
+                    if is_mbox(handle.read(1024)):
+                        return None
+            except OSError:
+                pass
             total += 1
     return total

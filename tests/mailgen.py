@@ -111,7 +111,12 @@ def sign_without_from(
 
 
 def fast_sign(
-    data: bytes, pem: bytes, selector: str, domain: str, signed: list[str] | None = None
+    data: bytes,
+    pem: bytes,
+    selector: str,
+    domain: str,
+    signed: list[str] | None = None,
+    extra_tags: str = "",
 ) -> bytes:
     """rsa-sha256 relaxed/relaxed (RFC 6376 3.4.2/3.4.4) with cryptography's fast RSA: for
     building thousands of benchmark messages (dkimpy signs in pure Python)."""
@@ -137,7 +142,7 @@ def fast_sign(
 
     tag_list = (
         f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s={selector}; "
-        f"h={':'.join(signed)}; bh={bh}; b="
+        f"h={':'.join(signed)}; {extra_tags}bh={bh}; b="
     )
     digest_input = b"\r\n".join(canon(h, fields[h]) for h in signed) + b"\r\n"
     digest_input += canon("dkim-signature", tag_list.encode())
@@ -147,3 +152,77 @@ def fast_sign(
     signature = key.sign(digest_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
     header = f"DKIM-Signature: {tag_list}{base64.b64encode(signature).decode()}\r\n"
     return header.encode() + data
+
+
+# Bytes a terminal acts on: clear screen, a title change (OSC, ended by BEL), the 8-bit CSI.
+HOSTILE = "\x1b[2J\x1b]0\x07\x9b"
+
+
+def hostile_message() -> bytes:
+    """Every header field that verify shows in a table or a finding, each carrying HOSTILE
+    (no ';' in it, so it survives inside tag=value lists)."""
+    e = HOSTILE
+    signature = (
+        f"DKIM-Signature: v=1; a=rsa-sha256{e}; c=relaxed{e}/relaxed; d=dkim{e}.test; "
+        f"s=rsa2048{e}; l=1{e}; h=from:to{e}; bh=abc{e}; b=def{e}"
+    )
+    arc = [
+        f"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=arc{e}.test; s=s{e}; b=xyz",
+        f"ARC-Message-Signature: i=1; a=rsa-sha256{e}; c=relaxed/relaxed; d=arc{e}.test; "
+        f"s=s{e}; h=from; bh=abc; b=xyz",
+        f"ARC-Authentication-Results: i=1; mx.test; dkim=pass header.d=x{e}.test",
+    ]
+    results = [
+        f"Authentication-Results: mx{e}.test; dkim=pass header.d=dkim.test",
+        f"Authentication-Results: mx.test; dkim=pass header.d=dkim{e}.test; spf=pass "
+        f"smtp.mailfrom=a{e}.test; arc=pass",
+        f"Received-SPF: pass{e} client-ip=1.2.3.4{e}; receiver=r{e}; helo=h{e}",
+    ]
+    hop = (
+        f"Received: from helo{e} (rdns{e} [192.0.2.10])\r\n\tby by{e}.test with ESMTP{e} "
+        f"(using TLSv1.3{e}) id 1; Sat, 28 Nov 2026 08:00:00 +0000"
+    )
+    data = message(
+        subject=f"Subject {e}",
+        received=[hop, *results, *arc, signature],
+        extra=[f"Message-ID: <id{e}@dkim.test>", f"Return-Path: <b{e}@dkim.test>"],
+    )
+    return data.replace(b"From: Alice <", f"From: Al{e}ice <".encode())
+
+
+def _arc_signer() -> Any:
+    """dkimpy's ARC signer without its 50-instance limit (a local constant of ARC.sign, so
+    the only way past it is a copy of the method with that constant changed): to build
+    the chains a verifier must refuse."""
+    import types
+
+    code = dkim.ARC.sign.__code__
+    assert 50 in code.co_consts
+    consts = tuple(1000 if c == 50 else c for c in code.co_consts)
+    sign = types.FunctionType(
+        code.replace(co_consts=consts),
+        dkim.ARC.sign.__globals__,
+        "sign",
+        dkim.ARC.sign.__defaults__,
+    )
+    return type("UnlimitedARC", (dkim.ARC,), {"sign": sign})
+
+
+def arc_chain(
+    gen: Generated, data: bytes, sets: int, first: int = 1, selector: str = "rsa1024"
+) -> bytes:
+    """`data` forwarded through `sets` intermediaries, each adding its Authentication-Results
+    (arc=none at the first, arc=pass after) and an ARC set signed by dkimpy for dkim.test."""
+    signer = _arc_signer()
+    key = gen.dkim_keys[selector]
+    for hop in range(first, first + sets):
+        server = f"hop{hop}.test"
+        verdict = "none" if hop == 1 else "pass"
+        data = f"Authentication-Results: {server}; arc={verdict}\r\n".encode() + data
+        arc = signer(data)
+        headers = arc.sign(
+            selector.encode(), b"dkim.test", key, server.encode(), include_headers=[b"from", b"to"]
+        )
+        assert headers, f"dkimpy refused to seal set {hop}"
+        data = b"".join(headers) + data
+    return data

@@ -12,7 +12,13 @@ from mailcheck.checks.dmarc import DmarcCheck
 from mailcheck.checks.signatures import Signature
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.headers import Headers, address_domain, parse_received, parse_received_spf
+from mailcheck.records.headers import (
+    Headers,
+    Received,
+    address_domain,
+    parse_received,
+    parse_received_spf,
+)
 
 
 @dataclass(frozen=True)
@@ -43,41 +49,86 @@ def _valid_ip(text: str) -> str | None:
         return None
 
 
+def trusted_received(headers: Headers, trusted_hop: int) -> Received | None:
+    """The Received header the user's own server added (the N-th from the top), if any."""
+    received = headers.text("Received")
+    if 0 < trusted_hop <= len(received):
+        return parse_received(received[trusted_hop - 1])
+    return None
+
+
 def spf_input(
     headers: Headers, ip: str | None, helo: str | None, mail_from: str | None, trusted_hop: int = 1
 ) -> SpfInput | None:
-    """Connecting IP, HELO and MAIL FROM: the options, Received-SPF, or the trusted Received."""
+    """Connecting IP, HELO and MAIL FROM from what the user vouches for: the options, or the
+    Received header their own server added (and Return-Path, which final delivery writes).
+    Received-SPF and Authentication-Results are anyone's claims: never an input."""
     return_path = _return_path(headers)
+    sender = mail_from if mail_from is not None else (return_path or "")
     if ip:
-        return SpfInput(
-            ip, helo or "", mail_from if mail_from is not None else (return_path or ""), "--ip"
+        return SpfInput(ip, helo or "", sender, "--ip")
+    hop = trusted_received(headers, trusted_hop)
+    client = _valid_ip(hop.from_ip) if hop else None
+    if hop is None or client is None:
+        return None
+    where = f"Received header {trusted_hop} (from {hop.from_helo} by {hop.by})"
+    return SpfInput(client, helo or hop.from_helo, sender, where)
+
+
+@dataclass(frozen=True)
+class SpfClaim:
+    """One Received-SPF header (RFC 7208 9.1): what some server says it found."""
+
+    result: str
+    client_ip: str
+    envelope_from: str
+    helo: str
+    receiver: str
+
+
+def received_spf_claims(headers: Headers) -> list[SpfClaim]:
+    out = []
+    for text in headers.text("Received-SPF"):
+        fields = parse_received_spf(text)
+        raw_ip = fields.get("client-ip", "")
+        out.append(
+            SpfClaim(
+                fields.get("result", ""),
+                _valid_ip(raw_ip) or raw_ip,
+                fields.get("envelope-from", ""),
+                fields.get("helo", ""),
+                fields.get("receiver", ""),
+            )
         )
-    received_spf = headers.first("Received-SPF")
-    if received_spf:
-        fields = parse_received_spf(received_spf)
-        client = _valid_ip(fields.get("client-ip", ""))
-        if client:
-            sender = (
-                mail_from
-                if mail_from is not None
-                else fields.get("envelope-from", return_path or "")
+    return out
+
+
+def spf_claim_problems(
+    claims: list[SpfClaim], spf_in: SpfInput | None, spf_result: str | None
+) -> list[tuple[str, str]]:
+    """(check id, text) for each Received-SPF that disagrees with what the user vouched for."""
+    out = []
+    for claim in claims:
+        by = f" (receiver={claim.receiver})" if claim.receiver else ""
+        said = f"Received-SPF{by} says {claim.result or '?'}"
+        if claim.client_ip and spf_in is not None and claim.client_ip != spf_in.ip:
+            out.append(
+                (
+                    "auth-results.forged",
+                    f"{said} for client-ip={claim.client_ip}, but the message came from "
+                    f"{spf_in.ip} ({spf_in.source}): forged, or written by a server other "
+                    "than yours; not used",
+                )
             )
-            return SpfInput(
-                client, helo or fields.get("helo", ""), sender, "the Received-SPF header"
+        elif spf_result is not None and claim.result and claim.result != spf_result:
+            out.append(
+                (
+                    "auth-results.mismatch",
+                    f"{said}, we get {spf_result} (the SPF record may have changed since, "
+                    "or the header was written by a server other than yours)",
+                )
             )
-    received = headers.text("Received")
-    if 0 < trusted_hop <= len(received):
-        hop = parse_received(received[trusted_hop - 1])
-        client = _valid_ip(hop.from_ip)
-        if client:
-            where = f"Received header {trusted_hop} (from {hop.from_helo} by {hop.by})"
-            return SpfInput(
-                client,
-                helo or hop.from_helo,
-                mail_from if mail_from is not None else (return_path or ""),
-                where,
-            )
-    return None
+    return out
 
 
 # -- DMARC -----------------------------------------------------------------------------
@@ -283,16 +334,37 @@ def parse_authentication_results(headers: Headers) -> tuple[list[AuthResult], li
     return out, problems
 
 
+def is_trusted(result: AuthResult, trusted_ids: frozenset[str]) -> bool:
+    """RFC 8601 5: only results whose authserv-id names the user's own server are theirs."""
+    return result.authserv_id.lower().rstrip(".") in trusted_ids
+
+
 def disagreements(
     results: list[AuthResult],
     signatures: list[Signature],
     spf_result: str | None,
     dmarc: DmarcVerdict | None,
+    trusted_ids: frozenset[str] = frozenset(),
+    arc_cv: str | None = None,
 ) -> list[str]:
-    """Where the message's own Authentication-Results disagree with what we found."""
+    """Where the message's Authentication-Results disagree with what we found. They never
+    change our verdict; whose they are decides how the disagreement reads."""
     out = []
+    # an intermediary's own A-R records the chain as it was before it sealed: not comparable
+    sealers = {r.authserv_id for r in results if r.header == "ARC-Authentication-Results"}
     for item in (r for r in results if r.header == "Authentication-Results"):
-        where = f"Authentication-Results ({item.authserv_id})"
+        own = is_trusted(item, trusted_ids)
+        where = (
+            f"Authentication-Results ({item.authserv_id}, your server)"
+            if own
+            else f"Authentication-Results ({item.authserv_id}, a claim: not an authserv-id "
+            "you trust)"
+        )
+        why = (
+            "the message was changed after your server received it"
+            if own
+            else "the header is forged, or another server wrote it"
+        )
         if item.method == "dkim":
             domain = item.properties.get("header.d", "").lower()
             selector = item.properties.get("header.s", "")
@@ -304,8 +376,12 @@ def disagreements(
             if ours and item.result == "pass" and all(s.result != "pass" for s in ours):
                 out.append(
                     f"{where} says dkim=pass header.d={domain}, but the signature does "
-                    f"not verify now ({ours[0].reason}): the message was changed after "
-                    "it was received, or the header is forged"
+                    f"not verify now ({ours[0].reason}): {why}"
+                )
+            elif not ours and item.result == "pass" and domain:
+                out.append(
+                    f"{where} says dkim=pass header.d={domain}, but the message has no "
+                    f"signature by {domain}: {why}"
                 )
             elif (
                 ours
@@ -317,10 +393,8 @@ def disagreements(
                     "signature verifies now (the key may have been published since)"
                 )
         elif item.method == "spf" and spf_result and item.result != spf_result:
-            out.append(
-                f"{where} says spf={item.result}, we get {spf_result} (the SPF record "
-                "may have changed since, or our sending IP differs)"
-            )
+            since = "the SPF record may have changed since" if own else why
+            out.append(f"{where} says spf={item.result}, we get {spf_result} ({since})")
         elif (
             item.method == "dmarc"
             and dmarc is not None
@@ -328,4 +402,11 @@ def disagreements(
             and dmarc.result in ("pass", "fail")
         ):
             out.append(f"{where} says dmarc={item.result}, we get {dmarc.result}")
+        elif (
+            item.method == "arc"
+            and item.authserv_id not in sealers
+            and item.result in ("pass", "fail", "none")
+            and item.result != (arc_cv or "none")
+        ):
+            out.append(f"{where} says arc={item.result}, we get {arc_cv or 'none'}")
     return out

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
 from mailcheck.records.headers import Headers, tags
@@ -20,6 +20,15 @@ _QUIET.propagate = False
 
 _BH_MISMATCH = re.compile(r"body hash mismatch \(got b'([^']*)', expected b'([^']*)'\)")
 _ALGORITHMS = {"rsa-sha256": "rsa", "rsa-sha1": "rsa", "ed25519-sha256": "ed25519"}
+_BYTES_REPR = re.compile(r"\bb'((?:[^'\\]|\\.)*)'" + r'|\bb"((?:[^"\\]|\\.)*)"')
+
+
+def plain(value: object) -> str:
+    """dkimpy's messages and values as text: bytes decoded, and the b'...' reprs that its
+    exception texts embed shown as their contents."""
+    if isinstance(value, bytes):
+        return decode(value)
+    return _BYTES_REPR.sub(lambda m: m.group(1) or m.group(2) or "", str(value))
 
 
 @dataclass
@@ -54,6 +63,9 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
         return None, "permerror", f"the signature has no {missing}"
     name = f"{sig.selector}._domainkey.{sig.domain}"
     answer = engine.resolve(name, "TXT")
+    if answer.outcome is Outcome.ERROR and answer.detail.startswith("invalid name"):
+        # not a DNS failure: the signature names something no DNS can hold
+        return answer, "permerror", f"s= and d= do not make a valid DNS name ({name})"
     if answer.outcome.is_error:
         return answer, "temperror", f"DNS error looking up the key: {answer.describe()}"
     texts = [decode(t) for t in answer.texts() if looks_like_dkim(decode(t))]
@@ -257,6 +269,7 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
         ok = verifier.verify_sig(fields, include, sigheaders[sig.index], dnsfunc)
     except dkim.ValidationError as exc:
         text = str(exc)
+        shown = plain(text)
         mismatch = _BH_MISMATCH.search(text)
         if mismatch:
             sig.result = "fail"
@@ -270,7 +283,7 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
             sig.result = "permerror"
             sig.reason = f"unsupported algorithm a={sig.tags.get('a', '')}"
         else:
-            sig.result, sig.reason = "permerror", f"malformed signature: {text}"
+            sig.result, sig.reason = "permerror", f"malformed signature: {shown}"
         return
     except dkim.KeyFormatError as exc:
         text = str(exc)
@@ -278,19 +291,43 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
             sig.result = "policy"
             sig.reason = f"key too small ({sig.key.bits if sig.key else '?'} bits, minimum 1024)"
         else:
-            sig.result, sig.reason = "permerror", f"key unusable: {text}"
+            sig.result, sig.reason = "permerror", f"key unusable: {plain(text)}"
         return
     except dkim.DKIMException as exc:
-        sig.result, sig.reason = "permerror", f"malformed: {exc}"
+        sig.result, sig.reason = "permerror", f"malformed: {plain(exc)}"
         return
     except Exception as exc:  # dkimpy raises IndexError etc. on odd input
         sig.result, sig.reason = "permerror", f"could not be verified: {type(exc).__name__}"
         return
+    if ok and "l" in sig.tags:
+        too_long = _length_beyond_body(verifier, sig)
+        if too_long:
+            sig.result, sig.reason = "permerror", too_long
+            return
     if ok:
         sig.result, sig.reason = "pass", "signature verified"
     else:
         sig.result = "fail"
         sig.reason = "signature did not verify (a signed header changed, or a wrong key)"
+
+
+def _length_beyond_body(verifier: Any, sig: Signature) -> str:
+    """RFC 6376 3.5: l= larger than the body is a permanent failure (OpenDKIM fails it;
+    dkimpy signs what there is and passes)."""
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    try:
+        policy = CanonicalizationPolicy.from_c_value(sig.tags.get("c", "simple").encode())
+        size = len(policy.canonicalize_body(verifier.body))
+        wanted = int(sig.tags["l"])
+    except Exception:  # dkimpy already judged the tags; nothing more to say here
+        return ""
+    if wanted <= size:
+        return ""
+    return (
+        f"l={wanted} is larger than the body ({size} bytes once canonicalized): the "
+        "signature claims content that is not there (RFC 6376 §3.5)"
+    )
 
 
 def _policy(sig: Signature) -> None:
@@ -304,7 +341,7 @@ def _policy(sig: Signature) -> None:
         return
     if sig.result == "pass" and sig.tags.get("a", "").lower() == "rsa-sha1":
         sig.result, sig.reason = "policy", "rsa-sha1 signatures are not accepted (RFC 8301)"
-    if "l" in sig.tags:
+    if "l" in sig.tags and sig.result == "pass":
         sig.notes.append(
             f"l={sig.tags['l']}: only part of the body is signed; content can be "
             "appended without breaking the signature"
@@ -343,10 +380,25 @@ class ArcResult:
         return min(valid) if valid else None
 
 
-def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
+ARC_LIMIT = 50
+
+
+def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -> ArcResult:
     import dkim
 
     errors: list[str] = []
+    if headers is not None:
+        numbers = [tags(decode(v)).get("i", "") for v in headers.values("ARC-Seal")]
+        highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+        if highest > ARC_LIMIT:
+            # dkimpy's verifier has no limit (its signer has): a chain past it fails
+            return ArcResult(
+                "fail",
+                f"{highest} ARC sets: more than the {ARC_LIMIT} a chain may have "
+                "(RFC 8617 §5.1.1.1)",
+                [],
+                errors,
+            )
 
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
@@ -359,7 +411,9 @@ def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
     try:
         cv, results, reason = dkim.arc_verify(data, logger=_QUIET, dnsfunc=dnsfunc)
     except Exception as exc:  # malformed ARC sets raise IndexError and others
-        return ArcResult("fail", f"malformed ARC set: {type(exc).__name__}: {exc}", [], errors)
+        return ArcResult(
+            "fail", f"malformed ARC set: {type(exc).__name__}: {plain(exc)}", [], errors
+        )
     cv_text = {b"pass": "pass", b"fail": "fail", b"none": "none", None: "fail"}.get(cv, "fail")
     instances = [
         ArcInstance(
@@ -376,7 +430,7 @@ def verify_arc(data: bytes, engine: DnsEngine) -> ArcResult:
         for r in results
     ]
     instances.sort(key=lambda i: i.instance)
-    return ArcResult(cv_text, str(reason), instances, errors)
+    return ArcResult(cv_text, plain(reason), instances, errors)
 
 
 def _s(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from mailcheck.cli.output import (
     write_jsonl_line,
     write_text_report,
 )
-from mailcheck.errors import InputError, UsageError
-from mailcheck.messages import count_hint, read_messages
-from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
+from mailcheck.errors import UsageError
+from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
+from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.render import DOCUMENT_FORMATS, Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
@@ -35,6 +36,8 @@ class VerifyOptions:
     mail_from: str | None = None
     trusted_hop: int = 1
     dnsbl: bool = False  # --dnsbl: ask blocklists about the connecting IP
+    authserv_ids: tuple[str, ...] = ()
+    mbox_format: str = "auto"
 
 
 @dataclass
@@ -45,35 +48,50 @@ class Tally:
     dmarc: Counter[str] = field(default_factory=Counter)
     disposition: Counter[str] = field(default_factory=Counter)
     signers: dict[str, Counter[str]] = field(default_factory=dict)
-    worst: list[Status] = field(default_factory=list)
+    spf: Counter[str] = field(default_factory=Counter)
+    arc: Counter[str] = field(default_factory=Counter)
+    not_evaluated: Counter[str] = field(default_factory=Counter)
 
     def add(self, report: Report) -> None:
         self.messages += 1
         sections = {s.family: s for s in report.sections}
         dmarc = sections.get("dmarc")
-        result = dmarc.data.get("result", "not evaluated") if dmarc else "not a message"
-        self.dmarc[result] += 1
-        if dmarc and dmarc.data.get("result") == "fail":
+        if dmarc is None:
+            reason = next((f.id for f in report.findings()), "message.format")
+            self.not_evaluated[_NOT_EVALUATED.get(reason, reason)] += 1
+            self.dmarc["not evaluated"] += 1
+            return
+        self.dmarc[dmarc.data.get("result", "not evaluated")] += 1
+        if dmarc.data.get("result") == "fail":
             self.disposition[dmarc.data.get("disposition", "none")] += 1
         dkim = sections.get("dkim")
         for row in dkim.data.get("signatures", []) if dkim else []:
             self.signers.setdefault(row["d"] or "?", Counter())[row["result"]] += 1
-        self.worst.extend(
-            f.status
-            for f in report.findings()
-            if f.status in (Status.FAIL, Status.ERROR, Status.WARN)
-        )
+        spf = sections.get("spf")
+        self.spf[spf.data.get("result", "not evaluated") if spf else "not evaluated"] += 1
+        arc = sections.get("arc")
+        self.arc[arc.data.get("cv", "none") if arc else "none"] += 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "messages": self.messages,
             "dmarc": dict(sorted(self.dmarc.items())),
             "dmarc_fail_disposition": dict(sorted(self.disposition.items())),
+            "spf": dict(sorted(self.spf.items())),
+            "arc": dict(sorted(self.arc.items())),
+            "not_evaluated": dict(sorted(self.not_evaluated.items())),
             "dkim_by_domain": {d: dict(sorted(c.items())) for d, c in sorted(self.signers.items())},
         }
 
 
-def _request(opts: VerifyOptions) -> VerifyRequest:
+_NOT_EVALUATED = {
+    "message.read": "unreadable",
+    "message.too-large": "too large",
+    "message.format": "not a message",
+}
+
+
+def _request(opts: VerifyOptions, verbose: bool = False) -> VerifyRequest:
     ip = opts.ip
     if ip is not None:
         try:
@@ -84,7 +102,12 @@ def _request(opts: VerifyOptions) -> VerifyRequest:
         raise UsageError("--helo and --mail-from need --ip (the connecting address)")
     if opts.mail_from and "@" not in opts.mail_from:
         raise UsageError(f"--mail-from {opts.mail_from!r} is not an address ('' for a bounce)")
-    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop)
+    ids = frozenset(i.strip().lower().rstrip(".") for i in opts.authserv_ids if i.strip())
+    if opts.mbox_format not in MBOX_FORMATS:
+        raise UsageError(
+            f"--mbox-format {opts.mbox_format!r}: choose one of {', '.join(MBOX_FORMATS)}"
+        )
+    return VerifyRequest(ip, opts.helo, opts.mail_from, opts.trusted_hop, ids, verbose)
 
 
 def run(
@@ -95,22 +118,26 @@ def run(
     refuse_regression(out, "verify")
     if not inputs:
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
-    request = _request(opts)
+    request = _request(opts, out.verbose)
+    check_inputs(list(inputs))
     engine = build_engine(flags.options())
     lists = _blocklists(opts)
     tally = Tally()
     memo = RunMemo()
     kept: list[Report] = []
     codes: list[ExitCode] = []
-    with engine, progress(True, total=count_hint(list(inputs)) or 2) as bar:
-        for message in read_messages(list(inputs)):
+    total = count_hint(list(inputs))
+    text = TextOutput(out)
+    # On a terminal, reports streaming to stdout are the progress: a spinner on the same
+    # screen would land inside them. Everything else is printed after the spinner is gone.
+    streams = (out.format is Format.JSONL or out.verbose) and sys.stdout.isatty()
+    with engine, progress(total == 1 or not streams, total=total or 2) as bar:
+        for message in read_messages(list(inputs), opts.mbox_format):
             report = verify_message(message, engine, request, memo)
             if lists is not None:
                 from mailcheck.checks.dnsbl import with_blocklists
 
                 report = with_blocklists(report, engine, lists)
-            if message.kind == "file" and len(inputs) == 1 and _not_a_message(report):
-                raise InputError(f"{message.source}: not an email message (no header fields)")
             report = select_findings(report, out.only, out.skip)
             tally.add(report)
             codes.append(exit_code_for([report], out.threshold))
@@ -118,7 +145,7 @@ def run(
             if out.format is Format.JSONL:
                 write_jsonl_line("verify", report, out)
             elif out.format is Format.TEXT:
-                write_text_report(report, out, tally.messages == 1)
+                text.add(report)
             else:
                 kept.append(report)
     code = _combine(codes)
@@ -126,10 +153,8 @@ def run(
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     if out.format in DOCUMENT_FORMATS:
         write_document("verify", kept, code, out, {"dns": dns, "messages": tally.as_dict()})
-    elif out.format is Format.TEXT and tally.messages > 1:
-        from mailcheck.render.text import render_verify_summary
-
-        render_verify_summary(out.console(), tally.as_dict())
+    elif out.format is Format.TEXT:
+        text.finish(tally)
     return code
 
 
@@ -143,8 +168,48 @@ def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:
     return blocklists_of(load(None, False))
 
 
-def _not_a_message(report: Report) -> bool:
-    return any(f.id == "message.format" and f.status is Status.FAIL for f in report.findings())
+class TextOutput:
+    """Text for one message is the full report; for many, one line each (the full reports
+    with -v), then the summary. Lines are written at the end, the worst nearest the summary
+    (what a terminal shows last), so no spinner can come between them."""
+
+    def __init__(self, out: OutputOptions) -> None:
+        self.out = out
+        self.first: Report | None = None
+        self.count = 0
+        self.lines: list[Any] = []
+
+    def add(self, report: Report) -> None:
+        self.count += 1
+        if not self.out.verbose:
+            from mailcheck.render.verify_lines import message_line
+
+            if self.count == 1:
+                self.first = report
+            else:
+                self.first = None
+            self.lines.append(message_line(report))
+            return
+        if self.count == 1:
+            self.first = report
+            return
+        if self.first is not None:
+            write_text_report(self.first, self.out, True)
+            self.first = None
+        write_text_report(report, self.out, False)
+
+    def finish(self, tally: Tally) -> None:
+        if self.count == 1 and self.first is not None:
+            write_text_report(self.first, self.out, True)
+            return
+        if self.count <= 1:
+            return
+        from mailcheck.render.verify_lines import render_lines, render_verify_summary
+
+        console = self.out.console()
+        if self.lines:
+            render_lines(console, self.lines)
+        render_verify_summary(console, tally.as_dict())
 
 
 def _combine(codes: list[ExitCode]) -> ExitCode:

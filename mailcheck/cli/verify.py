@@ -95,6 +95,25 @@ def verify(
             rich_help_panel="Blocklists",
         ),
     ] = False,
+    authserv_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--authserv-id",
+            metavar="ID",
+            help="Your receiving server's authserv-id (repeatable): only its "
+            "Authentication-Results count as your server's; all others are claims.",
+            rich_help_panel="SPF",
+        ),
+    ] = None,
+    mbox_format: Annotated[
+        str,
+        typer.Option(
+            "--mbox-format",
+            metavar="auto|mboxo|mboxrd",
+            help="How the mbox quoted '>From ' lines: mboxrd quotes '>From ' too, mboxo only "
+            "'From '; auto reads '>>From ' as a sign of mboxrd.",
+        ),
+    ] = "auto",
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -119,6 +138,14 @@ def verify(
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
 
-        opts = VerifyOptions(ip, helo, mail_from, trusted_hop, dnsbl)
+        opts = VerifyOptions(
+            ip,
+            helo,
+            mail_from,
+            trusted_hop,
+            dnsbl=dnsbl,
+            authserv_ids=tuple(authserv_id or ()),
+            mbox_format=mbox_format,
+        )
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

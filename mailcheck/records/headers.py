@@ -18,6 +18,8 @@ class Headers:
     body_offset: int
     bare_lf: bool = False
     problems: tuple[str, ...] = ()
+    # the header section goes on past the limit: what was read is not the whole of it
+    too_large: bool = False
 
     def values(self, name: str) -> list[bytes]:
         key = name.lower().encode()
@@ -37,7 +39,10 @@ def unfold(value: bytes) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", text).strip()
 
 
-def split_headers(data: bytes, limit: int = 1 << 20) -> Headers:
+HEADER_LIMIT = 1 << 20
+
+
+def split_headers(data: bytes, limit: int = HEADER_LIMIT) -> Headers:
     """Read the header section (at most `limit` bytes of it); tolerate LF-only line ends."""
     fields: list[tuple[bytes, bytes]] = []
     problems: list[str] = []
@@ -74,6 +79,10 @@ def split_headers(data: bytes, limit: int = 1 << 20) -> Headers:
                 name = match.group(1)
                 value = bytearray(line[match.end() :])
         pos = next_pos
+    else:
+        # no empty line before the limit: the header section is cut, not complete
+        if pos < end:
+            return Headers(tuple(fields), pos, bare_lf, tuple(problems), too_large=True)
     if name is not None:
         fields.append((name, bytes(value)))
     return Headers(tuple(fields), pos, bare_lf, tuple(problems))

@@ -138,18 +138,19 @@ def signature_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
         kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(row["key_type"] or "", "?")
         key = f"{kind} {row['key_bits']}" if row["key_bits"] and kind == "RSA" else kind
         status = _RESULT_STATUS.get(row["result"], Status.FAIL)
+        # every tag value comes from the message: escaped, whatever the service did
         cells: list[Text | str] = [
             str(row["index"]),
-            Text(row["d"]),
-            Text(row["s"]),
-            row["a"],
-            row["c"],
+            Text(printable(row["d"])),
+            Text(printable(row["s"])),
+            Text(printable(row["a"])),
+            Text(printable(row["c"])),
             key,
-            row["l"] or "",
-            Text(row["result"].upper(), style=STYLES[status]),
+            Text(printable(row["l"] or "")),
+            Text(printable(row["result"]).upper(), style=STYLES[status]),
         ]
         if verbose:
-            cells.append(Text(":".join(row["h"])))
+            cells.append(Text(printable(":".join(row["h"]))))
         table.add_row(*cells)
     return table
 
@@ -168,7 +169,14 @@ def hop_table(rows: list[dict[str, Any]]) -> Table:
         source = row["from"]
         if row["ip"] and row["ip"] not in source:
             source = f"{source} [{row['ip']}]"
-        table.add_row(when, delay, Text(source), Text(row["by"]), row["with"], Text(tls))
+        table.add_row(
+            printable(when),
+            delay,
+            Text(printable(source)),
+            Text(printable(row["by"])),
+            Text(printable(row["with"])),
+            Text(printable(tls)),
+        )
     return table
 
 
@@ -188,27 +196,6 @@ def transcript_table(lines: list[dict[str, Any]]) -> Table:
         previous = ms
         table.add_row(shown_time, Text(prefix + line["text"], style=style))
     return table
-
-
-def render_verify_summary(console: Console, tally: dict[str, Any]) -> None:
-    console.print()
-    table = Table(title=f"Summary: {tally['messages']} messages", title_justify="left")
-    table.add_column("DMARC result")
-    table.add_column("messages", justify="right")
-    for result, count in tally["dmarc"].items():
-        table.add_row(result, str(count))
-    for disposition, count in tally["dmarc_fail_disposition"].items():
-        table.add_row(f"  failing → {disposition}", str(count))
-    console.print(table)
-    signers = Table(title="DKIM by signing domain", title_justify="left")
-    signers.add_column("d=")
-    results = sorted({r for c in tally["dkim_by_domain"].values() for r in c})
-    for result in results:
-        signers.add_column(result, justify="right")
-    for domain, counts in tally["dkim_by_domain"].items():
-        signers.add_row(Text(printable(domain)), *(str(counts.get(r, 0)) for r in results))
-    if tally["dkim_by_domain"]:
-        console.print(signers)
 
 
 def queries_table(report: Report) -> Table:

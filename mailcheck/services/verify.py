@@ -7,25 +7,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.advice import dmarc_advice
 from mailcheck.checks.message_auth import (
-    DmarcVerdict,
     SpfInput,
     disagreements,
     evaluate_dmarc,
     parse_authentication_results,
+    received_spf_claims,
+    spf_claim_problems,
     spf_input,
 )
-from mailcheck.checks.signatures import ArcResult, KeyCache, Signature, verify_arc, verify_dkim
+from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.messages import RawMessage
-from mailcheck.model import Finding, QueryStats, Report, Section, Status
+from mailcheck.model import QueryStats, Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.headers import (
-    Headers,
-    address_domain,
-    from_addresses,
-    parse_received,
-    split_headers,
+from mailcheck.records.headers import HEADER_LIMIT, Headers, split_headers
+from mailcheck.services.verify_sections import (
+    arc_section,
+    auth_results_section,
+    dkim_section,
+    dmarc_section,
+    message_section,
+    received_section,
+    spf_section,
+    verdict,
 )
 from mailcheck.text import printable
 
@@ -36,6 +42,10 @@ class VerifyRequest:
     helo: str | None = None
     mail_from: str | None = None
     trusted_hop: int = 1
+    # authserv-ids of the user's own receiving servers (RFC 8601 5), lower case
+    authserv_ids: frozenset[str] = frozenset()
+    # keep the DNS queries this message caused in the report (-v shows them)
+    queries: bool = False
 
 
 class RunMemo:
@@ -54,51 +64,37 @@ class RunMemo:
         return self.spf[key]
 
 
-_DKIM_STATUS = {
-    "pass": Status.PASS,
-    "fail": Status.FAIL,
-    "permerror": Status.FAIL,
-    "policy": Status.FAIL,
-    "temperror": Status.ERROR,
-    "neutral": Status.INFO,
-}
-_SPF_STATUS = {
-    "pass": Status.PASS,
-    "fail": Status.FAIL,
-    "softfail": Status.WARN,
-    "neutral": Status.INFO,
-    "none": Status.INFO,
-    "permerror": Status.FAIL,
-    "temperror": Status.ERROR,
-}
-
-
 def verify_message(
     message: RawMessage, engine: DnsEngine, request: VerifyRequest, memo: RunMemo | None = None
 ) -> Report:
     started = time.monotonic()
     memo = memo or RunMemo()
+    mark = len(engine.log()) if request.queries else 0
+    if message.error:
+        check_id = "message.too-large" if message.too_large else "message.read"
+        return _stopped(message, started, check_id, f"could not read it: {message.error}")
     headers = split_headers(message.data)
-    if not headers.fields:
-        section = Section(
-            "message",
-            "Message",
-            (
-                finding(
-                    "message.format",
-                    Status.FAIL,
-                    printable(
-                        "not an email message: "
-                        + (headers.problems[-1] if headers.problems else "it is empty")
-                    ),
-                ),
-            ),
+    if headers.too_large:
+        return _stopped(
+            message,
+            started,
+            "message.too-large",
+            f"the header section is larger than {HEADER_LIMIT // 2**20} MB (the limit): "
+            "not evaluated, rather than judged on part of it",
+            headers,
         )
-        return Report("message", message.source, (section,), duration=time.monotonic() - started)
-    head, from_domain = _message_section(message, headers)
+    if not headers.fields:
+        return _stopped(
+            message,
+            started,
+            "message.format",
+            "not an email message: "
+            + (headers.problems[-1] if headers.problems else "it is empty"),
+        )
+    head, from_domain = message_section(message, headers)
     signatures = verify_dkim(message.data, headers, engine, memo.keys)
     arc = (
-        verify_arc(message.data, engine)
+        verify_arc(message.data, engine, headers)
         if headers.values("ARC-Seal") or headers.values("ARC-Message-Signature")
         else None
     )
@@ -113,397 +109,80 @@ def verify_message(
     results, unreadable = parse_authentication_results(headers)
     sections = [
         head,
-        _dkim_section(signatures),
-        _spf_section(spf_in, spf),
-        _dmarc_section(dmarc, from_domain),
+        dkim_section(signatures),
+        spf_section(spf_in, spf, request.trusted_hop),
+        dmarc_section(
+            dmarc,
+            from_domain,
+            dmarc_advice(
+                dmarc,
+                signatures,
+                spf.result if spf else None,
+                spf_in.identity_domain if spf_in else "",
+                spf_in.ip if spf_in else "",
+            )
+            if dmarc
+            else "",
+        ),
     ]
     if arc is not None:
-        sections.append(_arc_section(arc))
+        sections.append(arc_section(arc))
+    claims = received_spf_claims(headers)
+    arc_cv = None if arc is not None and arc.dns_errors else (arc.cv if arc else "none")
     sections.append(
-        _auth_results_section(
+        auth_results_section(
             results,
             unreadable,
-            disagreements(results, signatures, spf.result if spf else None, dmarc),
+            disagreements(
+                results,
+                signatures,
+                spf.result if spf else None,
+                dmarc,
+                request.authserv_ids,
+                arc_cv,
+            ),
+            claims,
+            spf_claim_problems(claims, spf_in, spf.result if spf else None),
+            request.authserv_ids,
         )
     )
-    sections.append(_received_section(headers))
-    data = {"verdict": _verdict(head, signatures, spf, dmarc)}
+    sections.append(received_section(headers))
+    data = {"verdict": verdict(head, signatures, spf, dmarc, arc)}
     return Report(
         "message",
-        message.source,
+        printable(message.source),
         tuple(sections),
         duration=time.monotonic() - started,
         dns=QueryStats(),
+        queries=engine.log()[mark:] if request.queries else (),
         data=data,
     )
 
 
-def _message_section(message: RawMessage, headers: Headers) -> tuple[Section, str]:
-    findings: list[Finding] = []
-    addresses, count = from_addresses(headers)
-    from_domain = ""
-    if count == 0:
-        findings.append(
-            finding(
-                "message.from",
-                Status.FAIL,
-                "no From: header: DMARC cannot be applied, and receivers reject such messages",
-            )
-        )
-    elif count > 1 or len(addresses) > 1:
-        findings.append(
-            finding(
-                "message.from",
-                Status.FAIL,
-                printable(
-                    f"{count} From: headers with {len(addresses)} "
-                    f"addresses ({', '.join(addresses)}): DMARC needs "
-                    "exactly one author domain"
-                ),
-            )
-        )
-    elif not addresses or not address_domain(addresses[0]):
-        findings.append(
-            finding(
-                "message.from",
-                Status.FAIL,
-                printable(f"From: has no usable address ({headers.first('From')})"),
-            )
-        )
-    else:
-        from_domain = address_domain(addresses[0])
-    if headers.bare_lf:
-        findings.append(
-            finding(
-                "message.line-endings",
-                Status.INFO,
-                "lines end in LF only; verified as CRLF, the way a receiving server reads them",
-            )
-        )
-    for problem in headers.problems:
-        findings.append(finding("message.format", Status.WARN, printable(problem)))
-    if message.note:
-        findings.append(finding("message.format", Status.INFO, printable(message.note)))
-    data = {
-        "from": printable(headers.first("From") or ""),
-        "from_domain": from_domain,
-        "subject": printable(headers.first("Subject") or "", limit=200),
-        "date": printable(headers.first("Date") or ""),
-        "message_id": printable(headers.first("Message-ID") or ""),
-        "size": len(message.data),
-    }
-    headline = printable(f"From: {addresses[0]}" if len(addresses) == 1 else "")
-    return Section("message", "Message", tuple(findings), headline, data), from_domain
-
-
-def _dkim_section(signatures: list[Signature]) -> Section:
-    findings: list[Finding] = []
-    if not signatures:
-        findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
-    rows = []
-    for sig in signatures:
-        t = sig.tags
-        label = printable(
-            f"#{sig.index + 1} d={sig.domain} s={sig.selector} "
-            f"{t.get('a', '?')} {t.get('c', 'simple/simple')}"
-        )
-        detail = ""
-        if sig.computed_bh:
-            detail = printable(
-                f"signed bh={t.get('bh', '')[:12]}…  computed bh={sig.computed_bh[:12]}…"
-            )
-        findings.append(
-            finding(
-                "dkim.signature",
-                _DKIM_STATUS.get(sig.result, Status.FAIL),
-                printable(f"{label}: {sig.result}: {sig.reason}"),
-                details=detail,
-                subject=sig.domain,
-            )
-        )
-        for note in sig.notes:
-            findings.append(
-                finding(
-                    "dkim.body-length" if note.startswith("l=") else "dkim.signature",
-                    Status.WARN,
-                    printable(f"#{sig.index + 1} d={sig.domain}: {note}"),
-                    subject=sig.domain,
-                )
-            )
-        rows.append(
+def _stopped(
+    message: RawMessage,
+    started: float,
+    check_id: str,
+    text: str,
+    headers: Headers | None = None,
+) -> Report:
+    """The report of a message that could not be evaluated: why, and what little is known."""
+    status = Status.FAIL if check_id == "message.format" else Status.ERROR
+    data: dict[str, Any] = {"size": len(message.data)}
+    if headers is not None:
+        data.update(
             {
-                "index": sig.index + 1,
-                "d": sig.domain,
-                "s": sig.selector,
-                "a": t.get("a", ""),
-                "c": t.get("c", "simple/simple"),
-                "h": sig.signed_headers,
-                "l": t.get("l"),
-                "result": sig.result,
-                "reason": sig.reason,
-                "key_type": sig.key.key_type if sig.key else None,
-                "key_bits": sig.key.bits if sig.key else None,
-                "signed_bh": t.get("bh", ""),
-                "computed_bh": sig.computed_bh or None,
+                "from": printable(headers.first("From") or ""),
+                "subject": printable(headers.first("Subject") or "", limit=200),
+                "message_id": printable(headers.first("Message-ID") or ""),
             }
         )
-    headline = (
-        f"{sum(s.result == 'pass' for s in signatures)} of {len(signatures)} passing"
-        if signatures
-        else ""
-    )
-    return Section("dkim", "DKIM", tuple(findings), headline, {"signatures": rows})
-
-
-def _spf_section(spf_in: SpfInput | None, spf: SpfResult | None) -> Section:
-    if spf_in is None or spf is None:
-        return Section(
-            "spf",
-            "SPF",
-            (
-                finding(
-                    "spf.client",
-                    Status.SKIP,
-                    "no connecting IP found (no Received-SPF or Received header with an address)",
-                    hint="give --ip (and --helo, --mail-from) to evaluate SPF",
-                ),
-            ),
-        )
-    matched = f", matched '{spf.mechanism}'" if spf.mechanism else ""
-    sender = spf_in.mail_from or "<> (bounce: HELO identity)"
-    out = [
-        finding(
-            "spf.message",
-            _SPF_STATUS.get(spf.result, Status.ERROR),
-            printable(
-                f"{spf_in.ip} for {sender} (HELO {spf_in.helo or '?'}): {spf.result}{matched}"
-            ),
-        ),
-        finding("spf.client", Status.INFO, printable(f"sending IP from {spf_in.source}")),
-    ]
-    data = {
-        "ip": spf_in.ip,
-        "helo": spf_in.helo,
-        "mail_from": spf_in.mail_from,
-        "source": spf_in.source,
-        "result": spf.result,
-        "mechanism": spf.mechanism,
-        "explanation": printable(spf.explanation),
-    }
-    return Section("spf", "SPF", tuple(out), printable(f"{spf_in.ip} → {spf.result}"), data)
-
-
-def _dmarc_section(dmarc: DmarcVerdict | None, from_domain: str) -> Section:
-    if dmarc is None:
-        return Section(
-            "dmarc",
-            "DMARC",
-            (
-                finding(
-                    "dmarc.result", Status.FAIL, "no single From: domain: DMARC cannot be evaluated"
-                ),
-            ),
-        )
-    status = {
-        "pass": Status.PASS,
-        "fail": Status.FAIL,
-        "none": Status.WARN,
-        "temperror": Status.ERROR,
-        "permerror": Status.FAIL,
-    }[dmarc.result]
-    action = f" → {dmarc.disposition}" if dmarc.result == "fail" else ""
-    out = [
-        finding(
-            "dmarc.result",
-            status,
-            printable(f"{from_domain}: {dmarc.result}{action}: {dmarc.reason}"),
-        )
-    ]
-    if dmarc.location:
-        out.append(
-            finding(
-                "dmarc.applied",
-                Status.INFO,
-                printable(
-                    f"policy {dmarc.policy_tag}={dmarc.policy or 'none'} from {dmarc.location}; "
-                    f"Organizational Domain {dmarc.org_domain}; adkim={dmarc.adkim} "
-                    f"aspf={dmarc.aspf}"
-                ),
-            )
-        )
-    out.extend(finding("dmarc.applied", Status.INFO, printable(n)) for n in dmarc.notes)
-    data: dict[str, Any] = {
-        "from_domain": from_domain,
-        "result": dmarc.result,
-        "disposition": dmarc.disposition,
-        "policy": dmarc.policy,
-        "policy_tag": dmarc.policy_tag,
-        "location": dmarc.location,
-        "org_domain": dmarc.org_domain,
-        "spf_aligned": dmarc.spf_aligned,
-        "dkim_aligned": dmarc.dkim_aligned,
-        "record": printable(dmarc.record),
-    }
-    return Section("dmarc", "DMARC", tuple(out), printable(f"{dmarc.result}{action}"), data)
-
-
-def _arc_section(arc: ArcResult) -> Section:
-    out: list[Finding] = []
-    if arc.dns_errors:
-        out.append(
-            finding(
-                "arc.chain",
-                Status.ERROR,
-                printable(f"could not verify the chain: {arc.dns_errors[0]}"),
-            )
-        )
-    elif arc.cv == "pass":
-        oldest = arc.oldest_pass
-        out.append(
-            finding(
-                "arc.chain",
-                Status.PASS,
-                f"cv=pass over {len(arc.instances)} set(s)"
-                + (f"; oldest-pass {oldest}" if oldest else ""),
-            )
-        )
-    elif arc.cv == "fail":
-        out.append(finding("arc.chain", Status.FAIL, printable(f"cv=fail: {arc.reason}")))
-    else:
-        out.append(finding("arc.chain", Status.INFO, "no ARC sets"))
-    for item in arc.instances:
-        out.append(
-            finding(
-                "arc.instance",
-                Status.INFO,
-                printable(
-                    f"i={item.instance}: AMS d={item.ams_domain} s={item.ams_selector} "
-                    f"{'valid' if item.ams_valid else 'invalid'}; AS d={item.as_domain} "
-                    f"{'valid' if item.as_valid else 'invalid'} cv={item.cv}; recorded: "
-                    f"{item.aar or '-'}"
-                ),
-            )
-        )
-    data = {
-        "cv": arc.cv,
-        "reason": printable(arc.reason),
-        "oldest_pass": arc.oldest_pass,
-        "instances": [
-            {
-                "i": i.instance,
-                "ams_domain": i.ams_domain,
-                "ams_valid": i.ams_valid,
-                "as_domain": i.as_domain,
-                "as_valid": i.as_valid,
-                "cv": i.cv,
-                "aar": printable(i.aar),
-            }
-            for i in arc.instances
-        ],
-    }
-    return Section("arc", "ARC", tuple(out), arc.cv, data)
-
-
-def _auth_results_section(
-    results: list[Any], unreadable: list[str], mismatches: list[str]
-) -> Section:
-    out: list[Finding] = []
-    for text in mismatches:
-        out.append(finding("auth-results.mismatch", Status.WARN, printable(text)))
-    for text in unreadable:
-        out.append(finding("auth-results.header", Status.WARN, printable(f"cannot parse: {text}")))
-    own = [r for r in results if r.header == "Authentication-Results"]
-    if own:
-        shown = "; ".join(
-            f"{r.method}={r.result}"
-            + (f" header.d={r.properties['header.d']}" if "header.d" in r.properties else "")
-            for r in own
-        )
-        out.append(
-            finding("auth-results.header", Status.INFO, printable(f"{own[0].authserv_id}: {shown}"))
-        )
-    data = {
-        "results": [
-            {
-                "header": r.header,
-                "authserv_id": printable(r.authserv_id),
-                "method": r.method,
-                "result": r.result,
-                "properties": {k: printable(v) for k, v in r.properties.items()},
-                "instance": r.instance,
-            }
-            for r in results
-        ]
-    }
-    return Section("auth-results", "Authentication-Results", tuple(out), "", data)
-
-
-def _received_section(headers: Headers) -> Section:
-    hops = [parse_received(text) for text in headers.text("Received")]
-    hops.reverse()  # oldest first
-    delays: list[float | None] = []
-    previous = None
-    for hop in hops:
-        delays.append(
-            (hop.when - previous).total_seconds()
-            if hop.when is not None and previous is not None
-            else None
-        )
-        previous = hop.when or previous
-    out: list[Finding] = []
-    if hops:
-        path = " → ".join(printable(h.by) or "?" for h in hops)
-        first = "MUA → " if hops[0].authenticated else ""
-        out.append(finding("received.path", Status.INFO, f"{len(hops)} hop(s): {first}{path}"))
-    for hop, delay in zip(hops, delays, strict=True):
-        by = printable(hop.by)
-        if delay is not None and delay > 3600:
-            out.append(
-                finding(
-                    "received.delay",
-                    Status.WARN,
-                    f"{by} received it {delay / 3600:.1f} h after the previous hop "
-                    "(queued, greylisted, or a clock is wrong)",
-                )
-            )
-        elif delay is not None and delay < -60:
-            out.append(
-                finding(
-                    "received.delay",
-                    Status.INFO,
-                    f"{by} stamped a time {-delay:.0f} s before the previous hop: "
-                    "one of the clocks is wrong",
-                )
-            )
-    rows = [
-        {
-            "from": printable(h.from_helo),
-            "ip": printable(h.from_ip),
-            "by": printable(h.by),
-            "with": printable(h.with_protocol),
-            "tls": printable(h.tls),
-            "authenticated": h.authenticated,
-            "encrypted": h.encrypted,
-            "time": h.when.isoformat() if h.when else None,
-            "delay": d,
-        }
-        for h, d in zip(hops, delays, strict=True)
-    ]
-    return Section("received", "Received", tuple(out), "", {"hops": rows})
-
-
-def _verdict(
-    head: Section, signatures: list[Signature], spf: SpfResult | None, dmarc: DmarcVerdict | None
-) -> str:
-    aligned = len(dmarc.dkim_aligned) if dmarc else 0
-    passing = sum(1 for s in signatures if s.result == "pass")
-    dmarc_text = (
-        "DMARC ?"
-        if dmarc is None
-        else f"DMARC {dmarc.result}" + (f" → {dmarc.disposition}" if dmarc.result == "fail" else "")
-    )
-    spf_text = f"SPF {spf.result}" if spf else "SPF not evaluated"
-    return printable(
-        f"{head.headline}   {dmarc_text}   ({spf_text}, DKIM {passing} of "
-        f"{len(signatures)} passing, {aligned} aligned)"
+    section = Section("message", "Message", (finding(check_id, status, printable(text)),), "", data)
+    verdict = printable(text, limit=120)
+    return Report(
+        "message",
+        printable(message.source),
+        (section,),
+        duration=time.monotonic() - started,
+        data={"verdict": verdict},
     )

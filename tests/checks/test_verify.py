@@ -3,8 +3,10 @@ served by the loopback DNS server), then altered to produce each verdict."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,16 @@ from mailcheck.messages import RawMessage
 from mailcheck.model import Report, Status
 from mailcheck.net.dns import DnsEngine
 from mailcheck.services.verify import VerifyRequest, verify_message
-from tests.mailgen import message, received, sign, sign_without_from, tamper_signature
+from tests.mailgen import (
+    BODY,
+    arc_chain,
+    fast_sign,
+    message,
+    received,
+    sign,
+    sign_without_from,
+    tamper_signature,
+)
 from tests.zonegen import Generated
 
 S = Status
@@ -207,19 +218,106 @@ def test_spf_from_received_header(engine: DnsEngine, generated: Generated) -> No
     assert section(report, "dmarc")["spf_aligned"] is True
 
 
-def test_spf_from_received_spf(engine: DnsEngine) -> None:
-    header = (
-        "Received-SPF: fail (mx.receiver.test: domain of alice@dkim.test does not "
-        "designate 203.0.113.5 as permitted sender) client-ip=203.0.113.5; "
-        "envelope-from=alice@dkim.test; helo=evil.test;"
+FORGED_SPF = (
+    "Received-SPF: pass (mx.receiver.test: domain of alice@clean.test designates "
+    "192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=alice@clean.test; "
+    "helo=mx1.clean.test; receiver=mx.receiver.test;"
+)
+FORGED_AR = (
+    "Authentication-Results: mx.receiver.test; spf=pass smtp.mailfrom=clean.test; "
+    "dkim=pass header.d=clean.test; dmarc=pass header.from=clean.test"
+)
+
+
+INTERNAL = received(ip="127.0.0.1", helo="localhost", by="mx.receiver.test", protocol="LMTP")
+
+
+def spoof(layout: str) -> bytes:
+    """Unsigned mail as alice@clean.test (p=reject, SPF authorises 192.0.2.10), received by
+    our server from 203.0.113.200, with forged claims above or below our Received."""
+    ours = received(ip="203.0.113.200", helo="spoofer.test")
+    lines = {
+        "below": [ours, FORGED_SPF, FORGED_AR],
+        "above": [FORGED_SPF, FORGED_AR, ours],
+        # an internal hop on top: our server's Received is the second (--trusted-hop 2)
+        "hop2": [INTERNAL, FORGED_SPF, ours, FORGED_AR],
+    }[layout]
+    return message(
+        sender="alice@clean.test", received=lines, extra=["Return-Path: <alice@clean.test>"]
     )
-    report = check(engine, message(received=[header]))
+
+
+@pytest.mark.parametrize("layout", ["below", "above", "hop2"])
+def test_forged_received_spf_never_decides(engine: DnsEngine, layout: str) -> None:
+    hop = 2 if layout == "hop2" else 1
+    report = check(engine, spoof(layout), trusted_hop=hop)
     spf = section(report, "spf")
-    assert (spf["ip"], spf["source"], spf["result"]) == (
-        "203.0.113.5",
-        "the Received-SPF header",
-        "fail",
+    assert (spf["ip"], spf["result"]) == ("203.0.113.200", "fail")
+    assert spf["source"].startswith(f"Received header {hop} (from spoofer.test")
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject")
+    assert report.status is S.FAIL
+    [forged] = [f for f in report.findings() if f.id == "auth-results.forged"]
+    assert forged.status is S.WARN
+    assert forged.summary == (
+        "Received-SPF (receiver=mx.receiver.test) says pass for client-ip=192.0.2.10, but the "
+        f"message came from 203.0.113.200 (Received header {hop} (from spoofer.test by "
+        "mx.receiver.test)): forged, or written by a server other than yours; not used"
     )
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    claim = "Authentication-Results (mx.receiver.test, a claim: not an authserv-id you trust)"
+    assert f"{claim} says spf=pass, we get fail (the header is forged, or another server " in (
+        "\n".join(mismatches)
+    )
+    assert f"{claim} says dmarc=pass, we get fail" in mismatches
+    assert any("has no signature by clean.test" in m for m in mismatches)
+
+
+def test_authserv_id_makes_results_your_servers(engine: DnsEngine) -> None:
+    """--authserv-id marks whose results they are; the verdict stays ours either way."""
+    for layout in ("below", "above", "hop2"):
+        report = check(
+            engine,
+            spoof(layout),
+            trusted_hop=2 if layout == "hop2" else 1,
+            authserv_ids=frozenset({"mx.receiver.test"}),
+        )
+        assert section(report, "dmarc")["result"] == "fail"
+        rows = section(report, "auth-results")["results"]
+        assert rows and all(r["trusted"] for r in rows)
+        mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+        assert (
+            "Authentication-Results (mx.receiver.test, your server) says dmarc=pass, we get fail"
+            in mismatches
+        )
+    other = check(engine, spoof("below"), authserv_ids=frozenset({"mx.other.test"}))
+    assert not any(r["trusted"] for r in section(other, "auth-results")["results"])
+
+
+def test_received_spf_alone_is_not_an_input(engine: DnsEngine) -> None:
+    report = check(engine, message(received=[FORGED_SPF]))
+    [item] = [f for f in report.findings() if f.id == "spf.client"]
+    assert item.status is S.SKIP
+    assert "Received-SPF is not trusted" in item.summary
+    claims = section(report, "auth-results")["received_spf"]
+    assert claims[0]["client_ip"] == "192.0.2.10" and claims[0]["result"] == "pass"
+    shown = [f.summary for f in report.findings() if f.id == "auth-results.header"]
+    assert any("Received-SPF: pass client-ip=192.0.2.10" in s and "claim" in s for s in shown)
+
+
+def test_received_spf_agreeing_with_us_is_quiet(engine: DnsEngine) -> None:
+    honest = FORGED_SPF.replace("Received-SPF: pass", "Received-SPF: fail").replace(
+        "192.0.2.10", "203.0.113.200"
+    )
+    data = message(
+        sender="alice@clean.test",
+        received=[received(ip="203.0.113.200"), honest],
+        extra=["Return-Path: <alice@clean.test>"],
+    )
+    report = check(engine, data)
+    assert not [
+        f for f in report.findings() if f.id.startswith("auth-results.") and f.status is S.WARN
+    ]
 
 
 def test_spf_override_and_trusted_hop(engine: DnsEngine) -> None:
@@ -258,7 +356,9 @@ def test_authentication_results_disagreement(engine: DnsEngine, generated: Gener
     ), describe(report)
     assert any("says dmarc=pass, we get fail" in m for m in mismatches)
     listed = [f for f in report.findings() if f.id == "auth-results.header"]
-    assert listed and "mx.receiver.test: dkim=pass header.d=dkim.test" in listed[0].summary
+    assert listed and "mx.receiver.test (claim, not used): dkim=pass header.d=dkim.test" in (
+        listed[0].summary
+    )
 
 
 def test_received_timeline(engine: DnsEngine) -> None:
@@ -311,3 +411,169 @@ def test_odd_but_readable_messages(engine: DnsEngine, generated: Generated) -> N
     no_from = message().replace(b"From: Alice <alice@dkim.test>\r\n", b"")
     report = check(engine, no_from)
     assert any(f.id == "message.from" and "no From:" in f.summary for f in report.findings())
+
+
+def test_file_removed_between_listing_and_reading(engine: DnsEngine, tmp_path: Path) -> None:
+    from mailcheck.messages import read_messages
+
+    for name in ("1.eml", "2.eml", "3.eml"):
+        (tmp_path / name).write_bytes(message())
+    stream = read_messages([str(tmp_path)])
+    first = next(stream)  # the folder is listed by now
+    (tmp_path / "2.eml").unlink()
+    rest = list(stream)
+    assert [Path(m.source).name for m in (first, *rest)] == ["1.eml", "2.eml", "3.eml"]
+    assert rest[0].error == "no such file (removed before it could be read?)"
+    report = verify_message(rest[0], engine, VerifyRequest())
+    assert [(f.id, f.status, f.summary) for f in report.findings()] == [
+        (
+            "message.read",
+            S.ERROR,
+            "could not read it: no such file (removed before it could be read?)",
+        )
+    ]
+
+
+def test_no_byte_string_reprs_in_messages(engine: DnsEngine, generated: Generated) -> None:
+    """dkimpy's exceptions embed b'...' reprs: the reasons show what they contain."""
+    signed = sign(generated, message())
+    broken_arc = (
+        b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=dkim.test; s=rsa2048; b=AAAA\r\n"
+        b"ARC-Message-Signature: i=1; a=rsa-sha256; d=dkim.test; s=rsa2048; h=from; "
+        b"bh=AAAA; b=AAAA\r\n"
+        b"ARC-Authentication-Results: i=1; mx.test; dkim=pass\r\n"
+    )
+    odd_tags = tamper_signature(signed, b"c=relaxed/relaxed", b"c=relaxed/odd")
+    for data in (broken_arc + signed, odd_tags):
+        report = check(engine, data)
+        text = describe(report) + repr(dict(next(iter(report.sections)).data))
+        for sec in report.sections:
+            text += repr(dict(sec.data))
+        assert not re.search(r"\bb'[^']*'|\bb\"[^\"]*\"", text), text
+
+
+def test_body_length_beyond_the_body_is_a_permanent_failure(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """A signer that claims more body than it signed: dkimpy hashes what there is and
+    passes; RFC 6376 3.5 (and OpenDKIM) make it a permanent failure."""
+    data = fast_sign(
+        message(), generated.dkim_keys["rsa2048"], "rsa2048", "dkim.test", extra_tags="l=9999; "
+    )
+    report = check(engine, data)
+    [(result, reason)] = signatures(report)
+    assert result == "permerror"
+    assert reason == (
+        f"l=9999 is larger than the body ({len(BODY)} bytes once canonicalized): the "
+        "signature claims content that is not there (RFC 6376 §3.5)"
+    )
+    assert section(report, "dmarc")["result"] == "fail"
+    assert not [f for f in report.findings() if f.id == "dkim.body-length"]
+    within = fast_sign(
+        message(),
+        generated.dkim_keys["rsa2048"],
+        "rsa2048",
+        "dkim.test",
+        extra_tags=f"l={len(BODY)}; ",
+    )
+    assert signatures(check(engine, within))[0][0] == "pass"
+
+
+@pytest.mark.timeout(120)
+def test_arc_chain_longer_than_50_sets_fails(engine: DnsEngine, generated: Generated) -> None:
+    base = sign(generated, message())
+    fifty = arc_chain(generated, base, 50)
+    arc = section(check(engine, fifty), "arc")
+    assert (arc["cv"], len(arc["instances"])) == ("pass", 50)
+    fifty_one = arc_chain(generated, fifty, 1, first=51)
+    report = check(engine, fifty_one)
+    arc = section(report, "arc")
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == "51 ARC sets: more than the 50 a chain may have (RFC 8617 §5.1.1.1)"
+    [chain] = [f for f in report.findings() if f.id == "arc.chain"]
+    assert chain.status is S.FAIL
+
+
+# -- advice ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ((b"s=rsa2048", b"s=nothere"), "publish the public key at nothere._domainkey.dkim.test"),
+        ((b"s=rsa2048", b"s=revoked"), "the signer revoked this key"),
+        ((b"a=rsa-sha256", b"a=rsa-sha512"), "sign with rsa-sha256 or ed25519-sha256"),
+        ((b"; t=", b"; x=1000000000; t="), "lengthen x="),
+        ((b"s=rsa2048", b"s=broken"), "check the DNS servers of dkim.test"),
+    ],
+)
+def test_each_dkim_failure_has_its_hint(
+    engine: DnsEngine, generated: Generated, change: tuple[bytes, bytes], hint: str
+) -> None:
+    data = tamper_signature(sign(generated, message()), *change)
+    [item] = [f for f in check(engine, data).findings() if f.id == "dkim.signature"]
+    assert hint in item.hint, item.hint
+
+
+def test_hints_for_content_key_and_clock_failures(engine: DnsEngine, generated: Generated) -> None:
+    def hint(data: bytes) -> str:
+        return next(f.hint for f in check(engine, data).findings() if f.id == "dkim.signature")
+
+    signed = sign(generated, message())
+    assert "mailing-list footer" in hint(signed.replace(b"the report", b"the r3port"))
+    assert "a signed header changed after signing" in hint(
+        signed.replace(b"Quarterly report", b"Quarterly rep0rt")
+    )
+    assert "2048 bits" in hint(sign(generated, message(), selector="rsa512"))
+    future = str(int(time.time()) + 86400 * 30).encode()
+    start = signed.index(b"; t=") + 4
+    ahead = signed[:start] + future + signed[signed.index(b";", start) :]
+    assert "clock is ahead" in hint(ahead)
+    assert "add From to h=" in hint(sign_without_from(generated, message()))
+    assert hint(signed) == ""
+
+
+def test_dmarc_advice_names_what_would_pass(engine: DnsEngine, generated: Generated) -> None:
+    def advice(data: bytes, **request: object) -> str:
+        return next(
+            f.hint for f in check(engine, data, **request).findings() if f.id == "dmarc.result"
+        )
+
+    esp_only = sign(
+        generated,
+        message(sender="alice@clean.test"),
+        selector="esp",
+        domain="esp.test",
+        key_selector="rsa2048",
+    )
+    assert advice(esp_only) == (
+        "to pass: have the signer of d=esp.test sign with d= clean.test or a subdomain (a "
+        "custom DKIM domain): that signature verifies but is not aligned"
+    )
+    spoof = message(sender="alice@clean.test", extra=["Return-Path: <alice@clean.test>"])
+    assert advice(spoof, ip="203.0.113.200") == (
+        "to pass: sign with DKIM as d=clean.test; or list 203.0.113.200 in the SPF record of "
+        "clean.test"
+    )
+    broken = sign(generated, message()).replace(b"the report", b"the r3port")
+    assert advice(broken).startswith("to pass: fix signature d=dkim.test (body hash did not")
+    good = sign(generated, message())
+    assert advice(good) == ""
+
+
+def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Generated) -> None:
+    signed = sign(generated, message())
+    footer = signed + b"-- \r\nlist footer: unsubscribe at https://lists.test/\r\n"
+    data = arc_chain(generated, footer, 1)
+    report = check(engine, data)
+    assert section(report, "dmarc")["result"] == "fail"
+    assert section(report, "arc")["cv"] == "pass"
+    assert "DMARC fail → reject   but ARC pass (sealed by dkim.test)" in report.data["verdict"]
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    assert not [m for m in mismatches if "arc=" in m]  # hop1 recorded arc=none before sealing
+    claimed = b"Authentication-Results: mx.receiver.test; arc=fail\r\n" + data
+    report = check(engine, claimed, authserv_ids=frozenset({"mx.receiver.test"}))
+    mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
+    assert "Authentication-Results (mx.receiver.test, your server) says arc=fail, we get pass" in (
+        mismatches
+    )

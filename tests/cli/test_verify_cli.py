@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +14,7 @@ import pytest
 from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
-from tests.mailgen import message, received, sign, tamper_signature
+from tests.mailgen import HOSTILE, hostile_message, message, received, sign, tamper_signature
 from tests.zonegen import Generated
 
 
@@ -132,18 +133,113 @@ def test_mbox_with_broken_separator(
     assert result.returncode in (0, 1)  # the joined second message may fail its signature
 
 
-def test_not_a_message_exits_2(run_cli: CliRun, tmp_path: Path) -> None:
-    garbage = write(tmp_path / "garbage.bin", bytes(range(256)) * 16)
-    result = run_cli("verify", str(garbage), "--offline")
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith(f"mailcheck: error: {garbage}: not an email message")
+def _message_findings(doc: dict) -> list[tuple[str, str, str]]:  # type: ignore[type-arg]
+    return [
+        (f["id"], f["status"], f["summary"])
+        for r in doc["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "summary"),
+    [
+        ("", "not an email message: it is empty"),
+        ("just some text\nno header at all\n", "not an email message: no header fields"),
+    ],
+)
+def test_non_message_same_verdict_as_file_stdin_or_in_folder(
+    run_cli: CliRun, tmp_path: Path, data: str, summary: str
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    path = write(folder / "odd.eml", data.encode())
+    seen = []
+    for args, stdin in (([str(path)], None), (["-"], data), ([str(folder)], None)):
+        result = run_cli("verify", *args, "--offline", "--format", "json", input=stdin)
+        assert result.stderr == ""
+        seen.append((result.returncode, _message_findings(json.loads(result.stdout))))
+    assert seen == [(1, [("message.format", "fail", summary)])] * 3
+    text = run_cli("verify", str(path), "--offline")
+    assert text.returncode == 1 and f"FAIL   message.format  {summary}" in text.stdout
+
+
+@pytest.mark.timeout(60)
+def test_unreadable_maildir_entries_do_not_stop_the_run(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    import os
+
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    write(maildir / "cur" / "1-good.eml", good)
+    (maildir / "cur" / "2-dangling.eml").symlink_to(maildir / "nowhere.eml")
+    (maildir / "cur" / "3-directory.eml").mkdir()
+    os.mkfifo(maildir / "cur" / "4-fifo.eml")  # reading it would block forever
+    write(maildir / "new" / "5-good.eml", good)
+    result = run_cli("verify", str(maildir), *ns(dns_server), "--format", "json")
+    assert result.returncode == 3, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    found = {Path(r["subject"]).name: _message_findings({"reports": [r]}) for r in doc["reports"]}
+    assert found["2-dangling.eml"] == [
+        (
+            "message.read",
+            "error",
+            f"could not read it: dangling symbolic link (to {maildir / 'nowhere.eml'})",
+        )
+    ]
+    assert found["3-directory.eml"] == [
+        ("message.read", "error", "could not read it: a directory, not a message file")
+    ]
+    assert found["4-fifo.eml"] == [
+        ("message.read", "error", "could not read it: a named pipe (FIFO), not a message file")
+    ]
+    assert doc["messages"]["dmarc"] == {"not evaluated": 3, "pass": 2}
+    assert doc["messages"]["not_evaluated"] == {"unreadable": 3}
+    text = run_cli("verify", str(maildir), *ns(dns_server))
+    assert text.returncode == 3
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == [
+        "result",
+        "message",
+        "from",
+        "subject",
+        "DMARC",
+        "DKIM",
+        "SPF",
+        "ARC",
+    ]
+    assert [line.split()[0] for line in lines[1:6]] == ["PASS", "PASS", "ERROR", "ERROR", "ERROR"]
+    assert "Summary: 5 messages" in text.stdout and "Not evaluated 3 unreadable" in text.stdout
+
+
+def test_huge_header_section_is_too_large_not_missing_from(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    padding = b"".join(b"X-Padding-%d: %s\r\n" % (i, b"p" * 990) for i in range(2048))
+    path = write(tmp_path / "huge.eml", padding + good)  # From: lies beyond 2 MB
+    result = run_cli("verify", str(path), *ns(dns_server), "--format", "json")
+    assert result.returncode == 3
+    findings = _message_findings(json.loads(result.stdout))
+    assert findings == [
+        (
+            "message.too-large",
+            "error",
+            "the header section is larger than 1 MB (the limit): not evaluated, rather than "
+            "judged on part of it",
+        )
+    ]
+    text = run_cli("verify", str(path), *ns(dns_server)).stdout
+    assert "no From:" not in text and "message.too-large" in text
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["verify"], "no message given"),
-        (["verify", "/no/such.eml"], "no such file"),
+        (["verify", "/no/such.eml"], "/no/such.eml: no such file or folder"),
         (["verify", "x.eml", "--ip", "nope"], "not an IP address"),
         (["verify", "x.eml", "--helo", "a.test"], "need --ip"),
     ],
@@ -163,3 +259,251 @@ def test_large_message(
     doc = json.loads(result.stdout)
     dkim = next(s for s in doc["reports"][0]["sections"] if s["family"] == "dkim")
     assert dkim["data"]["signatures"][0]["result"] == "pass"
+
+
+def test_forged_received_spf_spoof_exits_1(
+    run_cli: CliRun, dns_server: DnsServer, tmp_path: Path
+) -> None:
+    """An unsigned spoof of a p=reject domain whose only Received: is our server's (from
+    203.0.113.200), followed by a forged Received-SPF: pass for an authorised IP."""
+    forged = (
+        "Received-SPF: pass (mx.receiver.test: domain of alice@clean.test designates "
+        "192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=alice@clean.test;"
+    )
+    data = message(
+        sender="alice@clean.test",
+        received=[received(ip="203.0.113.200", helo="spoofer.test"), forged],
+        extra=["Return-Path: <alice@clean.test>"],
+    )
+    path = write(tmp_path / "spoof.eml", data)
+    result = run_cli("verify", str(path), *ns(dns_server))
+    assert result.returncode == 1, result.stdout
+    assert "DMARC fail → reject" in result.stdout
+    assert "SPF fail" in result.stdout
+    assert "auth-results.forged" in result.stdout
+    doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "--format", "json").stdout)
+    assert doc["exit_code"] == 1
+    spf = next(s for s in doc["reports"][0]["sections"] if s["family"] == "spf")
+    assert (spf["data"]["ip"], spf["data"]["result"]) == ("203.0.113.200", "fail")
+    claims = next(s for s in doc["reports"][0]["sections"] if s["family"] == "auth-results")
+    [forged] = [f for f in claims["findings"] if f["id"] == "auth-results.forged"]
+    assert "client-ip=192.0.2.10, but the message came from 203.0.113.200" in forged["summary"]
+
+
+def _mbox(messages: list[bytes], quote: bytes) -> bytes:
+    """An mbox as a writer of that kind makes it: LF line ends, body lines quoted."""
+    out = b""
+    for data in messages:
+        lf = data.replace(b"\r\n", b"\n")
+        head, _, body = lf.partition(b"\n\n")
+        body = re.sub(quote, rb">\1", body, flags=re.MULTILINE)
+        out += b"From bounce@dkim.test Sat Nov 28 08:00:00 2026\n" + head + b"\n\n" + body + b"\n"
+    return out
+
+
+@pytest.mark.parametrize(
+    ("kind", "quote", "body", "args"),
+    [
+        # mboxo quotes only "From " lines
+        ("mboxo", rb"^(From )", b"From the desk of Alice:\r\nhello\r\n", []),
+        # mboxrd quotes ">From " lines too, so a quoted line survives the round trip
+        ("mboxrd", rb"^(>*From )", b"From the desk of Alice:\r\n>From your mail:\r\n", []),
+        # mboxo leaves ">>From " as it was: auto would take it for mboxrd, the option says
+        ("mboxo", rb"^(From )", b"From me\r\n>>From an old quote\r\n", ["--mbox-format", "mboxo"]),
+    ],
+)
+def test_mbox_from_lines_are_not_a_body_change(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    generated: Generated,
+    tmp_path: Path,
+    kind: str,
+    quote: bytes,
+    body: bytes,
+    args: list[str],
+) -> None:
+    signed = sign(generated, message(body=body))
+    path = write(tmp_path / f"{kind}.mbox", _mbox([signed, signed], quote))
+    assert b"\n>From " in path.read_bytes()
+    result = run_cli("verify", str(path), *ns(dns_server), *args, "--format", "json")
+    doc = json.loads(result.stdout)
+    rows = [
+        s["data"]["signatures"][0]["result"]
+        for r in doc["reports"]
+        for s in r["sections"]
+        if s["family"] == "dkim"
+    ]
+    assert rows == ["pass", "pass"], result.stdout
+    notes = [f[2] for f in _message_findings(doc) if f[0] == "message.format"]
+    assert notes and notes[0].startswith(f"from an {kind} mbox (")
+
+
+def test_wrong_mbox_format_is_a_body_change(
+    run_cli: CliRun, dns_server: DnsServer, generated: Generated, tmp_path: Path
+) -> None:
+    """The third case above without the option: the test would not fail if the option did
+    nothing."""
+    signed = sign(generated, message(body=b"From me\r\n>>From an old quote\r\n"))
+    path = write(tmp_path / "o.mbox", _mbox([signed], rb"^(From )"))
+    doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "--format", "json").stdout)
+    dkim = next(s for s in doc["reports"][0]["sections"] if s["family"] == "dkim")
+    assert dkim["data"]["signatures"][0]["result"] == "fail"
+
+
+def test_many_messages_one_line_each_failures_last_then_summary(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, bad: bytes, tmp_path: Path
+) -> None:
+    folder = tmp_path / "box"
+    folder.mkdir()
+    write(folder / "a-bad.eml", bad)
+    for index in range(3):
+        write(folder / f"b-good-{index}.eml", good)
+    result = run_cli("verify", str(folder), *ns(dns_server))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    table = lines[1 : lines.index("")]
+    assert [line.split()[:2] for line in table] == [
+        ["PASS", "b-good-0.eml"],
+        ["PASS", "b-good-1.eml"],
+        ["PASS", "b-good-2.eml"],
+        ["FAIL", "a-bad.eml"],
+    ]
+    assert table[0].split()[2:] == [
+        "alice@dkim.test",
+        "Quarterly",
+        "report",
+        "pass",
+        "1/1",
+        "aligned",
+        "pass",
+        "-",
+    ]
+    assert table[3].split()[5:] == ["fail→reject", "0/1", "-", "-"]
+    assert "body hash" not in result.stdout  # the details are for -v
+    summary = "\n".join(lines[lines.index("") + 1 :])
+    assert summary.startswith("Summary: 4 messages\nDMARC         3 pass, 1 fail")
+    assert "SPF           3 pass, 1 not evaluated" in summary
+    assert "ARC           4 none" in summary
+    verbose = run_cli("verify", str(folder), *ns(dns_server), "-v")
+    assert verbose.stdout.count("From: alice@dkim.test   DMARC") == 4
+    assert "body hash did not verify" in verbose.stdout and "Summary: 4 messages" in verbose.stdout
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("many", [False, True])
+def test_spinner_never_lands_inside_the_report(
+    dns_server: DnsServer, good: bytes, tmp_path: Path, many: bool
+) -> None:
+    """On a terminal stdout and stderr share the screen: the spinner is erased before the
+    report starts, and never drawn again after it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    folder = tmp_path / "box"
+    folder.mkdir()
+    for index in range(3 if many else 1):
+        write(folder / f"{index}.eml", good)
+    target = str(folder) if many else str(folder / "0.eml")
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    env["COLUMNS"] = "200"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "verify", target, *ns(dns_server)],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the program closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert process.wait(timeout=30) in (0, 1)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    start = screen.index("Summary" if many else "DMARC pass")
+    start = screen.rfind("\n", 0, start) + 1 if many else start
+    before, after = screen[:start], screen[start:]
+    assert "working" not in after and "checking" not in after
+    spinner = max(before.rfind("working"), before.rfind("checking"))
+    if spinner >= 0:  # drawn (it may not be, on a fast run): then erased before the report
+        assert "\x1b[2K" in before[spinner:]
+
+
+_OUR_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _raw_controls(text: str) -> list[str]:
+    """Lines that still hold a byte a terminal acts on, once our own colour codes are gone."""
+    return [
+        line
+        for line in _OUR_COLOURS.sub("", text).splitlines()
+        if re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", line)
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["one"],
+        ["one", "-v"],
+        ["folder"],
+        ["folder", "-v"],
+        *(["folder", "--format", f] for f in ("json", "jsonl", "markdown", "github", "junit")),
+    ],
+)
+def test_hostile_headers_never_reach_the_terminal(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path, args: list[str]
+) -> None:
+    """Every row of every verify table (signatures, hops, findings, the one-line-per-message
+    table, the summary's signers, -v's DNS queries) with colour forced."""
+    folder = tmp_path / "box"
+    folder.mkdir()
+    one = write(folder / "1.eml", hostile_message())
+    write(folder / f"2{HOSTILE}.eml", hostile_message())
+    write(folder / "3.eml", good)
+    target = str(one) if args[0] == "one" else str(folder)
+    result = run_cli(
+        "verify",
+        target,
+        *ns(dns_server),
+        "--color",
+        "always",
+        *args[1:],
+        env={"FORCE_COLOR": "1", "NO_COLOR": ""},
+    )
+    assert result.returncode in (1, 3), result.stderr
+    assert result.stderr == ""
+    assert _raw_controls(result.stdout) == []
+    if "--format" not in args:  # shown, as escapes (other formats add their own quoting)
+        assert "\\x1b[2J\\x1b]0\\x07\\x9b" in result.stdout
+    assert not re.search(r"\bb'[^']*'|\bb\"[^\"]*\"", result.stdout)
+    if args[1:] in ([], ["-v"]):
+        assert "\x1b[" in result.stdout  # the colour really was forced
+        # the tag values of the signature table, each escaped
+        for shown in ("dkim\\x1b[2j", "rsa2048\\x1b[2J", "rsa-sha256\\x1b[2J", "1\\x1b[2J"):
+            assert shown in result.stdout or args[0] == "folder", shown
+
+
+def test_verbose_shows_the_dns_queries(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "good.eml", good)
+    plain = run_cli("verify", str(path), *ns(dns_server))
+    assert "DNS queries" not in plain.stdout
+    verbose = run_cli("verify", str(path), *ns(dns_server), "-v")
+    assert verbose.returncode == 0
+    queries = verbose.stdout[verbose.stdout.index("DNS queries") :]
+    for name in ("rsa2048._domainkey.dkim.test", "_dmarc.dkim.test", "dkim.test"):
+        assert re.search(rf"^{re.escape(name)}\s+TXT\s+NOERROR", queries, re.MULTILINE), name
+    doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "-v", "--format", "json").stdout)
+    names = {q["name"] for q in doc["reports"][0]["queries"]}
+    assert "rsa2048._domainkey.dkim.test" in names

@@ -1,0 +1,205 @@
+"""Many messages at a glance: one line per message, then the run's summary (text output)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mailcheck.model import Report, Status
+from mailcheck.text import printable
+
+_STYLES = {
+    Status.PASS: "green",
+    Status.INFO: "cyan",
+    Status.WARN: "yellow",
+    Status.FAIL: "bold red",
+    Status.ERROR: "magenta",
+    Status.SKIP: "dim",
+}
+_RESULT_STYLES = {
+    "pass": "green",
+    "fail": "red",
+    "softfail": "yellow",
+    "permerror": "red",
+    "temperror": "magenta",
+}
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    """What one line says about one message (every string already escaped)."""
+
+    status: Status
+    label: str
+    sender: str
+    subject: str
+    dmarc: str
+    dkim: str
+    spf: str
+    arc: str
+    problem: str = ""  # a message that could not be evaluated: why
+
+
+def _label(source: str, message_id: str) -> str:
+    """The file name (a Maildir's folder adds nothing); an mbox entry keeps its number."""
+    if source in ("<stdin>",) and message_id:
+        return printable(message_id)
+    if " #" in source:
+        path, _, number = source.rpartition(" #")
+        return printable(f"{Path(path).name} #{number}")
+    return printable(Path(source).name or source)
+
+
+def message_line(report: Report) -> MessageLine:
+    sections = {s.family: s for s in report.sections}
+    head = sections["message"].data if "message" in sections else {}
+    label = _label(report.subject, str(head.get("message_id", "")))
+    status = report.status
+    if "dmarc" not in sections:  # not evaluated: unreadable, too large, not a message
+        problem = next(
+            (f.summary for f in report.findings() if f.status in (Status.FAIL, Status.ERROR)),
+            "not evaluated",
+        )
+        return MessageLine(
+            status,
+            label,
+            printable(str(head.get("from_address") or head.get("from", ""))),
+            printable(str(head.get("subject", ""))),
+            "",
+            "",
+            "",
+            "",
+            printable(problem),
+        )
+    dmarc = sections["dmarc"].data
+    result = str(dmarc.get("result", "?"))
+    if result == "fail":
+        result = f"fail→{dmarc.get('disposition', 'none')}"
+    rows = sections["dkim"].data.get("signatures", []) if "dkim" in sections else []
+    passing = sum(1 for r in rows if r["result"] == "pass")
+    dkim = f"{passing}/{len(rows)}" if rows else "-"
+    if rows and dmarc.get("dkim_aligned"):
+        dkim += " aligned"
+    spf = str(sections["spf"].data.get("result", "-")) if "spf" in sections else "-"
+    arc = str(sections["arc"].data.get("cv", "-")) if "arc" in sections else "-"
+    return MessageLine(
+        status,
+        label,
+        printable(str(head.get("from_address") or head.get("from", ""))),
+        printable(str(head.get("subject", ""))),
+        result,
+        dkim,
+        spf,
+        arc,
+    )
+
+
+_FIXED = (("DMARC", 16), ("DKIM", 11), ("SPF", 9), ("ARC", 4))
+
+
+def _widths(total: int) -> tuple[int, int, int]:
+    """Room for the message label, From and Subject once the fixed columns are placed."""
+    rest = max(30, total - 8 - sum(w + 2 for _, w in _FIXED) - 6)
+    label = max(8, rest * 3 // 10)
+    sender = max(8, rest * 4 // 10)
+    return label, sender, max(8, rest - label - sender)
+
+
+def _cell(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: width - 1] + "…"
+
+
+_ORDER = {Status.PASS: 0, Status.INFO: 0, Status.SKIP: 0, Status.WARN: 1, Status.ERROR: 2}
+
+
+def render_lines(console: Console, lines: list[MessageLine]) -> None:
+    """A header, then one line per message: passing first, failing last, where the summary
+    that follows keeps them on the screen. Within a group, the order they were read in."""
+    label_w, sender_w, subject_w = _widths(console.width)
+    head = "  ".join(
+        [
+            "result",
+            _cell("message", label_w),
+            _cell("from", sender_w),
+            _cell("subject", subject_w),
+            *(_cell(name, width) for name, width in _FIXED),
+        ]
+    )
+    console.print(Text(head.rstrip(), style="bold"), no_wrap=True, crop=True)
+    for line in sorted(lines, key=lambda item: _ORDER.get(item.status, 3)):
+        _write(console, line, label_w, sender_w, subject_w)
+
+
+def _write(
+    console: Console, line: MessageLine, label_w: int, sender_w: int, subject_w: int
+) -> None:
+    text = Text(line.status.word.ljust(6), style=_STYLES[line.status])
+    text.append("  " + _cell(line.label, label_w) + "  ")
+    text.append(_cell(line.sender, sender_w) + "  ")
+    if line.problem:
+        text.append(line.problem, style=_STYLES[line.status])
+    else:
+        text.append(_cell(line.subject, subject_w))
+        values = (line.dmarc, line.dkim, line.spf, line.arc)
+        for (_name, width), value in zip(_FIXED, values, strict=True):
+            text.append("  ")
+            word = value.split("→")[0].split(" ")[0]
+            text.append(_cell(value, width), style=_RESULT_STYLES.get(word, ""))
+    text.rstrip()
+    console.print(text, no_wrap=True, crop=True, overflow="ellipsis")
+
+
+def _counts(title: str, counts: Mapping[str, int]) -> Text:
+    out = Text(title.ljust(14), style="bold")
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    parts = [f"{n} {name}" for name, n in ranked]
+    out.append(", ".join(parts) if parts else "-")
+    return out
+
+
+_SIGNER_ROWS = 12
+
+
+def render_verify_summary(console: Console, tally: Mapping[str, Any]) -> None:
+    """Totals for the run: DMARC (with dispositions), SPF, ARC, unreadable, DKIM by signer."""
+    console.print()
+    console.print(Text(f"Summary: {tally['messages']} messages", style="bold"))
+    dmarc = dict(tally["dmarc"])
+    line = _counts("DMARC", dmarc)
+    failing = tally.get("dmarc_fail_disposition", {})
+    if failing:
+        line.append("   (failing → " + ", ".join(f"{d}: {n}" for d, n in failing.items()) + ")")
+    console.print(line)
+    console.print(_counts("SPF", tally.get("spf", {})))
+    console.print(_counts("ARC", tally.get("arc", {})))
+    problems = tally.get("not_evaluated", {})
+    if problems:
+        console.print(_counts("Not evaluated", problems))
+    signers = Table(title="DKIM by signing domain", title_justify="left")
+    signers.add_column("d=")
+    results = sorted({r for c in tally["dkim_by_domain"].values() for r in c})
+    for result in results:
+        signers.add_column(result, justify="right")
+    # the signers with failures first, then the busiest: a screenful, not hundreds of rows
+    domains = sorted(
+        tally["dkim_by_domain"].items(),
+        key=lambda item: (
+            -sum(n for r, n in item[1].items() if r != "pass"),
+            -sum(item[1].values()),
+        ),
+    )
+    for domain, counts in domains[:_SIGNER_ROWS]:
+        signers.add_row(Text(printable(domain)), *(str(counts.get(r, 0)) for r in results))
+    if len(domains) > _SIGNER_ROWS:
+        signers.add_row(Text(f"… {len(domains) - _SIGNER_ROWS} more (--format json has all)"))
+    if domains:
+        console.print()
+        console.print(signers)

@@ -1,0 +1,455 @@
+"""The sections of a verify report: each family's findings and data, from the verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailcheck.catalog import finding
+from mailcheck.checks.advice import dkim_hint
+from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_trusted
+from mailcheck.checks.signatures import ArcResult, Signature
+from mailcheck.checks.spf import SpfResult
+from mailcheck.messages import RawMessage
+from mailcheck.model import Finding, Section, Status
+from mailcheck.records.headers import Headers, address_domain, from_addresses, parse_received
+from mailcheck.text import printable
+
+_DKIM_STATUS = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "permerror": Status.FAIL,
+    "policy": Status.FAIL,
+    "temperror": Status.ERROR,
+    "neutral": Status.INFO,
+}
+_SPF_STATUS = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "softfail": Status.WARN,
+    "neutral": Status.INFO,
+    "none": Status.INFO,
+    "permerror": Status.FAIL,
+    "temperror": Status.ERROR,
+}
+
+
+def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str]:
+    findings: list[Finding] = []
+    addresses, count = from_addresses(headers)
+    from_domain = ""
+    if count == 0:
+        findings.append(
+            finding(
+                "message.from",
+                Status.FAIL,
+                "no From: header: DMARC cannot be applied, and receivers reject such messages",
+            )
+        )
+    elif count > 1 or len(addresses) > 1:
+        findings.append(
+            finding(
+                "message.from",
+                Status.FAIL,
+                printable(
+                    f"{count} From: headers with {len(addresses)} "
+                    f"addresses ({', '.join(addresses)}): DMARC needs "
+                    "exactly one author domain"
+                ),
+            )
+        )
+    elif not addresses or not address_domain(addresses[0]):
+        findings.append(
+            finding(
+                "message.from",
+                Status.FAIL,
+                printable(f"From: has no usable address ({headers.first('From')})"),
+            )
+        )
+    else:
+        from_domain = address_domain(addresses[0])
+    if headers.bare_lf:
+        findings.append(
+            finding(
+                "message.line-endings",
+                Status.INFO,
+                "lines end in LF only; verified as CRLF, the way a receiving server reads them",
+            )
+        )
+    for problem in headers.problems:
+        findings.append(finding("message.format", Status.WARN, printable(problem)))
+    if message.note:
+        findings.append(finding("message.format", Status.INFO, printable(message.note)))
+    data = {
+        "from": printable(headers.first("From") or ""),
+        "from_domain": printable(from_domain),
+        "from_address": printable(addresses[0]) if len(addresses) == 1 else "",
+        "subject": printable(headers.first("Subject") or "", limit=200),
+        "date": printable(headers.first("Date") or ""),
+        "message_id": printable(headers.first("Message-ID") or ""),
+        "size": len(message.data),
+    }
+    headline = printable(f"From: {addresses[0]}" if len(addresses) == 1 else "")
+    return Section("message", "Message", tuple(findings), headline, data), from_domain
+
+
+def dkim_section(signatures: list[Signature]) -> Section:
+    findings: list[Finding] = []
+    if not signatures:
+        findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
+    rows = []
+    for sig in signatures:
+        t = sig.tags
+        label = printable(
+            f"#{sig.index + 1} d={sig.domain} s={sig.selector} "
+            f"{t.get('a', '?')} {t.get('c', 'simple/simple')}"
+        )
+        detail = ""
+        if sig.computed_bh:
+            detail = printable(
+                f"signed bh={t.get('bh', '')[:12]}…  computed bh={sig.computed_bh[:12]}…"
+            )
+        findings.append(
+            finding(
+                "dkim.signature",
+                _DKIM_STATUS.get(sig.result, Status.FAIL),
+                printable(f"{label}: {sig.result}: {sig.reason}"),
+                details=detail,
+                hint=printable(dkim_hint(sig)) if sig.result != "pass" else None,
+                subject=printable(sig.domain),
+            )
+        )
+        for note in sig.notes:
+            findings.append(
+                finding(
+                    "dkim.body-length" if note.startswith("l=") else "dkim.signature",
+                    Status.WARN,
+                    printable(f"#{sig.index + 1} d={sig.domain}: {note}"),
+                    subject=printable(sig.domain),
+                )
+            )
+        rows.append(
+            {
+                "index": sig.index + 1,
+                "d": printable(sig.domain),
+                "s": printable(sig.selector),
+                "a": printable(t.get("a", "")),
+                "c": printable(t.get("c", "simple/simple")),
+                "h": [printable(h) for h in sig.signed_headers],
+                "l": printable(t["l"]) if "l" in t else None,
+                "result": sig.result,
+                "reason": printable(sig.reason),
+                "key_type": sig.key.key_type if sig.key else None,
+                "key_bits": sig.key.bits if sig.key else None,
+                "signed_bh": printable(t.get("bh", "")),
+                "computed_bh": sig.computed_bh or None,
+            }
+        )
+    headline = (
+        f"{sum(s.result == 'pass' for s in signatures)} of {len(signatures)} passing"
+        if signatures
+        else ""
+    )
+    return Section("dkim", "DKIM", tuple(findings), headline, {"signatures": rows})
+
+
+def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
+    if spf_in is None or spf is None:
+        return Section(
+            "spf",
+            "SPF",
+            (
+                finding(
+                    "spf.client",
+                    Status.SKIP,
+                    f"no connecting IP: Received header {hop} (the one your server added) has "
+                    "no address, and Received-SPF is not trusted",
+                    hint="give --ip (and --helo, --mail-from), or --trusted-hop N for the "
+                    "Received header your server added",
+                ),
+            ),
+        )
+    matched = f", matched '{spf.mechanism}'" if spf.mechanism else ""
+    sender = spf_in.mail_from or "<> (bounce: HELO identity)"
+    out = [
+        finding(
+            "spf.message",
+            _SPF_STATUS.get(spf.result, Status.ERROR),
+            printable(
+                f"{spf_in.ip} for {sender} (HELO {spf_in.helo or '?'}): {spf.result}{matched}"
+            ),
+        ),
+        finding("spf.client", Status.INFO, printable(f"sending IP from {spf_in.source}")),
+    ]
+    data = {
+        "ip": spf_in.ip,
+        "helo": printable(spf_in.helo),
+        "mail_from": printable(spf_in.mail_from),
+        "source": printable(spf_in.source),
+        "result": spf.result,
+        "mechanism": printable(spf.mechanism) if spf.mechanism else spf.mechanism,
+        "explanation": printable(spf.explanation),
+    }
+    return Section("spf", "SPF", tuple(out), printable(f"{spf_in.ip} → {spf.result}"), data)
+
+
+def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> Section:
+    if dmarc is None:
+        return Section(
+            "dmarc",
+            "DMARC",
+            (
+                finding(
+                    "dmarc.result", Status.FAIL, "no single From: domain: DMARC cannot be evaluated"
+                ),
+            ),
+        )
+    status = {
+        "pass": Status.PASS,
+        "fail": Status.FAIL,
+        "none": Status.WARN,
+        "temperror": Status.ERROR,
+        "permerror": Status.FAIL,
+    }[dmarc.result]
+    action = f" → {dmarc.disposition}" if dmarc.result == "fail" else ""
+    out = [
+        finding(
+            "dmarc.result",
+            status,
+            printable(f"{from_domain}: {dmarc.result}{action}: {dmarc.reason}"),
+            hint=printable(advice) if advice else None,
+        )
+    ]
+    if dmarc.location:
+        out.append(
+            finding(
+                "dmarc.applied",
+                Status.INFO,
+                printable(
+                    f"policy {dmarc.policy_tag}={dmarc.policy or 'none'} from {dmarc.location}; "
+                    f"Organizational Domain {dmarc.org_domain}; adkim={dmarc.adkim} "
+                    f"aspf={dmarc.aspf}"
+                ),
+            )
+        )
+    out.extend(finding("dmarc.applied", Status.INFO, printable(n)) for n in dmarc.notes)
+    data: dict[str, Any] = {
+        "from_domain": printable(from_domain),
+        "result": dmarc.result,
+        "disposition": dmarc.disposition,
+        "policy": dmarc.policy,
+        "policy_tag": dmarc.policy_tag,
+        "location": printable(dmarc.location),
+        "org_domain": printable(dmarc.org_domain),
+        "spf_aligned": dmarc.spf_aligned,
+        "dkim_aligned": [printable(d) for d in dmarc.dkim_aligned],
+        "record": printable(dmarc.record),
+    }
+    return Section("dmarc", "DMARC", tuple(out), printable(f"{dmarc.result}{action}"), data)
+
+
+def arc_section(arc: ArcResult) -> Section:
+    out: list[Finding] = []
+    if arc.dns_errors:
+        out.append(
+            finding(
+                "arc.chain",
+                Status.ERROR,
+                printable(f"could not verify the chain: {arc.dns_errors[0]}"),
+            )
+        )
+    elif arc.cv == "pass":
+        oldest = arc.oldest_pass
+        out.append(
+            finding(
+                "arc.chain",
+                Status.PASS,
+                f"cv=pass over {len(arc.instances)} set(s)"
+                + (f"; oldest-pass {oldest}" if oldest else ""),
+            )
+        )
+    elif arc.cv == "fail":
+        out.append(finding("arc.chain", Status.FAIL, printable(f"cv=fail: {arc.reason}")))
+    else:
+        out.append(finding("arc.chain", Status.INFO, "no ARC sets"))
+    for item in arc.instances:
+        out.append(
+            finding(
+                "arc.instance",
+                Status.INFO,
+                printable(
+                    f"i={item.instance}: AMS d={item.ams_domain} s={item.ams_selector} "
+                    f"{'valid' if item.ams_valid else 'invalid'}; AS d={item.as_domain} "
+                    f"{'valid' if item.as_valid else 'invalid'} cv={item.cv}; recorded: "
+                    f"{item.aar or '-'}"
+                ),
+            )
+        )
+    data = {
+        "cv": arc.cv,
+        "reason": printable(arc.reason),
+        "oldest_pass": arc.oldest_pass,
+        "instances": [
+            {
+                "i": i.instance,
+                "ams_domain": printable(i.ams_domain),
+                "ams_valid": i.ams_valid,
+                "as_domain": printable(i.as_domain),
+                "as_valid": i.as_valid,
+                "cv": printable(i.cv),
+                "aar": printable(i.aar),
+            }
+            for i in arc.instances
+        ],
+    }
+    return Section("arc", "ARC", tuple(out), arc.cv, data)
+
+
+def auth_results_section(
+    results: list[Any],
+    unreadable: list[str],
+    mismatches: list[str],
+    claims: list[SpfClaim],
+    claim_problems: list[tuple[str, str]],
+    trusted_ids: frozenset[str],
+) -> Section:
+    out: list[Finding] = []
+    for check_id, text in claim_problems:
+        out.append(finding(check_id, Status.WARN, printable(text)))
+    for text in mismatches:
+        out.append(finding("auth-results.mismatch", Status.WARN, printable(text)))
+    for text in unreadable:
+        out.append(finding("auth-results.header", Status.WARN, printable(f"cannot parse: {text}")))
+    by_server: dict[str, list[Any]] = {}
+    for r in results:
+        if r.header == "Authentication-Results":
+            by_server.setdefault(r.authserv_id, []).append(r)
+    for server, items in by_server.items():
+        shown = "; ".join(
+            f"{r.method}={r.result}"
+            + (f" header.d={r.properties['header.d']}" if "header.d" in r.properties else "")
+            for r in items
+        )
+        whose = "your server" if is_trusted(items[0], trusted_ids) else "claim, not used"
+        out.append(
+            finding("auth-results.header", Status.INFO, printable(f"{server} ({whose}): {shown}"))
+        )
+    for claim in claims:
+        out.append(
+            finding(
+                "auth-results.header",
+                Status.INFO,
+                printable(
+                    f"Received-SPF: {claim.result or '?'} client-ip={claim.client_ip or '?'}"
+                    + (f" receiver={claim.receiver}" if claim.receiver else "")
+                    + " (claim, not used)"
+                ),
+            )
+        )
+    data = {
+        "results": [
+            {
+                "header": r.header,
+                "authserv_id": printable(r.authserv_id),
+                "trusted": is_trusted(r, trusted_ids),
+                "method": printable(r.method),
+                "result": printable(r.result),
+                "properties": {k: printable(v) for k, v in r.properties.items()},
+                "instance": r.instance,
+            }
+            for r in results
+        ],
+        "received_spf": [
+            {
+                "result": printable(c.result),
+                "client_ip": printable(c.client_ip),
+                "envelope_from": printable(c.envelope_from),
+                "helo": printable(c.helo),
+                "receiver": printable(c.receiver),
+            }
+            for c in claims
+        ],
+    }
+    return Section("auth-results", "Authentication-Results", tuple(out), "", data)
+
+
+def received_section(headers: Headers) -> Section:
+    hops = [parse_received(text) for text in headers.text("Received")]
+    hops.reverse()  # oldest first
+    delays: list[float | None] = []
+    previous = None
+    for hop in hops:
+        delays.append(
+            (hop.when - previous).total_seconds()
+            if hop.when is not None and previous is not None
+            else None
+        )
+        previous = hop.when or previous
+    out: list[Finding] = []
+    if hops:
+        path = " → ".join(printable(h.by) or "?" for h in hops)
+        first = "MUA → " if hops[0].authenticated else ""
+        out.append(finding("received.path", Status.INFO, f"{len(hops)} hop(s): {first}{path}"))
+    for hop, delay in zip(hops, delays, strict=True):
+        by = printable(hop.by)
+        if delay is not None and delay > 3600:
+            out.append(
+                finding(
+                    "received.delay",
+                    Status.WARN,
+                    f"{by} received it {delay / 3600:.1f} h after the previous hop "
+                    "(queued, greylisted, or a clock is wrong)",
+                )
+            )
+        elif delay is not None and delay < -60:
+            out.append(
+                finding(
+                    "received.delay",
+                    Status.INFO,
+                    f"{by} stamped a time {-delay:.0f} s before the previous hop: "
+                    "one of the clocks is wrong",
+                )
+            )
+    rows = [
+        {
+            "from": printable(h.from_helo),
+            "ip": printable(h.from_ip),
+            "by": printable(h.by),
+            "with": printable(h.with_protocol),
+            "tls": printable(h.tls),
+            "authenticated": h.authenticated,
+            "encrypted": h.encrypted,
+            "time": h.when.isoformat() if h.when else None,
+            "delay": d,
+        }
+        for h, d in zip(hops, delays, strict=True)
+    ]
+    return Section("received", "Received", tuple(out), "", {"hops": rows})
+
+
+def verdict(
+    head: Section,
+    signatures: list[Signature],
+    spf: SpfResult | None,
+    dmarc: DmarcVerdict | None,
+    arc: ArcResult | None,
+) -> str:
+    aligned = len(dmarc.dkim_aligned) if dmarc else 0
+    passing = sum(1 for s in signatures if s.result == "pass")
+    dmarc_text = (
+        "DMARC ?"
+        if dmarc is None
+        else f"DMARC {dmarc.result}" + (f" → {dmarc.disposition}" if dmarc.result == "fail" else "")
+    )
+    spf_text = f"SPF {spf.result}" if spf else "SPF not evaluated"
+    arc_text = ""
+    if arc is not None and arc.cv == "pass" and dmarc is not None and dmarc.result == "fail":
+        # list mail: the forwarder's seal vouches for what it received (RFC 8617 §7.2)
+        sealer = arc.instances[-1].as_domain if arc.instances else "?"
+        arc_text = (
+            f"   but ARC pass (sealed by {sealer}): a receiver that trusts that sealer may "
+            "accept it"
+        )
+    return printable(
+        f"{head.headline}   {dmarc_text}{arc_text}   ({spf_text}, DKIM {passing} of "
+        f"{len(signatures)} passing, {aligned} aligned)"
+    )
