@@ -22,6 +22,7 @@ from mailcheck.cli.common import (
     OfflineOpt,
     OnlyOpt,
     OutputOptions,
+    QuietOpt,
     SkipOpt,
     TimeoutOpt,
     VerboseOpt,
@@ -218,6 +219,7 @@ def domain(
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     fail_on: FailOnOpt = FailOn.FAIL,
     only: OnlyOpt = None,
     skip: SkipOpt = None,
@@ -225,7 +227,14 @@ def domain(
 ) -> None:
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI and DNSSEC/DANE of each DOMAIN."""
     out = OutputOptions(
-        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+        format,
+        color,
+        verbose,
+        debug,
+        fail_on,
+        tuple(split_list(only)),
+        tuple(split_list(skip)),
+        quiet=quiet,
     )
     flags = DnsFlags(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mailcheck.cli.common import OutputOptions
+from mailcheck.cli.common import OutputOptions, paused_progress
 from mailcheck.errors import UsageError
-from mailcheck.model import ExitCode, Report
+from mailcheck.model import ExitCode, Report, Status
 from mailcheck.render import Format
 
 
@@ -49,20 +49,24 @@ def refuse_regression(out: OutputOptions, command: str) -> None:
 
 
 def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
+    """One report as text: its verdict first, its sections worst first, its verdict last."""
     from mailcheck.render.text import render_report
 
-    console = out.console()
-    if not first:
-        console.print()
-    render_report(console, report, verbose=out.verbose)
+    with paused_progress():
+        console = out.console()
+        if not first:
+            console.print()
+        render_report(console, report, verbose=out.verbose, quiet=out.quiet)
 
 
 def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:
+    """The end of a many-subject run: each verdict, with its FAIL and ERROR ids."""
     from mailcheck.render.text import render_summary
 
-    console = out.console()
-    console.print()
-    render_summary(console, reports)
+    with paused_progress():
+        console = out.console()
+        console.print()
+        render_summary(console, reports)
 
 
 def write_document(
@@ -80,7 +84,8 @@ def write_document(
         from mailcheck.cli.common import FailOn
 
         regression = out.fail_on is FailOn.REGRESSION
-        text = ci.junit(command, reports, fail_on=out.threshold, regression=regression)
+        fail_on = out.threshold or Status.FAIL  # never: failures still show as failures
+        text = ci.junit(command, reports, fail_on=fail_on, regression=regression)
     elif out.format is Format.SARIF:
         text = dumps(ci.sarif(command, reports, int(code))) + "\n"
     elif out.format is Format.GITHUB:
