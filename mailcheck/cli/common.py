@@ -203,7 +203,16 @@ def split_list(values: list[str] | None) -> list[str]:
     return out
 
 
-_SETTINGS: dict[str, Color] = {}
+_SETTINGS: dict[str, object] = {}  # what this run's output options say, for stderr notes
+
+
+def note(message: str) -> None:
+    """A line on stderr for --verbose runs (what mailcheck chose on its own, e.g. a file)."""
+    if _SETTINGS.get("verbose"):
+        from mailcheck.text import printable
+
+        sys.stderr.write(f"mailcheck: {printable(message)}\n")
+        sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,7 @@ class OutputOptions:
     def __post_init__(self) -> None:
         # the progress spinner starts before any output: it learns --color here
         _SETTINGS["color"] = self.color
+        _SETTINGS["verbose"] = self.verbose
 
     @property
     def threshold(self) -> Status | None:
@@ -301,6 +311,10 @@ def boundary(debug: bool = False) -> Iterator[None]:
     except typer.Exit:
         raise
     except MailcheckError as exc:
+        # a file with several problems names each (path:line), then the count
+        problems = getattr(exc, "problems", ())
+        for problem in problems if len(problems) > 1 else ():
+            error_line(problem.message, problem.hint)
         error_line(exc.message, exc.hint)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:

@@ -192,8 +192,8 @@ def domain(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="Expectations file (default: ./mailcheck.toml, or [tool.mailcheck] in "
-            "./pyproject.toml).",
+            help="Expectations file (default: the nearest mailcheck.toml, or pyproject.toml "
+            "with [tool.mailcheck], from here up to the repository root; -v names it).",
             rich_help_panel="Expectations",
         ),
     ] = None,
