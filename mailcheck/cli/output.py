@@ -52,11 +52,29 @@ def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
     """One report as text: its verdict first, its sections worst first, its verdict last."""
     from mailcheck.render.text import render_report
 
+    if report.kind == "message":
+        report = _with_header_lines(report)
     with paused_progress():
         console = out.console()
         if not first:
             console.print()
         render_report(console, report, verbose=out.verbose, quiet=out.quiet)
+
+
+def _with_header_lines(report: Report) -> Report:
+    """A message read from a file: its findings point at their header lines (FILE:LINE)."""
+    import os
+
+    from mailcheck.services.message_lines import HEAD_LIMIT, locate_message
+
+    if not os.path.isfile(report.subject):
+        return report  # stdin, or one message of an mbox
+    try:
+        with open(report.subject, "rb") as file:
+            head = file.read(HEAD_LIMIT)
+    except OSError:
+        return report
+    return locate_message(report, head, report.subject)
 
 
 def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:

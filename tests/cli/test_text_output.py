@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,26 @@ def test_verify_verdict_first_and_last(run_cli: CliRun) -> None:
         "never",
     )
     assert never.returncode == 0
+
+
+def test_verify_points_at_header_lines(run_cli: CliRun, tmp_path: Path) -> None:
+    message = (EXAMPLES / "messages" / "tampered.eml").read_bytes()
+    # a folded field above moves the signature down: the line is counted, not guessed
+    copy = tmp_path / "moved.eml"
+    copy.write_bytes(b"X-Note: one\r\n two\r\n\tthree\r\n" + message)
+    original = message.split(b"\n").index(
+        next(line for line in message.split(b"\n") if line.startswith(b"DKIM-Signature:"))
+    )
+    for path, line in (
+        (EXAMPLES / "messages" / "tampered.eml", original + 1),
+        (copy, original + 4),
+    ):
+        result = run_cli("verify", str(path), "--offline", "--zone", str(EXAMPLES / "zones"))
+        block = result.stdout[result.stdout.index("FAIL   dkim.signature") :]
+        assert f"at {path}:{line}\n" in block.split("\n\n", 1)[0], block
+    # stdin has no file to point at
+    piped = run_cli(
+        "verify", "-", "--offline", "--zone", str(EXAMPLES / "zones"), input=message.decode()
+    )
+    assert "dkim.signature" in piped.stdout and "\n    " in piped.stdout
+    assert not re.search(r"at \S+:\d+$", piped.stdout, re.MULTILINE)
