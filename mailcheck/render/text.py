@@ -40,15 +40,22 @@ MAX_ID_WIDTH = 26
 QUIET_RANK = Status.WARN.rank
 
 
+def styled(text: str, style: str) -> Text:
+    """A piece of a line whose style stays its own when more is appended to it."""
+    out = Text()
+    out.append(text, style=style)
+    return out
+
+
 def status_text(status: Status) -> Text:
-    return Text(status.word.ljust(5), style=STYLES[status])
+    return styled(status.word.ljust(5), STYLES[status])
 
 
 def verdict_word(report: Report) -> Text:
     """OK, WARN, ERROR or FAIL: the report's verdict in one word."""
     status = report.status
     word = "OK" if status in (Status.PASS, Status.INFO, Status.SKIP) else status.word
-    return Text(word.ljust(5), style=STYLES[status] + " bold" if word != "OK" else "bold green")
+    return styled(word.ljust(5), STYLES[status] + " bold" if word != "OK" else "bold green")
 
 
 def counts_text(findings: Iterable[Finding]) -> Text:
@@ -173,7 +180,7 @@ def shown(findings: Iterable[Finding], quiet: bool) -> list[Finding]:
 def finding_lines(
     item: Finding, id_width: int, width: int, *, verbose: bool, label_width: int = 5
 ) -> list[Text]:
-    label = Text("WAIVED", style="dim") if item.waived else status_text(item.status)
+    label = styled("WAIVED", "dim") if item.waived else status_text(item.status)
     prefix = Text("  ") + label + Text(" " * (label_width + 2 - label.cell_len))
     ident = Text(item.id)
     if ident.cell_len > id_width:
@@ -223,8 +230,8 @@ def spf_tree_lines(data: dict[str, Any], width: int) -> list[Text]:
     out: list[Text] = []
 
     def draw(text: Text, lead: str, branch: str, below: str) -> None:
-        first = Text(lead + branch, style="dim")
-        rest = Text(lead + below, style="dim")
+        first = styled(lead + branch, "dim")
+        rest = styled(lead + below, "dim")
         lines = wrap(text, width - first.cell_len)
         out.append(first + lines[0])
         out.extend(rest + line for line in lines[1:])
@@ -261,7 +268,7 @@ def section_lines(
     quiet: bool,
     label_width: int = 5,
 ) -> list[Text]:
-    title = Text(section.title, style="bold")
+    title = styled(section.title, "bold")
     lines: list[Text] = []
     if section.headline:
         lines = hanging(title + Text("   "), Text(section.headline), width)
@@ -416,7 +423,7 @@ def transcript_lines(lines: list[dict[str, Any]], width: int) -> list[Text]:
         prefix, style = _WHO.get(line["who"], ("", ""))
         shown_time = ms if ms != previous else ""
         previous = ms
-        lead = Text("  " + shown_time.rjust(column) + " ", style="dim")
+        lead = styled("  " + shown_time.rjust(column) + " ", "dim")
         text = Text(prefix + line["text"], style=style)
         out.extend(hanging(lead, text, width))
     out.append(Text(""))

@@ -211,3 +211,63 @@ def test_verify_points_at_header_lines(run_cli: CliRun, tmp_path: Path) -> None:
     )
     assert "dkim.signature" in piped.stdout and "\n    " in piped.stdout
     assert not re.search(r"at \S+:\d+$", piped.stdout, re.MULTILINE)
+
+
+def _in_a_terminal(*args: str) -> str:
+    """Run with stdout and stderr on one pseudo-terminal, as a person sees it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    primary, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR", "FORCE_COLOR")}
+    env.update({"TERM": "xterm-256color", "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(primary)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_spinner_never_shares_a_line_with_the_report() -> None:
+    raw = _in_a_terminal(*BROKEN)
+    assert "looking up records" in raw  # the spinner was drawn on the terminal
+    for line in raw.replace("\r\n", "\n").split("\n"):
+        shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).split("\r")[-1]
+        if "broken.example.org   6 FAIL" in shown:
+            assert shown.startswith("FAIL  broken.example.org"), repr(line)
+            assert "looking up" not in line, repr(line)
+
+
+def test_color_never_means_no_escape_codes_and_no_spinner() -> None:
+    raw = _in_a_terminal(*BROKEN, "--color", "never")
+    assert "\x1b" not in raw and "looking up" not in raw
+    assert raw.startswith("FAIL  broken.example.org")
+
+
+def test_progress_bar_cleared_before_each_report() -> None:
+    """verify prints each message's report while its progress bar is on screen."""
+    messages = [str(EXAMPLES / "messages" / n) for n in ("tampered.eml", "signed.eml")]
+    raw = _in_a_terminal("verify", *messages, "--offline", "--zone", str(EXAMPLES / "zones"))
+    starts = []
+    for line in raw.replace("\r\n", "\n").split("\n"):
+        shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).split("\r")[-1]
+        if ".eml   From:" in shown:
+            starts.append(shown[:6])
+    assert starts == ["FAIL  ", "OK    "], raw
