@@ -267,13 +267,17 @@ def section_lines(
     verbose: bool,
     quiet: bool,
     label_width: int = 5,
+    transcript: bool = False,
 ) -> list[Text]:
+    """The heading, the conversation (trace, send), then the findings worst first."""
     title = styled(section.title, "bold")
     lines: list[Text] = []
     if section.headline:
         lines = hanging(title + Text("   "), Text(section.headline), width)
     else:
         lines = [title]
+    if transcript and section.data.get("transcript"):
+        lines.extend(transcript_lines(section.data["transcript"], width))
     for item in shown(section.findings, quiet):
         lines.extend(finding_lines(item, id_width, width, verbose=verbose, label_width=label_width))
     return lines
@@ -302,13 +306,17 @@ def render_report(
     for section in visible:
         console.print()
         lines = section_lines(
-            section, id_width, width, verbose=verbose, quiet=quiet, label_width=label_width
+            section,
+            id_width,
+            width,
+            verbose=verbose,
+            quiet=quiet,
+            label_width=label_width,
+            transcript=transcripts,
         )
         emit(console, lines)
         if quiet:
             continue
-        if transcripts and section.data.get("transcript"):
-            emit(console, transcript_lines(section.data["transcript"], width))
         if section.family == "dkim" and section.data.get("signatures"):
             emit(console, _indented(signature_table(section.data["signatures"], verbose)))
         if section.family == "received" and section.data.get("hops"):

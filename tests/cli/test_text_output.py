@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, CliRun
+from tests.dnsserver import DnsServer
 
 BROKEN = ("domain", "broken.example.org", "--offline", "--zone", str(EXAMPLES / "zones"))
 RANK = {"FAIL": 0, "ERROR": 1, "WARN": 2, "INFO": 3, "SKIP": 4, "WAIVED": 4, "PASS": 5}
@@ -271,3 +272,29 @@ def test_progress_bar_cleared_before_each_report() -> None:
         if ".eml   From:" in shown:
             starts.append(shown[:6])
     assert starts == ["FAIL  ", "OK    "], raw
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_trace_text_layout(run_cli: CliRun, dns_server: DnsServer, columns: int) -> None:
+    from tests.smtpfixtures import Certificates, server_context, start_smtp
+
+    certs = Certificates()
+    server = start_smtp(starttls=server_context(certs.good), auth=True, name="mx.smtp-good.test")
+    try:
+        args = ("trace", "smtp-good.test", "--port", str(server.port), "--nameserver")
+        args += (dns_server.address, "--step-timeout", "2")
+        result = run_cli(*args, env={"COLUMNS": str(columns)})
+        quiet = run_cli(*args, "-q", "--fail-on", "never")
+    finally:
+        server.stop()
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    verdict = lines[0].split()[0]
+    assert verdict in ("OK", "WARN", "FAIL", "ERROR") and "smtp-good.test" in lines[0]
+    assert any(line.startswith(f"{verdict.ljust(5)} smtp-good.test") for line in lines[-5:])
+    # the conversation first, then the findings; a transcript line wraps at spaces only
+    first_said = next(n for n, line in enumerate(lines) if " S: 220" in line)
+    first_finding = next(n for n, line in enumerate(lines) if FINDING.match(line))
+    assert first_said < first_finding
+    assert " C: STARTTLS" in result.stdout
+    assert " S: " not in quiet.stdout and quiet.returncode == 0
