@@ -47,6 +47,20 @@ else:  # Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 Where = Callable[[int | None], str]  # a line number -> "path:line" for messages
+
+
+class ConfigError(InputError):
+    """Every problem of an expectations file at once (each names its file and line)."""
+
+    def __init__(self, path: str, problems: list[InputError]) -> None:
+        first = problems[0]
+        if len(problems) == 1:
+            super().__init__(first.message, first.hint)
+        else:
+            super().__init__(f"{path}: {len(problems)} problems", "fix them all, then run again")
+        self.problems = tuple(problems)
+
+
 DMARC_LEVELS = ("none", "quarantine", "reject")
 MTA_STS_MODES = ("none", "testing", "enforce")
 
@@ -162,31 +176,48 @@ def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
     def where(line: int | None) -> str:
         return f"{path}:{line}" if line else path
 
+    problems: list[InputError] = []
     for key in document:
         if key not in ("defaults", "domains", "waivers", "dnsbl"):
             line = lines.key(key, lines.table(r"tool\.mailcheck") if pyproject else None)
-            raise InputError(
-                f"{where(line)}: unknown key {key!r}",
-                hint='the top level holds [defaults], [domains."NAME"], [dnsbl] and [[waivers]]',
+            problems.append(
+                InputError(
+                    f"{where(line)}: unknown key {key!r}",
+                    hint='the top level holds [defaults], [domains."NAME"], [dnsbl] '
+                    "and [[waivers]]",
+                )
             )
     defaults = Expectations()
     if "defaults" in document:
         header = lines.table(prefix + "defaults")
-        defaults = _expectations(document["defaults"], "defaults", lines, header, where)
+        defaults = _expectations(document["defaults"], "defaults", lines, header, where, problems)
     domains: dict[str, Expectations] = {}
-    for name, table in _table(document.get("domains", {}), "domains", where, None).items():
+    try:
+        tables = _table(document.get("domains", {}), "domains", where, None)
+    except InputError as exc:
+        problems.append(exc)
+        tables = {}
+    for name, table in tables.items():
         from mailcheck.records.domain import parse_domain
 
         header = lines.table(prefix + r"domains\.\"?" + re.escape(name) + r"\"?")
         try:
             ascii_name = parse_domain(name).ascii
         except InputError as exc:
-            raise InputError(f"{where(header)}: [domains.{name!r}]: {exc.message}") from None
-        domains[ascii_name] = _expectations(table, f"domains.{name}", lines, header, where)
-    waivers = _waivers(document.get("waivers", []), lines, prefix, where)
+            problems.append(InputError(f"{where(header)}: [domains.{name!r}]: {exc.message}"))
+            continue
+        domains[ascii_name] = _expectations(
+            table, f"domains.{name}", lines, header, where, problems
+        )
+    waivers = _waivers(document.get("waivers", []), lines, prefix, where, problems)
     dnsbl = DnsblZones()
     if "dnsbl" in document:
-        dnsbl = _dnsbl(document["dnsbl"], lines, lines.table(prefix + "dnsbl"), where)
+        try:
+            dnsbl = _dnsbl(document["dnsbl"], lines, lines.table(prefix + "dnsbl"), where)
+        except InputError as exc:
+            problems.append(exc)
+    if problems:
+        raise ConfigError(path, problems)
     return Config(path, defaults, domains, waivers, dnsbl)
 
 
@@ -221,20 +252,36 @@ def _table(value: Any, name: str, where: Where, line: int | None) -> dict[str, A
 
 
 def _expectations(
-    table: Any, name: str, lines: _Lines, header: int | None, where: Where
+    table: Any,
+    name: str,
+    lines: _Lines,
+    header: int | None,
+    where: Where,
+    problems: list[InputError],
 ) -> Expectations:
     values: dict[str, Any] = {}
-    for key, value in _table(table, name, where, header).items():
+    try:
+        items = _table(table, name, where, header).items()
+    except InputError as exc:
+        problems.append(exc)
+        return Expectations()
+    for key, value in items:
         line = lines.key(key, header)
         if key not in _KEYS:
             close = difflib.get_close_matches(key, list(_KEYS), n=1)
             hint = f"did you mean {close[0]!r}?" if close else ""
             known = ", ".join(sorted(_KEYS))
-            raise InputError(
-                f"{where(line)}: unknown key {key!r} in [{name}]",
-                hint=f"{hint} known keys: {known}".strip(),
+            problems.append(
+                InputError(
+                    f"{where(line)}: unknown key {key!r} in [{name}]",
+                    hint=f"{hint} known keys: {known}".strip(),
+                )
             )
-        values[_KEYS[key]] = _value(key, value, f"{where(line)}: {key}")
+            continue
+        try:
+            values[_KEYS[key]] = _value(key, value, f"{where(line)}: {key}")
+        except InputError as exc:
+            problems.append(exc)
     return Expectations(**values)
 
 
@@ -262,39 +309,53 @@ def _value(key: str, value: Any, label: str) -> Any:
     return tuple(v.strip().rstrip(".").lower() for v in value)
 
 
-def _waivers(value: Any, lines: _Lines, prefix: str, where: Where) -> tuple[Waiver, ...]:
+def _waivers(
+    value: Any, lines: _Lines, prefix: str, where: Where, problems: list[InputError]
+) -> tuple[Waiver, ...]:
     if not isinstance(value, list):
-        raise InputError(f"{where(None)}: waivers must be written [[waivers]]")
+        problems.append(InputError(f"{where(None)}: waivers must be written [[waivers]]"))
+        return ()
     out = []
+    for number, item in enumerate(value):
+        try:
+            out.append(_waiver(number, item, lines, prefix, where, problems))
+        except InputError as exc:
+            problems.append(exc)
+    return tuple(out)
+
+
+def _waiver(
+    number: int, item: Any, lines: _Lines, prefix: str, where: Where, problems: list[InputError]
+) -> Waiver:
     headers = [
         i + 1
         for i, line in enumerate(lines.lines)
         if re.match(r"^\s*\[\[\s*" + prefix + r"waivers\s*\]\]", line)
     ]
-    for number, item in enumerate(value):
-        line = headers[number] if number < len(headers) else None
-        if not isinstance(item, dict):
-            raise InputError(f"{where(line)}: each waiver is a [[waivers]] table")
-        for key in item:
-            if key not in _WAIVER_KEYS:
-                raise InputError(
+    line = headers[number] if number < len(headers) else None
+    if not isinstance(item, dict):
+        raise InputError(f"{where(line)}: each waiver is a [[waivers]] table")
+    for key in item:
+        if key not in _WAIVER_KEYS:
+            problems.append(
+                InputError(
                     f"{where(lines.key(key, line))}: unknown key {key!r} in [[waivers]]",
                     hint=f"known keys: {', '.join(_WAIVER_KEYS)}",
                 )
-        check_id, reason = item.get("id"), item.get("reason")
-        if not isinstance(check_id, str) or not check_id:
-            raise InputError(f'{where(line)}: a waiver needs id = "CHECK.ID"')
-        if not isinstance(reason, str) or not reason.strip():
-            raise InputError(f"{where(line)}: the waiver for {check_id} needs a reason")
-        expires = item.get("expires")
-        if expires is not None and not (
-            isinstance(expires, datetime.date) and not isinstance(expires, datetime.datetime)
-        ):
-            raise InputError(f"{where(line)}: expires must be a date, e.g. 2027-03-31")
-        domain = item.get("domain")
-        if domain is not None:
-            from mailcheck.records.domain import parse_domain
+            )
+    check_id, reason = item.get("id"), item.get("reason")
+    if not isinstance(check_id, str) or not check_id:
+        raise InputError(f'{where(line)}: a waiver needs id = "CHECK.ID"')
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(f"{where(line)}: the waiver for {check_id} needs a reason")
+    expires = item.get("expires")
+    if expires is not None and not (
+        isinstance(expires, datetime.date) and not isinstance(expires, datetime.datetime)
+    ):
+        raise InputError(f"{where(line)}: expires must be a date, e.g. 2027-03-31")
+    domain = item.get("domain")
+    if domain is not None:
+        from mailcheck.records.domain import parse_domain
 
-            domain = parse_domain(str(domain)).ascii
-        out.append(Waiver(check_id, reason.strip(), domain, expires, line))
-    return tuple(out)
+        domain = parse_domain(str(domain)).ascii
+    return Waiver(check_id, reason.strip(), domain, expires, line)

@@ -175,10 +175,12 @@ def select_findings(report: Report, only: Iterable[str], skip: Iterable[str]) ->
     return replace(report, sections=tuple(sections))
 
 
-def exit_code_for(reports: Iterable[Report], fail_on: Status = Status.FAIL) -> ExitCode:
-    """0 below the threshold; 1 on failures (or warnings with --fail-on warn); 3 inconclusive."""
+def exit_code_for(reports: Iterable[Report], fail_on: Status | None = Status.FAIL) -> ExitCode:
+    """0 below the threshold; 1 on failures (or warnings with --fail-on warn); 3 inconclusive.
+
+    `fail_on` None (--fail-on never): no finding makes it 1, errors still make it 3."""
     statuses = [f.status for report in reports for f in report.findings()]
-    if any(s is Status.FAIL for s in statuses):
+    if fail_on is not None and any(s is Status.FAIL for s in statuses):
         return ExitCode.FAILED
     if fail_on is Status.WARN and any(s is Status.WARN for s in statuses):
         return ExitCode.FAILED

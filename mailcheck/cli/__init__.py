@@ -17,8 +17,11 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    from mailcheck.cli.app import main as run
+
     try:
-        app(prog_name="mailcheck")
+        code = run()
     except KeyboardInterrupt:
         sys.stderr.write("\nmailcheck: interrupted\n")
-        sys.exit(ExitCode.INTERRUPTED)
+        code = ExitCode.INTERRUPTED
+    sys.exit(code)

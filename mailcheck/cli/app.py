@@ -1,8 +1,12 @@
-"""The Typer application object every command module registers with."""
+"""The Typer application object every command module registers with, and the entry point."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
@@ -32,8 +36,66 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
         ),
     ] = False,
 ) -> None:
     """Diagnose email: DNS records, message authentication, and mail servers."""
+
+
+def _escape_markup(command: Any) -> None:
+    """Help texts are plain text: `[tool.mailcheck]` must not vanish as a rich markup tag.
+
+    Escaped once on the built command, so --help and the completion descriptions (which
+    typer also renders through rich) both show the brackets."""
+    from rich.markup import escape
+
+    for param in getattr(command, "params", ()):
+        if getattr(param, "help", None):
+            param.help = escape(param.help)
+    for attribute in ("help", "epilog"):
+        if getattr(command, attribute, None):
+            setattr(command, attribute, escape(getattr(command, attribute)))
+    for sub in getattr(command, "commands", {}).values():
+        _escape_markup(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the program; usage errors in the one `mailcheck: error:` style; the exit code."""
+    from typer._click import exceptions as click_errors
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("_MAILCHECK_COMPLETE"):
+        # typer renders completion descriptions through rich at the terminal width: a
+        # wrapped description becomes a bogus candidate line in fish
+        os.environ["COLUMNS"] = "10000"
+    command = typer.main.get_command(app)
+    if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
+        _escape_markup(command)  # only help texts need it: a run must not pay for rich
+    if not args and not os.environ.get("_MAILCHECK_COMPLETE"):
+        # a bare `mailcheck` asked nothing: the help goes to stderr, like any usage error
+        with contextlib.redirect_stdout(sys.stderr):
+            command.main(["--help"], prog_name="mailcheck", standalone_mode=False)
+        return 2
+    try:
+        result = command.main(args, prog_name="mailcheck", standalone_mode=False)
+    except click_errors.UsageError as exc:
+        from mailcheck.cli.common import error_line
+
+        where = exc.ctx.command_path if exc.ctx is not None else "mailcheck"
+        message = exc.format_message()
+        error_line(message[:1].lower() + message[1:], f"Run '{where} --help' for the options")
+        return exc.exit_code
+    except click_errors.ClickException as exc:
+        from mailcheck.cli.common import error_line
+
+        error_line(exc.format_message())
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("\nmailcheck: interrupted\n")
+        return 130
+    return result if isinstance(result, int) else 0

@@ -39,6 +39,7 @@ class FailOn(str, enum.Enum):
     FAIL = "fail"
     WARN = "warn"
     REGRESSION = "regression"  # mailcheck domain --baseline: only new or worse findings
+    NEVER = "never"  # reporting-only jobs: findings never make the exit code 1
 
 
 # -- shared options (Annotated types keep each command's signature short) ----------------
@@ -111,7 +112,8 @@ FormatOpt = Annotated[
         "-f",
         envvar="MAILCHECK_FORMAT",
         case_sensitive=False,
-        help="Output format on stdout.",
+        metavar="FORMAT",
+        help="Output format on stdout: text, json, jsonl, junit, sarif, github or markdown.",
         rich_help_panel="Output",
     ),
 ]
@@ -121,7 +123,8 @@ ColorOpt = Annotated[
         "--color",
         envvar="MAILCHECK_COLOR",
         case_sensitive=False,
-        help="Colour text output (NO_COLOR is honoured with auto).",
+        help="Colour text output (auto: on a terminal, or with FORCE_COLOR; NO_COLOR wins). "
+        "never also turns off the progress spinner.",
         rich_help_panel="Output",
     ),
 ]
@@ -131,6 +134,15 @@ VerboseOpt = Annotated[
         "--verbose",
         "-v",
         help="Show evidence, details and every DNS query.",
+        rich_help_panel="Output",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Text output: only WARN, ERROR and FAIL findings, and the verdict.",
         rich_help_panel="Output",
     ),
 ]
@@ -146,7 +158,7 @@ FailOnOpt = Annotated[
         "--fail-on",
         case_sensitive=False,
         help="Lowest status that makes the exit code 1; regression (domain --baseline): only "
-        "new or worse findings.",
+        "new or worse findings; never: reporting only (exit 3 still marks an inconclusive run).",
         rich_help_panel="Output",
     ),
 ]
@@ -191,6 +203,18 @@ def split_list(values: list[str] | None) -> list[str]:
     return out
 
 
+_SETTINGS: dict[str, object] = {}  # what this run's output options say, for stderr notes
+
+
+def note(message: str) -> None:
+    """A line on stderr for --verbose runs (what mailcheck chose on its own, e.g. a file)."""
+    if _SETTINGS.get("verbose"):
+        from mailcheck.text import printable
+
+        sys.stderr.write(f"mailcheck: {printable(message)}\n")
+        sys.stderr.flush()
+
+
 @dataclass(frozen=True)
 class OutputOptions:
     format: Format = Format.TEXT
@@ -200,9 +224,18 @@ class OutputOptions:
     fail_on: FailOn = FailOn.FAIL
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        # the progress spinner starts before any output: it learns --color here
+        _SETTINGS["color"] = self.color
+        _SETTINGS["verbose"] = self.verbose
 
     @property
-    def threshold(self) -> Status:
+    def threshold(self) -> Status | None:
+        """The lowest status that makes the exit code 1 (None: --fail-on never)."""
+        if self.fail_on is FailOn.NEVER:
+            return None
         return Status.WARN if self.fail_on is FailOn.WARN else Status.FAIL
 
     def console(self, stderr: bool = False) -> Console:
@@ -263,6 +296,9 @@ def error_line(message: str, hint: str = "") -> None:
 
     sys.stderr.write(f"mailcheck: error: {printable(message)}\n")
     if hint:
+        first = hint.split(" ", 1)[0]
+        if first.isalpha() and first != "mailcheck":
+            hint = hint[0].upper() + hint[1:]
         sys.stderr.write(f"mailcheck: hint: {printable(hint)}\n")
     sys.stderr.flush()
 
@@ -275,6 +311,10 @@ def boundary(debug: bool = False) -> Iterator[None]:
     except typer.Exit:
         raise
     except MailcheckError as exc:
+        # a file with several problems names each (path:line), then the count
+        problems = getattr(exc, "problems", ())
+        for problem in problems if len(problems) > 1 else ():
+            error_line(problem.message, problem.hint)
         error_line(exc.message, exc.hint)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
@@ -324,10 +364,30 @@ class ProgressView:
             self._live.update(self._task, advance=1, description=printable(label, limit=40))
 
 
+_LIVE: list[Any] = []  # the spinner or bar on screen, paused while a report is printed
+
+
+@contextlib.contextmanager
+def paused_progress() -> Iterator[None]:
+    """Clear the spinner while report lines are written, so it never shares their line."""
+    live = _LIVE[-1] if _LIVE else None
+    if live is None:
+        yield
+        return
+    live.stop()
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        live.start()
+
+
 @contextlib.contextmanager
 def progress(enabled: bool, total: int = 1) -> Iterator[ProgressView]:
-    """Yields a ProgressView; draws only on an interactive stderr outside CI."""
-    if not enabled or not sys.stderr.isatty() or os.environ.get("CI"):
+    """Yields a ProgressView; draws only on an interactive stderr outside CI, never with
+    --color never (it is all cursor movement and colour)."""
+    plain = _SETTINGS.get("color") is Color.NEVER
+    if not enabled or plain or not sys.stderr.isatty() or os.environ.get("CI"):
         yield ProgressView()
         return
     from rich.console import Console
@@ -335,7 +395,11 @@ def progress(enabled: bool, total: int = 1) -> Iterator[ProgressView]:
     console = Console(file=sys.stderr, highlight=False, markup=False)
     if total <= 1:
         with console.status("working…") as status:
-            yield ProgressView(status)
+            _LIVE.append(status)
+            try:
+                yield ProgressView(status)
+            finally:
+                _LIVE.remove(status)
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -345,6 +409,12 @@ def progress(enabled: bool, total: int = 1) -> Iterator[ProgressView]:
         MofNCompleteColumn(),
         console=console,
         transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as bar:
         task = bar.add_task("checking", total=total)
-        yield ProgressView(bar, task)
+        _LIVE.append(bar)
+        try:
+            yield ProgressView(bar, task)
+        finally:
+            _LIVE.remove(bar)

@@ -1,32 +1,67 @@
-"""Find and read the expectations file: --config FILE, else ./mailcheck.toml, else
-[tool.mailcheck] in ./pyproject.toml; --no-config ignores them."""
+"""Find and read the expectations file: --config FILE, else the nearest mailcheck.toml or
+pyproject.toml with [tool.mailcheck], from the current directory up to the repository root
+(as ruff and pre-commit look); --no-config ignores them."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from mailcheck.cli.common import note
 from mailcheck.config import Config, parse
 from mailcheck.files import read_text
 
 
+def find(start: Path) -> tuple[Path, bool] | None:
+    """(file, is_pyproject): the nearest expectations file at or above `start`.
+
+    The search stops at the root of the repository `start` is in (a folder holding .git),
+    so a file outside the project is never picked up by accident."""
+    for folder in (start, *start.parents):
+        local = folder / "mailcheck.toml"
+        if local.is_file():
+            return local, False
+        project = folder / "pyproject.toml"
+        if project.is_file() and _has_table(project):
+            return project, True
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _has_table(project: Path) -> bool:
+    try:
+        text = project.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.mailcheck" in text
+
+
 def load(path: str | None, disabled: bool) -> Config | None:
     if disabled:
+        note("expectations: none (--no-config)")
         return None
     if path is not None:
+        note(f"expectations: {path} (--config)")
         return _read(Path(path), pyproject=Path(path).name == "pyproject.toml", given=True)
-    local = Path("mailcheck.toml")
-    if local.is_file():
-        return _read(local, pyproject=False, given=False)
-    project = Path("pyproject.toml")
-    if project.is_file():
-        try:
-            text = project.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if "[tool.mailcheck" in text:
-            return _checked(parse(text, str(project), pyproject=True))
-    return None
+    found = find(Path.cwd())
+    if found is None:
+        note("expectations: none found (mailcheck.toml or [tool.mailcheck] in pyproject.toml)")
+        return None
+    file, pyproject = found
+    shown = _relative(file)
+    note(f"expectations: {shown}")
+    return _read(Path(shown), pyproject=pyproject, given=False)
+
+
+def _relative(file: Path) -> str:
+    """The path as the user would type it from here (FILE:LINE in messages stays short)."""
+    import os
+
+    try:
+        return os.path.relpath(file)
+    except ValueError:  # another drive (Windows)
+        return str(file)
 
 
 def _read(path: Path, *, pyproject: bool, given: bool) -> Config:

@@ -22,6 +22,7 @@ from mailcheck.cli.common import (
     OfflineOpt,
     OnlyOpt,
     OutputOptions,
+    QuietOpt,
     SkipOpt,
     TimeoutOpt,
     VerboseOpt,
@@ -38,6 +39,9 @@ EPILOG = (
     "  mailcheck domain example.com --zone example.com.zone --offline\n\n"
     "  mailcheck domain example.com --nameserver 127.0.0.1:5353 --format json\n\n"
     "  mailcheck domain example.com --only spf --fail-on warn\n\n"
+    "  # CI gate: only what a zone change makes new or worse fails the job\n"
+    "  mailcheck domain example.com --zone zones/example.com.zone --baseline live "
+    "--fail-on regression\n\n"
     "  mailcheck domain example.com --selector google --selector s1\n\n"
     "  mailcheck domain --from-file domains.txt --format jsonl\n\n"
     "  mailcheck domain parked.example --no-mail\n\n" + EXIT_CODES_HELP
@@ -235,8 +239,8 @@ def domain(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="Expectations file (default: ./mailcheck.toml, or [tool.mailcheck] in "
-            "./pyproject.toml).",
+            help="Expectations file (default: the nearest mailcheck.toml, or pyproject.toml "
+            "with [tool.mailcheck], from here up to the repository root; -v names it).",
             rich_help_panel="Expectations",
         ),
     ] = None,
@@ -265,6 +269,7 @@ def domain(
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     fail_on: FailOnOpt = FailOn.FAIL,
     only: OnlyOpt = None,
     skip: SkipOpt = None,
@@ -272,7 +277,14 @@ def domain(
 ) -> None:
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI and DNSSEC/DANE of each DOMAIN."""
     out = OutputOptions(
-        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+        format,
+        color,
+        verbose,
+        debug,
+        fail_on,
+        tuple(split_list(only)),
+        tuple(split_list(skip)),
+        quiet=quiet,
     )
     flags = DnsFlags(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency

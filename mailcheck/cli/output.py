@@ -7,9 +7,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mailcheck.cli.common import OutputOptions
+from mailcheck.cli.common import OutputOptions, paused_progress
 from mailcheck.errors import UsageError
-from mailcheck.model import ExitCode, Report
+from mailcheck.model import ExitCode, Report, Status
 from mailcheck.render import Format
 
 
@@ -49,20 +49,42 @@ def refuse_regression(out: OutputOptions, command: str) -> None:
 
 
 def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
+    """One report as text: its verdict first, its sections worst first, its verdict last."""
     from mailcheck.render.text import render_report
 
-    console = out.console()
-    if not first:
-        console.print()
-    render_report(console, report, verbose=out.verbose)
+    if report.kind == "message":
+        report = _with_header_lines(report)
+    with paused_progress():
+        console = out.console()
+        if not first:
+            console.print()
+        render_report(console, report, verbose=out.verbose, quiet=out.quiet)
+
+
+def _with_header_lines(report: Report) -> Report:
+    """A message read from a file: its findings point at their header lines (FILE:LINE)."""
+    import os
+
+    from mailcheck.services.message_lines import HEAD_LIMIT, locate_message
+
+    if not os.path.isfile(report.subject):
+        return report  # stdin, or one message of an mbox
+    try:
+        with open(report.subject, "rb") as file:
+            head = file.read(HEAD_LIMIT)
+    except OSError:
+        return report
+    return locate_message(report, head, report.subject)
 
 
 def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:
+    """The end of a many-subject run: each verdict, with its FAIL and ERROR ids."""
     from mailcheck.render.text import render_summary
 
-    console = out.console()
-    console.print()
-    render_summary(console, reports)
+    with paused_progress():
+        console = out.console()
+        console.print()
+        render_summary(console, reports)
 
 
 def write_document(
@@ -79,7 +101,8 @@ def write_document(
 
     regression = out.fail_on is FailOn.REGRESSION
     if out.format is Format.JUNIT:
-        text = ci.junit(command, reports, fail_on=out.threshold, regression=regression)
+        fail_on = out.threshold or Status.FAIL  # never: failures still show as failures
+        text = ci.junit(command, reports, fail_on=fail_on, regression=regression)
     elif out.format is Format.SARIF:
         text = dumps(ci.sarif(command, reports, int(code), regression=regression)) + "\n"
     elif out.format is Format.GITHUB:

@@ -201,7 +201,10 @@ def _zone_origins(files: Sequence[str]) -> list[str]:
     origins = []
     for spec in files:
         source = ZoneSource.from_file(spec)
-        origins.append(source.origin.to_text(omit_final_dot=True))
+        origin = source.origin.to_text(omit_final_dot=True)
+        # a reverse zone answers the PTR lookups of the others: overlaid, not a mail domain
+        if origin.lower() != "arpa" and not origin.lower().endswith(".arpa"):
+            origins.append(origin)
     return origins
 
 
@@ -263,7 +266,7 @@ def _baseline(
     if not os.path.exists(spec):
         raise InputError(
             f"--baseline {spec}: no such file",
-            hint="save one first: mailcheck domain ... --format json > " + spec,
+            hint="save one first: mailcheck domain ... --format json --fail-on never > " + spec,
         )
     text = read_text(spec, f"--baseline {spec}", limit=256 * MB)
     try:

@@ -21,6 +21,7 @@ from mailcheck.cli.common import (
     OfflineOpt,
     OnlyOpt,
     OutputOptions,
+    QuietOpt,
     SkipOpt,
     VerboseOpt,
     ZoneOpt,
@@ -270,6 +271,7 @@ def send(
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     fail_on: FailOnOpt = FailOn.FAIL,
     only: OnlyOpt = None,
     skip: SkipOpt = None,
@@ -277,7 +279,14 @@ def send(
 ) -> None:
     """Send a real test message, optionally DKIM-signed, and show what each server said."""
     out = OutputOptions(
-        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+        format,
+        color,
+        verbose,
+        debug,
+        fail_on,
+        tuple(split_list(only)),
+        tuple(split_list(skip)),
+        quiet=quiet,
     )
     flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, 30.0, 64)
     with boundary(debug):

@@ -21,6 +21,7 @@ from mailcheck.cli.common import (
     OfflineOpt,
     OnlyOpt,
     OutputOptions,
+    QuietOpt,
     SkipOpt,
     VerboseOpt,
     ZoneOpt,
@@ -173,6 +174,7 @@ def trace(
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     fail_on: FailOnOpt = FailOn.FAIL,
     only: OnlyOpt = None,
     skip: SkipOpt = None,
@@ -180,7 +182,14 @@ def trace(
 ) -> None:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
     out = OutputOptions(
-        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+        format,
+        color,
+        verbose,
+        debug,
+        fail_on,
+        tuple(split_list(only)),
+        tuple(split_list(skip)),
+        quiet=quiet,
     )
     flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, timeout, 64)
     with boundary(debug):

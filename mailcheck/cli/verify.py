@@ -22,6 +22,7 @@ from mailcheck.cli.common import (
     OfflineOpt,
     OnlyOpt,
     OutputOptions,
+    QuietOpt,
     SkipOpt,
     TimeoutOpt,
     VerboseOpt,
@@ -123,6 +124,7 @@ def verify(
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     fail_on: FailOnOpt = FailOn.FAIL,
     only: OnlyOpt = None,
     skip: SkipOpt = None,
@@ -130,7 +132,14 @@ def verify(
 ) -> None:
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
     out = OutputOptions(
-        format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
+        format,
+        color,
+        verbose,
+        debug,
+        fail_on,
+        tuple(split_list(only)),
+        tuple(split_list(skip)),
+        quiet=quiet,
     )
     flags = DnsFlags(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency

@@ -36,8 +36,9 @@ def _bimi(run_cli: CliRun, tmp_path: Path, *extra: str) -> list[dict[str, str]]:
 
 
 def test_named_selector_is_looked_up(run_cli: CliRun, tmp_path: Path) -> None:
-    [record] = _bimi(run_cli, tmp_path, "--bimi-selector", "brand")
-    assert record["id"] == "bimi.record" and record["status"] == "fail"
+    findings = _bimi(run_cli, tmp_path, "--bimi-selector", "brand")
+    [record] = [f for f in findings if f["id"] == "bimi.record"]
+    assert record["status"] == "fail"
     assert "http://logo.sel.example/brand.svg" in json.dumps(record)
 
 

@@ -22,7 +22,7 @@ def ns(server: DnsServer) -> list[str]:
 def test_clean_domain_exits_0(run_cli: CliRun, dns_server: DnsServer) -> None:
     result = run_cli("domain", "clean.test", *ns(dns_server))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[0].startswith("clean.test")
+    assert result.stdout.splitlines()[0].startswith("OK    clean.test")
     assert "PASS" in result.stdout and "FAIL" not in result.stdout
     assert result.stderr == ""
 
@@ -70,7 +70,7 @@ def test_error_and_failure_exit_1(run_cli: CliRun, dns_server: DnsServer) -> Non
     [
         (["domain", "not a domain"], "invalid domain"),
         (["domain", "alice@example.com"], "not an address"),
-        (["domain", "example.com", "--only", "spf.lookup-limt"], "did you mean 'spf.lookup-limit'"),
+        (["domain", "example.com", "--only", "spf.lookup-limt"], "Did you mean 'spf.lookup-limit'"),
         (["domain", "example.com", "--offline", "--nameserver", "127.0.0.1"], "cannot be used"),
         (["domain", "example.com", "--ip", "300.1.1.1", "--offline"], "not an IP address"),
         (["domain", "example.com", "--sender", "a@b.example", "--offline"], "need --ip"),
@@ -223,7 +223,7 @@ def test_offline_example_from_readme(run_cli: CliRun) -> None:
 def test_zone_file_with_idn(run_cli: CliRun) -> None:
     result = run_cli("domain", "bücher.test", "--offline", "--zone", str(STATIC_ZONES))
     assert result.returncode == 0
-    assert result.stdout.startswith("bücher.test (xn--bcher-kva.test)")
+    assert result.stdout.startswith("OK    bücher.test (xn--bcher-kva.test)")
 
 
 def test_interrupt_exits_130() -> None:
@@ -267,7 +267,7 @@ def test_explain(run_cli: CliRun) -> None:
     listing = run_cli("explain", "--list")
     assert "dmarc.policy-none" in listing.stdout
     wrong = run_cli("explain", "spf.lookuplimit")
-    assert wrong.returncode == 2 and "did you mean 'spf.lookup-limit'" in wrong.stderr
+    assert wrong.returncode == 2 and "Did you mean 'spf.lookup-limit'" in wrong.stderr
 
 
 def test_non_utf8_bytes_are_escaped(run_cli: CliRun, dns_server: DnsServer) -> None:

@@ -253,7 +253,7 @@ def test_pre_commit_hook(
     result = hook()
     assert result.returncode == 1, result.stdout + result.stderr
     assert "--baseline mailcheck-baseline.json: no such file" in result.stdout
-    assert "--format json > mailcheck-baseline.json" in result.stdout
+    assert "--format json --fail-on never > mailcheck-baseline.json" in result.stdout
     # an old problem, accepted into the baseline as the README says
     edit(repo, "p=reject; rua", "p=none; rua")
     made = shell(

@@ -18,7 +18,7 @@ def run(exc: BaseException, debug: bool = False) -> int:
 def test_input_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(InputError("bad thing", hint="do this")) == 2
     err = capsys.readouterr().err
-    assert err == "mailcheck: error: bad thing\nmailcheck: hint: do this\n"
+    assert err == "mailcheck: error: bad thing\nmailcheck: hint: Do this\n"
 
 
 def test_network_error(capsys: pytest.CaptureFixture[str]) -> None:

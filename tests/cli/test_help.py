@@ -1,0 +1,93 @@
+"""Help that reads well and usage errors in one style, for the program and every command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mailcheck import __version__
+from tests.conftest import CliRun
+
+COMMANDS = ("domain", "verify", "trace", "send", "explain", "schema")
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_bracketed_text_and_format_choices_survive(run_cli: CliRun, columns: str) -> None:
+    result = run_cli("domain", "--help", env={"COLUMNS": columns})
+    assert result.returncode == 0
+    assert "[tool.mailcheck]" in result.stdout  # not eaten as rich markup
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "text, json, jsonl, junit, sarif, github or markdown" in text
+    # the CI-gate example, whole
+    assert "--baseline live --fail-on regression" in text
+
+
+def test_version_short_and_long(run_cli: CliRun) -> None:
+    for flag in ("-V", "--version"):
+        result = run_cli(flag)
+        assert (result.returncode, result.stdout) == (0, f"mailcheck {__version__}\n")
+
+
+def test_bare_mailcheck_prints_help_to_stderr(run_cli: CliRun) -> None:
+    result = run_cli()
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Usage: mailcheck" in result.stderr and "domain" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (["domian"], "no such command 'domian'", "'mailcheck --help'"),
+        (["domain", "--bogus"], "no such option: --bogus", "'mailcheck domain --help'"),
+        (["verify", "-Z"], "no such option: -Z", "'mailcheck verify --help'"),
+        (["domain", "x.example", "--format", "xml"], "'xml' is not one of", "domain --help"),
+        (["trace", "--port", "abc", "h"], "'abc' is not a valid", "trace --help"),
+        (["explain", "a", "b", "c"], "unexpected extra argument", "explain --help"),
+    ],
+)
+def test_usage_errors_in_one_style(
+    run_cli: CliRun, args: list[str], message: str, hint: str
+) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("mailcheck: error: ") and message in lines[0]
+    assert lines[1].startswith("mailcheck: hint: Run ") and hint in lines[1]
+    assert "╭" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _complete_fish(line: str) -> list[str]:
+    """What the program answers fish at a TAB press (the protocol the fish script uses)."""
+    env = {
+        **os.environ,
+        "_MAILCHECK_COMPLETE": "complete_fish",
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        "_TYPER_COMPLETE_ARGS": line,
+        "COLUMNS": "80",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from mailcheck.cli import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=30,
+    )
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("command", ["domain", "verify", "trace", "send"])
+def test_fish_candidates_are_all_real(command: str) -> None:
+    lines = _complete_fish(f"mailcheck {command} --")
+    assert len(lines) > 10
+    # one candidate per line: a description wrapped onto a second line would be offered
+    # as a bogus candidate (it was: "--fail-on regression in CI.")
+    assert all(line.startswith("-") for line in lines), [x for x in lines if x[:1] != "-"]
+    config = [line for line in lines if line.startswith("--config\t")]
+    assert command != "domain" or "[tool.mailcheck]" in config[0]
