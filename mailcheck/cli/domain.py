@@ -40,8 +40,8 @@ EPILOG = (
     "  mailcheck domain example.com --nameserver 127.0.0.1:5353 --format json\n\n"
     "  mailcheck domain example.com --only spf --fail-on warn\n\n"
     "  # CI gate: only what a zone change makes new or worse fails the job\n"
-    "  mailcheck domain example.com --zone zones/example.com.zone --baseline live "
-    "--fail-on regression\n\n"
+    "  mailcheck domain example.com --zone zones/example.com.zone \\\n"
+    "      --baseline live --fail-on regression\n\n"
     "  mailcheck domain example.com --selector google --selector s1\n\n"
     "  mailcheck domain --from-file domains.txt --format jsonl\n\n"
     "  mailcheck domain parked.example --no-mail\n\n" + EXIT_CODES_HELP

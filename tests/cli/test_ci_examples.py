@@ -111,6 +111,7 @@ def test_pre_commit_example_is_the_shipped_hook() -> None:
     assert hook["additional_dependencies"] == [RELEASE]
 
 
+@pytest.mark.timeout(900)  # pip installs into a clean environment
 def test_github_actions_steps(venv: Path, source: str, live: DnsServer, tmp_path: Path) -> None:
     workflow = yaml.safe_load((CI / "github-actions.yml").read_text())
     steps = workflow["jobs"]["mailcheck"]["steps"]
@@ -131,6 +132,7 @@ def test_github_actions_steps(venv: Path, source: str, live: DnsServer, tmp_path
     assert result.returncode == 0 and (repo / "mailcheck.sarif").stat().st_size > 0
 
 
+@pytest.mark.timeout(900)  # pip installs into a clean environment
 def test_gitlab_steps(venv: Path, source: str, live: DnsServer, tmp_path: Path) -> None:
     job = yaml.safe_load((CI / "gitlab-ci.yml").read_text())["mailcheck"]
     for line in job["before_script"]:
@@ -143,6 +145,7 @@ def test_gitlab_steps(venv: Path, source: str, live: DnsServer, tmp_path: Path) 
     assert (repo / "mailcheck.xml").read_text().startswith("<?xml")
 
 
+@pytest.mark.timeout(900)  # pip installs into a clean environment
 def test_pre_commit_example(source: str, live: DnsServer, tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).parent / "pre-commit"
     repo = zone_repo(tmp_path / "zones-repo")
