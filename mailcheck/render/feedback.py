@@ -1,0 +1,248 @@
+"""`mailcheck report` for people (summary first, then each domain's failing sources) and as
+CSV for spreadsheets (one row per source per aggregate report)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mailcheck.model import Report, Section, Status
+from mailcheck.render.text import STYLES, counts_text, findings_table, status_text
+from mailcheck.text import printable
+
+_VERDICT_WORD = {
+    "ready": ("READY", Status.PASS),
+    "review": ("REVIEW", Status.WARN),
+    "not-ready": ("NOT READY", Status.WARN),
+    "final": ("AT REJECT", Status.INFO),
+    "no-data": ("NO DATA", Status.INFO),
+}
+IN_TABLE = ("report.failing-source", "report.recheck")
+MAX_ROWS = 25
+
+
+def _t(value: Any, limit: int | None = 120) -> Text:
+    return Text(printable(str(value if value is not None else ""), limit=limit))
+
+
+def _section(report: Report) -> Section | None:
+    return next((s for s in report.sections if s.family == "report"), None)
+
+
+def render_run(console: Console, reports: Sequence[Report], *, verbose: bool = False) -> None:
+    _summary(console, reports)
+    for report in reports:
+        console.print()
+        if report.kind == "dmarc-report":
+            _domain(console, report, verbose)
+        else:
+            _plain(console, report, verbose)
+
+
+def _summary(console: Console, reports: Sequence[Report]) -> None:
+    dmarc = [r for r in reports if r.kind == "dmarc-report"]
+    if dmarc:
+        table = Table(title="DMARC readiness", title_justify="left", title_style="bold")
+        for column in ("domain", "policy", "period", "messages", "failing", "verdict"):
+            table.add_column(
+                column,
+                overflow="fold",
+                justify="right" if column in ("messages", "failing") else "left",
+            )
+        for report in dmarc:
+            section = _section(report)
+            if section is None:
+                continue
+            data = section.data
+            word, status = _VERDICT_WORD[data["verdict"]["state"]]
+            verdict = Text(word, style=STYLES[status])
+            verdict.append("  " + printable(data["verdict"]["text"]))
+            period = data["period"]
+            from mailcheck.feedback.aggregate import iso_day
+
+            table.add_row(
+                _t(report.subject),
+                _t(f"p={data['policy']['p']}"),
+                Text(f"{iso_day(period['begin'])[:10]} to {iso_day(period['end'])[:10]}"),
+                Text(str(data["messages"])),
+                Text(f"{data['unaligned_percent']:.1f}%"),
+                verdict,
+            )
+        console.print(table)
+    others = [r for r in reports if r.kind != "dmarc-report"]
+    if others:
+        table = Table(title="Other reports", title_justify="left", title_style="bold", box=None)
+        for column in ("kind", "subject", "result", "summary"):
+            table.add_column(column, overflow="fold")
+        for report in others:
+            section = _section(report)
+            table.add_row(
+                Text(report.kind),
+                _t(report.display or report.subject),
+                status_text(report.status),
+                _t(section.headline if section else ""),
+            )
+        console.print(table)
+    if not reports:
+        console.print(Text("no reports found"))
+
+
+def _domain(console: Console, report: Report, verbose: bool) -> None:
+    section = _section(report)
+    assert section is not None
+    console.print(_headline(report))
+    console.print(Text("  " + section.headline, style="dim"))
+    shown = [f for f in section.findings if f.id not in IN_TABLE]
+    if shown:
+        console.print(findings_table(shown, verbose=verbose))
+    failing = section.data["failing"]
+    if failing:
+        console.print()
+        console.print(_failing_table(failing, verbose))
+    console.print()
+    console.print(_org_table(section.data["organizations"], verbose))
+
+
+def _headline(report: Report) -> Text:
+    line = Text(printable(report.display or report.subject), style="bold")
+    line.append("   ")
+    line.append_text(counts_text(list(report.findings())))
+    return line
+
+
+def _failing_table(rows: list[dict[str, Any]], verbose: bool) -> Table:
+    table = Table(title="Failing sources", title_justify="left", box=None, pad_edge=False)
+    recheck = any(r["recheck"] for r in rows)
+    columns = ["source", "organization", "msgs", "why", "fix"] + (["now"] if recheck else [])
+    for column in columns:
+        table.add_column(column, overflow="fold", justify="right" if column == "msgs" else "left")
+    limit = len(rows) if verbose else MAX_ROWS
+    for row in rows[:limit]:
+        status = Status.WARN if row["legitimate"] else Status.INFO
+        source = _t(row["ip"])
+        if row["ptr"]:
+            source.append("\n" + printable(row["ptr"], limit=60), style="dim")
+        why = Text(row["category"], style=STYLES[status])
+        why.append("  From " + printable(row["header_from"], limit=80), style="dim")
+        why.append("\n" + printable(row["why"], limit=200))
+        cells = [source, _t(row["organization"]), Text(str(row["messages"])), why]
+        cells.append(_t(row["fix"], limit=300))
+        if recheck:
+            state = row["recheck"]["state"] if row["recheck"] else ""
+            cells.append(_t(state))
+        table.add_row(*cells)
+    if len(rows) > limit:
+        table.add_row(Text(f"… {len(rows) - limit} more (--verbose, or --format csv)"))
+    return table
+
+
+def _org_table(orgs: list[dict[str, Any]], verbose: bool) -> Table:
+    table = Table(
+        title="Sources by organization (PTR)", title_justify="left", box=None, pad_edge=False
+    )
+    for column in ("organization", "sources", "messages", "DMARC pass"):
+        table.add_column(
+            column, overflow="fold", justify="left" if column == "organization" else "right"
+        )
+    limit = len(orgs) if verbose else MAX_ROWS
+    for org in orgs[:limit]:
+        percent = 100 * org["passing"] / org["messages"] if org["messages"] else 0.0
+        table.add_row(
+            _t(org["organization"]),
+            Text(str(len(org["sources"]))),
+            Text(str(org["messages"])),
+            Text(f"{percent:.0f}%"),
+        )
+    if len(orgs) > limit:
+        table.add_row(Text(f"… {len(orgs) - limit} more"))
+    return table
+
+
+def _plain(console: Console, report: Report, verbose: bool) -> None:
+    from mailcheck.render.text import section_block
+
+    console.print(_headline(report))
+    for section in report.sections:
+        console.print(section_block(section, verbose=verbose or report.kind == "failure-report"))
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "domain",
+    "reporter",
+    "report_id",
+    "begin",
+    "end",
+    "policy",
+    "source_ip",
+    "ptr",
+    "organization",
+    "count",
+    "disposition",
+    "dmarc",
+    "dkim_aligned",
+    "spf_aligned",
+    "category",
+    "header_from",
+    "envelope_from",
+    "dkim_results",
+    "spf_results",
+    "override_reasons",
+)
+
+
+def csv_cell(value: Any) -> str:
+    """Escaped like every output, and never a formula to a spreadsheet (CWE-1236)."""
+    text = printable("" if value is None else str(value))
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def write_csv(reports: Sequence[Report]) -> None:
+    from mailcheck.feedback.aggregate import iso_day
+
+    writer = csv.writer(sys.stdout, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for report in reports:
+        section = _section(report)
+        if report.kind != "dmarc-report" or section is None:
+            continue
+        for item in section.data["reports"]:
+            for row in item["rows"]:
+                writer.writerow(
+                    csv_cell(v)
+                    for v in (
+                        report.subject,
+                        item["reporter"],
+                        item["report_id"],
+                        iso_day(item["begin"]),
+                        iso_day(item["end"]),
+                        item["policy"]["p"],
+                        row["source_ip"],
+                        row["ptr"],
+                        row["organization"],
+                        row["count"],
+                        row["disposition"],
+                        row["dmarc"],
+                        row["dkim"],
+                        row["spf"],
+                        row["category"],
+                        row["header_from"],
+                        row["envelope_from"],
+                        " ".join(
+                            f"{d['domain']}/{d['selector'] or '-'}={d['result']}"
+                            for d in row["dkim_auth"]
+                        ),
+                        " ".join(f"{s['domain']}={s['result']}" for s in row["spf_auth"]),
+                        " ".join(r["type"] for r in row["reasons"]),
+                    )
+                )
+    sys.stdout.flush()
