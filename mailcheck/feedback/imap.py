@@ -135,6 +135,8 @@ class Mailbox:
             done = sorted(self.uids[k] for k, ok in carriers.items() if ok and k in self.uids)
             if target and done:
                 uid_set = ",".join(str(u) for u in done)
+                # the folder the user named may not exist yet; NO (it exists) is fine
+                self.client.command(f"CREATE {_quote(target)}")
                 if "MOVE" in self.caps:
                     self._ok(f"UID MOVE {uid_set} {_quote(target)}")
                 else:
