@@ -134,7 +134,7 @@ def aggregate_report(
         "domain": summary.domain,
         "policy": {"p": summary.policy, "pct": summary.pct, "testing": summary.testing},
         "next_step": summary.next_step,
-        "verdict": {"state": verdict.state, "text": verdict.text},
+        "verdict": {"state": verdict.state, "text": verdict.text, "short": verdict.short},
         "period": {"begin": summary.begin, "end": summary.end},
         "messages": summary.total,
         "passing": summary.passing,

@@ -267,12 +267,13 @@ def _add_row(
 class Verdict:
     state: str  # ready | review | not-ready | final | no-data
     text: str
+    short: str = ""  # for the summary table
 
 
 def readiness(summary: DomainSummary) -> Verdict:
     """The verdict for the next policy step, in one sentence a postmaster can act on."""
     if summary.total == 0:
-        return Verdict("no-data", "the reports hold no messages: no verdict")
+        return Verdict("no-data", "the reports hold no messages: no verdict", "no messages")
     legit_n, legit_m = summary.volume(LEGITIMATE)
     review_n, review_m = summary.volume(REVIEW)
     other_n, _other_m = summary.volume(EXPECTED)
@@ -288,10 +289,12 @@ def readiness(summary: DomainSummary) -> Verdict:
                 if legit_n
                 else ""
             ),
+            f"{all_n} messages from {all_m} source{_s(all_m)} fail DMARC",
         )
     head = (
         f"p={step} would affect {all_n} of {summary.total} messages from {all_m} source{_s(all_m)}"
     )
+    short = f"p={step} would affect {all_n} messages from {all_m} source{_s(all_m)}"
     fixed = [f for f in summary.failing.values() if f.recheck and f.recheck.state == "fixed"]
     if fixed:
         head += f" ({len(fixed)} of the sources fixed in DNS since the report)"
@@ -301,6 +304,7 @@ def readiness(summary: DomainSummary) -> Verdict:
             f"not ready: {head}; {legit_n} message{_s(legit_n)} from {legit_m} source"
             f"{_s(legit_m)} that authenticate but do not align (your senders, most likely): "
             "fix them first",
+            f"{short}; {legit_n} from {legit_m} sender{_s(legit_m)} of yours",
         )
     if review_n:
         return Verdict(
@@ -308,9 +312,14 @@ def readiness(summary: DomainSummary) -> Verdict:
             f"review first: {head}; {review_n} message{_s(review_n)} from {review_m} source"
             f"{_s(review_m)} use your domain without passing SPF or DKIM: ready if none of "
             "them is yours",
+            f"{short}; check {review_m} that use{'s' if review_m == 1 else ''} your domain",
         )
     rest = f" ({other_n} forwarded or unauthenticated)" if other_n else ""
-    return Verdict("ready", f"ready for p={step}: {head}{rest}, none of it authenticated mail")
+    return Verdict(
+        "ready",
+        f"ready for p={step}: {head}{rest}, none of it authenticated mail",
+        f"{short}, none authenticated",
+    )
 
 
 def _s(n: int) -> str:

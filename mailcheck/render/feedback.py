@@ -50,6 +50,9 @@ def _summary(console: Console, reports: Sequence[Report]) -> None:
     if dmarc:
         table = Table(title="DMARC readiness", title_justify="left", title_style="bold")
         for column in ("domain", "policy", "period", "messages", "failing", "verdict"):
+            if column == "verdict":
+                table.add_column(column, overflow="fold", ratio=1)
+                continue
             table.add_column(
                 column,
                 overflow="fold",
@@ -62,14 +65,15 @@ def _summary(console: Console, reports: Sequence[Report]) -> None:
             data = section.data
             word, status = _VERDICT_WORD[data["verdict"]["state"]]
             verdict = Text(word, style=STYLES[status])
-            verdict.append("  " + printable(data["verdict"]["text"]))
+            verdict.append("  " + printable(data["verdict"]["short"]))
             period = data["period"]
             from mailcheck.feedback.aggregate import iso_day
 
+            begin, end = iso_day(period["begin"])[:10], iso_day(period["end"])[:10]
             table.add_row(
                 _t(report.subject),
                 _t(f"p={data['policy']['p']}"),
-                Text(f"{iso_day(period['begin'])[:10]} to {iso_day(period['end'])[:10]}"),
+                Text(begin if begin == end else f"{begin} to {end}"),
                 Text(str(data["messages"])),
                 Text(f"{data['unaligned_percent']:.1f}%"),
                 verdict,
@@ -104,6 +108,7 @@ def _domain(console: Console, report: Report, verbose: bool) -> None:
     failing = section.data["failing"]
     if failing:
         console.print()
+        console.print(Text("Failing sources", style="bold"))
         console.print(_failing_table(failing, verbose))
     console.print()
     console.print(_org_table(section.data["organizations"], verbose))
@@ -117,28 +122,29 @@ def _headline(report: Report) -> Text:
 
 
 def _failing_table(rows: list[dict[str, Any]], verbose: bool) -> Table:
-    table = Table(title="Failing sources", title_justify="left", box=None, pad_edge=False)
-    recheck = any(r["recheck"] for r in rows)
-    columns = ["source", "organization", "msgs", "why", "fix"] + (["now"] if recheck else [])
-    for column in columns:
-        table.add_column(column, overflow="fold", justify="right" if column == "msgs" else "left")
+    """One entry per failing source, worst first: who, how much, why, what to fix, and today."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
     limit = len(rows) if verbose else MAX_ROWS
     for row in rows[:limit]:
         status = Status.WARN if row["legitimate"] else Status.INFO
-        source = _t(row["ip"])
-        if row["ptr"]:
-            source.append("\n" + printable(row["ptr"], limit=60), style="dim")
-        why = Text(row["category"], style=STYLES[status])
-        why.append("  From " + printable(row["header_from"], limit=80), style="dim")
-        why.append("\n" + printable(row["why"], limit=200))
-        cells = [source, _t(row["organization"]), Text(str(row["messages"])), why]
-        cells.append(_t(row["fix"], limit=300))
-        if recheck:
-            state = row["recheck"]["state"] if row["recheck"] else ""
-            cells.append(_t(state))
-        table.add_row(*cells)
+        body = Text(printable(row["ip"], limit=60), style="bold")
+        where = [row["ptr"], row["organization"]] if row["ptr"] else [row["organization"]]
+        shown = ", ".join(where)
+        body.append(" " + printable(shown if shown.startswith("(") else f"({shown})", limit=120))
+        body.append("  From " + printable(row["header_from"], limit=80), style="dim")
+        body.append("\n" + row["category"] + ": ", style=STYLES[status])
+        body.append(printable(row["why"], limit=200))
+        body.append("\n→ " + printable(row["fix"], limit=300), style="italic")
+        if row["recheck"]:
+            body.append("\nnow: " + printable(row["recheck"]["detail"], limit=300), style="dim")
+        table.add_row(Text("  ") + status_text(status), Text(f"{row['messages']} msgs"), body)
     if len(rows) > limit:
-        table.add_row(Text(f"… {len(rows) - limit} more (--verbose, or --format csv)"))
+        table.add_row(
+            Text("  …"), Text(""), Text(f"{len(rows) - limit} more (--verbose, or --format csv)")
+        )
     return table
 
 

@@ -95,7 +95,7 @@ def test_readiness_not_ready_stated_first(run_cli: CliRun, tmp_path: Path) -> No
     )
     code, doc = run_json(run_cli, str(path), "--offline")
     data = section(doc, "dmarc-report", "ready.example")["data"]
-    assert data["verdict"] == {"state": "not-ready", "text": expected}
+    assert (data["verdict"]["state"], data["verdict"]["text"]) == ("not-ready", expected)
     assert [(f["ip"], f["category"], f["messages"]) for f in data["failing"]] == [
         ("198.51.100.9", "spf-unaligned", 30),
         ("203.0.113.7", "unauthenticated", 20),
@@ -127,12 +127,17 @@ def test_readiness_ready_and_final_stated_first(run_cli: CliRun, tmp_path: Path)
     )
     code, doc = run_json(run_cli, str(tmp_path), "--offline")
     ready = section(doc, "dmarc-report", "ready.example")["data"]["verdict"]
+    assert (
+        ready.pop("short")
+        == "p=quarantine would affect 20 messages from 1 source, none authenticated"
+    )
     assert ready == {
         "state": "ready",
         "text": "ready for p=quarantine: p=quarantine would affect 20 of 120 messages from 1 "
         "source (20 forwarded or unauthenticated), none of it authenticated mail",
     }
     final = section(doc, "dmarc-report", "final.example")["data"]["verdict"]
+    assert final.pop("short") == "5 messages from 1 source fail DMARC"
     assert final == {
         "state": "final",
         "text": "p=reject: 5 of 45 messages from 1 source failed DMARC",
