@@ -76,17 +76,32 @@ class Mailbox:
         self.label = f"imap://{options.server}/{options.folder}"
         self.uids: dict[str, int] = {}  # carrier label -> UID
         self.caps: list[str] = []
+        self.broken = False  # the connection failed: nothing more is sent on it
 
     def items(self) -> Iterator[Item]:
-        sizes = self._sizes()
-        for uid in sorted(sizes)[:MAX_MESSAGES]:
-            label = f"{self.label};UID={uid}"
-            if sizes[uid] > MAX_MESSAGE:
-                yield Problem(label, f"{sizes[uid]} bytes: larger than mailcheck reads")
-                continue
-            data = self._fetch(uid)
-            self.uids[label] = uid
-            yield from expand(label, data, message_id=label)
+        """Each message's reports; a broken connection ends the reading with one problem
+        (what was read so far is still judged, and the run is inconclusive)."""
+        try:
+            sizes = self._sizes()
+            wanted = sorted(sizes)[:MAX_MESSAGES]
+            for done, uid in enumerate(wanted):
+                label = f"{self.label};UID={uid}"
+                if sizes[uid] > MAX_MESSAGE:
+                    yield Problem(label, f"{sizes[uid]} bytes: larger than mailcheck reads")
+                    continue
+                try:
+                    data = self._fetch(uid)
+                except SessionError as exc:
+                    self.broken = True
+                    left = len(wanted) - done
+                    yield Problem(label, f"{exc.message}; {left} message(s) not read")
+                    return
+                self.uids[label] = uid
+                yield from expand(label, data, message_id=label)
+        except SessionError as exc:
+            self.broken = True
+            yield Problem(self.label, exc.message)
+            return
         if len(sizes) > MAX_MESSAGES:
             yield Problem(self.label, f"{len(sizes)} messages: only the first {MAX_MESSAGES} read")
 
@@ -130,6 +145,9 @@ class Mailbox:
 
     def finish(self, carriers: dict[str, bool]) -> None:
         """--move-to: move the messages whose every report was read; then log out."""
+        if self.broken:
+            self.session.close()
+            return
         try:
             target = self.options.move_to
             done = sorted(self.uids[k] for k, ok in carriers.items() if ok and k in self.uids)
