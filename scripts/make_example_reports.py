@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "reports"
 DAY = (1764460800, 1764547199)  # 2025-11-30 00:00:00 .. 23:59:59 UTC
+PREVIOUS = (DAY[0] - 86400, DAY[1] - 86400)  # the day before
 
 
 def record(
@@ -62,6 +63,7 @@ def feedback(
     p: str,
     records: list[str],
     namespace: str = "",
+    day: tuple[int, int] = DAY,
 ) -> bytes:
     xmlns = f' xmlns="{namespace}"' if namespace else ""
     version = "<version>1.0</version>" if namespace else ""
@@ -74,7 +76,7 @@ def feedback(
     <org_name>{org}</org_name>
     <email>{email}</email>
     <report_id>{report_id}</report_id>
-    <date_range><begin>{DAY[0]}</begin><end>{DAY[1]}</end></date_range>
+    <date_range><begin>{day[0]}</begin><end>{day[1]}</end></date_range>
   </report_metadata>
   <policy_published>
     <domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf><p>{p}</p><sp>{p}</sp>{tail}
@@ -344,17 +346,17 @@ def main() -> None:
     ietf = feedback(
         "receiver.example",
         "dmarc-reports@receiver.example",
-        "rx-2025-11-30-77",
+        "rx-2025-11-29-77",
         "shop.example",
         "none",
         shop_records(1)[:1] + shop_records(1)[5:],
         namespace="urn:ietf:params:xml:ns:dmarc-2.0",
+        day=PREVIOUS,
     )
     g_name = f"google.com!shop.example!{DAY[0]}!{DAY[1]}.xml.gz"
     (OUT / g_name).write_bytes(gz(google))
-    (OUT / f"receiver.example!shop.example!{DAY[0]}!{DAY[1]}.zip").write_bytes(
-        zipped(f"receiver.example!shop.example!{DAY[0]}!{DAY[1]}.xml", ietf)
-    )
+    rx_name = f"receiver.example!shop.example!{PREVIOUS[0]}!{PREVIOUS[1]}"
+    (OUT / f"{rx_name}.zip").write_bytes(zipped(f"{rx_name}.xml", ietf))
     tls_name = f"google.com!shop.example!{DAY[0]}!{DAY[1]}!001.json.gz"
     (OUT / tls_name).write_bytes(gz(TLSRPT))
     (OUT / "failure-report.eml").write_text(ARF.replace("\n", "\r\n"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
@@ -94,11 +95,19 @@ def run(
         if session is not None:
             session.finish(collected.carriers)
     code = exit_code_for(reports, out.threshold)
-    _write(reports, code, opts, out)
+    stats = engine.stats()
+    dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
+    _write(reports, code, opts, out, {"dns": dns})
     return code
 
 
-def _write(reports: list[Report], code: ExitCode, opts: RunOptions, out: OutputOptions) -> None:
+def _write(
+    reports: list[Report],
+    code: ExitCode,
+    opts: RunOptions,
+    out: OutputOptions,
+    extra: dict[str, Any],
+) -> None:
     if opts.csv:
         from mailcheck.render.feedback import write_csv
 
@@ -107,7 +116,7 @@ def _write(reports: list[Report], code: ExitCode, opts: RunOptions, out: OutputO
         for report in reports:
             write_jsonl_line("report", report, out)
     elif out.format in DOCUMENT_FORMATS:
-        write_document("report", reports, code, out)
+        write_document("report", reports, code, out, extra)
     else:
         from mailcheck.render.feedback import render_run
 

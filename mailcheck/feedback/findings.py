@@ -141,6 +141,14 @@ def aggregate_report(
         "unaligned_percent": round(summary.unaligned_percent, 2),
         "dispositions": dict(sorted(summary.dispositions.items())),
         "overrides": dict(sorted(summary.overrides.items())),
+        "days": [
+            {"day": day, "messages": n, "passing": ok}
+            for day, (n, ok) in sorted(summary.days.items())
+        ],
+        "reporters": [
+            {"reporter": name, "messages": n, "passing": ok}
+            for name, (n, ok) in sorted(summary.reporters.items(), key=lambda i: (-i[1][0], i[0]))
+        ],
         "organizations": _organizations(summary),
         "failing": [_failing_dict(f) for f in failing],
         "reports": [_report_dict(r, ptrs) for r in reports],

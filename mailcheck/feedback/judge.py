@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mailcheck.feedback.aggregate import AggregateReport, Row
+from mailcheck.feedback.aggregate import AggregateReport, Row, iso_day
 
 NEXT_STEP = {"none": "quarantine", "quarantine": "reject"}
 FORWARD_REASONS = {"forwarded", "mailing_list", "trusted_forwarder"}
@@ -84,6 +84,9 @@ class DomainSummary:
     begin: int
     end: int
     reports: list[tuple[str, str]] = field(default_factory=list)  # (reporter, report id)
+    # per UTC day (of each report's begin) and per reporter: [messages, passing DMARC]
+    days: dict[str, list[int]] = field(default_factory=dict)
+    reporters: dict[str, list[int]] = field(default_factory=dict)
     total: int = 0
     passing: int = 0
     sources: dict[str, Source] = field(default_factory=dict)
@@ -214,8 +217,13 @@ def summarise(
         summary.begin = min(summary.begin, report.begin)
         summary.end = max(summary.end, report.end)
         summary.reports.append((report.org_name, report.report_id))
+        day = summary.days.setdefault(iso_day(report.begin)[:10], [0, 0])
+        reporter = summary.reporters.setdefault(report.org_name, [0, 0])
         for row in report.rows:
             _add_row(summary, row, pol.adkim, pol.aspf, ptrs, org_of)
+            for tally in (day, reporter):
+                tally[0] += row.count
+                tally[1] += row.count if row.passes else 0
     return out
 
 

@@ -102,6 +102,15 @@ def _domain(console: Console, report: Report, verbose: bool) -> None:
     assert section is not None
     console.print(_headline(report))
     console.print(Text("  " + section.headline, style="dim"))
+    for key, label in (("reporters", "by reporter"), ("days", "by day")):
+        entries = section.data[key]
+        if len(entries) > 1:
+            parts = [
+                f"{printable(e.get('reporter') or e.get('day') or '', limit=40)} {e['messages']}"
+                f" ({100 * e['passing'] / e['messages'] if e['messages'] else 0:.0f}% pass)"
+                for e in entries[:8]
+            ]
+            console.print(Text(f"  {label}: " + ", ".join(parts), style="dim"))
     shown = [f for f in section.findings if f.id not in IN_TABLE]
     if shown:
         console.print(findings_table(shown, verbose=verbose))

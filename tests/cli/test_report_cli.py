@@ -221,6 +221,17 @@ def test_json_validates(run_cli: CliRun) -> None:
         if report["kind"] == "dmarc-report":
             jsonschema.validate(report["sections"][0]["data"], data_schema)
     assert doc["command"] == "report" and code == 0
+    shop = section(doc, "dmarc-report", "shop.example")["data"]
+    assert shop["days"] == [
+        {"day": "2025-11-29", "messages": 2122, "passing": 1800},
+        {"day": "2025-11-30", "messages": 7832, "passing": 6000},
+    ]
+    assert [r["reporter"] for r in shop["reporters"]] == [
+        "google.com",
+        "Outlook.com",
+        "receiver.example",
+    ]
+    assert doc["dns"]["queries"] > 0  # the PTRs, from the zone files
     kinds = sorted(r["kind"] for r in doc["reports"])
     assert kinds == ["dmarc-report", "dmarc-report", "failure-report", "report-input", "tls-report"]
 

@@ -18,7 +18,7 @@ from mailcheck.services.report import collect
 
 REPORTS = Path(__file__).resolve().parents[2] / "examples" / "reports"
 GOOGLE = REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz"
-ZIPPED = REPORTS / "receiver.example!shop.example!1764460800!1764547199.zip"
+ZIPPED = REPORTS / "receiver.example!shop.example!1764374400!1764460799.zip"
 TLS = REPORTS / "google.com!shop.example!1764460800!1764547199!001.json.gz"
 
 MINIMAL = b"""<feedback><report_metadata><org_name>r.example</org_name><report_id>1</report_id>
@@ -49,7 +49,7 @@ def test_google_gzip_report_parses() -> None:
 def test_rfc9990_namespace_in_zip() -> None:
     [blob] = items(ZIPPED.read_bytes(), "x.zip")
     assert isinstance(blob, Blob) and blob.source.endswith(
-        ".zip:receiver.example!shop.example!1764460800!1764547199.xml"
+        ".zip:receiver.example!shop.example!1764374400!1764460799.xml"
     )
     report = parse_xml(blob.data, blob.source)
     assert report.policy.testing == "n" and report.policy.np == "none"
