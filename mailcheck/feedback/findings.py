@@ -245,7 +245,8 @@ def _report_dict(report: AggregateReport, ptrs: Mapping[str, Ptr]) -> dict[str, 
     rows = []
     for row in report.rows:
         ptr = ptrs.get(row.source_ip, Ptr())
-        category = "" if row.passes else classify(row, pol.adkim, pol.aspf, _org_of)[0]
+        host = source_org(ptr, _org_of) if ptr.state == "found" else ""
+        category = "" if row.passes else classify(row, pol.adkim, pol.aspf, _org_of, host)[0]
         rows.append(
             {
                 "source_ip": row.source_ip,

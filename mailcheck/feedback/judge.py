@@ -130,8 +130,11 @@ def _aligned(identity: str, author: str, mode: str, org_of: OrgOf) -> bool:
     return org_of(identity) == org_of(author)
 
 
-def classify(row: Row, adkim: str, aspf: str, org_of: OrgOf) -> tuple[str, str, str]:
-    """(category, why, what to fix) for a row that fails DMARC."""
+def classify(
+    row: Row, adkim: str, aspf: str, org_of: OrgOf, host_org: str = ""
+) -> tuple[str, str, str]:
+    """(category, why, what to fix) for a row that fails DMARC; `host_org` is the
+    organizational domain of the source's PTR, when known."""
     author = row.header_from
     dkim_pass = [d.domain for d in row.dkim_auth if d.result == "pass"]
     own_dkim = [d for d in row.dkim_auth if _aligned(d.domain, author, adkim, org_of)]
@@ -166,6 +169,16 @@ def classify(row: Row, adkim: str, aspf: str, org_of: OrgOf) -> tuple[str, str, 
                 f"(mailcheck domain {broken.domain} --dkim-selector {broken.selector or 'SEL'}) "
                 "and that this sender signs with the private key that matches it.",
             )
+    relay = [d for d in dkim_pass if host_org and org_of(d) == host_org]
+    if relay and own_spf and not spf_pass and org_of(author) != host_org:
+        result = own_spf[0].result
+        return (
+            "forwarded",
+            f"SPF {result} for {author} at a host of {host_org} that signs as itself "
+            f"(d={relay[0]}): forwarded or re-sent by {host_org}",
+            f"If {host_org} forwards or runs a list, nothing to publish (it should use ARC or "
+            f"SRS); if it sends for you, have it sign with d={author}.",
+        )
     if spf_pass and not any(_aligned(d, author, aspf, org_of) for d in spf_pass):
         other = spf_pass[0]
         return (
@@ -256,7 +269,8 @@ def _add_row(
         summary.passing += row.count
         source.passing += row.count
         return
-    category, why, fix = classify(row, adkim, aspf, org_of)
+    host = org if ptr.state == "found" else ""
+    category, why, fix = classify(row, adkim, aspf, org_of, host)
     key = (row.source_ip, row.header_from, category)
     failing = summary.failing.get(key)
     if failing is None:
