@@ -318,8 +318,10 @@ def failure_reports(failures: Sequence[FailureReport], ptrs: Mapping[str, Ptr]) 
             if first.auth_results:
                 evidence.append(_p(f"Authentication-Results: {first.auth_results}"))
             evidence.append(_p(f"reported by {first.reporter} ({first.source})"))
-            summary = f"{_source_label(ip, ptr)}: {len(group)} failure report(s), " + ", ".join(
-                f"{k} {v}" for k, v in sorted(kinds.items())
+            org = f", {_org_of(ptr.name)}" if ptr.name else ""
+            summary = (
+                f"{_source_label(ip, ptr)}{org}: {len(group)} failure report(s), "
+                + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
             )
             if first.dkim_domain:
                 summary += f"; DKIM d={first.dkim_domain} s={first.dkim_selector or '-'}"
