@@ -14,7 +14,7 @@ from mailcheck.cli.output import (
     write_document,
     write_jsonl_line,
 )
-from mailcheck.errors import UsageError
+from mailcheck.errors import InputError, UsageError
 from mailcheck.feedback.unpack import Item, expand
 from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
 from mailcheck.render import DOCUMENT_FORMATS, Format
@@ -87,6 +87,14 @@ def run(
         if session is not None:
             items.append(session.items())
         collected = collect(item for source in items for item in source)
+        if session is None and not (
+            collected.aggregate or collected.tls or collected.failures or collected.problems
+        ):
+            # a mistyped path should not look like a clean bill of health
+            raise InputError(
+                f"no DMARC or TLS report found in {', '.join(inputs)}",
+                hint="give report files (.xml, .xml.gz, .zip, .json), messages or a Maildir",
+            )
         bar.status("looking up sources")
         reports = [
             select_findings(r, out.only, out.skip)

@@ -7,6 +7,8 @@ import csv
 import gzip
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -259,6 +261,40 @@ def test_ci_formats(run_cli: CliRun, fmt: str) -> None:
     result = run_cli("report", *SAMPLES, "--offline", "--format", fmt, "--max-unaligned", "5")
     assert result.returncode == 1
     assert "report.readiness" in result.stdout and "report.unaligned" in result.stdout
+
+
+def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
+    mbox = tmp_path / "reports.mbox"
+    with mbox.open("wb") as handle:
+        for message in sorted((REPORTS / "Maildir" / "cur").iterdir()):
+            handle.write(b"From dmarc@receiver.example Mon Dec  1 06:00:00 2025\n")
+            handle.write(message.read_bytes().replace(b"\r\n", b"\n") + b"\n")
+    code, doc = run_json(run_cli, str(mbox), "--offline")
+    verdicts = {
+        r["subject"]: r["sections"][0]["data"]["verdict"]["state"]
+        for r in doc["reports"]
+        if r["kind"] == "dmarc-report"
+    }
+    assert verdicts == {"blog.example": "review", "shop.example": "not-ready"}
+    assert code == 0
+    gz = (REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "report", "-", "--offline", "--format", "csv"],
+        input=gz,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.decode().splitlines()) == 1 + 7
+
+
+def test_no_report_at_all_is_an_input_error(run_cli: CliRun, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.eml"
+    plain.write_bytes(b"From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n")
+    result = run_cli("report", str(plain), "--offline")
+    assert result.returncode == 2
+    assert result.stderr.startswith("mailcheck: error: no DMARC or TLS report found in ")
 
 
 def test_usage_errors(run_cli: CliRun, tmp_path: Path) -> None:
