@@ -41,6 +41,30 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def mailbox_name(name: str) -> str:
+    """A folder name in modified UTF-7 (RFC 3501 §5.1.3), quoted: "Entwürfe" is
+    "Entw&APw-rfe"; control characters cannot break out of the quoted string."""
+    import base64
+
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            raw = "".join(pending).encode("utf-16-be")
+            out.append("&" + base64.b64encode(raw).decode().rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return _quote("".join(out))
+
+
 def _target(text: str) -> tuple[str, int | None]:
     try:
         host, port = split_host_port(text)
@@ -154,11 +178,11 @@ class Mailbox:
             if target and done:
                 uid_set = ",".join(str(u) for u in done)
                 # the folder the user named may not exist yet; NO (it exists) is fine
-                self.client.command(f"CREATE {_quote(target)}")
+                self.client.command(f"CREATE {mailbox_name(target)}")
                 if "MOVE" in self.caps:
-                    self._ok(f"UID MOVE {uid_set} {_quote(target)}")
+                    self._ok(f"UID MOVE {uid_set} {mailbox_name(target)}")
                 else:
-                    self._ok(f"UID COPY {uid_set} {_quote(target)}")
+                    self._ok(f"UID COPY {uid_set} {mailbox_name(target)}")
                     self._ok(f"UID STORE {uid_set} +FLAGS.SILENT (\\Deleted)")
                     self._ok(f"UID EXPUNGE {uid_set}" if "UIDPLUS" in self.caps else "EXPUNGE")
             with contextlib.suppress(SessionError):
@@ -221,7 +245,7 @@ def _login(
     box = Mailbox(options, session, client)
     box.caps = client.capabilities()[1]
     verb = "SELECT" if options.move_to else "EXAMINE"  # EXAMINE: nothing can change
-    reply = client.command(f"{verb} {_quote(options.folder)}")
+    reply = client.command(f"{verb} {mailbox_name(options.folder)}")
     if reply.status != "OK":
         raise InputError(f"--imap {host}: folder {options.folder!r}: {reply.text[:200]}")
     return box

@@ -184,3 +184,19 @@ def test_malformed_reports_are_per_report_and_the_run_goes_on() -> None:
         ("evil.xml", "XML refused: DTDForbidden"),
         ("missing.xml", "no report_id in the report"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "wire"),
+    [
+        ("INBOX", '"INBOX"'),
+        ("Entwürfe", '"Entw&APw-rfe"'),
+        ("R&D/DMARC", '"R&-D/DMARC"'),
+        ("報告", '"&WDFUSg-"'),
+        ('a"b\r\nc', '"a\\"b&AA0ACg-c"'),
+    ],
+)
+def test_imap_folder_names(name: str, wire: str) -> None:
+    from mailcheck.feedback.imap import mailbox_name
+
+    assert mailbox_name(name) == wire
