@@ -464,3 +464,94 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
     # the good report was still read and judged
     assert section(doc, "dmarc-report", "shop.example")["data"]["messages"] == 4097
     assert result.returncode == 3  # what could not be read leaves the run inconclusive
+
+
+def test_tls_report_policy_types_point_at_checks(run_cli: CliRun, tmp_path: Path) -> None:
+    def policy(kind: str, results: list[tuple[str, int]]) -> dict[str, Any]:
+        return {
+            "policy": {"policy-type": kind, "policy-domain": "dane.example", "mx-host": []},
+            "summary": {
+                "total-successful-session-count": 100,
+                "total-failure-session-count": sum(n for _r, n in results),
+            },
+            "failure-details": [
+                {
+                    "result-type": result,
+                    "sending-mta-ip": "198.51.100.1",
+                    "receiving-mx-hostname": "mx.dane.example",
+                    "failed-session-count": n,
+                }
+                for result, n in results
+            ],
+        }
+
+    tree = {
+        "organization-name": "Mail Receiver",
+        "report-id": "t-1",
+        "date-range": {
+            "start-datetime": "2025-11-30T00:00:00Z",
+            "end-datetime": "2025-11-30T23:59:59Z",
+        },
+        "policies": [
+            policy("tlsa", [("tlsa-invalid", 4), ("dane-required", 1)]),
+            policy("no-policy-found", []),
+            policy("sts", [("sts-policy-fetch-error", 2), ("brand-new-type", 1)]),
+        ],
+    }
+    (tmp_path / "tls.json.gz").write_bytes(gzip.compress(json.dumps(tree).encode(), mtime=0))
+    code, doc = run_json(run_cli, str(tmp_path), "--offline")
+    findings = section(doc, "tls-report", "dane.example")["findings"]
+    got = [(f["id"], f["status"], f["summary"].split(":")[0], f.get("hint", "")) for f in findings]
+    assert got == [
+        ("report.tls-policy", "pass", "no-policy-found", ""),
+        ("report.tls-policy", "warn", "sts", "Look at the failure result types below."),
+        (
+            "report.tls-failure",
+            "warn",
+            "sts sts-policy-fetch-error",
+            "mailcheck domain DOMAIN: see mta-sts.policy-fetch "
+            "(mailcheck explain mta-sts.policy-fetch)",
+        ),
+        (
+            "report.tls-failure",
+            "warn",
+            "sts brand-new-type",
+            "not a result type mailcheck knows (RFC 8460 §4.3 lists them)",
+        ),
+        ("report.tls-policy", "warn", "tlsa", "Look at the failure result types below."),
+        (
+            "report.tls-failure",
+            "warn",
+            "tlsa tlsa-invalid",
+            "mailcheck trace mx.dane.example: see dane.tlsa (mailcheck explain dane.tlsa)",
+        ),
+        (
+            "report.tls-failure",
+            "warn",
+            "tlsa dane-required",
+            "mailcheck trace mx.dane.example: see dane.tlsa (mailcheck explain dane.tlsa)",
+        ),
+    ]
+    assert code == 0
+
+
+def test_dead_resolver_leaves_sources_ungrouped_not_failed(run_cli: CliRun) -> None:
+    """Network trouble is never FAIL: PTRs that cannot be looked up are 'unknown'."""
+    from tests.smtpfixtures import free_port
+
+    result = run_cli(
+        "report",
+        str(REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz"),
+        "--nameserver",
+        f"127.0.0.1:{free_port()}",
+        "--timeout",
+        "0.2",
+        "--deadline",
+        "5",
+        "--format",
+        "json",
+    )
+    doc = json.loads(result.stdout)
+    orgs = section(doc, "dmarc-report", "shop.example")["data"]["organizations"]
+    assert [o["organization"] for o in orgs] == ["(PTR unknown)"]
+    assert result.returncode == 0
