@@ -15,7 +15,7 @@ from mailcheck.cli.output import (
     write_jsonl_line,
 )
 from mailcheck.errors import InputError, UsageError
-from mailcheck.feedback.unpack import Item, expand
+from mailcheck.feedback.unpack import Item, expand_safely
 from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
 from mailcheck.render import DOCUMENT_FORMATS, Format
 
@@ -45,7 +45,7 @@ def _files(inputs: Sequence[str]) -> Iterator[Item]:
     from mailcheck.messages import read_messages
 
     for message in read_messages(list(inputs)):
-        yield from expand(message.source, message.data)
+        yield from expand_safely(message.source, message.data)
 
 
 def run(

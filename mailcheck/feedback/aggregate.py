@@ -112,7 +112,7 @@ def parse_xml(data: bytes, source: str) -> AggregateReport:
         raise ReportError(f"XML refused: {why} (DTDs and entities are not allowed)") from None
     except ParseError as exc:
         raise ReportError(f"not well-formed XML ({exc})") from None
-    tree = _as_dict(root)
+    tree = _as_dict(root, 0)
     if _local(root.tag) != "feedback":
         raise ReportError(f"XML whose root is <{_local(root.tag)}>, not a DMARC <feedback>")
     return build(tree, source)
@@ -123,15 +123,20 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _as_dict(element: Any) -> Any:
+MAX_DEPTH = 16  # feedback/record/auth_results/dkim/domain is 5 deep
+
+
+def _as_dict(element: Any, depth: int) -> Any:
     """An element as nested dicts; repeated children become lists (like the JSON form)."""
+    if depth > MAX_DEPTH:
+        raise ReportError(f"XML nested more than {MAX_DEPTH} levels deep: not a DMARC report")
     children = list(element)
     if not children:
         return (element.text or "").strip()
     out: dict[str, Any] = {}
     for child in children:
         name = _local(child.tag)
-        value = _as_dict(child)
+        value = _as_dict(child, depth + 1)
         if name in out:
             if not isinstance(out[name], list) or name not in _REPEATED:
                 out[name] = [out[name]]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mailcheck.errors import InputError, NetworkError, UsageError
-from mailcheck.feedback.unpack import Item, Problem, expand
+from mailcheck.feedback.unpack import Item, Problem, expand_safely
 from mailcheck.net.address import is_ip_address, split_host_port
 from mailcheck.net.mailbox import ImapClient, ImapStatus, greeting_capabilities
 from mailcheck.net.session import Session, SessionError, Transcript
@@ -121,7 +121,7 @@ class Mailbox:
                     yield Problem(label, f"{exc.message}; {left} message(s) not read")
                     return
                 self.uids[label] = uid
-                yield from expand(label, data, message_id=label)
+                yield from expand_safely(label, data, message_id=label)
         except SessionError as exc:
             self.broken = True
             yield Problem(self.label, exc.message)

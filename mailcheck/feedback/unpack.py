@@ -38,6 +38,7 @@ class Problem:
 
     source: str
     message: str
+    message_id: str = ""  # the carrying message (--move-to leaves it in place)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def sniff(data: bytes) -> str:
 def expand(source: str, data: bytes, depth: int = 0, message_id: str = "") -> Iterator[Item]:
     """Every report inside `data` (a file, an attachment, an archive member)."""
     if depth > MAX_DEPTH:
-        yield Problem(source, f"nested more than {MAX_DEPTH} levels deep: not opened")
+        yield Problem(source, f"nested more than {MAX_DEPTH} levels deep: not opened", message_id)
         return
     kind = sniff(data)
     try:
@@ -157,7 +158,18 @@ def expand(source: str, data: bytes, depth: int = 0, message_id: str = "") -> It
         elif depth == 0:
             yield Skipped(source, "not a report, an archive or a message")
     except UnpackError as exc:
-        yield Problem(source, str(exc))
+        yield Problem(source, str(exc), message_id)
+
+
+def expand_safely(source: str, data: bytes, message_id: str = "") -> list[Item]:
+    """expand(), with anything unexpected in hostile bytes turned into a per-input problem
+    (named by its exception, so a bug in mailcheck can still be reported) and the run going
+    on. The list is bounded: every report in it is bounded by MAX_UNPACKED."""
+    try:
+        return list(expand(source, data, message_id=message_id))
+    except Exception as exc:  # hostile input must not end the run; the type names the cause
+        why = f"could not be read ({type(exc).__name__}: {exc})"
+        return [Problem(source, why, message_id or source)]
 
 
 def _message(source: str, data: bytes, depth: int, carrier: str) -> Iterator[Item]:
@@ -176,7 +188,9 @@ def _message(source: str, data: bytes, depth: int, carrier: str) -> Iterator[Ite
             continue
         parts += 1
         if parts > MAX_MEMBERS:
-            yield Problem(source, f"more than {MAX_MEMBERS} parts: the rest was not read")
+            yield Problem(
+                source, f"more than {MAX_MEMBERS} parts: the rest was not read", message_id
+            )
             break
         if part.get_content_maintype() == "message":
             continue

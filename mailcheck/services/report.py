@@ -50,11 +50,18 @@ class Collected:
             return
         if isinstance(item, Problem):
             self.problems.append(item)
+            if item.message_id:  # a message with an unreadable report stays where it is
+                self.carriers[item.message_id] = False
             return
         try:
             self._parse(item)
-        except ReportError as exc:
-            self.problems.append(Problem(item.source, str(exc)))
+        except Exception as exc:  # hostile input must not end the run; the type names the cause
+            why = (
+                str(exc)
+                if isinstance(exc, ReportError)
+                else (f"could not be read ({type(exc).__name__}: {exc})")
+            )
+            self.problems.append(Problem(item.source, why))
             if item.message_id:
                 self.carriers[item.message_id] = False
             return

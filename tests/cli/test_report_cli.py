@@ -448,6 +448,9 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("r.xml", b"<" + b" " * (64 * 1024 * 1024))
     (folder / "5-bomb.zip").write_bytes(bomb.getvalue())
+    (folder / "6-deep.xml").write_bytes(
+        b"<feedback>" + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</feedback>"
+    )
     result = run_cli("report", str(folder), "--offline", "--format", "json")
     doc = json.loads(result.stdout)
     problems = {
@@ -459,6 +462,7 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
         "3-laughs.xml": "XML refused: DTDForbidden (DTDs and entities are not allowed)",
         "4-xxe.xml": "XML refused: DTDForbidden (DTDs and entities are not allowed)",
         "5-bomb.zip": "zip member 'r.xml' expands past 32 MB: refused (a bomb?)",
+        "6-deep.xml": "XML nested more than 16 levels deep: not a DMARC report",
     }
     assert "root:" not in result.stdout
     # the good report was still read and judged

@@ -47,6 +47,23 @@ def fill_folder(servers: mtas.MailServers, folder: str) -> Path:
     return target
 
 
+def half_broken() -> bytes:
+    """A report message whose second attachment is a truncated gzip: it must not be moved."""
+    from email.message import EmailMessage
+
+    good = EXAMPLES / "reports" / "google.com!shop.example!1764460800!1764547199.xml.gz"
+    message = EmailMessage()
+    message["From"] = "dmarc@receiver.example"
+    message["To"] = "dmarc@postfix.test"
+    message["Subject"] = "Report domain: shop.example"
+    message["Message-ID"] = "<half@receiver.example>"
+    message.set_content("Two reports attached.")
+    data = good.read_bytes()
+    message.add_attachment(data, maintype="application", subtype="gzip", filename="a.xml.gz")
+    message.add_attachment(data[:200], maintype="application", subtype="gzip", filename="b.gz")
+    return message.as_bytes()
+
+
 def report(
     run_cli: CliRun, dns: DnsServer, server: str, *args: str
 ) -> tuple[int, dict[str, Any] | None, str]:
@@ -115,6 +132,10 @@ def test_starttls_and_move_to(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
     folder = fill_folder(servers, "Reports")
+    extra = folder / "new" / "1764576099.M99P9.test"
+    extra.write_bytes(half_broken())
+    dovecot = pwd.getpwnam("dovecot")
+    os.chown(extra, dovecot.pw_uid, dovecot.pw_gid)
     code, doc, _ = report(
         run_cli,
         dns_server,
@@ -126,11 +147,11 @@ def test_starttls_and_move_to(
         "--ca-file",
         ca_file,
     )
-    assert doc is not None and code == 0
+    assert doc is not None and code == 3  # the truncated attachment could not be read
     assert verdicts(doc)["shop.example"] == "not-ready"
-    # the four report messages moved; the plain message stays where it was
+    # the four report messages moved; the plain message and the half-broken one stay
     remaining = files(folder)
-    assert len(remaining) == 1
+    assert len(remaining) == 2
     done = servers.root / "mail" / "alice" / ".Reports.Done"
     assert len(files(done)) == 4
 
