@@ -65,9 +65,9 @@ def _source_label(ip: str, ptr: Ptr) -> str:
 
 
 def _org_of(name: str) -> str:
-    from mailcheck.checks.dmarc import psl_org_domain
+    from mailcheck.feedback.judge import org_domain
 
-    return psl_org_domain(name)
+    return org_domain(name)
 
 
 def aggregate_report(

@@ -3,6 +3,7 @@ whether a domain is ready for its next DMARC policy step. Pure: lookups arrive a
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -120,6 +121,15 @@ class DomainSummary:
 
 
 OrgOf = Callable[[str], str]
+
+
+@functools.lru_cache(maxsize=65536)
+def org_domain(name: str) -> str:
+    """The Public Suffix List organizational domain (RFC 7489), cached: a day of reports
+    names the same few thousand domains again and again."""
+    from mailcheck.checks.dmarc import psl_org_domain
+
+    return psl_org_domain(name)
 
 
 def _aligned(identity: str, author: str, mode: str, org_of: OrgOf) -> bool:

@@ -125,8 +125,8 @@ def lookup_ptrs(engine: DnsEngine, ips: Iterable[str]) -> dict[str, Ptr]:
 
 def recheck(engine: DnsEngine, failing: Failing) -> Recheck | None:
     """Today's SPF (check_host for the IP) and DKIM keys (selectors seen) for one source."""
-    from mailcheck.checks.dmarc import psl_org_domain
     from mailcheck.checks.spf import evaluate
+    from mailcheck.feedback.judge import org_domain as psl_org_domain
 
     if failing.category not in (*LEGITIMATE, *REVIEW):
         return None
@@ -160,7 +160,7 @@ def recheck(engine: DnsEngine, failing: Failing) -> Recheck | None:
 
 
 def _dkim_now(engine: DnsEngine, failing: Failing, org: str, notes: list[str]) -> set[str]:
-    from mailcheck.checks.dmarc import psl_org_domain
+    from mailcheck.feedback.judge import org_domain as psl_org_domain
     from mailcheck.records.dkim import looks_like_dkim, parse_dkim_key
     from mailcheck.text import decode
 
@@ -195,13 +195,13 @@ def _dkim_now(engine: DnsEngine, failing: Failing, org: str, notes: list[str]) -
 def build_reports(
     collected: Collected, engine: DnsEngine | None, request: ReportRequest
 ) -> Iterator[Report]:
-    from mailcheck.checks.dmarc import psl_org_domain
     from mailcheck.feedback.findings import (
         aggregate_report,
         failure_reports,
         input_report,
         tls_reports,
     )
+    from mailcheck.feedback.judge import org_domain as psl_org_domain
 
     ips = {row.source_ip for r in collected.aggregate for row in r.rows}
     ips |= {f.source_ip for f in collected.failures if f.source_ip}
