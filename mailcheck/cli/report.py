@@ -57,7 +57,7 @@ class ReportFormat(str, enum.Enum):
 EPILOG = (
     "Examples:\n\n"
     "  mailcheck report ~/Maildir/.DMARC                (report messages in a Maildir)\n\n"
-    "  mailcheck report google.com!example.com!1732924800!1733011199.xml.gz\n\n"
+    "  mailcheck report 'google.com!example.com!1732924800!1733011199.xml.gz'\n\n"
     "  mailcheck report reports/ --check-dns --format csv > sources.csv\n\n"
     "  mailcheck report --imap imap.example.com --user dmarc@example.com "
     "--password-env IMAP_PASSWORD --folder DMARC --move-to DMARC/done\n\n"

@@ -184,7 +184,10 @@ class Mailbox:
                 else:
                     self._ok(f"UID COPY {uid_set} {mailbox_name(target)}")
                     self._ok(f"UID STORE {uid_set} +FLAGS.SILENT (\\Deleted)")
-                    self._ok(f"UID EXPUNGE {uid_set}" if "UIDPLUS" in self.caps else "EXPUNGE")
+                    # a plain EXPUNGE would also remove what the user had marked \Deleted:
+                    # without UIDPLUS the copies stay flagged, for the user's client to purge
+                    if "UIDPLUS" in self.caps:
+                        self._ok(f"UID EXPUNGE {uid_set}")
             with contextlib.suppress(SessionError):
                 self.client.command("LOGOUT")
         except SessionError as exc:

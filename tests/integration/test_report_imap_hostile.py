@@ -80,7 +80,7 @@ class Imap:
 
 
 def run_against(
-    run_cli: CliRun, server: Imap, ca_file: str
+    run_cli: CliRun, server: Imap, ca_file: str, *extra: str
 ) -> tuple[int, str, str, MisbehavingServer]:
     with MisbehavingServer(server.handler) as listening:
         result = run_cli(
@@ -98,6 +98,7 @@ def run_against(
             "--offline",
             "--format",
             "json",
+            *extra,
             env={"IMAP_PASSWORD": PASSWORD},
             timeout=30,
         )
@@ -176,3 +177,22 @@ def test_literal_that_lies_about_its_size(
     assert problem["summary"].endswith(
         ";UID=7: a 1000000000000-byte message literal; 1 message(s) not read"
     )
+
+
+@pytest.mark.timeout(60)
+def test_move_without_move_or_uidplus(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    """No MOVE (RFC 6851): COPY and flag \\Deleted; no UIDPLUS: never a plain EXPUNGE, which
+    would also purge what the user had marked deleted."""
+    server = Imap(tls_context, "good")
+    code, _out, err, _ = run_against(run_cli, server, ca_file, "--move-to", "Done")
+    assert code == 0, err
+    sent = [line.decode().split(" ", 1)[1].strip() for line in server.encrypted]
+    assert 'SELECT "INBOX"' in sent  # read-write only because --move-to asks for it
+    assert sent[-4:] == [
+        'CREATE "Done"',
+        'UID COPY 7 "Done"',
+        "UID STORE 7 +FLAGS.SILENT (\\Deleted)",
+        "LOGOUT",
+    ]
