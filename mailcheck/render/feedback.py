@@ -38,6 +38,8 @@ def _section(report: Report) -> Section | None:
 def render_run(console: Console, reports: Sequence[Report], *, verbose: bool = False) -> None:
     _summary(console, reports)
     for report in reports:
+        if _section(report) is None:
+            continue  # --only/--skip left nothing of it
         console.print()
         if report.kind == "dmarc-report":
             _domain(console, report, verbose)
@@ -99,7 +101,8 @@ def _summary(console: Console, reports: Sequence[Report]) -> None:
 
 def _domain(console: Console, report: Report, verbose: bool) -> None:
     section = _section(report)
-    assert section is not None
+    if section is None:
+        return
     console.print(_headline(report))
     console.print(Text("  " + section.headline, style="dim"))
     for key, label in (("reporters", "by reporter"), ("days", "by day")):

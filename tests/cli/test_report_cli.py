@@ -304,6 +304,17 @@ def test_usage_errors(run_cli: CliRun, tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such file" in result.stderr
     result = run_cli("report", str(REPORTS), "--move-to", "Done")
     assert result.returncode == 2 and "go with --imap" in result.stderr
+    result = run_cli("report", str(REPORTS), "--only", "spf")
+    assert result.returncode == 2
+    assert "mailcheck: error: --only 'spf': no such check id or family" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "json", "markdown"])
+def test_only_and_skip(run_cli: CliRun, fmt: str) -> None:
+    only = run_cli("report", *SAMPLES, "--offline", "--only", "report.readiness", "-f", fmt)
+    assert only.returncode == 0 and "report.unaligned" not in only.stdout
+    skip = run_cli("report", *SAMPLES, "--offline", "--skip", "report", "-f", fmt)
+    assert skip.returncode == 0 and "report.readiness" not in skip.stdout
 
 
 # -- hostile reports --------------------------------------------------------------------
