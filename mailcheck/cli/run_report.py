@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,13 +78,14 @@ def run(
         max_unaligned=opts.max_unaligned,
     )
     engine = build_engine(flags.options())
-    with engine, progress(True) as bar:
+    with engine, progress(True) as bar, contextlib.ExitStack() as cleanup:
         session = None
         if mailbox.server is not None:
             from mailcheck.feedback.imap import open_mailbox
 
             bar.status("logging in")
             session = open_mailbox(mailbox, engine, flags.deadline)
+            cleanup.callback(session.session.close)  # whatever happens next (closing twice is fine)
         bar.status("reading reports")
         items: list[Iterator[Item]] = [_files(inputs)] if inputs else []
         if session is not None:
