@@ -187,7 +187,8 @@ def _plain(console: Console, report: Report, verbose: bool) -> None:
 
     console.print(_headline(report))
     for section in report.sections:
-        console.print(section_block(section, verbose=verbose or report.kind == "failure-report"))
+        # the evidence is the point here: original headers, sending MTA -> receiving MX
+        console.print(section_block(section, verbose=True))
 
 
 # -- CSV ----------------------------------------------------------------------------------
