@@ -78,14 +78,13 @@ def aggregate_report(
     duplicates: Sequence[str],
 ) -> Report:
     verdict = readiness(summary)
-    findings: list[Finding] = [
-        finding(
-            "report.readiness",
-            _VERDICT_STATUS[verdict.state],
-            _p(verdict.text),
-            hint=None if verdict.state in ("not-ready", "review") else "",
-        )
-    ]
+    status = _VERDICT_STATUS[verdict.state]
+    hint: str | None = None if verdict.state in ("not-ready", "review") else ""
+    if verdict.state == "final" and summary.volume(LEGITIMATE)[0]:
+        # at p=reject, your own unaligned senders are being rejected right now
+        status = Status.WARN
+        hint = "Fix the senders listed: receivers reject their mail now."
+    findings: list[Finding] = [finding("report.readiness", status, _p(verdict.text), hint=hint)]
     findings.append(_unaligned(summary, request.max_unaligned))
     failing = summary.failing_sorted()
     for item in failing[:MAX_SOURCE_FINDINGS]:

@@ -138,7 +138,9 @@ def test_readiness_ready_and_final_stated_first(run_cli: CliRun, tmp_path: Path)
         "text": "ready for p=quarantine: p=quarantine would affect 20 of 120 messages from 1 "
         "source (20 forwarded or unauthenticated), none of it authenticated mail",
     }
-    final = section(doc, "dmarc-report", "final.example")["data"]["verdict"]
+    final_section = section(doc, "dmarc-report", "final.example")
+    final = final_section["data"]["verdict"]
+    assert final_section["findings"][0]["status"] == "info"  # only a forger is rejected
     assert final.pop("short") == "5 messages from 1 source fail DMARC"
     assert final == {
         "state": "final",
@@ -570,3 +572,28 @@ def test_dead_resolver_leaves_sources_ungrouped_not_failed(run_cli: CliRun) -> N
     orgs = section(doc, "dmarc-report", "shop.example")["data"]["organizations"]
     assert [o["organization"] for o in orgs] == ["(PTR unknown)"]
     assert result.returncode == 0
+
+
+def test_at_reject_own_senders_rejected_is_a_warning(run_cli: CliRun, tmp_path: Path) -> None:
+    # Stated first: at p=reject, 12 messages from an ESP that passes SPF for its own domain
+    # are rejected now: the verdict is final, but a WARN with what to fix.
+    esp = SPF_PASS_OWN.format(d="bounce.esp.example")
+    (tmp_path / "r.xml").write_bytes(
+        aggregate(
+            "strict.example",
+            "reject",
+            [
+                row("192.0.2.3", 88, dkim="pass", header_from="strict.example"),
+                row("198.51.100.9", 12, auth=esp, header_from="strict.example"),
+            ],
+        )
+    )
+    code, doc = run_json(run_cli, str(tmp_path), "--offline")
+    readiness = section(doc, "dmarc-report", "strict.example")["findings"][0]
+    assert readiness["status"] == "warn"
+    assert readiness["summary"] == (
+        "p=reject: 12 of 100 messages from 1 source failed DMARC; 12 of them from 1 "
+        "authenticated sender"
+    )
+    assert readiness["hint"] == "Fix the senders listed: receivers reject their mail now."
+    assert code == 0
