@@ -6,6 +6,7 @@ import sys
 
 from mailcheck.cli import domain as _domain  # noqa: F401  (registers the command)
 from mailcheck.cli import explain as _explain  # noqa: F401
+from mailcheck.cli import report as _report  # noqa: F401
 from mailcheck.cli import schema as _schema  # noqa: F401
 from mailcheck.cli import send as _send  # noqa: F401
 from mailcheck.cli import trace as _trace  # noqa: F401

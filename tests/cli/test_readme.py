@@ -25,7 +25,7 @@ def test_readme_output_blocks_match_the_program() -> None:
         )
 
 
-@pytest.mark.parametrize("name", ["domain", "verify", "trace", "send"])
+@pytest.mark.parametrize("name", ["domain", "verify", "trace", "send", "report"])
 def test_readme_mentions_every_option(name: str) -> None:
     from typer.main import get_command
 

@@ -1,0 +1,135 @@
+"""Runs `mailcheck report`: gather inputs (files, folders, IMAP), judge, write, exit code."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mailcheck.catalog import CHECKS
+from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.output import (
+    check_selectors,
+    refuse_regression,
+    write_document,
+    write_jsonl_line,
+)
+from mailcheck.errors import InputError, UsageError
+from mailcheck.feedback.unpack import Item, expand_safely
+from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
+from mailcheck.render import DOCUMENT_FORMATS, Format
+
+
+@dataclass(frozen=True)
+class ImapOptions:
+    server: str | None = None
+    user: str | None = None
+    folder: str = "INBOX"
+    move_to: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    password: str | None = None
+    tls: str = "auto"
+    ca_file: str | None = None
+    step_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    check_dns: bool = False
+    max_unaligned: float | None = None
+    csv: bool = False
+
+
+def _files(inputs: Sequence[str]) -> Iterator[Item]:
+    from mailcheck.messages import read_messages
+
+    for message in read_messages(list(inputs)):
+        yield from expand_safely(message.source, message.data)
+
+
+def run(
+    inputs: Sequence[str],
+    *,
+    mailbox: ImapOptions,
+    opts: RunOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
+    from mailcheck.net.dns import build_engine
+    from mailcheck.services.report import ReportRequest, build_reports, collect
+
+    # only this command's ids: `--only spf` here would silently show nothing
+    ids = [i for i in CHECKS if i.startswith("report.")]
+    check_selectors(out.only, ids, "--only")
+    check_selectors(out.skip, ids, "--skip")
+    refuse_regression(out, "report")
+    if not inputs and mailbox.server is None:
+        raise UsageError(
+            "no reports given",
+            hint="mailcheck report FILE|FOLDER... or --imap HOST --user NAME",
+        )
+    if mailbox.server is None and (mailbox.move_to or mailbox.user):
+        raise UsageError("--user and --move-to go with --imap HOST")
+    request = ReportRequest(
+        lookups=not flags.offline or bool(flags.zones),
+        check_dns=opts.check_dns,
+        max_unaligned=opts.max_unaligned,
+    )
+    engine = build_engine(flags.options())
+    with engine, progress(True) as bar, contextlib.ExitStack() as cleanup:
+        session = None
+        if mailbox.server is not None:
+            from mailcheck.feedback.imap import open_mailbox
+
+            bar.status("logging in")
+            session = open_mailbox(mailbox, engine, flags.deadline)
+            cleanup.callback(session.session.close)  # whatever happens next (closing twice is fine)
+        bar.status("reading reports")
+        items: list[Iterator[Item]] = [_files(inputs)] if inputs else []
+        if session is not None:
+            items.append(session.items())
+        collected = collect(item for source in items for item in source)
+        if session is None and not (
+            collected.aggregate or collected.tls or collected.failures or collected.problems
+        ):
+            # a mistyped path should not look like a clean bill of health
+            raise InputError(
+                f"no DMARC or TLS report found in {', '.join(inputs)}",
+                hint="give report files (.xml, .xml.gz, .zip, .json), messages or a Maildir",
+            )
+        bar.status("looking up sources")
+        reports = [
+            select_findings(r, out.only, out.skip)
+            for r in build_reports(collected, engine, request)
+        ]
+        if session is not None:
+            session.finish(collected.carriers)
+    code = exit_code_for(reports, out.threshold)
+    stats = engine.stats()
+    dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
+    _write(reports, code, opts, out, {"dns": dns})
+    return code
+
+
+def _write(
+    reports: list[Report],
+    code: ExitCode,
+    opts: RunOptions,
+    out: OutputOptions,
+    extra: dict[str, Any],
+) -> None:
+    if opts.csv:
+        from mailcheck.render.feedback import write_csv
+
+        write_csv(reports)
+    elif out.format is Format.JSONL:
+        for report in reports:
+            write_jsonl_line("report", report, out)
+    elif out.format in DOCUMENT_FORMATS:
+        write_document("report", reports, code, out, extra)
+    else:
+        from mailcheck.render.feedback import render_run
+
+        render_run(out.console(), reports, verbose=out.verbose)

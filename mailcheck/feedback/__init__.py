@@ -1,0 +1,1 @@
+"""DMARC aggregate and failure reports and TLS reports: unpacking, parsing and the judgement."""

@@ -1,0 +1,198 @@
+"""`mailcheck report --imap` against IMAP servers that misbehave on purpose (loopback only):
+no STARTTLS, bytes injected before the handshake, a stall after login, a literal that lies
+about its size. Each ends with one line, exit 3, and the password only ever inside TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import ssl
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.smtpfixtures import MisbehavingServer
+
+PASSWORD = "S3cret-imap"
+REPORT = (Path(__file__).resolve().parents[2] / "examples" / "reports" / "Maildir" / "cur").glob(
+    "*M1P1*"
+)
+MESSAGE = next(iter(REPORT)).read_bytes()
+
+Scenario = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@pytest.fixture(scope="module")
+def tls_context(test_ca: object) -> ssl.SSLContext:
+    cert = test_ca.issue_cert("127.0.0.1")  # type: ignore[attr-defined]
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    return context
+
+
+class Imap:
+    """A scripted IMAP server: records every line it receives in clear and inside TLS."""
+
+    def __init__(self, context: ssl.SSLContext, mode: str) -> None:
+        self.context = context
+        self.mode = mode
+        self.clear: list[bytes] = []
+        self.encrypted: list[bytes] = []
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError, ssl.SSLError, asyncio.CancelledError):
+            caps = "IMAP4rev1" if self.mode == "no-starttls" else "IMAP4rev1 STARTTLS"
+            writer.write(f"* OK [CAPABILITY {caps}] ready\r\n".encode())
+            await writer.drain()
+            lines = self.clear
+            while line := await reader.readline():
+                lines.append(line)
+                tag, _, command = line.decode().strip().partition(" ")
+                verb = command.split(" ")[0].upper()
+                if verb == "STARTTLS":
+                    extra = b"* OK injected\r\n" if self.mode == "inject" else b""
+                    writer.write(f"{tag} OK begin TLS\r\n".encode() + extra)
+                    await writer.drain()
+                    await writer.start_tls(self.context)
+                    lines = self.encrypted
+                    continue
+                if verb == "LOGIN" and self.mode == "stall":
+                    await asyncio.sleep(3600)
+                if verb == "UID" and "BODY.PEEK" in command:
+                    size = 10**12 if self.mode == "liar" else len(MESSAGE)
+                    writer.write(f"* 1 FETCH (UID 7 BODY[] {{{size}}}\r\n".encode())
+                    writer.write(MESSAGE + b")\r\n")
+                elif verb == "UID":
+                    writer.write(b"* 1 FETCH (UID 7 RFC822.SIZE 1603)\r\n")
+                elif verb == "CAPABILITY":
+                    writer.write(b"* CAPABILITY IMAP4rev1\r\n")
+                elif verb == "LOGOUT":
+                    writer.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                    await writer.drain()
+                    break
+                writer.write(f"{tag} OK done\r\n".encode())
+                await writer.drain()
+        with contextlib.suppress(ConnectionError, OSError, ssl.SSLError):
+            writer.close()
+
+
+def run_against(
+    run_cli: CliRun, server: Imap, ca_file: str, *extra: str
+) -> tuple[int, str, str, MisbehavingServer]:
+    with MisbehavingServer(server.handler) as listening:
+        result = run_cli(
+            "report",
+            "--imap",
+            f"127.0.0.1:{listening.port}",
+            "--user",
+            "dmarc@example.test",
+            "--password-env",
+            "IMAP_PASSWORD",
+            "--ca-file",
+            ca_file,
+            "--step-timeout",
+            "1",
+            "--offline",
+            "--format",
+            "json",
+            *extra,
+            env={"IMAP_PASSWORD": PASSWORD},
+            timeout=30,
+        )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+    return result.returncode, result.stdout, result.stderr, listening
+
+
+def in_clear(server: Imap) -> bytes:
+    return b"".join(server.clear)
+
+
+@pytest.mark.timeout(60)
+def test_a_well_behaved_server_works(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    server = Imap(tls_context, "good")
+    code, out, err, _ = run_against(run_cli, server, ca_file)
+    assert code == 0, err
+    assert '"shop.example"' in out
+    assert PASSWORD.encode() not in in_clear(server)
+    assert any(PASSWORD.encode() in line for line in server.encrypted)
+    assert any(b"EXAMINE" in line for line in server.encrypted)  # read-only
+    assert any(b"BODY.PEEK[]" in line for line in server.encrypted)
+
+
+@pytest.mark.timeout(60)
+def test_no_starttls_keeps_the_password(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    server = Imap(tls_context, "no-starttls")
+    code, out, err, _ = run_against(run_cli, server, ca_file)
+    assert (code, out) == (3, "")
+    assert "no STARTTLS offered; the password stays" in err
+    assert b"LOGIN" not in in_clear(server)
+
+
+@pytest.mark.timeout(60)
+def test_injection_before_tls_is_refused(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    server = Imap(tls_context, "inject")
+    code, _out, err, _ = run_against(run_cli, server, ca_file)
+    assert code == 3
+    assert "bytes arrived before the TLS handshake (STARTTLS injection)" in err
+    assert PASSWORD.encode() not in in_clear(server) and not server.encrypted
+
+
+@pytest.mark.timeout(60)
+def test_stall_after_login_times_out(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    code, _out, err, _ = run_against(run_cli, Imap(tls_context, "stall"), ca_file)
+    assert code == 3
+    assert (
+        err.strip()
+        == f"mailcheck: error: --imap 127.0.0.1:{err.split(':')[3]}: no reply within 1 s"
+    )
+
+
+@pytest.mark.timeout(60)
+def test_literal_that_lies_about_its_size(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    code, out, err, _ = run_against(run_cli, Imap(tls_context, "liar"), ca_file)
+    assert (code, err) == (3, "")
+    # the run goes on: what could not be read is a finding of its own, and the run inconclusive
+    [problem] = [
+        f
+        for r in json.loads(out)["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+        if f["id"] == "report.malformed"
+    ]
+    assert problem["status"] == "error"
+    assert problem["summary"].endswith(
+        ";UID=7: a 1000000000000-byte message literal; 1 message(s) not read"
+    )
+
+
+@pytest.mark.timeout(60)
+def test_move_without_move_or_uidplus(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    """No MOVE (RFC 6851): COPY and flag \\Deleted; no UIDPLUS: never a plain EXPUNGE, which
+    would also purge what the user had marked deleted."""
+    server = Imap(tls_context, "good")
+    code, _out, err, _ = run_against(run_cli, server, ca_file, "--move-to", "Done")
+    assert code == 0, err
+    sent = [line.decode().split(" ", 1)[1].strip() for line in server.encrypted]
+    assert 'SELECT "INBOX"' in sent  # read-write only because --move-to asks for it
+    assert sent[-4:] == [
+        'CREATE "Done"',
+        'UID COPY 7 "Done"',
+        "UID STORE 7 +FLAGS.SILENT (\\Deleted)",
+        "LOGOUT",
+    ]
