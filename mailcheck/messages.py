@@ -131,7 +131,8 @@ def _folder_entries(path: Path) -> list[Path]:
     if any(d.is_dir() for d in subdirs):
         entries = [f for d in subdirs if d.is_dir() for f in d.iterdir()]
     else:
-        entries = list(path.iterdir())
+        # a plain folder: its subfolders are not messages (a Maildir's cur/ holds only files)
+        entries = [f for f in path.iterdir() if f.is_symlink() or not f.is_dir()]
     return sorted(f for f in entries if not f.name.startswith("."))
 
 

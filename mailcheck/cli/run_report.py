@@ -43,10 +43,15 @@ class RunOptions:
 
 
 def _files(inputs: Sequence[str]) -> Iterator[Item]:
-    from mailcheck.messages import read_messages
+    from mailcheck.feedback.unpack import Problem
+    from mailcheck.messages import check_inputs, read_messages
 
+    check_inputs(list(inputs))  # a name that does not exist is a typo: exit 2 before the run
     for message in read_messages(list(inputs)):
-        yield from expand_safely(message.source, message.data)
+        if message.error:  # unreadable: that input's problem, and the run goes on
+            yield Problem(message.source, message.error, message.source)
+        else:
+            yield from expand_safely(message.source, message.data)
 
 
 def run(
