@@ -61,6 +61,19 @@ class NsCheck:
         self.crawler.ask(self.domain, "NS", functools.partial(self._on_ns, self.domain, 0))
 
     def _on_ns(self, name: str, depth: int, answer: Answer) -> None:
+        if answer.outcome is Outcome.NODATA:
+            # an apex without NS records (a zone file that forgot them) has its SOA here
+            self.crawler.ask(name, "SOA", functools.partial(self._on_walk_soa, name, depth, answer))
+            return
+        self._walk(name, depth, answer)
+
+    def _on_walk_soa(self, name: str, depth: int, ns: Answer, soa: Answer) -> None:
+        if soa.exists:
+            self.apex, self.answer, self.soa = name, ns, soa
+            return
+        self._walk(name, depth, ns)
+
+    def _walk(self, name: str, depth: int, answer: Answer) -> None:
         parent = name.split(".", 1)[1] if "." in name else ""
         if answer.void and parent and depth < MAX_WALK:
             # not a zone apex (or the name does not exist): its zone starts higher up
@@ -131,9 +144,10 @@ class NsCheck:
             "zone": self.apex,
             "servers": [{"name": h.name, "addresses": sorted(h.ips)} for h in self.hosts],
         }
-        headline = ", ".join(h.name for h in self.hosts)
+        parts = [", ".join(h.name for h in self.hosts)]
         if self.apex and self.apex != self.domain:
-            headline += f"   (zone {self.apex})"
+            parts.append(f"(zone {self.apex})")
+        headline = "   ".join(p for p in parts if p)
         return Section("ns", "Name servers", tuple(findings), headline, data)
 
     def _findings(self) -> list[Finding]:
@@ -146,6 +160,14 @@ class NsCheck:
                     Status.ERROR,
                     f"could not determine the name servers: {answer.describe()}",
                     evidence=[answer.error_text()],
+                )
+            ]
+        if self.apex is not None and not answer.exists:
+            return [
+                finding(
+                    "ns.records",
+                    Status.FAIL,
+                    f"the zone {self.apex} has an SOA record but no NS records",
                 )
             ]
         if not answer.exists or self.apex is None:

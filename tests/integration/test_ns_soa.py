@@ -53,6 +53,10 @@ ZONES = {
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
         "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL),
         "nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL),
+        # a zone file that forgot its NS records: the SOA marks the apex
+        "nonsrec.example": "$ORIGIN nonsrec.example.\n$TTL 300\n"
+        + SOA.format(serial=3, timers=GOOD_TIMERS)
+        + MAIL,
         "nstimers.example": zone(
             "nstimers.example", 1, {"ns1": "192.0.2.53"}, MAIL, timers="60 120 3600 172800"
         ),
@@ -217,3 +221,13 @@ def test_ask_ns_needs_the_network(run_cli: CliRun) -> None:
     result = run_cli("domain", "example.com", "--offline", "--zone", "examples/zones", "--ask-ns")
     assert result.returncode == 2
     assert result.stderr.startswith("mailcheck: error: --ask-ns asks the name servers")
+
+
+def test_zone_without_ns_records(servers: tuple[str, int]) -> None:
+    for name in ("nonsrec.example", "mail.nonsrec.example"):
+        found = run(servers, name)
+        assert one(found, "ns.records", Status.FAIL) == (
+            "the zone nonsrec.example has an SOA record but no NS records"
+        )
+        assert one(found, "soa.record", Status.PASS).startswith("nonsrec.example: serial 3")
+        assert "ns.authoritative" not in found and "soa.serial" not in found
