@@ -353,7 +353,8 @@ class NsCheck:
                     f"all {len(good)} server addresses answer authoritatively for {self.apex}",
                 )
             )
-        out.extend(self._agreement(complete=not unreachable and not lame))
+        # lame servers are known not to serve the zone: only unreachable ones leave a gap
+        out.extend(self._agreement(complete=not unreachable))
         return out
 
     def _agreement(self, complete: bool) -> list[Finding]:
