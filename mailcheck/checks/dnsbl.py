@@ -226,6 +226,20 @@ class DnsblRun:
         return broken
 
 
+def _codes(answer: Answer) -> list[str]:
+    """The answer's addresses in numeric order (servers shuffle them; reports must not)."""
+    texts = [r.text for r in answer.records]
+    try:
+        return sorted(texts, key=ipaddress.ip_address)
+    except ValueError:
+        return sorted(texts)
+
+
+def _address_key(text: str) -> tuple[int, bytes]:
+    ip = ipaddress.ip_address(text)
+    return ip.version, ip.packed
+
+
 def _put(item: _Asked, answer: Answer) -> None:
     item.answer = answer
 
@@ -241,8 +255,7 @@ def _verdict(item: _Asked) -> tuple[bool, str] | None:
     if answer.outcome in (Outcome.NXDOMAIN, Outcome.NODATA) or not answer.records:
         return None
     meanings = []
-    for record in answer.records:
-        code = record.text
+    for code in _codes(answer):
         if not code.startswith("127."):
             return True, f"{zone} answered {code} for {who}: not a blocklist code (RFC 5782 §2.3)"
         refused, text = item.blocklist.meaning(code)
@@ -258,7 +271,10 @@ def domain_subjects(
     """(addresses to ask, SPF ranges not asked): MX host addresses and single SPF ip4/ip6."""
     subjects: dict[str, Subject] = {}
     skipped = []
-    for host, address in mx_ips:
+    # per host in address order: the order records arrive in must not show in the report
+    ordered = sorted(mx_ips, key=lambda pair: _address_key(pair[1]))
+    hosts = list(dict.fromkeys(host for host, _address in mx_ips))
+    for host, address in sorted(ordered, key=lambda pair: hosts.index(pair[0])):
         subjects.setdefault(address, Subject(address, f"MX {host}"))
     for raw, value in spf_terms:
         try:
@@ -297,7 +313,7 @@ def check_blocklists(
                 {
                     "subject": item.subject.value,
                     "zone": item.blocklist.zone,
-                    "codes": [r.text for r in item.answer.records],
+                    "codes": _codes(item.answer),
                 }
             )
     data = {"lists": [b.zone for b in lists], "listed": listed}
@@ -316,5 +332,6 @@ def with_blocklists(report: Report, engine: DnsEngine, lists: tuple[Blocklist, .
         )
         added = Section("dnsbl", "Blocklists", (note,))
     else:
-        added = check_blocklists(engine, lists, [Subject(str(ip), "connecting IP")])
+        ip_lists = tuple(b for b in lists if b.kind == "ip")  # no domain to ask about here
+        added = check_blocklists(engine, ip_lists, [Subject(str(ip), "connecting IP")])
     return replace(report, sections=(*report.sections, added))

@@ -221,7 +221,9 @@ class NsCheck:
                     )
                 )
         for host in errors:
-            failed = [a for a in host.addresses.values() if a.outcome.is_error]
+            failed = sorted(
+                (a for a in host.addresses.values() if a.outcome.is_error), key=lambda a: a.rdtype
+            )
             out.append(
                 finding(
                     "ns.host-address",

@@ -97,9 +97,9 @@ def test_default_lists_decoded(run_cli: CliRun, server: DnsServer, tmp_path: Pat
         (
             "dnsbl.ip",
             "fail",
-            "192.0.2.10 (MX mx.mailer.example) is listed on zen.spamhaus.org: 127.0.0.10 PBL: "
-            "an end-user range that should not send mail directly (ISP policy); 127.0.0.2 SBL: "
-            "a known spam source or spam operation",
+            "192.0.2.10 (MX mx.mailer.example) is listed on zen.spamhaus.org: 127.0.0.2 SBL: "
+            "a known spam source or spam operation; 127.0.0.10 PBL: an end-user range that "
+            "should not send mail directly (ISP policy)",
         ),
         (
             "dnsbl.ip",
@@ -203,13 +203,33 @@ def test_verify_asks_about_the_connecting_ip(
     [report] = doc["reports"]
     [section] = [s for s in report["sections"] if s["family"] == "dnsbl"]
     assert section["findings"][0]["summary"] == "asked about 192.0.2.10 (connecting IP)"
+    assert section["headline"] == "zen.spamhaus.org, bl.spamcop.net"  # no domain lists here
     assert section["findings"][1]["id"] == "dnsbl.ip"
     assert section["findings"][1]["status"] == "fail"
     assert section["findings"][1]["summary"].startswith(
-        "192.0.2.10 (connecting IP) is listed on zen.spamhaus.org: 127.0.0.10 PBL"
+        "192.0.2.10 (connecting IP) is listed on zen.spamhaus.org: 127.0.0.2 SBL"
     )
     assert section["data"]["listed"] == [
-        {"subject": "192.0.2.10", "zone": "zen.spamhaus.org", "codes": ["127.0.0.10", "127.0.0.2"]}
-    ] or section["data"]["listed"] == [
         {"subject": "192.0.2.10", "zone": "zen.spamhaus.org", "codes": ["127.0.0.2", "127.0.0.10"]}
+    ]
+
+
+def test_verify_without_a_connecting_ip_skips(run_cli: CliRun, tmp_path: Path) -> None:
+    message = tmp_path / "noip.eml"
+    message.write_text(
+        "From: alice@example.com\nTo: bob@example.org\nSubject: hi\n"
+        "Message-ID: <1@example.com>\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n\nhello\n"
+    )
+    result = run_cli(
+        "verify", str(message), "--offline", "--zone", "examples/zones", "--dnsbl",
+        "--only", "dnsbl", "--format", "json", cwd=ROOT,
+    )  # fmt: skip
+    doc = json.loads(result.stdout)
+    [section] = [s for s in doc["reports"][0]["sections"] if s["family"] == "dnsbl"]
+    assert [(f["id"], f["status"], f["summary"]) for f in section["findings"]] == [
+        (
+            "dnsbl.subjects",
+            "skip",
+            "no connecting IP known (no Received header from your server, no --ip)",
+        )
     ]

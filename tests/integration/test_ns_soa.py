@@ -53,6 +53,9 @@ ZONES = {
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
         "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL),
         "nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL),
+        # an NS that is an alias and one without an address
+        "nsaddr.example": zone("nsaddr.example", 4, {"ns1": "192.0.2.53"}, MAIL)
+        + "@ NS alias\n@ NS noaddr\nalias CNAME ns1\n",
         # a zone file that forgot its NS records: the SOA marks the apex
         "nonsrec.example": "$ORIGIN nonsrec.example.\n$TTL 300\n"
         + SOA.format(serial=3, timers=GOOD_TIMERS)
@@ -231,3 +234,17 @@ def test_zone_without_ns_records(servers: tuple[str, int]) -> None:
         )
         assert one(found, "soa.record", Status.PASS).startswith("nonsrec.example: serial 3")
         assert "ns.authoritative" not in found and "soa.serial" not in found
+
+
+def test_alias_and_addressless_name_servers(servers: tuple[str, int]) -> None:
+    found = run(servers, "nsaddr.example", ask=False)
+    assert one(found, "ns.records", Status.PASS).startswith("3 name servers for nsaddr.example")
+    assert one(found, "ns.cname", Status.FAIL) == (
+        "alias.nsaddr.example is a CNAME: an NS must name a host's own name"
+    )
+    assert one(found, "ns.host-address", Status.FAIL) == (
+        "no A or AAAA record for noaddr.nsaddr.example: cannot be asked"
+    )
+    assert one(found, "ns.diversity", Status.WARN).startswith(
+        "every IPv4 address is in 192.0.2.0/24"
+    )
