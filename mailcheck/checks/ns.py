@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
+from mailcheck.checks.ns_delegation import DelegationCheck
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -53,6 +54,7 @@ class NsCheck:
         self.soa: Answer | None = None
         self.hosts: list[NsHost] = []
         self._deadline = 0.0
+        self.delegation: DelegationCheck | None = None
 
     # -- collection -------------------------------------------------------------------
 
@@ -88,6 +90,9 @@ class NsCheck:
             {r.rdata.target.to_text(omit_final_dot=True).lower() for r in answer.records}
         )
         self.hosts = [NsHost(n) for n in names[:MAX_NS]]
+        if self.ask is not None:
+            self.delegation = DelegationCheck(name, names, self.crawler, self.ask.port)
+            self.delegation.start()
         for host in self.hosts:
             for rdtype in ("A", "AAAA"):
                 self.crawler.ask(
@@ -357,6 +362,8 @@ class NsCheck:
             )
         # lame servers are known not to serve the zone: only unreachable ones leave a gap
         out.extend(self._agreement(complete=not unreachable))
+        if self.delegation is not None:
+            out.extend(self.delegation.findings())
         return out
 
     def _agreement(self, complete: bool) -> list[Finding]:

@@ -47,11 +47,29 @@ MAIL = '@ MX 10 mx\nmx A 192.0.2.10\n@ TXT "v=spf1 mx -all"\n_dmarc TXT "v=DMARC
 OLD_MAIL = (
     '@ MX 10 oldmx\noldmx A 192.0.2.99\n@ TXT "v=spf1 a -all"\n_dmarc TXT "v=DMARC1; p=none"\n'
 )
+# the parent zone, served by 127.0.0.7: nsgood is delegated as the zone says, nsbad also to
+# ns9 (which refuses the zone), nsdead without ns5
+PARENT = """$ORIGIN example.
+$TTL 300
+@ SOA parent h.parent 1 7200 3600 1209600 3600
+@ NS parent
+parent A 127.0.0.7
+nsgood NS ns1.nsgood
+nsgood NS ns2.nsgood
+nsbad NS ns1.nsbad
+nsbad NS ns2.nsbad
+nsbad NS ns3.nsbad
+nsbad NS ns4.nsbad
+nsbad NS ns9.nsbad
+ns9.nsbad A 127.0.0.4
+nsdead NS ns1.nsdead
+"""
 ZONES = {
-    # the view of the resolver (--nameserver): what the delegation says
+    # the view of the resolver (--nameserver)
     "resolver": {
+        "example": PARENT,
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
-        "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL),
+        "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL + "ns9 A 127.0.0.4\n"),
         "nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL),
         # an NS that is an alias and one without an address
         "nsaddr.example": zone("nsaddr.example", 4, {"ns1": "192.0.2.53"}, MAIL)
@@ -78,6 +96,7 @@ ZONES = {
     "127.0.0.4": {},
     "127.0.0.5": {"nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL)},
     "127.0.0.6": {"nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL)},
+    "127.0.0.7": {"example": PARENT},
 }
 BEHAVIOURS = {"127.0.0.5": {"nsbad.example.": "NOAA"}, "127.0.0.6": {"nsdead.example.": "DROP"}}
 
@@ -147,6 +166,10 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
     assert one(found, "ns.lame", Status.PASS).startswith("no lame delegation")
     assert "agree on MX, SPF, DMARC and MTA-STS" in one(found, "ns.consistent", Status.PASS)
     assert one(found, "soa.serial", Status.PASS) == "all 2 server addresses have serial 5"
+    assert one(found, "ns.delegation", Status.PASS) == (
+        "the parent zone example delegates to the same 2 name servers "
+        f"(parent.example (127.0.0.7:{servers[1]}))"
+    )
     assert one(found, "soa.timers", Status.PASS).startswith("refresh 2 h, retry 1 h, expire 14 d")
     # 127.0.0.2 and 127.0.0.3 share a /24: one network outage takes both down
     assert "every IPv4 address is in 127.0.0.0/24" in one(found, "ns.diversity", Status.WARN)
@@ -154,7 +177,8 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
 
 def test_lame_servers_and_a_stale_secondary(servers: tuple[str, int]) -> None:
     found = run(servers, "nsbad.example")
-    lame = one(found, "ns.lame", Status.FAIL)
+    lame, parent_only = (f.summary for f in found["ns.lame"])
+    assert {f.status for f in found["ns.lame"]} == {Status.FAIL}
     assert lame.startswith("lame delegation: 2 of 4 listed servers do not serve nsbad.example")
     assert "ns3.nsbad.example (127.0.0.4:" in lame and "REFUSED" in lame
     assert "ns4.nsbad.example (127.0.0.5:" in lame and "not authoritative (no AA bit)" in lame
@@ -166,6 +190,14 @@ def test_lame_servers_and_a_stale_secondary(servers: tuple[str, int]) -> None:
     assert "MX differs" in consistent and "10 oldmx.nsbad.example." in consistent
     assert "SPF differs" in consistent and "DMARC differs" in consistent
     assert "MTA-STS differs" not in consistent
+    # ns9 is named only by the parent, and refuses the zone
+    assert one(found, "ns.delegation", Status.WARN).endswith(
+        "and the zone list different name servers: only at the parent: ns9.nsbad.example"
+    )
+    assert parent_only.startswith(
+        "lame delegation: ns9.nsbad.example, listed at the parent example, does not serve "
+        "nsbad.example: 127.0.0.4: REFUSED"
+    )
 
 
 def test_a_server_that_never_answers_is_unknown_not_lame(servers: tuple[str, int]) -> None:
@@ -176,6 +208,9 @@ def test_a_server_that_never_answers_is_unknown_not_lame(servers: tuple[str, int
     assert "ns.lame" not in found
     assert one(found, "soa.serial", Status.ERROR).startswith("could not get the serial from ns5")
     assert one(found, "ns.consistent", Status.ERROR).startswith("servers that answered agree")
+    assert one(found, "ns.delegation", Status.WARN).endswith(
+        "different name servers: only in the zone: ns5.nsdead.example"
+    )
 
 
 def test_timers_out_of_range_and_a_single_server(servers: tuple[str, int]) -> None:

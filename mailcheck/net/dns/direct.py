@@ -36,6 +36,8 @@ class DirectAnswer:
     records: tuple[Record, ...] = ()
     detail: str = ""
     elapsed: float = 0.0
+    # NS targets in the authority section for the asked name: a parent's referral (delegation)
+    referral: tuple[str, ...] = ()
 
     def texts(self) -> tuple[str, ...]:
         """The answer as a sorted tuple of presentation texts (for comparing servers)."""
@@ -141,5 +143,13 @@ def _answer(
         if rrset.name == qname and rrset.rdtype == kind
         for rd in rrset
     )
+    referral = tuple(
+        sorted(
+            rd.target.to_text(omit_final_dot=True).lower()
+            for rrset in response.authority
+            if rrset.name == qname and rrset.rdtype == dns.rdatatype.NS
+            for rd in rrset
+        )
+    )
     outcome = Outcome.NOERROR if records else Outcome.NODATA
-    return DirectAnswer(label, shown, rdtype, outcome, aa, records, elapsed=elapsed)
+    return DirectAnswer(label, shown, rdtype, outcome, aa, records, "", elapsed, referral)
