@@ -137,6 +137,7 @@ class _Asked:
     subject: Subject
     blocklist: Blocklist
     answer: Answer | None = None
+    reason: Answer | None = None  # the TXT record a list publishes beside a listing
 
 
 @dataclass
@@ -174,7 +175,7 @@ class DnsblRun:
     def _ask(self, crawler: Crawler, subject: Subject, blocklist: Blocklist, name: str) -> None:
         item = _Asked(subject, blocklist)
         self.asked.append(item)
-        crawler.ask(name, "A", functools.partial(_put, item))
+        crawler.ask(name, "A", functools.partial(_put, crawler, name, item))
 
     def findings(self) -> list[Finding]:
         out: list[Finding] = []
@@ -184,7 +185,7 @@ class DnsblRun:
             items = [a for a in self.asked if a.blocklist.kind == kind]
             if not items:
                 continue
-            listed: list[str] = []
+            listed: list[tuple[str, list[str]]] = []
             errors: list[str] = []
             for item in items:
                 if item.blocklist.zone in broken:
@@ -193,8 +194,13 @@ class DnsblRun:
                 if verdict is None:
                     continue
                 refused, text = verdict
-                (errors if refused else listed).append(text)
-            out.extend(finding(check_id, Status.FAIL, printable(t)) for t in listed)
+                if refused:
+                    errors.append(text)
+                else:
+                    listed.append((text, _reasons(item)))
+            out.extend(
+                finding(check_id, Status.FAIL, printable(t), evidence=why) for t, why in listed
+            )
             out.extend(finding(check_id, Status.ERROR, printable(t)) for t in sorted(set(errors)))
             if not listed and not errors and not broken & {i.blocklist.zone for i in items}:
                 zones = sorted({i.blocklist.zone for i in items})
@@ -226,6 +232,13 @@ class DnsblRun:
         return broken
 
 
+def _reasons(item: _Asked) -> list[str]:
+    """The list's own words (its TXT record, often a lookup URL), shown literally."""
+    if item.reason is None or not item.reason.exists:
+        return []
+    return sorted(f"{item.blocklist.zone} says: {printable(t)}" for t in item.reason.texts())
+
+
 def _codes(answer: Answer) -> list[str]:
     """The answer's addresses in numeric order (servers shuffle them; reports must not)."""
     texts = [r.text for r in answer.records]
@@ -240,8 +253,14 @@ def _address_key(text: str) -> tuple[int, bytes]:
     return ip.version, ip.packed
 
 
-def _put(item: _Asked, answer: Answer) -> None:
+def _put(crawler: Crawler, name: str, item: _Asked, answer: Answer) -> None:
     item.answer = answer
+    if answer.exists:
+        crawler.ask(name, "TXT", functools.partial(_reason, item))
+
+
+def _reason(item: _Asked, answer: Answer) -> None:
+    item.reason = answer
 
 
 def _verdict(item: _Asked) -> tuple[bool, str] | None:

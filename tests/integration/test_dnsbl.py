@@ -36,6 +36,7 @@ mx A 192.0.2.99
     "zen.spamhaus.org": """
 10.2.0.192 A 127.0.0.2
 10.2.0.192 A 127.0.0.10
+10.2.0.192 TXT "https://check.spamhaus.invalid/query/ip/192.0.2.10 <b>\\027[31m"
 20.2.0.192 A 127.255.255.254
 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2 A 127.0.0.3
 """,
@@ -124,6 +125,17 @@ def test_default_lists_decoded(run_cli: CliRun, server: DnsServer, tmp_path: Pat
             "multi.uribl.com did not answer for mailer.example (the domain): 127.0.0.1 query "
             "refused: your resolver is blocked (public resolver or volume)",
         ),
+    ]
+    # the list's own reason, shown literally (markup kept as text, ESC escaped)
+    [report] = [r for r in doc["reports"] if r["subject"] == "mailer.example"]
+    [mx_listing] = [
+        f
+        for s in report["sections"]
+        for f in s["findings"]
+        if f["summary"].startswith("192.0.2.10 (MX")
+    ]
+    assert mx_listing["evidence"] == [
+        "zen.spamhaus.org says: https://check.spamhaus.invalid/query/ip/192.0.2.10 <b>\\x1b[31m"
     ]
     quiet = findings(doc, "quiet.example")
     assert (
@@ -233,3 +245,11 @@ def test_verify_without_a_connecting_ip_skips(run_cli: CliRun, tmp_path: Path) -
             "no connecting IP known (no Received header from your server, no --ip)",
         )
     ]
+
+
+def test_only_dnsbl_needs_the_option(run_cli: CliRun) -> None:
+    result = run_cli(
+        "domain", "example.com", "--offline", "--zone", "examples/zones", "--only", "dnsbl"
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("mailcheck: error: --only dnsbl shows blocklist findings")
