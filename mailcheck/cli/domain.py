@@ -40,7 +40,9 @@ EPILOG = (
     "  mailcheck domain example.com --only spf --fail-on warn\n\n"
     "  mailcheck domain example.com --selector google --selector s1\n\n"
     "  mailcheck domain --from-file domains.txt --format jsonl\n\n"
-    "  mailcheck domain parked.example --no-mail\n\n" + EXIT_CODES_HELP
+    "  mailcheck domain parked.example --no-mail\n\n"
+    "  mailcheck domain example.com --ask-ns --dnsbl --format html > report.html\n\n"
+    + EXIT_CODES_HELP
 )
 
 
@@ -261,7 +263,7 @@ def domain(
     skip: SkipOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI and DNSSEC/DANE of each DOMAIN."""
+    """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
     out = OutputOptions(
         format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
     )
