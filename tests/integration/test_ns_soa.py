@@ -125,7 +125,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
                         files[host], behaviours=BEHAVIOURS.get(host), host=host, port=port
                     )
                     started.enter_context(server)
-            except OSError:
+            except (OSError, RuntimeError):  # the port is taken on one of the addresses
                 started.close()
                 continue
             stack.enter_context(started)
