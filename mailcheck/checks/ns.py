@@ -60,35 +60,39 @@ class NsCheck:
 
     def start(self) -> None:
         self._deadline = time.monotonic() + self.crawler.engine.config.deadline
-        self.crawler.ask(self.domain, "NS", functools.partial(self._on_ns, self.domain, 0))
+        self._step(self.domain, 0)
 
-    def _on_ns(self, name: str, depth: int, answer: Answer) -> None:
-        if answer.outcome is Outcome.NODATA:
-            # an apex without NS records (a zone file that forgot them) has its SOA here
-            self.crawler.ask(name, "SOA", functools.partial(self._on_walk_soa, name, depth, answer))
+    def _step(self, name: str, depth: int) -> None:
+        """Ask NS and SOA of `name` at once: an apex has the SOA (even one that lacks NS)."""
+        got: dict[str, Answer] = {}
+        for rdtype in ("NS", "SOA"):
+            self.crawler.ask(
+                name, rdtype, functools.partial(self._on_step, name, depth, got, rdtype)
+            )
+
+    def _on_step(
+        self, name: str, depth: int, got: dict[str, Answer], rdtype: str, answer: Answer
+    ) -> None:
+        got[rdtype] = answer
+        if len(got) < 2:
             return
-        self._walk(name, depth, answer)
-
-    def _on_walk_soa(self, name: str, depth: int, ns: Answer, soa: Answer) -> None:
-        if soa.exists:
-            self.apex, self.answer, self.soa = name, ns, soa
-            return
-        self._walk(name, depth, ns)
-
-    def _walk(self, name: str, depth: int, answer: Answer) -> None:
+        ns, soa = got["NS"], got["SOA"]
+        # an SOA reached through a CNAME is the target's, not this name's
+        apex_soa = soa.exists and not soa.cnames
         parent = name.split(".", 1)[1] if "." in name else ""
-        if answer.void and parent and depth < MAX_WALK:
+        if ns.void and not apex_soa and not soa.outcome.is_error and parent and depth < MAX_WALK:
             # not a zone apex (or the name does not exist): its zone starts higher up
-            self.crawler.ask(parent, "NS", functools.partial(self._on_ns, parent, depth + 1))
+            self._step(parent, depth + 1)
             return
-        self.answer = answer
-        if not answer.exists:
+        self.answer, self.soa = ns, soa
+        if not ns.exists:
+            if apex_soa:
+                self.apex = name  # an apex without NS records (a zone file that forgot them)
+            elif soa.outcome.is_error and not ns.outcome.is_error:
+                self.answer = soa  # could not tell whether this is the apex
             return
         self.apex = name
-        self.crawler.ask(name, "SOA", self._on_soa)
-        names = sorted(
-            {r.rdata.target.to_text(omit_final_dot=True).lower() for r in answer.records}
-        )
+        names = sorted({r.rdata.target.to_text(omit_final_dot=True).lower() for r in ns.records})
         self.hosts = [NsHost(n) for n in names[:MAX_NS]]
         if self.ask is not None:
             self.delegation = DelegationCheck(name, names, self.crawler, self.ask.port)
@@ -98,9 +102,6 @@ class NsCheck:
                 self.crawler.ask(
                     host.name, rdtype, functools.partial(self._on_address, host, rdtype)
                 )
-
-    def _on_soa(self, answer: Answer) -> None:
-        self.soa = answer
 
     def _on_address(self, host: NsHost, rdtype: str, answer: Answer) -> None:
         host.addresses[rdtype] = answer
