@@ -113,7 +113,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
             path.write_text(text)
             files[who].append(path)
     with contextlib.ExitStack() as stack:
-        resolver = stack.enter_context(DnsServer(files["resolver"]))
+        # the resolver fails every question under sf.nsgood.example
+        resolver = stack.enter_context(
+            DnsServer(files["resolver"], behaviours={"sf.nsgood.example.": "SERVFAIL"})
+        )
         for _attempt in range(20):
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
                 probe.bind(("127.0.0.2", 0))
@@ -283,3 +286,10 @@ def test_alias_and_addressless_name_servers(servers: tuple[str, int]) -> None:
     assert one(found, "ns.diversity", Status.WARN).startswith(
         "every IPv4 address is in 192.0.2.0/24"
     )
+
+
+def test_a_failing_walk_is_unknown(servers: tuple[str, int]) -> None:
+    found = run(servers, "mail.sf.nsgood.example")
+    summary = one(found, "ns.records", Status.ERROR)
+    assert summary.startswith("could not determine the name servers: SERVFAIL")
+    assert set(found) == {"ns.records"}  # nothing judged over data we could not get
