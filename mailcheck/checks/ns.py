@@ -320,9 +320,15 @@ class NsCheck:
             return []
         out: list[Finding] = []
         good, lame, unreachable = [], [], []
+        asked = []  # --verbose: what each server said (these queries bypass the resolver log)
         for host, address, answers in servers:
             soa = answers["SOA"]
             who = f"{host.name} ({server_label(address, self.ask.port)})"
+            said = ", ".join(
+                f"{key} {a.describe()}{' AA' if a.authoritative else ''}"
+                for key, a in answers.items()
+            )
+            asked.append(printable(f"{who}: {said}"))
             if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
                 unreachable.append(f"{who}: {soa.describe()}")
             elif soa.outcome is not Outcome.NOERROR or not soa.authoritative:
@@ -339,6 +345,7 @@ class NsCheck:
                         f"lame delegation: {len(lame)} of {len(servers)} listed servers do not "
                         f"serve {self.apex}: " + "; ".join(lame)
                     ),
+                    evidence=asked,
                 )
             )
         elif not unreachable:
@@ -351,6 +358,7 @@ class NsCheck:
                     "ns.authoritative",
                     Status.ERROR,
                     printable("could not ask " + "; ".join(unreachable)),
+                    evidence=asked,
                 )
             )
         elif not lame:
@@ -359,6 +367,7 @@ class NsCheck:
                     "ns.authoritative",
                     Status.PASS,
                     f"all {len(good)} server addresses answer authoritatively for {self.apex}",
+                    evidence=asked,
                 )
             )
         # lame servers are known not to serve the zone: only unreachable ones leave a gap

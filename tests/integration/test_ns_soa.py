@@ -166,6 +166,11 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
     assert one(found, "ns.authoritative", Status.PASS) == (
         "all 2 server addresses answer authoritatively for nsgood.example"
     )
+    [authoritative] = found["ns.authoritative"]
+    assert authoritative.evidence[0] == (
+        f"ns1.nsgood.example (127.0.0.2:{servers[1]}): SOA 1 record(s) AA, MX 1 record(s) AA, "
+        "SPF 1 record(s) AA, DMARC 1 record(s) AA, MTA-STS name does not exist (NXDOMAIN) AA"
+    )
     assert one(found, "ns.lame", Status.PASS).startswith("no lame delegation")
     assert "agree on MX, SPF, DMARC and MTA-STS" in one(found, "ns.consistent", Status.PASS)
     assert one(found, "soa.serial", Status.PASS) == "all 2 server addresses have serial 5"
