@@ -140,6 +140,18 @@ _c(
     "RFC 8499 §7",
 )
 _c(
+    "ns.delegation",
+    "The parent's delegation matches the zone's NS records",
+    "With --ask-ns, a server of the parent zone is asked for the zone's NS records (the "
+    "delegation, usually a referral). The names there and in the zone's own NS records should "
+    "be the same set: resolvers use either, so a server listed only at the parent still gets "
+    "queries (it is asked too, and is lame if it does not serve the zone), and one listed only "
+    "in the zone is missed by resolvers that start from the parent.",
+    "Make the NS records at the registrar (the parent) and in the zone the same.",
+    "RFC 1034 §4.2.2",
+    "RFC 2181 §5.4.1",
+)
+_c(
     "ns.consistent",
     "Name servers agree on the mail records",
     "With --ask-ns, the MX, SPF, DMARC and MTA-STS records are asked of every server that serves "

@@ -274,6 +274,8 @@ class DnsServer:
                 udp = _UdpLoop(self.config, host, port)
             except OSError:
                 tcp.server_close()
+                if wanted:
+                    raise  # the asked port is taken for UDP: trying it again will not help
                 continue
             break
         else:  # pragma: no cover

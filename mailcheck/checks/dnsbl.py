@@ -137,6 +137,7 @@ class _Asked:
     subject: Subject
     blocklist: Blocklist
     answer: Answer | None = None
+    reason: Answer | None = None  # the TXT record a list publishes beside a listing
 
 
 @dataclass
@@ -174,7 +175,7 @@ class DnsblRun:
     def _ask(self, crawler: Crawler, subject: Subject, blocklist: Blocklist, name: str) -> None:
         item = _Asked(subject, blocklist)
         self.asked.append(item)
-        crawler.ask(name, "A", functools.partial(_put, item))
+        crawler.ask(name, "A", functools.partial(_put, crawler, name, item))
 
     def findings(self) -> list[Finding]:
         out: list[Finding] = []
@@ -184,7 +185,7 @@ class DnsblRun:
             items = [a for a in self.asked if a.blocklist.kind == kind]
             if not items:
                 continue
-            listed: list[str] = []
+            listed: list[tuple[str, list[str]]] = []
             errors: list[str] = []
             for item in items:
                 if item.blocklist.zone in broken:
@@ -193,8 +194,13 @@ class DnsblRun:
                 if verdict is None:
                     continue
                 refused, text = verdict
-                (errors if refused else listed).append(text)
-            out.extend(finding(check_id, Status.FAIL, printable(t)) for t in listed)
+                if refused:
+                    errors.append(text)
+                else:
+                    listed.append((text, _reasons(item)))
+            out.extend(
+                finding(check_id, Status.FAIL, printable(t), evidence=why) for t, why in listed
+            )
             out.extend(finding(check_id, Status.ERROR, printable(t)) for t in sorted(set(errors)))
             if not listed and not errors and not broken & {i.blocklist.zone for i in items}:
                 zones = sorted({i.blocklist.zone for i in items})
@@ -226,8 +232,35 @@ class DnsblRun:
         return broken
 
 
-def _put(item: _Asked, answer: Answer) -> None:
+def _reasons(item: _Asked) -> list[str]:
+    """The list's own words (its TXT record, often a lookup URL), shown literally."""
+    if item.reason is None or not item.reason.exists:
+        return []
+    return sorted(f"{item.blocklist.zone} says: {printable(t)}" for t in item.reason.texts())
+
+
+def _codes(answer: Answer) -> list[str]:
+    """The answer's addresses in numeric order (servers shuffle them; reports must not)."""
+    texts = [r.text for r in answer.records]
+    try:
+        return sorted(texts, key=ipaddress.ip_address)
+    except ValueError:
+        return sorted(texts)
+
+
+def _address_key(text: str) -> tuple[int, bytes]:
+    ip = ipaddress.ip_address(text)
+    return ip.version, ip.packed
+
+
+def _put(crawler: Crawler, name: str, item: _Asked, answer: Answer) -> None:
     item.answer = answer
+    if answer.exists:
+        crawler.ask(name, "TXT", functools.partial(_reason, item))
+
+
+def _reason(item: _Asked, answer: Answer) -> None:
+    item.reason = answer
 
 
 def _verdict(item: _Asked) -> tuple[bool, str] | None:
@@ -241,8 +274,7 @@ def _verdict(item: _Asked) -> tuple[bool, str] | None:
     if answer.outcome in (Outcome.NXDOMAIN, Outcome.NODATA) or not answer.records:
         return None
     meanings = []
-    for record in answer.records:
-        code = record.text
+    for code in _codes(answer):
         if not code.startswith("127."):
             return True, f"{zone} answered {code} for {who}: not a blocklist code (RFC 5782 §2.3)"
         refused, text = item.blocklist.meaning(code)
@@ -258,7 +290,10 @@ def domain_subjects(
     """(addresses to ask, SPF ranges not asked): MX host addresses and single SPF ip4/ip6."""
     subjects: dict[str, Subject] = {}
     skipped = []
-    for host, address in mx_ips:
+    # per host in address order: the order records arrive in must not show in the report
+    ordered = sorted(mx_ips, key=lambda pair: _address_key(pair[1]))
+    hosts = list(dict.fromkeys(host for host, _address in mx_ips))
+    for host, address in sorted(ordered, key=lambda pair: hosts.index(pair[0])):
         subjects.setdefault(address, Subject(address, f"MX {host}"))
     for raw, value in spf_terms:
         try:
@@ -297,7 +332,7 @@ def check_blocklists(
                 {
                     "subject": item.subject.value,
                     "zone": item.blocklist.zone,
-                    "codes": [r.text for r in item.answer.records],
+                    "codes": _codes(item.answer),
                 }
             )
     data = {"lists": [b.zone for b in lists], "listed": listed}
@@ -316,5 +351,6 @@ def with_blocklists(report: Report, engine: DnsEngine, lists: tuple[Blocklist, .
         )
         added = Section("dnsbl", "Blocklists", (note,))
     else:
-        added = check_blocklists(engine, lists, [Subject(str(ip), "connecting IP")])
+        ip_lists = tuple(b for b in lists if b.kind == "ip")  # no domain to ask about here
+        added = check_blocklists(engine, ip_lists, [Subject(str(ip), "connecting IP")])
     return replace(report, sections=(*report.sections, added))

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
+from mailcheck.checks.ns_delegation import DelegationCheck
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -53,36 +54,54 @@ class NsCheck:
         self.soa: Answer | None = None
         self.hosts: list[NsHost] = []
         self._deadline = 0.0
+        self.delegation: DelegationCheck | None = None
 
     # -- collection -------------------------------------------------------------------
 
     def start(self) -> None:
         self._deadline = time.monotonic() + self.crawler.engine.config.deadline
-        self.crawler.ask(self.domain, "NS", functools.partial(self._on_ns, self.domain, 0))
+        self._step(self.domain, 0)
 
-    def _on_ns(self, name: str, depth: int, answer: Answer) -> None:
-        parent = name.split(".", 1)[1] if "." in name else ""
-        if answer.void and parent and depth < MAX_WALK:
-            # not a zone apex (or the name does not exist): its zone starts higher up
-            self.crawler.ask(parent, "NS", functools.partial(self._on_ns, parent, depth + 1))
+    def _step(self, name: str, depth: int) -> None:
+        """Ask NS and SOA of `name` at once: an apex has the SOA (even one that lacks NS)."""
+        got: dict[str, Answer] = {}
+        for rdtype in ("NS", "SOA"):
+            self.crawler.ask(
+                name, rdtype, functools.partial(self._on_step, name, depth, got, rdtype)
+            )
+
+    def _on_step(
+        self, name: str, depth: int, got: dict[str, Answer], rdtype: str, answer: Answer
+    ) -> None:
+        got[rdtype] = answer
+        if len(got) < 2:
             return
-        self.answer = answer
-        if not answer.exists:
+        ns, soa = got["NS"], got["SOA"]
+        # an SOA reached through a CNAME is the target's, not this name's
+        apex_soa = soa.exists and not soa.cnames
+        parent = name.split(".", 1)[1] if "." in name else ""
+        if ns.void and not apex_soa and not soa.outcome.is_error and parent and depth < MAX_WALK:
+            # not a zone apex (or the name does not exist): its zone starts higher up
+            self._step(parent, depth + 1)
+            return
+        self.answer, self.soa = ns, soa
+        if not ns.exists:
+            if apex_soa:
+                self.apex = name  # an apex without NS records (a zone file that forgot them)
+            elif soa.outcome.is_error and not ns.outcome.is_error:
+                self.answer = soa  # could not tell whether this is the apex
             return
         self.apex = name
-        self.crawler.ask(name, "SOA", self._on_soa)
-        names = sorted(
-            {r.rdata.target.to_text(omit_final_dot=True).lower() for r in answer.records}
-        )
+        names = sorted({r.rdata.target.to_text(omit_final_dot=True).lower() for r in ns.records})
         self.hosts = [NsHost(n) for n in names[:MAX_NS]]
+        if self.ask is not None:
+            self.delegation = DelegationCheck(name, names, self.crawler, self.ask.port)
+            self.delegation.start()
         for host in self.hosts:
             for rdtype in ("A", "AAAA"):
                 self.crawler.ask(
                     host.name, rdtype, functools.partial(self._on_address, host, rdtype)
                 )
-
-    def _on_soa(self, answer: Answer) -> None:
-        self.soa = answer
 
     def _on_address(self, host: NsHost, rdtype: str, answer: Answer) -> None:
         host.addresses[rdtype] = answer
@@ -131,9 +150,10 @@ class NsCheck:
             "zone": self.apex,
             "servers": [{"name": h.name, "addresses": sorted(h.ips)} for h in self.hosts],
         }
-        headline = ", ".join(h.name for h in self.hosts)
+        parts = [", ".join(h.name for h in self.hosts)]
         if self.apex and self.apex != self.domain:
-            headline += f"   (zone {self.apex})"
+            parts.append(f"(zone {self.apex})")
+        headline = "   ".join(p for p in parts if p)
         return Section("ns", "Name servers", tuple(findings), headline, data)
 
     def _findings(self) -> list[Finding]:
@@ -146,6 +166,14 @@ class NsCheck:
                     Status.ERROR,
                     f"could not determine the name servers: {answer.describe()}",
                     evidence=[answer.error_text()],
+                )
+            ]
+        if self.apex is not None and not answer.exists:
+            return [
+                finding(
+                    "ns.records",
+                    Status.FAIL,
+                    f"the zone {self.apex} has an SOA record but no NS records",
                 )
             ]
         if not answer.exists or self.apex is None:
@@ -199,7 +227,9 @@ class NsCheck:
                     )
                 )
         for host in errors:
-            failed = [a for a in host.addresses.values() if a.outcome.is_error]
+            failed = sorted(
+                (a for a in host.addresses.values() if a.outcome.is_error), key=lambda a: a.rdtype
+            )
             out.append(
                 finding(
                     "ns.host-address",
@@ -290,9 +320,15 @@ class NsCheck:
             return []
         out: list[Finding] = []
         good, lame, unreachable = [], [], []
+        asked = []  # --verbose: what each server said (these queries bypass the resolver log)
         for host, address, answers in servers:
             soa = answers["SOA"]
             who = f"{host.name} ({server_label(address, self.ask.port)})"
+            said = ", ".join(
+                f"{key} {a.describe()}{' AA' if a.authoritative else ''}"
+                for key, a in answers.items()
+            )
+            asked.append(printable(f"{who}: {said}"))
             if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
                 unreachable.append(f"{who}: {soa.describe()}")
             elif soa.outcome is not Outcome.NOERROR or not soa.authoritative:
@@ -309,6 +345,7 @@ class NsCheck:
                         f"lame delegation: {len(lame)} of {len(servers)} listed servers do not "
                         f"serve {self.apex}: " + "; ".join(lame)
                     ),
+                    evidence=asked,
                 )
             )
         elif not unreachable:
@@ -321,6 +358,7 @@ class NsCheck:
                     "ns.authoritative",
                     Status.ERROR,
                     printable("could not ask " + "; ".join(unreachable)),
+                    evidence=asked,
                 )
             )
         elif not lame:
@@ -329,9 +367,13 @@ class NsCheck:
                     "ns.authoritative",
                     Status.PASS,
                     f"all {len(good)} server addresses answer authoritatively for {self.apex}",
+                    evidence=asked,
                 )
             )
-        out.extend(self._agreement(complete=not unreachable and not lame))
+        # lame servers are known not to serve the zone: only unreachable ones leave a gap
+        out.extend(self._agreement(complete=not unreachable))
+        if self.delegation is not None:
+            out.extend(self.delegation.findings())
         return out
 
     def _agreement(self, complete: bool) -> list[Finding]:

@@ -102,8 +102,8 @@ def _findings(ns: NsCheck) -> list[Finding]:
 
 def _serials(ns: NsCheck) -> list[Finding]:
     """Every server's own SOA serial (--ask-ns): different serials mean a stale secondary."""
-    if ns.ask is None:
-        return []
+    if ns.ask is None or not ns.servers():
+        return []  # not asked, or no server to ask (the NS section says why)
     serials: dict[int, list[str]] = {}
     unknown = []
     for host, address, answers in ns.servers():

@@ -14,6 +14,7 @@ from mailcheck.records.spf import Term
 from mailcheck.text import printable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LONG_RECORD = 450  # bytes; larger answers risk UDP truncation (RFC 7208 §3.4)
 TARGET_SPARE = 2  # leave room for two more includes after flattening
 MAX_STRING = 255  # bytes per TXT string (RFC 1035 §3.3.14)
 COST = (
@@ -144,8 +145,11 @@ def _term_text(name: str, network: Network) -> str:
 def propose(root: SpfNode, limit: int = 10) -> tuple[Proposal | None, list[Unflattenable]]:
     """Flatten the costliest includes of the root record until it has room to spare."""
     record = root.record
-    if record is None or root.redirect is not None:
+    if record is None:
         return None, []
+    if root.redirect is not None:
+        handed = root.redirect.value or ""
+        return None, [Unflattenable(f"the record hands over with redirect={handed}: flatten there")]
     before = root.total_lookups().known  # inexact parts fail in collect() below
     target = limit - TARGET_SPARE
     costs: dict[int, int] = {}
@@ -214,6 +218,12 @@ def advice(root: SpfNode, limit: int = 10) -> tuple[list[Finding], dict[str, Any
     )
     if proposal.after > limit:
         summary += f"; still over the limit of {limit}: drop includes you no longer use"
+    size = len(proposal.record.encode())
+    if size > LONG_RECORD:
+        summary += (
+            f"; {size} bytes: publish it as several strings (--verbose), and expect answers "
+            "that large to need TCP"
+        )
     out = [
         finding(
             "spf.flatten",

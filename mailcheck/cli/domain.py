@@ -44,7 +44,9 @@ EPILOG = (
     "      --baseline live --fail-on regression\n\n"
     "  mailcheck domain example.com --selector google --selector s1\n\n"
     "  mailcheck domain --from-file domains.txt --format jsonl\n\n"
-    "  mailcheck domain parked.example --no-mail\n\n" + EXIT_CODES_HELP
+    "  mailcheck domain parked.example --no-mail\n\n"
+    "  mailcheck domain example.com --ask-ns --dnsbl --format html > report.html\n\n"
+    + EXIT_CODES_HELP
 )
 
 
@@ -275,7 +277,7 @@ def domain(
     skip: SkipOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI and DNSSEC/DANE of each DOMAIN."""
+    """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
     out = OutputOptions(
         format,
         color,

@@ -368,6 +368,8 @@ def run(
     config = load_config(opts.config, opts.no_config)
     if opts.dnsbl:
         request = dataclasses.replace(request, dnsbl=blocklists_of(config))
+    elif any(o.split(".")[0] == "dnsbl" for o in out.only):
+        raise UsageError("--only dnsbl shows blocklist findings: ask the lists with --dnsbl")
     today = datetime.date.today()
     engine = build_engine(flags.options())
     _check_coverage(engine, names, flags, opts.baseline)

@@ -60,8 +60,9 @@ def _finding_row(item: Finding) -> str:
     if item.details:
         body.append(f"<pre>{esc(item.details)}</pre>")
     if item.evidence:
-        lines = "\n".join(esc(line) for line in item.evidence)
-        body.append(f"<details><summary>evidence</summary><pre>{lines}</pre></details>")
+        body.append(
+            f"<details><summary>evidence</summary><pre>{_lines(item.evidence)}</pre></details>"
+        )
     if item.location is not None:
         body.append(f'<div class="meta">{esc(item.location)}</div>')
     return (
@@ -71,11 +72,24 @@ def _finding_row(item: Finding) -> str:
 
 
 def _data_block(data: Mapping[str, Any]) -> str:
-    """Structured section data that a reader acts on (a proposed record) shown literally."""
+    """Structured section data a reader acts on (a proposed record, a conversation), literally."""
+    out = ""
+    transcript = data.get("transcript")
+    if isinstance(transcript, list) and transcript:
+        lines = []
+        for line in transcript:
+            who = {"C": "C: ", "S": "S: "}.get(str(line.get("who")), "")
+            lines.append(f"+{float(line.get('ms', 0)):.0f} ms  {who}{line.get('text', '')}")
+        out += f"<pre>{_lines(lines)}</pre>"
     proposal = data.get("flattening")
     if isinstance(proposal, Mapping) and proposal.get("record"):
-        return f"<p>proposed record:</p><pre>{esc(proposal['record'])}</pre>"
-    return ""
+        out += f"<p>proposed record:</p><pre>{esc(proposal['record'])}</pre>"
+    return out
+
+
+def _lines(lines: Iterable[str]) -> str:
+    """Each line escaped on its own: a newline inside a line is shown, never obeyed."""
+    return "\n".join(esc(line) for line in lines)
 
 
 def _section(section: Section) -> str:

@@ -50,9 +50,23 @@ h2.down A 198.51.100.2
 ; every include carves exceptions or depends on the sender: nothing can be flattened
 kept TXT "v=spf1 include:_c.flat.test include:_e.flat.test a:h5.flat.test -all"
 _e TXT "v=spf1 -ip4:198.51.100.1 a:h1.flat.test a:h2.flat.test a:h3.flat.test ~all"
+; a record that hands over to another with redirect= (9 lookups there)
+handover TXT "v=spf1 redirect=nine.flat.test"
+; a big provider: flattening gives a record longer than 450 bytes
+big TXT "v=spf1 include:_big.flat.test include:_a.flat.test include:_b.flat.test -all"
 ; six lookups: no advice
 few TXT "v=spf1 include:_a.flat.test -all"
 """
+
+
+# the big provider's record: many scattered addresses, in two TXT strings
+_BIG = " ".join(
+    ["v=spf1", *(f"a:h{i}.flat.test" for i in range(1, 8))]
+    + [f"ip4:192.0.2.{i}/28" for i in range(0, 256, 32)]
+    + [f"ip4:203.0.113.{i}" for i in range(1, 29, 2)]
+    + ["-all"]
+)
+ZONE += "_big TXT " + " ".join(f'"{_BIG[i : i + 200]}"' for i in range(0, len(_BIG), 200)) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +161,24 @@ def test_long_records_split_into_strings() -> None:
     strings = split_strings(record)
     assert "".join(strings) == record
     assert all(len(s.encode()) <= 255 for s in strings) and len(strings) == 3
+
+
+def test_redirect_is_flattened_where_it_leads(server: DnsServer) -> None:
+    report, data = spf(server, "handover.flat.test")
+    [(status, summary)] = flatten_findings(report)
+    assert status is Status.INFO
+    assert summary == (
+        "no flattening proposal: the record hands over with redirect=nine.flat.test: flatten there"
+    )
+    assert "flattening" not in data
+
+
+def test_a_long_proposal_says_so(server: DnsServer) -> None:
+    report, data = spf(server, "big.flat.test")
+    [(status, summary)] = flatten_findings(report)
+    size = len(data["flattening"]["record"])
+    assert size > 450 and status is Status.INFO
+    assert f"; {size} bytes: publish it as several strings (--verbose)" in summary
+    strings = data["flattening"]["strings"]
+    assert "".join(strings) == data["flattening"]["record"]
+    assert len(strings) > 1 and all(len(x.encode()) <= 255 for x in strings)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.conftest import ROOT, CliRun
-from tests.smtpfixtures import free_port
+from tests.smtpfixtures import MisbehavingServer, free_port
 
 HOSTILE_ZONE = r"""$ORIGIN hostile.example.
 $TTL 300
@@ -91,3 +92,25 @@ def test_every_command_renders_a_self_contained_page(run_cli: CliRun) -> None:
     assert "dkim.signature" in verify.stdout and "body hash did not verify" in verify.stdout
     trace = run_cli(*runs[2], "--format", "html")
     assert trace.returncode == 3 and "smtp.connect" in trace.stdout
+
+
+async def _hostile_banner(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b'220 <script>alert(1)</script> "q" \x1b[31m ESMTP\r\n')
+    await writer.drain()
+    await reader.readline()
+    writer.close()
+
+
+def test_trace_transcript_is_shown_escaped(run_cli: CliRun) -> None:
+    with MisbehavingServer(_hostile_banner) as server:
+        result = run_cli(
+            "trace", server.host, "--port", str(server.port), "--tls", "none",
+            "--quit-after", "banner", "--step-timeout", "2", "--format", "html",
+        )  # fmt: skip
+    page = result.stdout
+    parsed = _parse(page)
+    assert "script" not in parsed.tags
+    assert "\x1b" not in page
+    text = "".join(parsed.text)
+    # the conversation itself, line by line, as the server sent it (ESC shown as an escape)
+    assert 'S: 220 <script>alert(1)</script> "q" \\x1b[31m ESMTP' in text

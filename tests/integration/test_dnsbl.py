@@ -36,6 +36,7 @@ mx A 192.0.2.99
     "zen.spamhaus.org": """
 10.2.0.192 A 127.0.0.2
 10.2.0.192 A 127.0.0.10
+10.2.0.192 TXT "https://check.spamhaus.invalid/query/ip/192.0.2.10 <b>\\027[31m"
 20.2.0.192 A 127.255.255.254
 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2 A 127.0.0.3
 """,
@@ -97,9 +98,9 @@ def test_default_lists_decoded(run_cli: CliRun, server: DnsServer, tmp_path: Pat
         (
             "dnsbl.ip",
             "fail",
-            "192.0.2.10 (MX mx.mailer.example) is listed on zen.spamhaus.org: 127.0.0.10 PBL: "
-            "an end-user range that should not send mail directly (ISP policy); 127.0.0.2 SBL: "
-            "a known spam source or spam operation",
+            "192.0.2.10 (MX mx.mailer.example) is listed on zen.spamhaus.org: 127.0.0.2 SBL: "
+            "a known spam source or spam operation; 127.0.0.10 PBL: an end-user range that "
+            "should not send mail directly (ISP policy)",
         ),
         (
             "dnsbl.ip",
@@ -124,6 +125,17 @@ def test_default_lists_decoded(run_cli: CliRun, server: DnsServer, tmp_path: Pat
             "multi.uribl.com did not answer for mailer.example (the domain): 127.0.0.1 query "
             "refused: your resolver is blocked (public resolver or volume)",
         ),
+    ]
+    # the list's own reason, shown literally (markup kept as text, ESC escaped)
+    [report] = [r for r in doc["reports"] if r["subject"] == "mailer.example"]
+    [mx_listing] = [
+        f
+        for s in report["sections"]
+        for f in s["findings"]
+        if f["summary"].startswith("192.0.2.10 (MX")
+    ]
+    assert mx_listing["evidence"] == [
+        "zen.spamhaus.org says: https://check.spamhaus.invalid/query/ip/192.0.2.10 <b>\\x1b[31m"
     ]
     quiet = findings(doc, "quiet.example")
     assert (
@@ -203,13 +215,41 @@ def test_verify_asks_about_the_connecting_ip(
     [report] = doc["reports"]
     [section] = [s for s in report["sections"] if s["family"] == "dnsbl"]
     assert section["findings"][0]["summary"] == "asked about 192.0.2.10 (connecting IP)"
+    assert section["headline"] == "zen.spamhaus.org, bl.spamcop.net"  # no domain lists here
     assert section["findings"][1]["id"] == "dnsbl.ip"
     assert section["findings"][1]["status"] == "fail"
     assert section["findings"][1]["summary"].startswith(
-        "192.0.2.10 (connecting IP) is listed on zen.spamhaus.org: 127.0.0.10 PBL"
+        "192.0.2.10 (connecting IP) is listed on zen.spamhaus.org: 127.0.0.2 SBL"
     )
     assert section["data"]["listed"] == [
-        {"subject": "192.0.2.10", "zone": "zen.spamhaus.org", "codes": ["127.0.0.10", "127.0.0.2"]}
-    ] or section["data"]["listed"] == [
         {"subject": "192.0.2.10", "zone": "zen.spamhaus.org", "codes": ["127.0.0.2", "127.0.0.10"]}
     ]
+
+
+def test_verify_without_a_connecting_ip_skips(run_cli: CliRun, tmp_path: Path) -> None:
+    message = tmp_path / "noip.eml"
+    message.write_text(
+        "From: alice@example.com\nTo: bob@example.org\nSubject: hi\n"
+        "Message-ID: <1@example.com>\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n\nhello\n"
+    )
+    result = run_cli(
+        "verify", str(message), "--offline", "--zone", "examples/zones", "--dnsbl",
+        "--only", "dnsbl", "--format", "json", cwd=ROOT,
+    )  # fmt: skip
+    doc = json.loads(result.stdout)
+    [section] = [s for s in doc["reports"][0]["sections"] if s["family"] == "dnsbl"]
+    assert [(f["id"], f["status"], f["summary"]) for f in section["findings"]] == [
+        (
+            "dnsbl.subjects",
+            "skip",
+            "no connecting IP known (no Received header from your server, no --ip)",
+        )
+    ]
+
+
+def test_only_dnsbl_needs_the_option(run_cli: CliRun) -> None:
+    result = run_cli(
+        "domain", "example.com", "--offline", "--zone", "examples/zones", "--only", "dnsbl"
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("mailcheck: error: --only dnsbl shows blocklist findings")

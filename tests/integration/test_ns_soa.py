@@ -47,12 +47,37 @@ MAIL = '@ MX 10 mx\nmx A 192.0.2.10\n@ TXT "v=spf1 mx -all"\n_dmarc TXT "v=DMARC
 OLD_MAIL = (
     '@ MX 10 oldmx\noldmx A 192.0.2.99\n@ TXT "v=spf1 a -all"\n_dmarc TXT "v=DMARC1; p=none"\n'
 )
+# the parent zone, served by 127.0.0.7: nsgood is delegated as the zone says, nsbad also to
+# ns9 (which refuses the zone), nsdead without ns5
+PARENT = """$ORIGIN example.
+$TTL 300
+@ SOA parent h.parent 1 7200 3600 1209600 3600
+@ NS parent
+parent A 127.0.0.7
+nsgood NS ns1.nsgood
+nsgood NS ns2.nsgood
+nsbad NS ns1.nsbad
+nsbad NS ns2.nsbad
+nsbad NS ns3.nsbad
+nsbad NS ns4.nsbad
+nsbad NS ns9.nsbad
+ns9.nsbad A 127.0.0.4
+nsdead NS ns1.nsdead
+"""
 ZONES = {
-    # the view of the resolver (--nameserver): what the delegation says
+    # the view of the resolver (--nameserver)
     "resolver": {
+        "example": PARENT,
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
-        "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL),
+        "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL + "ns9 A 127.0.0.4\n"),
         "nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL),
+        # an NS that is an alias and one without an address
+        "nsaddr.example": zone("nsaddr.example", 4, {"ns1": "192.0.2.53"}, MAIL)
+        + "@ NS alias\n@ NS noaddr\nalias CNAME ns1\n",
+        # a zone file that forgot its NS records: the SOA marks the apex
+        "nonsrec.example": "$ORIGIN nonsrec.example.\n$TTL 300\n"
+        + SOA.format(serial=3, timers=GOOD_TIMERS)
+        + MAIL,
         "nstimers.example": zone(
             "nstimers.example", 1, {"ns1": "192.0.2.53"}, MAIL, timers="60 120 3600 172800"
         ),
@@ -71,6 +96,7 @@ ZONES = {
     "127.0.0.4": {},
     "127.0.0.5": {"nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL)},
     "127.0.0.6": {"nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL)},
+    "127.0.0.7": {"example": PARENT},
 }
 BEHAVIOURS = {"127.0.0.5": {"nsbad.example.": "NOAA"}, "127.0.0.6": {"nsdead.example.": "DROP"}}
 
@@ -87,7 +113,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
             path.write_text(text)
             files[who].append(path)
     with contextlib.ExitStack() as stack:
-        resolver = stack.enter_context(DnsServer(files["resolver"]))
+        # the resolver fails every question under sf.nsgood.example
+        resolver = stack.enter_context(
+            DnsServer(files["resolver"], behaviours={"sf.nsgood.example.": "SERVFAIL"})
+        )
         for _attempt in range(20):
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
                 probe.bind(("127.0.0.2", 0))
@@ -99,7 +128,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
                         files[host], behaviours=BEHAVIOURS.get(host), host=host, port=port
                     )
                     started.enter_context(server)
-            except OSError:
+            except (OSError, RuntimeError):  # the port is taken on one of the addresses
                 started.close()
                 continue
             stack.enter_context(started)
@@ -137,9 +166,18 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
     assert one(found, "ns.authoritative", Status.PASS) == (
         "all 2 server addresses answer authoritatively for nsgood.example"
     )
+    [authoritative] = found["ns.authoritative"]
+    assert authoritative.evidence[0] == (
+        f"ns1.nsgood.example (127.0.0.2:{servers[1]}): SOA 1 record(s) AA, MX 1 record(s) AA, "
+        "SPF 1 record(s) AA, DMARC 1 record(s) AA, MTA-STS name does not exist (NXDOMAIN) AA"
+    )
     assert one(found, "ns.lame", Status.PASS).startswith("no lame delegation")
     assert "agree on MX, SPF, DMARC and MTA-STS" in one(found, "ns.consistent", Status.PASS)
     assert one(found, "soa.serial", Status.PASS) == "all 2 server addresses have serial 5"
+    assert one(found, "ns.delegation", Status.PASS) == (
+        "the parent zone example delegates to the same 2 name servers "
+        f"(parent.example (127.0.0.7:{servers[1]}))"
+    )
     assert one(found, "soa.timers", Status.PASS).startswith("refresh 2 h, retry 1 h, expire 14 d")
     # 127.0.0.2 and 127.0.0.3 share a /24: one network outage takes both down
     assert "every IPv4 address is in 127.0.0.0/24" in one(found, "ns.diversity", Status.WARN)
@@ -147,7 +185,8 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
 
 def test_lame_servers_and_a_stale_secondary(servers: tuple[str, int]) -> None:
     found = run(servers, "nsbad.example")
-    lame = one(found, "ns.lame", Status.FAIL)
+    lame, parent_only = (f.summary for f in found["ns.lame"])
+    assert {f.status for f in found["ns.lame"]} == {Status.FAIL}
     assert lame.startswith("lame delegation: 2 of 4 listed servers do not serve nsbad.example")
     assert "ns3.nsbad.example (127.0.0.4:" in lame and "REFUSED" in lame
     assert "ns4.nsbad.example (127.0.0.5:" in lame and "not authoritative (no AA bit)" in lame
@@ -159,6 +198,14 @@ def test_lame_servers_and_a_stale_secondary(servers: tuple[str, int]) -> None:
     assert "MX differs" in consistent and "10 oldmx.nsbad.example." in consistent
     assert "SPF differs" in consistent and "DMARC differs" in consistent
     assert "MTA-STS differs" not in consistent
+    # ns9 is named only by the parent, and refuses the zone
+    assert one(found, "ns.delegation", Status.WARN).endswith(
+        "and the zone list different name servers: only at the parent: ns9.nsbad.example"
+    )
+    assert parent_only.startswith(
+        "lame delegation: ns9.nsbad.example, listed at the parent example, does not serve "
+        "nsbad.example: 127.0.0.4: REFUSED"
+    )
 
 
 def test_a_server_that_never_answers_is_unknown_not_lame(servers: tuple[str, int]) -> None:
@@ -169,6 +216,9 @@ def test_a_server_that_never_answers_is_unknown_not_lame(servers: tuple[str, int
     assert "ns.lame" not in found
     assert one(found, "soa.serial", Status.ERROR).startswith("could not get the serial from ns5")
     assert one(found, "ns.consistent", Status.ERROR).startswith("servers that answered agree")
+    assert one(found, "ns.delegation", Status.WARN).endswith(
+        "different name servers: only in the zone: ns5.nsdead.example"
+    )
 
 
 def test_timers_out_of_range_and_a_single_server(servers: tuple[str, int]) -> None:
@@ -217,3 +267,34 @@ def test_ask_ns_needs_the_network(run_cli: CliRun) -> None:
     result = run_cli("domain", "example.com", "--offline", "--zone", "examples/zones", "--ask-ns")
     assert result.returncode == 2
     assert result.stderr.startswith("mailcheck: error: --ask-ns asks the name servers")
+
+
+def test_zone_without_ns_records(servers: tuple[str, int]) -> None:
+    for name in ("nonsrec.example", "mail.nonsrec.example"):
+        found = run(servers, name)
+        assert one(found, "ns.records", Status.FAIL) == (
+            "the zone nonsrec.example has an SOA record but no NS records"
+        )
+        assert one(found, "soa.record", Status.PASS).startswith("nonsrec.example: serial 3")
+        assert "ns.authoritative" not in found and "soa.serial" not in found
+
+
+def test_alias_and_addressless_name_servers(servers: tuple[str, int]) -> None:
+    found = run(servers, "nsaddr.example", ask=False)
+    assert one(found, "ns.records", Status.PASS).startswith("3 name servers for nsaddr.example")
+    assert one(found, "ns.cname", Status.FAIL) == (
+        "alias.nsaddr.example is a CNAME: an NS must name a host's own name"
+    )
+    assert one(found, "ns.host-address", Status.FAIL) == (
+        "no A or AAAA record for noaddr.nsaddr.example: cannot be asked"
+    )
+    assert one(found, "ns.diversity", Status.WARN).startswith(
+        "every IPv4 address is in 192.0.2.0/24"
+    )
+
+
+def test_a_failing_walk_is_unknown(servers: tuple[str, int]) -> None:
+    found = run(servers, "mail.sf.nsgood.example")
+    summary = one(found, "ns.records", Status.ERROR)
+    assert summary.startswith("could not determine the name servers: SERVFAIL")
+    assert set(found) == {"ns.records"}  # nothing judged over data we could not get

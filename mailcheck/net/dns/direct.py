@@ -2,8 +2,8 @@
 
 The engine answers questions through the configured resolver; checks of the name servers
 themselves (is the answer authoritative, do the servers agree) must hear each server on its
-own, so this asks `host:port` and nothing else: replies from any other address are dropped
-(dnspython's udp() rejects them), truncated answers are asked again over TCP.
+own, so this asks `host:port` and nothing else: datagrams from any other address, or that do
+not answer the question asked, are skipped; truncated answers are asked again over TCP.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class DirectAnswer:
     records: tuple[Record, ...] = ()
     detail: str = ""
     elapsed: float = 0.0
+    # NS targets in the authority section for the asked name: a parent's referral (delegation)
+    referral: tuple[str, ...] = ()
 
     def texts(self) -> tuple[str, ...]:
         """The answer as a sorted tuple of presentation texts (for comparing servers)."""
@@ -72,13 +74,21 @@ def ask_server(
     request = dns.message.make_query(qname, kind, use_edns=0, payload=1232)
     request.flags &= ~dns.flags.RD  # an authoritative server answers for itself
     started = time.monotonic()
-    problem = "no time left before the deadline"
+    problem = ""
     for _attempt in range(2):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
         try:
-            response = dns.query.udp(request, host, timeout=min(timeout, remaining), port=port)
+            # stray or spoofed datagrams (another source, another ID) are skipped, not trusted
+            response = dns.query.udp(
+                request,
+                host,
+                timeout=min(timeout, remaining),
+                port=port,
+                ignore_unexpected=True,
+                ignore_errors=True,
+            )
             if response.flags & dns.flags.TC:
                 response = dns.query.tcp(request, host, timeout=min(timeout, remaining), port=port)
         except dns.exception.Timeout:
@@ -94,6 +104,8 @@ def ask_server(
                 elapsed=time.monotonic() - started,
             )
         return _answer(label, qname, kind, response, time.monotonic() - started)
+    if time.monotonic() >= deadline:
+        problem = "the deadline was reached"
     return DirectAnswer(
         label,
         display(qname),
@@ -131,5 +143,13 @@ def _answer(
         if rrset.name == qname and rrset.rdtype == kind
         for rd in rrset
     )
+    referral = tuple(
+        sorted(
+            rd.target.to_text(omit_final_dot=True).lower()
+            for rrset in response.authority
+            if rrset.name == qname and rrset.rdtype == dns.rdatatype.NS
+            for rd in rrset
+        )
+    )
     outcome = Outcome.NOERROR if records else Outcome.NODATA
-    return DirectAnswer(label, shown, rdtype, outcome, aa, records, elapsed=elapsed)
+    return DirectAnswer(label, shown, rdtype, outcome, aa, records, "", elapsed, referral)
