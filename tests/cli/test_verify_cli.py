@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -507,3 +509,30 @@ def test_verbose_shows_the_dns_queries(
     doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "-v", "--format", "json").stdout)
     names = {q["name"] for q in doc["reports"][0]["queries"]}
     assert "rsa2048._domainkey.dkim.test" in names
+
+
+@pytest.mark.timeout(60)
+def test_a_pipe_named_on_the_command_line_is_read(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    """verify <(command): a FIFO the user names is read like stdin (only one found inside a
+    folder is refused, so that it cannot hang the run)."""
+    import subprocess
+
+    path = write(tmp_path / "good.eml", good)
+    result = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'exec "$0" -m mailcheck verify <(cat {path}) "$@"',
+            sys.executable,
+            *ns(dns_server),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DMARC pass" in result.stdout
