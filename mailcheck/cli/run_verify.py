@@ -125,8 +125,10 @@ def run(
     text = TextOutput(out)
     # On a terminal, reports streaming to stdout are the progress: a spinner on the same
     # screen would land inside them. Everything else is printed after the spinner is gone.
-    streams = (out.format is Format.JSONL or out.verbose) and sys.stdout.isatty()
-    with engine, progress(total == 1 or not streams, total=total or 2) as bar:
+    streams = out.format is Format.JSONL or (
+        out.format is Format.TEXT and out.verbose and total != 1
+    )
+    with engine, progress(not (streams and sys.stdout.isatty()), total=total or 2) as bar:
         for message in read_messages(list(inputs), opts.mbox_format):
             report = verify_message(message, engine, request, memo)
             report = select_findings(report, out.only, out.skip)
