@@ -109,7 +109,8 @@ def _results(line: MessageLine) -> tuple[str, str, str, str]:
 
 def _widths(total: int, lines: list[MessageLine]) -> tuple[list[int], list[int]]:
     """Column widths from what the lines hold, like a table; when the terminal is too
-    narrow the Subject gives way first, then the file name, then From."""
+    narrow the file name gives way first (Maildir names say little), then Subject, then
+    From, each down to a readable width before any goes further."""
     evaluated = [_results(line) for line in lines if not line.problem]
     fixed = [max([len(name)] + [len(row[i]) for row in evaluated]) for i, name in enumerate(_NAMES)]
     wanted = [
@@ -119,7 +120,7 @@ def _widths(total: int, lines: list[MessageLine]) -> tuple[list[int], list[int]]
     ]
     room = total - 8 - 4 - sum(width + 2 for width in fixed)
     over = sum(wanted) - room
-    for index, least in ((2, 10), (0, 10), (1, 14)):
+    for index, least in ((0, 12), (2, 16), (1, 16), (2, 10), (0, 8), (1, 12)):
         if over <= 0:
             break
         give = max(0, min(over, wanted[index] - least))
