@@ -138,9 +138,12 @@ def _cell(text: str, width: int) -> str:
 _ORDER = {Status.PASS: 0, Status.INFO: 0, Status.SKIP: 0, Status.WARN: 1, Status.ERROR: 2}
 
 
-def render_lines(console: Console, lines: list[MessageLine]) -> None:
+def render_lines(
+    console: Console, lines: list[MessageLine], passing_left: int = 0, others_left: int = 0
+) -> None:
     """A header, then one line per message: passing first, failing last, where the summary
-    that follows keeps them on the screen. Within a group, the order they were read in."""
+    that follows keeps them on the screen. Within a group, the order they were read in.
+    `*_left`: lines not kept (a huge mailbox), said where they would have been."""
     (label_w, sender_w, subject_w), fixed = _widths(console.width, lines)
     head = "  ".join(
         [
@@ -153,8 +156,16 @@ def render_lines(console: Console, lines: list[MessageLine]) -> None:
     )
     console.print(Text(head.rstrip(), style="bold"), no_wrap=True, crop=True)
     widths = (label_w, sender_w, subject_w, *fixed)
-    for line in sorted(lines, key=lambda item: _ORDER.get(item.status, 3)):
+    ordered = sorted(lines, key=lambda item: _ORDER.get(item.status, 3))
+    for index, line in enumerate(ordered):
         _write(console, line, widths)
+        last_passing = _ORDER.get(line.status, 3) == 0 and (
+            index + 1 == len(ordered) or _ORDER.get(ordered[index + 1].status, 3) > 0
+        )
+        if last_passing and passing_left:
+            console.print(Text(f"… {passing_left} more passing (--format jsonl lists all)"))
+    if others_left:
+        console.print(Text(f"… {others_left} more not passing (--format jsonl lists all)"))
 
 
 def _write(console: Console, line: MessageLine, widths: tuple[int, ...]) -> None:

@@ -577,3 +577,28 @@ def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Genera
     assert "Authentication-Results (mx.receiver.test, your server) says arc=fail, we get pass" in (
         mismatches
     )
+
+
+def test_huge_runs_keep_a_bounded_number_of_lines(
+    engine: DnsEngine, generated: Generated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Memory stays flat in the number of messages: past KEEP lines of a kind, the table
+    says how many more there are instead of holding them."""
+    from mailcheck.cli.common import Color, OutputOptions
+    from mailcheck.cli.run_verify import Tally, TextOutput
+
+    good = check(engine, sign(generated, message()))
+    bad = check(engine, sign(generated, message()).replace(b"the report", b"the r3port"))
+    text = TextOutput(OutputOptions(color=Color.NEVER))
+    text.KEEP = 2
+    tally = Tally()
+    for report in [good] * 5 + [bad] * 3:
+        tally.add(report)
+        text.add(report)
+    assert len(text.lines) == 4
+    text.finish(tally)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:7]] == ["PASS", "PASS", "…", "FAIL", "FAIL", "…"]
+    assert out[3] == "… 3 more passing (--format jsonl lists all)"
+    assert out[6] == "… 1 more not passing (--format jsonl lists all)"
+    assert "Summary: 8 messages" in out
