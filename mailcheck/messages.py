@@ -43,10 +43,11 @@ def _kind(mode: int) -> str:
     return "a device, not a message file"
 
 
-def _read(path: Path, limit: int = MAX_MESSAGE) -> bytes:
+def _read(path: Path, limit: int = MAX_MESSAGE, stream: bool = False) -> bytes:
     """The whole file, or _Unreadable with a one-line reason. Opened without blocking and
-    checked with fstat on the open file: a FIFO never hangs the run, and a file swapped for
-    something else between listing and reading is caught."""
+    checked with fstat on the open file: a FIFO inside a folder never hangs the run, and a
+    file swapped for something else between listing and reading is caught. `stream`: a
+    pipe the user named (`verify <(command)`) is read like stdin."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -58,6 +59,9 @@ def _read(path: Path, limit: int = MAX_MESSAGE) -> bytes:
     except OSError as exc:
         raise _Unreadable(exc.strerror or str(exc)) from None
     info = os.fstat(fd)
+    if stream and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+        os.close(fd)
+        return _read_stream(path, limit)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise _Unreadable(_kind(info.st_mode))
@@ -70,6 +74,17 @@ def _read(path: Path, limit: int = MAX_MESSAGE) -> bytes:
             data = handle.read(limit + 1)
         except OSError as exc:
             raise _Unreadable(exc.strerror or str(exc)) from None
+    if len(data) > limit:
+        raise _Unreadable(f"more than mailcheck reads ({limit // 2**20} MB)", True)
+    return data
+
+
+def _read_stream(path: Path, limit: int) -> bytes:
+    try:
+        with path.open("rb") as handle:  # blocks until the writer opens it, as cat does
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise _Unreadable(exc.strerror or str(exc)) from None
     if len(data) > limit:
         raise _Unreadable(f"more than mailcheck reads ({limit // 2**20} MB)", True)
     return data
@@ -139,7 +154,7 @@ def _folder_entries(path: Path) -> list[Path]:
 def _message(path: Path, kind: str, fmt: str) -> Iterator[RawMessage]:
     label = str(path)
     try:
-        data = _read(path)
+        data = _read(path, stream=kind == "file")
     except _Unreadable as exc:
         yield RawMessage(label, b"", kind=kind, error=str(exc), too_large=exc.too_large)
         return

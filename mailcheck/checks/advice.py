@@ -89,8 +89,9 @@ def dkim_hint(sig: Signature) -> str:
     key = f"{sig.selector}._domainkey.{sig.domain}"
     for marker, hint in _HINTS:
         if marker in sig.reason:
-            return hint.format(key=key, d=sig.domain)
-    return "the DKIM-Signature header is malformed: check the signer's configuration"
+            text = hint.format(key=key, d=sig.domain)
+            return text[0].upper() + text[1:]
+    return "The DKIM-Signature header is malformed: check the signer's configuration"
 
 
 def _aligned(domain: str, verdict: DmarcVerdict, mode: str) -> bool:
@@ -147,4 +148,4 @@ def dmarc_advice(
             )
     if not options:
         return ""
-    return "to pass: " + "; or ".join(options)
+    return "To pass: " + "; or ".join(options)

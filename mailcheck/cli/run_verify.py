@@ -20,7 +20,7 @@ from mailcheck.cli.output import (
 )
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
-from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.render import DOCUMENT_FORMATS, Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
@@ -130,8 +130,10 @@ def run(
     text = TextOutput(out)
     # On a terminal, reports streaming to stdout are the progress: a spinner on the same
     # screen would land inside them. Everything else is printed after the spinner is gone.
-    streams = (out.format is Format.JSONL or out.verbose) and sys.stdout.isatty()
-    with engine, progress(total == 1 or not streams, total=total or 2) as bar:
+    streams = out.format is Format.JSONL or (
+        out.format is Format.TEXT and out.verbose and total != 1
+    )
+    with engine, progress(not (streams and sys.stdout.isatty()), total=total or 2) as bar:
         for message in read_messages(list(inputs), opts.mbox_format):
             report = verify_message(message, engine, request, memo)
             if lists is not None:
@@ -173,22 +175,30 @@ class TextOutput:
     with -v), then the summary. Lines are written at the end, the worst nearest the summary
     (what a terminal shows last), so no spinner can come between them."""
 
+    # Lines kept for the table, per kind (passing, not): memory stays flat past them
+    KEEP = 20_000
+
     def __init__(self, out: OutputOptions) -> None:
         self.out = out
         self.first: Report | None = None
         self.count = 0
         self.lines: list[Any] = []
+        self.kept = {True: 0, False: 0}
+        self.omitted = {True: 0, False: 0}
 
     def add(self, report: Report) -> None:
         self.count += 1
         if not self.out.verbose:
             from mailcheck.render.verify_lines import message_line
 
-            if self.count == 1:
-                self.first = report
-            else:
-                self.first = None
-            self.lines.append(message_line(report))
+            self.first = report if self.count == 1 else None
+            line = message_line(report)
+            passing = line.status in (Status.PASS, Status.INFO, Status.SKIP)
+            if self.kept[passing] >= self.KEEP:
+                self.omitted[passing] += 1
+                return
+            self.kept[passing] += 1
+            self.lines.append(line)
             return
         if self.count == 1:
             self.first = report
@@ -208,7 +218,7 @@ class TextOutput:
 
         console = self.out.console()
         if self.lines:
-            render_lines(console, self.lines)
+            render_lines(console, self.lines, self.omitted[True], self.omitted[False])
         render_verify_summary(console, tally.as_dict())
 
 

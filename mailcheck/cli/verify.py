@@ -84,7 +84,7 @@ def verify(
             min=1,
             help="Which Received header (1 = topmost) your "
             "receiving server added: its 'from' IP is the sender.",
-            rich_help_panel="SPF",
+            rich_help_panel="Trust",
         ),
     ] = 1,
     dnsbl: Annotated[
@@ -103,7 +103,7 @@ def verify(
             metavar="ID",
             help="Your receiving server's authserv-id (repeatable): only its "
             "Authentication-Results count as your server's; all others are claims.",
-            rich_help_panel="SPF",
+            rich_help_panel="Trust",
         ),
     ] = None,
     mbox_format: Annotated[
@@ -113,6 +113,7 @@ def verify(
             metavar="auto|mboxo|mboxrd",
             help="How the mbox quoted '>From ' lines: mboxrd quotes '>From ' too, mboxo only "
             "'From '; auto reads '>>From ' as a sign of mboxrd.",
+            rich_help_panel="Input",
         ),
     ] = "auto",
     nameserver: NameserverOpt = None,

@@ -100,47 +100,76 @@ def message_line(report: Report) -> MessageLine:
     )
 
 
-_FIXED = (("DMARC", 16), ("DKIM", 11), ("SPF", 9), ("ARC", 4))
+_NAMES = ("DMARC", "DKIM", "SPF", "ARC")
 
 
-def _widths(total: int) -> tuple[int, int, int]:
-    """Room for the message label, From and Subject once the fixed columns are placed."""
-    rest = max(30, total - 8 - sum(w + 2 for _, w in _FIXED) - 6)
-    label = max(8, rest * 3 // 10)
-    sender = max(8, rest * 4 // 10)
-    return label, sender, max(8, rest - label - sender)
+def _results(line: MessageLine) -> tuple[str, str, str, str]:
+    return line.dmarc, line.dkim, line.spf, line.arc
+
+
+def _widths(total: int, lines: list[MessageLine]) -> tuple[list[int], list[int]]:
+    """Column widths from what the lines hold, like a table; when the terminal is too
+    narrow the file name gives way first (Maildir names say little), then Subject, then
+    From, each down to a readable width before any goes further."""
+    evaluated = [_results(line) for line in lines if not line.problem]
+    fixed = [max([len(name)] + [len(row[i]) for row in evaluated]) for i, name in enumerate(_NAMES)]
+    wanted = [
+        min(40, max([len("message")] + [len(line.label) for line in lines])),
+        min(40, max([len("from")] + [len(line.sender) for line in lines])),
+        min(60, max([len("subject")] + [len(line.subject) for line in lines])),
+    ]
+    room = total - 8 - 4 - sum(width + 2 for width in fixed)
+    over = sum(wanted) - room
+    for index, least in ((0, 12), (2, 16), (1, 16), (2, 10), (0, 8), (1, 12)):
+        if over <= 0:
+            break
+        give = max(0, min(over, wanted[index] - least))
+        wanted[index] -= give
+        over -= give
+    return wanted, fixed
 
 
 def _cell(text: str, width: int) -> str:
     if len(text) <= width:
         return text.ljust(width)
-    return text[: width - 1] + "…"
+    return text[: max(0, width - 1)] + "…"
 
 
 _ORDER = {Status.PASS: 0, Status.INFO: 0, Status.SKIP: 0, Status.WARN: 1, Status.ERROR: 2}
 
 
-def render_lines(console: Console, lines: list[MessageLine]) -> None:
+def render_lines(
+    console: Console, lines: list[MessageLine], passing_left: int = 0, others_left: int = 0
+) -> None:
     """A header, then one line per message: passing first, failing last, where the summary
-    that follows keeps them on the screen. Within a group, the order they were read in."""
-    label_w, sender_w, subject_w = _widths(console.width)
+    that follows keeps them on the screen. Within a group, the order they were read in.
+    `*_left`: lines not kept (a huge mailbox), said where they would have been."""
+    (label_w, sender_w, subject_w), fixed = _widths(console.width, lines)
     head = "  ".join(
         [
             "result",
             _cell("message", label_w),
             _cell("from", sender_w),
             _cell("subject", subject_w),
-            *(_cell(name, width) for name, width in _FIXED),
+            *(_cell(name, width) for name, width in zip(_NAMES, fixed, strict=True)),
         ]
     )
     console.print(Text(head.rstrip(), style="bold"), no_wrap=True, crop=True)
-    for line in sorted(lines, key=lambda item: _ORDER.get(item.status, 3)):
-        _write(console, line, label_w, sender_w, subject_w)
+    widths = (label_w, sender_w, subject_w, *fixed)
+    ordered = sorted(lines, key=lambda item: _ORDER.get(item.status, 3))
+    for index, line in enumerate(ordered):
+        _write(console, line, widths)
+        last_passing = _ORDER.get(line.status, 3) == 0 and (
+            index + 1 == len(ordered) or _ORDER.get(ordered[index + 1].status, 3) > 0
+        )
+        if last_passing and passing_left:
+            console.print(Text(f"… {passing_left} more passing (--format jsonl lists all)"))
+    if others_left:
+        console.print(Text(f"… {others_left} more not passing (--format jsonl lists all)"))
 
 
-def _write(
-    console: Console, line: MessageLine, label_w: int, sender_w: int, subject_w: int
-) -> None:
+def _write(console: Console, line: MessageLine, widths: tuple[int, ...]) -> None:
+    label_w, sender_w, subject_w, *fixed = widths
     text = Text(line.status.word.ljust(6), style=_STYLES[line.status])
     text.append("  " + _cell(line.label, label_w) + "  ")
     text.append(_cell(line.sender, sender_w) + "  ")
@@ -148,8 +177,7 @@ def _write(
         text.append(line.problem, style=_STYLES[line.status])
     else:
         text.append(_cell(line.subject, subject_w))
-        values = (line.dmarc, line.dkim, line.spf, line.arc)
-        for (_name, width), value in zip(_FIXED, values, strict=True):
+        for width, value in zip(fixed, _results(line), strict=True):
             text.append("  ")
             word = value.split("→")[0].split(" ")[0]
             text.append(_cell(value, width), style=_RESULT_STYLES.get(word, ""))

@@ -500,9 +500,9 @@ def test_arc_chain_longer_than_50_sets_fails(engine: DnsEngine, generated: Gener
 @pytest.mark.parametrize(
     ("change", "hint"),
     [
-        ((b"s=rsa2048", b"s=nothere"), "publish the public key at nothere._domainkey.dkim.test"),
-        ((b"s=rsa2048", b"s=revoked"), "the signer revoked this key"),
-        ((b"a=rsa-sha256", b"a=rsa-sha512"), "sign with rsa-sha256 or ed25519-sha256"),
+        ((b"s=rsa2048", b"s=nothere"), "Publish the public key at nothere._domainkey.dkim.test"),
+        ((b"s=rsa2048", b"s=revoked"), "The signer revoked this key"),
+        ((b"a=rsa-sha256", b"a=rsa-sha512"), "Sign with rsa-sha256 or ed25519-sha256"),
         ((b"; t=", b"; x=1000000000; t="), "lengthen x="),
         ((b"s=rsa2048", b"s=broken"), "check the DNS servers of dkim.test"),
     ],
@@ -521,7 +521,7 @@ def test_hints_for_content_key_and_clock_failures(engine: DnsEngine, generated: 
 
     signed = sign(generated, message())
     assert "mailing-list footer" in hint(signed.replace(b"the report", b"the r3port"))
-    assert "a signed header changed after signing" in hint(
+    assert "A signed header changed after signing" in hint(
         signed.replace(b"Quarterly report", b"Quarterly rep0rt")
     )
     assert "2048 bits" in hint(sign(generated, message(), selector="rsa512"))
@@ -529,7 +529,7 @@ def test_hints_for_content_key_and_clock_failures(engine: DnsEngine, generated: 
     start = signed.index(b"; t=") + 4
     ahead = signed[:start] + future + signed[signed.index(b";", start) :]
     assert "clock is ahead" in hint(ahead)
-    assert "add From to h=" in hint(sign_without_from(generated, message()))
+    assert "Add From to h=" in hint(sign_without_from(generated, message()))
     assert hint(signed) == ""
 
 
@@ -547,16 +547,16 @@ def test_dmarc_advice_names_what_would_pass(engine: DnsEngine, generated: Genera
         key_selector="rsa2048",
     )
     assert advice(esp_only) == (
-        "to pass: have the signer of d=esp.test sign with d= clean.test or a subdomain (a "
+        "To pass: have the signer of d=esp.test sign with d= clean.test or a subdomain (a "
         "custom DKIM domain): that signature verifies but is not aligned"
     )
     spoof = message(sender="alice@clean.test", extra=["Return-Path: <alice@clean.test>"])
     assert advice(spoof, ip="203.0.113.200") == (
-        "to pass: sign with DKIM as d=clean.test; or list 203.0.113.200 in the SPF record of "
+        "To pass: sign with DKIM as d=clean.test; or list 203.0.113.200 in the SPF record of "
         "clean.test"
     )
     broken = sign(generated, message()).replace(b"the report", b"the r3port")
-    assert advice(broken).startswith("to pass: fix signature d=dkim.test (body hash did not")
+    assert advice(broken).startswith("To pass: fix signature d=dkim.test (body hash did not")
     good = sign(generated, message())
     assert advice(good) == ""
 
@@ -577,3 +577,28 @@ def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Genera
     assert "Authentication-Results (mx.receiver.test, your server) says arc=fail, we get pass" in (
         mismatches
     )
+
+
+def test_huge_runs_keep_a_bounded_number_of_lines(
+    engine: DnsEngine, generated: Generated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Memory stays flat in the number of messages: past KEEP lines of a kind, the table
+    says how many more there are instead of holding them."""
+    from mailcheck.cli.common import Color, OutputOptions
+    from mailcheck.cli.run_verify import Tally, TextOutput
+
+    good = check(engine, sign(generated, message()))
+    bad = check(engine, sign(generated, message()).replace(b"the report", b"the r3port"))
+    text = TextOutput(OutputOptions(color=Color.NEVER))
+    text.KEEP = 2
+    tally = Tally()
+    for report in [good] * 5 + [bad] * 3:
+        tally.add(report)
+        text.add(report)
+    assert len(text.lines) == 4
+    text.finish(tally)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:7]] == ["PASS", "PASS", "…", "FAIL", "FAIL", "…"]
+    assert out[3] == "… 3 more passing (--format jsonl lists all)"
+    assert out[6] == "… 1 more not passing (--format jsonl lists all)"
+    assert "Summary: 8 messages" in out

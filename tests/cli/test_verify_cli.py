@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -390,16 +392,28 @@ def test_many_messages_one_line_each_failures_last_then_summary(
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("many", [False, True])
+@pytest.mark.parametrize(
+    ("many", "args", "first_output"),
+    [
+        (False, [], "DMARC pass"),
+        (True, [], "result  message"),
+        (False, ["--format", "jsonl"], '{"schema_version"'),
+        (True, ["-v"], "DMARC pass"),
+        (True, ["--format", "json"], '"schema_version"'),
+    ],
+)
 def test_spinner_never_lands_inside_the_report(
-    dns_server: DnsServer, good: bytes, tmp_path: Path, many: bool
+    dns_server: DnsServer,
+    good: bytes,
+    tmp_path: Path,
+    many: bool,
+    args: list[str],
+    first_output: str,
 ) -> None:
     """On a terminal stdout and stderr share the screen: the spinner is erased before the
     report starts, and never drawn again after it."""
-    import os
     import pty
     import subprocess
-    import sys
 
     folder = tmp_path / "box"
     folder.mkdir()
@@ -410,7 +424,7 @@ def test_spinner_never_lands_inside_the_report(
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
     env["COLUMNS"] = "200"
     process = subprocess.Popen(
-        [sys.executable, "-m", "mailcheck", "verify", target, *ns(dns_server)],
+        [sys.executable, "-m", "mailcheck", "verify", target, *ns(dns_server), *args],
         stdin=subprocess.DEVNULL,
         stdout=slave,
         stderr=slave,
@@ -429,11 +443,12 @@ def test_spinner_never_lands_inside_the_report(
     os.close(master)
     assert process.wait(timeout=30) in (0, 1)
     screen = b"".join(chunks).decode("utf-8", "replace")
-    start = screen.index("Summary" if many else "DMARC pass")
-    start = screen.rfind("\n", 0, start) + 1 if many else start
+    start = screen.index(first_output)
     before, after = screen[:start], screen[start:]
-    assert "working" not in after and "checking" not in after
-    spinner = max(before.rfind("working"), before.rfind("checking"))
+    # the spinner says "working…"; the bar for 3 messages counts "N/3"
+    drawn = re.compile(r"working|\b\d/3\b")
+    assert not drawn.search(after)
+    spinner = max((m.start() for m in drawn.finditer(before)), default=-1)
     if spinner >= 0:  # drawn (it may not be, on a fast run): then erased before the report
         assert "\x1b[2K" in before[spinner:]
 
@@ -507,3 +522,30 @@ def test_verbose_shows_the_dns_queries(
     doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "-v", "--format", "json").stdout)
     names = {q["name"] for q in doc["reports"][0]["queries"]}
     assert "rsa2048._domainkey.dkim.test" in names
+
+
+@pytest.mark.timeout(60)
+def test_a_pipe_named_on_the_command_line_is_read(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    """verify <(command): a FIFO the user names is read like stdin (only one found inside a
+    folder is refused, so that it cannot hang the run)."""
+    import subprocess
+
+    path = write(tmp_path / "good.eml", good)
+    result = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'exec "$0" -m mailcheck verify <(cat {path}) "$@"',
+            sys.executable,
+            *ns(dns_server),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DMARC pass" in result.stdout
