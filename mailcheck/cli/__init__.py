@@ -17,6 +17,9 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    from mailcheck.cli import signals
+
+    signals.install()
     try:
         app(prog_name="mailcheck")
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ from mailcheck.cli.common import (
     OutputOptions,
     SkipOpt,
     TimeoutOpt,
+    TotalDeadlineOpt,
     VerboseOpt,
     ZoneOpt,
     boundary,
@@ -214,6 +215,7 @@ def domain(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 30.0,
+    total_deadline: TotalDeadlineOpt = None,
     concurrency: ConcurrencyOpt = 64,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
@@ -228,7 +230,13 @@ def domain(
         format, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
     )
     flags = DnsFlags(
-        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+        tuple(nameserver or ()),
+        tuple(zone or ()),
+        offline,
+        timeout,
+        deadline,
+        concurrency,
+        total_deadline=total_deadline,
     )
     with boundary(debug):
         from mailcheck.cli.run_domain import DomainOptions, run

@@ -281,9 +281,8 @@ def _reports(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
         futures: dict[Future[Report], int] = {
             pool.submit(
-                check_domain,
+                lambda n, r, u: check_domain(n, engine.scoped(), r, u),  # deadline per domain
                 name,
-                engine,
                 _for_domain(request, config, name.ascii),
                 update if len(names) == 1 else None,
             ): index

@@ -37,6 +37,7 @@ class SourceAnswer:
     continue_at: dns.name.Name | None = None
     detail: str = ""
     signatures: tuple[Record, ...] = ()
+    transient: bool = False  # a network failure, not a property of the data: ask again later
 
 
 class _LineTxn:
