@@ -16,7 +16,7 @@ def is_ip_address(text: str) -> bool:
 
 
 def parse_port(text: str) -> int:
-    """1 to 65535 in ASCII digits (str.isdigit() also accepts other scripts' digits); ValueError if not."""
+    """1 to 65535 in ASCII digits only (str.isdigit() accepts other scripts' digits too)."""
     if not text:
         raise ValueError("empty port")
     if not _DIGITS.issuperset(text) or len(text) > 5 or not 0 < int(text) < 65536:
