@@ -389,3 +389,45 @@ def test_reader_that_goes_away_changes_nothing(fmt: str, domain: str, code: int)
         os.close(write)
     assert result.returncode == code
     assert result.stderr == ""
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("command", ["verify", "trace"])
+@pytest.mark.parametrize(
+    ("signum", "code", "word"), [(2, 130, "interrupted"), (15, 143, "terminated")]
+)
+def test_every_command_ends_at_once_on_a_signal(
+    hostile: DnsServer, tmp_path: Path, command: str, signum: int, code: int, word: str
+) -> None:
+    import socket
+    import subprocess
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(30)
+    message = tmp_path / "m.eml"
+    message.write_text(
+        "From: a@m.drop.hostile.test\r\nTo: b@example.com\r\nSubject: x\r\n"
+        "Message-ID: <1@m.drop.hostile.test>\r\n\r\nbody\r\n"
+    )
+    before = hostile.queries
+    if command == "verify":
+        args = ["verify", str(message), "--nameserver", hostile.address, "--timeout", "10"]
+    else:
+        port = str(listener.getsockname()[1])
+        args = ["trace", "127.0.0.1", "--host", "--port", port, "--offline", "--step-timeout", "30"]
+    process = _spawn(*args)
+    assert isinstance(process, subprocess.Popen)
+    try:
+        if command == "verify":
+            _wait_for_queries(hostile, before + 1)
+        else:
+            _connection, _ = listener.accept()  # connected: now waiting for a banner
+        process.send_signal(signum)
+        _out, err = process.communicate(timeout=5)
+    finally:
+        process.kill()
+        listener.close()
+    assert process.returncode == code
+    assert err.strip().splitlines() == [f"mailcheck: {word}"]
