@@ -3,6 +3,7 @@ one-line InputError (exit 2) that says which file and why."""
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +25,8 @@ def read_file(path: str | Path, label: str, *, limit: int) -> bytes:
         if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{label}: is a directory")
         if not stat.S_ISREG(info.st_mode):
+            if _is_devnull(info):
+                return b""  # an empty input on purpose (--password-file /dev/null)
             raise InputError(f"{label}: not a regular file (a device, FIFO or socket)")
         if info.st_size > limit:
             raise InputError(_too_large(label, info.st_size, limit))
@@ -37,6 +40,13 @@ def read_file(path: str | Path, label: str, *, limit: int) -> bytes:
         raise InputError(f"{label}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{label}: {exc.strerror or exc}") from None
+
+
+def _is_devnull(info: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(info, os.stat(os.devnull))
+    except OSError:
+        return False
 
 
 def read_limited(handle: BinaryIO, label: str, limit: int) -> bytes:

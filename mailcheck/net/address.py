@@ -18,9 +18,9 @@ def is_ip_address(text: str) -> bool:
 def parse_port(text: str) -> int:
     """1 to 65535 in ASCII digits only (str.isdigit() accepts other scripts' digits too)."""
     if not text:
-        raise ValueError("empty port")
+        raise ValueError("invalid port: it is empty")
     if not _DIGITS.issuperset(text) or len(text) > 5 or not 0 < int(text) < 65536:
-        raise ValueError("the port must be a number from 1 to 65535")
+        raise ValueError(f"invalid port {text[:8]!r}: give a number from 1 to 65535")
     return int(text)
 
 

@@ -28,6 +28,7 @@ tc-tcp       MX    10 mx.tc-tcp
              TXT   "v=spf1 -all"
 _dmarc.tc-tcp TXT  "v=DMARC1; p=reject"
 mx.tc-tcp    A     192.0.2.2
+s._domainkey.tc-tcp TXT "v=DKIM1; p=MIIB"
 drop2        TXT   "v=spf1 ip4:192.0.2.0/24 -all"
 {chains}
 """
@@ -293,6 +294,22 @@ def test_cli_long_cname_chain_is_error_not_missing(run_cli: CliRun, hostile: Dns
     )
     assert result.returncode == 3, result.stdout + result.stderr
     assert "dmarc.missing" not in result.stdout and "CNAME chain too long" in result.stdout
+
+
+@pytest.mark.timeout(60)
+def test_cli_verify_key_truncated_everywhere_is_temperror_not_no_key(
+    run_cli: CliRun, hostile: DnsServer, tmp_path: Path
+) -> None:
+    message = tmp_path / "m.eml"
+    message.write_text(
+        "DKIM-Signature: v=1; a=rsa-sha256; d=tc-tcp.hostile.test; s=s; c=relaxed/relaxed; "
+        "h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+        "From: a@tc-tcp.hostile.test\r\nTo: b@example.com\r\nSubject: x\r\n\r\n"
+    )
+    result = run_cli("verify", str(message), "--nameserver", hostile.address)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "TEMPERROR" in result.stdout and "truncated even over TCP" in result.stdout
+    assert "no key" not in result.stdout.lower() and "PERMERROR" not in result.stdout
 
 
 def _wait_for_queries(server: DnsServer, count: int) -> None:
