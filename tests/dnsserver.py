@@ -12,6 +12,8 @@ misbehave on purpose for chosen names (and everything under them):
 - TC: truncated over UDP, answered over TCP (after the delay)
 - SPOOF: a forged answer with the right ID arrives first, from another loopback address
 - SPOOF_PORT: the same, from the server's address but another port
+- MISMATCH: from the server's own address and port, first an answer with another ID, then
+  one with the right ID for another question, then the real answer
 """
 
 from __future__ import annotations
@@ -281,6 +283,22 @@ class _UdpLoop:
             response.flags |= dns.flags.TC | dns.flags.AA
             self.sock.sendto(response.to_wire(), address)
             return True
+        if behaviour == "MISMATCH":
+            question = request.question[0]
+            other_id = dns.message.make_response(request)
+            other_id.id = (request.id + 1) % 65536
+            other_id.answer.append(
+                dns.rrset.from_text(question.name, 300, "IN", "TXT", '"v=spf1 +all"')
+            )
+            other_name = dns.message.make_query("forged.example.", question.rdtype)
+            other_name.id = request.id
+            other_question = dns.message.make_response(other_name)
+            for forged in (other_id, other_question):
+                self.sock.sendto(forged.to_wire(), address)
+            wire = udp_response(self.config, data, self._cache)
+            if wire is not None:
+                heapq.heappush(pending, (time.monotonic() + 0.05, -1, wire, address))
+            return True
         if behaviour in ("SPOOF", "SPOOF_PORT"):
             forged = dns.message.make_response(request)
             question = request.question[0]
@@ -288,9 +306,15 @@ class _UdpLoop:
             forged.answer.append(
                 dns.rrset.from_text(question.name, 300, "IN", question.rdtype, rdata)
             )
-            host = self.sock.getsockname()[0] if behaviour == "SPOOF_PORT" else "127.0.0.2"
+            # SPOOF: another address, but the server's own port (what a client that checks
+            # only the port accepts); SPOOF_PORT: the server's address, another port.
+            own_host, own_port = self.sock.getsockname()[:2]
+            source = (own_host, 0) if behaviour == "SPOOF_PORT" else ("127.0.0.2", own_port)
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as liar:
-                liar.bind((host, 0))
+                try:
+                    liar.bind(source)
+                except OSError:
+                    liar.bind((source[0], 0))
                 liar.sendto(forged.to_wire(), address)
             wire = udp_response(self.config, data, self._cache)
             if wire is not None:  # the real answer, a little later

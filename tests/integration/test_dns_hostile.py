@@ -23,6 +23,7 @@ ns           A     127.0.0.1
 spoof        TXT   "v=spf1 -all"
              A     192.0.2.1
 spoofport    TXT   "v=spf1 -all"
+mismatch     TXT   "v=spf1 -all"
 tc           TXT   "v=spf1 -all"
 tc-tcp       MX    10 mx.tc-tcp
              TXT   "v=spf1 -all"
@@ -50,6 +51,7 @@ BEHAVIOURS = {
     "tc.hostile.test.": "TC",
     "spoof.hostile.test.": "SPOOF",
     "spoofport.hostile.test.": "SPOOF_PORT",
+    "mismatch.hostile.test.": "MISMATCH",
     "drop.hostile.test.": "DROP",
     "half.hostile.test.": "DROP_HALF",
     "drop2.hostile.test.": "DROP_FIRST_2",
@@ -158,8 +160,10 @@ def test_retry_from_a_completion_callback_after_close_does_not_deadlock(
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("name", ["spoof.hostile.test", "spoofport.hostile.test"])
-def test_forged_answer_from_another_address_or_port_is_ignored(
+@pytest.mark.parametrize(
+    "name", ["spoof.hostile.test", "spoofport.hostile.test", "mismatch.hostile.test"]
+)
+def test_forged_answer_from_another_address_or_port_or_for_another_question_is_ignored(
     engine_for: Callable[..., DnsEngine], name: str
 ) -> None:
     answer = engine_for().resolve(name, "TXT")
