@@ -452,3 +452,38 @@ def test_every_command_ends_at_once_on_a_signal(
         listener.close()
     assert process.returncode == code
     assert err.strip().splitlines() == [f"mailcheck: {word}"]
+
+
+@pytest.mark.timeout(120)
+def test_cli_deadline_is_per_domain_and_total_deadline_for_the_run(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    """Six domains one after the other, 0.25 s per answer: each needs well under its 3 s,
+    together far more. Only --total-deadline cuts the later ones short."""
+    from tests.conftest import BEHAVIOURS, STATIC_ZONES
+
+    names = [
+        "clean.test",
+        "nullmx.test",
+        "mxcname.test",
+        "ipv4only.test",
+        "noptr.test",
+        "mxip.test",
+    ]
+    listing = tmp_path / "domains.txt"
+    listing.write_text("\n".join(names) + "\n")
+    zones = sorted(STATIC_ZONES.glob("*.zone"))
+    with DnsServer(zones, delay=0.25, behaviours=BEHAVIOURS) as server:
+        common = ["domain", "--from-file", str(listing), "--nameserver", server.address]
+        common += ["--parallel", "1", "--only", "mx,spf,dmarc", "--format", "jsonl"]
+        each = run_cli(*common, "--deadline", "3", timeout=100)
+        total = run_cli(*common, "--deadline", "3", "--total-deadline", "1.5", timeout=100)
+    import json
+
+    first = [json.loads(line) for line in each.stdout.splitlines()]
+    second = [json.loads(line) for line in total.stdout.splitlines()]
+    assert [r["subject"] for r in first] == names, each.stderr
+    assert [r["counts"]["error"] for r in first] == [0] * 6
+    assert "deadline" not in each.stdout
+    assert second[-1]["counts"]["error"] > 0
+    assert "deadline" in json.dumps(second[-1])

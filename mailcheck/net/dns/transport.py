@@ -32,11 +32,13 @@ import dns.message
 
 MAX_DATAGRAM = 65535
 
-# response, or None and the reason ("timeout", "deadline", "port unreachable", ...)
+# response, or None and the reason ("timeout", DEADLINE, "port unreachable", ...)
 Done = Callable[[dns.message.Message | None, str], None]
 
 # Reasons that say the server cannot be reached at all: asking it again is pointless.
 UNREACHABLE = "port unreachable"
+# The lookup's deadline (per domain, or the run's) came before an answer.
+DEADLINE = "deadline reached before an answer"
 
 
 @dataclass(eq=False)
@@ -189,7 +191,7 @@ class DnsTransport:
             if item.finished:
                 continue
             if time.monotonic() >= item.deadline:
-                self._finish(item, None, "deadline")
+                self._finish(item, None, DEADLINE)
                 continue
             self._send_udp(item)
 
@@ -314,10 +316,10 @@ class DnsTransport:
                 if what.finished:
                     continue
                 if not what.active:
-                    self._finish(what, None, "deadline")
+                    self._finish(what, None, DEADLINE)
                 elif what.expires <= now:
                     late = what.expires >= what.deadline
-                    self._finish(what, None, "deadline" if late else _timeout(what))
+                    self._finish(what, None, DEADLINE if late else _timeout(what))
             else:
                 _call(what)  # type: ignore[arg-type]
 

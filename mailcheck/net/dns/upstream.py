@@ -20,7 +20,7 @@ from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.transport import UNREACHABLE, DnsTransport
+from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport
 from mailcheck.net.dns.zones import SourceAnswer
 from mailcheck.text import printable
 
@@ -206,8 +206,8 @@ class Upstream:
                 index += 1  # ICMP said nobody listens there: do not wait on it again
             remaining = deadline - time.monotonic()
             if index >= len(tries) or remaining <= 0:
-                if remaining <= 0 and (not problems or problems[-1][1] != "deadline"):
-                    problems.append((tries[min(index, len(tries) - 1)], "deadline"))
+                if remaining <= 0 and (not problems or problems[-1][1] != DEADLINE):
+                    problems.append((tries[min(index, len(tries) - 1)], DEADLINE))
                 finish((_failure(problems), str(self), None, ()))
                 return
             server = tries[index]
@@ -266,6 +266,6 @@ def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:
         outcome = Outcome.SERVFAIL
     elif "REFUSED" in kinds:
         outcome = Outcome.REFUSED
-    elif all(k in ("timeout", "timeout (TCP)", "deadline") for k in kinds):
+    elif all(k in ("timeout", "timeout (TCP)", DEADLINE) for k in kinds):
         outcome = Outcome.TIMEOUT
     return SourceAnswer(outcome, detail=detail, transient=True)
