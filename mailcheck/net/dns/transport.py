@@ -160,12 +160,13 @@ class DnsTransport:
                 return False
             submitted, self._submitted = self._submitted, []
             calls, self._calls = self._calls, []
-        for item in submitted:
-            self._queue.append(item)
-            self._push(item.deadline, item)
+        self._queue.extend(submitted)
         for when, function in calls:
             self._push(when, function)
         self._start_queued()
+        for item in submitted:
+            if not item.active and not item.finished:
+                self._push(item.deadline, item)  # still queued: it must end by its deadline
         now = time.monotonic()
         timeout = max(0.0, self._timers[0][0] - now) if self._timers else None
         for key, mask in self._selector.select(timeout):
