@@ -1,9 +1,12 @@
-"""Files the user names (messages, keys, attachments, config, lists): read whole, or a
+"""Files the user names (messages, keys, attachments, config, lists, zones): read whole, or a
 one-line InputError (exit 2) that says which file and why."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from mailcheck.errors import InputError
 
@@ -11,17 +14,24 @@ MB = 1024 * 1024
 
 
 def read_file(path: str | Path, label: str, *, limit: int) -> bytes:
-    """The bytes of `path`; `label` starts each error ("--attach x.pdf", or the path)."""
+    """The bytes of `path`; `label` starts each error ("--attach x.pdf", or the path).
+
+    The type and size are checked before anything is read: a device (/dev/zero) or a FIFO
+    would otherwise be read until memory runs out, or block forever on open.
+    """
     file = Path(path)
     try:
-        if file.is_dir():
+        info = file.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{label}: is a directory")
-        size = file.stat().st_size
-        if size > limit:
-            raise InputError(
-                f"{label}: {size} bytes is more than mailcheck reads ({limit // MB} MB)"
-            )
-        return file.read_bytes()
+        if not stat.S_ISREG(info.st_mode):
+            if _is_devnull(info):
+                return b""  # an empty input on purpose (--password-file /dev/null)
+            raise InputError(f"{label}: not a regular file (a device, FIFO or socket)")
+        if info.st_size > limit:
+            raise InputError(_too_large(label, info.st_size, limit))
+        with open(file, "rb") as handle:
+            return read_limited(handle, label, limit)
     except FileNotFoundError:
         raise InputError(f"{label}: no such file") from None
     except PermissionError:
@@ -30,6 +40,43 @@ def read_file(path: str | Path, label: str, *, limit: int) -> bytes:
         raise InputError(f"{label}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{label}: {exc.strerror or exc}") from None
+
+
+def _is_devnull(info: os.stat_result) -> bool:
+    try:
+        return os.path.samestat(info, os.stat(os.devnull))
+    except OSError:
+        return False
+
+
+def read_limited(handle: BinaryIO, label: str, limit: int) -> bytes:
+    """At most `limit` bytes from an open file or stdin (which may grow, or never end)."""
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(_too_large(label, None, limit))
+    return data
+
+
+def read_stdin(label: str, *, limit: int = 16 * MB) -> str:
+    """Standard input as UTF-8 text, bounded like a file."""
+    import sys
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stdin (embedded): still bounded
+        text = sys.stdin.read(limit + 1)
+        if len(text) > limit:
+            raise InputError(_too_large(label, None, limit))
+        return text
+    return decode_text(read_limited(buffer, label, limit), label)
+
+
+def _too_large(label: str, size: int | None, limit: int) -> str:
+    shown = f"{size} bytes is" if size is not None else "the input is"
+    return f"{label}: {shown} more than mailcheck reads ({_size(limit)})"
+
+
+def _size(limit: int) -> str:
+    return f"{limit // MB} MB" if limit >= MB else f"{limit} bytes"
 
 
 def decode_text(data: bytes, label: str) -> str:

@@ -2,13 +2,25 @@
 
 It is deliberately independent of mailcheck's own zone code, so the engine is tested
 against a separate implementation. It can add a delay to every answer (benchmarks) and
-misbehave on purpose for chosen names (SERVFAIL, REFUSED, never answering).
+misbehave on purpose for chosen names (and everything under them):
+
+- SERVFAIL, REFUSED: that rcode; DROP: never answer; DROP_HALF: ignore a random half;
+  DROP_FIRST_2: ignore the first two queries for each name and type
+- TC_EOF: truncated over UDP, then the TCP connection closes without an answer
+- TC_TCP: truncated over UDP and over TCP too
+- TC_STALL: truncated over UDP, then TCP accepts and never answers
+- TC: truncated over UDP, answered over TCP (after the delay)
+- SPOOF: a forged answer with the right ID arrives first, from another loopback address
+- SPOOF_PORT: the same, from the server's address but another port
+- MISMATCH: from the server's own address and port, first an answer with another ID, then
+  one with the right ID for another question, then the real answer
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import random
 import select
 import socket
 import socketserver
@@ -18,6 +30,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dns.exception
 import dns.flags
@@ -39,6 +52,10 @@ class ServerConfig:
     behaviours: dict[str, str] = field(default_factory=dict)
     queries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tcp_open: int = 0  # TCP connections open now, and the most ever open at once
+    tcp_peak: int = 0
+    stopping: threading.Event = field(default_factory=threading.Event)
+    seen: dict[str, int] = field(default_factory=dict)
 
 
 def load_zone_files(paths: Iterable[Path]) -> list[dns.zone.Zone]:
@@ -48,9 +65,15 @@ def load_zone_files(paths: Iterable[Path]) -> list[dns.zone.Zone]:
     return zones
 
 
+_NAMES: dict[str, dns.name.Name] = {}
+
+
 def _behaviour(config: ServerConfig, qname: dns.name.Name) -> str | None:
     for name, what in config.behaviours.items():
-        if qname.is_subdomain(dns.name.from_text(name)):
+        parsed = _NAMES.get(name)
+        if parsed is None:
+            parsed = _NAMES[name] = dns.name.from_text(name)
+        if qname.is_subdomain(parsed):
             return what
     return None
 
@@ -82,6 +105,23 @@ def _name_exists(zone: dns.zone.Zone, qname: dns.name.Name) -> bool:
                 name = name.parent()
         _EXISTING[id(zone)] = existing
     return qname in existing
+
+
+_SPECIAL = frozenset(
+    {"DROP_FIRST_2", "DROP_HALF", "TC", "TC_EOF", "TC_TCP", "TC_STALL", "SPOOF", "SPOOF_PORT"}
+)
+
+
+def _behaviour_of_wire(config: ServerConfig, data: bytes) -> tuple[str, dns.message.Message] | None:
+    """The special UDP behaviour for this query, if any (parsed only when one is configured)."""
+    if not _SPECIAL.intersection(config.behaviours.values()):
+        return None
+    try:
+        request = dns.message.from_wire(data)
+    except dns.exception.DNSException:
+        return None
+    what = _behaviour(config, request.question[0].name)
+    return (what, request) if what in _SPECIAL else None
 
 
 def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Message | None:
@@ -204,6 +244,9 @@ class _UdpLoop:
                     data, address = self.sock.recvfrom(65535, socket.MSG_DONTWAIT)
                 except OSError:
                     break
+                special = _behaviour_of_wire(self.config, data)
+                if special is not None and self._special(*special, data, address, pending):
+                    continue
                 wire = udp_response(self.config, data, self._cache)
                 if wire is None:
                     continue
@@ -211,6 +254,76 @@ class _UdpLoop:
                 heapq.heappush(
                     pending, (time.monotonic() + self.config.delay, sequence, wire, address)
                 )
+
+    def _special(
+        self,
+        behaviour: str,
+        request: dns.message.Message,
+        data: bytes,
+        address: Any,
+        pending: list[Any],
+    ) -> bool:
+        """True when the datagram was handled here (not by the normal answer path)."""
+        if behaviour == "DROP_HALF":
+            with self.config.lock:
+                self.config.queries += 1
+            return random.random() < 0.5
+        if behaviour == "DROP_FIRST_2":
+            question = request.question[0]
+            key = f"{question.name}/{question.rdtype}"
+            with self.config.lock:
+                self.config.queries += 1
+                seen = self.config.seen[key] = self.config.seen.get(key, 0) + 1
+            if seen <= 2:
+                return True
+            with self.config.lock:
+                self.config.queries -= 1  # counted again on the normal path
+            return False
+        if behaviour in ("TC", "TC_EOF", "TC_TCP", "TC_STALL"):
+            with self.config.lock:
+                self.config.queries += 1
+            response = dns.message.make_response(request)
+            response.flags |= dns.flags.TC | dns.flags.AA
+            self.sock.sendto(response.to_wire(), address)
+            return True
+        if behaviour == "MISMATCH":
+            question = request.question[0]
+            other_id = dns.message.make_response(request)
+            other_id.id = (request.id + 1) % 65536
+            other_id.answer.append(
+                dns.rrset.from_text(question.name, 300, "IN", "TXT", '"v=spf1 +all"')
+            )
+            other_name = dns.message.make_query("forged.example.", question.rdtype)
+            other_name.id = request.id
+            other_question = dns.message.make_response(other_name)
+            for forged in (other_id, other_question):
+                self.sock.sendto(forged.to_wire(), address)
+            wire = udp_response(self.config, data, self._cache)
+            if wire is not None:
+                heapq.heappush(pending, (time.monotonic() + 0.05, -1, wire, address))
+            return True
+        if behaviour in ("SPOOF", "SPOOF_PORT"):
+            forged = dns.message.make_response(request)
+            question = request.question[0]
+            rdata = "6.6.6.6" if question.rdtype == dns.rdatatype.A else '"v=spf1 +all"'
+            forged.answer.append(
+                dns.rrset.from_text(question.name, 300, "IN", question.rdtype, rdata)
+            )
+            # SPOOF: another address, but the server's own port (what a client that checks
+            # only the port accepts); SPOOF_PORT: the server's address, another port.
+            own_host, own_port = self.sock.getsockname()[:2]
+            source = (own_host, 0) if behaviour == "SPOOF_PORT" else ("127.0.0.2", own_port)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as liar:
+                try:
+                    liar.bind(source)
+                except OSError:
+                    liar.bind((source[0], 0))
+                liar.sendto(forged.to_wire(), address)
+            wire = udp_response(self.config, data, self._cache)
+            if wire is not None:  # the real answer, a little later
+                heapq.heappush(pending, (time.monotonic() + 0.05, -1, wire, address))
+            return True
+        return False
 
     def stop(self) -> None:
         self._running = False
@@ -238,13 +351,36 @@ class _TCPHandler(socketserver.BaseRequestHandler):
             request = dns.message.from_wire(data)
         except (OSError, dns.exception.DNSException):
             return
-        if self.server.config.delay:
-            time.sleep(self.server.config.delay)
-        response = answer(self.server.config, request)
+        config = self.server.config
+        with config.lock:
+            config.tcp_open += 1
+            config.tcp_peak = max(config.tcp_peak, config.tcp_open)
+        try:
+            self._answer(sock, config, request)
+        finally:
+            with config.lock:
+                config.tcp_open -= 1
+
+    def _answer(
+        self, sock: socket.socket, config: ServerConfig, request: dns.message.Message
+    ) -> None:
+        behaviour = _behaviour(config, request.question[0].name)
+        if behaviour == "TC_EOF":
+            return  # close without a word
+        if behaviour == "TC_STALL":
+            select.select([sock], [], [], 30)  # until the client gives up (EOF) or 30 s
+            return
+        if config.delay:
+            time.sleep(config.delay)
+        response = answer(config, request)
         if response is None:
             return
+        if behaviour == "TC_TCP":
+            response.answer = []
+            response.flags |= dns.flags.TC
         wire = response.to_wire()
-        sock.sendall(struct.pack("!H", len(wire)) + wire)
+        with contextlib.suppress(OSError):
+            sock.sendall(struct.pack("!H", len(wire)) + wire)
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):
@@ -300,6 +436,7 @@ class DnsServer:
         return self
 
     def stop(self) -> None:
+        self.config.stopping.set()
         self._tcp.shutdown()
         self._tcp.server_close()
         self._udp.stop()

@@ -18,6 +18,9 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    from mailcheck.cli import signals
+
+    signals.install()
     from mailcheck.cli.app import main as run
 
     try:

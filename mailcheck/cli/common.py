@@ -90,7 +90,18 @@ DeadlineOpt = Annotated[
         "--deadline",
         metavar="SECONDS",
         min=0.1,
-        help="Overall DNS budget for the run: a dead resolver cannot hang it.",
+        help="DNS budget of each domain (of the run, for other commands): a dead resolver "
+        "cannot hang it.",
+        rich_help_panel="DNS",
+    ),
+]
+TotalDeadlineOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--total-deadline",
+        metavar="SECONDS",
+        min=0.1,
+        help="DNS budget of the whole run, all domains together (default: none).",
         rich_help_panel="DNS",
     ),
 ]
@@ -276,18 +287,22 @@ class DnsFlags:
     deadline: float = 30.0
     concurrency: int = 64
     extra: tuple[object, ...] = field(default=())
+    total_deadline: float | None = None
 
     def options(self) -> DnsOptions:
         from mailcheck.net.dns import DnsOptions
 
-        servers = [s for value in self.nameservers for s in value.replace(",", " ").split()]
+        servers = self.nameservers
+        if not servers and os.environ.get("MAILCHECK_NAMESERVER", "x").strip() == "":
+            servers = ("",)  # click drops an empty variable; the DNS layer refuses it
         return DnsOptions(
-            nameservers=tuple(servers),
+            nameservers=servers,
             zones=self.zones,
             offline=self.offline,
             timeout=self.timeout,
             deadline=self.deadline,
             concurrency=self.concurrency,
+            overall_deadline=self.total_deadline,
         )
 
 

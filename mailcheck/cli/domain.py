@@ -25,6 +25,7 @@ from mailcheck.cli.common import (
     QuietOpt,
     SkipOpt,
     TimeoutOpt,
+    TotalDeadlineOpt,
     VerboseOpt,
     ZoneOpt,
     boundary,
@@ -267,6 +268,7 @@ def domain(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 30.0,
+    total_deadline: TotalDeadlineOpt = None,
     concurrency: ConcurrencyOpt = 64,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
@@ -289,7 +291,13 @@ def domain(
         quiet=quiet,
     )
     flags = DnsFlags(
-        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+        tuple(nameserver or ()),
+        tuple(zone or ()),
+        offline,
+        timeout,
+        deadline,
+        concurrency,
+        total_deadline=total_deadline,
     )
     with boundary(debug):
         from mailcheck.cli.run_domain import DomainOptions, run

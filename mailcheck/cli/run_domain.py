@@ -30,7 +30,7 @@ from mailcheck.cli.output import (
 )
 from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
-from mailcheck.files import MB, read_text
+from mailcheck.files import MB, read_stdin, read_text
 from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
@@ -163,7 +163,8 @@ def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | 
 
 def read_domain_file(path: str) -> list[tuple[str, str]]:
     """(where, text) for each domain line: `FILE:LINE`; '#' starts a comment; '-' is stdin."""
-    text = sys.stdin.read() if path == "-" else read_text(path, f"--from-file {path}")
+    label = f"--from-file {path}"
+    text = read_stdin(label) if path == "-" else read_text(path, label)
     label = "<stdin>" if path == "-" else path
     out = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -335,9 +336,8 @@ def _reports(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
         futures: dict[Future[Report], int] = {
             pool.submit(
-                check_domain,
+                lambda n, r, u: check_domain(n, engine.scoped(), r, u),  # deadline per domain
                 name,
-                engine,
                 _for_domain(request, config, name.ascii),
                 update if len(names) == 1 else None,
             ): index

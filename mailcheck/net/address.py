@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
+_DIGITS = frozenset("0123456789")
+
 
 def is_ip_address(text: str) -> bool:
     try:
@@ -13,8 +15,17 @@ def is_ip_address(text: str) -> bool:
         return False
 
 
+def parse_port(text: str) -> int:
+    """1 to 65535 in ASCII digits only (str.isdigit() accepts other scripts' digits too)."""
+    if not text:
+        raise ValueError("invalid port: it is empty")
+    if not _DIGITS.issuperset(text) or len(text) > 5 or not 0 < int(text) < 65536:
+        raise ValueError(f"invalid port {text[:8]!r}: give a number from 1 to 65535")
+    return int(text)
+
+
 def split_host_port(text: str) -> tuple[str, str]:
-    """(host, port text or ""); ValueError says what is wrong with the brackets."""
+    """(host, port text or ""); ValueError says what is wrong (brackets, an empty or bad port)."""
     spec = text.strip()
     if spec.startswith("["):
         end = spec.find("]")
@@ -23,8 +34,11 @@ def split_host_port(text: str) -> tuple[str, str]:
         host, rest = spec[1:end], spec[end + 1 :]
         if rest and not rest.startswith(":"):
             raise ValueError("give [IPv6]:PORT")
+        if rest:
+            parse_port(rest[1:])
         return host, rest[1:]
     if spec.count(":") == 1:
         host, port = spec.split(":")
+        parse_port(port)
         return host, port
     return spec, ""  # a host, an IPv4 address, or a bare IPv6 address

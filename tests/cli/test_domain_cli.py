@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -228,6 +229,9 @@ def test_zone_file_with_idn(run_cli: CliRun) -> None:
 
 def test_interrupt_exits_130() -> None:
     env = {**os.environ, "NO_COLOR": "1"}
+    # a server that never answers (a closed port is reported at once by ICMP)
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -236,7 +240,7 @@ def test_interrupt_exits_130() -> None:
             "domain",
             "example.com",
             "--nameserver",
-            "127.0.0.1:9",
+            f"127.0.0.1:{silent.getsockname()[1]}",
             "--timeout",
             "5",
             "--deadline",
@@ -251,6 +255,7 @@ def test_interrupt_exits_130() -> None:
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=20)
+    silent.close()
     assert proc.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,54 @@ def test_more_specific_zone_wins(tmp_path: Path, zone_file: Path) -> None:
     engine = build_engine(DnsOptions(zones=(str(zone_file), str(sub)), offline=True))
     answer = engine.resolve("sub.example.com", "A")
     assert answer.records[0].text == "192.0.2.99" and answer.source == str(sub)
+
+
+# -- hostile input: bounded time, memory and messages ------------------------------------
+
+
+@pytest.mark.timeout(10)
+def test_device_and_fifo_are_refused_before_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.zone"
+    os.mkfifo(fifo)
+    for spec in ("/dev/zero", str(fifo)):
+        with pytest.raises(InputError, match="not a regular file"):
+            build_engine(DnsOptions(zones=(f"example.com={spec}",), offline=True))
+
+
+def test_oversized_zone_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.zone"
+    with open(path, "wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    with pytest.raises(InputError, match="too large"):
+        build_engine(DnsOptions(zones=(str(path),), offline=True))
+
+
+@pytest.mark.timeout(10)
+def test_generate_range_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "gen.zone"
+    path.write_text("$ORIGIN example.com.\n$TTL 300\n$GENERATE 1-1000000 h$ A 192.0.2.1\n")
+    with pytest.raises(InputError, match=r"gen.zone:3: \$GENERATE makes 1000000 records"):
+        build_engine(DnsOptions(zones=(str(path),), offline=True))
+    path.write_text("$ORIGIN example.com.\n$TTL 300\n$GENERATE 1-100 h$ A 192.0.2.1\n")
+    engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
+    assert engine.resolve("h100.example.com", "A").outcome is Outcome.NOERROR
+
+
+def test_error_quotes_a_bounded_excerpt(tmp_path: Path) -> None:
+    path = tmp_path / "long.zone"
+    path.write_text("$ORIGIN example.com.\n@ 300 IN MX " + "x" * 10_000_000 + "\n")
+    with pytest.raises(InputError) as info:
+        build_engine(DnsOptions(zones=(str(path),), offline=True))
+    assert ":2:" in info.value.message and len(info.value.message) < 1000
+
+
+def test_txt_larger_than_dns_can_carry_is_flagged(tmp_path: Path) -> None:
+    strings = " ".join(f'"{"a" * 250}"' for _ in range(400))  # 100 KB in one record
+    path = tmp_path / "example.com.zone"
+    path.write_text(f'$ORIGIN example.com.\n_dmarc 300 TXT "v=DMARC1; p=reject" {strings}\n')
+    answer = build_engine(DnsOptions(zones=(str(path),), offline=True)).resolve(
+        "_dmarc.example.com", "TXT"
+    )
+    assert answer.outcome is Outcome.ERROR and not answer.records
+    assert "more than a DNS message can carry" in answer.detail
+    assert f"{path}:2" in answer.detail

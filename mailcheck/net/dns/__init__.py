@@ -15,7 +15,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from mailcheck.errors import UsageError  # noqa: E402
 from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record  # noqa: E402
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
-from mailcheck.net.dns.upstream import Upstream, parse_server, system_servers  # noqa: E402
+from mailcheck.net.dns.upstream import Upstream, parse_servers, system_servers  # noqa: E402
 from mailcheck.net.dns.zones import ZoneSource, load_zones  # noqa: E402
 
 __all__ = [
@@ -36,14 +36,17 @@ __all__ = [
 class DnsOptions:
     """What the command line says about DNS (shared by every command)."""
 
+    # --nameserver values as typed (each may list several); () means the system resolver,
+    # while an empty value is refused (it never silently means "the system resolver").
     nameservers: Sequence[str] = ()
     zones: Sequence[str] = ()
     offline: bool = False
     timeout: float = 2.0
     retries: int = 1
-    deadline: float = 30.0
+    deadline: float = 30.0  # DNS seconds per subject (each engine.scoped() view)
     concurrency: int = 64
     extra_sources: Sequence[Source] = field(default_factory=tuple)
+    overall_deadline: float | None = None  # DNS seconds for the whole run
 
 
 def build_engine(options: DnsOptions) -> DnsEngine:
@@ -51,19 +54,16 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         raise UsageError("--timeout must be more than 0 seconds")
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if options.deadline <= 0 or (options.overall_deadline or 1) <= 0:
+        raise UsageError("a deadline must be more than 0 seconds")
+    given = parse_servers(options.nameservers) if options.nameservers else None
+    if options.offline and given is not None:
+        raise UsageError("--offline and --nameserver cannot be used together")
     sources: list[Source] = [*options.extra_sources, *load_zones(options.zones)]
     upstream = None
-    if options.offline:
-        if options.nameservers:
-            raise UsageError("--offline and --nameserver cannot be used together")
-    else:
-        servers = (
-            [parse_server(s) for s in options.nameservers]
-            if options.nameservers
-            else system_servers()
-        )
+    if not options.offline:
         upstream = Upstream(
-            servers,
+            given if given is not None else system_servers(),
             timeout=options.timeout,
             retries=options.retries,
             max_in_flight=options.concurrency,
@@ -73,5 +73,6 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         retries=options.retries,
         deadline=options.deadline,
         concurrency=options.concurrency,
+        overall_deadline=options.overall_deadline,
     )
     return DnsEngine(sources, upstream, config)

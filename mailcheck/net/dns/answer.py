@@ -68,6 +68,9 @@ class Answer:
     detail: str = ""
     authenticated: bool | None = None
     signatures: tuple[Record, ...] = ()
+    # A network failure (timeout, SERVFAIL, closed, deadline): another subject asking the
+    # same question later asks the network again instead of sharing this failure.
+    transient: bool = False
 
     @property
     def ok(self) -> bool:

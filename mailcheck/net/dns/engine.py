@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -15,7 +16,7 @@ import dns.rdatatype
 from mailcheck.model import QueryLine, QueryStats
 from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record
 from mailcheck.net.dns.names import InvalidName, display, to_name
-from mailcheck.net.dns.upstream import Upstream
+from mailcheck.net.dns.upstream import MAX_CNAME_LINKS, Upstream
 from mailcheck.net.dns.zones import SourceAnswer
 
 
@@ -33,15 +34,39 @@ class Source(Protocol):
 class EngineConfig:
     timeout: float = 2.0
     retries: int = 1
-    deadline: float = 30.0
+    deadline: float = 30.0  # seconds of DNS per subject (each `scoped()` view), or per run
     concurrency: int = 64
+    overall_deadline: float | None = None  # seconds for the whole run, all subjects together
+
+
+Key = tuple[str, dns.rdatatype.RdataType, bool]
+# A network failure is asked again by later subjects, up to this many rounds per question.
+MAX_ROUNDS = 3
+
+
+class _Shared:
+    """What every view of one engine shares: the cache, the log, the network."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.lock = threading.Lock()
+        self.cache: dict[Key, Future[Answer]] = {}
+        self.deadlines: dict[Key, float] = {}
+        self.rounds: dict[Key, int] = {}
+        self.log: list[QueryLine] = []
+        self.hits = 0
+        self.closed = False
+        started = time.monotonic()
+        self.overall = started + config.overall_deadline if config.overall_deadline else None
 
 
 class DnsEngine:
     """Answers (name, type) questions once per run, from zones first, then upstream.
 
     Thread-safe. `resolve` blocks; `submit` returns a future so callers can ask many
-    independent questions at once and total time follows the dependency depth.
+    independent questions at once and total time follows the dependency depth. Every
+    future completes: with an answer, or with an error outcome by the deadline or at close().
+    `scoped()` gives a view for one subject (a domain) with its own deadline and the same
+    cache; a question that failed on the network is asked again by the next subject.
     """
 
     def __init__(
@@ -49,21 +74,47 @@ class DnsEngine:
         sources: Sequence[Source] = (),
         upstream: Upstream | None = None,
         config: EngineConfig | None = None,
+        *,
+        _parent: DnsEngine | None = None,
+        _seconds: float | None = None,
     ) -> None:
-        # The most specific zone answers first (a sub-zone file overrides its parent).
-        self.sources = sorted(
-            sources, key=lambda s: -len(getattr(getattr(s, "origin", None), "labels", ()))
-        )
-        self.upstream = upstream
-        self.config = config or EngineConfig()
-        self._started = time.monotonic()
-        self._deadline = self._started + self.config.deadline
-        self._lock = threading.Lock()
-        self._cache: dict[tuple[str, int, bool], Future[Answer]] = {}
-        self._log: list[QueryLine] = []
-        self._hits = 0
+        self.sources: Sequence[Source]
+        self.upstream: Upstream | None
+        self.config: EngineConfig
+        self._shared: _Shared
+        if _parent is not None:
+            self.sources = _parent.sources
+            self.upstream = _parent.upstream
+            self.config = _parent.config
+            self._shared = _parent._shared
+        else:
+            # The most specific zone answers first (a sub-zone file overrides its parent).
+            self.sources = sorted(
+                sources, key=lambda s: -len(getattr(getattr(s, "origin", None), "labels", ()))
+            )
+            self.upstream = upstream
+            self.config = config or EngineConfig()
+            self._shared = _Shared(self.config)
+        self._owner = _parent is None
+        self._seconds = self.config.deadline if _seconds is None else _seconds
+        self._deadline = time.monotonic() + self._seconds
+        if self._shared.overall is not None and self._shared.overall < self._deadline:
+            self._deadline = self._shared.overall
+            self._seconds = self.config.overall_deadline or self._seconds
+        self._memo: dict[Key, Future[Answer]] = {}
+        self._lock = self._shared.lock
 
     # -- public API -------------------------------------------------------------------
+
+    def scoped(self, seconds: float | None = None) -> DnsEngine:
+        """A view for one subject: same cache, log and network; a deadline of its own
+        (`seconds`, by default the configured per-subject deadline) starting now."""
+        return DnsEngine(_parent=self, _seconds=seconds)
+
+    @property
+    def deadline(self) -> float:
+        """The monotonic time after which this view asks nothing more."""
+        return self._deadline
 
     def resolve(self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool = False) -> Answer:
         """Blocking lookup; never call it from a completion callback (the I/O thread)."""
@@ -73,14 +124,17 @@ class DnsEngine:
         self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool = False
     ) -> Future[Answer]:
         """Start a lookup (or join the one under way); the future holds the answer."""
-        future, owner = self._claim(name, rdtype, dnssec)
-        if owner:
-            try:
-                self._start(name, self._type(rdtype), dnssec, 0, future.set_result)
-            except Exception as exc:  # a bug must not hang every waiter on this future
-                future.set_exception(exc)
-                raise
-        return future
+        key = (_key(name), self._type(rdtype), dnssec)
+        with self._lock:
+            mine = self._memo.get(key)
+            if mine is not None:
+                # One subject sees one answer per question, whatever other subjects retry.
+                self._shared.hits += 1
+                return mine
+            mine = Future()
+            self._memo[key] = mine
+        self._attach(key, name, dnssec, mine, reasks=1)
+        return mine
 
     def resolve_many(self, questions: Iterable[tuple[str, str]]) -> list[Answer]:
         futures = [self.submit(n, t) for n, t in questions]
@@ -88,19 +142,26 @@ class DnsEngine:
 
     def stats(self) -> QueryStats:
         with self._lock:
-            errors = sum(1 for q in self._log if q.outcome not in _ANSWERS)
+            log = self._shared.log
+            errors = sum(1 for q in log if q.outcome not in _ANSWERS)
             return QueryStats(
-                queries=len(self._log),
-                cache_hits=self._hits,
+                queries=len(log),
+                cache_hits=self._shared.hits,
                 errors=errors,
-                elapsed=sum(q.elapsed for q in self._log),
+                elapsed=sum(q.elapsed for q in log),
             )
 
     def log(self) -> tuple[QueryLine, ...]:
         with self._lock:
-            return tuple(self._log)
+            return tuple(self._shared.log)
 
     def close(self) -> None:
+        """End the run (the engine itself, not a view): every lookup still open completes at
+        once with an error outcome, and nothing more is asked."""
+        if not self._owner:
+            return
+        with self._lock:
+            self._shared.closed = True
         if self.upstream is not None:
             self.upstream.close()
 
@@ -119,18 +180,92 @@ class DnsEngine:
             known = _TYPES[rdtype] = dns.rdatatype.RdataType.make(rdtype)
         return known
 
-    def _claim(
-        self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool
-    ) -> tuple[Future[Answer], bool]:
-        key = (_key(name), self._type(rdtype), dnssec)
+    def _attach(
+        self,
+        key: Key,
+        name: str | dns.name.Name,
+        dnssec: bool,
+        out: Future[Answer],
+        reasks: int,
+        previous: Future[Answer] | None = None,
+    ) -> None:
+        """Join the shared lookup of `key`, or start one; settle `out` from it."""
+        shared = self._shared
         with self._lock:
-            existing = self._cache.get(key)
-            if existing is not None:
-                self._hits += 1
-                return existing, False
-            future: Future[Answer] = Future()
-            self._cache[key] = future
-            return future, True
+            current = shared.cache.get(key)
+            owner = current is None or (current is previous and previous is not None)
+            if owner:
+                current = Future()
+                shared.cache[key] = current
+                shared.deadlines[key] = self._deadline
+                shared.rounds[key] = shared.rounds.get(key, 0) + 1
+            else:
+                shared.hits += 1
+            theirs = shared.deadlines.get(key, 0.0)
+            rounds = shared.rounds.get(key, 0)
+        assert current is not None
+        if owner:
+            lookup = current
+
+            def settle_shared(answer: Answer) -> None:
+                _settle(lookup, answer)
+
+            try:
+                self._start(name, key[1], dnssec, 0, settle_shared)
+            except Exception as exc:  # a bug must not hang every waiter on this future
+                _settle(lookup, self._failed(name, key[1], f"internal error: {exc}"))
+                raise
+        elif theirs > self._deadline and self.upstream is not None and not current.done():
+            # Someone with more time asked first: stop waiting at our own deadline.
+            def expire() -> None:
+                _settle(out, self._late(name, key[1]))
+
+            self.upstream.client.call_at(self._deadline, expire)
+
+        def landed(future: Future[Answer]) -> None:
+            try:
+                answer = future.result()
+            except Exception as exc:  # only a bug gets here; the waiter must still wake
+                _settle(out, self._failed(name, key[1], f"internal error: {exc}"))
+                return
+            if (
+                answer.transient
+                and not owner  # our own lookup already had its tries (--retries)
+                and reasks > 0
+                and rounds < MAX_ROUNDS
+                and time.monotonic() < self._deadline
+                and not self._shared.closed
+            ):
+                self._attach(key, name, dnssec, out, reasks - 1, previous=future)
+                return
+            _settle(out, answer)
+
+        current.add_done_callback(landed)
+
+    def _late(self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        return self._failed(
+            name,
+            rdtype,
+            f"DNS deadline of {self._seconds:g} s reached",
+            outcome=Outcome.TIMEOUT,
+        )
+
+    def _failed(
+        self,
+        name: str | dns.name.Name,
+        rdtype: dns.rdatatype.RdataType,
+        detail: str,
+        outcome: Outcome = Outcome.ERROR,
+    ) -> Answer:
+        shown = name if isinstance(name, str) else display(name)
+        return Answer(
+            shown,
+            dns.rdatatype.to_text(rdtype),
+            outcome,
+            source=str(self.upstream or ""),
+            detail=detail,
+            transient=True,
+        )
 
     def _start(
         self,
@@ -184,38 +319,32 @@ class DnsEngine:
                 )
             )
             return
+        if self._shared.closed:
+            done(self._record(self._failed(shown, rdtype, "run interrupted")))
+            return
         if time.monotonic() >= self._deadline:
-            done(
-                self._record(
-                    Answer(
-                        shown,
-                        type_text,
-                        Outcome.TIMEOUT,
-                        source=str(self.upstream),
-                        detail=f"overall DNS deadline of {self.config.deadline:g} s reached",
-                    )
-                )
-            )
+            done(self._record(self._late(shown, rdtype)))
             return
 
         def answered(outcome: tuple[SourceAnswer, str, bool | None, tuple[Record, ...]]) -> None:
             result, label, ad, sigs = outcome
-            done(
-                self._record(
-                    Answer(
-                        shown,
-                        type_text,
-                        result.outcome,
-                        result.records,
-                        result.cnames,
-                        source=label,
-                        elapsed=time.monotonic() - started,
-                        detail=result.detail,
-                        authenticated=ad,
-                        signatures=sigs,
-                    )
-                )
+            answer = Answer(
+                shown,
+                type_text,
+                result.outcome,
+                result.records,
+                result.cnames,
+                source=label,
+                elapsed=time.monotonic() - started,
+                detail=result.detail,
+                authenticated=ad,
+                signatures=sigs,
+                transient=result.transient,
             )
+            if result.continue_at is not None:
+                self._continue(answer, result.continue_at, rdtype, dnssec, depth, started, done)
+                return
+            done(self._record(answer))
 
         self.upstream.start(qname, rdtype, self._deadline, dnssec, answered)
 
@@ -233,7 +362,7 @@ class DnsEngine:
         if display(target) in {link.owner for link in answer.cnames}:
             done(self._record(replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop")))
             return
-        if depth >= 8:
+        if depth >= 8 or len(answer.cnames) >= MAX_CNAME_LINKS:
             done(
                 self._record(
                     replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long")
@@ -243,6 +372,10 @@ class DnsEngine:
 
         def joined(rest: Answer) -> None:
             chain: tuple[CnameLink, ...] = answer.cnames + rest.cnames
+            if len(chain) >= MAX_CNAME_LINKS:  # as a zone file or a resolver would stop
+                rest = replace(
+                    rest, outcome=Outcome.SERVFAIL, records=(), detail="CNAME chain too long"
+                )
             done(
                 self._record(
                     replace(
@@ -253,6 +386,7 @@ class DnsEngine:
                         detail=rest.detail,
                         authenticated=rest.authenticated,
                         signatures=rest.signatures,
+                        transient=rest.transient,
                         elapsed=time.monotonic() - started,
                     )
                 )
@@ -276,8 +410,14 @@ class DnsEngine:
             answers=tuple(r.text for r in answer.records),
         )
         with self._lock:
-            self._log.append(line)
+            self._shared.log.append(line)
         return answer
+
+
+def _settle(future: Future[Answer], answer: Answer) -> None:
+    """Complete `future` unless a deadline or another path already did (first one wins)."""
+    with contextlib.suppress(InvalidStateError):
+        future.set_result(answer)
 
 
 _TYPES: dict[str | int, dns.rdatatype.RdataType] = {}

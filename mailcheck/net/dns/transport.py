@@ -1,207 +1,406 @@
-"""Plain DNS over UDP for a whole run: a few sockets, one I/O thread, bounded queries in flight.
+"""Plain DNS over UDP and TCP for a whole run: one I/O thread, bounded queries in flight.
 
 A thread per query made Python's lock switching the bottleneck of large runs; here every
-question is a small state (socket, ID, timer) and answers are matched to questions by socket,
-ID and question section. Answers too large for UDP are fetched over TCP in a helper thread.
+question is a small state (socket, timer) driven by one selector loop. Each UDP query gets
+its own socket, connected to the server it asks: the kernel picks a fresh random source
+port, delivers only datagrams from that address and port, and reports ICMP port-unreachable
+at once. Answers are still matched by ID and question section. Truncated answers are fetched
+over TCP in the same loop, counted against the same concurrency limit.
+
+Rules that keep every caller's future completing: `done` is called exactly once per query,
+never while a lock is held, and the loop survives any exception a callback raises.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import heapq
+import ipaddress
 import itertools
-import secrets
 import selectors
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import dns.exception
 import dns.flags
 import dns.message
-import dns.query
 
 MAX_DATAGRAM = 65535
-SOCKETS_PER_FAMILY = 4
 
-# response, or None and the reason ("timeout", an OS error text ...)
+# response, or None and the reason ("timeout", DEADLINE, "port unreachable", ...)
 Done = Callable[[dns.message.Message | None, str], None]
 
+# Reasons that say the server cannot be reached at all: asking it again is pointless.
+UNREACHABLE = "port unreachable"
+# The lookup's deadline (per domain, or the run's) came before an answer.
+DEADLINE = "deadline reached before an answer"
 
-@dataclass
+
+@dataclass(eq=False)
 class _Query:
     request: dns.message.Message
-    wire: bytes
     host: str
     port: int
     timeout: float
+    deadline: float
     done: Done
-    key: tuple[int, int] | None = None
+    sock: socket.socket | None = None
     expires: float = 0.0
+    active: bool = False
+    finished: bool = False
+    tcp: bool = False
+    outgoing: bytes = b""
+    incoming: bytearray = field(default_factory=bytearray)
 
 
-class UdpClient:
+class DnsTransport:
+    """`query()` from any thread; `done(response, "")` or `done(None, reason)` in the I/O thread."""
+
     def __init__(self, max_in_flight: int = 64) -> None:
         self.max_in_flight = max(1, max_in_flight)
         self._lock = threading.Lock()
-        self._selector = selectors.DefaultSelector()
-        self._sockets: dict[int, list[socket.socket]] = {}
-        self._inflight: dict[tuple[int, int], _Query] = {}
-        self._waiting: collections.deque[_Query] = collections.deque()
-        self._timers: list[tuple[float, int, tuple[int, int]]] = []
-        self._sequence = itertools.count()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._thread: threading.Thread | None = None
+        self._submitted: list[_Query] = []
+        self._calls: list[tuple[float, Callable[[], None]]] = []
         self._closed = False
+        self._wake_pending = False
+        self._thread: threading.Thread | None = None
+        # Owned by the I/O thread only:
+        self._selector = selectors.DefaultSelector()
+        self._queue: collections.deque[_Query] = collections.deque()
+        self._timers: list[tuple[float, int, object]] = []
+        self._sequence = itertools.count()
+        self._active = 0
+        self._wake_r, self._wake_w = socket.socketpair()
+        # Both ends non-blocking: a burst of submissions must never block the I/O thread or
+        # a caller on a full socket buffer (one pending byte is enough to wake the loop).
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
 
-    # -- public -----------------------------------------------------------------------
+    # -- public, any thread -------------------------------------------------------------
 
     def query(
-        self, request: dns.message.Message, host: str, port: int, timeout: float, done: Done
+        self,
+        request: dns.message.Message,
+        host: str,
+        port: int,
+        timeout: float,
+        deadline: float,
+        done: Done,
     ) -> None:
-        """Send `request`; `done(response, "")` or `done(None, reason)` runs in the I/O thread."""
-        item = _Query(request, b"", host, port, timeout, done)
+        """Ask `host:port`; `done` runs once, in the I/O thread (or here, if closed)."""
+        item = _Query(request, host, port, timeout, deadline, done)
         with self._lock:
-            if self._closed:
-                done(None, "closed")
-                return
-            self._waiting.append(item)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, daemon=True, name="mailcheck-dns-io"
-                )
-                self._thread.start()
+            closed = self._closed
+            if not closed:
+                self._submitted.append(item)
+                self._ensure_thread()
+        if closed:
+            _call(done, None, "closed")
+            return
+        self._wake()
+
+    def call_at(self, when: float, function: Callable[[], None]) -> None:
+        """Run `function` in the I/O thread at monotonic time `when` (or at close)."""
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._calls.append((when, function))
+                self._ensure_thread()
+        if closed:
+            _call(function)
+            return
         self._wake()
 
     def close(self) -> None:
+        """Stop: every query still queued or in flight completes with "closed"."""
         with self._lock:
             self._closed = True
+            thread = self._thread
         self._wake()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        for sockets in self._sockets.values():
-            for sock in sockets:
-                sock.close()
-        self._wake_r.close()
-        self._wake_w.close()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        if thread is None:
+            self._shutdown()
 
-    # -- I/O thread -------------------------------------------------------------------
+    # -- internals ------------------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, daemon=True, name="mailcheck-dns")
+            self._thread.start()
 
     def _wake(self) -> None:
-        with contextlib.suppress(OSError):
+        with self._lock:
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        with contextlib.suppress(OSError):  # full buffer: a wake-up is already pending
             self._wake_w.send(b"\0")
 
-    def _family_sockets(self, family: int) -> list[socket.socket]:
-        sockets = self._sockets.get(family)
-        if sockets is None:
-            sockets = []
-            for _ in range(SOCKETS_PER_FAMILY):
-                sock = socket.socket(family, socket.SOCK_DGRAM)
-                sock.setblocking(False)
-                sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))  # noqa: S104 - an ephemeral client port
-                self._selector.register(sock, selectors.EVENT_READ, sock)
-                sockets.append(sock)
-            self._sockets[family] = sockets
-        return sockets
-
-    def _start_waiting(self) -> None:
-        while True:
-            with self._lock:
-                if not self._waiting or len(self._inflight) >= self.max_in_flight:
-                    return
-                item = self._waiting.popleft()
-            self._send(item)
-
-    def _send(self, item: _Query) -> None:
-        family = socket.AF_INET6 if ":" in item.host else socket.AF_INET
-        try:
-            sockets = self._family_sockets(family)
-        except OSError as exc:
-            item.done(None, exc.strerror or str(exc))
-            return
-        index = secrets.randbelow(len(sockets))
-        sock = sockets[index]
-        for _ in range(100):
-            qid = secrets.randbelow(65536)
-            if (sock.fileno(), qid) not in self._inflight:
-                break
-        item.request.id = qid
-        item.key = (sock.fileno(), qid)
-        try:
-            item.wire = item.request.to_wire()
-            sock.sendto(item.wire, (item.host, item.port))
-        except OSError as exc:
-            item.done(None, exc.strerror or str(exc))
-            return
-        item.expires = time.monotonic() + item.timeout
-        self._inflight[item.key] = item
-        heapq.heappush(self._timers, (item.expires, next(self._sequence), item.key))
-
     def _loop(self) -> None:
-        while True:
+        try:
+            while self._step():
+                pass
+        except BaseException as exc:  # never die silently: report, then fail every query
+            sys.stderr.write(f"mailcheck: DNS I/O thread stopped: {type(exc).__name__}: {exc}\n")
+        finally:
             with self._lock:
-                if self._closed:
-                    break
-            self._start_waiting()
-            now = time.monotonic()
-            timeout = max(0.0, self._timers[0][0] - now) if self._timers else None
-            for key, _mask in self._selector.select(timeout):
-                if key.data is None:
-                    with contextlib.suppress(OSError):
-                        self._wake_r.recv(4096)
-                    continue
-                self._receive(key.data)
-            self._expire(time.monotonic())
-        for item in list(self._inflight.values()) + list(self._waiting):
-            item.done(None, "closed")
+                self._closed = True
+            self._shutdown()
 
-    def _receive(self, sock: socket.socket) -> None:
-        while True:
+    def _step(self) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            submitted, self._submitted = self._submitted, []
+            calls, self._calls = self._calls, []
+        self._queue.extend(submitted)
+        for when, function in calls:
+            self._push(when, function)
+        self._start_queued()
+        for item in submitted:
+            if not item.active and not item.finished:
+                self._push(item.deadline, item)  # still queued: it must end by its deadline
+        now = time.monotonic()
+        timeout = max(0.0, self._timers[0][0] - now) if self._timers else None
+        for key, mask in self._selector.select(timeout):
+            if key.data is None:
+                # Drain first, then allow the next wake-up byte: the other order loses a
+                # wake-up that arrives in between and leaves the loop asleep.
+                with contextlib.suppress(OSError):
+                    while self._wake_r.recv(4096):
+                        pass
+                with self._lock:
+                    self._wake_pending = False
+                continue
+            self._ready(key.data, mask)
+        self._expire(time.monotonic())
+        return True
+
+    def _push(self, when: float, what: object) -> None:
+        heapq.heappush(self._timers, (when, next(self._sequence), what))
+
+    def _start_queued(self) -> None:
+        while self._queue and self._active < self.max_in_flight:
+            item = self._queue.popleft()
+            if item.finished:
+                continue
+            if time.monotonic() >= item.deadline:
+                self._finish(item, None, DEADLINE)
+                continue
+            self._send_udp(item)
+
+    def _send_udp(self, item: _Query) -> None:
+        item.active = True
+        self._active += 1
+        try:
+            sock = socket.socket(_family(item.host), socket.SOCK_DGRAM)
+            item.sock = sock
+            sock.setblocking(False)
+            # connect(): a random ephemeral port of its own, replies from this server only,
+            # and ICMP errors reported on this socket.
+            sock.connect((item.host, item.port))
+            sock.send(item.request.to_wire())
+        except OSError as exc:
+            self._finish(item, None, _reason(exc))
+            return
+        except Exception as exc:  # a request that cannot be rendered (a bug upstream)
+            self._finish(item, None, f"cannot send: {exc}")
+            return
+        self._selector.register(sock, selectors.EVENT_READ, item)
+        self._arm(item)
+
+    def _arm(self, item: _Query) -> None:
+        item.expires = min(time.monotonic() + item.timeout, item.deadline)
+        self._push(item.expires, item)
+
+    def _ready(self, item: _Query, mask: int) -> None:
+        if item.finished:
+            return
+        if not item.tcp:
+            self._receive_udp(item)
+        elif mask & selectors.EVENT_WRITE:
+            self._send_tcp(item)
+        else:
+            self._receive_tcp(item)
+
+    def _receive_udp(self, item: _Query) -> None:
+        assert item.sock is not None
+        while not item.finished:
             try:
-                data, source = sock.recvfrom(MAX_DATAGRAM)
+                data, source = item.sock.recvfrom(MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:
-                # ICMP port unreachable surfaces here on Linux; the timer reports it.
+            except OSError as exc:
+                self._finish(item, None, _reason(exc))
                 return
-            if len(data) < 12:
-                continue
-            key = (sock.fileno(), int.from_bytes(data[:2], "big"))
-            item = self._inflight.get(key)
-            if item is None or source[1] != item.port:
-                continue
-            try:
-                response = dns.message.from_wire(data, question_only=False)
-            except dns.exception.DNSException:
-                continue
-            if not item.request.is_response(response):
-                continue  # a stray or spoofed datagram: keep waiting for the real one
-            del self._inflight[key]
+            if not _same_peer(source, item.host, item.port):
+                continue  # the kernel filters these already; never trust a stray datagram
+            response = _parse(data, item.request)
+            if response is None:
+                continue  # a stray, spoofed or garbled datagram: keep waiting for the real one
             if response.flags & dns.flags.TC:
-                threading.Thread(target=self._tcp, args=(item,), daemon=True).start()
-                continue
-            item.done(response, "")
+                self._start_tcp(item)
+                return
+            self._finish(item, response, "")
 
-    def _tcp(self, item: _Query) -> None:
+    def _start_tcp(self, item: _Query) -> None:
+        self._close_socket(item)
+        item.tcp = True
+        wire = item.request.to_wire()
+        item.outgoing = len(wire).to_bytes(2, "big") + wire
         try:
-            response = dns.query.tcp(item.request, item.host, timeout=item.timeout, port=item.port)
-        except dns.exception.Timeout:
-            item.done(None, "timeout (TCP)")
+            sock = socket.socket(_family(item.host), socket.SOCK_STREAM)
+            item.sock = sock
+            sock.setblocking(False)
+            code = sock.connect_ex((item.host, item.port))
+            if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+                raise OSError(code, errno.errorcode.get(code, str(code)))
+        except OSError as exc:
+            self._finish(item, None, f"TCP: {_reason(exc)}")
             return
-        except (OSError, dns.exception.DNSException) as exc:
-            item.done(None, f"TCP: {exc}")
+        self._selector.register(sock, selectors.EVENT_WRITE, item)
+        self._arm(item)
+
+    def _send_tcp(self, item: _Query) -> None:
+        assert item.sock is not None
+        try:
+            code = item.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, errno.errorcode.get(code, str(code)))
+            sent = item.sock.send(item.outgoing)
+        except (BlockingIOError, InterruptedError):
             return
-        item.done(response, "")
+        except OSError as exc:
+            self._finish(item, None, f"TCP: {_reason(exc)}")
+            return
+        item.outgoing = item.outgoing[sent:]
+        if not item.outgoing:
+            self._selector.modify(item.sock, selectors.EVENT_READ, item)
+
+    def _receive_tcp(self, item: _Query) -> None:
+        assert item.sock is not None
+        try:
+            chunk = item.sock.recv(MAX_DATAGRAM + 2)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._finish(item, None, f"TCP: {_reason(exc)}")
+            return
+        if not chunk:
+            self._finish(item, None, "TCP: connection closed before the answer")
+            return
+        item.incoming += chunk
+        if len(item.incoming) < 2:
+            return
+        length = int.from_bytes(item.incoming[:2], "big")
+        if len(item.incoming) < 2 + length:
+            return
+        response = _parse(bytes(item.incoming[2 : 2 + length]), item.request)
+        if response is None:
+            self._finish(item, None, "TCP: malformed or unrelated answer")
+        elif response.flags & dns.flags.TC:
+            self._finish(item, None, "truncated even over TCP (TC=1)")
+        else:
+            self._finish(item, response, "")
 
     def _expire(self, now: float) -> None:
         while self._timers and self._timers[0][0] <= now:
-            _due, _seq, key = heapq.heappop(self._timers)
-            item = self._inflight.get(key)
-            if item is not None and item.expires <= now:
-                del self._inflight[key]
-                item.done(None, "timeout")
+            _due, _seq, what = heapq.heappop(self._timers)
+            if isinstance(what, _Query):
+                if what.finished:
+                    continue
+                if not what.active:
+                    self._finish(what, None, DEADLINE)
+                elif what.expires <= now:
+                    late = what.expires >= what.deadline
+                    self._finish(what, None, DEADLINE if late else _timeout(what))
+            else:
+                _call(what)  # type: ignore[arg-type]
+
+    def _close_socket(self, item: _Query) -> None:
+        if item.sock is None:
+            return
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(item.sock)
+        with contextlib.suppress(OSError):
+            item.sock.close()
+        item.sock = None
+
+    def _finish(self, item: _Query, response: dns.message.Message | None, reason: str) -> None:
+        if item.finished:
+            return
+        item.finished = True
+        self._close_socket(item)
+        if item.active:
+            item.active = False
+            self._active -= 1
+        _call(item.done, response, reason)
+
+    def _shutdown(self) -> None:
+        """Fail what is left and release every socket (runs once, in the I/O thread)."""
+        pending = [w for _t, _s, w in self._timers]
+        self._timers = []
+        with self._lock:
+            pending += self._submitted + [f for _w, f in self._calls]
+            self._submitted, self._calls = [], []
+        for what in pending:
+            if isinstance(what, _Query):
+                self._finish(what, None, "closed")
+            else:
+                _call(what)  # type: ignore[arg-type]
+        for item in self._queue:
+            self._finish(item, None, "closed")
+        self._queue.clear()
+        with contextlib.suppress(Exception):
+            self._selector.close()
+        for sock in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+def _call(function: Callable[..., None], *args: object) -> None:
+    """Run a callback; a bug in one must not stop the loop that completes every other."""
+    try:
+        function(*args)
+    except Exception as exc:
+        sys.stderr.write(f"mailcheck: error in a DNS callback: {type(exc).__name__}: {exc}\n")
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _same_peer(source: object, host: str, port: int) -> bool:
+    if not isinstance(source, tuple) or len(source) < 2 or source[1] != port:
+        return False
+    try:
+        return ipaddress.ip_address(str(source[0]).split("%")[0]) == ipaddress.ip_address(host)
+    except ValueError:
+        return False
+
+
+def _parse(data: bytes, request: dns.message.Message) -> dns.message.Message | None:
+    if len(data) < 12 or data[:2] != request.id.to_bytes(2, "big"):
+        return None
+    try:
+        response = dns.message.from_wire(data)
+    except Exception:  # any malformed wire data is just not our answer
+        return None
+    return response if request.is_response(response) else None
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return UNREACHABLE
+    return exc.strerror or str(exc)
+
+
+def _timeout(item: _Query) -> str:
+    return "timeout (TCP)" if item.tcp else "timeout"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import dns.exception
@@ -20,8 +20,9 @@ from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.transport import UdpClient
+from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport
 from mailcheck.net.dns.zones import SourceAnswer
+from mailcheck.text import printable
 
 
 @dataclass(frozen=True)
@@ -34,23 +35,41 @@ class Server:
 
 
 def parse_server(text: str) -> Server:
-    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address."""
+    """`IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address of a server that answers queries."""
+    shown = printable(text, limit=80)
+    if not text.strip():
+        raise UsageError(
+            "--nameserver is empty (or MAILCHECK_NAMESERVER is set to nothing)",
+            hint="give IP[:PORT], e.g. 127.0.0.1:5353, or leave it out for the system resolver",
+        )
     try:
         host, port_text = split_host_port(text)
     except ValueError as exc:
-        raise UsageError(f"invalid nameserver {text!r}: {exc}") from None
+        raise UsageError(f"invalid nameserver {shown!r}: {exc}") from None
     try:
-        ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
         raise UsageError(
-            f"invalid nameserver {text!r}: give an IP address, e.g. 127.0.0.1:5353 or [::1]:53"
+            f"invalid nameserver {shown!r}: give an IP address, e.g. 127.0.0.1:5353 or [::1]:53"
         ) from None
-    port = 53
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise UsageError(f"invalid nameserver port in {text!r}")
-        port = int(port_text)
-    return Server(host, port)
+    if address.is_multicast or address.is_unspecified or str(address) == "255.255.255.255":
+        raise UsageError(
+            f"invalid nameserver {shown!r}: a broadcast, multicast or unspecified address "
+            "is not one server"
+        )
+    return Server(str(address), int(port_text) if port_text else 53)
+
+
+def parse_servers(values: Sequence[str]) -> list[Server]:
+    """Every --nameserver value (each may list several, split by commas or spaces), in order,
+    without duplicates; an empty value is an error, never "use the system resolver"."""
+    servers: list[Server] = []
+    for value in values:
+        parts = value.replace(",", " ").split()
+        if not parts:
+            parse_server(value)  # raises: empty
+        servers.extend(parse_server(part) for part in parts)
+    return list(dict.fromkeys(servers))
 
 
 def system_servers() -> list[Server]:
@@ -72,18 +91,22 @@ def system_servers() -> list[Server]:
     return servers
 
 
+MAX_CNAME_LINKS = 16  # as the zone overlay allows; BIND and Unbound stop at 11 to 16 restarts
+
+
 def _records(
-    response: dns.message.Message, qname: dns.name.Name, rdtype: int, source: str
-) -> tuple[tuple[Record, ...], tuple[CnameLink, ...], tuple[Record, ...]]:
+    response: dns.message.Message,
+    qname: dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    source: str,
+) -> tuple[tuple[Record, ...], tuple[CnameLink, ...], tuple[Record, ...], str]:
+    """(records, CNAME chain, signatures, problem): the answer for `qname` followed along its
+    CNAME chain inside the response; problem is "" or why the chain cannot be used."""
     chain: list[CnameLink] = []
     current = qname
     origin = Location(source)
-    for _ in range(16):
-        rrset = None
-        for candidate in response.answer:
-            if candidate.name == current and candidate.rdtype == rdtype:
-                rrset = candidate
-                break
+    while True:
+        rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, rdtype)
         if rrset is not None:
             records = tuple(
                 Record(
@@ -96,25 +119,39 @@ def _records(
                 )
                 for rd in rrset
             )
-            sigs = tuple(
-                Record(display(current), "RRSIG", s.ttl, rd.to_text(), rd, origin)
-                for s in response.answer
-                if s.name == current and s.rdtype == dns.rdatatype.RRSIG and s.covers == rdtype
-                for rd in s
+            sig_set = response.get_rrset(
+                response.answer, current, dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype
             )
-            return records, tuple(chain), sigs
-        cname = None
-        if rdtype != dns.rdatatype.CNAME:
-            for candidate in response.answer:
-                if candidate.name == current and candidate.rdtype == dns.rdatatype.CNAME:
-                    cname = candidate
-                    break
+            sigs: tuple[Record, ...] = ()
+            if sig_set is not None:
+                ttl = sig_set.ttl
+                sigs = tuple(
+                    Record(display(current), "RRSIG", ttl, rd.to_text(), rd, origin)
+                    for rd in sig_set
+                )
+            return records, tuple(chain), sigs, ""
+        if rdtype == dns.rdatatype.CNAME:
+            break
+        cname = response.get_rrset(response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
         if cname is None:
             break
         target = next(iter(cname)).target
         chain.append(CnameLink(display(current), display(target), origin))
+        if any(link.owner == display(target) for link in chain):
+            return (), tuple(chain), (), "CNAME loop"
+        if len(chain) >= MAX_CNAME_LINKS:
+            return (), tuple(chain), (), "CNAME chain too long"
         current = target
-    return (), tuple(chain), ()
+    return (), tuple(chain), (), ""
+
+
+def _proven_negative(response: dns.message.Message, name: dns.name.Name) -> bool:
+    """A negative answer carries the SOA of the zone that holds `name` (RFC 2308); a resolver
+    that gave up half-way along a CNAME chain sends the partial chain without one."""
+    return any(
+        rrset.rdtype == dns.rdatatype.SOA and name.is_subdomain(rrset.name)
+        for rrset in response.authority
+    )
 
 
 UpstreamResult = tuple[SourceAnswer, str, "bool | None", tuple[Record, ...]]
@@ -129,7 +166,7 @@ class Upstream:
         self.servers = servers
         self.timeout = timeout
         self.retries = retries
-        self.client = UdpClient(max_in_flight)
+        self.client = DnsTransport(max_in_flight)
 
     def __str__(self) -> str:
         return ", ".join(str(s) for s in self.servers)
@@ -145,7 +182,8 @@ class Upstream:
         dnssec: bool,
         done: Callable[[UpstreamResult], None],
     ) -> None:
-        """Ask the servers in turn (then once more); `done` runs once, in the I/O thread."""
+        """Ask the servers in turn (then again, `retries` times); `done` runs exactly once,
+        in the I/O thread, before `deadline` (plus scheduling delay)."""
         request = dns.message.make_query(
             qname, rdtype, use_edns=0, payload=1232, want_dnssec=dnssec
         )
@@ -154,30 +192,44 @@ class Upstream:
             request.flags |= dns.flags.AD
         tries = [s for _ in range(self.retries + 1) for s in self.servers]
         problems: list[tuple[Server, str]] = []
+        finished = False
+
+        def finish(result: UpstreamResult) -> None:
+            nonlocal finished
+            if not finished:
+                finished = True
+                done(result)
 
         def attempt(index: int) -> None:
+            unreachable = {s for s, p in problems if p == UNREACHABLE}
+            while index < len(tries) and tries[index] in unreachable:
+                index += 1  # ICMP said nobody listens there: do not wait on it again
             remaining = deadline - time.monotonic()
             if index >= len(tries) or remaining <= 0:
-                if remaining <= 0:
-                    problems.append((tries[min(index, len(tries) - 1)], "deadline"))
-                done((_failure(problems), str(self), None, ()))
+                if remaining <= 0 and (not problems or problems[-1][1] != DEADLINE):
+                    problems.append((tries[min(index, len(tries) - 1)], DEADLINE))
+                finish((_failure(problems), str(self), None, ()))
                 return
             server = tries[index]
 
             def answered(response: dns.message.Message | None, reason: str) -> None:
-                if response is None:
-                    problems.append((server, reason))
-                    attempt(index + 1)
-                    return
-                rcode = response.rcode()
-                if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    problems.append((server, dns.rcode.to_text(rcode)))
-                    attempt(index + 1)
-                    return
-                done(_result(response, qname, rdtype, str(server)))
+                try:
+                    if response is None:
+                        problems.append((server, reason))
+                        attempt(index + 1)
+                        return
+                    rcode = response.rcode()
+                    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                        problems.append((server, dns.rcode.to_text(rcode)))
+                        attempt(index + 1)
+                        return
+                    finish(_result(response, qname, rdtype, str(server)))
+                except Exception as exc:  # a bug here must still complete the lookup
+                    problems.append((server, f"internal error: {type(exc).__name__}: {exc}"))
+                    finish((_failure(problems), str(self), None, ()))
 
             self.client.query(
-                request, server.host, server.port, min(self.timeout, remaining), answered
+                request, server.host, server.port, min(self.timeout, remaining), deadline, answered
             )
 
         attempt(0)
@@ -186,21 +238,34 @@ class Upstream:
 def _result(
     response: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
 ) -> UpstreamResult:
-    records, chain, sigs = _records(response, qname, rdtype, label)
+    records, chain, sigs, problem = _records(response, qname, rdtype, label)
     ad = bool(response.flags & dns.flags.AD)
+    if problem:
+        return SourceAnswer(Outcome.SERVFAIL, (), chain, detail=problem), label, ad, ()
     if records:
         return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
     nx = response.rcode() == dns.rcode.NXDOMAIN
+    if (
+        chain
+        and not nx
+        and not _proven_negative(response, dns.name.from_text(chain[-1].target + "."))
+    ):
+        # The chain stops at a name with no answer and no proof that there is none: the
+        # resolver gave up (or answers minimally); ask for the rest ourselves.
+        target = dns.name.from_text(chain[-1].target + ".")
+        return SourceAnswer(Outcome.NOERROR, (), chain, continue_at=target), label, ad, ()
     return SourceAnswer(Outcome.NXDOMAIN if nx else Outcome.NODATA, (), chain), label, ad, ()
 
 
 def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:
+    """The servers did not give a usable answer: transient, worth asking again later."""
     kinds = [p for _s, p in problems]
     detail = "; ".join(f"{s} {p}" for s, p in problems) or "no server tried"
+    outcome = Outcome.ERROR
     if "SERVFAIL" in kinds:
-        return SourceAnswer(Outcome.SERVFAIL, detail=detail)
-    if "REFUSED" in kinds:
-        return SourceAnswer(Outcome.REFUSED, detail=detail)
-    if all(k in ("timeout", "deadline") for k in kinds):
-        return SourceAnswer(Outcome.TIMEOUT, detail=detail)
-    return SourceAnswer(Outcome.ERROR, detail=detail)
+        outcome = Outcome.SERVFAIL
+    elif "REFUSED" in kinds:
+        outcome = Outcome.REFUSED
+    elif all(k in ("timeout", "timeout (TCP)", DEADLINE) for k in kinds):
+        outcome = Outcome.TIMEOUT
+    return SourceAnswer(outcome, detail=detail, transient=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,16 @@ from mailcheck.errors import InputError
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
+from mailcheck.text import printable
 
-MAX_ZONE_BYTES = 64 * 1024 * 1024
+MAX_ZONE_BYTES = 16 * 1024 * 1024
+# Zones for mail checks are small; these bound memory and time for hostile ones (a 182-byte
+# $GENERATE line made a million records).
+MAX_ZONE_RECORDS = 200_000
+MAX_GENERATE = 65_536  # records one $GENERATE line may make
+# An answer must fit in one DNS message (RFC 1035 4.2.2: a 16-bit length over TCP).
+MAX_MESSAGE = 65_535
+EXCERPT = 120  # characters of bad input quoted in an error
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class SourceAnswer:
     continue_at: dns.name.Name | None = None
     detail: str = ""
     signatures: tuple[Record, ...] = ()
+    transient: bool = False  # a network failure, not a property of the data: ask again later
 
 
 class _LineTxn:
@@ -50,6 +60,9 @@ class _LineTxn:
     def add(self, name: Any, ttl: int, rd: Any) -> None:
         reader = self._reader_ref[0]
         line = getattr(reader, "_mc_line", None)
+        self.count = getattr(self, "count", 0) + 1
+        if self.count > MAX_ZONE_RECORDS:
+            raise _LineError(line or 0, f"more than {MAX_ZONE_RECORDS} records in one zone")
         if line is not None:
             self._lines.setdefault((name, rd.rdtype, rd), line)
         self._txn.add(name, ttl, rd)
@@ -80,7 +93,42 @@ class _LineReader(dns.zonefile.Reader):
 
     def _generate_line(self) -> None:
         self._mc_line = self.tok.where()[1]
+        token = self.tok.get()
+        self.tok.unget(token)
+        count = _generate_count(token.value)
+        if count > MAX_GENERATE:
+            raise _LineError(
+                self._mc_line, f"$GENERATE makes {count} records (at most {MAX_GENERATE})"
+            )
         super()._generate_line()  # type: ignore[no-untyped-call]
+
+
+def _generate_count(spec: str) -> int:
+    """Records a $GENERATE range START-STOP[/STEP] makes (0 when dnspython will refuse it)."""
+    match = re.fullmatch(r"(\d+)-(\d+)(?:/(\d+))?", spec)
+    if not match:
+        return 0
+    start, stop, step = int(match[1]), int(match[2]), int(match[3] or 1)
+    return 0 if step < 1 or stop < start else (stop - start) // step + 1
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    """Bad input quoted in an error: escaped and bounded (a 10 MB line is not echoed)."""
+    return printable(text, limit=limit)
+
+
+def _line(text: str, number: int) -> str:
+    """Line `number` of `text` (1-based), as an excerpt; found without splitting the file."""
+    if number < 1:
+        return ""
+    start = 0
+    for _ in range(number - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    line = text[start : end if end >= 0 else len(text)]
+    return _excerpt(line[: EXCERPT * 4].strip())
 
 
 def _guess_origin(path: Path, text: str) -> dns.name.Name | None:
@@ -141,10 +189,21 @@ class ZoneSource:
                 raise InputError(f"--zone {spec}: invalid origin {origin_text!r}: {exc}") from None
         path = Path(path_text)
         try:
-            size = path.stat().st_size
-            if size > MAX_ZONE_BYTES:
-                raise InputError(f"zone file {path} is too large ({size} bytes)")
-            text = path.read_text(encoding="utf-8")
+            info = path.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise InputError(f"zone file is a directory: {path}")
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(f"zone file {path}: not a regular file (a device, FIFO or socket)")
+            if info.st_size > MAX_ZONE_BYTES:
+                raise InputError(
+                    f"zone file {path} is too large ({info.st_size} bytes; mailcheck reads "
+                    f"up to {MAX_ZONE_BYTES // (1024 * 1024)} MB)"
+                )
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_ZONE_BYTES + 1)
+            if len(data) > MAX_ZONE_BYTES:
+                raise InputError(f"zone file {path} is too large (it grew while being read)")
+            text = data.decode("utf-8")
         except FileNotFoundError:
             raise InputError(f"zone file not found: {path}") from None
         except IsADirectoryError:
@@ -181,22 +240,22 @@ class ZoneSource:
                 ref.append(reader)
                 reader.read()
         except _LineError as exc:
-            source_lines = text.splitlines()
-            shown = source_lines[exc.line - 1].strip() if 0 < exc.line <= len(source_lines) else ""
+            shown = _line(text, exc.line)
             raise InputError(
-                f"zone file {label}:{exc.line}: {exc.detail}" + (f": {shown}" if shown else "")
+                f"zone file {label}:{exc.line}: {_excerpt(exc.detail)}"
+                + (f": {shown}" if shown else "")
             ) from None
         except dns.exception.SyntaxError as exc:
-            raise InputError(f"zone file {exc}") from None
+            raise InputError(f"zone file {_excerpt(str(exc), 2 * EXCERPT)}") from None
         except dns.zonefile.UnknownOrigin:
             raise InputError(
                 f"zone file {label}: a record comes before any $ORIGIN; "
                 "add $ORIGIN or give it as --zone ORIGIN=FILE"
             ) from None
         except dns.zonefile.CNAMEAndOtherData as exc:
-            raise InputError(f"zone file {label}: {exc}") from None
+            raise InputError(f"zone file {label}: {_excerpt(str(exc))}") from None
         except dns.exception.DNSException as exc:
-            raise InputError(f"zone file {label}: {exc}") from None
+            raise InputError(f"zone file {label}: {_excerpt(str(exc))}") from None
         if zone.origin is None:
             raise InputError(f"zone file {label}: no origin")
         if not zone.nodes:
@@ -257,6 +316,16 @@ class ZoneSource:
                 )
             rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
             if rdataset is not None:
+                size = _answer_size(current, rdataset)
+                if size > MAX_MESSAGE:
+                    first = self._records(current, rdataset, node_name)[0].origin
+                    return SourceAnswer(
+                        Outcome.ERROR,
+                        cnames=tuple(chain),
+                        detail=f"the {dns.rdatatype.to_text(rdtype)} records of "
+                        f"{display(current)} ({first}) make an answer of {size} bytes: more "
+                        f"than a DNS message can carry ({MAX_MESSAGE}), so nobody can get them",
+                    )
                 sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdtype)
                 return SourceAnswer(
                     Outcome.NOERROR,
@@ -276,6 +345,13 @@ class ZoneSource:
                 return SourceAnswer(Outcome.NOERROR, cnames=tuple(chain), continue_at=target)
             current = target
         return SourceAnswer(Outcome.SERVFAIL, cnames=tuple(chain), detail="CNAME chain too long")
+
+
+def _answer_size(owner: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> int:
+    """Bytes of a response carrying `rdataset`: header, question, and each record with a
+    compressed owner name (2), type, class, TTL and length (10) and its data."""
+    question = len(owner.to_wire() or b"") + 4
+    return 12 + question + sum(12 + len(rd.to_wire() or b"") for rd in rdataset)
 
 
 ZONE_SUFFIXES = (".zone", ".db")
