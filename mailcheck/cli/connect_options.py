@@ -73,7 +73,8 @@ AllowInsecureAuthOpt = Annotated[
     bool,
     typer.Option(
         "--allow-insecure-auth",
-        help="Send the password even without TLS or to an untrusted certificate.",
+        help="Send the password even without TLS, to an untrusted certificate, or to an IP "
+        "address.",
         rich_help_panel="Login",
     ),
 ]
@@ -115,3 +116,21 @@ def check_ca_file(ca_file: str | None) -> None:
 
     if ca_file is not None and not Path(ca_file).is_file():
         raise InputError(f"--ca-file {ca_file}: no such file")
+
+
+def refuse_login_to_address(user: str | None, host: str | None, allow_insecure_auth: bool) -> None:
+    """A password goes only to a server whose certificate was verified for the name the user
+    means. An IP address names no such host (a certificate from any trusted CA, for any
+    domain, would do), so --user with an IP address is refused before anything is sent."""
+    from mailcheck.errors import UsageError
+    from mailcheck.net.address import is_ip_address
+
+    if user is None or host is None or allow_insecure_auth:
+        return
+    address = host.strip().strip("[]")
+    if is_ip_address(address):
+        raise UsageError(
+            f"--user with the IP address {address}: no host name to verify the server's "
+            "certificate for, so the password could go to any server",
+            hint="give the server's host name (or --allow-insecure-auth to send it anyway)",
+        )

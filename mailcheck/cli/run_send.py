@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection
+from mailcheck.cli.connect_options import check_connection, refuse_login_to_address
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -231,6 +231,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     if opts.user is not None and opts.server is None:
         raise UsageError("--user needs --server: AUTH is for submission servers, not MX hosts")
     server, port = _server(opts.server, opts.port)
+    refuse_login_to_address(opts.user, server, opts.allow_insecure_auth)
     _message_inputs(opts)
     _check_save(opts.save)
     dkim = _dkim(opts, sender)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection
+from mailcheck.cli.connect_options import check_connection, refuse_login_to_address
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -69,6 +69,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
+    refuse_login_to_address(opts.user, target, opts.allow_insecure_auth)
     password = read_password(opts.user, opts.password_env, opts.password_file)
     return TraceRequest(
         target=target,

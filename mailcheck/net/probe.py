@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailcheck.net.address import is_ip_address
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
 from mailcheck.net.session import Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
@@ -190,7 +189,8 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     leaf = describe(trace.tls.chain[0])
     if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
         return "the certificate is not valid now"
-    if not is_ip_address(trace.host) and not name_matches(leaf, trace.host):
+    # an IP address counts only when the certificate names that address (an IP SAN)
+    if not name_matches(leaf, trace.host):
         return f"the certificate does not name {trace.host}"
     return ""
 

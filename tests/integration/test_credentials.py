@@ -1,0 +1,220 @@
+"""Credentials go only to the server the user meant: hostile loopback servers that record
+every line they receive (AUTH included), for `mailcheck trace` and `mailcheck send`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.dnsserver import DnsServer
+from tests.smtpfixtures import (
+    PASSWORD,
+    USER,
+    Certificates,
+    MisbehavingServer,
+    Recorder,
+    recording_smtp,
+    server_context,
+)
+
+pytestmark = pytest.mark.timeout(60)
+ENV = {"SMTP_PASSWORD": PASSWORD}
+
+
+@pytest.fixture(scope="module")
+def certs() -> Certificates:
+    return Certificates()
+
+
+@pytest.fixture(scope="module")
+def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def other_name(certs: Certificates, recorder: Recorder) -> Iterator[MisbehavingServer]:
+    """A server with a valid certificate from the trusted CA, for somewhere-else.test."""
+    handler = recording_smtp(server_context(certs.wrong_name), recorder)
+    with MisbehavingServer(handler) as server:
+        yield server
+
+
+def run(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = run_cli(
+        *args,
+        "--nameserver",
+        dns.address,
+        "--format",
+        "json",
+        "--step-timeout",
+        "3",
+        "--timeout",
+        "20",
+        env=ENV,
+    )
+    everything = result.stdout + result.stderr
+    assert "Traceback" not in everything, everything
+    doc = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    return result.returncode, doc, result.stderr
+
+
+def ids(doc: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for report in doc.get("reports", []):
+        for section in report["sections"]:
+            for item in section["findings"]:
+                out.setdefault(item["id"], []).append((item["status"], item["summary"]))
+    return out
+
+
+LOGIN = ("--user", USER, "--password-env", "SMTP_PASSWORD")
+
+
+@pytest.mark.parametrize("protocol", ["smtp", "imap", "pop3"])
+def test_trace_login_to_an_ip_address_is_refused_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+    protocol: str,
+) -> None:
+    code, doc, stderr = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(other_name.port),
+        "--protocol",
+        protocol,
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    assert code == 2 and doc == {}
+    assert stderr.splitlines()[0] == (
+        "mailcheck: error: --user with the IP address 127.0.0.1: no host name to verify the "
+        "server's certificate for, so the password could go to any server"
+    )
+    assert recorder.connections == 0 and recorder.auth_lines == []
+
+
+def test_send_login_to_an_ip_address_is_refused_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, _doc, stderr = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"127.0.0.1:{other_name.port}",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    assert code == 2
+    assert stderr.startswith("mailcheck: error: --user with the IP address 127.0.0.1: ")
+    assert recorder.connections == 0 and recorder.lines == []
+
+
+def test_trace_certificate_for_another_name_gets_no_password(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(other_name.port),
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["smtp.login"] == [
+        (
+            "warn",
+            "login not attempted: the certificate does not name mx.smtp-good.test; the "
+            "password would go to a server we cannot authenticate (--allow-insecure-auth to "
+            "send it anyway)",
+        )
+    ]
+    assert got["tls.hostname"][0][0] == "fail" and code == 1
+    assert recorder.connections == 1 and "STARTTLS" in recorder.lines
+    assert recorder.auth_lines == []
+
+
+def test_send_certificate_for_another_name_gets_no_password_and_no_message(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"mx.smtp-good.test:{other_name.port}",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert recipient["status"] == "rejected" and code == 1
+    assert "the certificate does not name mx.smtp-good.test" in recipient["reply"]
+    assert recorder.auth_lines == [] and recorder.messages == 0
+
+
+def test_allow_insecure_auth_sends_it_to_an_ip_address(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    _code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(other_name.port),
+        "--ca-file",
+        ca_file,
+        "--allow-insecure-auth",
+        *LOGIN,
+    )
+    assert ids(doc)["smtp.login"] == [("pass", "login accepted")]
+    assert len(recorder.auth_lines) == 1 and recorder.logins == 1
