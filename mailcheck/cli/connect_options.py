@@ -78,6 +78,16 @@ AllowInsecureAuthOpt = Annotated[
         rich_help_panel="Login",
     ),
 ]
+TlsNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tls-name",
+        metavar="NAME",
+        help="Verify the certificate for NAME (and send it as SNI) while connecting to the "
+        "address given: a server by IP, or before DNS points at it.",
+        rich_help_panel="TLS",
+    ),
+]
 StepTimeoutOpt = Annotated[
     float,
     typer.Option(
@@ -118,19 +128,44 @@ def check_ca_file(ca_file: str | None) -> None:
         raise InputError(f"--ca-file {ca_file}: no such file")
 
 
-def refuse_login_to_address(user: str | None, host: str | None, allow_insecure_auth: bool) -> None:
+def check_tls_name(name: str | None) -> str | None:
+    """--tls-name: a DNS host name (A-labels for IDNs), lower-cased, without a final dot."""
+    from mailcheck.errors import UsageError
+    from mailcheck.net.address import is_ip_address
+
+    if name is None:
+        return None
+    text = name.strip().rstrip(".").lower()
+    try:
+        text = text.encode("idna").decode("ascii") if not text.isascii() else text
+    except UnicodeError:
+        raise UsageError(f"--tls-name {name!r} is not a host name") from None
+    labels = text.split(".")
+    valid = all(
+        label and len(label) < 64 and all(c.isalnum() or c in "-_*" for c in label)
+        for label in labels
+    )
+    if not valid or is_ip_address(text) or len(text) > 253:
+        raise UsageError(f"--tls-name {name!r} is not a host name")
+    return text
+
+
+def refuse_login_to_address(
+    user: str | None, host: str | None, allow_insecure_auth: bool, tls_name: str | None = None
+) -> None:
     """A password goes only to a server whose certificate was verified for the name the user
     means. An IP address names no such host (a certificate from any trusted CA, for any
     domain, would do), so --user with an IP address is refused before anything is sent."""
     from mailcheck.errors import UsageError
     from mailcheck.net.address import is_ip_address
 
-    if user is None or host is None or allow_insecure_auth:
+    if user is None or host is None or allow_insecure_auth or tls_name:
         return
     address = host.strip().strip("[]")
     if is_ip_address(address):
         raise UsageError(
             f"--user with the IP address {address}: no host name to verify the server's "
             "certificate for, so the password could go to any server",
-            hint="give the server's host name (or --allow-insecure-auth to send it anyway)",
+            hint="give the name on its certificate with --tls-name NAME, or the host name "
+            "instead of the address (--allow-insecure-auth sends it anyway)",
         )

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection, refuse_login_to_address
+from mailcheck.cli.connect_options import (
+    check_connection,
+    check_tls_name,
+    refuse_login_to_address,
+)
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -47,6 +51,7 @@ class SendOptions:
     source_address: str | None = None
     tls: str = "auto"
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str | None = None
     user: str | None = None
     password_env: str | None = None
@@ -231,7 +236,10 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     if opts.user is not None and opts.server is None:
         raise UsageError("--user needs --server: AUTH is for submission servers, not MX hosts")
     server, port = _server(opts.server, opts.port)
-    refuse_login_to_address(opts.user, server, opts.allow_insecure_auth)
+    tls_name = check_tls_name(opts.tls_name)
+    if tls_name is not None and server is None:
+        raise UsageError("--tls-name needs --server: each MX host is verified for its own name")
+    refuse_login_to_address(opts.user, server, opts.allow_insecure_auth, tls_name)
     _message_inputs(opts)
     _check_save(opts.save)
     dkim = _dkim(opts, sender)
@@ -275,6 +283,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
                 port=port,
                 tls=opts.tls,
                 ca_file=opts.ca_file,
+                tls_name=tls_name,
                 ehlo=opts.ehlo or default_ehlo(),
                 user=opts.user,
                 password=password,

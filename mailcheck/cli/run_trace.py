@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection, refuse_login_to_address
+from mailcheck.cli.connect_options import (
+    check_connection,
+    check_tls_name,
+    refuse_login_to_address,
+)
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -35,6 +39,7 @@ class TraceOptions:
     tls: str = "auto"
     require_tls: bool = False
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str | None = None
     mail_from: str | None = None
     rcpt: tuple[str, ...] = ()
@@ -69,7 +74,8 @@ def _request(opts: TraceOptions) -> TraceRequest:
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
-    refuse_login_to_address(opts.user, target, opts.allow_insecure_auth)
+    tls_name = check_tls_name(opts.tls_name)
+    refuse_login_to_address(opts.user, target, opts.allow_insecure_auth, tls_name)
     password = read_password(opts.user, opts.password_env, opts.password_file)
     return TraceRequest(
         target=target,
@@ -84,8 +90,10 @@ def _request(opts: TraceOptions) -> TraceRequest:
         family=family,
         source_address=opts.source_address,
         ca_file=opts.ca_file,
+        tls_name=tls_name,
         all_mx=opts.all_mx,
-        host_only=opts.host_only,
+        # one name to verify: one server, never the MX hosts of a domain
+        host_only=opts.host_only or tls_name is not None,
         step_timeout=opts.step_timeout,
         deadline=opts.timeout,
         user=opts.user,

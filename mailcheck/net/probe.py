@@ -38,6 +38,7 @@ class ProbeOptions:
     # the password goes only over TLS with a trusted certificate naming the host, unless this
     allow_insecure_auth: bool = False
     ca_file: str | None = None
+    tls_name: str | None = None  # SNI and certificate name, when not the host
     # `mailcheck send`: a whole transaction (MAIL, RCPT, DATA) instead of the MAIL/RCPT probe
     message: bytes | None = None
     shown_content: tuple[str, ...] = ()
@@ -66,6 +67,7 @@ class HostTrace:
     protocol: str
     transcript: Transcript
     preference: int | None = None
+    tls_name: str | None = None
     error: SessionError | None = None
     failed_step: str = ""
     greeting: str = ""
@@ -90,6 +92,11 @@ class HostTrace:
     blocked: str = ""  # why the transaction was not attempted (SIZE, SMTPUTF8)
     data_reply: Reply | None = None  # the reply to DATA, or the final reply after the content
     content_sent: bool = False  # every byte and the final dot were written
+
+    @property
+    def verified_name(self) -> str:
+        """The name the certificate must carry: --tls-name, else the host connected to."""
+        return self.tls_name or self.host
 
     @property
     def reached(self) -> bool:
@@ -130,7 +137,10 @@ def probe(
     host: str, address: str, options: ProbeOptions, preference: int | None = None
 ) -> HostTrace:
     transcript = Transcript()
-    trace = HostTrace(host, address, options.port, options.protocol, transcript, preference)
+    trace = HostTrace(
+        host, address, options.port, options.protocol, transcript, preference, options.tls_name
+    )
+    host = trace.verified_name  # the TLS server name from here on
     session = Session(transcript, options.step_timeout, time.monotonic() + options.deadline)
     step = "connect"
     try:
@@ -190,8 +200,8 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
         return "the certificate is not valid now"
     # an IP address counts only when the certificate names that address (an IP SAN)
-    if not name_matches(leaf, trace.host):
-        return f"the certificate does not name {trace.host}"
+    if not name_matches(leaf, trace.verified_name):
+        return f"the certificate does not name {trace.verified_name}"
     return ""
 
 

@@ -116,6 +116,7 @@ class SendRequest:
     port: int | None = None
     tls: str = "auto"
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str = "mailcheck.invalid"
     user: str | None = None
     password: str | None = None
@@ -178,6 +179,7 @@ def _options(request: SendRequest, message: bytes) -> ProbeOptions:
         mail_from=request.mail_from,
         source_address=request.source_address,
         ca_file=request.ca_file,
+        tls_name=request.tls_name,
         step_timeout=request.step_timeout,
         deadline=request.deadline,
         user=request.user,
@@ -336,7 +338,7 @@ def deliver(
 
 def _attempt_section(trace: HostTrace, request: SendRequest, options: ProbeOptions) -> Section:
     context = TraceContext(
-        names=(trace.host,),
+        names=(trace.verified_name,),
         require_tls=options.tls in ("starttls", "implicit"),
         login_port=options.port in LOGIN_PORTS,
         ca_file=request.ca_file,

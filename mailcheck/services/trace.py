@@ -46,6 +46,7 @@ class TraceRequest:
     family: int | None = None
     source_address: str | None = None
     ca_file: str | None = None
+    tls_name: str | None = None  # verify (and SNI) this name, whatever the target
     all_mx: bool = False
     host_only: bool = False
     step_timeout: float = 10.0
@@ -79,6 +80,7 @@ class TraceRequest:
             password=self.password,
             allow_insecure_auth=self.allow_insecure_auth,
             ca_file=self.ca_file,
+            tls_name=self.tls_name,
         )
 
 
@@ -158,11 +160,12 @@ def _context(
     crawler = Crawler(engine)
     ptr: dict[str, Answer] = {}
     tlsa: dict[str, Answer] = {}
-    zone = ZoneProbe(trace.host)
+    name = trace.verified_name  # --tls-name, else the host
+    zone = ZoneProbe(name)
     if trace.protocol == "smtp":
         crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
-    if not is_ip_address(trace.host):
-        crawler.store(f"_{port}._tcp.{trace.host}", "TLSA", tlsa, "tlsa", dnssec=True)
+    if not is_ip_address(name):
+        crawler.store(f"_{port}._tcp.{name}", "TLSA", tlsa, "tlsa", dnssec=True)
         zone.ask(crawler, ("A",))
     crawler.run()
     ptr_names = None
@@ -172,7 +175,7 @@ def _context(
         )
     tlsa_answer = tlsa.get("tlsa")
     secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
-    names = tuple(dict.fromkeys(n for n in (trace.host,) if not is_ip_address(n)))
+    names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(
         names=names,
         ptr_names=ptr_names,

@@ -218,3 +218,136 @@ def test_allow_insecure_auth_sends_it_to_an_ip_address(
     )
     assert ids(doc)["smtp.login"] == [("pass", "login accepted")]
     assert len(recorder.auth_lines) == 1 and recorder.logins == 1
+
+
+@pytest.fixture
+def real_looking(
+    certs: Certificates, recorder: Recorder
+) -> Iterator[tuple[MisbehavingServer, list[str]]]:
+    """A loopback server whose certificate names smtp.example.com; it keeps the SNI it saw."""
+    cert = certs.ca.issue_cert("smtp.example.com")
+    context = server_context(cert)
+    seen: list[str] = []
+
+    def sni(_sock: Any, name: str | None, _context: Any) -> None:
+        seen.append(name or "")
+
+    context.sni_callback = sni
+    with MisbehavingServer(recording_smtp(context, recorder, name="smtp.example.com")) as server:
+        yield server, seen
+
+
+def test_tls_name_verifies_the_name_at_an_address(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--tls-name",
+        "SMTP.example.com.",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["smtp.login"] == [("pass", "login accepted")], got
+    assert got["tls.certificate"][0][0] == "pass" and "tls.hostname" not in got
+    assert seen == ["smtp.example.com"] and recorder.logins == 1
+    lines = [line["text"] for line in doc["reports"][0]["sections"][0]["data"]["transcript"]]
+    assert "TLS handshake (server name smtp.example.com)" in lines
+    assert doc["reports"][0]["sections"][0]["title"].startswith("127.0.0.1 [127.0.0.1]")
+    assert code == 0
+
+
+def test_tls_name_that_the_certificate_lacks_gets_no_password(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--tls-name",
+        "mail.example.org",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["tls.hostname"] == [
+        ("fail", "the certificate does not name mail.example.org (it names smtp.example.com)")
+    ]
+    assert got["smtp.login"][0][1].startswith(
+        "login not attempted: the certificate does not name mail.example.org;"
+    )
+    assert seen == ["mail.example.org"] and recorder.auth_lines == [] and code == 1
+
+
+def test_send_with_tls_name(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"127.0.0.1:{server.port}",
+        "--tls-name",
+        "smtp.example.com",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert recipient["status"] == "accepted" and code == 0, recipient
+    assert seen == ["smtp.example.com"] and recorder.logins == 1 and recorder.messages == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("trace", "127.0.0.1", "--tls-name", "not a name"),
+            "mailcheck: error: --tls-name 'not a name' is not a host name",
+        ),
+        (
+            ("trace", "127.0.0.1", "--tls-name", "10.0.0.1"),
+            "mailcheck: error: --tls-name '10.0.0.1' is not a host name",
+        ),
+        (
+            ("send", "--from", "a@b.test", "--to", "c@d.test", "--tls-name", "smtp.example.com"),
+            "mailcheck: error: --tls-name needs --server: each MX host is verified for its own "
+            "name",
+        ),
+    ],
+)
+def test_tls_name_usage_errors(
+    run_cli: CliRun, dns_server: DnsServer, args: tuple[str, ...], message: str
+) -> None:
+    code, _doc, stderr = run(run_cli, dns_server, *args)
+    assert code == 2 and stderr.splitlines()[0] == message
