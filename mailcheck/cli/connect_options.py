@@ -169,3 +169,18 @@ def refuse_login_to_address(
             hint="give the name on its certificate with --tls-name NAME, or the host name "
             "instead of the address (--allow-insecure-auth sends it anyway)",
         )
+
+
+def refuse_control_characters(value: str | None, option: str) -> None:
+    """A value that goes into a protocol command (EHLO, MAIL FROM, RCPT TO, a user name) must
+    not hold CR, LF, NUL or any other control character: CR LF would end the command and
+    start one of the user's making (command injection)."""
+    from mailcheck.errors import UsageError
+
+    if value is None:
+        return
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise UsageError(
+            f"{option} {value!r}: control characters (CR, LF, NUL ...) are not allowed: "
+            "they would end the command and start another"
+        )

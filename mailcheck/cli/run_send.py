@@ -15,6 +15,7 @@ from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import (
     check_connection,
     check_tls_name,
+    refuse_control_characters,
     refuse_login_to_address,
 )
 from mailcheck.cli.output import (
@@ -216,6 +217,8 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     refuse_regression(out, "send")
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+    refuse_control_characters(opts.ehlo, "--ehlo")
+    refuse_control_characters(opts.user, "--user")
     if opts.sender is None:
         raise UsageError("--from is required (the author of the test message)")
     if not opts.to:

@@ -10,6 +10,7 @@ from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import (
     check_connection,
     check_tls_name,
+    refuse_control_characters,
     refuse_login_to_address,
 )
 from mailcheck.cli.output import (
@@ -62,6 +63,14 @@ def default_ehlo() -> str:
 def _request(opts: TraceOptions) -> TraceRequest:
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+    for value, option in (
+        (opts.target, "TARGET"),
+        (opts.ehlo, "--ehlo"),
+        (opts.mail_from, "--mail-from"),
+        *((rcpt, "--rcpt") for rcpt in opts.rcpt),
+        (opts.user, "--user"),
+    ):
+        refuse_control_characters(value, option)
     target = opts.target.strip()
     if not target or any(c.isspace() for c in target) or "/" in target or "@" in target:
         raise UsageError(
@@ -70,7 +79,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):
-        if address and ("@" not in address or any(c in address for c in "<> \r\n")):
+        if address and ("@" not in address or any(c in address for c in "<> ")):
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")

@@ -351,3 +351,80 @@ def test_tls_name_usage_errors(
 ) -> None:
     code, _doc, stderr = run(run_cli, dns_server, *args)
     assert code == 2 and stderr.splitlines()[0] == message
+
+
+INJECTED = "x\r\nRSET"
+SEND = ("send", "--from", "alice@dkim.test", "--to", "bob@example.net")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("trace", "mx.smtp-good.test", "--ehlo", INJECTED), "--ehlo 'x\\r\\nRSET': control"),
+        (
+            ("trace", "mx.smtp-good.test", "--mail-from", f"a@b.test{INJECTED}"),
+            "--mail-from 'a@b.testx\\r\\nRSET': control",
+        ),
+        (
+            ("trace", "mx.smtp-good.test", "--mail-from", "a@b.test", "--rcpt", "c@d.test\n"),
+            "--rcpt 'c@d.test\\n': control",
+        ),
+        (
+            ("trace", "mx.smtp-good.test", "--protocol", "imap", "--user", 'a"\r\na2 LOGOUT'),
+            "--user 'a\"\\r\\na2 LOGOUT': control",
+        ),
+        (
+            ("trace", "mx.smtp-good.test", "--protocol", "pop3", "--user", "a\rQUIT"),
+            "--user 'a\\rQUIT': control",
+        ),
+        ((*SEND, "--ehlo", INJECTED), "--ehlo 'x\\r\\nRSET': control"),
+        ((*SEND, "--user", "a\nb", "--server", "mx.smtp-good.test"), "--user 'a\\nb': control"),
+        ((*SEND, "--mail-from", f"a@b.test{INJECTED}"), "--mail-from 'a@b.testx\\r\\nRSET'"),
+        (
+            ("send", "--from", "alice@dkim.test", "--to", "bob@example.net\r\nRCPT TO:<x@y.z>"),
+            "--to 'bob@example.net\\r\\nRCPT TO:<x@y.z>'",
+        ),
+        ((*SEND, "--header", "X-Test: a\r\nBcc: x@y.z"), "--header 'X-Test: a\\r\\nBcc"),
+        ((*SEND, "--subject", f"hi{INJECTED}"), "--subject: line breaks are not allowed"),
+    ],
+)
+def test_line_breaks_in_any_field_are_refused_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    port = ("--port", str(other_name.port))
+    code, doc, stderr = run(
+        run_cli, dns_server, *args, *port, *LOGIN[2:] if "--user" in args else ()
+    )
+    assert code == 2 and doc == {}
+    first = stderr.splitlines()[0]
+    assert first.startswith(f"mailcheck: error: {message}"), first
+    assert recorder.connections == 0
+
+
+def test_password_with_a_line_break_is_refused(
+    run_cli: CliRun, dns_server: DnsServer, tmp_path: Any, recorder: Recorder
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_bytes(b"pa\0ss\n")
+    secret.chmod(0o600)
+    code, _doc, stderr = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "mx.smtp-good.test",
+        "--protocol",
+        "imap",
+        "--user",
+        USER,
+        "--password-file",
+        str(secret),
+    )
+    assert code == 2 and "pa" not in stderr.replace("password", "")
+    assert stderr.splitlines()[0] == (
+        "mailcheck: error: the password holds CR, LF or NUL: it cannot be sent in a command"
+    )
