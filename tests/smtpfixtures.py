@@ -397,7 +397,7 @@ def recording_smtp(
                 await say("334 " + base64.b64encode(challenge).decode())
                 ok = _cram_ok(challenge, await line())
             elif mechanism == "SCRAM-SHA-256":
-                ok = await _scram(say, line)
+                ok = await _scram(say, line, parts[2] if len(parts) > 2 else "")
             if ok:
                 recorder.logins += 1
                 await say(f"235 2.7.0 Authentication successful{echo}")
@@ -439,7 +439,9 @@ def recording_smtp(
     return handler
 
 
-async def _scram(say: Callable[[str], Awaitable[None]], line: Callable[[], Awaitable[str]]) -> bool:
+async def _scram(
+    say: Callable[[str], Awaitable[None]], line: Callable[[], Awaitable[str]], first: str
+) -> bool:
     """The server side of SCRAM-SHA-256 (RFC 7677), with scramp."""
     import base64
 
@@ -449,13 +451,16 @@ async def _scram(say: Callable[[str], Awaitable[None]], line: Callable[[], Await
     salt, stored, server_key, iterations = mechanism.make_auth_info(PASSWORD)
 
     def auth_fn(user: str) -> tuple[bytes, bytes, bytes, int]:
+        if user != USER:
+            raise ScramException("unknown user")
         return salt, stored, server_key, iterations
 
     server = mechanism.make_server(auth_fn)
     try:
-        server.set_client_first(base64.b64decode(await line()).decode())
-        if server.user != USER:
-            return False
+        if not first:
+            await say("334 ")
+            first = await line()
+        server.set_client_first(base64.b64decode(first).decode())
         await say("334 " + base64.b64encode(server.get_server_first().encode()).decode())
         server.set_client_final(base64.b64decode(await line()).decode())
         await say("334 " + base64.b64encode(server.get_server_final().encode()).decode())

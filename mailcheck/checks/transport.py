@@ -277,13 +277,14 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
 
 
 def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
+    how = f" ({trace.login_mechanism})" if trace.login_mechanism else ""
     if trace.login == "ok":
-        yield finding(check_id, Status.PASS, "login accepted", subject=trace.host)
+        yield finding(check_id, Status.PASS, f"login accepted{how}", subject=trace.host)
     elif trace.login == "refused":
         yield finding(
             check_id,
             Status.FAIL,
-            printable(f"login refused: {trace.login_text}"),
+            printable(f"login refused{how}: {trace.login_text}"),
             subject=trace.host,
         )
     elif trace.login in ("no-tls", "untrusted", "unavailable"):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
+from mailcheck.net.sasl import Mechanism, choose, speakable
 from mailcheck.net.session import Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
 from mailcheck.text import printable
@@ -87,6 +88,7 @@ class HostTrace:
     login: str = ""  # ok | refused | no-tls | untrusted | unavailable | ""
     login_text: str = ""
     login_reply: Reply | None = None  # SMTP AUTH's final reply
+    login_mechanism: str = ""  # the SASL mechanism used (or LOGIN / USER for IMAP, POP3)
     stopped_after: str = ""
     # `mailcheck send`
     blocked: str = ""  # why the transaction was not attempted (SIZE, SMTPUTF8)
@@ -205,6 +207,25 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     return ""
 
 
+def _mechanism(
+    trace: HostTrace, offered: list[str], options: ProbeOptions, what: str
+) -> Mechanism | None:
+    """The SASL mechanism to log in with, chosen among those the server advertised; None
+    (and why, in the trace) when it advertised none that we speak."""
+    name = choose(offered)
+    if name is None:
+        trace.login = "unavailable"
+        listed = f"offers {what} {' '.join(offered)}" if offered else f"offers no {what} mechanism"
+        trace.login_text = printable(
+            f"login not attempted: the server {listed}"
+            + (f", none of which mailcheck speaks ({speakable()})" if offered else "")
+            + "; no password was sent"
+        )
+        return None
+    trace.login_mechanism = f"{what} {name}"
+    return Mechanism(name, options.user or "", options.password or "")
+
+
 def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
     trace.stopped_after = step
     with contextlib.suppress(SessionError):
@@ -249,13 +270,13 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
         return
     if _may_login(trace, options):
         caps = trace.caps_after or trace.caps_before
-        if caps is None or not caps.auth:
-            trace.login, trace.login_text = "unavailable", "the server offers no AUTH mechanism"
-        else:
+        offered = caps.auth if caps is not None else []
+        mechanism = _mechanism(trace, offered, options, "AUTH")  # RFC 4954
+        if mechanism is not None:
             trace.failed_step = "login"
-            result = client.auth(caps.auth, options.user or "", options.password or "")
-            trace.login = "ok" if result.code == 235 else "refused"
-            trace.login_text = printable(str(result))
+            ok, why, result = client.auth(mechanism)
+            trace.login = "ok" if ok else "refused"
+            trace.login_text = printable(why)
             trace.login_reply = result
     if options.message is not None:
         if trace.login in ("", "ok") or options.user is None:
@@ -331,7 +352,7 @@ class _Dialect:
     capabilities: Callable[[], list[str]]
     offers_tls: Callable[[list[str]], bool]
     starttls: Callable[[], tuple[bool, str]]  # accepted, reply as shown
-    login: Callable[[str, str], tuple[bool, str]]
+    login: Callable[[HostTrace, ProbeOptions, list[str]], tuple[bool, str] | None]
     bye: Callable[[], object]
 
 
@@ -345,8 +366,15 @@ def _imap_dialect(client: ImapClient) -> _Dialect:
         answer = client.command("STARTTLS")
         return answer.status == "OK", f"{answer.status} {answer.text}"
 
-    def login(user: str, password: str) -> tuple[bool, str]:
-        result = client.login(user, password)
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+        """AUTHENTICATE with an advertised SASL mechanism; LOGIN when none we speak is
+        offered and LOGIN is not disabled."""
+        sasl = [c[5:] for c in caps if c.startswith("AUTH=")]
+        if choose(sasl) or "LOGINDISABLED" in caps:
+            mechanism = _mechanism(trace, sasl, options, "AUTHENTICATE")
+            return None if mechanism is None else client.authenticate(mechanism, "SASL-IR" in caps)
+        trace.login_mechanism = "LOGIN"
+        result = client.login(options.user or "", options.password or "")
         return result.status == "OK", result.text
 
     return _Dialect(
@@ -368,9 +396,17 @@ def _pop3_dialect(client: PopClient) -> _Dialect:
         answer = client.command("STLS")
         return answer.ok, ("+OK " if answer.ok else "-ERR ") + answer.text
 
-    def login(user: str, password: str) -> tuple[bool, str]:
-        result = client.login(user, password)
-        return result.ok, result.text
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+        """AUTH with an advertised SASL mechanism (RFC 5034), else USER/PASS when offered
+        (or when CAPA told nothing)."""
+        sasl_line = next((c for c in caps if c.upper().startswith("SASL ")), "")
+        sasl = sasl_line.split()[1:]
+        if choose(sasl) is None and (not caps or "USER" in (c.upper() for c in caps)):
+            trace.login_mechanism = "USER/PASS"
+            result = client.login(options.user or "", options.password or "")
+            return result.ok, result.text
+        mechanism = _mechanism(trace, sasl, options, "AUTH")
+        return None if mechanism is None else client.authenticate(mechanism)
 
     return _Dialect(
         greet,
@@ -419,9 +455,11 @@ def _mailbox(
             trace.mailbox_caps_after = dialect.capabilities()
     if _may_login(trace, options):
         trace.failed_step = "login"
-        ok, reply = dialect.login(options.user or "", options.password or "")
-        trace.login = "ok" if ok else "refused"
-        trace.login_text = printable(reply)
+        caps = trace.mailbox_caps_after or trace.mailbox_caps_before
+        result = dialect.login(trace, options, caps)
+        if result is not None:
+            trace.login = "ok" if result[0] else "refused"
+            trace.login_text = printable(result[1])
     trace.stopped_after = options.quit_after or "ehlo"
     with contextlib.suppress(SessionError):
         dialect.bye()

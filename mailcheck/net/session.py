@@ -8,6 +8,7 @@ handshake are caught (STARTTLS response injection, CVE-2011-0411).
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 import time
@@ -62,6 +63,20 @@ class Session:
         self._buffer = b""
         self.address: tuple[str, int] | None = None
         self.tls: ssl.SSLSocket | None = None
+        # the password and every form of it sent (base64 tokens): a server that echoes one
+        # back must not put it in the transcript, an error message or a saved report
+        self.secrets: list[str] = []
+
+    def redact(self, text: str) -> str:
+        for secret in sorted({s for s in self.secrets if s}, key=len, reverse=True):
+            text = text.replace(secret, "<redacted>")
+        if self.secrets:
+            # a truncated echo ("AUTH PLAIN AGFsaWNl...") still gives part of a token away
+            words = re.findall(r"[A-Za-z0-9+/=._-]{8,}", text)
+            for word in words:
+                if any(word in secret for secret in self.secrets):
+                    text = text.replace(word, "<redacted>")
+        return text
 
     # -- timing -----------------------------------------------------------------------
 
@@ -136,7 +151,7 @@ class Session:
         if len(raw) > limit:
             raise SessionError("too-long", f"a reply line longer than {limit} bytes")
         raw = raw.removesuffix(b"\r")
-        text = _decode(raw)
+        text = self.redact(_decode(raw))
         self.transcript.add("S", text)
         return text
 

@@ -290,7 +290,8 @@ def _reply_text(reply: Reply) -> str:
 
 def _login_text(trace: HostTrace) -> str:
     if trace.login == "refused":
-        why = _reply_text(trace.login_reply) if trace.login_reply else trace.login_text
+        reply = trace.login_reply
+        why = _reply_text(reply) if reply and reply.code >= 400 else trace.login_text
         return f"not sent: the server refused the login: {why}"
     return f"not sent: {trace.login_text}"
 

@@ -216,7 +216,7 @@ def test_allow_insecure_auth_sends_it_to_an_ip_address(
         "--allow-insecure-auth",
         *LOGIN,
     )
-    assert ids(doc)["smtp.login"] == [("pass", "login accepted")]
+    assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")]
     assert len(recorder.auth_lines) == 1 and recorder.logins == 1
 
 
@@ -259,7 +259,7 @@ def test_tls_name_verifies_the_name_at_an_address(
         *LOGIN,
     )
     got = ids(doc)
-    assert got["smtp.login"] == [("pass", "login accepted")], got
+    assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")], got
     assert got["tls.certificate"][0][0] == "pass" and "tls.hostname" not in got
     assert seen == ["smtp.example.com"] and recorder.logins == 1
     lines = [line["text"] for line in doc["reports"][0]["sections"][0]["data"]["transcript"]]
@@ -428,3 +428,113 @@ def test_password_with_a_line_break_is_refused(
     assert stderr.splitlines()[0] == (
         "mailcheck: error: the password holds CR, LF or NUL: it cannot be sent in a command"
     )
+
+
+def _mechanism_server(
+    certs: Certificates, recorder: Recorder, mechanisms: str, echo: bool = False
+) -> MisbehavingServer:
+    context = server_context(certs.good)
+    return MisbehavingServer(
+        recording_smtp(context, recorder, mechanisms=mechanisms, echo_auth=echo)
+    )
+
+
+def _login_trace(
+    run_cli: CliRun, dns: DnsServer, server: MisbehavingServer, ca_file: str, *extra: str
+) -> tuple[int, dict[str, Any], str]:
+    return run(
+        run_cli,
+        dns,
+        "trace",
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(server.port),
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        *extra,
+    )
+
+
+def transcript(doc: dict[str, Any]) -> list[str]:
+    return [
+        f"{line['who']}: {line['text']}"
+        for report in doc["reports"]
+        for section in report["sections"]
+        for line in section["data"].get("transcript", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("offered", "used", "sent"),
+    [
+        ("CRAM-MD5", "CRAM-MD5", ["C: AUTH CRAM-MD5", "C: <redacted>"]),
+        ("SCRAM-SHA-256", "SCRAM-SHA-256", ["C: AUTH SCRAM-SHA-256 <redacted>", "C: <redacted>"]),
+        ("LOGIN", "LOGIN", ["C: AUTH LOGIN", "C: <redacted>", "C: <redacted>"]),
+        ("LOGIN PLAIN CRAM-MD5", "CRAM-MD5", ["C: AUTH CRAM-MD5", "C: <redacted>"]),
+        ("PLAIN SCRAM-SHA-256 LOGIN", "SCRAM-SHA-256", ["C: AUTH SCRAM-SHA-256 <redacted>"]),
+    ],
+)
+def test_only_an_advertised_mechanism_is_used(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+    offered: str,
+    used: str,
+    sent: list[str],
+) -> None:
+    with _mechanism_server(certs, recorder, offered) as server:
+        code, doc, everything = _login_trace(run_cli, dns_server, server, ca_file)
+    assert ids(doc)["smtp.login"] == [("pass", f"login accepted (AUTH {used})")]
+    assert recorder.mechanisms == [used] and recorder.logins == 1 and code == 0
+    lines = transcript(doc)
+    start = lines.index(sent[0])
+    assert lines[start : start + len(sent) * 2 : 2] == sent
+    assert PASSWORD not in everything
+
+
+def test_no_mechanism_we_speak_means_no_password(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "GSSAPI XOAUTH2") as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    assert ids(doc)["smtp.login"] == [
+        (
+            "warn",
+            "login not attempted: the server offers AUTH GSSAPI XOAUTH2, none of which "
+            "mailcheck speaks (SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN); no password was sent",
+        )
+    ]
+    assert recorder.auth_lines == [] and code == 0
+
+
+def test_wrong_password_with_cram_md5(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
+        result = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            "json",
+            "--user",
+            USER,
+            "--password-env",
+            "SMTP_PASSWORD",
+            env={"SMTP_PASSWORD": "wrong"},
+        )
+    doc = json.loads(result.stdout)
+    assert ids(doc)["smtp.login"] == [
+        ("fail", "login refused (AUTH CRAM-MD5): 535 5.7.8 Error: authentication failed")
+    ]
+    assert result.returncode == 1
