@@ -376,9 +376,8 @@ def recording_smtp(
             parts = command.split()
             mechanism = parts[1].upper() if len(parts) > 1 else ""
             recorder.mechanisms.append(mechanism)
-            echo = f" (you said: {command})" if echo_auth else ""
             if mechanism not in mechanisms.split():
-                await say(f"504 5.5.4 Unrecognized authentication type{echo}")
+                await say("504 5.5.4 Unrecognized authentication type")
                 return
             ok = False
             if mechanism == "PLAIN":
@@ -398,6 +397,8 @@ def recording_smtp(
                 ok = _cram_ok(challenge, await line())
             elif mechanism == "SCRAM-SHA-256":
                 ok = await _scram(say, line, parts[2] if len(parts) > 2 else "")
+            # a hostile echo quotes the client's last line: the AUTH line or a response
+            echo = f" (you said: {recorder.lines[-1]})" if echo_auth else ""
             if ok:
                 recorder.logins += 1
                 await say(f"235 2.7.0 Authentication successful{echo}")

@@ -72,7 +72,7 @@ class Session:
             text = text.replace(secret, "<redacted>")
         if self.secrets:
             # a truncated echo ("AUTH PLAIN AGFsaWNl...") still gives part of a token away
-            words = re.findall(r"[A-Za-z0-9+/=._-]{8,}", text)
+            words = re.findall(r"[A-Za-z0-9+/=]{8,}", text)  # base64 runs
             for word in words:
                 if any(word in secret for secret in self.secrets):
                     text = text.replace(word, "<redacted>")

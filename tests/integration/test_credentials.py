@@ -538,3 +538,88 @@ def test_wrong_password_with_cram_md5(
         ("fail", "login refused (AUTH CRAM-MD5): 535 5.7.8 Error: authentication failed")
     ]
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
+@pytest.mark.parametrize(("password", "output"), [(PASSWORD, "json"), ("wrong-Pa55word", "text")])
+def test_an_echoed_credential_is_redacted(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+    mechanism: str,
+    password: str,
+    output: str,
+) -> None:
+    import base64
+
+    with _mechanism_server(certs, recorder, mechanism, echo=True) as server:
+        result = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            output,
+            "--verbose",
+            "--user",
+            USER,
+            "--password-env",
+            "SMTP_PASSWORD",
+            env={"SMTP_PASSWORD": password},
+        )
+    everything = result.stdout + result.stderr
+    sent = [line for line in recorder.lines if not line.upper().startswith(("EHLO", "STARTTLS"))]
+    secrets = [password, base64.b64encode(password.encode()).decode()]
+    for line in sent:
+        words = line.split()
+        if words and words[0].upper() == "AUTH":
+            secrets += words[2:]  # the initial response, if any
+        elif line and line.upper() != "QUIT":
+            secrets.append(line)  # a response to a challenge
+    assert len(secrets) >= 3  # what went over the wire really was echoed back
+    assert "<redacted>)" in everything  # the echo arrived, redacted
+    for secret in secrets:
+        if len(secret) >= 8:
+            assert secret not in everything
+            assert secret[:16] not in everything
+
+
+def test_a_truncated_echo_is_redacted_too(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    import asyncio
+    import base64
+
+    token = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+        await reader.readline()
+        writer.write(b"250-mx.smtp-good.test\r\n250 STARTTLS\r\n")
+        await reader.readline()
+        writer.write(b"220 go ahead\r\n")
+        await writer.drain()
+        await writer.start_tls(server_context(certs.good))
+        await reader.readline()
+        writer.write(b"250-mx.smtp-good.test\r\n250 AUTH PLAIN\r\n")
+        line = (await reader.readline()).decode().strip()
+        writer.write(f"501 5.5.2 line too long: {line[:30]}...\r\n".encode())
+        await writer.drain()
+        await reader.readline()
+        writer.write(b"221 bye\r\n")
+        await writer.drain()
+        writer.close()
+
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    text = json.dumps(doc)
+    assert token[:19] not in text  # "AUTH PLAIN " + 19 characters of the token were echoed
+    assert "S: 501 5.5.2 line too long: AUTH PLAIN <redacted>..." in transcript(doc)
+    assert ids(doc)["smtp.login"][0][0] == "fail" and code == 1
