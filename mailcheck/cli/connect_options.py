@@ -120,12 +120,22 @@ def check_connection(
 
 
 def check_ca_file(ca_file: str | None) -> None:
-    from pathlib import Path
+    """--ca-file must hold PEM certificates: checked before any connection, so a bad file
+    is exit 2 up front, never a failure after a message was already delivered."""
+    if ca_file is None:
+        return
+    from cryptography import x509
 
     from mailcheck.errors import InputError
+    from mailcheck.files import MB, read_file
 
-    if ca_file is not None and not Path(ca_file).is_file():
-        raise InputError(f"--ca-file {ca_file}: no such file")
+    data = read_file(ca_file, f"--ca-file {ca_file}", limit=16 * MB)
+    try:
+        x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise InputError(
+            f"--ca-file {ca_file}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)"
+        ) from None
 
 
 def check_tls_name(name: str | None) -> str | None:

@@ -151,7 +151,10 @@ def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
             with open(candidate, "rb") as handle, warnings.catch_warnings():
                 # system bundles hold a few old roots cryptography warns about
                 warnings.simplefilter("ignore")
-                return tuple(x509.load_pem_x509_certificates(handle.read()))
+                try:
+                    return tuple(x509.load_pem_x509_certificates(handle.read()))
+                except ValueError:
+                    return ()  # --ca-file is checked up front; an odd system bundle trusts none
     return ()
 
 

@@ -623,3 +623,122 @@ def test_a_truncated_echo_is_redacted_too(
     assert token[:19] not in text  # "AUTH PLAIN " + 19 characters of the token were echoed
     assert "S: 501 5.5.2 line too long: AUTH PLAIN <redacted>..." in transcript(doc)
     assert ids(doc)["smtp.login"][0][0] == "fail" and code == 1
+
+
+@pytest.fixture
+def plain_recorder(certs: Certificates, recorder: Recorder) -> Iterator[MisbehavingServer]:
+    with MisbehavingServer(recording_smtp(server_context(certs.good), recorder)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.txt", b"just some text\n", "no PEM certificate in it"),
+        ("key.pem", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "no PEM"),
+        (
+            "broken.pem",
+            b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+            "no PEM",
+        ),
+        ("missing.pem", None, "no such file"),
+    ],
+)
+def test_bad_ca_file_stops_send_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    plain_recorder: MisbehavingServer,
+    recorder: Recorder,
+    tmp_path: Any,
+    name: str,
+    content: bytes | None,
+    message: str,
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    code, doc, stderr = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"mx.smtp-good.test:{plain_recorder.port}",
+        "--ca-file",
+        str(path),
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    assert code == 2 and doc == {}
+    assert stderr.splitlines()[0].startswith(f"mailcheck: error: --ca-file {path}: {message}")
+    assert recorder.connections == 0 and recorder.messages == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--dkim-key", "{dir}", "--dkim-selector", "s"), "--dkim-key {dir}: is a directory"),
+        (("--dkim-key", "{garbage}", "--dkim-selector", "s"), "--dkim-key {garbage}: "),
+        (("--eml", "{dir}/missing.eml"), "--eml {dir}/missing.eml: no such file"),
+        (("--attach", "{dir}"), "--attach {dir}: is a directory"),
+        (("--user", USER, "--password-file", "{dir}/nope"), "--password-file {dir}/nope: no such"),
+    ],
+)
+def test_unreadable_inputs_stop_send_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    plain_recorder: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+    tmp_path: Any,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_bytes(b"\x00\x01 not a key")
+    where = {"dir": str(tmp_path), "garbage": str(garbage)}
+    code, _doc, stderr = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"mx.smtp-good.test:{plain_recorder.port}",
+        "--ca-file",
+        ca_file,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+        *(a.format(**where) for a in args),
+    )
+    assert code == 2
+    assert stderr.splitlines()[0].startswith(f"mailcheck: error: {message.format(**where)}")
+    assert recorder.connections == 0 and recorder.messages == 0
+
+
+def test_bad_ca_file_stops_trace_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    plain_recorder: MisbehavingServer,
+    recorder: Recorder,
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "ca.der"
+    path.write_bytes(b"0\x82\x01\x00garbage")
+    code, _doc, stderr = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(plain_recorder.port),
+        "--ca-file",
+        str(path),
+    )
+    assert code == 2 and recorder.connections == 0
+    assert stderr.splitlines()[0] == (
+        f"mailcheck: error: --ca-file {path}: no PEM certificate in it "
+        "(expected -----BEGIN CERTIFICATE-----)"
+    )
