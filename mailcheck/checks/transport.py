@@ -369,23 +369,34 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         return
     leaf = describe(tls.chain[0])
     now = tls.at
-    trust = verify_chain(tls.chain, ctx.ca_file, now)
+    trust = verify_chain(tls.chain, ctx.ca_file, now, ctx.names[0] if ctx.names else None)
     days = leaf.days_left(now)
+    dated = not (leaf.not_before <= now <= leaf.not_after)
+    if now > leaf.not_after:
+        validity = f"expired on {leaf.not_after:%Y-%m-%d} ({-days} days ago)"
+    elif now < leaf.not_before:
+        validity = f"not valid before {leaf.not_before:%Y-%m-%d}"
+    else:
+        validity = f"valid until {leaf.not_after:%Y-%m-%d} ({days} days)"
     summary = (
         (f"CN={leaf.common_name}, " if leaf.common_name else "")
         + f"SAN {', '.join(leaf.dns_names) or '-'}, issuer "
-        f"{leaf.issuer}, valid until {leaf.not_after:%Y-%m-%d} ({days} days), "
-        f"{leaf.key}, {leaf.signature}"
+        f"{leaf.issuer}, {validity}, {leaf.key}, {leaf.signature}"
     )
-    status = Status.PASS if trust.trusted else Status.FAIL
+    # a trusted chain on a certificate out of its dates is not a PASS: tls.expiry is the FAIL
+    status = Status.FAIL if not trust.trusted else Status.INFO if dated else Status.PASS
     yield finding(
-        "tls.certificate", status, printable(f"{trust.detail}: {summary}"), subject=trace.host
+        "tls.certificate",
+        status,
+        printable(f"{trust.detail}: {summary}"),
+        evidence=tuple(printable(line) for line in chain_lines(tls.chain, now)),
+        subject=trace.host,
     )
     if now > leaf.not_after:
         yield finding(
             "tls.expiry",
             Status.FAIL,
-            f"certificate expired on {leaf.not_after:%Y-%m-%d}",
+            f"certificate expired on {leaf.not_after:%Y-%m-%d} ({-days} days ago)",
             subject=trace.host,
         )
     elif now < leaf.not_before:
@@ -486,6 +497,22 @@ def _slow(trace: HostTrace) -> Iterator[Finding]:
                 printable(f"{line.text.split()[0]} took {answer.at - line.at:.1f} s to answer"),
                 subject=trace.host,
             )
+
+
+def chain_lines(chain: list[bytes], now: datetime.datetime) -> list[str]:
+    """The chain as presented, one line per certificate (shown with --verbose)."""
+    from mailcheck.net.tlsinfo import describe
+
+    lines = []
+    for depth, der in enumerate(chain):
+        cert = describe(der)
+        names = f", SAN {', '.join(cert.dns_names + cert.ip_names)}" if depth == 0 else ""
+        lines.append(
+            f"{depth} s:{cert.subject}{names} i:{cert.issuer} "
+            f"{cert.not_before:%Y-%m-%d}..{cert.not_after:%Y-%m-%d} {cert.key} "
+            f"sha256:{cert.sha256[:16]}"
+        )
+    return lines
 
 
 def certificate_data(trace: HostTrace) -> list[dict[str, object]]:

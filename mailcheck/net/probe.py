@@ -195,7 +195,7 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     from mailcheck.net.tlsinfo import describe, name_matches, verify_chain
 
     assert trace.tls is not None
-    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at)
+    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at, trace.verified_name)
     if not trust.trusted:
         return f"the certificate is not trusted ({trust.detail})"
     leaf = describe(trace.tls.chain[0])

@@ -742,3 +742,140 @@ def test_bad_ca_file_stops_trace_before_connecting(
         f"mailcheck: error: --ca-file {path}: no PEM certificate in it "
         "(expected -----BEGIN CERTIFICATE-----)"
     )
+
+
+def _tls_server(context: Any, recorder: Recorder) -> MisbehavingServer:
+    return MisbehavingServer(recording_smtp(context, recorder))
+
+
+def test_wildcard_certificate_is_trusted_and_names_the_host(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    wildcard = certs.ca.issue_cert("*.example.com")
+    with _tls_server(server_context(wildcard), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--tls-name",
+            "mx.example.com",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+        )
+    got = ids(doc)
+    status, summary = got["tls.certificate"][0]
+    assert status == "pass" and summary.startswith(
+        "issued by a trusted authority: SAN *.example.com"
+    )
+    assert "tls.hostname" not in got
+    assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")]
+    assert recorder.logins == 1 and code == 0
+
+
+def test_wildcard_covers_one_label_only(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    wildcard = certs.ca.issue_cert("*.example.com")
+    with _tls_server(server_context(wildcard), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--tls-name",
+            "a.mx.example.com",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+        )
+    got = ids(doc)
+    assert got["tls.certificate"][0][0] == "pass"  # trusted, but not for this name
+    assert got["tls.hostname"] == [
+        ("fail", "the certificate does not name a.mx.example.com (it names *.example.com)")
+    ]
+    assert recorder.auth_lines == [] and code == 1
+
+
+def test_expired_certificate_is_one_fail(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _tls_server(server_context(certs.expired), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "mx.smtp-expired.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+        )
+    got = ids(doc)
+    status, summary = got["tls.certificate"][0]
+    assert status == "info" and "expired on" in summary and " days ago)" in summary
+    assert "-" not in summary.split("expired on")[1].split(")")[0].split("(")[1]
+    fails = [(i, s) for i, items in got.items() for s, _t in items if s == "fail"]
+    assert fails == [("tls.expiry", "fail")] and code == 1
+
+
+def test_unknown_issuer_wording(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder
+) -> None:
+    with _tls_server(server_context(certs.good), recorder) as server:
+        _code, doc, _ = run(
+            run_cli, dns_server, "trace", "mx.smtp-good.test", "--host", "--port", str(server.port)
+        )  # no --ca-file: the test CA is in no store
+    status, summary = ids(doc)["tls.certificate"][0]
+    assert status == "fail"
+    assert summary.startswith("unknown issuer: OU=Testing CA #")
+    assert "is not in the trust store (unable to get local issuer certificate): " in summary
+
+
+def test_self_signed_root_in_the_chain_wording(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, tmp_path: Any
+) -> None:
+    import ssl
+
+    leaf = certs.ca.issue_cert("mx.smtp-good.test")
+    pem = tmp_path / "chain.pem"
+    pem.write_bytes(
+        leaf.cert_chain_pems[0].bytes() + certs.ca.cert_pem.bytes() + leaf.private_key_pem.bytes()
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pem))
+    with _tls_server(context, recorder) as server:
+        _code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "-v",
+        )
+    status, summary = ids(doc)["tls.certificate"][0]
+    assert status == "fail"
+    assert summary.startswith("self-signed certificate in certificate chain: OU=Testing CA #")
+    assert len(doc["reports"][0]["sections"][0]["data"]["tls"]["certificates"]) == 2
+
+
+def test_verbose_text_shows_the_chain(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    args = ["trace", "mx.smtp-chain.test", "--host", "--ca-file", ca_file]
+    args += ["--nameserver", dns_server.address, "--format", "text"]
+    with _tls_server(server_context(certs.intermediate), recorder) as server:
+        quiet = run_cli(*args, "--port", str(server.port))
+        verbose = run_cli(*args, "--port", str(server.port), "-v")
+    assert "0 s:" not in quiet.stdout
+    out = verbose.stdout
+    assert "0 s:" in out and "SAN mx.smtp-chain.test" in out
+    assert "1 s:" in out and " i:OU=Testing CA #" in out
