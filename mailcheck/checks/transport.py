@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
+from mailcheck.checks.connection import check_connection, connect_id
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.probe import HostTrace
@@ -18,6 +19,7 @@ from mailcheck.text import printable
 SLOW = 3.0
 EXPIRING_DAYS = 14
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
+__all__ = ["TraceContext", "certificate_data", "connect_id", "judge"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class TraceContext:
 
 
 def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
-    out = list(_connection(trace))
+    out = list(check_connection(trace))
     if trace.greeting_code is None:
         return out
     if trace.protocol == "smtp":
@@ -45,44 +47,6 @@ def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     out.extend(_tls(trace, ctx))
     out.extend(_slow(trace))
     return out
-
-
-def connect_id(protocol: str) -> str:
-    return "smtp.connect" if protocol == "smtp" else "mailbox.connect"
-
-
-def _connection(trace: HostTrace) -> Iterator[Finding]:
-    where = f"{trace.host} [{trace.address}]:{trace.port}"
-    error = trace.error
-    if error is not None and error.kind == "connect":
-        yield finding(
-            connect_id(trace.protocol),
-            Status.ERROR,
-            printable(f"{where}: {error.message}"),
-            subject=trace.host,
-        )
-        return
-    yield finding(
-        connect_id(trace.protocol),
-        Status.PASS,
-        printable(f"connected to {where}"),
-        subject=trace.host,
-    )
-    if error is None:
-        return
-    step = trace.failed_step
-    if error.kind in ("timeout", "deadline") and step == "banner":
-        yield finding(
-            "smtp.banner",
-            Status.ERROR,
-            printable(
-                f"{where}: the server accepted the connection but said nothing ({error.message})"
-            ),
-            subject=trace.host,
-        )
-        return
-    kind = {"tls": "tls.starttls"}.get(error.kind, "smtp.protocol")
-    yield finding(kind, Status.FAIL, printable(f"{step}: {error.message}"), subject=trace.host)
 
 
 def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
@@ -318,7 +282,8 @@ def _tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
 
 
 def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
-    if trace.error is not None and trace.failed_step in ("tls", "banner"):
+    # "no STARTTLS" only when the capabilities were really heard without it
+    if trace.error is not None and trace.failed_step in ("tls", "banner", "capabilities"):
         return
     if trace.stopped_after in ("banner", "connect") or (
         trace.protocol == "smtp" and trace.ehlo_reply is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
 from mailcheck.net.sasl import Mechanism, choose, speakable
-from mailcheck.net.session import Session, SessionError, Transcript
+from mailcheck.net.session import Budget, Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
 from mailcheck.text import printable
 
@@ -34,6 +34,9 @@ class ProbeOptions:
     source_address: str | None = None
     step_timeout: float = 10.0
     deadline: float = 60.0
+    # the options that set those two, named in timeout messages ("" when none did)
+    step_option: str = "--step-timeout"
+    deadline_option: str = "--timeout"
     user: str | None = None
     password: str | None = None
     # the password goes only over TLS with a trusted certificate naming the host, unless this
@@ -73,6 +76,7 @@ class HostTrace:
     failed_step: str = ""
     greeting: str = ""
     greeting_code: int | None = None
+    first_bytes: bytes = b""  # what the server sent first (to tell what it speaks)
     banner_seconds: float | None = None
     ehlo_reply: Reply | None = None
     helo_fallback: bool = False
@@ -143,7 +147,10 @@ def probe(
         host, address, options.port, options.protocol, transcript, preference, options.tls_name
     )
     host = trace.verified_name  # the TLS server name from here on
-    session = Session(transcript, options.step_timeout, time.monotonic() + options.deadline)
+    budget = Budget(
+        options.step_timeout, options.deadline, options.step_option, options.deadline_option
+    )
+    session = Session(transcript, budget)
     step = "connect"
     try:
         session.connect(address, options.port, options.source_address)
@@ -159,6 +166,7 @@ def probe(
     except SessionError as exc:
         trace.error = exc
         trace.failed_step = trace.failed_step or step
+        trace.first_bytes = session.first
         transcript.add("*", f"stopped: {exc.message}")
     finally:
         session.close()
@@ -438,7 +446,7 @@ def _mailbox(
     if code != 220 or not _wants(options, "ehlo"):
         trace.stopped_after = "banner"
         return
-    trace.failed_step = "ehlo"
+    trace.failed_step = "capabilities"
     trace.mailbox_caps_before = dialect.capabilities() or greeted
     trace.starttls_offered = dialect.offers_tls(trace.mailbox_caps_before)
     if (
@@ -451,7 +459,7 @@ def _mailbox(
         accepted, trace.starttls_reply = dialect.starttls()
         if accepted:
             _record_tls(session, trace, "starttls", host)
-            trace.failed_step = "ehlo"
+            trace.failed_step = "capabilities"
             trace.mailbox_caps_after = dialect.capabilities()
     if _may_login(trace, options):
         trace.failed_step = "login"

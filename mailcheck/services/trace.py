@@ -51,6 +51,8 @@ class TraceRequest:
     host_only: bool = False
     step_timeout: float = 10.0
     deadline: float = 60.0
+    step_option: str = "--step-timeout"  # which options set the two limits, for messages
+    deadline_option: str = "--timeout"
     user: str | None = None
     password: str | None = None
     https_port: int | None = None
@@ -76,6 +78,8 @@ class TraceRequest:
             source_address=self.source_address,
             step_timeout=self.step_timeout,
             deadline=self.deadline,
+            step_option=self.step_option,
+            deadline_option=self.deadline_option,
             user=self.user,
             password=self.password,
             allow_insecure_auth=self.allow_insecure_auth,
