@@ -353,3 +353,37 @@ def test_implicit_tls_against_plain_text_suggests_starttls(
     with MisbehavingServer(_script(b"220 mx.smtp-good.test ESMTP\r\n")) as server:
         _code, doc = _timed(run_cli, dns_server, server.port, "--tls", "implicit")
     assert "answered in plain text, not TLS" in _hint(doc, "tls.starttls"), json.dumps(ids(doc))
+
+
+def test_all_mx_with_one_dead(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    from tests.smtpfixtures import free_port, start_smtp
+
+    port = free_port("127.0.0.2")
+    alive = start_smtp(
+        "127.0.0.2", port, starttls=server_context(certs.good), name="mx1.smtp-all.test"
+    )  # mx2.smtp-all.test (127.0.0.3) has nothing listening
+    try:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "smtp-all.test",
+            "--port",
+            str(port),
+            "--all-mx",
+            "--ca-file",
+            ca_file,
+        )
+    finally:
+        alive.stop()
+    sections = doc["reports"][0]["sections"]
+    assert [s["data"]["host"] for s in sections] == ["mx1.smtp-all.test", "mx2.smtp-all.test"]
+    assert ids(doc)["smtp.connect"] == [
+        ("pass", f"connected to mx1.smtp-all.test [127.0.0.2]:{port}"),
+        ("error", f"mx2.smtp-all.test [127.0.0.3]:{port}: connection refused by 127.0.0.3:{port}"),
+    ]
+    assert [s for s, _t in ids(doc)["tls.certificate"]] == ["pass"]  # the live one, judged
+    # as the README says: an MX that could not be reached makes the run inconclusive (3)
+    assert code == 3 and doc["exit_code"] == 3
