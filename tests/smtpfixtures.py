@@ -349,6 +349,7 @@ def recording_smtp(
     name: str = "mx.smtp-good.test",
     mechanisms: str = "PLAIN LOGIN",
     echo_auth: bool = False,
+    forge_scram: bool = False,
 ) -> Handler:
     """A submission server that offers STARTTLS (when given a context), then AUTH with
     `mechanisms` (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 are understood), and records every
@@ -396,7 +397,8 @@ def recording_smtp(
                 await say("334 " + base64.b64encode(challenge).decode())
                 ok = _cram_ok(challenge, await line())
             elif mechanism == "SCRAM-SHA-256":
-                ok = await _scram(say, line, parts[2] if len(parts) > 2 else "")
+                first = parts[2] if len(parts) > 2 else ""
+                ok = await _scram(say, line, first, forge_scram)
             # a hostile echo quotes the client's last line: the AUTH line or a response
             echo = f" (you said: {recorder.lines[-1]})" if echo_auth else ""
             if ok:
@@ -441,9 +443,13 @@ def recording_smtp(
 
 
 async def _scram(
-    say: Callable[[str], Awaitable[None]], line: Callable[[], Awaitable[str]], first: str
+    say: Callable[[str], Awaitable[None]],
+    line: Callable[[], Awaitable[str]],
+    first: str,
+    forge: bool = False,
 ) -> bool:
-    """The server side of SCRAM-SHA-256 (RFC 7677), with scramp."""
+    """The server side of SCRAM-SHA-256 (RFC 7677), with scramp; `forge`: a server that does
+    not know the password and sends a made-up proof (v=) at the end."""
     import base64
 
     from scramp import ScramException, ScramMechanism
@@ -464,8 +470,12 @@ async def _scram(
         server.set_client_first(base64.b64decode(first).decode())
         await say("334 " + base64.b64encode(server.get_server_first().encode()).decode())
         server.set_client_final(base64.b64decode(await line()).decode())
-        await say("334 " + base64.b64encode(server.get_server_final().encode()).decode())
-        await line()  # the empty response that ends the exchange
+        final = server.get_server_final()
+        if forge:
+            final = "v=" + base64.b64encode(b"\x00" * 32).decode()
+        await say("334 " + base64.b64encode(final.encode()).decode())
+        if await line() == "*":  # the client cancelled
+            return False
     except ScramException:
         return False
     return True

@@ -259,7 +259,9 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     with engine, progress(True) as bar:
         bar.status("signing" if dkim else "building the message")
         prepared = prepare(message, dkim, engine)
-        findings = [_message_finding(prepared.message, token, opts, server, port, recipients)]
+        findings = [
+            _message_finding(prepared.message, token, opts, server, port, recipients, tls_name)
+        ]
         findings.extend(prepared.findings)
         data: dict[str, object] = {"token": token, "size": len(prepared.message)}
         if opts.save is not None:
@@ -312,6 +314,7 @@ def _message_finding(
     server: str | None,
     port: int,
     recipients: list[Mailbox],
+    tls_name: str | None = None,
 ) -> Finding:
     from mailcheck.records.headers import split_headers
 
@@ -319,6 +322,8 @@ def _message_finding(
     message_id = headers.first("Message-ID") or "(none)"
     if server is not None:
         route = f"submission through {server}:{port}"
+        if tls_name:
+            route += f" (its certificate checked for {tls_name})"
     else:
         domains = sorted({r.ascii_domain for r in recipients})
         route = f"to the MX hosts of {', '.join(domains)} (port {port})"

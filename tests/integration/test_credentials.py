@@ -318,6 +318,10 @@ def test_send_with_tls_name(
     [recipient] = doc["reports"][0]["data"]["recipients"]
     assert recipient["status"] == "accepted" and code == 0, recipient
     assert seen == ["smtp.example.com"] and recorder.logins == 1 and recorder.messages == 1
+    message = ids(doc)["send.message"][0][1]
+    assert message.endswith(
+        f"submission through 127.0.0.1:{server.port} (its certificate checked for smtp.example.com)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -538,3 +542,18 @@ def test_a_truncated_echo_is_redacted_too(
     assert token[:19] not in text  # "AUTH PLAIN " + 19 characters of the token were echoed
     assert "S: 501 5.5.2 line too long: AUTH PLAIN <redacted>..." in transcript(doc)
     assert ids(doc)["smtp.login"][0][0] == "fail" and code == 1
+
+
+def test_scram_server_that_cannot_prove_itself(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    context = server_context(certs.good)
+    handler = recording_smtp(context, recorder, mechanisms="SCRAM-SHA-256", forge_scram=True)
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    [(status, summary)] = ids(doc)["smtp.login"]
+    assert status == "fail" and summary.startswith(
+        "login refused (AUTH SCRAM-SHA-256): SCRAM-SHA-256: the server's answer does not "
+        "prove it knows the password"
+    )
+    assert recorder.lines[-2:] == ["*", "QUIT"] and code == 1

@@ -439,3 +439,31 @@ def test_send_through_postfix_submission_arrives_signed(
         if f["id"] == "dkim.signature"
     ]
     assert [f["status"] for f in signatures] == ["pass"], signatures
+
+
+def test_postfix_by_address_with_tls_name(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
+) -> None:
+    """The real Postfix reached by IP: the password goes only with --tls-name, and only when
+    the certificate names it."""
+    env = {"SUBMISSION_PASSWORD": mtas.PASSWORD}
+    base = ("127.0.0.1", "--port", str(servers.ports.submission), "--ca-file", ca_file)
+    login = ("--user", mtas.USER, "--password-env", "SUBMISSION_PASSWORD")
+    refused = run_cli("trace", *base, *login, "--nameserver", dns_server.address, env=env)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("mailcheck: error: --user with the IP address 127.0.0.1")
+    code, doc, everything = trace(
+        run_cli, dns_server, *base, *login, "--tls-name", "mx.postfix.test", env=env
+    )
+    got = statuses(doc)
+    assert got["smtp.login"] == ("pass", "login accepted (AUTH PLAIN)") and code == 0
+    assert "*: TLS handshake (server name mx.postfix.test)" in lines(doc)
+    assert mtas.PASSWORD not in everything
+    code, doc, _ = trace(
+        run_cli, dns_server, *base, *login, "--tls-name", "smtp.example.com", env=env
+    )
+    got = statuses(doc)
+    assert got["smtp.login"][1].startswith(
+        "login not attempted: the certificate does not name smtp.example.com"
+    )
+    assert not any(line.startswith("C: AUTH") for line in lines(doc)) and code == 1
