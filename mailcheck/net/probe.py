@@ -37,6 +37,7 @@ class ProbeOptions:
     # the options that set those two, named in timeout messages ("" when none did)
     step_option: str = "--step-timeout"
     deadline_option: str = "--timeout"
+    ends_at: float | None = None  # the whole run's deadline (monotonic), shared by every host
     user: str | None = None
     password: str | None = None
     # the password goes only over TLS with a trusted certificate naming the host, unless this
@@ -150,7 +151,7 @@ def probe(
     budget = Budget(
         options.step_timeout, options.deadline, options.step_option, options.deadline_option
     )
-    session = Session(transcript, budget)
+    session = Session(transcript, budget, options.ends_at)
     step = "connect"
     try:
         session.connect(address, options.port, options.source_address)

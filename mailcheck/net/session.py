@@ -72,11 +72,14 @@ def _decode(raw: bytes) -> str:
 class Session:
     """One connection. `deadline` bounds the whole conversation; `step` each read or write."""
 
-    def __init__(self, transcript: Transcript, budget: Budget | None = None) -> None:
+    def __init__(
+        self, transcript: Transcript, budget: Budget | None = None, ends_at: float | None = None
+    ) -> None:
+        """`ends_at`: the run's deadline (monotonic) when it started before this connection."""
         self.transcript = transcript
         self.budget = budget or Budget()
         self.step = self.budget.step
-        self.deadline = time.monotonic() + self.budget.total
+        self.deadline = ends_at if ends_at is not None else time.monotonic() + self.budget.total
         self.sock: socket.socket | ssl.SSLSocket | None = None
         self._buffer = b""
         self.first = b""  # the first bytes the server sent: what it speaks, if not ours
@@ -113,6 +116,9 @@ class Session:
 
     def connect(self, address: str, port: int, source: str | None = None) -> None:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        if self.deadline <= time.monotonic():
+            # an earlier host used up the run's time: this one was not even tried
+            raise SessionError("connect", f"not tried: {self.budget.name(True)} had run out")
         sock = socket.socket(family, socket.SOCK_STREAM)
         timeout = self._timeout()
         sock.settimeout(timeout)

@@ -306,7 +306,9 @@ def deliver(
     does); never beyond a definite answer, never again after the message may have arrived."""
     sections: list[Section] = []
     outcomes: list[Outcome] = []
-    shared = _options(request, prepared.message)
+    shared = dataclasses.replace(
+        _options(request, prepared.message), ends_at=time.monotonic() + request.deadline
+    )
     for recipients, targets, problem in _routes(engine, request):
         route = {r: Outcome(r) for r in recipients}
         outcomes.extend(route.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -231,7 +232,8 @@ def run_trace(
 ) -> Report:
     """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
     started = time.monotonic()
-    options = request.options()
+    # one deadline for the whole trace, however many hosts are tried one after another
+    options = dataclasses.replace(request.options(), ends_at=started + request.deadline)
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:

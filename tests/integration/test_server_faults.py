@@ -387,3 +387,54 @@ def test_all_mx_with_one_dead(
     assert [s for s, _t in ids(doc)["tls.certificate"]] == ["pass"]  # the live one, judged
     # as the README says: an MX that could not be reached makes the run inconclusive (3)
     assert code == 3 and doc["exit_code"] == 3
+
+
+def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """smtp-next.test: down.smtp-next.test (127.0.0.4) first, whose listen queue is full so
+    a connect hangs, then mx.smtp-next.test; --timeout 2 is the whole trace's, so the second
+    host is not tried at all."""
+    import socket
+    import time
+
+    from tests.smtpfixtures import free_port
+
+    port = free_port("127.0.0.4")
+    listener = socket.socket()
+    listener.bind(("127.0.0.4", port))
+    listener.listen(0)
+    queued = []
+    for _ in range(3):  # fill the accept queue: later SYNs are dropped, connects hang
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.4", port))
+        queued.append(client)
+    try:
+        started = time.monotonic()
+        result = run_cli(
+            "trace",
+            "smtp-next.test",
+            "--port",
+            str(port),
+            "--timeout",
+            "2",
+            "--step-timeout",
+            "5",
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            "json",
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        for client in queued:
+            client.close()
+        listener.close()
+    doc = json.loads(result.stdout)
+    connect = ids(doc)["smtp.connect"]
+    assert connect[0][0] == "error" and "(the overall limit, --timeout 2;" in connect[0][1]
+    assert connect[1] == (
+        "error",
+        f"mx.smtp-next.test [127.0.0.5]:{port}: not tried: the overall limit, --timeout 2 "
+        "had run out",
+    )
+    assert result.returncode == 3 and elapsed < 10
