@@ -68,8 +68,7 @@ EPILOG = (
     "  mailcheck trace smtp.example.com --port 587 --require-tls\n\n"
     "  mailcheck trace imap.example.com --port 993 --user alice --password-env IMAP_PASSWORD"
     "\n\n"
-    "  mailcheck trace 192.0.2.25 --port 587 --tls-name smtp.example.com --user alice"
-    "      (a server by address, its certificate checked for the name)\n\n"
+    "  mailcheck trace 192.0.2.25 --port 587 --tls-name smtp.example.com --user alice\n\n"
     "  mailcheck trace 127.0.0.1 --port 2525 --tls none --quit-after ehlo\n\n" + EXIT_CODES_HELP
 )
 
