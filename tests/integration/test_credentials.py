@@ -557,3 +557,26 @@ def test_scram_server_that_cannot_prove_itself(
         "prove it knows the password"
     )
     assert recorder.lines[-2:] == ["*", "QUIT"] and code == 1
+
+
+def test_send_through_a_cram_md5_only_server(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "send",
+            "--server",
+            f"mx.smtp-good.test:{server.port}",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+            "--from",
+            "alice@dkim.test",
+            "--to",
+            "bob@example.net",
+        )
+    assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH CRAM-MD5)")]
+    assert recorder.mechanisms == ["CRAM-MD5"] and recorder.messages == 1 and code == 0
+    assert not any(line.upper().startswith("AUTH PLAIN") for line in recorder.lines)
