@@ -289,11 +289,12 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         trace.protocol == "smtp" and trace.ehlo_reply is None
     ):
         return
+    word = "STLS" if trace.protocol == "pop3" else "STARTTLS"  # RFC 2595 names it so for POP3
     if trace.starttls_reply:
         yield finding(
             "tls.starttls",
             Status.FAIL,
-            printable(f"STARTTLS offered but refused: {trace.starttls_reply}"),
+            printable(f"{word} offered but refused: {trace.starttls_reply}"),
             subject=trace.host,
         )
     elif not trace.starttls_offered:
@@ -303,14 +304,14 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield finding(
             "tls.starttls",
             status,
-            f"no STARTTLS on port {trace.port}: everything travels in clear",
+            f"no {word} on port {trace.port}: everything travels in clear",
             subject=trace.host,
         )
     else:
         yield finding(
             "tls.starttls",
             Status.INFO,
-            "STARTTLS offered, not used (--tls none or --quit-after)",
+            f"{word} offered, not used (--tls none or --quit-after)",
             subject=trace.host,
         )
     if ctx.require_tls:

@@ -438,3 +438,25 @@ def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServe
         "had run out",
     )
     assert result.returncode == 3 and elapsed < 10
+
+
+def test_pop3_without_stls_is_named_so(run_cli: CliRun, dns_server: DnsServer) -> None:
+    import asyncio
+
+    async def pop3(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"+OK POP3 ready\r\n")
+        while line := (await reader.readline()).strip().upper():
+            if line == b"CAPA":
+                writer.write(b"+OK\r\nUSER\r\nTOP\r\n.\r\n")
+            else:
+                writer.write(b"+OK bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    with MisbehavingServer(pop3) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
+    got = ids(doc)
+    assert got["tls.starttls"] == [
+        ("warn", f"no STLS on port {server.port}: everything travels in clear")
+    ]
+    assert got["mailbox.plaintext-login"][0][0] == "fail" and code == 1
