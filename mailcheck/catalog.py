@@ -1345,6 +1345,15 @@ _c(
     "RFC 1939 §4",
 )
 _c(
+    "mailbox.protocol",
+    "IMAP/POP3 protocol errors",
+    "The server broke the conversation: closed it, went silent, sent something that is not "
+    "an IMAP or POP3 response, a line or response without end.",
+    "Look at the transcript: the last lines show where.",
+    "RFC 9051 §2.2",
+    "RFC 1939 §3",
+)
+_c(
     "mailbox.capabilities",
     "IMAP/POP3 capabilities",
     "What the server offers before and after TLS (STARTTLS/STLS, AUTH= mechanisms, LOGINDISABLED).",

@@ -11,7 +11,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import trustme
@@ -315,3 +315,167 @@ def slow_banner(seconds: float) -> Handler:
         await _close(writer)
 
     return handler
+
+
+@dataclass
+class Recorder:
+    """What a recording server received: every line, per connection, and whether a message
+    arrived."""
+
+    lines: list[str] = field(default_factory=list)
+    connections: int = 0
+    messages: int = 0
+    mechanisms: list[str] = field(default_factory=list)  # AUTH mechanisms used, in order
+    logins: int = 0  # successful authentications
+
+    @property
+    def auth_lines(self) -> list[str]:
+        return [line for line in self.lines if line.upper().startswith("AUTH")]
+
+
+def _cram_ok(challenge: bytes, answer: str) -> bool:
+    import base64
+    import hmac
+
+    user, _, digest = base64.b64decode(answer).decode().partition(" ")
+    expected = hmac.new(PASSWORD.encode(), challenge, "md5").hexdigest()
+    return user == USER and hmac.compare_digest(digest, expected)
+
+
+def recording_smtp(
+    context: ssl.SSLContext | None,
+    recorder: Recorder,
+    *,
+    name: str = "mx.smtp-good.test",
+    mechanisms: str = "PLAIN LOGIN",
+    echo_auth: bool = False,
+    forge_scram: bool = False,
+) -> Handler:
+    """A submission server that offers STARTTLS (when given a context), then AUTH with
+    `mechanisms` (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 are understood), and records every
+    line. `echo_auth`: every reply to an AUTH line quotes the line back (a hostile echo)."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        recorder.connections += 1
+        tls = context is None
+
+        async def say(text: str) -> None:
+            writer.write(text.encode() + b"\r\n")
+            await writer.drain()
+
+        async def line() -> str:
+            raw = await reader.readline()
+            if not raw:
+                raise ConnectionError
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            recorder.lines.append(text)
+            return text
+
+        async def authenticate(command: str) -> None:
+            import base64
+
+            parts = command.split()
+            mechanism = parts[1].upper() if len(parts) > 1 else ""
+            recorder.mechanisms.append(mechanism)
+            if mechanism not in mechanisms.split():
+                await say("504 5.5.4 Unrecognized authentication type")
+                return
+            ok = False
+            if mechanism == "PLAIN":
+                token = parts[2] if len(parts) > 2 else ""
+                if not token:
+                    await say("334 ")
+                    token = await line()
+                ok = base64.b64decode(token) == f"\0{USER}\0{PASSWORD}".encode()
+            elif mechanism == "LOGIN":
+                await say("334 VXNlcm5hbWU6")
+                user = base64.b64decode(await line()).decode()
+                await say("334 UGFzc3dvcmQ6")
+                ok = user == USER and base64.b64decode(await line()).decode() == PASSWORD
+            elif mechanism == "CRAM-MD5":
+                challenge = b"<1896.697170952@mx.smtp-good.test>"
+                await say("334 " + base64.b64encode(challenge).decode())
+                ok = _cram_ok(challenge, await line())
+            elif mechanism == "SCRAM-SHA-256":
+                first = parts[2] if len(parts) > 2 else ""
+                ok = await _scram(say, line, first, forge_scram)
+            # a hostile echo quotes the client's last line: the AUTH line or a response
+            echo = f" (you said: {recorder.lines[-1]})" if echo_auth else ""
+            if ok:
+                recorder.logins += 1
+                await say(f"235 2.7.0 Authentication successful{echo}")
+            else:
+                await say(f"535 5.7.8 Error: authentication failed{echo}")
+
+        try:
+            await say(f"220 {name} ESMTP")
+            while True:
+                command = await line()
+                word = command.split(" ", 1)[0].upper()
+                if word == "EHLO":
+                    caps = [name, "SIZE 1000000"]
+                    caps += ["STARTTLS"] if not tls else [f"AUTH {mechanisms}"]
+                    for cap in caps[:-1]:
+                        writer.write(f"250-{cap}\r\n".encode())
+                    await say(f"250 {caps[-1]}")
+                elif word == "STARTTLS" and context is not None and not tls:
+                    await say("220 2.0.0 Ready to start TLS")
+                    await writer.start_tls(context)
+                    tls = True
+                elif word == "AUTH":
+                    await authenticate(command)
+                elif word == "DATA":
+                    await say("354 End data with <CR><LF>.<CR><LF>")
+                    while await line() != ".":
+                        pass
+                    recorder.messages += 1
+                    await say("250 2.0.0 Ok: queued as REC0001")
+                elif word == "QUIT":
+                    await say("221 2.0.0 Bye")
+                    break
+                else:
+                    await say("250 2.0.0 Ok")
+        except (ConnectionError, OSError, ssl.SSLError):
+            pass
+        await _close(writer)
+
+    return handler
+
+
+async def _scram(
+    say: Callable[[str], Awaitable[None]],
+    line: Callable[[], Awaitable[str]],
+    first: str,
+    forge: bool = False,
+) -> bool:
+    """The server side of SCRAM-SHA-256 (RFC 7677), with scramp; `forge`: a server that does
+    not know the password and sends a made-up proof (v=) at the end."""
+    import base64
+
+    from scramp import ScramException, ScramMechanism
+
+    mechanism = ScramMechanism("SCRAM-SHA-256")
+    salt, stored, server_key, iterations = mechanism.make_auth_info(PASSWORD)
+
+    def auth_fn(user: str) -> tuple[bytes, bytes, bytes, int]:
+        if user != USER:
+            raise ScramException("unknown user")
+        return salt, stored, server_key, iterations
+
+    server = mechanism.make_server(auth_fn)
+    try:
+        if not first:
+            await say("334 ")
+            first = await line()
+        server.set_client_first(base64.b64decode(first).decode())
+        await say("334 " + base64.b64encode(server.get_server_first().encode()).decode())
+        server.set_client_final(base64.b64decode(await line()).decode())
+        final = server.get_server_final()
+        if forge:
+            final = "v=" + base64.b64encode(b"\x00" * 32).decode()
+        await say("334 " + base64.b64encode(final.encode()).decode())
+        if await line() == "*":  # the client cancelled
+            return False
+    except ScramException:
+        return False
+    return True

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
+from mailcheck.checks.connection import check_connection, connect_id
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.probe import HostTrace
@@ -18,6 +19,7 @@ from mailcheck.text import printable
 SLOW = 3.0
 EXPIRING_DAYS = 14
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
+__all__ = ["TraceContext", "certificate_data", "connect_id", "judge"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class TraceContext:
 
 
 def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
-    out = list(_connection(trace))
+    out = list(check_connection(trace))
     if trace.greeting_code is None:
         return out
     if trace.protocol == "smtp":
@@ -45,44 +47,6 @@ def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     out.extend(_tls(trace, ctx))
     out.extend(_slow(trace))
     return out
-
-
-def connect_id(protocol: str) -> str:
-    return "smtp.connect" if protocol == "smtp" else "mailbox.connect"
-
-
-def _connection(trace: HostTrace) -> Iterator[Finding]:
-    where = f"{trace.host} [{trace.address}]:{trace.port}"
-    error = trace.error
-    if error is not None and error.kind == "connect":
-        yield finding(
-            connect_id(trace.protocol),
-            Status.ERROR,
-            printable(f"{where}: {error.message}"),
-            subject=trace.host,
-        )
-        return
-    yield finding(
-        connect_id(trace.protocol),
-        Status.PASS,
-        printable(f"connected to {where}"),
-        subject=trace.host,
-    )
-    if error is None:
-        return
-    step = trace.failed_step
-    if error.kind in ("timeout", "deadline") and step == "banner":
-        yield finding(
-            "smtp.banner",
-            Status.ERROR,
-            printable(
-                f"{where}: the server accepted the connection but said nothing ({error.message})"
-            ),
-            subject=trace.host,
-        )
-        return
-    kind = {"tls": "tls.starttls"}.get(error.kind, "smtp.protocol")
-    yield finding(kind, Status.FAIL, printable(f"{step}: {error.message}"), subject=trace.host)
 
 
 def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
@@ -277,13 +241,14 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
 
 
 def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
+    how = f" ({trace.login_mechanism})" if trace.login_mechanism else ""
     if trace.login == "ok":
-        yield finding(check_id, Status.PASS, "login accepted", subject=trace.host)
+        yield finding(check_id, Status.PASS, f"login accepted{how}", subject=trace.host)
     elif trace.login == "refused":
         yield finding(
             check_id,
             Status.FAIL,
-            printable(f"login refused: {trace.login_text}"),
+            printable(f"login refused{how}: {trace.login_text}"),
             subject=trace.host,
         )
     elif trace.login in ("no-tls", "untrusted", "unavailable"):
@@ -317,17 +282,19 @@ def _tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
 
 
 def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
-    if trace.error is not None and trace.failed_step in ("tls", "banner"):
+    # "no STARTTLS" only when the capabilities were really heard without it
+    if trace.error is not None and trace.failed_step in ("tls", "banner", "capabilities"):
         return
     if trace.stopped_after in ("banner", "connect") or (
         trace.protocol == "smtp" and trace.ehlo_reply is None
     ):
         return
+    word = "STLS" if trace.protocol == "pop3" else "STARTTLS"  # RFC 2595 names it so for POP3
     if trace.starttls_reply:
         yield finding(
             "tls.starttls",
             Status.FAIL,
-            printable(f"STARTTLS offered but refused: {trace.starttls_reply}"),
+            printable(f"{word} offered but refused: {trace.starttls_reply}"),
             subject=trace.host,
         )
     elif not trace.starttls_offered:
@@ -337,14 +304,14 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield finding(
             "tls.starttls",
             status,
-            f"no STARTTLS on port {trace.port}: everything travels in clear",
+            f"no {word} on port {trace.port}: everything travels in clear",
             subject=trace.host,
         )
     else:
         yield finding(
             "tls.starttls",
             Status.INFO,
-            "STARTTLS offered, not used (--tls none or --quit-after)",
+            f"{word} offered, not used (--tls none or --quit-after)",
             subject=trace.host,
         )
     if ctx.require_tls:
@@ -368,23 +335,34 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         return
     leaf = describe(tls.chain[0])
     now = tls.at
-    trust = verify_chain(tls.chain, ctx.ca_file, now)
+    trust = verify_chain(tls.chain, ctx.ca_file, now, ctx.names[0] if ctx.names else None)
     days = leaf.days_left(now)
+    dated = not (leaf.not_before <= now <= leaf.not_after)
+    if now > leaf.not_after:
+        validity = f"expired on {leaf.not_after:%Y-%m-%d} ({-days} days ago)"
+    elif now < leaf.not_before:
+        validity = f"not valid before {leaf.not_before:%Y-%m-%d}"
+    else:
+        validity = f"valid until {leaf.not_after:%Y-%m-%d} ({days} days)"
     summary = (
         (f"CN={leaf.common_name}, " if leaf.common_name else "")
         + f"SAN {', '.join(leaf.dns_names) or '-'}, issuer "
-        f"{leaf.issuer}, valid until {leaf.not_after:%Y-%m-%d} ({days} days), "
-        f"{leaf.key}, {leaf.signature}"
+        f"{leaf.issuer}, {validity}, {leaf.key}, {leaf.signature}"
     )
-    status = Status.PASS if trust.trusted else Status.FAIL
+    # a trusted chain on a certificate out of its dates is not a PASS: tls.expiry is the FAIL
+    status = Status.FAIL if not trust.trusted else Status.INFO if dated else Status.PASS
     yield finding(
-        "tls.certificate", status, printable(f"{trust.detail}: {summary}"), subject=trace.host
+        "tls.certificate",
+        status,
+        printable(f"{trust.detail}: {summary}"),
+        evidence=tuple(printable(line) for line in chain_lines(tls.chain, now)),
+        subject=trace.host,
     )
     if now > leaf.not_after:
         yield finding(
             "tls.expiry",
             Status.FAIL,
-            f"certificate expired on {leaf.not_after:%Y-%m-%d}",
+            f"certificate expired on {leaf.not_after:%Y-%m-%d} ({-days} days ago)",
             subject=trace.host,
         )
     elif now < leaf.not_before:
@@ -485,6 +463,22 @@ def _slow(trace: HostTrace) -> Iterator[Finding]:
                 printable(f"{line.text.split()[0]} took {answer.at - line.at:.1f} s to answer"),
                 subject=trace.host,
             )
+
+
+def chain_lines(chain: list[bytes], now: datetime.datetime) -> list[str]:
+    """The chain as presented, one line per certificate (shown with --verbose)."""
+    from mailcheck.net.tlsinfo import describe
+
+    lines = []
+    for depth, der in enumerate(chain):
+        cert = describe(der)
+        names = f", SAN {', '.join(cert.dns_names + cert.ip_names)}" if depth == 0 else ""
+        lines.append(
+            f"{depth} s:{cert.subject}{names} i:{cert.issuer} "
+            f"{cert.not_before:%Y-%m-%d}..{cert.not_after:%Y-%m-%d} {cert.key} "
+            f"sha256:{cert.sha256[:16]}"
+        )
+    return lines
 
 
 def certificate_data(trace: HostTrace) -> list[dict[str, object]]:

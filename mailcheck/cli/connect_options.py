@@ -73,8 +73,19 @@ AllowInsecureAuthOpt = Annotated[
     bool,
     typer.Option(
         "--allow-insecure-auth",
-        help="Send the password even without TLS or to an untrusted certificate.",
+        help="Send the password even without TLS, to an untrusted certificate, or to an IP "
+        "address.",
         rich_help_panel="Login",
+    ),
+]
+TlsNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tls-name",
+        metavar="NAME",
+        help="Verify the certificate for NAME (and send it as SNI) while connecting to the "
+        "address given: a server by IP, or before DNS points at it.",
+        rich_help_panel="TLS",
     ),
 ]
 StepTimeoutOpt = Annotated[
@@ -109,9 +120,77 @@ def check_connection(
 
 
 def check_ca_file(ca_file: str | None) -> None:
-    from pathlib import Path
+    """--ca-file must hold PEM certificates: checked before any connection, so a bad file
+    is exit 2 up front, never a failure after a message was already delivered."""
+    if ca_file is None:
+        return
+    from cryptography import x509
 
     from mailcheck.errors import InputError
+    from mailcheck.files import MB, read_file
 
-    if ca_file is not None and not Path(ca_file).is_file():
-        raise InputError(f"--ca-file {ca_file}: no such file")
+    data = read_file(ca_file, f"--ca-file {ca_file}", limit=16 * MB)
+    try:
+        x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise InputError(
+            f"--ca-file {ca_file}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)"
+        ) from None
+
+
+def check_tls_name(name: str | None) -> str | None:
+    """--tls-name: a DNS host name (A-labels for IDNs), lower-cased, without a final dot."""
+    from mailcheck.errors import UsageError
+    from mailcheck.net.address import is_ip_address
+
+    if name is None:
+        return None
+    text = name.strip().rstrip(".").lower()
+    try:
+        text = text.encode("idna").decode("ascii") if not text.isascii() else text
+    except UnicodeError:
+        raise UsageError(f"--tls-name {name!r} is not a host name") from None
+    labels = text.split(".")
+    valid = all(
+        label and len(label) < 64 and all(c.isalnum() or c in "-_*" for c in label)
+        for label in labels
+    )
+    if not valid or is_ip_address(text) or len(text) > 253:
+        raise UsageError(f"--tls-name {name!r} is not a host name")
+    return text
+
+
+def refuse_login_to_address(
+    user: str | None, host: str | None, allow_insecure_auth: bool, tls_name: str | None = None
+) -> None:
+    """A password goes only to a server whose certificate was verified for the name the user
+    means. An IP address names no such host (a certificate from any trusted CA, for any
+    domain, would do), so --user with an IP address is refused before anything is sent."""
+    from mailcheck.errors import UsageError
+    from mailcheck.net.address import is_ip_address
+
+    if user is None or host is None or allow_insecure_auth or tls_name:
+        return
+    address = host.strip().strip("[]")
+    if is_ip_address(address):
+        raise UsageError(
+            f"--user with the IP address {address}: no host name to verify the server's "
+            "certificate for, so the password could go to any server",
+            hint="give the name on its certificate with --tls-name NAME, or the host name "
+            "instead of the address (--allow-insecure-auth sends it anyway)",
+        )
+
+
+def refuse_control_characters(value: str | None, option: str) -> None:
+    """A value that goes into a protocol command (EHLO, MAIL FROM, RCPT TO, a user name) must
+    not hold CR, LF, NUL or any other control character: CR LF would end the command and
+    start one of the user's making (command injection)."""
+    from mailcheck.errors import UsageError
+
+    if value is None:
+        return
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise UsageError(
+            f"{option} {value!r}: control characters (CR, LF, NUL ...) are not allowed: "
+            "they would end the command and start another"
+        )

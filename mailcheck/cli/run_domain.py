@@ -157,6 +157,8 @@ def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | 
         ca_file=opts.ca_file,
         step_timeout=opts.smtp_timeout,
         deadline=max(30.0, opts.smtp_timeout * 6),
+        step_option="--smtp-timeout",
+        deadline_option="",  # derived from --smtp-timeout, no option of its own
         https_port=opts.https_port,
     )
 

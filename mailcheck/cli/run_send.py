@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection
+from mailcheck.cli.connect_options import (
+    check_connection,
+    check_tls_name,
+    refuse_control_characters,
+    refuse_login_to_address,
+)
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -47,6 +52,7 @@ class SendOptions:
     source_address: str | None = None
     tls: str = "auto"
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str | None = None
     user: str | None = None
     password_env: str | None = None
@@ -211,6 +217,8 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     refuse_regression(out, "send")
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+    refuse_control_characters(opts.ehlo, "--ehlo")
+    refuse_control_characters(opts.user, "--user")
     if opts.sender is None:
         raise UsageError("--from is required (the author of the test message)")
     if not opts.to:
@@ -231,6 +239,10 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     if opts.user is not None and opts.server is None:
         raise UsageError("--user needs --server: AUTH is for submission servers, not MX hosts")
     server, port = _server(opts.server, opts.port)
+    tls_name = check_tls_name(opts.tls_name)
+    if tls_name is not None and server is None:
+        raise UsageError("--tls-name needs --server: each MX host is verified for its own name")
+    refuse_login_to_address(opts.user, server, opts.allow_insecure_auth, tls_name)
     _message_inputs(opts)
     _check_save(opts.save)
     dkim = _dkim(opts, sender)
@@ -247,7 +259,9 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     with engine, progress(True) as bar:
         bar.status("signing" if dkim else "building the message")
         prepared = prepare(message, dkim, engine)
-        findings = [_message_finding(prepared.message, token, opts, server, port, recipients)]
+        findings = [
+            _message_finding(prepared.message, token, opts, server, port, recipients, tls_name)
+        ]
         findings.extend(prepared.findings)
         data: dict[str, object] = {"token": token, "size": len(prepared.message)}
         if opts.save is not None:
@@ -274,6 +288,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
                 port=port,
                 tls=opts.tls,
                 ca_file=opts.ca_file,
+                tls_name=tls_name,
                 ehlo=opts.ehlo or default_ehlo(),
                 user=opts.user,
                 password=password,
@@ -299,6 +314,7 @@ def _message_finding(
     server: str | None,
     port: int,
     recipients: list[Mailbox],
+    tls_name: str | None = None,
 ) -> Finding:
     from mailcheck.records.headers import split_headers
 
@@ -306,6 +322,8 @@ def _message_finding(
     message_id = headers.first("Message-ID") or "(none)"
     if server is not None:
         route = f"submission through {server}:{port}"
+        if tls_name:
+            route += f" (its certificate checked for {tls_name})"
     else:
         domains = sorted({r.ascii_domain for r in recipients})
         route = f"to the MX hosts of {', '.join(domains)} (port {port})"

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_connection
+from mailcheck.cli.connect_options import (
+    check_connection,
+    check_tls_name,
+    refuse_control_characters,
+    refuse_login_to_address,
+)
 from mailcheck.cli.output import (
     check_selectors,
     refuse_regression,
@@ -35,6 +40,7 @@ class TraceOptions:
     tls: str = "auto"
     require_tls: bool = False
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str | None = None
     mail_from: str | None = None
     rcpt: tuple[str, ...] = ()
@@ -57,6 +63,14 @@ def default_ehlo() -> str:
 def _request(opts: TraceOptions) -> TraceRequest:
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+    for value, option in (
+        (opts.target, "TARGET"),
+        (opts.ehlo, "--ehlo"),
+        (opts.mail_from, "--mail-from"),
+        *((rcpt, "--rcpt") for rcpt in opts.rcpt),
+        (opts.user, "--user"),
+    ):
+        refuse_control_characters(value, option)
     target = opts.target.strip()
     if not target or any(c.isspace() for c in target) or "/" in target or "@" in target:
         raise UsageError(
@@ -65,10 +79,12 @@ def _request(opts: TraceOptions) -> TraceRequest:
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):
-        if address and ("@" not in address or any(c in address for c in "<> \r\n")):
+        if address and ("@" not in address or any(c in address for c in "<> ")):
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
+    tls_name = check_tls_name(opts.tls_name)
+    refuse_login_to_address(opts.user, target, opts.allow_insecure_auth, tls_name)
     password = read_password(opts.user, opts.password_env, opts.password_file)
     return TraceRequest(
         target=target,
@@ -83,8 +99,10 @@ def _request(opts: TraceOptions) -> TraceRequest:
         family=family,
         source_address=opts.source_address,
         ca_file=opts.ca_file,
+        tls_name=tls_name,
         all_mx=opts.all_mx,
-        host_only=opts.host_only,
+        # one name to verify: one server, never the MX hosts of a domain
+        host_only=opts.host_only or tls_name is not None,
         step_timeout=opts.step_timeout,
         deadline=opts.timeout,
         user=opts.user,

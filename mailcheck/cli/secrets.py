@@ -21,6 +21,14 @@ def refuse_command_line_password(value: str | None) -> None:
 
 
 def read_password(user: str | None, env: str | None, file: str | None) -> str | None:
+    password = _read_password(user, env, file)
+    if password is not None and any(c in password for c in "\r\n\0"):
+        # IMAP LOGIN and POP3 PASS carry it as it is: a line break would start a new command
+        raise UsageError("the password holds CR, LF or NUL: it cannot be sent in a command")
+    return password
+
+
+def _read_password(user: str | None, env: str | None, file: str | None) -> str | None:
     if user is None:
         if env or file:
             raise UsageError("--password-env/--password-file need --user")

@@ -40,6 +40,7 @@ from mailcheck.cli.connect_options import (
     SourceAddressOpt,
     StepTimeoutOpt,
     TlsMode,
+    TlsNameOpt,
     TlsOpt,
 )
 from mailcheck.render import Format
@@ -119,6 +120,7 @@ def send(
     source_address: SourceAddressOpt = None,
     tls: TlsOpt = TlsMode.AUTO,
     ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
     ehlo: EhloOpt = None,
     user: Annotated[
         str | None,
@@ -303,6 +305,7 @@ def send(
             source_address=source_address,
             tls=tls.value,
             ca_file=ca_file,
+            tls_name=tls_name,
             ehlo=ehlo,
             user=user,
             password_env=password_env,

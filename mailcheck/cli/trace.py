@@ -40,6 +40,7 @@ from mailcheck.cli.connect_options import (
     SourceAddressOpt,
     StepTimeoutOpt,
     TlsMode,
+    TlsNameOpt,
     TlsOpt,
 )
 from mailcheck.render import Format
@@ -68,6 +69,7 @@ EPILOG = (
     "  mailcheck trace smtp.example.com --port 587 --require-tls\n\n"
     "  mailcheck trace imap.example.com --port 993 --user alice --password-env IMAP_PASSWORD"
     "\n\n"
+    "  mailcheck trace 192.0.2.25 --port 587 --tls-name smtp.example.com --user alice\n\n"
     "  mailcheck trace 127.0.0.1 --port 2525 --tls none --quit-after ehlo\n\n" + EXIT_CODES_HELP
 )
 
@@ -117,6 +119,7 @@ def trace(
         bool, typer.Option("--require-tls", help="Fail without TLS.", rich_help_panel="TLS")
     ] = False,
     ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
     ehlo: EhloOpt = None,
     mail_from: Annotated[
         str | None,
@@ -207,6 +210,7 @@ def trace(
             tls=tls.value,
             require_tls=require_tls,
             ca_file=ca_file,
+            tls_name=tls_name,
             ehlo=ehlo,
             mail_from=mail_from,
             rcpt=tuple(rcpt or ()),

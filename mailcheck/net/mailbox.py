@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mailcheck.net.sasl import Mechanism, Step, authenticate
 from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
 
 _CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
@@ -59,9 +60,42 @@ class ImapClient:
         return reply, [c.upper() for c in caps]
 
     def login(self, user: str, password: str) -> ImapStatus:
+        self.session.secrets.extend([password, _quote(password)])
         return self.command(
             f"LOGIN {_quote(user)} {_quote(password)}", f"LOGIN {_quote(user)} <redacted>"
         )
+
+    def authenticate(self, mechanism: Mechanism, sasl_ir: bool) -> tuple[bool, str]:
+        """AUTHENTICATE (RFC 9051 6.2.2): "+ " continuations carry the challenges."""
+        self._tag += 1
+        tag = f"a{self._tag}"
+
+        def step() -> Step:
+            while True:
+                line = self.session.read_line()
+                if line.startswith("+"):
+                    return Step("challenge", line[1:].strip())
+                if line.startswith(tag + " "):
+                    status, _, rest = line[len(tag) + 1 :].partition(" ")
+                    return Step("ok" if status.upper() == "OK" else "fail", f"{status} {rest}")
+                if not line.startswith("*"):
+                    raise SessionError("garbage", f"not an IMAP response: {line[:80]!r}")
+
+        def start(initial: str | None) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            command = f"{tag} AUTHENTICATE {mechanism.name}"
+            if initial is None:
+                self.session.write_line(command)
+            else:
+                self.session.write_line(f"{command} {initial}", f"{command} <redacted>")
+            return step()
+
+        def answer(response: str) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            self.session.write_line(response, "*" if response == "*" else "<redacted>")
+            return step()
+
+        return authenticate(mechanism, start, answer, initial_response=sasl_ir)
 
 
 def greeting_capabilities(greeting: ImapStatus) -> list[str]:
@@ -113,4 +147,34 @@ class PopClient:
         reply = self.command(f"USER {user}")
         if not reply.ok:
             return reply
+        self.session.secrets.append(password)
         return self.command(f"PASS {password}", "PASS <redacted>")
+
+    def authenticate(self, mechanism: Mechanism) -> tuple[bool, str]:
+        """AUTH (RFC 5034): "+ " continuations carry the challenges."""
+
+        def step() -> Step:
+            line = self.session.read_line()
+            if line.startswith("+ ") or line == "+":
+                return Step("challenge", line[1:].strip())
+            if line.startswith("+OK"):
+                return Step("ok", line[3:].strip())
+            if line.startswith("-ERR"):
+                return Step("fail", line[4:].strip())
+            raise SessionError("garbage", f"not a POP3 reply: {line[:80]!r}")
+
+        def start(initial: str | None) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            command = f"AUTH {mechanism.name}"
+            if initial is None:
+                self.session.write_line(command)
+            else:
+                self.session.write_line(f"{command} {initial}", f"{command} <redacted>")
+            return step()
+
+        def answer(response: str) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            self.session.write_line(response, "*" if response == "*" else "<redacted>")
+            return step()
+
+        return authenticate(mechanism, start, answer)

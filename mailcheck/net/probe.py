@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailcheck.net.address import is_ip_address
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
-from mailcheck.net.session import Session, SessionError, Transcript
+from mailcheck.net.sasl import Mechanism, choose, speakable
+from mailcheck.net.session import Budget, Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
 from mailcheck.text import printable
 
@@ -34,11 +34,16 @@ class ProbeOptions:
     source_address: str | None = None
     step_timeout: float = 10.0
     deadline: float = 60.0
+    # the options that set those two, named in timeout messages ("" when none did)
+    step_option: str = "--step-timeout"
+    deadline_option: str = "--timeout"
+    ends_at: float | None = None  # the whole run's deadline (monotonic), shared by every host
     user: str | None = None
     password: str | None = None
     # the password goes only over TLS with a trusted certificate naming the host, unless this
     allow_insecure_auth: bool = False
     ca_file: str | None = None
+    tls_name: str | None = None  # SNI and certificate name, when not the host
     # `mailcheck send`: a whole transaction (MAIL, RCPT, DATA) instead of the MAIL/RCPT probe
     message: bytes | None = None
     shown_content: tuple[str, ...] = ()
@@ -67,10 +72,12 @@ class HostTrace:
     protocol: str
     transcript: Transcript
     preference: int | None = None
+    tls_name: str | None = None
     error: SessionError | None = None
     failed_step: str = ""
     greeting: str = ""
     greeting_code: int | None = None
+    first_bytes: bytes = b""  # what the server sent first (to tell what it speaks)
     banner_seconds: float | None = None
     ehlo_reply: Reply | None = None
     helo_fallback: bool = False
@@ -86,11 +93,17 @@ class HostTrace:
     login: str = ""  # ok | refused | no-tls | untrusted | unavailable | ""
     login_text: str = ""
     login_reply: Reply | None = None  # SMTP AUTH's final reply
+    login_mechanism: str = ""  # the SASL mechanism used (or LOGIN / USER for IMAP, POP3)
     stopped_after: str = ""
     # `mailcheck send`
     blocked: str = ""  # why the transaction was not attempted (SIZE, SMTPUTF8)
     data_reply: Reply | None = None  # the reply to DATA, or the final reply after the content
     content_sent: bool = False  # every byte and the final dot were written
+
+    @property
+    def verified_name(self) -> str:
+        """The name the certificate must carry: --tls-name, else the host connected to."""
+        return self.tls_name or self.host
 
     @property
     def reached(self) -> bool:
@@ -131,8 +144,14 @@ def probe(
     host: str, address: str, options: ProbeOptions, preference: int | None = None
 ) -> HostTrace:
     transcript = Transcript()
-    trace = HostTrace(host, address, options.port, options.protocol, transcript, preference)
-    session = Session(transcript, options.step_timeout, time.monotonic() + options.deadline)
+    trace = HostTrace(
+        host, address, options.port, options.protocol, transcript, preference, options.tls_name
+    )
+    host = trace.verified_name  # the TLS server name from here on
+    budget = Budget(
+        options.step_timeout, options.deadline, options.step_option, options.deadline_option
+    )
+    session = Session(transcript, budget, options.ends_at)
     step = "connect"
     try:
         session.connect(address, options.port, options.source_address)
@@ -148,6 +167,7 @@ def probe(
     except SessionError as exc:
         trace.error = exc
         trace.failed_step = trace.failed_step or step
+        trace.first_bytes = session.first
         transcript.add("*", f"stopped: {exc.message}")
     finally:
         session.close()
@@ -184,15 +204,35 @@ def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
     from mailcheck.net.tlsinfo import describe, name_matches, verify_chain
 
     assert trace.tls is not None
-    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at)
+    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at, trace.verified_name)
     if not trust.trusted:
         return f"the certificate is not trusted ({trust.detail})"
     leaf = describe(trace.tls.chain[0])
     if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
         return "the certificate is not valid now"
-    if not is_ip_address(trace.host) and not name_matches(leaf, trace.host):
-        return f"the certificate does not name {trace.host}"
+    # an IP address counts only when the certificate names that address (an IP SAN)
+    if not name_matches(leaf, trace.verified_name):
+        return f"the certificate does not name {trace.verified_name}"
     return ""
+
+
+def _mechanism(
+    trace: HostTrace, offered: list[str], options: ProbeOptions, what: str
+) -> Mechanism | None:
+    """The SASL mechanism to log in with, chosen among those the server advertised; None
+    (and why, in the trace) when it advertised none that we speak."""
+    name = choose(offered)
+    if name is None:
+        trace.login = "unavailable"
+        listed = f"offers {what} {' '.join(offered)}" if offered else f"offers no {what} mechanism"
+        trace.login_text = printable(
+            f"login not attempted: the server {listed}"
+            + (f", none of which mailcheck speaks ({speakable()})" if offered else "")
+            + "; no password was sent"
+        )
+        return None
+    trace.login_mechanism = f"{what} {name}"
+    return Mechanism(name, options.user or "", options.password or "")
 
 
 def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
@@ -239,13 +279,13 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
         return
     if _may_login(trace, options):
         caps = trace.caps_after or trace.caps_before
-        if caps is None or not caps.auth:
-            trace.login, trace.login_text = "unavailable", "the server offers no AUTH mechanism"
-        else:
+        offered = caps.auth if caps is not None else []
+        mechanism = _mechanism(trace, offered, options, "AUTH")  # RFC 4954
+        if mechanism is not None:
             trace.failed_step = "login"
-            result = client.auth(caps.auth, options.user or "", options.password or "")
-            trace.login = "ok" if result.code == 235 else "refused"
-            trace.login_text = printable(str(result))
+            ok, why, result = client.auth(mechanism)
+            trace.login = "ok" if ok else "refused"
+            trace.login_text = printable(why)
             trace.login_reply = result
     if options.message is not None:
         if trace.login in ("", "ok") or options.user is None:
@@ -321,7 +361,7 @@ class _Dialect:
     capabilities: Callable[[], list[str]]
     offers_tls: Callable[[list[str]], bool]
     starttls: Callable[[], tuple[bool, str]]  # accepted, reply as shown
-    login: Callable[[str, str], tuple[bool, str]]
+    login: Callable[[HostTrace, ProbeOptions, list[str]], tuple[bool, str] | None]
     bye: Callable[[], object]
 
 
@@ -335,8 +375,15 @@ def _imap_dialect(client: ImapClient) -> _Dialect:
         answer = client.command("STARTTLS")
         return answer.status == "OK", f"{answer.status} {answer.text}"
 
-    def login(user: str, password: str) -> tuple[bool, str]:
-        result = client.login(user, password)
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+        """AUTHENTICATE with an advertised SASL mechanism; LOGIN when none we speak is
+        offered and LOGIN is not disabled."""
+        sasl = [c[5:] for c in caps if c.startswith("AUTH=")]
+        if choose(sasl) or "LOGINDISABLED" in caps:
+            mechanism = _mechanism(trace, sasl, options, "AUTHENTICATE")
+            return None if mechanism is None else client.authenticate(mechanism, "SASL-IR" in caps)
+        trace.login_mechanism = "LOGIN"
+        result = client.login(options.user or "", options.password or "")
         return result.status == "OK", result.text
 
     return _Dialect(
@@ -358,9 +405,17 @@ def _pop3_dialect(client: PopClient) -> _Dialect:
         answer = client.command("STLS")
         return answer.ok, ("+OK " if answer.ok else "-ERR ") + answer.text
 
-    def login(user: str, password: str) -> tuple[bool, str]:
-        result = client.login(user, password)
-        return result.ok, result.text
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+        """AUTH with an advertised SASL mechanism (RFC 5034), else USER/PASS when offered
+        (or when CAPA told nothing)."""
+        sasl_line = next((c for c in caps if c.upper().startswith("SASL ")), "")
+        sasl = sasl_line.split()[1:]
+        if choose(sasl) is None and (not caps or "USER" in (c.upper() for c in caps)):
+            trace.login_mechanism = "USER/PASS"
+            result = client.login(options.user or "", options.password or "")
+            return result.ok, result.text
+        mechanism = _mechanism(trace, sasl, options, "AUTH")
+        return None if mechanism is None else client.authenticate(mechanism)
 
     return _Dialect(
         greet,
@@ -392,7 +447,7 @@ def _mailbox(
     if code != 220 or not _wants(options, "ehlo"):
         trace.stopped_after = "banner"
         return
-    trace.failed_step = "ehlo"
+    trace.failed_step = "capabilities"
     trace.mailbox_caps_before = dialect.capabilities() or greeted
     trace.starttls_offered = dialect.offers_tls(trace.mailbox_caps_before)
     if (
@@ -405,13 +460,15 @@ def _mailbox(
         accepted, trace.starttls_reply = dialect.starttls()
         if accepted:
             _record_tls(session, trace, "starttls", host)
-            trace.failed_step = "ehlo"
+            trace.failed_step = "capabilities"
             trace.mailbox_caps_after = dialect.capabilities()
     if _may_login(trace, options):
         trace.failed_step = "login"
-        ok, reply = dialect.login(options.user or "", options.password or "")
-        trace.login = "ok" if ok else "refused"
-        trace.login_text = printable(reply)
+        caps = trace.mailbox_caps_after or trace.mailbox_caps_before
+        result = dialect.login(trace, options, caps)
+        if result is not None:
+            trace.login = "ok" if result[0] else "refused"
+            trace.login_text = printable(result[1])
     trace.stopped_after = options.quit_after or "ehlo"
     with contextlib.suppress(SessionError):
         dialect.bye()

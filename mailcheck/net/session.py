@@ -8,6 +8,7 @@ handshake are caught (STARTTLS response injection, CVE-2011-0411).
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 import time
@@ -21,10 +22,29 @@ MAX_REPLY_LINES = 200
 class SessionError(Exception):
     """The conversation could not go on: closed, timed out, garbage, TLS failure."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, received: int = 0) -> None:
         super().__init__(message)
         self.kind = kind  # closed | timeout | too-long | garbage | tls | connect | deadline
         self.message = message
+        self.received = received  # bytes of an unfinished line when time ran out
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The time limits in force and the options that set them, so that every message names
+    the one that ran out ("--timeout 3", not a default nobody chose)."""
+
+    step: float = 10.0
+    total: float = 60.0
+    step_option: str = "--step-timeout"
+    total_option: str = "--timeout"
+
+    def name(self, total: bool) -> str:
+        seconds, option = (
+            (self.total, self.total_option) if total else (self.step, self.step_option)
+        )
+        what = "the overall limit" if total else "the per-step limit"
+        return f"{what}, {option} {seconds:g}" if option else f"{what} of {seconds:g} s"
 
 
 @dataclass(frozen=True)
@@ -53,30 +73,55 @@ class Session:
     """One connection. `deadline` bounds the whole conversation; `step` each read or write."""
 
     def __init__(
-        self, transcript: Transcript, step: float = 10.0, deadline: float | None = None
+        self, transcript: Transcript, budget: Budget | None = None, ends_at: float | None = None
     ) -> None:
+        """`ends_at`: the run's deadline (monotonic) when it started before this connection."""
         self.transcript = transcript
-        self.step = step
-        self.deadline = deadline if deadline is not None else time.monotonic() + 60
+        self.budget = budget or Budget()
+        self.step = self.budget.step
+        self.deadline = ends_at if ends_at is not None else time.monotonic() + self.budget.total
         self.sock: socket.socket | ssl.SSLSocket | None = None
         self._buffer = b""
+        self.first = b""  # the first bytes the server sent: what it speaks, if not ours
         self.address: tuple[str, int] | None = None
         self.tls: ssl.SSLSocket | None = None
+        # the password and every form of it sent (base64 tokens): a server that echoes one
+        # back must not put it in the transcript, an error message or a saved report
+        self.secrets: list[str] = []
+
+    def redact(self, text: str) -> str:
+        for secret in sorted({s for s in self.secrets if s}, key=len, reverse=True):
+            text = text.replace(secret, "<redacted>")
+        if self.secrets:
+            # a truncated echo ("AUTH PLAIN AGFsaWNl...") still gives part of a token away
+            words = re.findall(r"[A-Za-z0-9+/=]{8,}", text)  # base64 runs
+            for word in words:
+                if any(word in secret for secret in self.secrets):
+                    text = text.replace(word, "<redacted>")
+        return text
 
     # -- timing -----------------------------------------------------------------------
 
     def _timeout(self) -> float:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise SessionError("deadline", "the overall time limit was reached")
+            raise SessionError("deadline", f"out of time: {self.budget.name(True)} ran out")
         return min(self.step, remaining)
+
+    def _limit(self, until: float) -> str:
+        """Which limit a wait that ended at `until` was cut by."""
+        return self.budget.name(total=self.deadline <= until + 1e-3)
 
     # -- connection -------------------------------------------------------------------
 
     def connect(self, address: str, port: int, source: str | None = None) -> None:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        if self.deadline <= time.monotonic():
+            # an earlier host used up the run's time: this one was not even tried
+            raise SessionError("connect", f"not tried: {self.budget.name(True)} had run out")
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(self._timeout())
+        timeout = self._timeout()
+        sock.settimeout(timeout)
         try:
             if source:
                 sock.bind((source, 0))
@@ -85,8 +130,8 @@ class Session:
             sock.close()
             raise SessionError(
                 "connect",
-                f"no answer from {address}:{port} within "
-                f"{self.step:g} s (filtered, or the host is down)",
+                f"no answer from {address}:{port} within {timeout:g} s "
+                f"({self._limit(time.monotonic())}; filtered, or the host is down)",
             ) from None
         except ConnectionRefusedError:
             sock.close()
@@ -111,32 +156,55 @@ class Session:
 
     # -- lines ------------------------------------------------------------------------
 
-    def _fill(self) -> None:
+    def _fill(self, started: float) -> None:
+        """More bytes, within what is left of this line's step budget and of the total."""
         assert self.sock is not None
-        self.sock.settimeout(self._timeout())
+        now = time.monotonic()
+        until = min(started + self.step, self.deadline)
+        if until <= now:
+            raise self._stalled(started, until)
+        self.sock.settimeout(until - now)
         try:
             chunk = self.sock.recv(65536)
         except TimeoutError:
-            raise SessionError("timeout", f"no reply within {self.step:g} s") from None
+            raise self._stalled(started, until) from None
         except ssl.SSLError as exc:
             raise SessionError("tls", f"TLS error while reading: {exc.reason or exc}") from None
         except OSError as exc:
             raise SessionError("closed", f"connection lost: {exc.strerror or exc}") from None
         if not chunk:
             raise SessionError("closed", "the server closed the connection")
+        if not self.first:
+            self.first = chunk[:64]
         self._buffer += chunk
+
+    def _stalled(self, started: float, until: float) -> SessionError:
+        """Silence, or a trickle of bytes that never made a line: said apart, with the limit
+        that ran out (the whole line gets one step budget, however slowly it comes)."""
+        kind = "deadline" if self.deadline <= until + 1e-3 else "timeout"
+        waited = time.monotonic() - started
+        partial = len(self._buffer)
+        if partial:
+            return SessionError(
+                kind,
+                f"a trickle: {partial} bytes in {waited:.1f} s and no complete line "
+                f"({self._limit(until)})",
+                received=partial,
+            )
+        return SessionError(kind, f"silence: no reply in {waited:.1f} s ({self._limit(until)})")
 
     def read_line(self, limit: int = MAX_LINE) -> str:
         """One line without its CRLF; too long or garbled lines end the session."""
+        started = time.monotonic()
         while b"\n" not in self._buffer:
             if len(self._buffer) > limit:
-                raise SessionError("too-long", f"a reply line longer than {limit} bytes")
-            self._fill()
+                raise SessionError("too-long", _endless(limit))
+            self._fill(started)
         raw, _, self._buffer = self._buffer.partition(b"\n")
         if len(raw) > limit:
-            raise SessionError("too-long", f"a reply line longer than {limit} bytes")
+            raise SessionError("too-long", _endless(limit))
         raw = raw.removesuffix(b"\r")
-        text = _decode(raw)
+        text = self.redact(_decode(raw))
         self.transcript.add("S", text)
         return text
 
@@ -144,11 +212,15 @@ class Session:
         """Send `text` + CRLF; the transcript records `shown` (a redacted form) if given."""
         assert self.sock is not None
         self.transcript.add("C", text if shown is None else shown)
-        self.sock.settimeout(self._timeout())
+        timeout = self._timeout()
+        self.sock.settimeout(timeout)
         try:
             self.sock.sendall(text.encode("utf-8", "surrogateescape") + b"\r\n")
         except TimeoutError:
-            raise SessionError("timeout", f"could not send within {self.step:g} s") from None
+            raise SessionError(
+                "timeout",
+                f"could not send within {timeout:g} s ({self._limit(time.monotonic())})",
+            ) from None
         except OSError as exc:
             raise SessionError(
                 "closed", f"connection lost while sending: {exc.strerror or exc}"
@@ -160,9 +232,14 @@ class Session:
         assert self.sock is not None
         for line in shown:
             self.transcript.add("C", line)
-        self.sock.settimeout(max(self._timeout(), 30.0))
+        # a large message may need more than one step, never more than the overall limit
+        self.sock.settimeout(min(max(self._timeout(), 30.0), self.deadline - time.monotonic()))
         try:
             self.sock.sendall(data)
+        except TimeoutError:
+            raise SessionError(
+                "timeout", f"could not send the message in time ({self._limit(time.monotonic())})"
+            ) from None
         except OSError as exc:
             raise SessionError(
                 "closed", f"connection lost while sending data: {exc.strerror or exc}"
@@ -188,11 +265,15 @@ class Session:
         with contextlib.suppress(ssl.SSLError):
             context.set_ciphers("DEFAULT:@SECLEVEL=0")
         self.transcript.add("*", f"TLS handshake (server name {server_name})")
-        self.sock.settimeout(self._timeout())
+        timeout = self._timeout()
+        self.sock.settimeout(timeout)
         try:
             tls = context.wrap_socket(self.sock, server_hostname=server_name)
         except TimeoutError:
-            raise SessionError("tls", f"TLS handshake timed out after {self.step:g} s") from None
+            raise SessionError(
+                "tls",
+                f"TLS handshake timed out after {timeout:g} s ({self._limit(time.monotonic())})",
+            ) from None
         except ssl.SSLError as exc:
             raise SessionError("tls", f"TLS handshake failed: {exc.reason or exc}") from None
         except OSError as exc:
@@ -202,3 +283,7 @@ class Session:
         self.sock = tls
         self.tls = tls
         return tls
+
+
+def _endless(limit: int) -> str:
+    return f"a line that never ends: longer than {limit} bytes without a line break"

@@ -3,11 +3,11 @@ and DATA, with every line in the transcript and credentials never recorded."""
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from mailcheck.net.sasl import Mechanism, Step, authenticate
 from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
 
 _REPLY = re.compile(r"^(\d{3})([ -]|$)(.*)$")
@@ -109,18 +109,31 @@ class SmtpClient:
             return self.command(f"HELO {name}"), None
         return reply, None
 
-    def auth(self, mechanisms: list[str], user: str, password: str) -> Reply:
-        """AUTH PLAIN (or LOGIN); the transcript shows <redacted> for every secret."""
-        if "PLAIN" in mechanisms or "LOGIN" not in mechanisms:
-            token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
-            return self.command(f"AUTH PLAIN {token}", "AUTH PLAIN <redacted>")
-        reply = self.command("AUTH LOGIN")
-        if reply.code != 334:
-            return reply
-        reply = self.command(base64.b64encode(user.encode()).decode(), "<redacted>")
-        if reply.code != 334:
-            return reply
-        return self.command(base64.b64encode(password.encode()).decode(), "<redacted>")
+    def auth(self, mechanism: Mechanism) -> tuple[bool, str, Reply]:
+        """AUTH with one SASL mechanism (RFC 4954); the transcript shows <redacted> for every
+        response. (accepted, why, the final reply)."""
+        self.session.secrets.extend(mechanism.secrets)
+        last: list[Reply] = []
+
+        def step(reply: Reply) -> Step:
+            last.append(reply)
+            if reply.code == 334:
+                return Step("challenge", reply.lines[0] if reply.lines else "")
+            return Step("ok" if reply.code == 235 else "fail", str(reply))
+
+        def start(initial: str | None) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            command = f"AUTH {mechanism.name}"
+            if initial is None:
+                return step(self.command(command))
+            return step(self.command(f"{command} {initial}", f"{command} <redacted>"))
+
+        def answer(response: str) -> Step:
+            self.session.secrets.extend(mechanism.secrets)
+            return step(self.command(response, "*" if response == "*" else "<redacted>"))
+
+        ok, why = authenticate(mechanism, start, answer)
+        return ok, why, last[-1]
 
     def send_content(
         self, message: bytes, shown: Sequence[str], on_sent: Callable[[], None] | None = None

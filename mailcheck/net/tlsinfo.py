@@ -151,7 +151,10 @@ def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
             with open(candidate, "rb") as handle, warnings.catch_warnings():
                 # system bundles hold a few old roots cryptography warns about
                 warnings.simplefilter("ignore")
-                return tuple(x509.load_pem_x509_certificates(handle.read()))
+                try:
+                    return tuple(x509.load_pem_x509_certificates(handle.read()))
+                except ValueError:
+                    return ()  # --ca-file is checked up front; an odd system bundle trusts none
     return ()
 
 
@@ -162,9 +165,14 @@ class Trust:
 
 
 def verify_chain(
-    chain: list[bytes], ca_file: str | None, now: datetime.datetime | None = None
+    chain: list[bytes],
+    ca_file: str | None,
+    now: datetime.datetime | None = None,
+    name: str | None = None,
 ) -> Trust:
-    """Does the presented chain lead to a trusted root? (Names and dates are judged apart.)"""
+    """Does the presented chain lead to a trusted root? (Names and dates are judged apart:
+    the chain is verified for `name` when the certificate holds it, else for a name it
+    holds, a wildcard's included.) Failures are worded as openssl words them."""
     from cryptography.x509.verification import (
         Criticality,
         ExtensionPolicy,
@@ -187,8 +195,17 @@ def verify_chain(
     if not info.not_before <= moment <= info.not_after:
         moment = info.not_before + (info.not_after - info.not_before) / 2
     subject: Any
-    if info.dns_names:
-        subject = x509.DNSName(info.dns_names[0].lstrip("*."))
+    if name and name_matches(info, name):
+        target = name.lower().rstrip(".")
+        subject = (
+            x509.IPAddress(ipaddress.ip_address(target)) if _is_ip(target) else x509.DNSName(target)
+        )
+    elif info.dns_names:
+        # a wildcard stands for one whole label (RFC 6125 6.4.3): verify for such a name
+        first = info.dns_names[0]
+        subject = x509.DNSName(
+            "mailcheck-wildcard" + first[1:] if first.startswith("*.") else first
+        )
     elif info.ip_names:
         subject = x509.IPAddress(ipaddress.ip_address(info.ip_names[0]))
     else:
@@ -206,15 +223,48 @@ def verify_chain(
         verifier = builder.build_server_verifier(subject)
         verifier.verify(leaf, intermediates)
     except VerificationError as exc:
-        if info.self_signed:
-            return Trust(False, "self-signed certificate")
-        text = str(exc)
-        if "candidates exhausted" in text and "interior errors" in text:
-            text = f"{info.issuer} is not in the trust store"
-        return Trust(False, f"not issued by a trusted authority ({text})")
+        return Trust(False, _untrusted(info, intermediates, store_certs, str(exc)))
     except ValueError as exc:
         return Trust(False, f"cannot verify: {exc}")
     return Trust(True, "issued by a trusted authority")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _untrusted(
+    leaf: CertInfo,
+    intermediates: list[x509.Certificate],
+    store: tuple[x509.Certificate, ...],
+    detail: str,
+) -> str:
+    """Why the chain does not verify, in openssl's words where they apply."""
+    if leaf.self_signed:
+        return "self-signed certificate"
+    anchors = {cert.subject for cert in store}
+    for cert in intermediates:
+        if cert.issuer == cert.subject and cert.subject not in anchors:
+            return (
+                f"self-signed certificate in certificate chain: {cert.subject.rfc4514_string()} "
+                "is not in the trust store"
+            )
+    top_issuer = intermediates[-1].issuer if intermediates else None
+    issuer = top_issuer.rfc4514_string() if top_issuer is not None else leaf.issuer
+    if (top_issuer if top_issuer is not None else _name(leaf)) not in anchors:
+        return (
+            f"unknown issuer: {issuer} is not in the trust store "
+            "(unable to get local issuer certificate)"
+        )
+    return f"not issued by a trusted authority ({detail})"
+
+
+def _name(info: CertInfo) -> x509.Name:
+    return x509.load_der_x509_certificate(info.der).issuer
 
 
 def spki(der: bytes) -> bytes:

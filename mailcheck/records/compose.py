@@ -53,9 +53,9 @@ class Mailbox:
 
 def parse_mailbox(text: str, option: str) -> Mailbox:
     """`alice@example.com` or `Alice <alice@example.com>`; a clear InputError otherwise."""
-    shown = text.encode("unicode_escape").decode("ascii")
+    shown = repr(text)  # control characters escaped, once
     if any(c in text for c in "\r\n\0"):
-        raise InputError(f"{option} {shown!r}: control characters in an address")
+        raise InputError(f"{option} {shown}: control characters in an address")
     match = _NAME_ADDR.match(text)
     if match:
         display, address = match.group(1).strip().strip('"').strip(), match.group(2).strip()
@@ -63,18 +63,18 @@ def parse_mailbox(text: str, option: str) -> Mailbox:
         display, address = "", text.strip()
     if not address or "@" not in address or any(c in address for c in "<>,; \t"):
         raise InputError(
-            f"{option} {shown!r} is not an address",
+            f"{option} {shown} is not an address",
             hint="give local@domain, or 'Name <local@domain>'",
         )
     local, _, domain = address.rpartition("@")
     if not local or any(c.isspace() or c in '<>"(),;:\\[]' for c in local) or len(local) > 64:
-        raise InputError(f"{option} {shown!r}: invalid local part {local!r}")
+        raise InputError(f"{option} {shown}: invalid local part {local!r}")
     try:
         ascii_domain = parse_domain(domain).ascii
     except InputError as exc:
-        raise InputError(f"{option} {shown!r}: {exc.message}") from None
+        raise InputError(f"{option} {shown}: {exc.message}") from None
     if "." not in ascii_domain:
-        raise InputError(f"{option} {shown!r}: {domain!r} is not a full domain name")
+        raise InputError(f"{option} {shown}: {domain!r} is not a full domain name")
     return Mailbox(display, local, domain, ascii_domain)
 
 
@@ -82,11 +82,11 @@ def parse_header(text: str) -> tuple[str, str]:
     """`--header 'Name: value'`: a field name and an unfolded value, no line breaks."""
     name, sep, value = text.partition(":")
     name, value = name.strip(), value.strip()
-    shown = text.encode("unicode_escape").decode("ascii")
+    shown = repr(text)  # control characters escaped, once
     if not sep or not name or not _FIELD_NAME.match(name):
-        raise InputError(f"--header {shown!r}: give 'Name: value' (a name without spaces)")
+        raise InputError(f"--header {shown}: give 'Name: value' (a name without spaces)")
     if any(c in value for c in "\r\n\0"):
-        raise InputError(f"--header {shown!r}: line breaks are not allowed in a value")
+        raise InputError(f"--header {shown}: line breaks are not allowed in a value")
     lower = name.lower()
     if lower in _OWNED:
         option = _OWNED[lower]

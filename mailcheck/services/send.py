@@ -116,6 +116,7 @@ class SendRequest:
     port: int | None = None
     tls: str = "auto"
     ca_file: str | None = None
+    tls_name: str | None = None
     ehlo: str = "mailcheck.invalid"
     user: str | None = None
     password: str | None = None
@@ -178,6 +179,7 @@ def _options(request: SendRequest, message: bytes) -> ProbeOptions:
         mail_from=request.mail_from,
         source_address=request.source_address,
         ca_file=request.ca_file,
+        tls_name=request.tls_name,
         step_timeout=request.step_timeout,
         deadline=request.deadline,
         user=request.user,
@@ -288,7 +290,8 @@ def _reply_text(reply: Reply) -> str:
 
 def _login_text(trace: HostTrace) -> str:
     if trace.login == "refused":
-        why = _reply_text(trace.login_reply) if trace.login_reply else trace.login_text
+        reply = trace.login_reply
+        why = _reply_text(reply) if reply and reply.code >= 400 else trace.login_text
         return f"not sent: the server refused the login: {why}"
     return f"not sent: {trace.login_text}"
 
@@ -303,7 +306,9 @@ def deliver(
     does); never beyond a definite answer, never again after the message may have arrived."""
     sections: list[Section] = []
     outcomes: list[Outcome] = []
-    shared = _options(request, prepared.message)
+    shared = dataclasses.replace(
+        _options(request, prepared.message), ends_at=time.monotonic() + request.deadline
+    )
     for recipients, targets, problem in _routes(engine, request):
         route = {r: Outcome(r) for r in recipients}
         outcomes.extend(route.values())
@@ -336,7 +341,7 @@ def deliver(
 
 def _attempt_section(trace: HostTrace, request: SendRequest, options: ProbeOptions) -> Section:
     context = TraceContext(
-        names=(trace.host,),
+        names=(trace.verified_name,),
         require_tls=options.tls in ("starttls", "implicit"),
         login_port=options.port in LOGIN_PORTS,
         ca_file=request.ca_file,

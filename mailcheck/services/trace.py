@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,10 +47,13 @@ class TraceRequest:
     family: int | None = None
     source_address: str | None = None
     ca_file: str | None = None
+    tls_name: str | None = None  # verify (and SNI) this name, whatever the target
     all_mx: bool = False
     host_only: bool = False
     step_timeout: float = 10.0
     deadline: float = 60.0
+    step_option: str = "--step-timeout"  # which options set the two limits, for messages
+    deadline_option: str = "--timeout"
     user: str | None = None
     password: str | None = None
     https_port: int | None = None
@@ -75,10 +79,13 @@ class TraceRequest:
             source_address=self.source_address,
             step_timeout=self.step_timeout,
             deadline=self.deadline,
+            step_option=self.step_option,
+            deadline_option=self.deadline_option,
             user=self.user,
             password=self.password,
             allow_insecure_auth=self.allow_insecure_auth,
             ca_file=self.ca_file,
+            tls_name=self.tls_name,
         )
 
 
@@ -158,11 +165,12 @@ def _context(
     crawler = Crawler(engine)
     ptr: dict[str, Answer] = {}
     tlsa: dict[str, Answer] = {}
-    zone = ZoneProbe(trace.host)
+    name = trace.verified_name  # --tls-name, else the host
+    zone = ZoneProbe(name)
     if trace.protocol == "smtp":
         crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
-    if not is_ip_address(trace.host):
-        crawler.store(f"_{port}._tcp.{trace.host}", "TLSA", tlsa, "tlsa", dnssec=True)
+    if not is_ip_address(name):
+        crawler.store(f"_{port}._tcp.{name}", "TLSA", tlsa, "tlsa", dnssec=True)
         zone.ask(crawler, ("A",))
     crawler.run()
     ptr_names = None
@@ -172,7 +180,7 @@ def _context(
         )
     tlsa_answer = tlsa.get("tlsa")
     secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
-    names = tuple(dict.fromkeys(n for n in (trace.host,) if not is_ip_address(n)))
+    names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(
         names=names,
         ptr_names=ptr_names,
@@ -224,7 +232,8 @@ def run_trace(
 ) -> Report:
     """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
     started = time.monotonic()
-    options = request.options()
+    # one deadline for the whole trace, however many hosts are tried one after another
+    options = dataclasses.replace(request.options(), ends_at=started + request.deadline)
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:

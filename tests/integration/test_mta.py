@@ -225,8 +225,9 @@ def test_dovecot_imap_starttls_and_login(
     assert transcript[1].startswith("S: * OK [CAPABILITY IMAP4rev1")
     assert "Dovecot" in transcript[1]
     assert any(line.startswith("C: ") and line.endswith("STARTTLS") for line in transcript)
-    login = [line for line in transcript if line.startswith("C: ") and " LOGIN " in line]
-    assert login and login[0].endswith(f'LOGIN "{mtas.USER}" <redacted>')
+    # Dovecot advertises AUTH=PLAIN and SASL-IR after TLS: AUTHENTICATE, not LOGIN
+    assert got["mailbox.login"] == ("pass", "login accepted (AUTHENTICATE PLAIN)")
+    assert any(line.endswith(" AUTHENTICATE PLAIN <redacted>") for line in transcript)
     assert mtas.PASSWORD not in everything
     data = doc["reports"][0]["sections"][0]["data"]
     assert "LOGINDISABLED" in data["capabilities_before"]
@@ -292,8 +293,9 @@ def test_dovecot_pop3_stls_and_login(
     assert got["mailbox.plaintext-login"][0] == "pass", got
     transcript = lines(doc)
     assert transcript[1].startswith("S: +OK Dovecot")
-    assert "C: STLS" in transcript and "C: PASS <redacted>" in transcript
-    assert f"C: USER {mtas.USER}" in transcript
+    # Dovecot's CAPA lists SASL PLAIN LOGIN after STLS: AUTH PLAIN rather than USER/PASS
+    assert "C: STLS" in transcript and "C: AUTH PLAIN <redacted>" in transcript
+    assert not any(line.startswith(("C: USER", "C: PASS")) for line in transcript)
     assert mtas.PASSWORD not in everything
 
 
@@ -437,3 +439,31 @@ def test_send_through_postfix_submission_arrives_signed(
         if f["id"] == "dkim.signature"
     ]
     assert [f["status"] for f in signatures] == ["pass"], signatures
+
+
+def test_postfix_by_address_with_tls_name(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
+) -> None:
+    """The real Postfix reached by IP: the password goes only with --tls-name, and only when
+    the certificate names it."""
+    env = {"SUBMISSION_PASSWORD": mtas.PASSWORD}
+    base = ("127.0.0.1", "--port", str(servers.ports.submission), "--ca-file", ca_file)
+    login = ("--user", mtas.USER, "--password-env", "SUBMISSION_PASSWORD")
+    refused = run_cli("trace", *base, *login, "--nameserver", dns_server.address, env=env)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("mailcheck: error: --user with the IP address 127.0.0.1")
+    code, doc, everything = trace(
+        run_cli, dns_server, *base, *login, "--tls-name", "mx.postfix.test", env=env
+    )
+    got = statuses(doc)
+    assert got["smtp.login"] == ("pass", "login accepted (AUTH PLAIN)") and code == 0
+    assert "*: TLS handshake (server name mx.postfix.test)" in lines(doc)
+    assert mtas.PASSWORD not in everything
+    code, doc, _ = trace(
+        run_cli, dns_server, *base, *login, "--tls-name", "smtp.example.com", env=env
+    )
+    got = statuses(doc)
+    assert got["smtp.login"][1].startswith(
+        "login not attempted: the certificate does not name smtp.example.com"
+    )
+    assert not any(line.startswith("C: AUTH") for line in lines(doc)) and code == 1

@@ -1,0 +1,108 @@
+"""Judging how a conversation went as a connection: reached or not, and when it broke off,
+what really happened (silence, a trickle, garbage, another protocol), with the limit in
+force and a hint when the server seems to speak something else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Status
+from mailcheck.net.probe import HostTrace
+from mailcheck.text import printable
+
+
+def connect_id(protocol: str) -> str:
+    return "smtp.connect" if protocol == "smtp" else "mailbox.connect"
+
+
+def check_connection(trace: HostTrace) -> Iterator[Finding]:
+    where = f"{trace.host} [{trace.address}]:{trace.port}"
+    error = trace.error
+    if error is not None and error.kind == "connect":
+        yield finding(
+            connect_id(trace.protocol),
+            Status.ERROR,
+            printable(f"{where}: {error.message}"),
+            subject=trace.host,
+        )
+        return
+    yield finding(
+        connect_id(trace.protocol),
+        Status.PASS,
+        printable(f"connected to {where}"),
+        subject=trace.host,
+    )
+    if error is None:
+        return
+    step = trace.failed_step
+    smtp = trace.protocol == "smtp"
+    hint = sniff_hint(trace)
+    timed_out = error.kind in ("timeout", "deadline")
+    if timed_out and step == "banner":
+        what = (
+            "the server accepted the connection but said nothing"
+            if not error.received
+            else "the server's greeting never became a whole line"
+        )
+        yield finding(
+            "smtp.banner" if smtp else "mailbox.greeting",
+            Status.ERROR,
+            printable(f"{where}: {what} ({error.message})"),
+            hint=hint,
+            subject=trace.host,
+        )
+        return
+    kind = (
+        "tls.starttls" if error.kind == "tls" else "smtp.protocol" if smtp else "mailbox.protocol"
+    )
+    # a server gone quiet is not proof of a broken server: could not determine (ERROR)
+    status = Status.ERROR if timed_out else Status.FAIL
+    label = step if smtp else f"{trace.protocol.upper()} {step}"
+    yield finding(
+        kind, status, printable(f"{label}: {error.message}"), hint=hint, subject=trace.host
+    )
+
+
+STANDARD_PORTS = {"smtp": (25, 587, 465, 2525), "imap": (143, 993), "pop3": (110, 995)}
+
+
+def sniff_hint(trace: HostTrace) -> str | None:
+    """When the server does not speak what we expected, what it seems to speak instead."""
+    error, data = trace.error, trace.first_bytes
+    if error is None:
+        return None
+    if (
+        error.kind == "tls"
+        and trace.tls is None
+        and "WRONG_VERSION_NUMBER" in error.message.upper()
+    ):
+        return (
+            "The server answered in plain text, not TLS: it may expect STARTTLS first "
+            "(--tls auto or --tls starttls)."
+        )
+    if trace.failed_step != "banner":
+        return None
+    if data[:1] in (b"\x15", b"\x16") and data[1:2] == b"\x03":
+        return "The first bytes are a TLS record: this port speaks TLS at once (--tls implicit)."
+    seen = ""
+    if data.startswith((b"* OK", b"* PREAUTH", b"* BYE")):
+        seen = "imap"
+    elif data.startswith((b"+OK", b"-ERR")):
+        seen = "pop3"
+    elif data[:3].isdigit() and data[3:4] in (b" ", b"-"):
+        seen = "smtp"
+    if seen and seen != trace.protocol:
+        expected = trace.protocol.upper()
+        return f"The greeting looks like {seen.upper()}, not {expected}: try --protocol {seen}."
+    if data.startswith((b"HTTP/", b"SSH-")):
+        return (
+            f"The server speaks {data.split(b'/')[0].split(b'-')[0].decode()}, not a mail protocol."
+        )
+    silent = error.kind in ("timeout", "deadline") and not data
+    if silent and trace.port not in STANDARD_PORTS.get(trace.protocol, ()) and trace.tls is None:
+        return (
+            f"Port {trace.port} is not a standard {trace.protocol.upper()} port: if it expects "
+            "TLS from the first byte, try --tls implicit."
+        )
+    return None

@@ -1,0 +1,582 @@
+"""Credentials go only to the server the user meant: hostile loopback servers that record
+every line they receive (AUTH included), for `mailcheck trace` and `mailcheck send`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.dnsserver import DnsServer
+from tests.smtpfixtures import (
+    PASSWORD,
+    USER,
+    Certificates,
+    MisbehavingServer,
+    Recorder,
+    recording_smtp,
+    server_context,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+ENV = {"SMTP_PASSWORD": PASSWORD}
+
+
+@pytest.fixture
+def other_name(certs: Certificates, recorder: Recorder) -> Iterator[MisbehavingServer]:
+    """A server with a valid certificate from the trusted CA, for somewhere-else.test."""
+    handler = recording_smtp(server_context(certs.wrong_name), recorder)
+    with MisbehavingServer(handler) as server:
+        yield server
+
+
+def run(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = run_cli(
+        *args,
+        "--nameserver",
+        dns.address,
+        "--format",
+        "json",
+        "--step-timeout",
+        "3",
+        "--timeout",
+        "20",
+        env=ENV,
+    )
+    everything = result.stdout + result.stderr
+    assert "Traceback" not in everything, everything
+    doc = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    return result.returncode, doc, result.stderr
+
+
+def ids(doc: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for report in doc.get("reports", []):
+        for section in report["sections"]:
+            for item in section["findings"]:
+                out.setdefault(item["id"], []).append((item["status"], item["summary"]))
+    return out
+
+
+LOGIN = ("--user", USER, "--password-env", "SMTP_PASSWORD")
+
+
+@pytest.mark.parametrize("protocol", ["smtp", "imap", "pop3"])
+def test_trace_login_to_an_ip_address_is_refused_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+    protocol: str,
+) -> None:
+    code, doc, stderr = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(other_name.port),
+        "--protocol",
+        protocol,
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    assert code == 2 and doc == {}
+    assert stderr.splitlines()[0] == (
+        "mailcheck: error: --user with the IP address 127.0.0.1: no host name to verify the "
+        "server's certificate for, so the password could go to any server"
+    )
+    assert recorder.connections == 0 and recorder.auth_lines == []
+
+
+def test_send_login_to_an_ip_address_is_refused_before_connecting(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, _doc, stderr = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"127.0.0.1:{other_name.port}",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    assert code == 2
+    assert stderr.startswith("mailcheck: error: --user with the IP address 127.0.0.1: ")
+    assert recorder.connections == 0 and recorder.lines == []
+
+
+def test_trace_certificate_for_another_name_gets_no_password(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(other_name.port),
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["smtp.login"] == [
+        (
+            "warn",
+            "login not attempted: the certificate does not name mx.smtp-good.test; the "
+            "password would go to a server we cannot authenticate (--allow-insecure-auth to "
+            "send it anyway)",
+        )
+    ]
+    assert got["tls.hostname"][0][0] == "fail" and code == 1
+    assert recorder.connections == 1 and "STARTTLS" in recorder.lines
+    assert recorder.auth_lines == []
+
+
+def test_send_certificate_for_another_name_gets_no_password_and_no_message(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"mx.smtp-good.test:{other_name.port}",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert recipient["status"] == "rejected" and code == 1
+    assert "the certificate does not name mx.smtp-good.test" in recipient["reply"]
+    assert recorder.auth_lines == [] and recorder.messages == 0
+
+
+def test_allow_insecure_auth_sends_it_to_an_ip_address(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    other_name: MisbehavingServer,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    _code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(other_name.port),
+        "--ca-file",
+        ca_file,
+        "--allow-insecure-auth",
+        *LOGIN,
+    )
+    assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")]
+    assert len(recorder.auth_lines) == 1 and recorder.logins == 1
+
+
+@pytest.fixture
+def real_looking(
+    certs: Certificates, recorder: Recorder
+) -> Iterator[tuple[MisbehavingServer, list[str]]]:
+    """A loopback server whose certificate names smtp.example.com; it keeps the SNI it saw."""
+    cert = certs.ca.issue_cert("smtp.example.com")
+    context = server_context(cert)
+    seen: list[str] = []
+
+    def sni(_sock: Any, name: str | None, _context: Any) -> None:
+        seen.append(name or "")
+
+    context.sni_callback = sni
+    with MisbehavingServer(recording_smtp(context, recorder, name="smtp.example.com")) as server:
+        yield server, seen
+
+
+def test_tls_name_verifies_the_name_at_an_address(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--tls-name",
+        "SMTP.example.com.",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")], got
+    assert got["tls.certificate"][0][0] == "pass" and "tls.hostname" not in got
+    assert seen == ["smtp.example.com"] and recorder.logins == 1
+    lines = [line["text"] for line in doc["reports"][0]["sections"][0]["data"]["transcript"]]
+    assert "TLS handshake (server name smtp.example.com)" in lines
+    assert doc["reports"][0]["sections"][0]["title"].startswith("127.0.0.1 [127.0.0.1]")
+    assert code == 0
+
+
+def test_tls_name_that_the_certificate_lacks_gets_no_password(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--tls-name",
+        "mail.example.org",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+    )
+    got = ids(doc)
+    assert got["tls.hostname"] == [
+        ("fail", "the certificate does not name mail.example.org (it names smtp.example.com)")
+    ]
+    assert got["smtp.login"][0][1].startswith(
+        "login not attempted: the certificate does not name mail.example.org;"
+    )
+    assert seen == ["mail.example.org"] and recorder.auth_lines == [] and code == 1
+
+
+def test_send_with_tls_name(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    real_looking: tuple[MisbehavingServer, list[str]],
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    server, seen = real_looking
+    code, doc, _ = run(
+        run_cli,
+        dns_server,
+        "send",
+        "--server",
+        f"127.0.0.1:{server.port}",
+        "--tls-name",
+        "smtp.example.com",
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert recipient["status"] == "accepted" and code == 0, recipient
+    assert seen == ["smtp.example.com"] and recorder.logins == 1 and recorder.messages == 1
+    message = ids(doc)["send.message"][0][1]
+    assert message.endswith(
+        f"submission through 127.0.0.1:{server.port} (its certificate checked for smtp.example.com)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("trace", "127.0.0.1", "--tls-name", "not a name"),
+            "mailcheck: error: --tls-name 'not a name' is not a host name",
+        ),
+        (
+            ("trace", "127.0.0.1", "--tls-name", "10.0.0.1"),
+            "mailcheck: error: --tls-name '10.0.0.1' is not a host name",
+        ),
+        (
+            ("send", "--from", "a@b.test", "--to", "c@d.test", "--tls-name", "smtp.example.com"),
+            "mailcheck: error: --tls-name needs --server: each MX host is verified for its own "
+            "name",
+        ),
+    ],
+)
+def test_tls_name_usage_errors(
+    run_cli: CliRun, dns_server: DnsServer, args: tuple[str, ...], message: str
+) -> None:
+    code, _doc, stderr = run(run_cli, dns_server, *args)
+    assert code == 2 and stderr.splitlines()[0] == message
+
+
+def _mechanism_server(
+    certs: Certificates, recorder: Recorder, mechanisms: str, echo: bool = False
+) -> MisbehavingServer:
+    context = server_context(certs.good)
+    return MisbehavingServer(
+        recording_smtp(context, recorder, mechanisms=mechanisms, echo_auth=echo)
+    )
+
+
+def _login_trace(
+    run_cli: CliRun, dns: DnsServer, server: MisbehavingServer, ca_file: str, *extra: str
+) -> tuple[int, dict[str, Any], str]:
+    return run(
+        run_cli,
+        dns,
+        "trace",
+        "mx.smtp-good.test",
+        "--host",
+        "--port",
+        str(server.port),
+        "--ca-file",
+        ca_file,
+        *LOGIN,
+        *extra,
+    )
+
+
+def transcript(doc: dict[str, Any]) -> list[str]:
+    return [
+        f"{line['who']}: {line['text']}"
+        for report in doc["reports"]
+        for section in report["sections"]
+        for line in section["data"].get("transcript", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("offered", "used", "sent"),
+    [
+        ("CRAM-MD5", "CRAM-MD5", ["C: AUTH CRAM-MD5", "C: <redacted>"]),
+        ("SCRAM-SHA-256", "SCRAM-SHA-256", ["C: AUTH SCRAM-SHA-256 <redacted>", "C: <redacted>"]),
+        ("LOGIN", "LOGIN", ["C: AUTH LOGIN", "C: <redacted>", "C: <redacted>"]),
+        ("LOGIN PLAIN CRAM-MD5", "CRAM-MD5", ["C: AUTH CRAM-MD5", "C: <redacted>"]),
+        ("PLAIN SCRAM-SHA-256 LOGIN", "SCRAM-SHA-256", ["C: AUTH SCRAM-SHA-256 <redacted>"]),
+    ],
+)
+def test_only_an_advertised_mechanism_is_used(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+    offered: str,
+    used: str,
+    sent: list[str],
+) -> None:
+    with _mechanism_server(certs, recorder, offered) as server:
+        code, doc, everything = _login_trace(run_cli, dns_server, server, ca_file)
+    assert ids(doc)["smtp.login"] == [("pass", f"login accepted (AUTH {used})")]
+    assert recorder.mechanisms == [used] and recorder.logins == 1 and code == 0
+    lines = transcript(doc)
+    start = lines.index(sent[0])
+    assert lines[start : start + len(sent) * 2 : 2] == sent
+    assert PASSWORD not in everything
+
+
+def test_no_mechanism_we_speak_means_no_password(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "GSSAPI XOAUTH2") as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    assert ids(doc)["smtp.login"] == [
+        (
+            "warn",
+            "login not attempted: the server offers AUTH GSSAPI XOAUTH2, none of which "
+            "mailcheck speaks (SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN); no password was sent",
+        )
+    ]
+    assert recorder.auth_lines == [] and code == 0
+
+
+def test_wrong_password_with_cram_md5(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
+        result = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            "json",
+            "--user",
+            USER,
+            "--password-env",
+            "SMTP_PASSWORD",
+            env={"SMTP_PASSWORD": "wrong"},
+        )
+    doc = json.loads(result.stdout)
+    assert ids(doc)["smtp.login"] == [
+        ("fail", "login refused (AUTH CRAM-MD5): 535 5.7.8 Error: authentication failed")
+    ]
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
+@pytest.mark.parametrize(("password", "output"), [(PASSWORD, "json"), ("wrong-Pa55word", "text")])
+def test_an_echoed_credential_is_redacted(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+    mechanism: str,
+    password: str,
+    output: str,
+) -> None:
+    import base64
+
+    with _mechanism_server(certs, recorder, mechanism, echo=True) as server:
+        result = run_cli(
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            output,
+            "--verbose",
+            "--user",
+            USER,
+            "--password-env",
+            "SMTP_PASSWORD",
+            env={"SMTP_PASSWORD": password},
+        )
+    everything = result.stdout + result.stderr
+    sent = [line for line in recorder.lines if not line.upper().startswith(("EHLO", "STARTTLS"))]
+    secrets = [password, base64.b64encode(password.encode()).decode()]
+    for line in sent:
+        words = line.split()
+        if words and words[0].upper() == "AUTH":
+            secrets += words[2:]  # the initial response, if any
+        elif line and line.upper() != "QUIT":
+            secrets.append(line)  # a response to a challenge
+    assert len(secrets) >= 3  # what went over the wire really was echoed back
+    assert "<redacted>)" in everything  # the echo arrived, redacted
+    for secret in secrets:
+        if len(secret) >= 8:
+            assert secret not in everything
+            assert secret[:16] not in everything
+
+
+def test_a_truncated_echo_is_redacted_too(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    import asyncio
+    import base64
+
+    token = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+        await reader.readline()
+        writer.write(b"250-mx.smtp-good.test\r\n250 STARTTLS\r\n")
+        await reader.readline()
+        writer.write(b"220 go ahead\r\n")
+        await writer.drain()
+        await writer.start_tls(server_context(certs.good))
+        await reader.readline()
+        writer.write(b"250-mx.smtp-good.test\r\n250 AUTH PLAIN\r\n")
+        line = (await reader.readline()).decode().strip()
+        writer.write(f"501 5.5.2 line too long: {line[:30]}...\r\n".encode())
+        await writer.drain()
+        await reader.readline()
+        writer.write(b"221 bye\r\n")
+        await writer.drain()
+        writer.close()
+
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    text = json.dumps(doc)
+    assert token[:19] not in text  # "AUTH PLAIN " + 19 characters of the token were echoed
+    assert "S: 501 5.5.2 line too long: AUTH PLAIN <redacted>..." in transcript(doc)
+    assert ids(doc)["smtp.login"][0][0] == "fail" and code == 1
+
+
+def test_scram_server_that_cannot_prove_itself(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    context = server_context(certs.good)
+    handler = recording_smtp(context, recorder, mechanisms="SCRAM-SHA-256", forge_scram=True)
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = _login_trace(run_cli, dns_server, server, ca_file)
+    [(status, summary)] = ids(doc)["smtp.login"]
+    assert status == "fail" and summary.startswith(
+        "login refused (AUTH SCRAM-SHA-256): SCRAM-SHA-256: the server's answer does not "
+        "prove it knows the password"
+    )
+    assert recorder.lines[-2:] == ["*", "QUIT"] and code == 1
+
+
+def test_send_through_a_cram_md5_only_server(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "send",
+            "--server",
+            f"mx.smtp-good.test:{server.port}",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+            "--from",
+            "alice@dkim.test",
+            "--to",
+            "bob@example.net",
+        )
+    assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH CRAM-MD5)")]
+    assert recorder.mechanisms == ["CRAM-MD5"] and recorder.messages == 1 and code == 0
+    assert not any(line.upper().startswith("AUTH PLAIN") for line in recorder.lines)

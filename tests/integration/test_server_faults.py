@@ -1,0 +1,462 @@
+"""Failures reported as what really happened: certificates judged as RFC 6125 and openssl
+say, timeouts that name the limit in force (silence, trickle, endless line), IMAP/POP3
+failures labelled as such, and a server that speaks another protocol recognised."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRun
+from tests.dnsserver import DnsServer
+from tests.integration.test_credentials import LOGIN, ids, run
+from tests.smtpfixtures import (
+    Certificates,
+    MisbehavingServer,
+    Recorder,
+    recording_smtp,
+    server_context,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(scope="module")
+def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def _tls_server(context: Any, recorder: Recorder) -> MisbehavingServer:
+    return MisbehavingServer(recording_smtp(context, recorder))
+
+
+def test_wildcard_certificate_is_trusted_and_names_the_host(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    wildcard = certs.ca.issue_cert("*.example.com")
+    with _tls_server(server_context(wildcard), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--tls-name",
+            "mx.example.com",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+        )
+    got = ids(doc)
+    status, summary = got["tls.certificate"][0]
+    assert status == "pass" and summary.startswith(
+        "issued by a trusted authority: SAN *.example.com"
+    )
+    assert "tls.hostname" not in got
+    assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")]
+    assert recorder.logins == 1 and code == 0
+
+
+def test_wildcard_covers_one_label_only(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    wildcard = certs.ca.issue_cert("*.example.com")
+    with _tls_server(server_context(wildcard), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "127.0.0.1",
+            "--port",
+            str(server.port),
+            "--tls-name",
+            "a.mx.example.com",
+            "--ca-file",
+            ca_file,
+            *LOGIN,
+        )
+    got = ids(doc)
+    assert got["tls.certificate"][0][0] == "pass"  # trusted, but not for this name
+    assert got["tls.hostname"] == [
+        ("fail", "the certificate does not name a.mx.example.com (it names *.example.com)")
+    ]
+    assert recorder.auth_lines == [] and code == 1
+
+
+def test_expired_certificate_is_one_fail(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _tls_server(server_context(certs.expired), recorder) as server:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "mx.smtp-expired.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            ca_file,
+        )
+    got = ids(doc)
+    status, summary = got["tls.certificate"][0]
+    assert status == "info" and "expired on" in summary and " days ago)" in summary
+    assert "-" not in summary.split("expired on")[1].split(")")[0].split("(")[1]
+    fails = [(i, s) for i, items in got.items() for s, _t in items if s == "fail"]
+    assert fails == [("tls.expiry", "fail")] and code == 1
+
+
+def test_unknown_issuer_wording(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder
+) -> None:
+    with _tls_server(server_context(certs.good), recorder) as server:
+        _code, doc, _ = run(
+            run_cli, dns_server, "trace", "mx.smtp-good.test", "--host", "--port", str(server.port)
+        )  # no --ca-file: the test CA is in no store
+    status, summary = ids(doc)["tls.certificate"][0]
+    assert status == "fail"
+    assert summary.startswith("unknown issuer: OU=Testing CA #")
+    assert "is not in the trust store (unable to get local issuer certificate): " in summary
+
+
+def test_self_signed_root_in_the_chain_wording(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, tmp_path: Any
+) -> None:
+    import ssl
+
+    leaf = certs.ca.issue_cert("mx.smtp-good.test")
+    pem = tmp_path / "chain.pem"
+    pem.write_bytes(
+        leaf.cert_chain_pems[0].bytes() + certs.ca.cert_pem.bytes() + leaf.private_key_pem.bytes()
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pem))
+    with _tls_server(context, recorder) as server:
+        _code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "mx.smtp-good.test",
+            "--host",
+            "--port",
+            str(server.port),
+            "-v",
+        )
+    status, summary = ids(doc)["tls.certificate"][0]
+    assert status == "fail"
+    assert summary.startswith("self-signed certificate in certificate chain: OU=Testing CA #")
+    assert len(doc["reports"][0]["sections"][0]["data"]["tls"]["certificates"]) == 2
+
+
+def test_verbose_text_shows_the_chain(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    args = ["trace", "mx.smtp-chain.test", "--host", "--ca-file", ca_file]
+    args += ["--nameserver", dns_server.address, "--format", "text"]
+    with _tls_server(server_context(certs.intermediate), recorder) as server:
+        quiet = run_cli(*args, "--port", str(server.port))
+        verbose = run_cli(*args, "--port", str(server.port), "-v")
+    assert "0 s:" not in quiet.stdout
+    out = verbose.stdout
+    assert "0 s:" in out and "SAN mx.smtp-chain.test" in out
+    assert "1 s:" in out and " i:OU=Testing CA #" in out
+
+
+# -- time budgets and what really happened ----------------------------------------------
+
+
+def _script(*chunks: bytes, delay: float = 0.0, after_line: bool = False) -> Any:
+    """A server that sends `chunks` with `delay` between them (after reading one line when
+    `after_line`), then holds the connection open."""
+    import asyncio
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if after_line:
+                writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+                await writer.drain()
+                await reader.readline()
+            for chunk in chunks:
+                writer.write(chunk)
+                await writer.drain()
+                await asyncio.sleep(delay)
+            await asyncio.sleep(3600)
+        except (ConnectionError, OSError):
+            pass
+
+    return handler
+
+
+def _findings_and_error(doc: dict[str, Any]) -> tuple[dict[str, list[tuple[str, str]]], str]:
+    section = doc["reports"][0]["sections"][0]
+    return ids(doc), section["data"]["error"]
+
+
+def _timed(run_cli: CliRun, dns: DnsServer, port: int, *args: str) -> tuple[int, dict[str, Any]]:
+    result = run_cli(
+        "trace",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--nameserver",
+        dns.address,
+        "--format",
+        "json",
+        *args,
+    )
+    assert "Traceback" not in result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_silence_names_the_overall_limit_in_force(run_cli: CliRun, dns_server: DnsServer) -> None:
+    import re
+
+    with MisbehavingServer(_script()) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "2")
+    got, error = _findings_and_error(doc)
+    assert re.fullmatch(
+        r"silence: no reply in [12]\.\d s \(the overall limit, --timeout 2\)", error
+    )
+    [(status, summary)] = got["smtp.banner"]
+    assert status == "error" and summary.endswith(
+        f"the server accepted the connection but said nothing ({error})"
+    )
+    assert "within 10 s" not in json.dumps(doc) and code == 3
+
+
+def test_silence_names_the_step_limit(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script()) as server:
+        _code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+    _got, error = _findings_and_error(doc)
+    assert error.startswith("silence: no reply in 1.0 s (the per-step limit, --step-timeout 1)")
+
+
+def test_a_trickle_is_told_apart_from_silence(run_cli: CliRun, dns_server: DnsServer) -> None:
+    import re
+
+    with MisbehavingServer(_script(*[b"2"] * 40, delay=0.2)) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1.5")
+    got, error = _findings_and_error(doc)
+    match = re.fullmatch(
+        r"a trickle: (\d+) bytes in 1\.5 s and no complete line "
+        r"\(the per-step limit, --step-timeout 1\.5\)",
+        error,
+    )
+    assert match and 3 <= int(match.group(1)) <= 9, error
+    [(status, summary)] = got["smtp.banner"]
+    assert status == "error" and "greeting never became a whole line" in summary
+    assert code == 3
+
+
+def test_a_trickle_after_ehlo(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script(b"250-", b"mx", b".", delay=0.3, after_line=True)) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+    got, error = _findings_and_error(doc)
+    assert error.startswith("a trickle: 7 bytes in 1.0 s and no complete line")
+    assert got["smtp.protocol"] == [("error", f"ehlo: {error}")] and code == 3
+
+
+def test_a_line_that_never_ends(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script(*[b"x" * 1000] * 20)) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "3")
+    got, error = _findings_and_error(doc)
+    assert error == "a line that never ends: longer than 8192 bytes without a line break"
+    assert got["smtp.protocol"] == [("fail", f"banner: {error}")] and code == 1
+
+
+# -- IMAP and POP3 failures are labelled as such ------------------------------------------
+
+
+def test_imap_failure_is_an_imap_finding(run_cli: CliRun, dns_server: DnsServer) -> None:
+    greeting = b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"
+    with MisbehavingServer(_script(greeting)) as server:
+        code, doc = _timed(
+            run_cli, dns_server, server.port, "--protocol", "imap", "--step-timeout", "1"
+        )
+    got, error = _findings_and_error(doc)
+    assert error.startswith("silence: no reply in 1.0 s")
+    assert got["mailbox.protocol"] == [("error", f"IMAP capabilities: {error}")]
+    assert "smtp.protocol" not in got and "tls.starttls" not in got  # no "no STARTTLS" claim
+    protocol = [
+        f for f in doc["reports"][0]["sections"][0]["findings"] if f["id"] == "mailbox.protocol"
+    ]
+    assert "RFC 5321" not in json.dumps(protocol) and code == 3
+
+
+def test_pop3_garbage_is_a_pop3_finding(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script(b"+OK POP3 ready\r\n", b"what?\r\n")) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
+    got, _error = _findings_and_error(doc)
+    assert got["mailbox.protocol"] == [("fail", "POP3 capabilities: not a POP3 reply: 'what?'")]
+    assert "tls.starttls" not in got and code == 1
+
+
+def _hint(doc: dict[str, Any], check_id: str) -> str:
+    for section in doc["reports"][0]["sections"]:
+        for item in section["findings"]:
+            if item["id"] == check_id:
+                return str(item.get("hint") or "")
+    return ""
+
+
+@pytest.mark.parametrize(
+    ("greeting", "protocol", "hint"),
+    [
+        (b"* OK IMAP4rev1 ready\r\n", "smtp", "looks like IMAP, not SMTP: try --protocol imap."),
+        (b"+OK Dovecot ready.\r\n", "smtp", "looks like POP3, not SMTP: try --protocol pop3."),
+        (b"220 mx.example ESMTP\r\n", "imap", "looks like SMTP, not IMAP: try --protocol smtp."),
+        (b"\x16\x03\x01\x00\x05hello", "smtp", "a TLS record: this port speaks TLS at once"),
+        (b"SSH-2.0-OpenSSH_9.2\r\n", "smtp", "The server speaks SSH, not a mail protocol."),
+    ],
+)
+def test_another_protocol_is_recognised(
+    run_cli: CliRun, dns_server: DnsServer, greeting: bytes, protocol: str, hint: str
+) -> None:
+    with MisbehavingServer(_script(greeting)) as server:
+        _code, doc = _timed(
+            run_cli, dns_server, server.port, "--protocol", protocol, "--step-timeout", "1"
+        )
+    hints = " ".join(_hint(doc, c) for c in ("smtp.protocol", "mailbox.protocol", "smtp.banner"))
+    assert hint in hints, json.dumps(ids(doc))
+
+
+def test_silent_implicit_tls_port_suggests_tls_implicit(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder
+) -> None:
+    import asyncio
+    import contextlib
+    import ssl
+
+    context = server_context(certs.good)
+
+    async def implicit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError, ssl.SSLError):
+            await writer.start_tls(context)  # waits for a ClientHello that never comes
+
+    with MisbehavingServer(implicit) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+    assert ids(doc)["smtp.banner"][0][0] == "error" and code == 3
+    assert _hint(doc, "smtp.banner") == (
+        f"Port {server.port} is not a standard SMTP port: if it expects TLS from the first "
+        "byte, try --tls implicit."
+    )
+
+
+def test_implicit_tls_against_plain_text_suggests_starttls(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    with MisbehavingServer(_script(b"220 mx.smtp-good.test ESMTP\r\n")) as server:
+        _code, doc = _timed(run_cli, dns_server, server.port, "--tls", "implicit")
+    assert "answered in plain text, not TLS" in _hint(doc, "tls.starttls"), json.dumps(ids(doc))
+
+
+def test_all_mx_with_one_dead(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, ca_file: str
+) -> None:
+    from tests.smtpfixtures import free_port, start_smtp
+
+    port = free_port("127.0.0.2")
+    alive = start_smtp(
+        "127.0.0.2", port, starttls=server_context(certs.good), name="mx1.smtp-all.test"
+    )  # mx2.smtp-all.test (127.0.0.3) has nothing listening
+    try:
+        code, doc, _ = run(
+            run_cli,
+            dns_server,
+            "trace",
+            "smtp-all.test",
+            "--port",
+            str(port),
+            "--all-mx",
+            "--ca-file",
+            ca_file,
+        )
+    finally:
+        alive.stop()
+    sections = doc["reports"][0]["sections"]
+    assert [s["data"]["host"] for s in sections] == ["mx1.smtp-all.test", "mx2.smtp-all.test"]
+    assert ids(doc)["smtp.connect"] == [
+        ("pass", f"connected to mx1.smtp-all.test [127.0.0.2]:{port}"),
+        ("error", f"mx2.smtp-all.test [127.0.0.3]:{port}: connection refused by 127.0.0.3:{port}"),
+    ]
+    assert [s for s, _t in ids(doc)["tls.certificate"]] == ["pass"]  # the live one, judged
+    # as the README says: an MX that could not be reached makes the run inconclusive (3)
+    assert code == 3 and doc["exit_code"] == 3
+
+
+def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """smtp-next.test: down.smtp-next.test (127.0.0.4) first, whose listen queue is full so
+    a connect hangs, then mx.smtp-next.test; --timeout 2 is the whole trace's, so the second
+    host is not tried at all."""
+    import socket
+    import time
+
+    from tests.smtpfixtures import free_port
+
+    port = free_port("127.0.0.4")
+    listener = socket.socket()
+    listener.bind(("127.0.0.4", port))
+    listener.listen(0)
+    queued = []
+    for _ in range(3):  # fill the accept queue: later SYNs are dropped, connects hang
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.4", port))
+        queued.append(client)
+    try:
+        started = time.monotonic()
+        result = run_cli(
+            "trace",
+            "smtp-next.test",
+            "--port",
+            str(port),
+            "--timeout",
+            "2",
+            "--step-timeout",
+            "5",
+            "--nameserver",
+            dns_server.address,
+            "--format",
+            "json",
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        for client in queued:
+            client.close()
+        listener.close()
+    doc = json.loads(result.stdout)
+    connect = ids(doc)["smtp.connect"]
+    assert connect[0][0] == "error" and "(the overall limit, --timeout 2;" in connect[0][1]
+    assert connect[1] == (
+        "error",
+        f"mx.smtp-next.test [127.0.0.5]:{port}: not tried: the overall limit, --timeout 2 "
+        "had run out",
+    )
+    assert result.returncode == 3 and elapsed < 10
+
+
+def test_pop3_without_stls_is_named_so(run_cli: CliRun, dns_server: DnsServer) -> None:
+    import asyncio
+
+    async def pop3(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"+OK POP3 ready\r\n")
+        while line := (await reader.readline()).strip().upper():
+            if line == b"CAPA":
+                writer.write(b"+OK\r\nUSER\r\nTOP\r\n.\r\n")
+            else:
+                writer.write(b"+OK bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    with MisbehavingServer(pop3) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
+    got = ids(doc)
+    assert got["tls.starttls"] == [
+        ("warn", f"no STLS on port {server.port}: everything travels in clear")
+    ]
+    assert got["mailbox.plaintext-login"][0][0] == "fail" and code == 1
