@@ -68,7 +68,7 @@ def check(zone: Path, domain: str, failing: dict[str, str]) -> tuple[Report, str
     behaviours = {f"{name}.prop.test.": how for name, how in failing.items()}
     with DnsServer([zone], behaviours=behaviours) as server:
         engine = build_engine(
-            DnsOptions(nameservers=(server.address,), timeout=0.3, retries=0, deadline=10)
+            DnsOptions(nameservers=(server.address,), timeout=2.0, retries=1, deadline=30)
         )
         with engine:
             report = check_domain(
@@ -166,7 +166,7 @@ def test_cli_gate_exits_3_over_failed_includes(zone: Path, tmp_path: Path, run_c
     config.write_text("[defaults]\nspf-max-lookups = 8\n")
     with DnsServer([zone], behaviours={"i2.prop.test.": "SERVFAIL"}) as server:
         result = run_cli(
-            "domain", "big.prop.test", "--nameserver", server.address, "--timeout", "0.3",
+            "domain", "big.prop.test", "--nameserver", server.address, "--timeout", "2",
             "--config", str(config), "--only", "spf.lookup-limit,policy.spf-lookups",
             "--format", "json",
         )  # fmt: skip
