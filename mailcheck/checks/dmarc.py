@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.count import bounded
 from mailcheck.checks.dmarc_walk import (
     _PSL,
     AppliedPolicy,
@@ -32,6 +33,8 @@ from mailcheck.text import decode, printable
 __all__ = ["AppliedPolicy", "Discovery", "DmarcCheck", "Level", "discover", "psl_org_domain"]
 
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+# Report domains looked up (MX, A, AAAA, authorisation): bounded work for a hostile record.
+MAX_DESTINATIONS = 10
 
 
 class DmarcCheck:
@@ -47,6 +50,7 @@ class DmarcCheck:
         self.discovery: Discovery | None = None
         self.authorizations: dict[str, Answer] = {}
         self.report_mx: dict[str, dict[str, Answer]] = {}
+        self.unchecked_destinations = 0
         self._domain_exists = domain_exists
         self._check_reports = check_reports
         self._waiting = 0
@@ -88,6 +92,9 @@ class DmarcCheck:
             if uri.error or uri.scheme != "mailto" or not uri.domain:
                 continue
             dest = uri.domain
+            if dest not in self.report_mx and len(self.report_mx) >= MAX_DESTINATIONS:
+                self.unchecked_destinations += 1
+                continue
             if dest not in self.report_mx:
                 self.report_mx[dest] = {}
                 for rdtype in ("MX", "A", "AAAA"):
@@ -111,7 +118,7 @@ class DmarcCheck:
     # -- judgement --------------------------------------------------------------------
 
     def section(self) -> Section:
-        findings = self._findings()
+        findings = bounded(self._findings())
         disc = self.discovery
         level = disc.policy_level if disc else None
         data: dict[str, Any] = {
@@ -530,6 +537,16 @@ class DmarcCheck:
         for tag, uris in (("rua", rua), ("ruf", ruf)):
             for uri in uris:
                 out.extend(self._uri(level, tag, uri, seen))
+        if self.unchecked_destinations:
+            out.append(
+                finding(
+                    "dmarc.report-uri",
+                    Status.WARN,
+                    f"{self.unchecked_destinations} more report destinations not checked (the "
+                    f"first {MAX_DESTINATIONS} domains are); receivers need honour only two",
+                    hint="List one or two report addresses.",
+                )
+            )
         return out
 
     def _uri(self, level: Level, tag: str, uri: ReportUri, seen: set[str]) -> list[Finding]:

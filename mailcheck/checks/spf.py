@@ -7,12 +7,12 @@ import itertools
 from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.checks.count import Verdict, listed
+from mailcheck.checks.count import Verdict, bounded, listed
 from mailcheck.checks.spf_eval import SpfResult as SpfResult
 from mailcheck.checks.spf_eval import evaluate as evaluate
 from mailcheck.checks.spf_eval import evaluation_finding as evaluation_finding
 from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
-from mailcheck.model import Finding, Section, Status, worst
+from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import parse_spf
@@ -23,26 +23,6 @@ VOID_LIMIT = 2
 LONG_RECORD = 450
 MAX_LISTED = 20  # names listed in JSON data; findings per id (the rest summed up)
 MAX_TERMS_SHOWN = 50
-
-
-def bounded(findings: list[Finding], per_id: int = MAX_LISTED) -> list[Finding]:
-    """At most `per_id` findings of each id, then one that counts the rest (worst status):
-    a hostile record with thousands of terms gives a report of bounded size."""
-    kept: list[Finding] = []
-    extra: dict[str, list[Finding]] = {}
-    seen: dict[str, int] = {}
-    for item in findings:
-        seen[item.id] = seen.get(item.id, 0) + 1
-        if seen[item.id] <= per_id:
-            kept.append(item)
-        else:
-            extra.setdefault(item.id, []).append(item)
-    for check_id, rest in extra.items():
-        status = worst(f.status for f in rest)
-        kept.append(
-            finding(check_id, status, f"and {len(rest)} more {check_id} findings like the above")
-        )
-    return kept
 
 
 def node_status(node: SpfNode) -> str:
