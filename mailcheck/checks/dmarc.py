@@ -140,7 +140,9 @@ class DmarcCheck:
             data["location"] = f"_dmarc.{level.name}"
             data["tags"] = {k: printable(v) for k, v in level.record.tags.items()}
             tag, policy = self.applied(level)
-            data["applied_tag"], data["policy"] = tag, policy
+            unknown = self.effective_policy().unknown  # the walk, or whether the name exists
+            data["applied_tag"] = None if unknown else tag
+            data["policy"] = None if unknown else policy
             headline = f"found at _dmarc.{level.name}"
         return Section("dmarc", "DMARC", tuple(findings), headline, data)
 
@@ -152,6 +154,8 @@ class DmarcCheck:
         level = disc.policy_level
         if level is None or level.record is None:
             return AppliedPolicy(None, None, "", {})
+        if self.existence_decides(level):
+            return AppliedPolicy(None, None, "", {}, unknown=True)
         tag, policy = self.applied(level)
         return AppliedPolicy(tag, policy, f"_dmarc.{level.name}", dict(level.record.tags))
 
@@ -166,6 +170,18 @@ class DmarcCheck:
             if record.policy(tag) is not None:
                 return tag, record.policy(tag)
         return "p", None
+
+    def existence_decides(self, level: Level) -> bool:
+        """True when np= and sp= differ for an inherited policy and whether the domain exists
+        could not be determined: the policy that applies is then unknown."""
+        record = level.record
+        if record is None or level.name == self.domain or record.policy("np") is None:
+            return False
+        exists = self._domain_exists() if callable(self._domain_exists) else True
+        if exists is not None:
+            return False
+        otherwise = record.policy("sp") or record.policy("p")
+        return record.policy("np") != otherwise
 
     def _findings(self) -> list[Finding]:
         disc = self.discovery
@@ -351,6 +367,15 @@ class DmarcCheck:
         """Judge the policy that applies to this domain: p= for its own record, sp= (np= for
         a name that does not exist) for a record inherited from a parent."""
         out = []
+        if self.existence_decides(level):
+            return [
+                finding(
+                    "dmarc.policy",
+                    Status.ERROR,
+                    f"could not determine whether np= or sp= applies (from _dmarc.{level.name}):"
+                    f" whether {self.domain} exists is unknown (its MX lookup failed)",
+                )
+            ]
         tag, applied = self.applied(level)
         p = record.policy("p")
         inherited = level.name != self.domain
