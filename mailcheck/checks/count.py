@@ -6,6 +6,11 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, worst
+
+MAX_PER_ID = 20  # findings of one id in one report; the rest are counted in one more
+
 
 class Resolution(enum.Enum):
     """What became of one piece of data a conclusion needs."""
@@ -67,3 +72,23 @@ def listed(items: Iterable[str], limit: int = 4) -> str:
     seen = list(dict.fromkeys(items))
     shown = ", ".join(seen[:limit])
     return shown + (f" and {len(seen) - limit} more" if len(seen) > limit else "")
+
+
+def bounded(findings: list[Finding], per_id: int = MAX_PER_ID) -> list[Finding]:
+    """At most `per_id` findings of each id, then one that counts the rest (worst status):
+    a hostile record with thousands of terms gives a report of bounded size."""
+    kept: list[Finding] = []
+    extra: dict[str, list[Finding]] = {}
+    seen: dict[str, int] = {}
+    for item in findings:
+        seen[item.id] = seen.get(item.id, 0) + 1
+        if seen[item.id] <= per_id:
+            kept.append(item)
+        else:
+            extra.setdefault(item.id, []).append(item)
+    for check_id, rest in extra.items():
+        status = worst(f.status for f in rest)
+        kept.append(
+            finding(check_id, status, f"and {len(rest)} more {check_id} findings like the above")
+        )
+    return kept

@@ -215,7 +215,7 @@ class DkimCheck:
                 finding(
                     "dkim.selectors",
                     Status.ERROR,
-                    f"could not probe {some} selectors: {first.describe()}",
+                    f"could not probe {some} {len(self.selectors)} selectors: {first.describe()}",
                 )
             )
         elif self.parent is not None and self.parent.outcome is Outcome.NXDOMAIN:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import functools
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.count import bounded
+from mailcheck.checks.dmarc_walk import (
+    _PSL,
+    AppliedPolicy,
+    Discovery,
+    Level,
+    _psl,
+    discover,
+    psl_org_domain,
+)
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -17,110 +26,15 @@ from mailcheck.records.dmarc import (
     DmarcRecord,
     ReportUri,
     is_dmarc,
-    parse_dmarc,
     walk_targets,
 )
 from mailcheck.text import decode, printable
 
+__all__ = ["AppliedPolicy", "Discovery", "DmarcCheck", "Level", "discover", "psl_org_domain"]
+
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
-
-
-_PSL_LOCK = threading.Lock()
-_PSL: list[Any] = []
-
-
-def _psl() -> Any:
-    """The Public Suffix List, parsed once per process even when many threads ask at once."""
-    with _PSL_LOCK:
-        if not _PSL:
-            from publicsuffixlist import PublicSuffixList
-
-            _PSL.append(PublicSuffixList())
-        return _PSL[0]
-
-
-def psl_org_domain(domain: str) -> str:
-    """RFC 7489 Organizational Domain: the public suffix plus one label."""
-    found = _psl().privatesuffix(domain)
-    return str(found) if found else domain
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> DmarcRecord:
-    return parse_dmarc(text)
-
-
-@dataclass
-class Level:
-    name: str
-    answer: Answer | None = None
-    records: list[str] = field(default_factory=list)
-
-    @property
-    def record(self) -> DmarcRecord | None:
-        return _parse_cached(self.records[0]) if len(self.records) == 1 else None
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """What RFC 9989 section 4.10 makes of the walk. `passed_over` are records closer to the
-    domain than the policy record that receivers do not use; `unknown` are the levels whose
-    answer could change the outcome but could not be had."""
-
-    policy_level: Level | None
-    org_domain: str
-    psd_level: Level | None
-    errors: tuple[Level, ...]
-    passed_over: tuple[Level, ...] = ()
-    unknown: tuple[Level, ...] = ()
-
-
-def org_domain_of(domain: str, levels: list[Level]) -> tuple[str, Level | None]:
-    """RFC 9989 4.10.2, walking up from the domain: the first psd=n record's domain; one label
-    below the first psd=y record; otherwise the record with the fewest labels."""
-    found = [lv for lv in levels if lv.record is not None]
-    for level in found:
-        psd = (level.record.get("psd") or "").strip().lower() if level.record else ""
-        if psd == "n":
-            return level.name, None
-        if psd == "y":
-            if level.name == domain:
-                return domain, level
-            extra = domain[: -len(level.name) - 1].split(".")[-1]
-            return f"{extra}.{level.name}", level
-    return (found[-1].name if found else domain), None
-
-
-def discover(domain: str, levels: list[Level]) -> Discovery:
-    errors = tuple(lv for lv in levels if lv.answer is not None and lv.answer.outcome.is_error)
-    org, psd_level = org_domain_of(domain, levels)
-    own = levels[0] if levels and levels[0].record is not None else None
-    if own is not None:
-        # the domain's own record decides its policy whatever lies above; only the
-        # Organizational Domain (alignment, report authorisation) depends on the rest
-        return Discovery(own, org, psd_level, errors, unknown=errors)
-    policy = next((lv for lv in levels if lv.name == org and lv.record is not None), psd_level)
-    closer = []
-    for level in levels[1:]:
-        if level is policy:
-            break
-        if level.record is not None:
-            closer.append(level)
-    # a level that failed might hold the record that decides: unknown, unless it lies above
-    # a psd=n record (which ends the walk whatever is above it)
-    return Discovery(policy, org, psd_level, errors, tuple(closer), errors)
-
-
-@dataclass(frozen=True)
-class AppliedPolicy:
-    """The DMARC policy that applies to one name: the tag (p, sp, np), its value, the record
-    it came from and that record's tags; `unknown` when the walk could not tell."""
-
-    tag: str | None
-    policy: str | None
-    record_name: str
-    tags: dict[str, str]
-    unknown: bool = False
+# Report domains looked up (MX, A, AAAA, authorisation): bounded work for a hostile record.
+MAX_DESTINATIONS = 10
 
 
 class DmarcCheck:
@@ -136,6 +50,7 @@ class DmarcCheck:
         self.discovery: Discovery | None = None
         self.authorizations: dict[str, Answer] = {}
         self.report_mx: dict[str, dict[str, Answer]] = {}
+        self.unchecked_destinations = 0
         self._domain_exists = domain_exists
         self._check_reports = check_reports
         self._waiting = 0
@@ -177,6 +92,9 @@ class DmarcCheck:
             if uri.error or uri.scheme != "mailto" or not uri.domain:
                 continue
             dest = uri.domain
+            if dest not in self.report_mx and len(self.report_mx) >= MAX_DESTINATIONS:
+                self.unchecked_destinations += 1
+                continue
             if dest not in self.report_mx:
                 self.report_mx[dest] = {}
                 for rdtype in ("MX", "A", "AAAA"):
@@ -200,7 +118,7 @@ class DmarcCheck:
     # -- judgement --------------------------------------------------------------------
 
     def section(self) -> Section:
-        findings = self._findings()
+        findings = bounded(self._findings())
         disc = self.discovery
         level = disc.policy_level if disc else None
         data: dict[str, Any] = {
@@ -222,7 +140,9 @@ class DmarcCheck:
             data["location"] = f"_dmarc.{level.name}"
             data["tags"] = {k: printable(v) for k, v in level.record.tags.items()}
             tag, policy = self.applied(level)
-            data["applied_tag"], data["policy"] = tag, policy
+            unknown = self.effective_policy().unknown  # the walk, or whether the name exists
+            data["applied_tag"] = None if unknown else tag
+            data["policy"] = None if unknown else policy
             headline = f"found at _dmarc.{level.name}"
         return Section("dmarc", "DMARC", tuple(findings), headline, data)
 
@@ -234,6 +154,8 @@ class DmarcCheck:
         level = disc.policy_level
         if level is None or level.record is None:
             return AppliedPolicy(None, None, "", {})
+        if self.existence_decides(level):
+            return AppliedPolicy(None, None, "", {}, unknown=True)
         tag, policy = self.applied(level)
         return AppliedPolicy(tag, policy, f"_dmarc.{level.name}", dict(level.record.tags))
 
@@ -248,6 +170,18 @@ class DmarcCheck:
             if record.policy(tag) is not None:
                 return tag, record.policy(tag)
         return "p", None
+
+    def existence_decides(self, level: Level) -> bool:
+        """True when np= and sp= differ for an inherited policy and whether the domain exists
+        could not be determined: the policy that applies is then unknown."""
+        record = level.record
+        if record is None or level.name == self.domain or record.policy("np") is None:
+            return False
+        exists = self._domain_exists() if callable(self._domain_exists) else True
+        if exists is not None:
+            return False
+        otherwise = record.policy("sp") or record.policy("p")
+        return record.policy("np") != otherwise
 
     def _findings(self) -> list[Finding]:
         disc = self.discovery
@@ -433,6 +367,15 @@ class DmarcCheck:
         """Judge the policy that applies to this domain: p= for its own record, sp= (np= for
         a name that does not exist) for a record inherited from a parent."""
         out = []
+        if self.existence_decides(level):
+            return [
+                finding(
+                    "dmarc.policy",
+                    Status.ERROR,
+                    f"could not determine whether np= or sp= applies (from _dmarc.{level.name}):"
+                    f" whether {self.domain} exists is unknown (its MX lookup failed)",
+                )
+            ]
         tag, applied = self.applied(level)
         p = record.policy("p")
         inherited = level.name != self.domain
@@ -619,6 +562,16 @@ class DmarcCheck:
         for tag, uris in (("rua", rua), ("ruf", ruf)):
             for uri in uris:
                 out.extend(self._uri(level, tag, uri, seen))
+        if self.unchecked_destinations:
+            out.append(
+                finding(
+                    "dmarc.report-uri",
+                    Status.WARN,
+                    f"{self.unchecked_destinations} more report destinations not checked (the "
+                    f"first {MAX_DESTINATIONS} domains are); receivers need honour only two",
+                    hint="List one or two report addresses.",
+                )
+            )
         return out
 
     def _uri(self, level: Level, tag: str, uri: ReportUri, seen: set[str]) -> list[Finding]:

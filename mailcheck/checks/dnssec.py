@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.mx import MAX_HOSTS
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome, Record
 from mailcheck.net.dns.crawl import Crawler
@@ -229,10 +230,14 @@ class DnssecCheck:
         self.crawler.ask(self.domain, "MX", self._on_mx)
 
     def _on_mx(self, answer: Answer) -> None:
-        names = sorted(
-            {r.rdata.exchange.to_text(omit_final_dot=True).lower() for r in answer.records} - {"."}
-        )
-        for host in names:
+        # the same hosts the MX check follows: the most preferred, at most MAX_HOSTS
+        records = sorted(answer.records, key=lambda r: (r.rdata.preference, r.text))
+        names: list[str] = []
+        for record in records:
+            name = record.rdata.exchange.to_text(omit_final_dot=True).lower()
+            if name != "." and name not in names:
+                names.append(name)
+        for host in sorted(names[:MAX_HOSTS]):
             item = MxDane(host, ZoneProbe(host))
             item.probe.ask(self.crawler, ("A",))
             self.crawler.store(f"_25._tcp.{host}", "TLSA", self._tlsa, host, dnssec=True)

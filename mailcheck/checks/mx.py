@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 import dns.reversename
 
 from mailcheck.catalog import finding
+from mailcheck.checks.count import bounded
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.text import printable
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+# Hosts followed (addresses, PTR, DNSSEC, MTA-STS coverage, --smtp): one domain with
+# thousands of MX records must cost bounded work. The rest are named, not checked.
+MAX_HOSTS = 20
 
 
 @dataclass
@@ -91,6 +95,7 @@ class MxCheck:
         self.answer: Answer | None = None
         self.apex: dict[str, Answer] = {}
         self.hosts: list[MxHost] = []
+        self.unchecked = 0  # MX records past MAX_HOSTS, by preference
         self.null_mx = False
 
     # -- collection -------------------------------------------------------------------
@@ -109,9 +114,10 @@ class MxCheck:
             where = record.origin if record.origin and record.origin.line is not None else None
             hosts.append(MxHost(target, record.rdata.preference, record.text, origin, where))
         hosts.sort(key=lambda h: (h.preference, h.name))
-        self.hosts = hosts
         self.null_mx = any(h.name == "." for h in hosts)
-        for host in hosts:
+        self.unchecked = max(0, len(hosts) - MAX_HOSTS)
+        self.hosts = hosts[:MAX_HOSTS]
+        for host in self.hosts:
             if host.name == ".":
                 continue
             for rdtype in ("A", "AAAA"):
@@ -158,7 +164,8 @@ class MxCheck:
             "null_mx": self.null_mx,
         }
         headline = ", ".join(f"{h.name} ({h.preference})" for h in self.hosts)
-        return Section("mx", "MX", tuple(self._findings(answer)), printable(headline), data)
+        findings = bounded(self._findings(answer))
+        return Section("mx", "MX", tuple(findings), printable(headline), data)
 
     def _findings(self, answer: Answer) -> list[Finding]:
         if answer.outcome.is_error:
@@ -195,6 +202,16 @@ class MxCheck:
                 ],
             )
         ]
+        if self.unchecked:
+            out.append(
+                finding(
+                    "mx.records",
+                    Status.WARN,
+                    f"{len(self.hosts) + self.unchecked} MX records: only the "
+                    f"{MAX_HOSTS} most preferred are checked",
+                    hint="Publish a handful of MX hosts; senders try few of them anyway.",
+                )
+            )
         out.extend(self._host_findings())
         if len(self.hosts) == 1:
             out.append(

@@ -56,7 +56,7 @@ def _dmarc(report: Report, expected: Expectations, source: str) -> Iterator[Find
     data = _data(report, "dmarc") or {}
     policy = data.get("policy")
     want = expected.dmarc_policy
-    errors = [f for f in _errors(report, "dmarc") if f.id == "dmarc.record"]
+    errors = [f for f in _errors(report, "dmarc") if f.id in ("dmarc.record", "dmarc.policy")]
     if errors:
         yield _unknown("policy.dmarc-policy", f"DMARC p={want} or stricter applies", errors)
     elif policy is None:

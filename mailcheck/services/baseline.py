@@ -118,9 +118,11 @@ def compare(
             continue
         if now_item is not None and then_item is None and not _clean(baseline, family):
             if _severity(now_item):
-                inconclusive.setdefault(
-                    f"{check_id}{about}", f"the baseline could not check {family}"
+                has_family = any(
+                    sec.get("family") == family for sec in baseline.get("sections", [])
                 )
+                why = "had errors" if has_family else "was not checked (other options?)"
+                inconclusive.setdefault(f"{check_id}{about}", f"in the baseline {family} {why}")
             continue
         if then_item is not None and now_item is None:
             if not _probed(current, check_id, subject):

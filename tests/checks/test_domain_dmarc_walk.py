@@ -122,3 +122,21 @@ def test_bimi_pct(engine: DnsEngine) -> None:
     [high] = of(run(engine, "pct150.test"), "bimi.eligible")
     assert high.status is S.PASS, high.summary
     assert "reduces" not in high.summary
+
+
+def test_unknown_existence_makes_np_or_sp_unknown(engine: DnsEngine) -> None:
+    """walk.test has np=quarantine and sp=none: which applies to a subdomain depends on
+    whether it exists; when that is unknown (its MX lookup failed), so is the policy."""
+    from mailcheck.checks.dmarc import DmarcCheck
+    from mailcheck.net.dns.crawl import Crawler
+
+    crawler = Crawler(engine)
+    check = DmarcCheck("maybe.walk.test", crawler, domain_exists=lambda: None)
+    check.start()
+    crawler.run()
+    section = check.section()
+    [policy] = [f for f in section.findings if f.id == "dmarc.policy"]
+    assert policy.status is S.ERROR
+    assert "could not determine whether np= or sp= applies" in policy.summary
+    assert section.data["policy"] is None
+    assert check.effective_policy().unknown

@@ -150,3 +150,20 @@ def test_cli_exit_codes(
     doc = json.loads(offline.stdout)
     statuses = {f["id"]: f["status"] for s in doc["reports"][0]["sections"] for f in s["findings"]}
     assert statuses["mta-sts.policy-fetch"] == "skip"
+
+
+def test_offline_smtp_contacts_nothing(run_cli: CliRun) -> None:
+    """--smtp under --offline: the MX hosts are not contacted (SKIP), and no EHLO name is
+    looked up (socket.getfqdn() would ask the system resolver)."""
+    result = run_cli(
+        "domain", "sts-smtp.test", "--offline", "--zone", "tests/zones", "--smtp",
+        "--smtp-port", str(free_port()), "--only", "smtp", "--format", "json",
+    )  # fmt: skip
+    doc = json.loads(result.stdout)
+    found = [
+        (f["id"], f["status"], f["summary"])
+        for s in doc["reports"][0]["sections"]
+        for f in s["findings"]
+    ]
+    assert found == [("smtp.connect", "skip", "offline: the MX hosts were not contacted (--smtp)")]
+    assert result.returncode == 0

@@ -48,6 +48,13 @@ def zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for n in range(INCLUDES):
         terms = " ".join(f"a:h{n}-{t}.fan.test" for t in range(TERMS))
         lines.append(f"i{n} TXT {txt('v=spf1 ' + terms + ' -all')}")
+    for n in range(50):
+        lines.append(f"wide MX {n} mx{n}.fan.test.")
+        lines.append(f"mx{n} A 192.0.2.{n + 1}")
+    rua = ",".join(f"mailto:d@r{n}.example" for n in range(30))
+    value = "v=DMARC1; p=reject; rua=" + rua
+    chunks = " ".join(f'"{value[i : i + 200]}"' for i in range(0, len(value), 200))
+    lines.append(f"_dmarc.wide TXT {chunks}")
     path = tmp_path_factory.mktemp("fan") / "fan.test.zone"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -76,3 +83,26 @@ def test_fan_out_is_bounded(zone: Path) -> None:
     [voids] = [f for f in report.findings() if f.id == "spf.void-lookups"]
     assert voids.status.value in ("error", "fail", "warn")
     assert "not followed" in voids.summary or voids.status.value != "error"
+
+
+@pytest.mark.timeout(60)
+def test_many_mx_hosts_and_report_domains_are_bounded(zone: Path) -> None:
+    from mailcheck.checks.dmarc import MAX_DESTINATIONS
+    from mailcheck.checks.mx import MAX_HOSTS
+
+    engine = build_engine(DnsOptions(zones=(str(zone),), offline=True))
+    with engine:
+        report = check_domain(parse_domain("wide.fan.test"), engine, DomainRequest())
+    asked_hosts = {q.name for q in report.queries if q.name.startswith("mx")}
+    assert len(asked_hosts) == MAX_HOSTS
+    [bound] = [f for f in report.findings() if f.id == "mx.records" and f.status.value == "warn"]
+    assert bound.summary == f"50 MX records: only the {MAX_HOSTS} most preferred are checked"
+    report_domains = {q.name for q in report.queries if q.name.endswith(".example")}
+    assert len({n.split(".")[-2] for n in report_domains}) <= MAX_DESTINATIONS
+    [more] = [f for f in report.findings() if f.id == "dmarc.report-uri"]
+    assert more.summary.startswith(f"{30 - MAX_DESTINATIONS} more report destinations")
+    # every family's findings per id are capped
+    ids: dict[str, int] = {}
+    for item in report.findings():
+        ids[item.id] = ids.get(item.id, 0) + 1
+    assert max(ids.values()) <= 21, ids

@@ -68,7 +68,7 @@ def check(zone: Path, domain: str, failing: dict[str, str]) -> tuple[Report, str
     behaviours = {f"{name}.prop.test.": how for name, how in failing.items()}
     with DnsServer([zone], behaviours=behaviours) as server:
         engine = build_engine(
-            DnsOptions(nameservers=(server.address,), timeout=0.3, retries=0, deadline=10)
+            DnsOptions(nameservers=(server.address,), timeout=2.0, retries=1, deadline=30)
         )
         with engine:
             report = check_domain(
@@ -166,7 +166,7 @@ def test_cli_gate_exits_3_over_failed_includes(zone: Path, tmp_path: Path, run_c
     config.write_text("[defaults]\nspf-max-lookups = 8\n")
     with DnsServer([zone], behaviours={"i2.prop.test.": "SERVFAIL"}) as server:
         result = run_cli(
-            "domain", "big.prop.test", "--nameserver", server.address, "--timeout", "0.3",
+            "domain", "big.prop.test", "--nameserver", server.address, "--timeout", "2",
             "--config", str(config), "--only", "spf.lookup-limit,policy.spf-lookups",
             "--format", "json",
         )  # fmt: skip
@@ -192,3 +192,20 @@ def test_clean_domain_passes_fail_on_warn(run_cli: Any, dns_server: Any, zone: P
     )  # fmt: skip
     assert nine.returncode == 0, nine.stdout
     assert "INFO" in nine.stdout and "one more include fits" in nine.stdout
+
+
+def test_dkim_discovery_over_failed_probes_is_error(zone_dir: Path) -> None:
+    """ "No key at the common selectors" over selectors that could not be asked is unknown."""
+    from mailcheck.checks.dkim import COMMON_SELECTORS
+
+    failing = f"{COMMON_SELECTORS[0]}._domainkey.customsel.test."
+    with DnsServer(sorted(zone_dir.glob("*.zone")), behaviours={failing: "SERVFAIL"}) as server:
+        engine = build_engine(DnsOptions(nameservers=(server.address,), timeout=2.0))
+        with engine:
+            report = check_domain(
+                parse_domain("customsel.test"), engine, DomainRequest(families=("dkim",))
+            )
+    selectors = one(report, "dkim.selectors")
+    assert selectors.status is S.ERROR
+    expected = f"could not probe 1 of the {len(COMMON_SELECTORS)} selectors: SERVFAIL"
+    assert selectors.summary.startswith(expected), selectors.summary

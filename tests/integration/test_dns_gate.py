@@ -305,6 +305,16 @@ def test_errors_in_the_baseline_make_the_gate_inconclusive(repo: Path, live: Dns
     summary = gate_summary(doc)
     assert summary["new"] == [] and summary["worse"] == [] and summary["fixed"] == []
     assert "dmarc.policy-none" in summary["inconclusive"]
+    # JUnit: an inconclusive comparison is an error, never a failure
+    shell(
+        "mailcheck domain example.com --zone zones/example.com.zone --baseline broken.json "
+        "--fail-on regression --format junit > gate.xml",
+        repo,
+        live,
+    )
+    root = ET.fromstring((repo / "gate.xml").read_bytes())  # noqa: S314  (our output)
+    assert root.get("failures") == "0"
+    assert int(root.get("errors") or 0) >= 1
     # without errors, the same change is new: exit 1
     code, _doc, _ = run_json(repo, live, "> good.json")
     code, doc, _ = run_json(
@@ -347,12 +357,16 @@ def test_github_annotations_follow_the_gate(repo: Path, live: DnsServer) -> None
     run_json(repo, live, "--zone zones/example.com.zone > weak.json")
     edit(repo, SPF, SPF_HEAVY)
     result = shell(
-        "mailcheck domain example.com --zone zones/example.com.zone --baseline weak.json "
-        "--fail-on regression --format github",
+        "GITHUB_STEP_SUMMARY=summary.md mailcheck domain example.com "
+        "--zone zones/example.com.zone --baseline weak.json --fail-on regression --format github",
         repo,
         live,
     )
     assert result.returncode == 1, result.stdout + result.stderr
+    # the job summary opens with what the gate decided
+    summary = (repo / "summary.md").read_text()
+    assert summary.startswith("**mailcheck domain gate**: ")
+    assert " new or worse, 0 inconclusive, " in summary.splitlines()[0]
     lines = result.stdout.splitlines()
     errors = [line for line in lines if line.startswith("::error")]
     assert errors and all("title=mailcheck regression.new" in line for line in errors), errors

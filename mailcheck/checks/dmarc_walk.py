@@ -1,0 +1,109 @@
+"""The RFC 9989 DMARC tree walk: the levels asked, the Organizational Domain (4.10.2), the
+record whose policy applies, and the Public Suffix List answer RFC 7489 receivers use."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailcheck.net.dns.answer import Answer
+from mailcheck.records.dmarc import DmarcRecord, parse_dmarc
+
+_PSL_LOCK = threading.Lock()
+_PSL: list[Any] = []
+
+
+def _psl() -> Any:
+    """The Public Suffix List, parsed once per process even when many threads ask at once."""
+    with _PSL_LOCK:
+        if not _PSL:
+            from publicsuffixlist import PublicSuffixList
+
+            _PSL.append(PublicSuffixList())
+        return _PSL[0]
+
+
+def psl_org_domain(domain: str) -> str:
+    """RFC 7489 Organizational Domain: the public suffix plus one label."""
+    found = _psl().privatesuffix(domain)
+    return str(found) if found else domain
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> DmarcRecord:
+    return parse_dmarc(text)
+
+
+@dataclass
+class Level:
+    name: str
+    answer: Answer | None = None
+    records: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> DmarcRecord | None:
+        return _parse_cached(self.records[0]) if len(self.records) == 1 else None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What RFC 9989 section 4.10 makes of the walk. `passed_over` are records closer to the
+    domain than the policy record that receivers do not use; `unknown` are the levels whose
+    answer could change the outcome but could not be had."""
+
+    policy_level: Level | None
+    org_domain: str
+    psd_level: Level | None
+    errors: tuple[Level, ...]
+    passed_over: tuple[Level, ...] = ()
+    unknown: tuple[Level, ...] = ()
+
+
+def org_domain_of(domain: str, levels: list[Level]) -> tuple[str, Level | None]:
+    """RFC 9989 4.10.2, walking up from the domain: the first psd=n record's domain; one label
+    below the first psd=y record; otherwise the record with the fewest labels."""
+    found = [lv for lv in levels if lv.record is not None]
+    for level in found:
+        psd = (level.record.get("psd") or "").strip().lower() if level.record else ""
+        if psd == "n":
+            return level.name, None
+        if psd == "y":
+            if level.name == domain:
+                return domain, level
+            extra = domain[: -len(level.name) - 1].split(".")[-1]
+            return f"{extra}.{level.name}", level
+    return (found[-1].name if found else domain), None
+
+
+def discover(domain: str, levels: list[Level]) -> Discovery:
+    errors = tuple(lv for lv in levels if lv.answer is not None and lv.answer.outcome.is_error)
+    org, psd_level = org_domain_of(domain, levels)
+    own = levels[0] if levels and levels[0].record is not None else None
+    if own is not None:
+        # the domain's own record decides its policy whatever lies above; only the
+        # Organizational Domain (alignment, report authorisation) depends on the rest
+        return Discovery(own, org, psd_level, errors, unknown=errors)
+    policy = next((lv for lv in levels if lv.name == org and lv.record is not None), psd_level)
+    closer = []
+    for level in levels[1:]:
+        if level is policy:
+            break
+        if level.record is not None:
+            closer.append(level)
+    # a level that failed might hold the record that decides: unknown, unless it lies above
+    # a psd=n record (which ends the walk whatever is above it)
+    return Discovery(policy, org, psd_level, errors, tuple(closer), errors)
+
+
+@dataclass(frozen=True)
+class AppliedPolicy:
+    """The DMARC policy that applies to one name: the tag (p, sp, np), its value, the record
+    it came from and that record's tags; `unknown` when the walk could not tell."""
+
+    tag: str | None
+    policy: str | None
+    record_name: str
+    tags: dict[str, str]
+    unknown: bool = False

@@ -1,0 +1,90 @@
+"""SPF check_host() for a sending IP with pyspf, and the finding that explains its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailcheck.catalog import finding
+from mailcheck.model import Finding, Status
+from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.text import printable
+
+
+@dataclass(frozen=True)
+class SpfResult:
+    result: str
+    explanation: str
+    mechanism: str | None
+    lookups: int
+    ip: str
+    sender: str
+    helo: str
+
+
+def evaluate(
+    engine: DnsEngine, ip: str, sender: str, helo: str, default_explanation: str | None = None
+) -> SpfResult:
+    """RFC 7208 check_host() with pyspf, every lookup through our engine."""
+    import spf
+
+    from mailcheck.net.dns.adapters import spf_session
+
+    with spf_session(engine):
+        query = spf.query(i=ip, s=sender, h=helo, strict=True, timeout=engine.config.timeout * 4)
+        if default_explanation is not None:
+            query.set_default_explanation(default_explanation)
+        result, _code, explanation = query.check()
+    mechanism = getattr(query, "mechanism", None)
+    return SpfResult(
+        str(result),
+        str(explanation),
+        str(mechanism) if mechanism else None,
+        int(getattr(query, "lookups", 0)),
+        ip,
+        sender,
+        helo,
+    )
+
+
+_EVAL_STATUS = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "softfail": Status.WARN,
+    "neutral": Status.WARN,
+    "none": Status.WARN,
+    "permerror": Status.FAIL,
+    "temperror": Status.ERROR,
+}
+
+
+def _evaluation_hint(result: SpfResult, domain: str) -> str:
+    """What to do about this result: the cause of a permerror is not "add the host"."""
+    if result.result == "pass":
+        return ""
+    if result.result == "permerror":
+        why = f" ({result.explanation})" if result.explanation else ""
+        return (
+            f"The SPF record of {domain} is broken for every receiver{why}: fix the record "
+            "(lookup limit, include loop, syntax or several records; see the SPF findings)."
+        )
+    if result.result == "temperror":
+        return "A DNS lookup failed during evaluation: receivers defer the mail; run again."
+    if result.result == "none":
+        return f"{domain} publishes no SPF record: publish one that lists your senders."
+    return (
+        f"If {result.ip} sends for {domain}, add it to {domain}'s SPF record (ip4:/ip6:/include:)."
+    )
+
+
+def evaluation_finding(result: SpfResult, domain: str) -> Finding:
+    """check_host() for the sender's domain; `domain` is the one whose record was evaluated."""
+    matched = f", matched '{result.mechanism}'" if result.mechanism else ""
+    explanation = f": {result.explanation}" if result.explanation else ""
+    return finding(
+        "spf.evaluation",
+        _EVAL_STATUS.get(result.result, Status.ERROR),
+        printable(f"{result.ip} → {result.result}{matched}{explanation}"),
+        details=printable(f"check_host({result.ip}, {result.sender}, HELO {result.helo})"),
+        hint=printable(_evaluation_hint(result, domain)),
+        subject=domain,
+    )
