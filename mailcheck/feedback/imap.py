@@ -14,7 +14,7 @@ from mailcheck.errors import InputError, NetworkError, UsageError
 from mailcheck.feedback.unpack import Item, Problem, expand_safely
 from mailcheck.net.address import is_ip_address, split_host_port
 from mailcheck.net.mailbox import ImapClient, ImapStatus, greeting_capabilities
-from mailcheck.net.session import Session, SessionError, Transcript
+from mailcheck.net.session import Budget, Session, SessionError, Transcript
 
 if TYPE_CHECKING:
     from mailcheck.cli.run_report import ImapOptions
@@ -30,8 +30,9 @@ class LiteralSession(Session):
     """A Session that also reads IMAP literals ({N} then N bytes), never more than asked."""
 
     def read_exact(self, size: int) -> bytes:
+        started = time.monotonic()  # a literal gets one step budget, however it trickles in
         while len(self._buffer) < size:
-            self._fill()
+            self._fill(started)
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         self.transcript.add("S", f"({size} bytes)")
         return data
@@ -210,7 +211,8 @@ def open_mailbox(options: ImapOptions, engine: DnsEngine, deadline: float) -> Ma
     port = port or (993 if implicit else 143)
     password = read_password(options.user, options.password_env, options.password_file)
     address = _address(engine, host)
-    session = LiteralSession(Transcript(), options.step_timeout, time.monotonic() + deadline)
+    budget = Budget(step=options.step_timeout, total=deadline)
+    session = LiteralSession(Transcript(), budget, time.monotonic() + deadline)
     try:
         return _login(options, session, host, address, port, implicit, password or "")
     except SessionError as exc:
@@ -274,7 +276,9 @@ def _verified_tls(session: Session, host: str, ca_file: str | None) -> None:
             problem = f"the certificate is not trusted ({trust.detail})"
         elif not (leaf.not_before <= now <= leaf.not_after):
             problem = "the certificate is not valid now"
-        elif not is_ip_address(host) and not name_matches(leaf, host):
+        elif not name_matches(leaf, host):
+            # an IP address too must be on the certificate (an IP SAN): any trusted
+            # certificate for some other name must never receive the password
             problem = f"the certificate does not name {host}"
     if problem:
         raise NetworkError(f"--imap {host}: {problem}: the password was not sent")

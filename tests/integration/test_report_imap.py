@@ -187,6 +187,27 @@ def test_certificate_for_another_name_keeps_the_password(
 
 
 @pytest.mark.timeout(60)
+def test_ip_address_not_on_the_certificate_keeps_the_password(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
+) -> None:
+    # a trusted certificate for another name must not receive the password for an address
+    code, doc, err = report(
+        run_cli,
+        dns_server,
+        f"127.0.0.1:{servers.ports.imaps}",
+        "--tls",
+        "implicit",
+        "--ca-file",
+        ca_file,
+    )
+    assert code == 3 and doc is None
+    assert (
+        "--imap 127.0.0.1: the certificate does not name 127.0.0.1: the password was not sent"
+        in err
+    )
+
+
+@pytest.mark.timeout(60)
 def test_wrong_password(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
