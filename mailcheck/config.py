@@ -159,6 +159,8 @@ def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
     """The configuration in `text`; InputError (exit 2) names path:line and the problem."""
     try:
         document = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(f"{path}: not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         text_error = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", text_error)

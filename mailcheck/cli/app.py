@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -64,6 +66,30 @@ def _escape_markup(command: Any) -> None:
         _escape_markup(sub)
 
 
+def _finite_numbers(command: Any) -> None:
+    """Every float option of every command refuses nan and inf (click's ranges let nan
+    through: it compares false with both bounds, and a nan timeout waits forever)."""
+    from typer._click import types
+
+    for param in getattr(command, "params", ()):
+        kind: Any = type(param.type)
+        if issubclass(kind, types.FloatParamType) and not getattr(kind, "finite", False):
+            param.type.__class__ = _finite(kind)  # keeps its range, so --help still shows it
+    for sub in getattr(command, "commands", {}).values():
+        _finite_numbers(sub)
+
+
+@functools.cache
+def _finite(kind: Any) -> Any:
+    def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
+        number = kind.convert(self, value, param, ctx)
+        if number is not None and not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+    return type(f"Finite{kind.__name__}", (kind,), {"convert": convert, "finite": True})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the program; usage errors in the one `mailcheck: error:` style; the exit code."""
     from typer._click import exceptions as click_errors
@@ -74,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # wrapped description becomes a bogus candidate line in fish
         os.environ["COLUMNS"] = "10000"
     command = typer.main.get_command(app)
+    _finite_numbers(command)
     if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
         _escape_markup(command)  # only help texts need it: a run must not pay for rich
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):

@@ -276,6 +276,10 @@ def _baseline(
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"--baseline {spec}: not a mailcheck JSON report ({exc})") from None
+    except RecursionError:
+        raise InputError(
+            f"--baseline {spec}: not a mailcheck JSON report (nested too deeply)"
+        ) from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "reports" not in doc:
         raise InputError(f"--baseline {spec}: not a mailcheck JSON report (--format json)")
     if doc["schema_version"] != SCHEMA_VERSION:
@@ -294,22 +298,24 @@ def _baseline(
 
 def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) -> Report:
     from mailcheck.render.jsonfmt import report_dict
-    from mailcheck.services.baseline import compare, with_changes
+    from mailcheck.services.baseline import compare, unknown_to_baseline, with_changes
 
     label, saved = baseline
+    current = report_dict(report)
     before = saved.get(report.subject)
+    note = []
     if before is None:
-        findings = [
+        # a domain the baseline does not know has no known problems: every one of them is new
+        before = unknown_to_baseline(current)
+        note.append(
             finding(
                 "regression.new",
                 Status.INFO,
-                f"{report.subject} is not in the baseline ({label}): nothing to compare",
+                f"{report.subject} is not in the baseline ({label}): every problem counts as new",
             )
-        ]
-        empty: dict[str, Any] = {"source": label, "new": [], "worse": [], "fixed": []}
-        return with_changes(report, findings, {**empty, "inconclusive": [], "decided": []})
-    findings, summary = compare(before, report_dict(report), label)
-    return with_changes(report, findings, summary)
+        )
+    findings, summary = compare(before, current, label)
+    return with_changes(report, [*note, *findings], summary)
 
 
 def _for_domain(request: DomainRequest, config: Config | None, name: str) -> DomainRequest:

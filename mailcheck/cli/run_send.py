@@ -30,7 +30,14 @@ from mailcheck.files import MB, decode_text, read_file
 from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
-from mailcheck.records.compose import Attachment, Draft, Mailbox, parse_header, parse_mailbox
+from mailcheck.records.compose import (
+    Attachment,
+    Draft,
+    Mailbox,
+    has_control,
+    parse_header,
+    parse_mailbox,
+)
 from mailcheck.render import Format
 
 if TYPE_CHECKING:
@@ -192,8 +199,10 @@ def _build(opts: SendOptions, sender: Mailbox, recipients: list[Mailbox]) -> tup
         Attachment(Path(path).name, _read(path, "--attach", text=False)) for path in opts.attach
     )
     headers = tuple(parse_header(h) for h in opts.header)
-    if opts.subject is not None and any(c in opts.subject for c in "\r\n"):
-        raise UsageError("--subject: line breaks are not allowed")
+    if opts.subject is not None and has_control(opts.subject):
+        raise UsageError(
+            f"--subject {opts.subject!r}: control characters (line breaks, ESC ...) are not allowed"
+        )
     draft = Draft(
         sender,
         tuple(recipients),

@@ -51,10 +51,16 @@ class Mailbox:
         return Address(self.display, self.local, self.domain if utf8 else self.ascii_domain)
 
 
+def has_control(text: str) -> bool:
+    """C0 controls but tab, DEL and C1 controls: in a header they end the line (CR, LF) or
+    reach the terminal of whoever reads the message (ESC sequences)."""
+    return any((ord(c) < 0x20 and c != "\t") or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
 def parse_mailbox(text: str, option: str) -> Mailbox:
     """`alice@example.com` or `Alice <alice@example.com>`; a clear InputError otherwise."""
     shown = repr(text)  # control characters escaped, once
-    if any(c in text for c in "\r\n\0"):
+    if has_control(text):
         raise InputError(f"{option} {shown}: control characters in an address")
     match = _NAME_ADDR.match(text)
     if match:
@@ -85,8 +91,10 @@ def parse_header(text: str) -> tuple[str, str]:
     shown = repr(text)  # control characters escaped, once
     if not sep or not name or not _FIELD_NAME.match(name):
         raise InputError(f"--header {shown}: give 'Name: value' (a name without spaces)")
-    if any(c in value for c in "\r\n\0"):
-        raise InputError(f"--header {shown}: line breaks are not allowed in a value")
+    if has_control(value):
+        raise InputError(
+            f"--header {shown}: control characters (line breaks, ESC ...) are not allowed"
+        )
     lower = name.lower()
     if lower in _OWNED:
         option = _OWNED[lower]

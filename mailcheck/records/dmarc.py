@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from mailcheck.errors import InputError
+from mailcheck.records.domain import parse_domain
+
 POLICIES = ("none", "quarantine", "reject")
 KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "fo", "rua", "ruf", "t", "psd")
 REMOVED_TAGS = ("pct", "rf", "ri")
@@ -66,9 +69,13 @@ def parse_report_uri(text: str) -> ReportUri:
     if match:
         address = match.group(1)
         limit = (match.group(2) or "") + (match.group(3) or "").lower()
-        return ReportUri(
-            raw, "mailto", address, address.rsplit("@", 1)[1].lower().rstrip("."), limit
-        )
+        domain = address.rsplit("@", 1)[1].lower().rstrip(".")
+        try:
+            parse_domain(domain)
+        except InputError:
+            # nothing to look up: a syntax error, never "could not check" (a DNS question)
+            return ReportUri(raw, "mailto", error="not a valid mailto: address (bad domain)")
+        return ReportUri(raw, "mailto", address, domain, limit)
     scheme = _SCHEME.match(raw)
     if scheme and scheme.group(1).lower() != "mailto":
         return ReportUri(raw, scheme.group(1).lower())

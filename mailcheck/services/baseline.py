@@ -84,6 +84,15 @@ def _probed(report: Mapping[str, Any], check_id: str, subject: str) -> bool:
     return not isinstance(selectors, list) or subject in selectors
 
 
+def unknown_to_baseline(current: Mapping[str, Any]) -> dict[str, Any]:
+    """What the baseline says of a domain it does not contain: every family checked, nothing
+    found, so each problem now is new (and a clean domain passes the gate)."""
+    families = {sec.get("family") for sec in current.get("sections", [])}
+    families |= {_family(str(f.get("id"))) for f in _findings(current).values()}
+    sections = [{"family": family, "findings": []} for family in sorted(map(str, families))]
+    return {"subject": current.get("subject"), "sections": sections}
+
+
 def compare(
     baseline: Mapping[str, Any], current: Mapping[str, Any], label: str
 ) -> tuple[list[Finding], dict[str, Any]]:

@@ -91,3 +91,23 @@ def test_fish_candidates_are_all_real(command: str) -> None:
     assert all(line.startswith("-") for line in lines), [x for x in lines if x[:1] != "-"]
     config = [line for line in lines if line.startswith("--config\t")]
     assert command != "domain" or "[tool.mailcheck]" in config[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("domain", "example.com", "--offline", "--timeout", "nan"), "--timeout"),
+        (("domain", "example.com", "--offline", "--deadline", "inf"), "--deadline"),
+        (("trace", "mx.example.com", "--step-timeout", "nan"), "--step-timeout"),
+        (("send", "--from", "a@b.test", "--to", "c@d.test", "--timeout", "inf"), "--timeout"),
+        (("report", "x.xml", "--max-unaligned", "nan"), "--max-unaligned"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_usage_errors(
+    run_cli: CliRun, args: tuple[str, ...], option: str
+) -> None:
+    """A nan timeout compares false with every bound and would wait forever."""
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"mailcheck: error: invalid value for '{option}': '")
+    assert "is not a finite number" in result.stderr

@@ -181,6 +181,33 @@ def test_saved_baseline_report(repo: Path, live: DnsServer) -> None:
     assert code == 1
 
 
+def test_a_domain_missing_from_the_baseline_has_only_new_problems(
+    repo: Path, live: DnsServer
+) -> None:
+    """A baseline saved for another domain must not let a weakened policy through."""
+    result = shell("mailcheck domain example.net --format json > other.json", repo, live)
+    assert result.returncode in (0, 1), result.stderr
+    edit(repo, "p=reject", "p=none")
+    args = "--zone zones/example.com.zone --baseline other.json --fail-on regression"
+    code, doc, _ = run_json(repo, live, args)
+    assert code == 1
+    findings = [f for s in doc["reports"][0]["sections"] for f in s["findings"]]
+    new = {
+        (f["status"], f["summary"].split(":")[1].strip())
+        for f in findings
+        if f["id"] == "regression.new" and f["status"] != "info"
+    }
+    assert ("fail", "policy.dmarc-policy") in new
+    [note] = [f for f in findings if f["id"] == "regression.new" and f["status"] == "info"]
+    assert note["summary"] == (
+        "example.com is not in the baseline (other.json): every problem counts as new"
+    )
+    # the same domain unchanged, still missing from that baseline: nothing new, exit 0
+    edit(repo, "p=none", "p=reject")
+    code, _doc, _ = run_json(repo, live, args)
+    assert code == 0
+
+
 def test_fixing_a_problem_is_reported_as_fixed(repo: Path, live: DnsServer) -> None:
     edit(repo, "p=reject; rua", "p=none; rua")
     code, _doc, _ = run_json(repo, live, "--zone zones/example.com.zone > weak.json")
@@ -212,6 +239,11 @@ def test_fixing_a_problem_is_reported_as_fixed(repo: Path, live: DnsServer) -> N
             "not json",
             "--zone zones/example.com.zone --baseline old.json",
             "not a mailcheck JSON report",
+        ),
+        (
+            "[" * 100_000,
+            "--zone zones/example.com.zone --baseline old.json",
+            "not a mailcheck JSON report (nested too deeply)",
         ),
         ("", "--zone zones/example.net.zone --baseline live", "no --zone file covers example.com"),
         ("", "--baseline live", "compares --zone files with the live DNS"),

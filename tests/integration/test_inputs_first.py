@@ -70,7 +70,10 @@ SEND = ("send", "--from", "alice@dkim.test", "--to", "bob@example.net")
             "--to 'bob@example.net\\r\\nRCPT TO:<x@y.z>'",
         ),
         ((*SEND, "--header", "X-Test: a\r\nBcc: x@y.z"), "--header 'X-Test: a\\r\\nBcc"),
-        ((*SEND, "--subject", f"hi{INJECTED}"), "--subject: line breaks are not allowed"),
+        ((*SEND, "--subject", f"hi{INJECTED}"), "--subject 'hix\\r\\nRSET': control characters"),
+        ((*SEND, "--subject", "x\x1b[31my"), "--subject 'x\\x1b[31my': control characters"),
+        ((*SEND, "--header", "X-A: a\x1bb"), "--header 'X-A: a\\x1bb': control characters"),
+        ((*SEND, "--from", "Eve\x9b <e@b.test>"), "--from 'Eve\\x9b <e@b.test>': control"),
     ],
 )
 def test_line_breaks_in_any_field_are_refused_before_connecting(

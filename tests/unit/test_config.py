@@ -80,3 +80,9 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
     with pytest.raises(InputError) as caught:
         parse("[defaults]\nspf-max-lookup = 8\n", "m.toml")
     assert "did you mean 'spf-max-lookups'" in caught.value.hint
+
+
+def test_nesting_too_deep_is_an_input_error() -> None:
+    with pytest.raises(InputError) as caught:
+        parse("a = " + "[" * 5000 + "]" * 5000 + "\n", "mailcheck.toml")
+    assert caught.value.message == "mailcheck.toml: not valid TOML: nested too deeply"
