@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+MAX_COUNT = 10**12  # messages in one row: no receiver sees a trillion from one source a day
 MAX_RECORDS = 100_000  # rows in one report: far above what big receivers send in a day
 
 
@@ -202,6 +203,17 @@ def _int(text: str, what: str) -> int:
         raise ReportError(f"{what} is not a number: {text[:40]!r}") from None
 
 
+LAST_STAMP = 4_102_444_800  # 2100-01-01: a report from later is not a report
+
+
+def _stamp(text: str, what: str) -> int:
+    """A Unix time in the range reports can have been written in."""
+    value = _int(text, what)
+    if not 0 <= value < LAST_STAMP:
+        raise ReportError(f"date_range/{what} is not a possible time: {text[:40]!r}")
+    return value
+
+
 def _ip(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text.strip()))
@@ -226,6 +238,10 @@ def build(tree: Any, source: str) -> AggregateReport:
         pct=_int(pct, "pct") if pct else None,
         testing=_text(published, "testing").lower(),
     )
+    begin = _stamp(_text(meta, "date_range", "begin", required="date_range/begin"), "begin")
+    end = _stamp(_text(meta, "date_range", "end", required="date_range/end"), "end")
+    if end < begin:
+        raise ReportError(f"date_range ends ({end}) before it begins ({begin})")
     records = _list(tree, "record")
     if len(records) > MAX_RECORDS:
         raise ReportError(f"{len(records)} records (more than {MAX_RECORDS})")
@@ -235,8 +251,8 @@ def build(tree: Any, source: str) -> AggregateReport:
         org_name=_text(meta, "org_name", required="org_name"),
         email=_text(meta, "email"),
         report_id=_text(meta, "report_id", required="report_id"),
-        begin=_int(_text(meta, "date_range", "begin", required="date_range/begin"), "begin"),
-        end=_int(_text(meta, "date_range", "end", required="date_range/end"), "end"),
+        begin=begin,
+        end=end,
         policy=policy,
         rows=rows,
         errors=tuple(str(e) for e in _list(meta, "error") if isinstance(e, str)),
@@ -269,8 +285,8 @@ def _row(record: Any, domain: str) -> Row:
         if isinstance(s, Mapping)
     )
     count = _int(_text(row, "count", required="row/count"), "count")
-    if count < 0:
-        raise ReportError(f"a negative message count ({count})")
+    if not 0 <= count <= MAX_COUNT:
+        raise ReportError(f"an impossible message count ({str(count)[:40]})")
     return Row(
         source_ip=_ip(_text(row, "source_ip", required="row/source_ip")),
         count=count,

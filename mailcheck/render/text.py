@@ -327,7 +327,7 @@ def render_report(
             emit(console, spf_tree_lines(tree, width))
     if verbose and report.queries:
         console.print()
-        emit(console, queries_table(report))
+        emit(console, queries_lines(report, width))
     console.print()
     emit(console, closing_lines(report, width))
 
@@ -358,10 +358,11 @@ def closing_lines(report: Report, width: int) -> list[Text]:
         if ids:
             prefix = Text("      ") + status_text(status) + Text("  ")
             lines.extend(hanging(prefix, Text(", ".join(ids)), width))
-    problem = next(
-        (f for f in report.findings() if f.status in (Status.FAIL, Status.WARN, Status.ERROR)),
-        None,
-    )
+    # the worst finding first (FAIL, then ERROR, then WARN), in report order within a status
+    problems = [
+        f for f in report.findings() if f.status in (Status.FAIL, Status.ERROR, Status.WARN)
+    ]
+    problem = min(problems, key=lambda f: SECTION_ORDER[f.status], default=None)
     if problem is not None:
         lines.extend(
             wrap(
@@ -446,21 +447,19 @@ def transcript_lines(lines: list[dict[str, Any]], width: int) -> list[Text]:
     return out
 
 
-def queries_table(report: Report) -> Table:
-    table = Table(title="DNS queries", title_justify="left", box=None, pad_edge=False)
-    for column in ("name", "type", "outcome", "source", "ms", "answer"):
-        table.add_column(column, no_wrap=column != "answer", overflow="ellipsis")
+def queries_lines(report: Report, width: int) -> list[Text]:
+    """Every DNS query on a line of its own: names are never cut (the line wraps at spaces),
+    the answers below it."""
+    out = [styled("DNS queries", "bold")]
     for query in report.queries:
-        answer = "; ".join(query.answers[:3]) + (" …" if len(query.answers) > 3 else "")
-        table.add_row(
-            Text(printable(query.name)),
-            query.rdtype,
-            query.outcome,
-            Text(printable(query.source)),
-            f"{query.elapsed * 1000:.1f}",
-            Text(printable(answer, limit=120)),
-        )
-    return table
+        head = Text("  " + printable(query.name) + " ")
+        head.append(f"{query.rdtype} {query.outcome}", style="bold")
+        head.append(f"  {printable(query.source)}, {query.elapsed * 1000:.1f}\u00a0ms", style="dim")
+        out.extend(wrap(head, width, indent=4))
+        if query.answers:
+            answer = "; ".join(query.answers[:3]) + (" …" if len(query.answers) > 3 else "")
+            out.extend(hanging(Text("    → "), Text(printable(answer, limit=400)), width))
+    return out
 
 
 def render_summary(console: Console, reports: Sequence[Report]) -> None:

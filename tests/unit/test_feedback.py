@@ -200,3 +200,26 @@ def test_imap_folder_names(name: str, wire: str) -> None:
     from mailcheck.feedback.imap import mailbox_name
 
     assert mailbox_name(name) == wire
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            b"<begin>1</begin>",
+            b"<begin>" + b"9" * 30 + b"</begin>",
+            "date_range/begin is not a possible time",
+        ),
+        (b"<end>2</end>", b"<end>-1</end>", "date_range/end is not a possible time"),
+        (
+            b"<begin>1</begin><end>2</end>",
+            b"<begin>5</begin><end>2</end>",
+            "date_range ends (2) before it begins (5)",
+        ),
+        (b"<count>3</count>", b"<count>" + b"1" * 30 + b"</count>", "an impossible message count"),
+    ],
+)
+def test_impossible_dates_and_counts_are_malformed(old: bytes, new: bytes, message: str) -> None:
+    with pytest.raises(ReportError) as caught:
+        parse_xml(MINIMAL.replace(old, new), "odd.xml")
+    assert str(caught.value).startswith(message)

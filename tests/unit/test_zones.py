@@ -9,6 +9,7 @@ import pytest
 
 from mailcheck.errors import InputError
 from mailcheck.net.dns import DnsOptions, Outcome, build_engine
+from mailcheck.net.dns.zones import load_zones
 
 ZONE = """$ORIGIN example.com.
 $TTL 300
@@ -180,3 +181,10 @@ def test_txt_larger_than_dns_can_carry_is_flagged(tmp_path: Path) -> None:
     assert answer.outcome is Outcome.ERROR and not answer.records
     assert "more than a DNS message can carry" in answer.detail
     assert f"{path}:2" in answer.detail
+
+
+@pytest.mark.parametrize("spec", ["", "  ", "example.com="])
+def test_an_empty_zone_value_is_refused_not_the_current_folder(spec: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_zones([spec])
+    assert caught.value.message == f"--zone {spec!r}: give a zone file or a folder of them"

@@ -361,6 +361,9 @@ def _expand(specs: Iterable[str]) -> list[str]:
     """A directory stands for every *.zone / *.db file in it (sorted, for stable output)."""
     out: list[str] = []
     for spec in specs:
+        if not spec.strip() or spec.strip().endswith("="):
+            # Path("") is the current folder: an empty value must not load whatever is there
+            raise InputError(f"--zone {spec!r}: give a zone file or a folder of them")
         path = Path(spec)
         if "=" not in spec and path.is_dir():
             files = sorted(
