@@ -21,6 +21,7 @@ from mailcheck.render.text import (
     section_lines,
     status_text,
     verdict_word,
+    wrap,
 )
 from mailcheck.text import printable
 
@@ -88,7 +89,7 @@ def _summary(console: Console, reports: Sequence[Report]) -> None:
                 Text(f"{data['unaligned_percent']:.1f}%"),
                 verdict,
             )
-        console.print(table)
+        emit(console, table)
     others = [r for r in reports if r.kind != "dmarc-report"]
     if others:
         table = Table(title="Other reports", title_justify="left", title_style="bold", box=None)
@@ -102,7 +103,7 @@ def _summary(console: Console, reports: Sequence[Report]) -> None:
                 status_text(report.status),
                 _t(section.headline if section else ""),
             )
-        console.print(table)
+        emit(console, table)
     if not reports:
         console.print(Text("no reports found"))
 
@@ -111,8 +112,8 @@ def _domain(console: Console, report: Report, verbose: bool) -> None:
     section = _section(report)
     if section is None:
         return
-    console.print(_headline(report))
-    console.print(Text("  " + section.headline, style="dim"))
+    emit(console, wrap(_headline(report), console.width, indent=6))
+    emit(console, wrap(Text("  " + section.headline, style="dim"), console.width, indent=2))
     for key, label in (("reporters", "by reporter"), ("days", "by day")):
         entries = section.data[key]
         if len(entries) > 1:
@@ -121,7 +122,10 @@ def _domain(console: Console, report: Report, verbose: bool) -> None:
                 f" ({100 * e['passing'] / e['messages'] if e['messages'] else 0:.0f}% pass)"
                 for e in entries[:8]
             ]
-            console.print(Text(f"  {label}: " + ", ".join(parts), style="dim"))
+            emit(
+                console,
+                wrap(Text(f"  {label}: " + ", ".join(parts), style="dim"), console.width, indent=4),
+            )
     shown = [f for f in section.findings if f.id not in IN_TABLE]
     if shown:
         width = max((len(f.id) for f in shown), default=8)
@@ -133,9 +137,9 @@ def _domain(console: Console, report: Report, verbose: bool) -> None:
     if failing:
         console.print()
         console.print(Text("Failing sources", style="bold"))
-        console.print(_failing_table(failing, verbose))
+        emit(console, _failing_table(failing, verbose))
     console.print()
-    console.print(_org_table(section.data["organizations"], verbose))
+    emit(console, _org_table(section.data["organizations"], verbose))
 
 
 def _headline(report: Report) -> Text:
@@ -196,7 +200,7 @@ def _org_table(orgs: list[dict[str, Any]], verbose: bool) -> Table:
 
 
 def _plain(console: Console, report: Report, verbose: bool) -> None:
-    console.print(_headline(report))
+    emit(console, wrap(_headline(report), console.width, indent=6))
     width = max((len(f.id) for f in report.findings()), default=8)
     for section in report.sections:
         # the evidence is the point here: original headers, sending MTA -> receiving MX

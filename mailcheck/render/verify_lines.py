@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mailcheck.model import Report, Status
+from mailcheck.render.text import emit
 from mailcheck.text import printable
 
 _STYLES = {
@@ -230,4 +231,4 @@ def render_verify_summary(console: Console, tally: Mapping[str, Any]) -> None:
         signers.add_row(Text(f"… {len(domains) - _SIGNER_ROWS} more (--format json has all)"))
     if domains:
         console.print()
-        console.print(signers)
+        emit(console, signers)

@@ -518,7 +518,7 @@ def test_verbose_shows_the_dns_queries(
     assert verbose.returncode == 0
     queries = verbose.stdout[verbose.stdout.index("DNS queries") :]
     for name in ("rsa2048._domainkey.dkim.test", "_dmarc.dkim.test", "dkim.test"):
-        assert re.search(rf"^{re.escape(name)}\s+TXT\s+NOERROR", queries, re.MULTILINE), name
+        assert re.search(rf"^  {re.escape(name)} TXT NOERROR", queries, re.MULTILINE), name
     doc = json.loads(run_cli("verify", str(path), *ns(dns_server), "-v", "--format", "json").stdout)
     names = {q["name"] for q in doc["reports"][0]["queries"]}
     assert "rsa2048._domainkey.dkim.test" in names
