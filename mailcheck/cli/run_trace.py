@@ -8,17 +8,11 @@ from dataclasses import dataclass
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_connection
-from mailcheck.cli.output import (
-    check_selectors,
-    refuse_regression,
-    write_document,
-    write_text_report,
-)
+from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
 from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
 from mailcheck.net.dns import build_engine
-from mailcheck.render import Format
 from mailcheck.services.trace import TraceRequest, run_trace
 
 
@@ -109,8 +103,7 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     unreachable = [f for f in full.findings() if f.id in ("smtp.connect", "mailbox.connect")]
     if unreachable and all(f.status is Status.ERROR for f in unreachable) and code is ExitCode.OK:
         code = ExitCode.INCONCLUSIVE
-    if out.format is Format.TEXT:
-        write_text_report(report, out, True)
-    else:
-        write_document("trace", [report], code, out)
+    writer = open_writer("trace", out)
+    writer.report(report)
+    writer.finish(code)
     return code
