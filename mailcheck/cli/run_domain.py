@@ -24,12 +24,12 @@ from mailcheck.cli.output import check_selectors, families_wanted, open_writer
 from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
-from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.outcome import exit_code
 from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import Format
-from mailcheck.services.baseline import inconclusive, regressed
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 from mailcheck.services.policy import apply as apply_config
 
@@ -391,13 +391,7 @@ def run(
                 writer.report(ready)
                 written += 1
     done = [r for r in reports if r is not None]
-    code = exit_code_for(done, out.threshold)
-    if out.fail_on is FailOn.REGRESSION:
-        # a new or worse finding fails; a comparison over errors is inconclusive (never 1)
-        if regressed(done):
-            code = ExitCode.FAILED
-        else:
-            code = ExitCode.INCONCLUSIVE if inconclusive(done) else ExitCode.OK
+    code = exit_code(done, out.threshold, regression=out.fail_on is FailOn.REGRESSION)
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns})

@@ -11,7 +11,8 @@ from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.errors import InputError, UsageError
 from mailcheck.feedback.unpack import Item, expand_safely
-from mailcheck.model import ExitCode, exit_code_for, select_findings
+from mailcheck.model import ExitCode, select_findings
+from mailcheck.outcome import exit_code
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def run(
         ]
         if session is not None:
             session.finish(collected.carriers)
-    code = exit_code_for(reports, out.threshold)
+    code = exit_code(reports, out.threshold)
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer = open_writer("report", out, csv=opts.csv)

@@ -17,9 +17,10 @@ from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, decode_text, read_file
-from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Finding, Report, Status, select_findings
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
+from mailcheck.outcome import exit_code
 from mailcheck.records.compose import Attachment, Draft, Mailbox, parse_header, parse_mailbox
 
 if TYPE_CHECKING:
@@ -325,7 +326,7 @@ def _save(path: str, message: bytes) -> None:
 
 def _finish(report: Report, message: bytes, opts: SendOptions, out: OutputOptions) -> ExitCode:
     shown = select_findings(report, out.only, out.skip)
-    code = exit_code_for([shown], out.threshold)
+    code = exit_code([shown], out.threshold, full=[report])
     # --dry-run without --save: the message is the output (text), or part of the document
     bare = opts.dry_run and opts.save is None
     writer = open_writer("send", out, message=message if bare else None)

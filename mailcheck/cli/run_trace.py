@@ -11,8 +11,9 @@ from mailcheck.cli.connect_options import check_connection
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
-from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, select_findings
 from mailcheck.net.dns import build_engine
+from mailcheck.outcome import exit_code
 from mailcheck.services.trace import TraceRequest, run_trace
 
 
@@ -98,11 +99,8 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
         report = run_trace(engine, request, bar.status)
     full = report
     report = select_findings(report, out.only, out.skip)
-    code = exit_code_for([report], out.threshold)
-    # a server that could not be reached is inconclusive, whatever else was found
-    unreachable = [f for f in full.findings() if f.id in ("smtp.connect", "mailbox.connect")]
-    if unreachable and all(f.status is Status.ERROR for f in unreachable) and code is ExitCode.OK:
-        code = ExitCode.INCONCLUSIVE
+    # a server that could not be reached is inconclusive, whatever else was shown
+    code = exit_code([report], out.threshold, full=[full])
     writer = open_writer("trace", out)
     writer.report(report)
     writer.finish(code)

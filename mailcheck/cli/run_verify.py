@@ -14,8 +14,9 @@ from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
-from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, select_findings
 from mailcheck.net.dns import build_engine
+from mailcheck.outcome import ExitTally
 from mailcheck.render import Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
@@ -118,7 +119,7 @@ def run(
     lists = _blocklists(opts)
     tally = Tally()
     memo = RunMemo()
-    codes: list[ExitCode] = []
+    tally_code = ExitTally(out.threshold)
     total = count_hint(list(inputs))
     writer = open_writer("verify", out)
     # On a terminal, reports streaming to stdout are the progress: a spinner on the same
@@ -135,10 +136,10 @@ def run(
                 report = with_blocklists(report, engine, lists)
             report = select_findings(report, out.only, out.skip)
             tally.add(report)
-            codes.append(exit_code_for([report], out.threshold))
+            tally_code.add(report)
             bar.advance(message.source)
             writer.report(report)
-    code = _combine(codes)
+    code = tally_code.code
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns, "messages": tally.as_dict()})
@@ -153,11 +154,3 @@ def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:
     from mailcheck.cli.run_domain import blocklists_of
 
     return blocklists_of(load(None, False))
-
-
-def _combine(codes: list[ExitCode]) -> ExitCode:
-    if ExitCode.FAILED in codes:
-        return ExitCode.FAILED
-    if ExitCode.INCONCLUSIVE in codes:
-        return ExitCode.INCONCLUSIVE
-    return ExitCode.OK

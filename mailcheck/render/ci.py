@@ -14,12 +14,15 @@ from typing import Any
 from urllib.parse import quote
 
 from mailcheck import __version__
-from mailcheck.model import STATUS_ORDER, Finding, Report, Status, count_statuses
+from mailcheck.model import STATUS_ORDER, ExitCode, Finding, Report, Status, count_statuses
 
 INFORMATION_URI = "https://example.invalid/mailcheck"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 REGRESSIONS = ("regression.new", "regression.worse")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# A run that ended with a verdict (the tool worked; the findings may still fail)
+_FINISHED = (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE)
 
 
 def _label(report: Report) -> str:
@@ -271,7 +274,7 @@ def sarif(
                 },
                 "automationDetails": {"id": f"mailcheck/{command}/"},
                 "invocations": [
-                    {"executionSuccessful": exit_code in (0, 1, 3), "exitCode": exit_code}
+                    {"executionSuccessful": exit_code in _FINISHED, "exitCode": exit_code}
                 ],
                 "results": results,
             }
