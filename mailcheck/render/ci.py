@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from mailcheck import __version__
 from mailcheck.model import STATUS_ORDER, ExitCode, Finding, Report, Status, count_statuses
+from mailcheck.text import printable_lines
 
 INFORMATION_URI = "https://example.invalid/mailcheck"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -119,7 +120,8 @@ def junit(
     import xml.etree.ElementTree as ET
 
     def clean(text: str) -> str:
-        return _XML_BAD.sub("\ufffd", text)
+        # control bytes and bidi shown as escapes; what XML 1.0 cannot hold replaced
+        return _XML_BAD.sub("\ufffd", printable_lines(text))
 
     root = ET.Element("testsuites", name=f"mailcheck {command}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -286,6 +288,7 @@ def sarif(
 
 
 def _gh_data(text: str) -> str:
+    text = printable_lines(text)  # the log shows ESC sequences as colours and links
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -351,7 +354,7 @@ _ICONS = {
 
 def md_escape(text: str) -> str:
     """Untrusted text, inert in Markdown and HTML: no links, emphasis, tables or tags."""
-    escaped = html.escape(text, quote=False)
+    escaped = html.escape(printable_lines(text), quote=False)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     return escaped.replace("\r", "").replace("\n", "<br>")
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.model import ExitCode, Report, Status
 from mailcheck.render import Format
+from mailcheck.render.safe import safe_report, safe_value
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,7 +75,7 @@ class TextWriter(Writer):
     def report(self, report: Report) -> None:
         from mailcheck.render.text import render_report
 
-        report = self.settings.for_people(report)
+        report = safe_report(self.settings.for_people(report))
         with self.settings.pause():
             console = self.settings.make_console()
             if self.reports:
@@ -176,6 +177,7 @@ class VerifyTextWriter(Writer):
     def report(self, report: Report) -> None:
         self.count += 1
         if not self.settings.verbose:
+            report = safe_report(report)
             from mailcheck.render.verify_lines import message_line
 
             self.first = report if self.count == 1 else None
@@ -206,7 +208,7 @@ class VerifyTextWriter(Writer):
         console = self.settings.make_console()
         if self.lines:
             render_lines(console, self.lines, self.omitted[True], self.omitted[False])
-        render_verify_summary(console, dict((extra or {}).get("messages", {})))
+        render_verify_summary(console, safe_value(dict((extra or {}).get("messages", {}))))
 
 
 class FeedbackTextWriter(Writer):
@@ -222,6 +224,8 @@ class FeedbackTextWriter(Writer):
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
         from mailcheck.render.feedback import render_run
 
+        if type(self) is FeedbackTextWriter:
+            self.reports = [safe_report(r) for r in self.reports]
         render_run(self.settings.make_console(), self.reports, verbose=self.settings.verbose)
 
 
