@@ -238,6 +238,22 @@ class OutputOptions:
     skip: tuple[str, ...] = ()
     quiet: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        format: Format,
+        color: Color,
+        verbose: bool,
+        debug: bool,
+        fail_on: FailOn,
+        only: list[str] | None,
+        skip: list[str] | None,
+        quiet: bool = False,
+    ) -> OutputOptions:
+        """The output options as every command declares them (--only/--skip as typed)."""
+        selected = tuple(split_list(only)), tuple(split_list(skip))
+        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet)
+
     def __post_init__(self) -> None:
         # the progress spinner starts before any output: it learns --color here
         _SETTINGS["color"] = self.color
