@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from mailcheck.model import ExitCode
+
 
 class MailcheckError(Exception):
     """Base class: carries a one-line message and an optional hint."""
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.USAGE
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -25,4 +27,4 @@ class InputError(MailcheckError):
 class NetworkError(MailcheckError):
     """Nothing could be determined because the network failed (exit 3)."""
 
-    exit_code = 3
+    exit_code = ExitCode.INCONCLUSIVE

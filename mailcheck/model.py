@@ -173,17 +173,3 @@ def select_findings(report: Report, only: Iterable[str], skip: Iterable[str]) ->
         if kept or (only_set and section.family in only_set):
             sections.append(replace(section, findings=kept))
     return replace(report, sections=tuple(sections))
-
-
-def exit_code_for(reports: Iterable[Report], fail_on: Status | None = Status.FAIL) -> ExitCode:
-    """0 below the threshold; 1 on failures (or warnings with --fail-on warn); 3 inconclusive.
-
-    `fail_on` None (--fail-on never): no finding makes it 1, errors still make it 3."""
-    statuses = [f.status for report in reports for f in report.findings()]
-    if fail_on is not None and any(s is Status.FAIL for s in statuses):
-        return ExitCode.FAILED
-    if fail_on is Status.WARN and any(s is Status.WARN for s in statuses):
-        return ExitCode.FAILED
-    if any(s is Status.ERROR for s in statuses):
-        return ExitCode.INCONCLUSIVE
-    return ExitCode.OK

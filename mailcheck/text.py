@@ -45,3 +45,10 @@ def printable(text: str | bytes, limit: int | None = None) -> str:
     if limit is not None and len(result) > limit:
         result = result[: max(0, limit - 1)] + "…"
     return result
+
+
+def printable_lines(text: str | bytes) -> str:
+    """printable() for text with several lines: each line escaped, the line breaks kept."""
+    if isinstance(text, bytes):
+        text = decode(text)
+    return "\n".join(printable(line) for line in text.split("\n"))

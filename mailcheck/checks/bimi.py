@@ -203,7 +203,7 @@ class BimiCheck:
         bimi = libs.bimi()
         try:
             meta = bimi.get_svg_metadata(result.body)
-        except Exception as exc:
+        except libs.bimi_errors() as exc:
             return [*out, finding("bimi.logo", Status.FAIL, printable(f"logo: {exc}"))]
         problems = bimi.check_svg_requirements(meta)
         if problems:
@@ -236,7 +236,7 @@ class BimiCheck:
             return [fetch_failure("bimi.evidence", result.url, result)]
         try:
             meta = libs.bimi().get_certificate_metadata(result.body, domain=self.domain)
-        except Exception as exc:
+        except libs.bimi_errors() as exc:
             return [
                 finding(
                     "bimi.evidence",

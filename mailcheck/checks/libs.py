@@ -69,3 +69,20 @@ def bimi() -> ModuleType:
 
     module: ModuleType = checkdmarc.bimi
     return module
+
+
+# What the checkdmarc parsers raise on input they reject: a finding about the input. Any
+# other exception is a bug (ours or the library's) and ends the run as one (exit 4).
+
+
+def mta_sts_errors() -> tuple[type[Exception], ...]:
+    return (mta_sts().MTASTSError,)
+
+
+def tls_reporting_errors() -> tuple[type[Exception], ...]:
+    return (tls_reporting().SMTPTLSReportingError,)
+
+
+def bimi_errors() -> tuple[type[Exception], ...]:
+    # the SVG and mark-certificate readers raise ValueError for what they cannot read
+    return (bimi().BIMIError, ValueError)

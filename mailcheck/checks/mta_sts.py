@@ -108,7 +108,7 @@ class MtaStsCheck:
         try:
             result: dict[str, Any] = libs.mta_sts().parse_mta_sts_policy(decode(self.policy.body))
             return result
-        except Exception:
+        except libs.mta_sts_errors():
             return None
 
     # -- judgement --------------------------------------------------------------------
@@ -163,7 +163,7 @@ class MtaStsCheck:
     def _record(self, text: str) -> Finding:
         try:
             parsed = libs.mta_sts().parse_mta_sts_record(text)
-        except Exception as exc:
+        except libs.mta_sts_errors() as exc:
             return finding(
                 "mta-sts.record",
                 Status.FAIL,
@@ -216,7 +216,7 @@ class MtaStsCheck:
             )
         try:
             parsed = libs.mta_sts().parse_mta_sts_policy(decode(result.body))
-        except Exception as exc:
+        except libs.mta_sts_errors() as exc:
             out.append(
                 finding(
                     "mta-sts.policy-syntax",

@@ -177,30 +177,16 @@ def _fast_rsa_verify(original: Any) -> Any:
     return verify
 
 
-@functools.lru_cache(maxsize=1)
 def speed_up_dkimpy() -> dict[str, Any]:
     """dkimpy verifies RSA with Python integers (converted one byte at a time), and its
-    canonicalization compiles its patterns at every call. Swap in exact equivalents (tests
-    compare them with the originals); returns the originals by name."""
-    import dkim
-    import dkim.canonicalization
-    import dkim.crypto
+    canonicalization compiles its patterns at every call: swap in exact equivalents (tests
+    compare them with the originals) through mailcheck.thirdparty, for the dkimpy releases
+    they were made for. Returns the originals by name (empty: dkimpy runs as released)."""
+    from mailcheck import thirdparty
 
-    canon = dkim.canonicalization
-    originals = {
-        "rsa_verify": dkim.RSASSA_PKCS1_v1_5_verify,
-        "int2str": dkim.crypto.int2str,
-        "str2int": dkim.crypto.str2int,
-        "compress_whitespace": canon.compress_whitespace,
-        "unfold_header_value": canon.unfold_header_value,
-        "strip_trailing_whitespace": canon.strip_trailing_whitespace,
-    }
-    dkim.RSASSA_PKCS1_v1_5_verify = _fast_rsa_verify(originals["rsa_verify"])
-    dkim.crypto.int2str = fast_int2str
-    dkim.crypto.str2int = fast_str2int
-    canon.compress_whitespace = fast_compress_whitespace
-    canon.unfold_header_value = fast_unfold_header_value
-    canon.strip_trailing_whitespace = fast_strip_trailing_whitespace
+    originals = dict(thirdparty.install(thirdparty.DKIMPY_SPEEDUPS) or {})
+    if "RSASSA_PKCS1_v1_5_verify" in originals:
+        originals["rsa_verify"] = originals.pop("RSASSA_PKCS1_v1_5_verify")
     return originals
 
 

@@ -71,7 +71,7 @@ class TlsRptCheck:
             ]
         try:
             parsed = libs.tls_reporting().parse_smtp_tls_reporting_record(records[0])
-        except Exception as exc:
+        except libs.tls_reporting_errors() as exc:
             return [
                 finding(
                     "tls-rpt.record",

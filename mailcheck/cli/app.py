@@ -14,6 +14,8 @@ import typer
 
 from mailcheck import __version__
 from mailcheck.cli.common import EXIT_CODES_HELP
+from mailcheck.model import ExitCode
+from mailcheck.outcome import error_exit_code
 
 app = typer.Typer(
     name="mailcheck",
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a bare `mailcheck` asked nothing: the help goes to stderr, like any usage error
         with contextlib.redirect_stdout(sys.stderr):
             command.main(["--help"], prog_name="mailcheck", standalone_mode=False)
-        return 2
+        return ExitCode.USAGE
     try:
         result = command.main(args, prog_name="mailcheck", standalone_mode=False)
     except click_errors.UsageError as exc:
@@ -116,13 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.ctx.command_path if exc.ctx is not None else "mailcheck"
         message = exc.format_message()
         error_line(message[:1].lower() + message[1:], f"Run '{where} --help' for the options")
-        return exc.exit_code
+        return error_exit_code(exc)
     except click_errors.ClickException as exc:
         from mailcheck.cli.common import error_line
 
         error_line(exc.format_message())
-        return exc.exit_code
+        return error_exit_code(exc)
     except typer.Abort:
         sys.stderr.write("\nmailcheck: interrupted\n")
-        return 130
-    return result if isinstance(result, int) else 0
+        return ExitCode.INTERRUPTED
+    return result if isinstance(result, int) else ExitCode.OK

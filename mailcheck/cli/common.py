@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mailcheck.errors import MailcheckError
-from mailcheck.model import ExitCode, Status
+from mailcheck.model import Status
+from mailcheck.outcome import error_exit_code
 from mailcheck.render import Format
 
 if TYPE_CHECKING:
@@ -237,6 +238,22 @@ class OutputOptions:
     skip: tuple[str, ...] = ()
     quiet: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        format: Format,
+        color: Color,
+        verbose: bool,
+        debug: bool,
+        fail_on: FailOn,
+        only: list[str] | None,
+        skip: list[str] | None,
+        quiet: bool = False,
+    ) -> OutputOptions:
+        """The output options as every command declares them (--only/--skip as typed)."""
+        selected = tuple(split_list(only)), tuple(split_list(skip))
+        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet)
+
     def __post_init__(self) -> None:
         # the progress spinner starts before any output: it learns --color here
         _SETTINGS["color"] = self.color
@@ -331,13 +348,13 @@ def boundary(debug: bool = False) -> Iterator[None]:
         for problem in problems if len(problems) > 1 else ():
             error_line(problem.message, problem.hint)
         error_line(exc.message, exc.hint)
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(error_exit_code(exc)) from None
     except KeyboardInterrupt:
         sys.stderr.write("\nmailcheck: interrupted\n")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
-    except BrokenPipeError:
+        raise typer.Exit(error_exit_code(KeyboardInterrupt())) from None
+    except BrokenPipeError as exc:
         _quiet_stdout()
-        raise typer.Exit(ExitCode.OK) from None
+        raise typer.Exit(error_exit_code(exc)) from None
     except Exception as exc:
         if debug:
             # Plain traceback: frames and lines only, never local variables (secrets).
@@ -349,7 +366,7 @@ def boundary(debug: bool = False) -> Iterator[None]:
             else "this is a bug in mailcheck; run again with --debug "
             "for the traceback and report it",
         )
-        raise typer.Exit(ExitCode.INTERNAL) from None
+        raise typer.Exit(error_exit_code(exc)) from None
 
 
 def _quiet_stdout() -> None:

@@ -29,7 +29,6 @@ from mailcheck.cli.common import (
     VerboseOpt,
     ZoneOpt,
     boundary,
-    split_list,
 )
 from mailcheck.render import Format
 
@@ -280,16 +279,7 @@ def domain(
     debug: DebugOpt = False,
 ) -> None:
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
-    out = OutputOptions(
-        format,
-        color,
-        verbose,
-        debug,
-        fail_on,
-        tuple(split_list(only)),
-        tuple(split_list(skip)),
-        quiet=quiet,
-    )
+    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
     flags = DnsFlags(
         tuple(nameserver or ()),
         tuple(zone or ()),

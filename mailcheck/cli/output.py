@@ -1,16 +1,18 @@
-"""Writing reports to stdout in the chosen format; progress and errors stay on stderr."""
+"""Choosing the run's writer for the chosen format; progress and errors stay on stderr."""
 
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mailcheck.cli.common import OutputOptions, paused_progress
 from mailcheck.errors import UsageError
-from mailcheck.model import ExitCode, Report, Status
-from mailcheck.render import Format
+from mailcheck.model import Report
+from mailcheck.render import DOCUMENT_FORMATS, Format
+
+if TYPE_CHECKING:
+    from mailcheck.render.writer import Writer
 
 
 def check_selectors(values: Iterable[str], known_ids: Iterable[str], option: str) -> None:
@@ -48,17 +50,44 @@ def refuse_regression(out: OutputOptions, command: str) -> None:
         )
 
 
-def write_text_report(report: Report, out: OutputOptions, first: bool) -> None:
-    """One report as text: its verdict first, its sections worst first, its verdict last."""
-    from mailcheck.render.text import render_report
+def open_writer(
+    command: str, out: OutputOptions, *, csv: bool = False, message: bytes | None = None
+) -> Writer:
+    """The one writer of a run: its format's implementation, started.
 
-    if report.kind == "message":
-        report = _with_header_lines(report)
-    with paused_progress():
-        console = out.console()
-        if not first:
-            console.print()
-        render_report(console, report, verbose=out.verbose, quiet=out.quiet)
+    `csv` is `mailcheck report --csv`; `message` is `send --dry-run`'s message (the text
+    output when it is not saved)."""
+    from mailcheck.cli.common import FailOn
+    from mailcheck.render import writer
+
+    settings = writer.WriterSettings(
+        command=command,
+        format=out.format,
+        verbose=out.verbose,
+        quiet=out.quiet,
+        fail_on=out.threshold,
+        regression=out.fail_on is FailOn.REGRESSION,
+        console=out.console,
+        pause=paused_progress,
+        for_people=_with_header_lines,
+    )
+    chosen: Writer
+    if csv:
+        chosen = writer.CsvWriter(settings)
+    elif out.format is Format.JSONL:
+        chosen = writer.JsonlWriter(settings)
+    elif out.format in DOCUMENT_FORMATS:
+        chosen = writer.DocumentWriter(settings)
+    elif message is not None:
+        chosen = writer.MessageWriter(settings, message)
+    elif command == "verify":
+        chosen = writer.VerifyTextWriter(settings)
+    elif command == "report":
+        chosen = writer.FeedbackTextWriter(settings)
+    else:
+        chosen = writer.TextWriter(settings)
+    chosen.start()
+    return chosen
 
 
 def _with_header_lines(report: Report) -> Report:
@@ -67,7 +96,7 @@ def _with_header_lines(report: Report) -> Report:
 
     from mailcheck.services.message_lines import HEAD_LIMIT, locate_message
 
-    if not os.path.isfile(report.subject):
+    if report.kind != "message" or not os.path.isfile(report.subject):
         return report  # stdin, or one message of an mbox
     try:
         with open(report.subject, "rb") as file:
@@ -75,63 +104,3 @@ def _with_header_lines(report: Report) -> Report:
     except OSError:
         return report
     return locate_message(report, head, report.subject)
-
-
-def write_summary(reports: Sequence[Report], out: OutputOptions) -> None:
-    """The end of a many-subject run: each verdict, with its FAIL and ERROR ids."""
-    from mailcheck.render.text import render_summary
-
-    with paused_progress():
-        console = out.console()
-        console.print()
-        render_summary(console, reports)
-
-
-def write_document(
-    command: str,
-    reports: Sequence[Report],
-    code: ExitCode,
-    out: OutputOptions,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """The whole run in a machine format: JSON, JUnit, SARIF, GitHub or Markdown."""
-    from mailcheck.cli.common import FailOn
-    from mailcheck.render import ci
-    from mailcheck.render.jsonfmt import document, dumps
-
-    regression = out.fail_on is FailOn.REGRESSION
-    if out.format is Format.JUNIT:
-        fail_on = out.threshold or Status.FAIL  # never: failures still show as failures
-        text = ci.junit(command, reports, fail_on=fail_on, regression=regression)
-    elif out.format is Format.SARIF:
-        text = dumps(ci.sarif(command, reports, int(code), regression=regression)) + "\n"
-    elif out.format is Format.GITHUB:
-        text = ci.github(command, reports, regression=regression)
-        ci.write_step_summary(ci.markdown(command, reports, regression=regression))
-    elif out.format is Format.MARKDOWN:
-        text = ci.markdown(command, reports, regression=regression)
-    elif out.format is Format.HTML:
-        from mailcheck.render.html import render_html
-
-        text = render_html(command, reports, int(code), verbose=out.verbose)
-    else:
-        doc = document(command, reports, int(code), extra, verbose=out.verbose)
-        text = dumps(doc) + "\n"
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def write_jsonl_line(command: str, report: Report, out: OutputOptions) -> None:
-    from mailcheck.render.jsonfmt import SCHEMA_VERSION, dumps, report_dict
-
-    line = {
-        "schema_version": SCHEMA_VERSION,
-        "command": command,
-        **report_dict(report, verbose=out.verbose),
-    }
-    sys.stdout.write(dumps(line, pretty=False) + "\n")
-    sys.stdout.flush()
-
-
-def is_streaming(out: OutputOptions) -> bool:
-    return out.format is Format.JSONL

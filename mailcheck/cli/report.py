@@ -27,7 +27,6 @@ from mailcheck.cli.common import (
     VerboseOpt,
     ZoneOpt,
     boundary,
-    split_list,
 )
 from mailcheck.cli.connect_options import (
     CaFileOpt,
@@ -155,9 +154,7 @@ def report(
     for the next DMARC policy step and which senders would break."""
     csv = format is ReportFormat.CSV
     shown = Format.TEXT if csv else Format(format.value)
-    out = OutputOptions(
-        shown, color, verbose, debug, fail_on, tuple(split_list(only)), tuple(split_list(skip))
-    )
+    out = OutputOptions.of(shown, color, verbose, debug, fail_on, only, skip)
     flags = DnsFlags(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
     )

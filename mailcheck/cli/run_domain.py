@@ -20,23 +20,16 @@ from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.connect_options import check_ca_file
-from mailcheck.cli.output import (
-    check_selectors,
-    families_wanted,
-    write_document,
-    write_jsonl_line,
-    write_summary,
-    write_text_report,
-)
+from mailcheck.cli.output import check_selectors, families_wanted, open_writer
 from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
-from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.outcome import exit_code
 from mailcheck.records.domain import DomainName, parse_domain
-from mailcheck.render import DOCUMENT_FORMATS, Format
-from mailcheck.services.baseline import inconclusive, regressed
+from mailcheck.render import Format
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
 from mailcheck.services.policy import apply as apply_config
 
@@ -387,6 +380,8 @@ def run(
     reports: list[Report | None] = [None] * len(names)
     if out.format is Format.TEXT:
         libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
+    writer = open_writer("domain", out)
+    written = 0  # an ordered writer gets the reports in the order of the names
     with engine, progress(True, total=len(names)) as bar:
         found = _reports(names, engine, request, opts.parallel, bar.status, config)
         for index, report in found:
@@ -397,34 +392,15 @@ def run(
             report = select_findings(report, out.only, out.skip)
             reports[index] = report
             bar.advance(report.display or report.subject)
-            if out.format is Format.JSONL:
-                write_jsonl_line("domain", report, out)
+            if not writer.ordered:
+                writer.report(report)
+                continue
+            while written < len(reports) and (ready := reports[written]) is not None:
+                writer.report(ready)
+                written += 1
     done = [r for r in reports if r is not None]
-    code = exit_code_for(done, out.threshold)
-    if out.fail_on is FailOn.REGRESSION:
-        # a new or worse finding fails; a comparison over errors is inconclusive (never 1)
-        if regressed(done):
-            code = ExitCode.FAILED
-        else:
-            code = ExitCode.INCONCLUSIVE if inconclusive(done) else ExitCode.OK
-    if out.format in DOCUMENT_FORMATS:
-        stats = engine.stats()
-        write_document(
-            "domain",
-            done,
-            code,
-            out,
-            {
-                "dns": {
-                    "queries": stats.queries,
-                    "cache_hits": stats.cache_hits,
-                    "errors": stats.errors,
-                }
-            },
-        )
-    elif out.format is Format.TEXT:
-        for index, report in enumerate(done):
-            write_text_report(report, out, index == 0)
-        if len(done) > 1:
-            write_summary(done, out)
+    code = exit_code(done, out.threshold, regression=out.fail_on is FailOn.REGRESSION)
+    stats = engine.stats()
+    dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
+    writer.finish(code, {"dns": dns})
     return code

@@ -5,20 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.output import (
-    check_selectors,
-    refuse_regression,
-    write_document,
-    write_jsonl_line,
-)
+from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.errors import InputError, UsageError
 from mailcheck.feedback.unpack import Item, expand_safely
-from mailcheck.model import ExitCode, Report, exit_code_for, select_findings
-from mailcheck.render import DOCUMENT_FORMATS, Format
+from mailcheck.model import ExitCode, select_findings
+from mailcheck.outcome import exit_code
 
 
 @dataclass(frozen=True)
@@ -111,30 +105,11 @@ def run(
         ]
         if session is not None:
             session.finish(collected.carriers)
-    code = exit_code_for(reports, out.threshold)
+    code = exit_code(reports, out.threshold)
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
-    _write(reports, code, opts, out, {"dns": dns})
+    writer = open_writer("report", out, csv=opts.csv)
+    for report in reports:
+        writer.report(report)
+    writer.finish(code, {"dns": dns})
     return code
-
-
-def _write(
-    reports: list[Report],
-    code: ExitCode,
-    opts: RunOptions,
-    out: OutputOptions,
-    extra: dict[str, Any],
-) -> None:
-    if opts.csv:
-        from mailcheck.render.feedback import write_csv
-
-        write_csv(reports)
-    elif out.format is Format.JSONL:
-        for report in reports:
-            write_jsonl_line("report", report, out)
-    elif out.format in DOCUMENT_FORMATS:
-        write_document("report", reports, code, out, extra)
-    else:
-        from mailcheck.render.feedback import render_run
-
-        render_run(out.console(), reports, verbose=out.verbose)

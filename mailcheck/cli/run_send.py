@@ -18,18 +18,14 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
-from mailcheck.cli.output import (
-    check_selectors,
-    refuse_regression,
-    write_document,
-    write_text_report,
-)
+from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, decode_text, read_file
-from mailcheck.model import ExitCode, Finding, Report, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Finding, Report, Status, select_findings
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
+from mailcheck.outcome import exit_code
 from mailcheck.records.compose import (
     Attachment,
     Draft,
@@ -38,7 +34,6 @@ from mailcheck.records.compose import (
     parse_header,
     parse_mailbox,
 )
-from mailcheck.render import Format
 
 if TYPE_CHECKING:
     from mailcheck.model import Section
@@ -358,18 +353,11 @@ def _save(path: str, message: bytes) -> None:
 
 def _finish(report: Report, message: bytes, opts: SendOptions, out: OutputOptions) -> ExitCode:
     shown = select_findings(report, out.only, out.skip)
-    code = exit_code_for([shown], out.threshold)
-    if opts.dry_run and opts.save is None and out.format is Format.TEXT:
-        # the message is the output; what we found about it goes to stderr
-        sys.stdout.buffer.write(message)
-        sys.stdout.flush()
-        for item in shown.findings():
-            if item.status is not Status.INFO:
-                sys.stderr.write(f"mailcheck: {item.status.word} {item.id}: {item.summary}\n")
-        return code
-    if out.format is Format.TEXT:
-        write_text_report(shown, out, True)
-    else:
-        extra = {"message": message.decode("utf-8", "replace")} if opts.dry_run else None
-        write_document("send", [shown], code, out, extra)
+    code = exit_code([shown], out.threshold, full=[report])
+    # --dry-run without --save: the message is the output (text), or part of the document
+    bare = opts.dry_run and opts.save is None
+    writer = open_writer("send", out, message=message if bare else None)
+    writer.report(shown)
+    extra = {"message": message.decode("utf-8", "replace")} if opts.dry_run else None
+    writer.finish(code, extra)
     return code

@@ -13,17 +13,12 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
-from mailcheck.cli.output import (
-    check_selectors,
-    refuse_regression,
-    write_document,
-    write_text_report,
-)
+from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
-from mailcheck.model import ExitCode, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, select_findings
 from mailcheck.net.dns import build_engine
-from mailcheck.render import Format
+from mailcheck.outcome import exit_code
 from mailcheck.services.trace import TraceRequest, run_trace
 
 
@@ -122,13 +117,9 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
         report = run_trace(engine, request, bar.status)
     full = report
     report = select_findings(report, out.only, out.skip)
-    code = exit_code_for([report], out.threshold)
-    # a server that could not be reached is inconclusive, whatever else was found
-    unreachable = [f for f in full.findings() if f.id in ("smtp.connect", "mailbox.connect")]
-    if unreachable and all(f.status is Status.ERROR for f in unreachable) and code is ExitCode.OK:
-        code = ExitCode.INCONCLUSIVE
-    if out.format is Format.TEXT:
-        write_text_report(report, out, True)
-    else:
-        write_document("trace", [report], code, out)
+    # a server that could not be reached is inconclusive, whatever else was shown
+    code = exit_code([report], out.threshold, full=[full])
+    writer = open_writer("trace", out)
+    writer.report(report)
+    writer.finish(code)
     return code

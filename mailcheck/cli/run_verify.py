@@ -11,18 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.output import (
-    check_selectors,
-    refuse_regression,
-    write_document,
-    write_jsonl_line,
-    write_text_report,
-)
+from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
-from mailcheck.model import ExitCode, Report, Status, exit_code_for, select_findings
+from mailcheck.model import ExitCode, Report, select_findings
 from mailcheck.net.dns import build_engine
-from mailcheck.render import DOCUMENT_FORMATS, Format
+from mailcheck.outcome import ExitTally
+from mailcheck.render import Format
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 if TYPE_CHECKING:
@@ -124,10 +119,9 @@ def run(
     lists = _blocklists(opts)
     tally = Tally()
     memo = RunMemo()
-    kept: list[Report] = []
-    codes: list[ExitCode] = []
+    tally_code = ExitTally(out.threshold)
     total = count_hint(list(inputs))
-    text = TextOutput(out)
+    writer = open_writer("verify", out)
     # On a terminal, reports streaming to stdout are the progress: a spinner on the same
     # screen would land inside them. Everything else is printed after the spinner is gone.
     streams = out.format is Format.JSONL or (
@@ -142,21 +136,13 @@ def run(
                 report = with_blocklists(report, engine, lists)
             report = select_findings(report, out.only, out.skip)
             tally.add(report)
-            codes.append(exit_code_for([report], out.threshold))
+            tally_code.add(report)
             bar.advance(message.source)
-            if out.format is Format.JSONL:
-                write_jsonl_line("verify", report, out)
-            elif out.format is Format.TEXT:
-                text.add(report)
-            else:
-                kept.append(report)
-    code = _combine(codes)
+            writer.report(report)
+    code = tally_code.code
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
-    if out.format in DOCUMENT_FORMATS:
-        write_document("verify", kept, code, out, {"dns": dns, "messages": tally.as_dict()})
-    elif out.format is Format.TEXT:
-        text.finish(tally)
+    writer.finish(code, {"dns": dns, "messages": tally.as_dict()})
     return code
 
 
@@ -168,63 +154,3 @@ def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:
     from mailcheck.cli.run_domain import blocklists_of
 
     return blocklists_of(load(None, False))
-
-
-class TextOutput:
-    """Text for one message is the full report; for many, one line each (the full reports
-    with -v), then the summary. Lines are written at the end, the worst nearest the summary
-    (what a terminal shows last), so no spinner can come between them."""
-
-    # Lines kept for the table, per kind (passing, not): memory stays flat past them
-    KEEP = 20_000
-
-    def __init__(self, out: OutputOptions) -> None:
-        self.out = out
-        self.first: Report | None = None
-        self.count = 0
-        self.lines: list[Any] = []
-        self.kept = {True: 0, False: 0}
-        self.omitted = {True: 0, False: 0}
-
-    def add(self, report: Report) -> None:
-        self.count += 1
-        if not self.out.verbose:
-            from mailcheck.render.verify_lines import message_line
-
-            self.first = report if self.count == 1 else None
-            line = message_line(report)
-            passing = line.status in (Status.PASS, Status.INFO, Status.SKIP)
-            if self.kept[passing] >= self.KEEP:
-                self.omitted[passing] += 1
-                return
-            self.kept[passing] += 1
-            self.lines.append(line)
-            return
-        if self.count == 1:
-            self.first = report
-            return
-        if self.first is not None:
-            write_text_report(self.first, self.out, True)
-            self.first = None
-        write_text_report(report, self.out, False)
-
-    def finish(self, tally: Tally) -> None:
-        if self.count == 1 and self.first is not None:
-            write_text_report(self.first, self.out, True)
-            return
-        if self.count <= 1:
-            return
-        from mailcheck.render.verify_lines import render_lines, render_verify_summary
-
-        console = self.out.console()
-        if self.lines:
-            render_lines(console, self.lines, self.omitted[True], self.omitted[False])
-        render_verify_summary(console, tally.as_dict())
-
-
-def _combine(codes: list[ExitCode]) -> ExitCode:
-    if ExitCode.FAILED in codes:
-        return ExitCode.FAILED
-    if ExitCode.INCONCLUSIVE in codes:
-        return ExitCode.INCONCLUSIVE
-    return ExitCode.OK

@@ -26,7 +26,6 @@ from mailcheck.cli.common import (
     VerboseOpt,
     ZoneOpt,
     boundary,
-    split_list,
 )
 from mailcheck.cli.connect_options import (
     AllowInsecureAuthOpt,
@@ -280,16 +279,7 @@ def send(
     debug: DebugOpt = False,
 ) -> None:
     """Send a real test message, optionally DKIM-signed, and show what each server said."""
-    out = OutputOptions(
-        format,
-        color,
-        verbose,
-        debug,
-        fail_on,
-        tuple(split_list(only)),
-        tuple(split_list(skip)),
-        quiet=quiet,
-    )
+    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
     flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, 30.0, 64)
     with boundary(debug):
         from mailcheck.cli.run_send import SendOptions, run

@@ -26,7 +26,6 @@ from mailcheck.cli.common import (
     VerboseOpt,
     ZoneOpt,
     boundary,
-    split_list,
 )
 from mailcheck.cli.connect_options import (
     AllowInsecureAuthOpt,
@@ -184,16 +183,7 @@ def trace(
     debug: DebugOpt = False,
 ) -> None:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
-    out = OutputOptions(
-        format,
-        color,
-        verbose,
-        debug,
-        fail_on,
-        tuple(split_list(only)),
-        tuple(split_list(skip)),
-        quiet=quiet,
-    )
+    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
     flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, timeout, 64)
     with boundary(debug):
         from mailcheck.cli.run_trace import TraceOptions, run

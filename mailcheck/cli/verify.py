@@ -28,7 +28,6 @@ from mailcheck.cli.common import (
     VerboseOpt,
     ZoneOpt,
     boundary,
-    split_list,
 )
 from mailcheck.render import Format
 
@@ -132,16 +131,7 @@ def verify(
     debug: DebugOpt = False,
 ) -> None:
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
-    out = OutputOptions(
-        format,
-        color,
-        verbose,
-        debug,
-        fail_on,
-        tuple(split_list(only)),
-        tuple(split_list(skip)),
-        quiet=quiet,
-    )
+    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
     flags = DnsFlags(
         tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
     )

@@ -14,12 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 from mailcheck import __version__
-from mailcheck.model import STATUS_ORDER, Finding, Report, Status, count_statuses
+from mailcheck.model import STATUS_ORDER, ExitCode, Finding, Report, Status, count_statuses
+from mailcheck.text import printable_lines
 
 INFORMATION_URI = "https://example.invalid/mailcheck"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 REGRESSIONS = ("regression.new", "regression.worse")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# A run that ended with a verdict (the tool worked; the findings may still fail)
+_FINISHED = (ExitCode.OK, ExitCode.FAILED, ExitCode.INCONCLUSIVE)
 
 
 def _label(report: Report) -> str:
@@ -116,7 +120,8 @@ def junit(
     import xml.etree.ElementTree as ET
 
     def clean(text: str) -> str:
-        return _XML_BAD.sub("\ufffd", text)
+        # control bytes and bidi shown as escapes; what XML 1.0 cannot hold replaced
+        return _XML_BAD.sub("\ufffd", printable_lines(text))
 
     root = ET.Element("testsuites", name=f"mailcheck {command}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -271,7 +276,7 @@ def sarif(
                 },
                 "automationDetails": {"id": f"mailcheck/{command}/"},
                 "invocations": [
-                    {"executionSuccessful": exit_code in (0, 1, 3), "exitCode": exit_code}
+                    {"executionSuccessful": exit_code in _FINISHED, "exitCode": exit_code}
                 ],
                 "results": results,
             }
@@ -283,6 +288,7 @@ def sarif(
 
 
 def _gh_data(text: str) -> str:
+    text = printable_lines(text)  # the log shows ESC sequences as colours and links
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -348,7 +354,7 @@ _ICONS = {
 
 def md_escape(text: str) -> str:
     """Untrusted text, inert in Markdown and HTML: no links, emphasis, tables or tags."""
-    escaped = html.escape(text, quote=False)
+    escaped = html.escape(printable_lines(text), quote=False)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     return escaped.replace("\r", "").replace("\n", "<br>")
 

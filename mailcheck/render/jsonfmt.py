@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -106,10 +107,18 @@ def document(
     return doc
 
 
+# What json.dumps leaves raw with ensure_ascii=False but a terminal (or a viewer) obeys:
+# DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators
+_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
-    return json.dumps(
+    """JSON text; every control character \\u-escaped (the values stay exactly as they were)."""
+    text = json.dumps(
         doc,
         indent=2 if pretty else None,
         ensure_ascii=False,
         separators=None if pretty else (",", ":"),
     )
+    # these characters can only occur inside JSON strings, where \uXXXX means the same
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -585,18 +585,22 @@ def test_huge_runs_keep_a_bounded_number_of_lines(
     """Memory stays flat in the number of messages: past KEEP lines of a kind, the table
     says how many more there are instead of holding them."""
     from mailcheck.cli.common import Color, OutputOptions
-    from mailcheck.cli.run_verify import Tally, TextOutput
+    from mailcheck.cli.output import open_writer
+    from mailcheck.cli.run_verify import Tally
+    from mailcheck.model import ExitCode
+    from mailcheck.render.writer import VerifyTextWriter
 
     good = check(engine, sign(generated, message()))
     bad = check(engine, sign(generated, message()).replace(b"the report", b"the r3port"))
-    text = TextOutput(OutputOptions(color=Color.NEVER))
+    text = open_writer("verify", OutputOptions(color=Color.NEVER))
+    assert isinstance(text, VerifyTextWriter)
     text.KEEP = 2
     tally = Tally()
     for report in [good] * 5 + [bad] * 3:
         tally.add(report)
-        text.add(report)
+        text.report(report)
     assert len(text.lines) == 4
-    text.finish(tally)
+    text.finish(ExitCode.OK, {"messages": tally.as_dict()})
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in out[1:7]] == ["PASS", "PASS", "…", "FAIL", "FAIL", "…"]
     assert out[3] == "… 3 more passing (--format jsonl lists all)"

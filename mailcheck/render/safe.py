@@ -1,0 +1,71 @@
+"""Reports made safe for a terminal: every untrusted string escaped just before layout."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from mailcheck.model import Finding, Location, Report, Section
+from mailcheck.text import printable, printable_lines
+
+
+def safe_value(value: Any) -> Any:
+    """Data as shown: strings escaped (inside lists, tuples and mappings too)."""
+    if isinstance(value, str):
+        return printable_lines(value)
+    if isinstance(value, Mapping):
+        return {safe_value(k): safe_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(safe_value(v) for v in value)
+    return value
+
+
+def safe_finding(item: Finding) -> Finding:
+    location = item.location
+    if location is not None:
+        location = Location(printable(location.source), location.line)
+    return dataclasses.replace(
+        item,
+        summary=printable(item.summary),
+        details=printable_lines(item.details),
+        evidence=tuple(printable_lines(e) for e in item.evidence),
+        hint=printable_lines(item.hint),
+        refs=tuple(printable(r) for r in item.refs),
+        subject=printable(item.subject),
+        location=location,
+        waived=printable(item.waived),
+    )
+
+
+def safe_report(report: Report) -> Report:
+    """The same report with no control byte (ESC, CR, NUL, C1, bidi) in any string;
+    markup needs no escaping here: the text renderers never parse it."""
+    sections = tuple(
+        Section(
+            family=printable(s.family),
+            title=printable(s.title),
+            findings=tuple(safe_finding(f) for f in s.findings),
+            headline=printable(s.headline),
+            data=safe_value(s.data),
+        )
+        for s in report.sections
+    )
+    queries = tuple(
+        dataclasses.replace(
+            q,
+            name=printable(q.name),
+            outcome=printable(q.outcome),
+            source=printable(q.source),
+            answers=tuple(printable(a) for a in q.answers),
+        )
+        for q in report.queries
+    )
+    return dataclasses.replace(
+        report,
+        subject=printable(report.subject),
+        display=printable(report.display),
+        sections=sections,
+        queries=queries,
+        data=safe_value(report.data),
+    )

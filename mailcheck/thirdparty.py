@@ -1,0 +1,154 @@
+"""Every change mailcheck makes to a third-party library, named, version-gated, reversible.
+
+Nothing else in mailcheck assigns to another library's module attributes: a patch is
+declared here (what it replaces, for which major versions of which distribution), and
+installed and restored only through install()/restore()/patched(). Outside the supported
+versions a patch is not installed and the library runs as released (slower, or through
+its own DNS for pyspf: the session then reports that nothing can be determined)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace `attribute` of `module` with `make(original)`, for each target."""
+
+    name: str
+    distribution: str
+    majors: tuple[int, ...]  # the major versions the replacements were checked against
+    targets: tuple[tuple[str, str, Callable[[Any], Any]], ...]
+    why: str
+
+
+_LOCK = threading.RLock()
+_ORIGINALS: dict[str, dict[str, Any]] = {}  # patch name -> "module.attribute" -> original
+_USERS: dict[str, int] = {}  # patch name -> how many patched() blocks are inside it
+
+
+def supported(patch: Patch) -> bool:
+    """Is the installed release of the library one the patch was made for?"""
+    try:
+        version = metadata.version(patch.distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    major = version.split(".", 1)[0]
+    return major.isdigit() and int(major) in patch.majors
+
+
+def install(patch: Patch) -> dict[str, Any] | None:
+    """Install `patch` (once); the originals by attribute name, or None when the installed
+    library version is not one the patch supports (then nothing is changed)."""
+    with _LOCK:
+        if patch.name in _ORIGINALS:
+            return _by_attribute(_ORIGINALS[patch.name])
+        if not supported(patch):
+            return None
+        originals: dict[str, Any] = {}
+        for module_name, attribute, make in patch.targets:
+            module = importlib.import_module(module_name)
+            original = getattr(module, attribute)
+            originals[f"{module_name}.{attribute}"] = original
+            setattr(module, attribute, make(original))
+        _ORIGINALS[patch.name] = originals
+        return _by_attribute(originals)
+
+
+def restore(patch: Patch) -> None:
+    """Put the library back exactly as it was (a no-op if the patch is not installed)."""
+    with _LOCK:
+        originals = _ORIGINALS.pop(patch.name, None)
+        _USERS.pop(patch.name, None)
+        for key, original in (originals or {}).items():
+            module_name, attribute = key.rsplit(".", 1)
+            setattr(importlib.import_module(module_name), attribute, original)
+
+
+@contextlib.contextmanager
+def patched(patch: Patch) -> Iterator[bool]:
+    """Within the block (and any concurrent one), the patch is installed; the last block
+    to leave restores the library. Yields whether the patch could be installed."""
+    with _LOCK:
+        active = install(patch) is not None
+        if active:
+            _USERS[patch.name] = _USERS.get(patch.name, 0) + 1
+    try:
+        yield active
+    finally:
+        if active:
+            with _LOCK:
+                left = _USERS.get(patch.name, 1) - 1
+                _USERS[patch.name] = left
+                if left <= 0:
+                    restore(patch)
+
+
+def installed() -> list[str]:
+    """The names of the patches in place now."""
+    with _LOCK:
+        return sorted(_ORIGINALS)
+
+
+def _by_attribute(originals: dict[str, Any]) -> dict[str, Any]:
+    return {key.rsplit(".", 1)[1]: value for key, value in originals.items()}
+
+
+# -- the patches ----------------------------------------------------------------------
+
+
+def _signatures(name: str) -> Callable[[Any], Any]:
+    """A replacement defined in mailcheck.checks.signatures (imported when installed)."""
+
+    def make(original: Any) -> Any:
+        from mailcheck.checks import signatures
+
+        replacement = getattr(signatures, name)
+        return replacement(original) if name == "_fast_rsa_verify" else replacement
+
+    return make
+
+
+DKIMPY_SPEEDUPS = Patch(
+    name="dkimpy-speedups",
+    distribution="dkimpy",
+    majors=(1,),
+    targets=(
+        ("dkim", "RSASSA_PKCS1_v1_5_verify", _signatures("_fast_rsa_verify")),
+        ("dkim.crypto", "int2str", _signatures("fast_int2str")),
+        ("dkim.crypto", "str2int", _signatures("fast_str2int")),
+        ("dkim.canonicalization", "compress_whitespace", _signatures("fast_compress_whitespace")),
+        ("dkim.canonicalization", "unfold_header_value", _signatures("fast_unfold_header_value")),
+        (
+            "dkim.canonicalization",
+            "strip_trailing_whitespace",
+            _signatures("fast_strip_trailing_whitespace"),
+        ),
+    ),
+    why="dkimpy verifies RSA with Python integers and compiles its canonicalization "
+    "patterns at every call; the replacements are exact equivalents (tested against them)",
+)
+
+
+def _spf_lookup(original: Any) -> Any:
+    from mailcheck.net.dns.adapters import spf_lookup
+
+    return spf_lookup
+
+
+PYSPF_DNS = Patch(
+    name="pyspf-dns",
+    distribution="pyspf",
+    majors=(2,),
+    targets=(("spf", "DNSLookup", _spf_lookup),),
+    why="pyspf has no resolver parameter: its module-level DNSLookup is its only DNS seam; "
+    "ours asks the engine of the current session (a context variable)",
+)
+
+PATCHES = (DKIMPY_SPEEDUPS, PYSPF_DNS)
