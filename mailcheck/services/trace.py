@@ -21,6 +21,7 @@ from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
+from mailcheck.net.tlsprobe import Handshake
 from mailcheck.text import printable
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
@@ -58,6 +59,7 @@ class TraceRequest:
     password: str | None = None
     https_port: int | None = None
     allow_insecure_auth: bool = False
+    grade_tls: bool = True  # dedicated handshakes per TLS version and a grade (SMTP only)
 
     def options(self) -> ProbeOptions:
         protocol = self.protocol or PROTOCOL_PORTS.get(self.port or 0, "smtp")
@@ -269,7 +271,11 @@ def run_trace(
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
     for trace in traces:
         context = _context(engine, trace, request, domain, policy, options.port)
-        sections.append(trace_section(trace, judge(trace, context)))
+        judged = judge(trace, context)
+        probes = _tls_probes(trace, options) if request.grade_tls else []
+        if probes:
+            judged.extend(_graded(trace, probes, judged))
+        sections.append(trace_section(trace, judged, probes))
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
@@ -292,7 +298,25 @@ def run_trace(
     )
 
 
-def trace_section(trace: HostTrace, findings: list[Finding]) -> Section:
+def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
+    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated."""
+    if trace.protocol != "smtp" or trace.tls is None or trace.error is not None:
+        return []
+    from mailcheck.net.tlsprobe import probe_tls
+
+    return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
+
+
+def _graded(trace: HostTrace, probes: list[Handshake], judged: list[Finding]) -> list[Finding]:
+    from mailcheck.checks.tls_grade import grade
+
+    dane = next((f for f in judged if f.id == "dane.match"), None)
+    return list(grade(trace, probes, dane.status if dane else None, dane.summary if dane else ""))
+
+
+def trace_section(
+    trace: HostTrace, findings: list[Finding], probes: list[Handshake] | None = None
+) -> Section:
     start = trace.transcript.lines
     data: dict[str, Any] = {
         "host": trace.host,
@@ -325,6 +349,17 @@ def trace_section(trace: HostTrace, findings: list[Finding]) -> Section:
             "bits": trace.tls.bits,
             "certificates": certificate_data(trace),
         }
+        if probes:
+            data["tls"]["handshakes"] = [
+                {
+                    "probe": p.label,
+                    "outcome": p.outcome,
+                    "version": p.version,
+                    "cipher": p.cipher,
+                    "detail": printable(p.detail),
+                }
+                for p in probes
+            ]
     where = f"{trace.host} [{trace.address}]:{trace.port}"
     if trace.preference is not None:
         where += f"  (MX {trace.preference})"
