@@ -1303,7 +1303,8 @@ _c(
     "ones (RSA key exchange, 3DES, RC4, NULL) when a client offers nothing else, rated "
     "against the NCSC-NL TLS guidelines 2.1 (good: ECDHE with AES-GCM or ChaCha20; "
     "sufficient: ECDHE with CBC, DHE; phase-out: RSA key exchange, 3DES).",
-    "Prefer ECDHE with AEAD ciphers and disable RSA key exchange and 3DES.",
+    "Prefer ECDHE with AEAD ciphers; disable anonymous ciphers, RSA key exchange and 3DES "
+    "(Postfix: smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, 3DES, RC4).",
     "RFC 9325",
     "NCSC-NL TLS guidelines 2.1",
 )
@@ -1460,6 +1461,26 @@ _c(
     "Read the server's reply: the enhanced status code says which side must change.",
     "RFC 5321 §4.2",
     "RFC 3463",
+)
+_c(
+    "send.arrived",
+    "Arrival in the mailbox (--check-delivery)",
+    "Whether the test message, found by its X-Mailcheck-Token, reached the IMAP folder "
+    "named by --check-delivery within --delivery-wait, and how long after the server "
+    "accepted it. It is read with BODY.PEEK from a folder opened read-only (EXAMINE), so it "
+    "stays unseen. Not there in time is ERROR (exit 3): delayed, filtered to another "
+    "folder, or lost cannot be told apart from outside.",
+    "Look in the spam folder (--check-delivery .../Junk) and in the server's log for the queue id.",
+    "RFC 9051",
+)
+_c(
+    "send.auth-results",
+    "The receiver's verdict beside ours",
+    "The Authentication-Results the receiving server added to the delivered copy, shown "
+    "literally, next to mailcheck's own verdict on that copy. Only the authserv-ids given "
+    "with --authserv-id are trusted in the delivered copy's auth-results checks.",
+    "Where they differ, the receiver's DNS view, its policy or a forwarder explains it.",
+    "RFC 8601",
 )
 
 _c(

@@ -112,7 +112,7 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
-mail_location = maildir:{mail}/%n
+mail_location = maildir:{mail}/inbox
 first_valid_uid = 1
 passdb {{
   driver = passwd-file
