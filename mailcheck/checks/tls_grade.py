@@ -95,7 +95,11 @@ def worst(categories: list[str]) -> str:
 
 
 def grade(
-    trace: HostTrace, probes: list[Handshake], dane: Status | None, dane_text: str
+    trace: HostTrace,
+    probes: list[Handshake],
+    dane: Status | None,
+    dane_text: str,
+    dane_secure: bool = False,
 ) -> Iterator[Finding]:
     """tls.protocols, tls.cipher, tls.key-size and the one tls.grade for this server."""
     from mailcheck.net.tlsinfo import describe
@@ -172,13 +176,18 @@ def grade(
             f"certificate key {key}: {key_category} ({key_why})",
             subject=host,
         )
-    if dane is Status.PASS:
+    # TLSA records count only when DNSSEC-secure: senders ignore others (RFC 7672 §2.2)
+    if dane is Status.PASS and dane_secure:
         ratings.append(Rating("dane", GOOD, f"DANE: {dane_text}"))
-    elif dane is Status.FAIL:
+    elif dane is Status.FAIL and dane_secure:
         ratings.append(Rating("dane", INSUFFICIENT, f"DANE: {dane_text}"))
     reasons = [f"{r.reason}" for r in ratings]
     if dane is None:
         reasons.append("no TLSA records (DANE not in use, not graded)")
+    elif not dane_secure:
+        reasons.append(
+            "TLSA records that are not DNSSEC-secure: senders ignore them (DANE not graded)"
+        )
     reasons.append("OCSP stapling not graded (Python's TLS layer cannot request it)")
     overall = worst([r.category for r in ratings])
     if unknown:

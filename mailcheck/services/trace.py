@@ -274,7 +274,7 @@ def run_trace(
         judged = judge(trace, context)
         probes = _tls_probes(trace, options) if request.grade_tls else []
         if probes:
-            judged.extend(_graded(trace, probes, judged))
+            judged.extend(_graded(trace, probes, judged, context.tlsa_secure))
         sections.append(trace_section(trace, judged, probes))
     data: dict[str, Any] = {
         "protocol": options.protocol,
@@ -307,11 +307,14 @@ def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
     return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
 
 
-def _graded(trace: HostTrace, probes: list[Handshake], judged: list[Finding]) -> list[Finding]:
+def _graded(
+    trace: HostTrace, probes: list[Handshake], judged: list[Finding], secure: bool | None
+) -> list[Finding]:
     from mailcheck.checks.tls_grade import grade
 
     dane = next((f for f in judged if f.id == "dane.match"), None)
-    return list(grade(trace, probes, dane.status if dane else None, dane.summary if dane else ""))
+    status, text = (dane.status, dane.summary) if dane else (None, "")
+    return list(grade(trace, probes, status, text, bool(secure)))
 
 
 def trace_section(

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tests import mtas
+from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
 from tests.smtpserver import start_mta
@@ -86,6 +88,7 @@ def test_round_trip_through_postfix_into_dovecot(
     assert "Traceback" not in result.stderr, result.stderr
     assert mtas.PASSWORD not in result.stdout + result.stderr
     doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema())
     got = by_id(doc)
     status, summary = got["send.arrived"][0]
     assert status == "pass", (got, servers.log()[-2000:])
@@ -150,6 +153,7 @@ def test_message_that_never_arrives_exits_3(
         controller.stop()
     assert "Traceback" not in result.stderr, result.stderr
     doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema())
     got = by_id(doc)
     assert got["send.recipient"][0][0] == "pass"
     status, summary = got["send.arrived"][0]

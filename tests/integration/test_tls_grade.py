@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
 import trustme
 from cryptography import x509
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
 from tests.integration.test_trace import findings, trace
@@ -113,6 +115,7 @@ def test_modern_server_is_good(
     code, doc, _ = trace(
         run_cli, dns_server, "smtp-good.test", "--port", str(server.port), "--ca-file", rsa_ca_file
     )
+    jsonschema.validate(doc, schema())
     got = grade_of(doc)
     assert code == 0, got
     assert got["tls.protocols"] == ("pass", "offers TLSv1.2, TLSv1.3")
