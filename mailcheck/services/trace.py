@@ -269,10 +269,16 @@ def run_trace(
                 break
     if unresolved:
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-    for trace in traces:
+    # the grading handshakes: one host after another's would add up over many MX hosts
+    graded: list[list[Handshake]] = [[] for _ in traces]
+    if request.grade_tls and traces:
+        if progress:
+            progress("grading TLS")
+        with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
+            graded = list(pool.map(lambda t: _tls_probes(t, options), traces))
+    for trace, probes in zip(traces, graded, strict=True):
         context = _context(engine, trace, request, domain, policy, options.port)
         judged = judge(trace, context)
-        probes = _tls_probes(trace, options) if request.grade_tls else []
         if probes:
             judged.extend(_graded(trace, probes, judged, context.tlsa_secure))
         sections.append(trace_section(trace, judged, probes))
