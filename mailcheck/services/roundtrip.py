@@ -157,9 +157,14 @@ def wait_for(box: Mailbox, token: str, wait: float) -> Arrival:
     except SessionError as exc:
         arrival.problem = exc.message
         arrival.seconds = time.monotonic() - started
+        box.session.close()
         return arrival
+    except BaseException:
+        box.session.close()  # Ctrl-C: no LOGOUT that could wait a whole step
+        raise
     finally:
-        box.finish({})
+        if box.session.sock is not None:
+            box.finish({})
 
 
 def delivery_sections(

@@ -305,8 +305,11 @@ def run_trace(
 
 
 def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
-    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated."""
+    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated; not
+    with a login test (--user): that run is about the account, and stays one connection."""
     if trace.protocol != "smtp" or trace.tls is None or trace.error is not None:
+        return []
+    if options.user:
         return []
     from mailcheck.net.tlsprobe import probe_tls
 

@@ -155,7 +155,8 @@ def test_stall_after_login_times_out(
     assert code == 3
     assert (
         err.strip()
-        == f"mailcheck: error: --imap 127.0.0.1:{err.split(':')[3]}: no reply within 1 s"
+        == f"mailcheck: error: --imap 127.0.0.1:{err.split(':')[3]}: silence: no reply in "
+        "1.0 s (the per-step limit, --step-timeout 1)"
     )
 
 
