@@ -1287,6 +1287,49 @@ _c(
     "RFC 7817",
 )
 _c(
+    "tls.protocols",
+    "TLS versions offered",
+    "Which protocol versions the server accepts, each tried in its own handshake (TLS 1.0, "
+    "1.1, 1.2, 1.3). Rated against the NCSC-NL TLS guidelines 2.1: 1.2 and 1.3 are good, "
+    "1.0 and 1.1 phase-out. A probe cut off by the network leaves it undetermined (ERROR).",
+    "Allow TLS 1.2 and 1.3 only (Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+    "RFC 8996",
+    "NCSC-NL TLS guidelines 2.1",
+)
+_c(
+    "tls.cipher",
+    "Cipher and key exchange",
+    "The cipher the server chose when offered everything, and whether it also accepts weak "
+    "ones (RSA key exchange, 3DES, RC4, NULL) when a client offers nothing else, rated "
+    "against the NCSC-NL TLS guidelines 2.1 (good: ECDHE with AES-GCM or ChaCha20; "
+    "sufficient: ECDHE with CBC, DHE; phase-out: RSA key exchange, 3DES).",
+    "Prefer ECDHE with AEAD ciphers; disable anonymous ciphers, RSA key exchange and 3DES "
+    "(Postfix: smtpd_tls_exclude_ciphers = aNULL, eNULL, kRSA, 3DES, RC4).",
+    "RFC 9325",
+    "NCSC-NL TLS guidelines 2.1",
+)
+_c(
+    "tls.key-size",
+    "Certificate key",
+    "The certificate's public key, rated against the NCSC-NL TLS guidelines 2.1: RSA of "
+    "3072 bits or more and the curves P-256/P-384 are good, RSA 2048 sufficient, shorter "
+    "RSA keys insufficient.",
+    "Use an RSA key of at least 2048 bits (3072 preferred) or an ECDSA P-256 key.",
+    "NCSC-NL TLS guidelines 2.1",
+)
+_c(
+    "tls.grade",
+    "TLS grade",
+    "One grade per mail server: the worst NCSC-NL category (good, sufficient, phase-out, "
+    "insufficient) over versions offered, cipher and key exchange, certificate key and the "
+    "DANE TLSA match, with every reason. Good and sufficient pass, phase-out warns, "
+    "insufficient fails; a probe that failed for network reasons makes it ERROR. OCSP "
+    "stapling is not graded (Python's TLS layer cannot request it).",
+    "Fix the reasons listed, worst first.",
+    "NCSC-NL TLS guidelines 2.1",
+    "RFC 9325",
+)
+_c(
     "tls.injection",
     "STARTTLS response injection",
     "Data arrived after the STARTTLS reply but before the TLS handshake. A server or "
@@ -1418,6 +1461,26 @@ _c(
     "Read the server's reply: the enhanced status code says which side must change.",
     "RFC 5321 §4.2",
     "RFC 3463",
+)
+_c(
+    "send.arrived",
+    "Arrival in the mailbox (--check-delivery)",
+    "Whether the test message, found by its X-Mailcheck-Token, reached the IMAP folder "
+    "named by --check-delivery within --delivery-wait, and how long after the server "
+    "accepted it. It is read with BODY.PEEK from a folder opened read-only (EXAMINE), so it "
+    "stays unseen. Not there in time is ERROR (exit 3): delayed, filtered to another "
+    "folder, or lost cannot be told apart from outside.",
+    "Look in the spam folder (--check-delivery .../Junk) and in the server's log for the queue id.",
+    "RFC 9051",
+)
+_c(
+    "send.auth-results",
+    "The receiver's verdict beside ours",
+    "The Authentication-Results the receiving server added to the delivered copy, shown "
+    "literally, next to mailcheck's own verdict on that copy. Only the authserv-ids given "
+    "with --authserv-id are trusted in the delivered copy's auth-results checks.",
+    "Where they differ, the receiver's DNS view, its policy or a forwarder explains it.",
+    "RFC 8601",
 )
 
 _c(

@@ -73,7 +73,7 @@ class MailServers:
         self.root.chmod(0o755)
         self.ca = ca
         self.ports = Ports(*(free_port() for _ in range(6)))
-        self.maildir = self.root / "mail" / "inbox"
+        self.maildir = self.root / "mail" / "alice"  # Postfix delivers where Dovecot reads
         self.dovecot_conf = self.root / "dovecot.conf"
         self.postfix_etc = self.root / "postfix"
 
@@ -183,7 +183,7 @@ alias_database =
 local_recipient_maps =
 virtual_mailbox_domains = postfix.test
 virtual_mailbox_base = {self.root}/mail
-virtual_mailbox_maps = static:inbox/
+virtual_mailbox_maps = static:alice/
 virtual_uid_maps = static:{dovecot.pw_uid}
 virtual_gid_maps = static:{dovecot.pw_gid}
 default_transport = error:mailcheck test instance, no relaying

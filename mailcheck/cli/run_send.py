@@ -37,6 +37,7 @@ from mailcheck.records.compose import (
 
 if TYPE_CHECKING:
     from mailcheck.model import Section
+    from mailcheck.services.roundtrip import DeliveryTarget
     from mailcheck.services.send import DkimPlan, Outcome
 
 MAX_FILE = 25 * MB  # attachments and --eml: more is not a test message
@@ -77,6 +78,11 @@ class SendOptions:
     save: str | None = None
     timeout: float = 120.0
     step_timeout: float = 30.0
+    check_delivery: str | None = None  # imap://user@host[:port]/FOLDER
+    delivery_wait: float = 120.0
+    delivery_password_env: str | None = None
+    delivery_password_file: str | None = None
+    authserv_ids: tuple[str, ...] = ()
 
 
 def _read(path: str, option: str, *, text: bool) -> bytes:
@@ -251,9 +257,13 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     _check_save(opts.save)
     dkim = _dkim(opts, sender)
     message, token = _build(opts, sender, recipients)
+    target = _delivery_target(opts)
     password = (
-        None if opts.dry_run else read_password(opts.user, opts.password_env, opts.password_file)
+        None
+        if opts.dry_run or (target is not None and opts.user is None)
+        else read_password(opts.user, opts.password_env, opts.password_file)
     )
+    mailbox_password = _mailbox_password(opts, target, password)
     smtputf8 = sender.needs_smtputf8 or any(r.needs_smtputf8 for r in recipients)
     if opts.mail_from not in (None, "", "<>"):
         smtputf8 = smtputf8 or not envelope_from.split("@")[0].isascii()
@@ -261,6 +271,20 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     started = time.monotonic()
     engine = build_engine(flags.options())
     with engine, progress(True) as bar:
+        box = None
+        if target is not None:
+            from mailcheck.services.roundtrip import open_target
+
+            bar.status(f"logging in to {target.label}")
+            # before sending: a wrong password or an untrusted server stops the run here
+            box = open_target(
+                target,
+                mailbox_password or "",
+                engine,
+                opts.ca_file,
+                opts.step_timeout,
+                opts.timeout + opts.delivery_wait + 3 * opts.step_timeout,
+            )
         bar.status("signing" if dkim else "building the message")
         prepared = prepare(message, dkim, engine)
         findings = [
@@ -308,7 +332,55 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
         subject = token or (opts.eml or "message")
         display = f"{sender.address} → {', '.join(r.address for r in recipients)}"
         report = send_report(subject, display, findings, attempts, outcomes, data, started, engine)
+        if target is not None and box is not None:
+            from mailcheck.services.roundtrip import delivery_sections, wait_for, with_delivery
+
+            arrival = None
+            if any(o.status == "accepted" for o in outcomes):
+                bar.status(f"waiting for the message in {target.label}")
+                arrival = wait_for(box, token, opts.delivery_wait)
+            else:
+                box.finish({})
+            ids = frozenset(i.strip().lower().rstrip(".") for i in opts.authserv_ids if i.strip())
+            report = with_delivery(
+                report, *delivery_sections(target, arrival, opts.delivery_wait, engine, ids)
+            )
     return _finish(report, prepared.message, opts, out)
+
+
+def _delivery_target(opts: SendOptions) -> DeliveryTarget | None:
+    from mailcheck.services.roundtrip import parse_target
+
+    if opts.check_delivery is None:
+        given = (opts.delivery_password_env, opts.delivery_password_file, opts.authserv_ids or None)
+        if any(v is not None for v in given):
+            raise UsageError(
+                "--delivery-password-env, --delivery-password-file and --authserv-id need "
+                "--check-delivery"
+            )
+        return None
+    target = parse_target(opts.check_delivery)
+    if opts.eml is not None:
+        raise UsageError("--check-delivery finds the message by its token: not with --eml")
+    if opts.dry_run:
+        raise UsageError("--check-delivery with --dry-run: nothing would be sent")
+    return target
+
+
+def _mailbox_password(
+    opts: SendOptions, target: DeliveryTarget | None, smtp_password: str | None
+) -> str | None:
+    """The mailbox's password: --delivery-password-env/-file; else, without --user (or for
+    the same user), --password-env/--password-file or the prompt, as for AUTH."""
+    if target is None:
+        return None
+    if opts.delivery_password_env or opts.delivery_password_file:
+        return read_password(target.user, opts.delivery_password_env, opts.delivery_password_file)
+    if opts.user is None:
+        return read_password(target.user, opts.password_env, opts.password_file)
+    if opts.user == target.user:
+        return smtp_password
+    return read_password(target.user, None, None)
 
 
 def _message_finding(

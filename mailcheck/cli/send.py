@@ -58,9 +58,13 @@ EPILOG = (
     " --from me@example.com --to you@example.org\n\n"
     "  mailcheck send --from me@example.com --to you@example.org --dkim-key mail.pem"
     " --dkim-selector mail --dry-run\n\n"
+    "  mailcheck send --server smtp.example.com --user me@example.com --password-env PW"
+    " --from me@example.com --to me@example.com"
+    " --check-delivery imap://me@example.com@imap.example.com/INBOX\n\n"
     "Exit codes: 0 every recipient accepted; 1 a recipient rejected, or the DKIM signature "
-    "does not verify; 2 usage or input error; 3 a recipient deferred or not reached, or the "
-    "delivery unknown; 4 internal error; 130 interrupted."
+    "does not verify (or, with --check-delivery, the delivered copy fails a check); 2 usage "
+    "or input error; 3 a recipient deferred or not reached, the delivery unknown, or the "
+    "message not arrived within --delivery-wait; 4 internal error; 130 interrupted."
 )
 
 
@@ -266,6 +270,56 @@ def send(
         ),
     ] = 120.0,
     step_timeout: StepTimeoutOpt = 30.0,
+    check_delivery: Annotated[
+        str | None,
+        typer.Option(
+            "--check-delivery",
+            metavar="imap://USER@HOST[:PORT]/FOLDER",
+            help="After sending, wait for the message in this mailbox (imaps:// for implicit "
+            "TLS), read it unseen and verify the delivered copy.",
+            rich_help_panel="Delivery check",
+        ),
+    ] = None,
+    delivery_wait: Annotated[
+        float,
+        typer.Option(
+            "--delivery-wait",
+            metavar="SECONDS",
+            min=0,
+            max=3600,
+            help="How long to wait for the message to arrive.",
+            rich_help_panel="Delivery check",
+        ),
+    ] = 120.0,
+    delivery_password_env: Annotated[
+        str | None,
+        typer.Option(
+            "--delivery-password-env",
+            metavar="VAR",
+            help="The mailbox password from this variable (default: --password-env when "
+            "the mailbox user is --user or there is no --user, else a prompt).",
+            rich_help_panel="Delivery check",
+        ),
+    ] = None,
+    delivery_password_file: Annotated[
+        str | None,
+        typer.Option(
+            "--delivery-password-file",
+            metavar="FILE",
+            help="The mailbox password from the first line of FILE.",
+            rich_help_panel="Delivery check",
+        ),
+    ] = None,
+    authserv_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--authserv-id",
+            metavar="ID",
+            help="Trust the receiving server's Authentication-Results with this "
+            "authserv-id in the delivered copy (repeatable).",
+            rich_help_panel="Delivery check",
+        ),
+    ] = None,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -318,6 +372,11 @@ def send(
             save=save,
             timeout=timeout,
             step_timeout=step_timeout,
+            check_delivery=check_delivery,
+            delivery_wait=delivery_wait,
+            delivery_password_env=delivery_password_env,
+            delivery_password_file=delivery_password_file,
+            authserv_ids=tuple(authserv_id or ()),
         )
         code = run(opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -22,11 +22,14 @@ MAX_REPLY_LINES = 200
 class SessionError(Exception):
     """The conversation could not go on: closed, timed out, garbage, TLS failure."""
 
-    def __init__(self, kind: str, message: str, received: int = 0) -> None:
+    def __init__(self, kind: str, message: str, received: int = 0, alert: str = "") -> None:
         super().__init__(message)
         self.kind = kind  # closed | timeout | too-long | garbage | tls | connect | deadline
         self.message = message
         self.received = received  # bytes of an unfinished line when time ran out
+        # a TLS-level answer (an alert, or the peer closing inside the handshake), as opposed
+        # to the network failing: the one a version probe may read as "not offered"
+        self.alert = alert
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,16 @@ class Session:
     """One connection. `deadline` bounds the whole conversation; `step` each read or write."""
 
     def __init__(
-        self, transcript: Transcript, budget: Budget | None = None, ends_at: float | None = None
+        self,
+        transcript: Transcript,
+        budget: Budget | float | None = None,
+        ends_at: float | None = None,
     ) -> None:
-        """`ends_at`: the run's deadline (monotonic) when it started before this connection."""
+        """`ends_at`: the run's deadline (monotonic) when it started before this connection.
+        `budget` as a number is the per-step limit alone (the older calling convention)."""
         self.transcript = transcript
+        if isinstance(budget, (int, float)):
+            budget = Budget(step=float(budget))
         self.budget = budget or Budget()
         self.step = self.budget.step
         self.deadline = ends_at if ends_at is not None else time.monotonic() + self.budget.total
@@ -156,10 +165,12 @@ class Session:
 
     # -- lines ------------------------------------------------------------------------
 
-    def _fill(self, started: float) -> None:
-        """More bytes, within what is left of this line's step budget and of the total."""
+    def _fill(self, started: float | None = None) -> None:
+        """More bytes, within what is left of this line's step budget and of the total
+        (a read that is not part of a line, such as a literal, starts its own step)."""
         assert self.sock is not None
         now = time.monotonic()
+        started = now if started is None else started
         until = min(started + self.step, self.deadline)
         if until <= now:
             raise self._stalled(started, until)
@@ -251,19 +262,21 @@ class Session:
 
     # -- TLS --------------------------------------------------------------------------
 
-    def start_tls(self, server_name: str, on_injected: Callable[[bytes], None]) -> ssl.SSLSocket:
+    def start_tls(
+        self,
+        server_name: str,
+        on_injected: Callable[[bytes], None],
+        context: ssl.SSLContext | None = None,
+    ) -> ssl.SSLSocket:
         """TLS over the open connection. Certificates are not verified here: the chain is
-        read and judged separately, so a bad certificate is reported, not just refused."""
+        read and judged separately, so a bad certificate is reported, not just refused.
+        `context`: a probing context (one protocol version, chosen ciphers)."""
         assert self.sock is not None
         if self._buffer:
             injected, self._buffer = self._buffer, b""
             on_injected(injected)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        context.minimum_version = ssl.TLSVersion.TLSv1
-        with contextlib.suppress(ssl.SSLError):
-            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        if context is None:
+            context = permissive_context()
         self.transcript.add("*", f"TLS handshake (server name {server_name})")
         timeout = self._timeout()
         self.sock.settimeout(timeout)
@@ -274,8 +287,13 @@ class Session:
                 "tls",
                 f"TLS handshake timed out after {timeout:g} s ({self._limit(time.monotonic())})",
             ) from None
+        except ssl.SSLEOFError:
+            raise SessionError(
+                "tls", "TLS handshake failed: the server closed the connection", alert="EOF"
+            ) from None
         except ssl.SSLError as exc:
-            raise SessionError("tls", f"TLS handshake failed: {exc.reason or exc}") from None
+            reason = str(exc.reason or exc)
+            raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
         except OSError as exc:
             raise SessionError(
                 "tls", f"TLS handshake failed: connection closed ({exc.strerror or exc})"
@@ -283,6 +301,23 @@ class Session:
         self.sock = tls
         self.tls = tls
         return tls
+
+
+def permissive_context(
+    low: ssl.TLSVersion = ssl.TLSVersion.TLSv1,
+    high: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED,
+    ciphers: str = "DEFAULT",
+) -> ssl.SSLContext:
+    """A client context that verifies nothing and offers old versions and weak ciphers (at
+    OpenSSL's security level 0), so that what the server accepts is seen, not refused here."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = low
+    context.maximum_version = high
+    with contextlib.suppress(ssl.SSLError):
+        context.set_ciphers(f"{ciphers}:@SECLEVEL=0")
+    return context
 
 
 def _endless(limit: int) -> str:

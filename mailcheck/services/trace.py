@@ -21,6 +21,7 @@ from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
+from mailcheck.net.tlsprobe import Handshake
 from mailcheck.text import printable
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
@@ -58,6 +59,7 @@ class TraceRequest:
     password: str | None = None
     https_port: int | None = None
     allow_insecure_auth: bool = False
+    grade_tls: bool = True  # dedicated handshakes per TLS version and a grade (SMTP only)
 
     def options(self) -> ProbeOptions:
         protocol = self.protocol or PROTOCOL_PORTS.get(self.port or 0, "smtp")
@@ -267,9 +269,19 @@ def run_trace(
                 break
     if unresolved:
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-    for trace in traces:
+    # the grading handshakes: one host after another's would add up over many MX hosts
+    graded: list[list[Handshake]] = [[] for _ in traces]
+    if request.grade_tls and traces:
+        if progress:
+            progress("grading TLS")
+        with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
+            graded = list(pool.map(lambda t: _tls_probes(t, options), traces))
+    for trace, probes in zip(traces, graded, strict=True):
         context = _context(engine, trace, request, domain, policy, options.port)
-        sections.append(trace_section(trace, judge(trace, context)))
+        judged = judge(trace, context)
+        if probes:
+            judged.extend(_graded(trace, probes, judged, context.tlsa_secure))
+        sections.append(trace_section(trace, judged, probes))
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
@@ -292,7 +304,31 @@ def run_trace(
     )
 
 
-def trace_section(trace: HostTrace, findings: list[Finding]) -> Section:
+def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
+    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated; not
+    with a login test (--user): that run is about the account, and stays one connection."""
+    if trace.protocol != "smtp" or trace.tls is None or trace.error is not None:
+        return []
+    if options.user:
+        return []
+    from mailcheck.net.tlsprobe import probe_tls
+
+    return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
+
+
+def _graded(
+    trace: HostTrace, probes: list[Handshake], judged: list[Finding], secure: bool | None
+) -> list[Finding]:
+    from mailcheck.checks.tls_grade import grade
+
+    dane = next((f for f in judged if f.id == "dane.match"), None)
+    status, text = (dane.status, dane.summary) if dane else (None, "")
+    return list(grade(trace, probes, status, text, bool(secure)))
+
+
+def trace_section(
+    trace: HostTrace, findings: list[Finding], probes: list[Handshake] | None = None
+) -> Section:
     start = trace.transcript.lines
     data: dict[str, Any] = {
         "host": trace.host,
@@ -325,6 +361,17 @@ def trace_section(trace: HostTrace, findings: list[Finding]) -> Section:
             "bits": trace.tls.bits,
             "certificates": certificate_data(trace),
         }
+        if probes:
+            data["tls"]["handshakes"] = [
+                {
+                    "probe": p.label,
+                    "outcome": p.outcome,
+                    "version": p.version,
+                    "cipher": p.cipher,
+                    "detail": printable(p.detail),
+                }
+                for p in probes
+            ]
     where = f"{trace.host} [{trace.address}]:{trace.port}"
     if trace.preference is not None:
         where += f"  (MX {trace.preference})"

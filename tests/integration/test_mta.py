@@ -56,6 +56,21 @@ def statuses(doc: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
+def fails(doc: dict[str, Any]) -> set[str]:
+    """Ids that failed. Postfix's default opportunistic TLS accepts anonymous ciphers, so
+    tls.cipher and tls.grade fail on every trace of it (test_postfix_mx_by_domain)."""
+    return {
+        item["id"]
+        for report in doc["reports"]
+        for section in report["sections"]
+        for item in section["findings"]
+        if item["status"] == "fail"
+    }
+
+
+POSTFIX_GRADE = {"tls.cipher", "tls.grade"}
+
+
 def lines(doc: dict[str, Any]) -> list[str]:
     return [
         f"{line['who']}: {line['text']}"
@@ -102,7 +117,25 @@ def test_postfix_mx_by_domain(
     assert "SIZE (messages up to 1 MB (RFC 1870))" in got["smtp.extensions"][1]
     # 127.0.0.1's PTR in the test zone names another host: reported, not fatal
     assert got["smtp.banner-name"][0] == "warn"
-    assert code == 0
+    # Postfix's defaults for opportunistic TLS: TLS 1.0 and 1.1 still on, and anonymous
+    # (aNULL) ciphers accepted when a client offers nothing else: NCSC-NL calls that
+    # insufficient, so the grade fails, with its reasons (and nothing else fails)
+    assert got["tls.protocols"] == (
+        "warn",
+        "offers TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (TLSv1, TLSv1.1: phase-out)",
+    )
+    assert got["tls.cipher"][0] == "fail"
+    assert got["tls.cipher"][1].endswith(
+        "also accepts ADH-AES256-GCM-SHA384 (broken or unauthenticated): insufficient"
+    )
+    assert got["tls.key-size"] == (
+        "pass",
+        "certificate key EC secp256r1: good (a recommended curve)",
+    )
+    assert got["tls.grade"][0] == "fail"
+    assert got["tls.grade"][1].startswith("Insufficient (NCSC-NL TLS guidelines 2.1): ")
+    assert fails(doc) == {"tls.cipher", "tls.grade"}
+    assert code == 1
     assert lines(doc)[-2:] == ["C: QUIT", "S: 221 2.0.0 Bye"]
 
 
@@ -128,6 +161,7 @@ def test_postfix_submission_login_is_redacted(
     )
     got = statuses(doc)
     assert code == 0, got
+    assert "tls.grade" not in got  # a login test makes no grading handshakes
     assert got["smtp.login"][0] == "pass"
     transcript = lines(doc)
     assert "C: AUTH PLAIN <redacted>" in transcript
@@ -348,7 +382,9 @@ def test_domain_smtp_against_postfix(
     got = statuses(doc)
     assert got["smtp.banner"] == ("pass", "220 mx.postfix.test ESMTP Postfix")
     assert got["tls.starttls"][0] == "pass" and got["tls.certificate"][0] == "pass"
-    assert result.returncode == 0, got
+    # domain --smtp grades each MX too: one grade, with its reasons
+    assert got["tls.grade"][1].startswith("Insufficient (NCSC-NL TLS guidelines 2.1): ")
+    assert fails(doc) == POSTFIX_GRADE and result.returncode == 1, got
 
 
 def test_trace_json_validates(

@@ -507,6 +507,11 @@ def test_dane_against_the_certificate(
     good = findings(json.loads(result.stdout))["dane.match"][0]
     assert good[0] == "pass" and "not DNSSEC-secure" in good[1]
     assert findings(json.loads(bad.stdout))["dane.match"][0][0] == "fail"
+    # unsigned TLSA records count for no sender: the grade says so, match or not
+    ignored = "TLSA records that are not DNSSEC-secure: senders ignore them (DANE not graded)"
+    for run in (result, bad):
+        status, summary = findings(json.loads(run.stdout))["tls.grade"][0]
+        assert status == "pass" and ignored in summary and "DANE:" not in summary
 
 
 def test_unreachable_mailbox_server_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
