@@ -5,6 +5,7 @@ hostile DNS text escaped and zone-file lines carried through."""
 from __future__ import annotations
 
 import json
+import tempfile
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -70,7 +71,8 @@ def send(run_cli: CliRun, fmt: str) -> Any:
         "examples/zones",
         "--dry-run",
         "--save",
-        str(Path(f"/tmp/mailcheck-ci-format-{fmt}-{free_port()}.eml")),
+        # a fresh folder each time: --save never overwrites, so a reused name would fail
+        str(Path(tempfile.mkdtemp(prefix="mailcheck-ci-format-")) / f"{fmt}.eml"),
         "--format",
         fmt,
     )
