@@ -5,8 +5,8 @@ hostile DNS text escaped and zone-file lines carried through."""
 from __future__ import annotations
 
 import json
-import tempfile
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
