@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import ipaddress
+import itertools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -323,6 +324,18 @@ def _for_domain(request: DomainRequest, config: Config | None, name: str) -> Dom
     return dataclasses.replace(request, **changes) if changes else request  # type: ignore[arg-type]
 
 
+def _check_one(
+    engine: DnsEngine,
+    name: DomainName,
+    request: DomainRequest,
+    update: Callable[[str], None] | None,
+) -> Report:
+    # A view per domain: its own deadline, and its answers released to the engine's bounded
+    # cache when it is done (memory stays flat over any number of domains).
+    with engine.scoped() as view:
+        return check_domain(name, view, request, update)
+
+
 def _reports(
     names: list[DomainName],
     engine: DnsEngine,
@@ -331,20 +344,31 @@ def _reports(
     update: Callable[[str], None] | None,
     config: Config | None = None,
 ) -> Iterator[tuple[int, Report]]:
-    """(input index, report) as each domain finishes."""
+    """(input index, report) as each domain finishes; a few domains are queued ahead of the
+    workers, and a report is held nowhere here once yielded (flat memory in bulk runs)."""
     workers = max(1, min(parallel, len(names)))
+    todo = iter(enumerate(names))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
-        futures: dict[Future[Report], int] = {
-            pool.submit(
-                lambda n, r, u: check_domain(n, engine.scoped(), r, u),  # deadline per domain
-                name,
-                _for_domain(request, config, name.ascii),
-                update if len(names) == 1 else None,
-            ): index
-            for index, name in enumerate(names)
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        running: dict[Future[Report], int] = {}
+
+        def fill() -> None:
+            for index, name in itertools.islice(todo, 2 * workers - len(running)):
+                future = pool.submit(
+                    _check_one,
+                    engine,
+                    name,
+                    _for_domain(request, config, name.ascii),
+                    update if len(names) == 1 else None,
+                )
+                running[future] = index
+
+        fill()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = running.pop(future)
+                yield index, future.result()
+            fill()
 
 
 def run(
@@ -377,6 +401,8 @@ def run(
     if opts.baseline is not None:
         baseline = _baseline(opts, flags, names, request, config, today)
     reports: list[Report | None] = [None] * len(names)
+    codes: set[ExitCode] = set()
+    compared = {"regressed": False, "inconclusive": False}
     if out.format is Format.TEXT:
         libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
     with engine, progress(True, total=len(names)) as bar:
@@ -387,18 +413,22 @@ def run(
             if baseline is not None:
                 report = _against(report, baseline)
             report = select_findings(report, out.only, out.skip)
-            reports[index] = report
+            codes.add(exit_code_for([report], out.threshold))
+            compared["regressed"] |= regressed([report])
+            compared["inconclusive"] |= inconclusive([report])
             bar.advance(report.display or report.subject)
             if out.format is Format.JSONL:
-                write_jsonl_line("domain", report, out)
+                write_jsonl_line("domain", report, out)  # streamed, not kept: flat memory
+            else:
+                reports[index] = report
     done = [r for r in reports if r is not None]
-    code = exit_code_for(done, out.threshold)
+    code = next((c for c in (ExitCode.FAILED, ExitCode.INCONCLUSIVE) if c in codes), ExitCode.OK)
     if out.fail_on is FailOn.REGRESSION:
         # a new or worse finding fails; a comparison over errors is inconclusive (never 1)
-        if regressed(done):
+        if compared["regressed"]:
             code = ExitCode.FAILED
         else:
-            code = ExitCode.INCONCLUSIVE if inconclusive(done) else ExitCode.OK
+            code = ExitCode.INCONCLUSIVE if compared["inconclusive"] else ExitCode.OK
     if out.format in DOCUMENT_FORMATS:
         stats = engine.stats()
         write_document(
