@@ -18,6 +18,7 @@ from mailcheck.cli.common import (
     FailOn,
     FailOnOpt,
     FormatOpt,
+    MaxQpsOpt,
     NameserverOpt,
     OfflineOpt,
     OnlyOpt,
@@ -121,7 +122,8 @@ def verify(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 64,
+    concurrency: ConcurrencyOpt = 256,
+    max_qps: MaxQpsOpt = None,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
@@ -143,7 +145,13 @@ def verify(
         quiet=quiet,
     )
     flags = DnsFlags(
-        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+        tuple(nameserver or ()),
+        tuple(zone or ()),
+        offline,
+        timeout,
+        deadline,
+        concurrency,
+        max_qps=max_qps,
     )
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -90,3 +91,19 @@ def test_finished_queries_leave_no_timers_behind(bulk_server: DnsServer) -> None
             _one_domain(engine, i)
             most = max(most, engine.sizes()["timers"])
         assert most <= 1100
+
+
+@pytest.mark.timeout(60)
+def test_max_qps_spaces_the_queries_and_loses_none(bulk_server: DnsServer) -> None:
+    from mailcheck.net.dns import DnsOptions, build_engine
+
+    # 40 per second with a burst of 4: 30 questions cannot all leave in under 0.65 s (a lower
+    # bound that only a broken cap can miss, however slow the machine).
+    options = DnsOptions(nameservers=(bulk_server.address,), deadline=60, max_qps=40)
+    with build_engine(options) as engine:
+        started = time.monotonic()
+        futures = [engine.submit(f"_dmarc.d{i}.bulk.test", "TXT") for i in range(30)]
+        answers = [f.result() for f in futures]
+        elapsed = time.monotonic() - started
+    assert [a.records[0].txt for a in answers] == [b"v=DMARC1; p=reject"] * 30
+    assert elapsed >= 0.6
