@@ -117,6 +117,19 @@ def verify(
             rich_help_panel="Input",
         ),
     ] = "auto",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=0,
+            max=64,
+            help="Processes verifying signatures at once; 0 (the default) uses every core "
+            "for 200 messages or more, one process below that. -v runs in one process.",
+            rich_help_panel="Input",
+        ),
+    ] = 0,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -164,6 +177,7 @@ def verify(
             dnsbl=dnsbl,
             authserv_ids=tuple(authserv_id or ()),
             mbox_format=mbox_format,
+            jobs=jobs,
         )
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -29,7 +29,9 @@ class Source(Protocol):
 
     def covers(self, name: dns.name.Name, rdtype: int = 0) -> bool: ...
 
-    def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> SourceAnswer: ...
+    def lookup(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SourceAnswer | Answer: ...
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,9 @@ class DnsEngine:
         source = self._source_for(qname, rdtype)
         if source is not None:
             result = source.lookup(qname, rdtype)
+            if isinstance(result, Answer):  # another engine's answer, relayed whole
+                done(self._record(result))
+                return
             answer = Answer(
                 shown,
                 type_text,
