@@ -55,6 +55,7 @@ class _Query:
     finished: bool = False
     tcp: bool = False
     outgoing: bytes = b""
+    wire: bytes = b""  # the request rendered once (each retry is a new query: rendered again)
     incoming: bytearray = field(default_factory=bytearray)
 
 
@@ -247,7 +248,8 @@ class DnsTransport:
             # connect(): a random ephemeral port of its own, replies from this server only,
             # and ICMP errors reported on this socket.
             sock.connect((item.host, item.port))
-            sock.send(item.request.to_wire())
+            item.wire = item.wire or item.request.to_wire()
+            sock.send(item.wire)
         except OSError as exc:
             self._finish(item, None, _reason(exc))
             return
@@ -294,7 +296,7 @@ class DnsTransport:
     def _start_tcp(self, item: _Query) -> None:
         self._close_socket(item)
         item.tcp = True
-        wire = item.request.to_wire()
+        wire = item.wire or item.request.to_wire()
         item.outgoing = len(wire).to_bytes(2, "big") + wire
         try:
             sock = socket.socket(_family(item.host), socket.SOCK_STREAM)
