@@ -55,11 +55,17 @@ class VerifyPool:
         )
         self._processes: list[Any] = []
         self._drivers: list[threading.Thread] = []
+        ends: list[Connection] = []
         for number in range(jobs):
             ours, theirs = context.Pipe()
+            # A forked worker holds copies of the parent's ends (its own and the earlier
+            # workers'): it closes them, so each worker sees EOF (and ends) when the parent
+            # is gone, even after Ctrl-C's immediate exit.
+            ends.append(ours)
+            inherited = tuple(ends) if method == "fork" else ()
             process = context.Process(
                 target=_worker,
-                args=(theirs, request, engine.config),
+                args=(theirs, request, engine.config, inherited),
                 name=f"mailcheck-verify-{number}",
                 daemon=True,
             )
@@ -79,12 +85,12 @@ class VerifyPool:
         chunks = iter(lambda: list(itertools.islice(it, CHUNK)), [])
         for chunk in chunks:
             if len(window) >= 2 * len(self._processes):
-                yield from window.popleft().result()
+                yield from _result(window.popleft())
             future: Future[list[Report]] = Future()
             self._jobs.put((chunk, future))
             window.append(future)
         while window:
-            yield from window.popleft().result()
+            yield from _result(window.popleft())
 
     def close(self) -> None:
         for _ in self._processes:
@@ -102,8 +108,11 @@ class VerifyPool:
 
     def __exit__(self, *exc: object) -> None:
         if exc and exc[0] is not None:
-            for process in self._processes:  # Ctrl-C or an error: no waiting on the rest
+            # Ctrl-C or an error: end the workers now; the driver threads (daemons) may be
+            # waiting on a DNS answer, and the run must not wait for it.
+            for process in self._processes:
                 process.terminate()
+            return
         self.close()
 
     def _drive(self, conn: Connection) -> None:
@@ -133,6 +142,16 @@ class VerifyPool:
                     return
 
 
+def _result(future: Future[list[Report]]) -> list[Report]:
+    """Wait in short steps: a signal may be delivered to another thread, and the main thread
+    runs Python's handler (Ctrl-C's immediate exit) only when it wakes."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except TimeoutError:
+            continue
+
+
 def _send(conn: Connection, message: object) -> None:
     with contextlib.suppress(OSError):  # the worker is gone already
         conn.send(message)
@@ -156,20 +175,29 @@ class _Relay:
         return answer
 
 
-def _worker(conn: Connection, request: VerifyRequest, config: EngineConfig) -> None:
+def _worker(
+    conn: Connection,
+    request: VerifyRequest,
+    config: EngineConfig,
+    inherited: tuple[Connection, ...] = (),
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for end in inherited:
+        end.close()
     engine = DnsEngine([_Relay(conn)], None, config)
     memo = RunMemo()
-    while True:
-        try:
+    try:
+        while True:
             kind, payload = conn.recv()
-        except (EOFError, OSError):
-            return
-        if kind != "verify":
-            return
-        try:
-            reports: Any = [verify_message(m, engine, request, memo) for m in payload]
-        except Exception as exc:  # reported by the parent as a run error, not lost
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
-            continue
-        conn.send(("done", reports))
+            if kind != "verify":
+                return
+            try:
+                reports: Any = [verify_message(m, engine, request, memo) for m in payload]
+            except (EOFError, OSError):
+                return  # the parent is gone (its pipe closed): nothing to report to
+            except Exception as exc:  # reported by the parent as a run error, not lost
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                continue
+            conn.send(("done", reports))
+    except (EOFError, OSError):
+        return

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +71,46 @@ def test_jobs_give_the_serial_reports(
     text_one = run_cli(*args, "--jobs", "1", timeout=150)
     text_three = run_cli(*args, "--jobs", "3", timeout=150)
     assert text_three.stdout == text_one.stdout and text_three.returncode == 1
+
+
+def _session_processes(session: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.timeout(60)
+def test_one_ctrl_c_ends_the_workers_too(
+    generated: Generated, zone_dir: Path, tmp_path: Path
+) -> None:
+    maildir = _mailbox(tmp_path, generated)
+    # Every answer takes a second: the run is surely under way, workers waiting on DNS.
+    with DnsServer(sorted(zone_dir.glob("*.zone")), delay=1.0) as slow:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "mailcheck", "verify", str(maildir), "--jobs", "2"),
+                *("--nameserver", slow.address, "--format", "jsonl"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while len(_session_processes(process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_session_processes(process.pid)) >= 3  # the parent and two workers
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 130 and b"mailcheck: interrupted" in err
+        while _session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session_processes(process.pid) == []
