@@ -2,4 +2,5 @@
 
 from mailcheck.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a worker process (verify --jobs)
+    main()

@@ -112,8 +112,18 @@ ConcurrencyOpt = Annotated[
         "--concurrency",
         metavar="N",
         min=1,
-        max=512,
+        max=1024,
         help="DNS queries in flight at once.",
+        rich_help_panel="DNS",
+    ),
+]
+MaxQpsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-qps",
+        metavar="N",
+        min=0.1,
+        help="At most N DNS queries per second (be polite to a shared resolver).",
         rich_help_panel="DNS",
     ),
 ]
@@ -305,6 +315,7 @@ class DnsFlags:
     concurrency: int = 64
     extra: tuple[object, ...] = field(default=())
     total_deadline: float | None = None
+    max_qps: float | None = None
 
     def options(self) -> DnsOptions:
         from mailcheck.net.dns import DnsOptions
@@ -320,6 +331,7 @@ class DnsFlags:
             deadline=self.deadline,
             concurrency=self.concurrency,
             overall_deadline=self.total_deadline,
+            max_qps=self.max_qps,
         )
 
 

@@ -18,6 +18,7 @@ from mailcheck.cli.common import (
     FailOn,
     FailOnOpt,
     FormatOpt,
+    MaxQpsOpt,
     NameserverOpt,
     OfflineOpt,
     OnlyOpt,
@@ -268,7 +269,8 @@ def domain(
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 30.0,
     total_deadline: TotalDeadlineOpt = None,
-    concurrency: ConcurrencyOpt = 64,
+    concurrency: ConcurrencyOpt = 256,
+    max_qps: MaxQpsOpt = None,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
@@ -288,6 +290,7 @@ def domain(
         deadline,
         concurrency,
         total_deadline=total_deadline,
+        max_qps=max_qps,
     )
     with boundary(debug):
         from mailcheck.cli.run_domain import DomainOptions, run

@@ -18,6 +18,7 @@ from mailcheck.cli.common import (
     DnsFlags,
     FailOn,
     FailOnOpt,
+    MaxQpsOpt,
     NameserverOpt,
     OfflineOpt,
     OnlyOpt,
@@ -131,7 +132,8 @@ def report(
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 64,
+    concurrency: ConcurrencyOpt = 256,
+    max_qps: MaxQpsOpt = None,
     format: Annotated[
         ReportFormat,
         typer.Option(
@@ -156,7 +158,13 @@ def report(
     shown = Format.TEXT if csv else Format(format.value)
     out = OutputOptions.of(shown, color, verbose, debug, fail_on, only, skip)
     flags = DnsFlags(
-        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+        tuple(nameserver or ()),
+        tuple(zone or ()),
+        offline,
+        timeout,
+        deadline,
+        concurrency,
+        max_qps=max_qps,
     )
     with boundary(debug):
         from mailcheck.cli.run_report import ImapOptions, RunOptions, run

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import ipaddress
+import itertools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from mailcheck.files import MB, read_stdin, read_text
 from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.outcome import exit_code
+from mailcheck.outcome import ExitTally
 from mailcheck.records.domain import DomainName, parse_domain
 from mailcheck.render import Format
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
@@ -324,6 +325,18 @@ def _for_domain(request: DomainRequest, config: Config | None, name: str) -> Dom
     return dataclasses.replace(request, **changes) if changes else request  # type: ignore[arg-type]
 
 
+def _check_one(
+    engine: DnsEngine,
+    name: DomainName,
+    request: DomainRequest,
+    update: Callable[[str], None] | None,
+) -> Report:
+    # A view per domain: its own deadline, and its answers released to the engine's bounded
+    # cache when it is done (memory stays flat over any number of domains).
+    with engine.scoped() as view:
+        return check_domain(name, view, request, update)
+
+
 def _reports(
     names: list[DomainName],
     engine: DnsEngine,
@@ -332,20 +345,31 @@ def _reports(
     update: Callable[[str], None] | None,
     config: Config | None = None,
 ) -> Iterator[tuple[int, Report]]:
-    """(input index, report) as each domain finishes."""
+    """(input index, report) as each domain finishes; a few domains are queued ahead of the
+    workers, and a report is held nowhere here once yielded (flat memory in bulk runs)."""
     workers = max(1, min(parallel, len(names)))
+    todo = iter(enumerate(names))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
-        futures: dict[Future[Report], int] = {
-            pool.submit(
-                lambda n, r, u: check_domain(n, engine.scoped(), r, u),  # deadline per domain
-                name,
-                _for_domain(request, config, name.ascii),
-                update if len(names) == 1 else None,
-            ): index
-            for index, name in enumerate(names)
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        running: dict[Future[Report], int] = {}
+
+        def fill() -> None:
+            for index, name in itertools.islice(todo, 2 * workers - len(running)):
+                future = pool.submit(
+                    _check_one,
+                    engine,
+                    name,
+                    _for_domain(request, config, name.ascii),
+                    update if len(names) == 1 else None,
+                )
+                running[future] = index
+
+        fill()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = running.pop(future)
+                yield index, future.result()
+            fill()
 
 
 def run(
@@ -377,7 +401,10 @@ def run(
     baseline: tuple[str, dict[str, dict[str, Any]]] | None = None
     if opts.baseline is not None:
         baseline = _baseline(opts, flags, names, request, config, today)
-    reports: list[Report | None] = [None] * len(names)
+    # reports are handed to the writer as they come (in name order for an ordered writer)
+    # and not kept here: memory stays flat in the number of domains
+    pending: dict[int, Report] = {}
+    tally = ExitTally(out.threshold, regression=out.fail_on is FailOn.REGRESSION)
     if out.format is Format.TEXT:
         libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
     writer = open_writer("domain", out)
@@ -390,16 +417,16 @@ def run(
             if baseline is not None:
                 report = _against(report, baseline)
             report = select_findings(report, out.only, out.skip)
-            reports[index] = report
+            tally.add(report)
             bar.advance(report.display or report.subject)
             if not writer.ordered:
                 writer.report(report)
                 continue
-            while written < len(reports) and (ready := reports[written]) is not None:
-                writer.report(ready)
+            pending[index] = report
+            while written in pending:
+                writer.report(pending.pop(written))
                 written += 1
-    done = [r for r in reports if r is not None]
-    code = exit_code(done, out.threshold, regression=out.fail_on is FailOn.REGRESSION)
+    code = tally.code
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns})

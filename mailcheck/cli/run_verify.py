@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import sys
 from collections import Counter
@@ -22,6 +23,8 @@ from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.net.dns.engine import DnsEngine
+    from mailcheck.services.verify_pool import VerifyPool
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class VerifyOptions:
     dnsbl: bool = False  # --dnsbl: ask blocklists about the connecting IP
     authserv_ids: tuple[str, ...] = ()
     mbox_format: str = "auto"
+    jobs: int = 0  # --jobs: worker processes; 0 picks by the number of messages
 
 
 @dataclass
@@ -127,9 +131,19 @@ def run(
     streams = out.format is Format.JSONL or (
         out.format is Format.TEXT and out.verbose and total != 1
     )
-    with engine, progress(not (streams and sys.stdout.isatty()), total=total or 2) as bar:
-        for message in read_messages(list(inputs), opts.mbox_format):
-            report = verify_message(message, engine, request, memo)
+    pool = _pool(opts, total, engine, request)
+    messages = read_messages(list(inputs), opts.mbox_format)
+    with (
+        engine,
+        pool or contextlib.nullcontext(),
+        progress(not (streams and sys.stdout.isatty()), total=total or 2) as bar,
+    ):
+        found = (
+            pool.map(messages)
+            if pool is not None
+            else (verify_message(message, engine, request, memo) for message in messages)
+        )
+        for report in found:
             if lists is not None:
                 from mailcheck.checks.dnsbl import with_blocklists
 
@@ -137,13 +151,26 @@ def run(
             report = select_findings(report, out.only, out.skip)
             tally.add(report)
             tally_code.add(report)
-            bar.advance(message.source)
+            bar.advance(report.subject)
             writer.report(report)
     code = tally_code.code
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns, "messages": tally.as_dict()})
     return code
+
+
+def _pool(
+    opts: VerifyOptions, total: int | None, engine: DnsEngine, request: VerifyRequest
+) -> VerifyPool | None:
+    """--jobs: worker processes for the DKIM/ARC work, or None for the serial path (one
+    message's -v query lines are what it asked in this process, so -v stays serial)."""
+    from mailcheck.services.verify_pool import VerifyPool, default_jobs
+
+    jobs = opts.jobs or default_jobs(total)
+    if jobs <= 1 or request.queries:
+        return None
+    return VerifyPool(jobs, engine, request)
 
 
 def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:

@@ -18,6 +18,7 @@ from mailcheck.cli.common import (
     FailOn,
     FailOnOpt,
     FormatOpt,
+    MaxQpsOpt,
     NameserverOpt,
     OfflineOpt,
     OnlyOpt,
@@ -115,12 +116,26 @@ def verify(
             rich_help_panel="Input",
         ),
     ] = "auto",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=0,
+            max=64,
+            help="Processes verifying signatures at once; 0 (the default) uses every core "
+            "for 200 messages or more, one process below that. -v runs in one process.",
+            rich_help_panel="Input",
+        ),
+    ] = 0,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
     timeout: TimeoutOpt = 2.0,
     deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 64,
+    concurrency: ConcurrencyOpt = 256,
+    max_qps: MaxQpsOpt = None,
     format: FormatOpt = Format.TEXT,
     color: ColorOpt = Color.AUTO,
     verbose: VerboseOpt = False,
@@ -133,7 +148,13 @@ def verify(
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
     out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
     flags = DnsFlags(
-        tuple(nameserver or ()), tuple(zone or ()), offline, timeout, deadline, concurrency
+        tuple(nameserver or ()),
+        tuple(zone or ()),
+        offline,
+        timeout,
+        deadline,
+        concurrency,
+        max_qps=max_qps,
     )
     with boundary(debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
@@ -146,6 +167,7 @@ def verify(
             dnsbl=dnsbl,
             authserv_ids=tuple(authserv_id or ()),
             mbox_format=mbox_format,
+            jobs=jobs,
         )
         code = run(inputs or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

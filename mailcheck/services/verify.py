@@ -69,7 +69,7 @@ def verify_message(
 ) -> Report:
     started = time.monotonic()
     memo = memo or RunMemo()
-    mark = len(engine.log()) if request.queries else 0
+    mark = engine.log_mark() if request.queries else 0
     if message.error:
         check_id = "message.too-large" if message.too_large else "message.read"
         return _stopped(message, started, check_id, f"could not read it: {message.error}")
@@ -154,7 +154,7 @@ def verify_message(
         tuple(sections),
         duration=time.monotonic() - started,
         dns=QueryStats(),
-        queries=engine.log()[mark:] if request.queries else (),
+        queries=engine.log(since=mark) if request.queries else (),
         data=data,
     )
 

@@ -47,6 +47,7 @@ class DnsOptions:
     concurrency: int = 64
     extra_sources: Sequence[Source] = field(default_factory=tuple)
     overall_deadline: float | None = None  # DNS seconds for the whole run
+    max_qps: float | None = None  # queries sent per second at most (None: no cap)
 
 
 def build_engine(options: DnsOptions) -> DnsEngine:
@@ -54,6 +55,8 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         raise UsageError("--timeout must be more than 0 seconds")
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if options.max_qps is not None and options.max_qps <= 0:
+        raise UsageError("--max-qps must be more than 0")
     if options.deadline <= 0 or (options.overall_deadline or 1) <= 0:
         raise UsageError("a deadline must be more than 0 seconds")
     given = parse_servers(options.nameservers) if options.nameservers else None
@@ -67,6 +70,7 @@ def build_engine(options: DnsOptions) -> DnsEngine:
             timeout=options.timeout,
             retries=options.retries,
             max_in_flight=options.concurrency,
+            max_qps=options.max_qps,
         )
     config = EngineConfig(
         timeout=options.timeout,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -15,6 +16,7 @@ import dns.rdatatype
 
 from mailcheck.model import QueryLine, QueryStats
 from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record
+from mailcheck.net.dns.cache import RunCache
 from mailcheck.net.dns.names import InvalidName, display, to_name
 from mailcheck.net.dns.upstream import MAX_CNAME_LINKS, Upstream
 from mailcheck.net.dns.zones import SourceAnswer
@@ -27,7 +29,9 @@ class Source(Protocol):
 
     def covers(self, name: dns.name.Name, rdtype: int = 0) -> bool: ...
 
-    def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> SourceAnswer: ...
+    def lookup(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> SourceAnswer | Answer: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class EngineConfig:
     deadline: float = 30.0  # seconds of DNS per subject (each `scoped()` view), or per run
     concurrency: int = 64
     overall_deadline: float | None = None  # seconds for the whole run, all subjects together
+    # Answers kept after their subjects are done: shared names (asked by 2+ subjects), and a
+    # quarter as many single-use ones. Answers in use are kept whatever the number.
+    cache_size: int = 4096
+    # Query lines kept for -v and JSON (the latest ones); the counts cover the whole run.
+    log_lines: int = 10_000
 
 
 Key = tuple[str, dns.rdatatype.RdataType, bool]
@@ -49,10 +58,12 @@ class _Shared:
 
     def __init__(self, config: EngineConfig) -> None:
         self.lock = threading.Lock()
-        self.cache: dict[Key, Future[Answer]] = {}
-        self.deadlines: dict[Key, float] = {}
-        self.rounds: dict[Key, int] = {}
-        self.log: list[QueryLine] = []
+        size = max(0, config.cache_size)
+        self.cache: RunCache[Key, Answer] = RunCache(size, size // 4)
+        self.log: collections.deque[QueryLine] = collections.deque(maxlen=max(0, config.log_lines))
+        self.queries = 0
+        self.errors = 0
+        self.elapsed = 0.0
         self.hits = 0
         self.closed = False
         started = time.monotonic()
@@ -102,6 +113,7 @@ class DnsEngine:
             self._deadline = self._shared.overall
             self._seconds = self.config.overall_deadline or self._seconds
         self._memo: dict[Key, Future[Answer]] = {}
+        self._released = False
         self._lock = self._shared.lock
 
     # -- public API -------------------------------------------------------------------
@@ -133,6 +145,8 @@ class DnsEngine:
                 return mine
             mine = Future()
             self._memo[key] = mine
+            if not self._released:
+                self._shared.cache.acquire(key)  # kept while this subject is under way
         self._attach(key, name, dnssec, mine, reasks=1)
         return mine
 
@@ -141,24 +155,56 @@ class DnsEngine:
         return [f.result() for f in futures]
 
     def stats(self) -> QueryStats:
+        """Counts over the whole run (kept as counts: they do not grow with it)."""
         with self._lock:
-            log = self._shared.log
-            errors = sum(1 for q in log if q.outcome not in _ANSWERS)
+            shared = self._shared
             return QueryStats(
-                queries=len(log),
-                cache_hits=self._shared.hits,
-                errors=errors,
-                elapsed=sum(q.elapsed for q in log),
+                queries=shared.queries,
+                cache_hits=shared.hits,
+                errors=shared.errors,
+                elapsed=shared.elapsed,
             )
 
-    def log(self) -> tuple[QueryLine, ...]:
+    def log_mark(self) -> int:
+        """A position in the query log: `log(since=mark)` gives the lines logged after it."""
         with self._lock:
-            return tuple(self._shared.log)
+            return self._shared.queries
+
+    def log(self, since: int = 0) -> tuple[QueryLine, ...]:
+        """The query lines logged since `since` (a `log_mark()`), of the latest
+        `EngineConfig.log_lines`: what -v and JSON show for the subject being reported."""
+        with self._lock:
+            shared = self._shared
+            skip = since - (shared.queries - len(shared.log))
+            lines = tuple(shared.log)
+        return lines[skip:] if skip > 0 else lines
+
+    def sizes(self) -> dict[str, int]:
+        """What the engine holds now (cache entries, log lines): flat over a bulk run."""
+        with self._lock:
+            shared = self._shared
+            entries, protected, probation = shared.cache.sizes()
+            return {
+                "cache": entries,
+                "cache_shared": protected,
+                "cache_single": probation,
+                "evicted": shared.cache.evicted,
+                "log": len(shared.log),
+                "timers": self.upstream.client.timers if self.upstream is not None else 0,
+            }
 
     def close(self) -> None:
-        """End the run (the engine itself, not a view): every lookup still open completes at
-        once with an error outcome, and nothing more is asked."""
+        """End the run (the engine itself), or a view's subject: a view releases its answers
+        to the cache's bounded lists; the engine completes every lookup still open at once
+        with an error outcome, and asks nothing more."""
         if not self._owner:
+            with self._lock:
+                if self._released:
+                    return
+                self._released = True
+                for key in self._memo:
+                    self._shared.cache.release(key)
+                self._memo = {}  # a callback still pending may hold the view: keep it small
             return
         with self._lock:
             self._shared.closed = True
@@ -187,35 +233,47 @@ class DnsEngine:
         dnssec: bool,
         out: Future[Answer],
         reasks: int,
-        previous: Future[Answer] | None = None,
+        previous: int | None = None,
     ) -> None:
-        """Join the shared lookup of `key`, or start one; settle `out` from it."""
+        """Join the shared lookup of `key`, or start one; settle `out` from it. `previous`
+        is the round whose transient failure `out` saw: ask again unless someone already did."""
         shared = self._shared
         with self._lock:
-            current = shared.cache.get(key)
-            owner = current is None or (current is previous and previous is not None)
+            entry = shared.cache.entries.get(key) or shared.cache.adopt(key)
+            owner = (entry.lookup is None and entry.answer is None) or previous == entry.rounds
             if owner:
-                current = Future()
-                shared.cache[key] = current
-                shared.deadlines[key] = self._deadline
-                shared.rounds[key] = shared.rounds.get(key, 0) + 1
+                entry.lookup = Future()
+                entry.answer = None
+                entry.deadline = self._deadline
+                entry.rounds += 1
             else:
                 shared.hits += 1
-            theirs = shared.deadlines.get(key, 0.0)
-            rounds = shared.rounds.get(key, 0)
-        assert current is not None
+            current, ready = entry.lookup, entry.answer
+            theirs = entry.deadline
+            rounds = entry.rounds
         if owner:
+            assert current is not None
             lookup = current
 
             def settle_shared(answer: Answer) -> None:
                 _settle(lookup, answer)
+                # Once answered the cache keeps the answer, not the future: its callbacks
+                # would keep every waiting subject's view alive as long as the entry.
+                with self._lock:
+                    if entry.lookup is lookup:
+                        entry.lookup, entry.answer = None, answer
 
             try:
                 self._start(name, key[1], dnssec, 0, settle_shared)
             except Exception as exc:  # a bug must not hang every waiter on this future
                 _settle(lookup, self._failed(name, key[1], f"internal error: {exc}"))
                 raise
-        elif theirs > self._deadline and self.upstream is not None and not current.done():
+        elif (
+            current is not None
+            and theirs > self._deadline
+            and self.upstream is not None
+            and not current.done()
+        ):
             # Someone with more time asked first: stop waiting at our own deadline.
             def expire() -> None:
                 _settle(out, self._late(name, key[1]))
@@ -228,6 +286,9 @@ class DnsEngine:
             except Exception as exc:  # only a bug gets here; the waiter must still wake
                 _settle(out, self._failed(name, key[1], f"internal error: {exc}"))
                 return
+            arrived(answer)
+
+        def arrived(answer: Answer) -> None:
             if (
                 answer.transient
                 and not owner  # our own lookup already had its tries (--retries)
@@ -236,11 +297,15 @@ class DnsEngine:
                 and time.monotonic() < self._deadline
                 and not self._shared.closed
             ):
-                self._attach(key, name, dnssec, out, reasks - 1, previous=future)
+                self._attach(key, name, dnssec, out, reasks - 1, previous=rounds)
                 return
             _settle(out, answer)
 
-        current.add_done_callback(landed)
+        if current is None:
+            assert ready is not None
+            arrived(ready)
+        else:
+            current.add_done_callback(landed)
 
     def _late(self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         return self._failed(
@@ -291,6 +356,9 @@ class DnsEngine:
         source = self._source_for(qname, rdtype)
         if source is not None:
             result = source.lookup(qname, rdtype)
+            if isinstance(result, Answer):  # another engine's answer, relayed whole
+                done(self._record(result))
+                return
             answer = Answer(
                 shown,
                 type_text,
@@ -409,8 +477,13 @@ class DnsEngine:
             elapsed=answer.elapsed,
             answers=tuple(r.text for r in answer.records),
         )
+        failed = answer.outcome.value not in _ANSWERS
         with self._lock:
-            self._shared.log.append(line)
+            shared = self._shared
+            shared.log.append(line)
+            shared.queries += 1
+            shared.errors += failed
+            shared.elapsed += answer.elapsed
         return answer
 
 

@@ -55,14 +55,21 @@ class _Query:
     finished: bool = False
     tcp: bool = False
     outgoing: bytes = b""
+    wire: bytes = b""  # the request rendered once (each retry is a new query: rendered again)
     incoming: bytearray = field(default_factory=bytearray)
 
 
 class DnsTransport:
     """`query()` from any thread; `done(response, "")` or `done(None, reason)` in the I/O thread."""
 
-    def __init__(self, max_in_flight: int = 64) -> None:
+    def __init__(self, max_in_flight: int = 64, max_qps: float | None = None) -> None:
         self.max_in_flight = max(1, max_in_flight)
+        # --max-qps: a token bucket (a tenth of a second's worth of burst) over UDP sends
+        self.max_qps = max_qps if max_qps and max_qps > 0 else None
+        self._burst = max(1.0, (self.max_qps or 0) / 10)
+        self._tokens = self._burst
+        self._refilled = time.monotonic()
+        self._throttled_until = 0.0
         self._lock = threading.Lock()
         self._submitted: list[_Query] = []
         self._calls: list[tuple[float, Callable[[], None]]] = []
@@ -73,6 +80,7 @@ class DnsTransport:
         self._selector = selectors.DefaultSelector()
         self._queue: collections.deque[_Query] = collections.deque()
         self._timers: list[tuple[float, int, object]] = []
+        self._compact_at = 1024
         self._sequence = itertools.count()
         self._active = 0
         self._wake_r, self._wake_w = socket.socketpair()
@@ -116,6 +124,11 @@ class DnsTransport:
             _call(function)
             return
         self._wake()
+
+    @property
+    def timers(self) -> int:
+        """Timers held now (timeouts, deadlines, calls): proportional to the open queries."""
+        return len(self._timers)
 
     def close(self) -> None:
         """Stop: every query still queued or in flight completes with "closed"."""
@@ -185,16 +198,45 @@ class DnsTransport:
 
     def _push(self, when: float, what: object) -> None:
         heapq.heappush(self._timers, (when, next(self._sequence), what))
+        if len(self._timers) > self._compact_at:
+            # A finished query's timers (its deadline may be an hour away) would otherwise
+            # keep it, its request and its callbacks until then: drop them now and then, so
+            # the heap stays proportional to what is queued or in flight (amortised O(1)).
+            self._timers = [
+                t for t in self._timers if not (isinstance(t[2], _Query) and t[2].finished)
+            ]
+            heapq.heapify(self._timers)
+            self._compact_at = max(1024, 2 * len(self._timers))
 
     def _start_queued(self) -> None:
         while self._queue and self._active < self.max_in_flight:
-            item = self._queue.popleft()
+            item = self._queue[0]
             if item.finished:
+                self._queue.popleft()
                 continue
             if time.monotonic() >= item.deadline:
+                self._queue.popleft()
                 self._finish(item, None, DEADLINE)
                 continue
+            if self.max_qps is not None and not self._take_token():
+                return
+            self._queue.popleft()
             self._send_udp(item)
+
+    def _take_token(self) -> bool:
+        """One send under --max-qps; when the bucket is empty, wake when it has a token."""
+        assert self.max_qps is not None
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self.max_qps)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        ready = now + (1 - self._tokens) / self.max_qps
+        if self._throttled_until <= now:
+            self._throttled_until = ready
+            self._push(ready, _nothing)  # the loop's next pass starts the queue again
+        return False
 
     def _send_udp(self, item: _Query) -> None:
         item.active = True
@@ -206,7 +248,8 @@ class DnsTransport:
             # connect(): a random ephemeral port of its own, replies from this server only,
             # and ICMP errors reported on this socket.
             sock.connect((item.host, item.port))
-            sock.send(item.request.to_wire())
+            item.wire = item.wire or item.request.to_wire()
+            sock.send(item.wire)
         except OSError as exc:
             self._finish(item, None, _reason(exc))
             return
@@ -253,7 +296,7 @@ class DnsTransport:
     def _start_tcp(self, item: _Query) -> None:
         self._close_socket(item)
         item.tcp = True
-        wire = item.request.to_wire()
+        wire = item.wire or item.request.to_wire()
         item.outgoing = len(wire).to_bytes(2, "big") + wire
         try:
             sock = socket.socket(_family(item.host), socket.SOCK_STREAM)
@@ -363,6 +406,10 @@ class DnsTransport:
         for sock in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+def _nothing() -> None:
+    """A timer that only wakes the loop (the queue is looked at on every pass)."""
 
 
 def _call(function: Callable[..., None], *args: object) -> None:

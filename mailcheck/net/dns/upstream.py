@@ -161,12 +161,17 @@ class Upstream:
     """Plain DNS over UDP (TCP when truncated), a per-try timeout and a bounded retry."""
 
     def __init__(
-        self, servers: list[Server], timeout: float = 2.0, retries: int = 1, max_in_flight: int = 64
+        self,
+        servers: list[Server],
+        timeout: float = 2.0,
+        retries: int = 1,
+        max_in_flight: int = 64,
+        max_qps: float | None = None,
     ):
         self.servers = servers
         self.timeout = timeout
         self.retries = retries
-        self.client = DnsTransport(max_in_flight)
+        self.client = DnsTransport(max_in_flight, max_qps)
 
     def __str__(self) -> str:
         return ", ".join(str(s) for s in self.servers)
