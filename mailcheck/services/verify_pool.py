@@ -28,6 +28,7 @@ from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 # Messages per task: large enough that pickling and the pipe cost little per message.
 CHUNK = 16
+SERIAL = 1  # jobs: the parent process alone (the serial path)
 
 
 def default_jobs(messages: int | None) -> int:
@@ -35,8 +36,8 @@ def default_jobs(messages: int | None) -> int:
     workers' start-up would cost more than they save)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if messages is None or messages < 200:
-        return 1
-    return max(1, min(cores or 1, 16))
+        return SERIAL
+    return max(SERIAL, min(cores or 1, 16))
 
 
 class VerifyPool:
