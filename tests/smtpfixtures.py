@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
@@ -479,3 +480,11 @@ async def _scram(
     except ScramException:
         return False
     return True
+
+
+@pytest.fixture(scope="module")
+def certs_ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The PEM file of the `certs` CA (modules import it as their `ca_file`)."""
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(path))
+    return str(path)

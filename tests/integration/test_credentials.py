@@ -17,18 +17,14 @@ from tests.smtpfixtures import (
     Certificates,
     MisbehavingServer,
     Recorder,
+    certs_ca_file,
     recording_smtp,
     server_context,
 )
 
 pytestmark = pytest.mark.timeout(60)
 
-
-@pytest.fixture(scope="module")
-def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    certs.ca.cert_pem.write_to_path(str(path))
-    return str(path)
+ca_file = certs_ca_file  # this module's ca_file fixture: the CA of `certs`
 
 
 ENV = {"SMTP_PASSWORD": PASSWORD}

@@ -16,6 +16,7 @@ from tests.dnsserver import DnsServer
 from tests.smtpfixtures import (
     Certificates,
     MisbehavingServer,
+    certs_ca_file,
     close_in_tls,
     close_mid_reply,
     endless_reply,
@@ -32,17 +33,12 @@ from tests.smtpfixtures import (
     starttls_injection,
 )
 
+ca_file = certs_ca_file  # this module's ca_file fixture: the CA of `certs`
+
 
 @pytest.fixture(scope="module")
 def certs() -> Certificates:
     return Certificates()
-
-
-@pytest.fixture(scope="module")
-def ca_file(certs: Certificates, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    certs.ca.cert_pem.write_to_path(str(path))
-    return str(path)
 
 
 def trace(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
