@@ -91,20 +91,22 @@ def _zone_for(config: ServerConfig, qname: dns.name.Name, rdtype: int = 0) -> dn
     return best
 
 
-_EXISTING: dict[int, set[dns.name.Name]] = {}
+# id(zone) -> (zone, names): the zone is kept with its names, so a later zone that reuses a
+# freed zone's id never sees the old zone's names (that made NODATA answers NXDOMAIN)
+_EXISTING: dict[int, tuple[dns.zone.Zone, set[dns.name.Name]]] = {}
 
 
 def _name_exists(zone: dns.zone.Zone, qname: dns.name.Name) -> bool:
     """Owner names and their ancestors exist (an empty non-terminal is NODATA, RFC 8020)."""
-    existing = _EXISTING.get(id(zone))
-    if existing is None:
-        existing = set()
+    entry = _EXISTING.get(id(zone))
+    if entry is None or entry[0] is not zone:
+        existing: set[dns.name.Name] = set()
         for name in zone.nodes:
             while name not in existing and name != dns.name.root:
                 existing.add(name)
                 name = name.parent()
-        _EXISTING[id(zone)] = existing
-    return qname in existing
+        entry = _EXISTING[id(zone)] = (zone, existing)
+    return qname in entry[1]
 
 
 _SPECIAL = frozenset(
