@@ -10,15 +10,15 @@ from typing import Any
 
 from mailcheck.checks.dmarc import DmarcCheck
 from mailcheck.checks.signatures import Signature
-from mailcheck.net.dns.crawl import Crawler
-from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.headers import (
+from mailcheck.message.headers import (
     Headers,
     Received,
     address_domain,
     parse_received,
     parse_received_spf,
 )
+from mailcheck.net.dns.crawl import Crawler
+from mailcheck.net.dns.engine import DnsEngine
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import finding
 from mailcheck.checks.connection import check_connection, connect_id
+from mailcheck.message.smtp_codes import explain, explain_extension
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.probe import HostTrace
 from mailcheck.net.smtp import Capabilities, Reply
-from mailcheck.records.smtp_codes import explain, explain_extension
 from mailcheck.text import printable
 
 SLOW = 3.0

@@ -22,11 +22,7 @@ from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, decode_text, read_file
-from mailcheck.model import ExitCode, Finding, Report, Status, select_findings
-from mailcheck.net.address import split_host_port
-from mailcheck.net.dns import build_engine
-from mailcheck.outcome import exit_code
-from mailcheck.records.compose import (
+from mailcheck.message.compose import (
     Attachment,
     Draft,
     Mailbox,
@@ -34,6 +30,10 @@ from mailcheck.records.compose import (
     parse_header,
     parse_mailbox,
 )
+from mailcheck.model import ExitCode, Finding, Report, Status, select_findings
+from mailcheck.net.address import split_host_port
+from mailcheck.net.dns import build_engine
+from mailcheck.outcome import exit_code
 
 if TYPE_CHECKING:
     from mailcheck.model import Section
@@ -144,7 +144,7 @@ def _message_inputs(opts: SendOptions) -> None:
 
 
 def _dkim(opts: SendOptions, sender: Mailbox) -> DkimPlan | None:
-    from mailcheck.records.dkim_sign import load_key
+    from mailcheck.message.dkim_sign import load_key
     from mailcheck.records.domain import parse_domain
     from mailcheck.services.send import DkimPlan
 
@@ -184,7 +184,7 @@ def _dkim(opts: SendOptions, sender: Mailbox) -> DkimPlan | None:
 def _build(opts: SendOptions, sender: Mailbox, recipients: list[Mailbox]) -> tuple[bytes, str]:
     """(message, token); --eml is read unchanged apart from CRLF line ends."""
     from mailcheck.cli.run_trace import default_ehlo
-    from mailcheck.records.compose import build, new_token
+    from mailcheck.message.compose import build, new_token
 
     if opts.eml is not None:
         raw = _read(opts.eml, "--eml", text=False)
@@ -392,7 +392,7 @@ def _message_finding(
     recipients: list[Mailbox],
     tls_name: str | None = None,
 ) -> Finding:
-    from mailcheck.records.headers import split_headers
+    from mailcheck.message.headers import split_headers
 
     headers = split_headers(message)
     message_id = headers.first("Message-ID") or "(none)"

@@ -204,8 +204,8 @@ def delivery_sections(
             f"--delivery-wait {wait:g}): delayed, filtered to another folder, or lost",
         )
         return [Section("send", "Delivery check", (item,))], data
+    from mailcheck.message.headers import split_headers
     from mailcheck.messages import RawMessage
-    from mailcheck.records.headers import split_headers
     from mailcheck.services.verify import VerifyRequest, verify_message
 
     data.update({"uid": arrival.uid, "size": len(arrival.data)})

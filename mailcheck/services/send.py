@@ -11,13 +11,13 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.transport import TraceContext, judge
+from mailcheck.message.dkim_sign import SigningKey, sign
+from mailcheck.message.headers import split_headers
+from mailcheck.message.smtp_codes import explain
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
 from mailcheck.net.smtp import Reply, queue_id
-from mailcheck.records.dkim_sign import SigningKey, sign
-from mailcheck.records.headers import split_headers
-from mailcheck.records.smtp_codes import explain
 from mailcheck.services.trace import (
     LOGIN_PORTS,
     Target,
@@ -167,8 +167,8 @@ def _routes(engine: DnsEngine, request: SendRequest) -> list[tuple[list[str], li
 def _options(request: SendRequest, message: bytes) -> ProbeOptions:
     """What every attempt shares: the connection settings (port and TLS mode as trace
     derives them) and the message; each attempt adds its recipients."""
+    from mailcheck.message.compose import has_eight_bit
     from mailcheck.net.smtp import content_lines
-    from mailcheck.records.compose import has_eight_bit
 
     connection = TraceRequest(
         target="",

@@ -19,10 +19,10 @@ from mailcheck.checks.message_auth import (
 )
 from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
+from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.messages import RawMessage
 from mailcheck.model import QueryStats, Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.services.verify_sections import (
     arc_section,
     auth_results_section,

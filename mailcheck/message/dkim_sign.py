@@ -102,7 +102,7 @@ def sign(message: bytes, key: SigningKey, selector: str, domain: str) -> bytes:
     """The message with a DKIM-Signature header added on top (relaxed/relaxed)."""
     import dkim
 
-    from mailcheck.records.headers import split_headers
+    from mailcheck.message.headers import split_headers
 
     present = {name.decode("ascii").lower() for name, _value in split_headers(message).fields}
     include = [h for h in SIGNED if h in present]

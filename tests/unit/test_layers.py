@@ -1,0 +1,115 @@
+"""The layers of DESIGN.md hold: each package imports only the layers below it (read from source)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "mailcheck"
+
+# What each layer may import from mailcheck (besides itself). The top-level modules
+# (model, errors, text, ...) are layers of their own, named by their module.
+ALLOWED: dict[str, set[str]] = {
+    # the foundation: plain data and the one escaping function
+    "model": set(),
+    "errors": {"model"},
+    "text": set(),
+    # pure DNS record grammars: record text -> dataclasses, no I/O, nothing about messages
+    "records": {"errors", "model"},
+    # pure message-side parsing and composition; domain names come from records
+    "message": {"errors", "model", "records", "__version__"},
+    # the only I/O; thirdparty is the one named place for library patches
+    "net": {"errors", "model", "text", "thirdparty", "__version__"},
+    "checks": {
+        "catalog",
+        "config",
+        "errors",
+        "message",
+        "model",
+        "net",
+        "records",
+        "text",
+        "thirdparty",
+    },
+    "render": {"catalog", "errors", "feedback", "model", "text", "__version__"},
+}
+
+# Imports against the layering that exist today, each with its reason. Remove an entry
+# when the import goes; a new upward import fails this test until it is justified here.
+KNOWN_UPWARD: dict[tuple[str, str], str] = {
+    ("services", "cli"): "roundtrip.py reuses cli.run_report.ImapOptions (issue #14 point 5)",
+    ("feedback", "cli"): "imap.py reads the password with cli.secrets (issue #14 point 5)",
+}
+
+BELOW_CLI = ("services", "feedback", "checks", "render", "net", "records", "message", "model")
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "mailcheck"
+    return parts[1]
+
+
+def _imports() -> dict[str, set[tuple[str, str]]]:
+    """layer -> {(imported layer, importing file)}, top-level, lazy and TYPE_CHECKING alike."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        source = _layer(".".join(rel.parts))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+                if node.module == "mailcheck":
+                    names = [f"mailcheck.{alias.name}" for alias in node.names]
+            for name in names:
+                if name.split(".")[0] != "mailcheck":
+                    continue
+                target = _layer(name)
+                if target != source:
+                    found.setdefault(source, set()).add((target, str(rel)))
+    return found
+
+
+def test_no_relative_imports_hide_from_the_check() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path}: relative import"
+
+
+def test_each_layer_imports_only_what_it_may() -> None:
+    imports = _imports()
+    wrong = [
+        f"{file} ({layer}) imports mailcheck.{target}"
+        for layer, allowed in ALLOWED.items()
+        for target, file in sorted(imports.get(layer, set()))
+        if target not in allowed
+    ]
+    assert wrong == []
+
+
+def test_nothing_below_the_cli_imports_it_except_the_known_debts() -> None:
+    imports = _imports()
+    upward = {
+        (layer, target)
+        for layer in BELOW_CLI
+        for target, _ in imports.get(layer, set())
+        if target in {"cli", "api"}
+    }
+    assert upward == set(KNOWN_UPWARD)
+
+
+def test_records_are_dns_grammars_and_message_parsing_lives_apart() -> None:
+    # a records module that needs the email package or dkimpy is about messages, not DNS
+    for path in (PACKAGE / "records").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not [n for n in names if n.split(".")[0] in {"email", "dkim", "smtplib"}], path
+    message = {p.stem for p in (PACKAGE / "message").glob("*.py")}
+    assert {"compose", "dkim_sign", "headers", "smtp_codes"} <= message
