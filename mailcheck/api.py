@@ -60,7 +60,7 @@ def check_domains(
     """`mailcheck domain` for many domains, `parallel` at a time, sharing one DNS cache;
     the reports in the order of `domains`. A name that is not a domain raises
     mailcheck.errors.InputError before any lookup."""
-    from mailcheck.records.domain import parse_domain
+    from mailcheck.records.domain_name import parse_domain
     from mailcheck.services.domain import DomainRequest, check_domain
 
     names = [parse_domain(d) for d in domains]

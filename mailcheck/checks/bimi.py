@@ -8,11 +8,11 @@ from mailcheck.catalog import finding
 from mailcheck.checks import libs
 from mailcheck.checks.dmarc import AppliedPolicy
 from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.bimi import BimiRecord, is_bimi, parse_bimi
-from mailcheck.text import decode, printable
 
 if TYPE_CHECKING:
     from mailcheck.net.http import HttpResult

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
-from mailcheck.text import printable
 
 
 def connect_id(protocol: str) -> str:

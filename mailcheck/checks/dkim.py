@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
-from mailcheck.text import decode, printable
 
 # Selectors large providers and ESPs publish (Google, Microsoft 365, Mailchimp/Mandrill,
 # SendGrid, Mailgun, Amazon SES, Zoho, Fastmail, Proton, HubSpot, Postmark, Brevo, ...).

@@ -17,6 +17,7 @@ from mailcheck.checks.dmarc_walk import (
     discover,
     psl_org_domain,
 )
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -28,7 +29,6 @@ from mailcheck.records.dmarc import (
     is_dmarc,
     walk_targets,
 )
-from mailcheck.text import decode, printable
 
 __all__ = ["AppliedPolicy", "Discovery", "DmarcCheck", "Level", "discover", "psl_org_domain"]
 

@@ -8,11 +8,11 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.text import printable
 
 MAX_SUBJECTS = 64  # addresses asked per domain: every list is asked about each one
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.mx import MAX_HOSTS
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome, Record
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.text import printable
 
 USAGES = {0: "PKIX-TA", 1: "PKIX-EE", 2: "DANE-TA", 3: "DANE-EE"}
 SELECTORS = {0: "full certificate", 1: "SubjectPublicKeyInfo"}

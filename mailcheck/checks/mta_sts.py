@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.text import decode, printable
 
 if TYPE_CHECKING:
     from mailcheck.net.http import HttpResult

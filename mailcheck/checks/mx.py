@@ -10,10 +10,10 @@ import dns.reversename
 
 from mailcheck.catalog import finding
 from mailcheck.checks.count import bounded
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.text import printable
 
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 # Hosts followed (addresses, PTR, DNSSEC, MTA-STS coverage, --smtp): one domain with

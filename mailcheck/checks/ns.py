@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.direct import DirectAnswer, ask_server, server_label
-from mailcheck.text import printable
 
 MAX_NS = 13  # a referral holds at most 13 servers in practice; more is not worth asking
 MAX_WALK = 8  # labels walked up to find the zone apex

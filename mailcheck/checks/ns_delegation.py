@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.direct import ask_server, server_label
-from mailcheck.text import printable
 
 MAX_PARENT_ADDRESSES = 4  # parent servers tried, one after another, until one answers
 

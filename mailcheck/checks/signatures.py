@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailcheck.escape import decode
 from mailcheck.message.headers import Headers, tags
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
-from mailcheck.text import decode
 
 _QUIET = logging.getLogger("mailcheck.dkimpy")
 _QUIET.addHandler(logging.NullHandler())

@@ -6,9 +6,9 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns import NsCheck
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Outcome
-from mailcheck.text import printable
 
 DAY = 86400
 # (field, low, high, why): RFC 1912 §2.2 (refresh 20 min to 12 h, expire 2 to 4 weeks) and

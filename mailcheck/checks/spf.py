@@ -12,11 +12,11 @@ from mailcheck.checks.spf_eval import SpfResult as SpfResult
 from mailcheck.checks.spf_eval import evaluate as evaluate
 from mailcheck.checks.spf_eval import evaluation_finding as evaluation_finding
 from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import parse_spf
-from mailcheck.text import decode, printable
 
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.text import printable
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.spf_tree import SpfNode, TermLookup
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.records.spf import Term
-from mailcheck.text import printable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LONG_RECORD = 450  # bytes; larger answers risk UDP truncation (RFC 7208 §3.4)

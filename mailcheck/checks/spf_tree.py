@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mailcheck.checks.count import Count, Resolution
+from mailcheck.escape import decode, printable
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import SpfRecord, Term, parse_spf, select_spf
-from mailcheck.text import decode, printable
 
 # One hostile domain must cost bounded work: depth, records and questions per tree. Past the
 # bounds, what is not followed is "unknown", so counts over it read "at least N".

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
 from mailcheck.net.tlsprobe import Handshake
-from mailcheck.text import printable
 
 BASELINE = "NCSC-NL TLS guidelines 2.1"
 GOOD, SUFFICIENT, PHASE_OUT, INSUFFICIENT = "good", "sufficient", "phase-out", "insufficient"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.text import decode, printable
 
 
 class TlsRptCheck:

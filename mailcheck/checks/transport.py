@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import finding
 from mailcheck.checks.connection import check_connection, connect_id
+from mailcheck.escape import printable
 from mailcheck.message.smtp_codes import explain, explain_extension
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.probe import HostTrace
 from mailcheck.net.smtp import Capabilities, Reply
-from mailcheck.text import printable
 
 SLOW = 3.0
 EXPIRING_DAYS = 14

@@ -231,7 +231,7 @@ _SETTINGS: dict[str, object] = {}  # what this run's output options say, for std
 def note(message: str) -> None:
     """A line on stderr for --verbose runs (what mailcheck chose on its own, e.g. a file)."""
     if _SETTINGS.get("verbose"):
-        from mailcheck.text import printable
+        from mailcheck.escape import printable
 
         sys.stderr.write(f"mailcheck: {printable(message)}\n")
         sys.stderr.flush()
@@ -336,7 +336,7 @@ class DnsFlags:
 
 
 def error_line(message: str, hint: str = "") -> None:
-    from mailcheck.text import printable
+    from mailcheck.escape import printable
 
     sys.stderr.write(f"mailcheck: error: {printable(message)}\n")
     if hint:
@@ -396,13 +396,13 @@ class ProgressView:
         self._task = task
 
     def status(self, message: str) -> None:
-        from mailcheck.text import printable
+        from mailcheck.escape import printable
 
         if self._live is not None and self._task is None:
             self._live.update(printable(message))
 
     def advance(self, label: str) -> None:
-        from mailcheck.text import printable
+        from mailcheck.escape import printable
 
         if self._live is not None and self._task is not None:
             self._live.update(self._task, advance=1, description=printable(label, limit=40))

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from mailcheck.cli.common import note
-from mailcheck.config import Config, parse
 from mailcheck.files import read_text
+from mailcheck.gating.expectations import Config, parse
 
 
 def find(start: Path) -> tuple[Path, bool] | None:

@@ -22,17 +22,17 @@ from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.connect_options import check_ca_file
 from mailcheck.cli.output import check_selectors, families_wanted, open_writer
-from mailcheck.config import Config
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
+from mailcheck.gating.apply import apply as apply_config
+from mailcheck.gating.expectations import Config
 from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.outcome import ExitTally
-from mailcheck.records.domain import DomainName, parse_domain
+from mailcheck.records.domain_name import DomainName, parse_domain
 from mailcheck.render import Format
 from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
-from mailcheck.services.policy import apply as apply_config
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
@@ -291,8 +291,8 @@ def _baseline(
 
 
 def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) -> Report:
+    from mailcheck.gating.baseline import compare, unknown_to_baseline, with_changes
     from mailcheck.render.jsonfmt import report_dict
-    from mailcheck.services.baseline import compare, unknown_to_baseline, with_changes
 
     label, saved = baseline
     current = report_dict(report)

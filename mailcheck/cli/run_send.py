@@ -145,7 +145,7 @@ def _message_inputs(opts: SendOptions) -> None:
 
 def _dkim(opts: SendOptions, sender: Mailbox) -> DkimPlan | None:
     from mailcheck.message.dkim_sign import load_key
-    from mailcheck.records.domain import parse_domain
+    from mailcheck.records.domain_name import parse_domain
     from mailcheck.services.send import DkimPlan
 
     given = (opts.dkim_selector, opts.dkim_domain, opts.dkim_algorithm)

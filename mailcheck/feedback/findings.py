@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
+from mailcheck.escape import printable
 from mailcheck.feedback.aggregate import AggregateReport, iso_day
 from mailcheck.feedback.judge import (
     CATEGORY_TEXT,
@@ -21,7 +22,6 @@ from mailcheck.feedback.judge import (
 )
 from mailcheck.feedback.tlsrpt import COMMAND_FOR, EXPLAINED_BY
 from mailcheck.model import Finding, Report, Section, Status
-from mailcheck.text import printable
 
 if TYPE_CHECKING:
     from mailcheck.feedback.failure import FailureReport

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from mailcheck import __version__
 from mailcheck.errors import InputError
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 
 # Header field names: printable US-ASCII except colon (RFC 5322 §3.6.8)
 _FIELD_NAME = re.compile(r"^[\x21-\x39\x3b-\x7e]+$")

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mailcheck.escape import printable
 from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
 from mailcheck.net.sasl import Mechanism, choose, speakable
 from mailcheck.net.session import Budget, Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
-from mailcheck.text import printable
 
 STEPS = ("connect", "banner", "ehlo", "tls", "mail", "rcpt")
 LOGIN_AFTER = (None, "mail", "rcpt")  # the login test comes after TLS, before MAIL FROM

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from mailcheck.errors import InputError
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 
 POLICIES = ("none", "quarantine", "reject")
 KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "fo", "rua", "ruf", "t", "psd")

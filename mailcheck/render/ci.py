@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from mailcheck import __version__
+from mailcheck.escape import printable_lines
 from mailcheck.model import STATUS_ORDER, ExitCode, Finding, Report, Status, count_statuses
-from mailcheck.text import printable_lines
 
 INFORMATION_URI = "https://example.invalid/mailcheck"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

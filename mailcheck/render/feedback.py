@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mailcheck.escape import printable
 from mailcheck.model import Report, Section, Status
 from mailcheck.render.text import (
     STYLES,
@@ -23,7 +24,6 @@ from mailcheck.render.text import (
     verdict_word,
     wrap,
 )
-from mailcheck.text import printable
 
 _VERDICT_WORD = {
     "ready": ("READY", Status.PASS),

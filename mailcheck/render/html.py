@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mailcheck import __version__
+from mailcheck.escape import printable
 from mailcheck.model import STATUS_ORDER, Finding, Report, Section, Status, count_statuses
-from mailcheck.text import printable
 
 # Colours repeat the status word, never replace it (the page must survive being printed).
 _CSS = """

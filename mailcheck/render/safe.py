@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from mailcheck.escape import printable, printable_lines
 from mailcheck.model import Finding, Location, Report, Section
-from mailcheck.text import printable, printable_lines
 
 
 def safe_value(value: Any) -> Any:

@@ -17,8 +17,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from mailcheck.escape import printable
 from mailcheck.model import STATUS_ORDER, Finding, Report, Section, Status, count_statuses
-from mailcheck.text import printable
 
 STYLES = {
     Status.PASS: "green",

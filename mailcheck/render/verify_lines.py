@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mailcheck.escape import printable
 from mailcheck.model import Report, Status
 from mailcheck.render.text import emit
-from mailcheck.text import printable
 
 _STYLES = {
     Status.PASS: "green",

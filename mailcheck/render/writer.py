@@ -250,7 +250,7 @@ class MessageWriter(Writer):
         self.reports.append(report)
 
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
-        from mailcheck.text import printable
+        from mailcheck.escape import printable
 
         sys.stdout.buffer.write(self.message)
         sys.stdout.flush()

@@ -22,7 +22,7 @@ from mailcheck.checks.tlsrpt import TlsRptCheck
 from mailcheck.model import Finding, QueryLine, QueryStats, Report, Section, Status
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.domain import DomainName
+from mailcheck.records.domain_name import DomainName
 from mailcheck.services.locate import locate
 
 if TYPE_CHECKING:
@@ -248,8 +248,8 @@ def _blocklists(
 
 def _sender_spf(engine: DnsEngine, domain: str, evaluation: Finding) -> Section:
     """The evaluation for a --sender of another domain, under that domain's own record."""
+    from mailcheck.escape import decode, printable
     from mailcheck.records.spf import select_spf
-    from mailcheck.text import decode, printable
 
     answer = engine.resolve(domain, "TXT")
     records = select_spf(answer.texts()) if answer.ok else []

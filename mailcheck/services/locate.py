@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from mailcheck.escape import decode
 from mailcheck.model import Location, Section
 from mailcheck.net.dns.answer import Answer
-from mailcheck.text import decode
 
 # family -> (owner prefix, type, the record's first tag, lower-case) of the record it judges
 _RECORDS = {

@@ -160,9 +160,9 @@ def recheck(engine: DnsEngine, failing: Failing) -> Recheck | None:
 
 
 def _dkim_now(engine: DnsEngine, failing: Failing, org: str, notes: list[str]) -> set[str]:
+    from mailcheck.escape import decode
     from mailcheck.feedback.judge import org_domain as psl_org_domain
     from mailcheck.records.dkim import looks_like_dkim, parse_dkim_key
-    from mailcheck.text import decode
 
     states: set[str] = set()
     for domain, selector, result in sorted(failing.dkim_seen):

@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 from mailcheck.catalog import finding
 from mailcheck.errors import NetworkError, UsageError
+from mailcheck.escape import printable
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.session import SessionError
-from mailcheck.text import printable
 
 if TYPE_CHECKING:
     from mailcheck.feedback.imap import Mailbox

@@ -11,6 +11,7 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.transport import TraceContext, judge
+from mailcheck.escape import printable
 from mailcheck.message.dkim_sign import SigningKey, sign
 from mailcheck.message.headers import split_headers
 from mailcheck.message.smtp_codes import explain
@@ -25,7 +26,6 @@ from mailcheck.services.trace import (
     resolve_targets,
     trace_section,
 )
-from mailcheck.text import printable
 
 Progress = Callable[[str], None]
 

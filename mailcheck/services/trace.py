@@ -15,6 +15,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
+from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer
@@ -22,7 +23,6 @@ from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
 from mailcheck.net.tlsprobe import Handshake
-from mailcheck.text import printable
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}

@@ -19,6 +19,7 @@ from mailcheck.checks.message_auth import (
 )
 from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
+from mailcheck.escape import printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.messages import RawMessage
 from mailcheck.model import QueryStats, Report, Section, Status
@@ -33,7 +34,6 @@ from mailcheck.services.verify_sections import (
     spf_section,
     verdict,
 )
-from mailcheck.text import printable
 
 
 @dataclass(frozen=True)

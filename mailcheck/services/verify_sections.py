@@ -9,10 +9,10 @@ from mailcheck.checks.advice import dkim_hint
 from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_trusted
 from mailcheck.checks.signatures import ArcResult, Signature
 from mailcheck.checks.spf import SpfResult
+from mailcheck.escape import printable
 from mailcheck.message.headers import Headers, address_domain, from_addresses, parse_received
 from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, Section, Status
-from mailcheck.text import printable
 
 _DKIM_STATUS = {
     "pass": Status.PASS,

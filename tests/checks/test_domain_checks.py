@@ -10,7 +10,7 @@ import pytest
 
 from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 
 S = Status

@@ -17,7 +17,7 @@ import pytest
 from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 from tests.conftest import CliRun
 from tests.smtpfixtures import free_port

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mailcheck.model import Report
 from mailcheck.net.dns import DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 
 ZONE = [

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from mailcheck.model import Report
 from mailcheck.net.dns import DnsEngine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from mailcheck.checks.spf_tree import MAX_QUESTIONS
 from mailcheck.net.dns import DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.render.jsonfmt import report_dict
 from mailcheck.services.domain import DomainRequest, check_domain
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 from tests.dnsserver import DnsServer
 

@@ -11,7 +11,7 @@ import pytest
 from mailcheck.checks.spf_flatten import split_strings
 from mailcheck.model import Report, Status
 from mailcheck.net.dns import DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 from tests.dnsserver import DnsServer
 

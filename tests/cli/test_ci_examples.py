@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailcheck.config import tomllib
+from mailcheck.gating.expectations import tomllib
 from tests.conftest import ROOT
 from tests.dnsserver import DnsServer
 

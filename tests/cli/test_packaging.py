@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mailcheck import __version__
-from mailcheck.config import tomllib
+from mailcheck.gating.expectations import tomllib
 from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

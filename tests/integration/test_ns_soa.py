@@ -16,7 +16,7 @@ import pytest
 from mailcheck.checks.ns import AskOptions
 from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsOptions, build_engine
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 from tests.cli.test_json_schema import schema
 from tests.conftest import CliRun

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from mailcheck.config import Expectations, parse
 from mailcheck.errors import InputError
+from mailcheck.gating.expectations import Expectations, parse
 
 GOOD = """
 [defaults]

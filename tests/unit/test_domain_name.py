@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailcheck.errors import InputError
-from mailcheck.records.domain import parse_domain
+from mailcheck.records.domain_name import parse_domain
 
 
 @pytest.mark.parametrize(

@@ -16,13 +16,13 @@ import dns.rdataclass
 import dns.rdatatype
 
 from mailcheck.errors import UsageError
+from mailcheck.escape import printable
 from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport
+from mailcheck.net.dns.wire import DEADLINE, UNREACHABLE, DnsTransport
 from mailcheck.net.dns.zones import SourceAnswer
-from mailcheck.text import printable
 
 
 @dataclass(frozen=True)

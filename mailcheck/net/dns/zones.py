@@ -21,10 +21,10 @@ import dns.zone
 import dns.zonefile
 
 from mailcheck.errors import InputError
+from mailcheck.escape import printable
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
-from mailcheck.text import printable
 
 MAX_ZONE_BYTES = 16 * 1024 * 1024
 # Zones for mail checks are small; these bound memory and time for hostile ones (a 182-byte

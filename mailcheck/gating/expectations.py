@@ -200,7 +200,7 @@ def parse(text: str, path: str, *, pyproject: bool = False) -> Config:
         problems.append(exc)
         tables = {}
     for name, table in tables.items():
-        from mailcheck.records.domain import parse_domain
+        from mailcheck.records.domain_name import parse_domain
 
         header = lines.table(prefix + r"domains\.\"?" + re.escape(name) + r"\"?")
         try:
@@ -357,7 +357,7 @@ def _waiver(
         raise InputError(f"{where(line)}: expires must be a date, e.g. 2027-03-31")
     domain = item.get("domain")
     if domain is not None:
-        from mailcheck.records.domain import parse_domain
+        from mailcheck.records.domain_name import parse_domain
 
         domain = parse_domain(str(domain)).ascii
     return Waiver(check_id, reason.strip(), domain, expires, line)

@@ -7,8 +7,8 @@ import dataclasses
 import datetime
 
 from mailcheck.catalog import finding
-from mailcheck.checks.policy import judge
-from mailcheck.config import Config, Waiver
+from mailcheck.gating.expectations import Config, Waiver
+from mailcheck.gating.policy_findings import judge
 from mailcheck.model import Finding, Report, Section, Status
 
 

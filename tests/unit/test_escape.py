@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailcheck.text import printable
+from mailcheck.escape import printable
 
 
 def test_controls_are_escaped() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.config import DMARC_LEVELS, Expectations
+from mailcheck.gating.expectations import DMARC_LEVELS, Expectations
 from mailcheck.model import Finding, Report, Status
 
 
