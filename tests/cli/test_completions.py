@@ -116,9 +116,21 @@ def test_zsh_protocol_answers() -> None:
     assert result.stdout.startswith("_arguments") and '"--dkim-selector"' in result.stdout
 
 
-def test_install_completion(tmp_path: Path, run_cli: CliRun) -> None:
-    result = run_cli("--install-completion", "bash", env={"HOME": str(tmp_path)})
+def test_install_completion(tmp_path: Path) -> None:
+    # typer detects the shell from the process tree (shellingham), so run it from bash as a
+    # user does: the test then does not depend on what started pytest
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run(
+        ["bash", "-c", '"$0" -m mailcheck --install-completion; exit $?', sys.executable],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
+    assert "bash completion installed" in result.stdout
     installed = tmp_path / ".bash_completions" / "mailcheck.sh"
     assert (
         installed.read_text().strip() == (ROOT / "completions/mailcheck.bash").read_text().strip()
