@@ -280,7 +280,7 @@ def run_trace(
         context = _context(engine, trace, request, domain, policy, options.port)
         judged = judge(trace, context)
         if probes:
-            judged.extend(_graded(trace, probes, judged, context.tlsa_secure))
+            judged.extend(_graded(trace, probes, judged, context))
         sections.append(trace_section(trace, judged, probes))
     data: dict[str, Any] = {
         "protocol": options.protocol,
@@ -317,13 +317,13 @@ def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
 
 
 def _graded(
-    trace: HostTrace, probes: list[Handshake], judged: list[Finding], secure: bool | None
+    trace: HostTrace, probes: list[Handshake], judged: list[Finding], context: TraceContext
 ) -> list[Finding]:
     from mailcheck.checks.tls_grade import grade
 
     dane = next((f for f in judged if f.id == "dane.match"), None)
     status, text = (dane.status, dane.summary) if dane else (None, "")
-    return list(grade(trace, probes, status, text, bool(secure)))
+    return list(grade(trace, probes, status, text, bool(context.tlsa_secure), context.ca_file))
 
 
 def trace_section(
