@@ -255,6 +255,9 @@ def run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
+    # with a login test the grading handshakes come first, on connections of their own: the
+    # account's session stays one connection, and none of them carries credentials
+    early = _early_probes(usable, options, progress) if request.grade_tls else {}
     if request.all_mx and len(usable) > 1:
         with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
             for attempts in pool.map(lambda t: _try_host(t, options), usable):
@@ -271,7 +274,9 @@ def run_trace(
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
     # the grading handshakes: one host after another's would add up over many MX hosts
     graded: list[list[Handshake]] = [[] for _ in traces]
-    if request.grade_tls and traces:
+    if early:
+        graded = [early.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
+    elif request.grade_tls and traces:
         if progress:
             progress("grading TLS")
         with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
@@ -304,16 +309,38 @@ def run_trace(
     )
 
 
+def _gradable(trace: HostTrace) -> bool:
+    return trace.protocol == "smtp" and trace.tls is not None and trace.error is None
+
+
 def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
-    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated; not
-    with a login test (--user): that run is about the account, and stays one connection."""
-    if trace.protocol != "smtp" or trace.tls is None or trace.error is not None:
-        return []
-    if options.user:
+    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated."""
+    if not _gradable(trace) or options.user:
         return []
     from mailcheck.net.tlsprobe import probe_tls
 
+    assert trace.tls is not None
     return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
+
+
+def _early_probes(
+    targets: list[Target], options: ProbeOptions, progress: Progress | None
+) -> dict[tuple[str, str], list[Handshake]]:
+    """With --user (SMTP): every grading handshake before the login session, against each
+    host's first address, with the credentials taken out of the options they travel with."""
+    if not options.user or options.protocol != "smtp" or options.tls == "none":
+        return {}
+    from mailcheck.net.tlsprobe import probe_tls
+
+    if progress:
+        progress("grading TLS")
+    anonymous = dataclasses.replace(options, user=None, password=None)
+    out = {}
+    for target in targets:
+        address = target.addresses[0]
+        name = options.tls_name or target.host
+        out[target.host, address] = probe_tls(target.host, address, anonymous, name, "")
+    return out
 
 
 def _graded(
