@@ -257,7 +257,7 @@ def run_trace(
     usable = [t for t in targets if t.addresses]
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
-    early = _early_probes(usable, options, progress) if request.grade_tls else {}
+    first = _early_probes(usable, options, progress) if request.grade_tls else {}
     if request.all_mx and len(usable) > 1:
         with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
             for attempts in pool.map(lambda t: _try_host(t, options), usable):
@@ -274,8 +274,8 @@ def run_trace(
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
     # the grading handshakes: one host after another's would add up over many MX hosts
     graded: list[list[Handshake]] = [[] for _ in traces]
-    if early:
-        graded = [early.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
+    if first:
+        graded = [first.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
     elif request.grade_tls and traces:
         if progress:
             progress("grading TLS")
