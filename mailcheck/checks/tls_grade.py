@@ -102,6 +102,7 @@ def grade(
     dane_text: str,
     dane_secure: bool = False,
     ca_file: str | None = None,
+    dane_state: str = "",
 ) -> Iterator[Finding]:
     """tls.protocols, tls.cipher, tls.key-size, tls.ocsp-stapling and the one tls.grade for
     this server."""
@@ -202,15 +203,20 @@ def grade(
             ),
             subject=host,
         )
-    # TLSA records count only when DNSSEC-secure: senders ignore others (RFC 7672 §2.2)
-    if dane is Status.PASS and dane_secure:
+    # TLSA records count only when DNSSEC-secure: senders ignore insecure ones, and refuse
+    # the server when validation fails (bogus) (RFC 7672 §2.2)
+    if dane is Status.ERROR:
+        unknown.append(f"DANE ({dane_text})")
+    elif dane is Status.FAIL and dane_state == "bogus":
+        ratings.append(Rating("dane", INSUFFICIENT, f"DANE: {dane_text}"))
+    elif dane is Status.PASS and dane_secure:
         ratings.append(Rating("dane", GOOD, f"DANE: {dane_text}"))
     elif dane is Status.FAIL and dane_secure:
         ratings.append(Rating("dane", INSUFFICIENT, f"DANE: {dane_text}"))
     reasons = [f"{r.reason}" for r in ratings]
     if dane is None:
         reasons.append("no TLSA records (DANE not in use, not graded)")
-    elif not dane_secure:
+    elif not dane_secure and dane_state not in ("bogus", "error"):
         reasons.append(
             "TLSA records that are not DNSSEC-secure: senders ignore them (DANE not graded)"
         )

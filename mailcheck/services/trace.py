@@ -12,7 +12,7 @@ from typing import Any
 import dns.reversename
 
 from mailcheck.catalog import finding
-from mailcheck.checks.dnssec import ZoneProbe, verify
+from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status
@@ -181,13 +181,17 @@ def _context(
             r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
         )
     tlsa_answer = tlsa.get("tlsa")
-    secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
+    verdict = (
+        verify_rrset(zone, tlsa_answer) if tlsa_answer is not None and tlsa_answer.records else None
+    )
     names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(
         names=names,
         ptr_names=ptr_names,
         tlsa=tlsa_answer,
-        tlsa_secure=secure,
+        tlsa_secure=verdict.secure if verdict else None,
+        tlsa_state=verdict.state if verdict else "",
+        tlsa_detail=verdict.detail if verdict else "",
         sts_mode=policy[0],
         sts_patterns=policy[1],
         require_tls=request.require_tls,
@@ -350,7 +354,8 @@ def _graded(
 
     dane = next((f for f in judged if f.id == "dane.match"), None)
     status, text = (dane.status, dane.summary) if dane else (None, "")
-    return list(grade(trace, probes, status, text, bool(context.tlsa_secure), context.ca_file))
+    secure = bool(context.tlsa_secure)
+    return list(grade(trace, probes, status, text, secure, context.ca_file, context.tlsa_state))
 
 
 def trace_section(
