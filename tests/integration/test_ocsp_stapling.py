@@ -151,3 +151,31 @@ def test_staple_signed_by_a_stranger_fails(
         "delegated OCSP responder",
     )
     assert code == 1
+
+
+def test_unknown_status_fails(
+    run_cli: CliRun, dns_server: DnsServer, serve: Any, ca: trustme.CA, leaf: Any, ca_file: str
+) -> None:
+    server = serve(response(ca, leaf_cert(leaf), ocsp.OCSPCertStatus.UNKNOWN))
+    code, finding, _grade = stapling(run_cli, dns_server, server, ca_file)
+    assert finding == (
+        "fail",
+        "the stapled OCSP response says the responder does not know the certificate",
+    )
+    assert code == 1
+
+
+def test_response_from_the_future_fails(
+    run_cli: CliRun, dns_server: DnsServer, serve: Any, ca: trustme.CA, leaf: Any, ca_file: str
+) -> None:
+    """thisUpdate a day ahead (a responder with a wrong clock): not valid yet."""
+    ahead = NOW + datetime.timedelta(days=1)
+    server = serve(
+        response(ca, leaf_cert(leaf), this_update=ahead, next_update=ahead + datetime.timedelta(1))
+    )
+    code, finding, _grade = stapling(run_cli, dns_server, server, ca_file)
+    assert finding == (
+        "fail",
+        f"the stapled OCSP response is not valid before {ahead:%Y-%m-%d %H:%M} UTC",
+    )
+    assert code == 1
