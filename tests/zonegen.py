@@ -31,6 +31,8 @@ class Generated:
     dkim_keys: dict[str, bytes] = field(default_factory=dict)  # selector -> private key PEM
     dkim_public: dict[str, str] = field(default_factory=dict)  # selector -> p= value
     tlsa_spki: dict[str, bytes] = field(default_factory=dict)
+    dane_key: bytes = b""  # PEM: the key the TLSA records of the dane-*.test zones name
+    dane_port: int = 0  # the loopback port their TLSA records are also published for
 
 
 def _spki(public_key: rsa.RSAPublicKey) -> str:
@@ -211,6 +213,57 @@ def signed_zones(gen: Generated) -> list[str]:
     return ds_lines
 
 
+def dane_zones(gen: Generated) -> list[str]:
+    """Signed zones whose MX is a loopback server (tests/integration/test_dane_secure.py):
+    TLSA naming gen.dane_key (dane-ok), another key (dane-other), a zone whose signatures
+    expired (dane-expired), and one whose TLSA record was changed after signing
+    (dane-forged: the A record still verifies, the TLSA does not). Returns the DS lines."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    gen.dane_key = _pem(key)  # type: ignore[arg-type]
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    right = hashlib.sha256(spki).hexdigest()
+    wrong = hashlib.sha256(b"not the server's key").hexdigest()
+    import socket
+
+    with socket.socket() as sock:  # `trace --port N` looks the TLSA up at _N._tcp
+        sock.bind(("127.0.0.1", 0))
+        gen.dane_port = sock.getsockname()[1]
+    body = (
+        "@ MX 10 mx\nmx A 127.0.0.1\n_25._tcp.mx TLSA 3 1 1 {digest}\n"
+        f"_{gen.dane_port}._tcp.mx TLSA 3 1 1 {{digest}}\n"
+    )
+    ds_lines = []
+    for origin, digest, options in (
+        ("dane-ok.test.", right, {}),
+        ("dane-other.test.", wrong, {}),
+        ("dane-expired.test.", right, {"expired": True}),
+        ("dane-forged.test.", wrong, {}),
+    ):
+        zone, dnskey = _signed_zone(origin, body.format(digest=digest), **options)  # type: ignore[arg-type]
+        if origin == "dane-forged.test.":
+            # an attacker's TLSA (naming the server's real key) under the old signature
+            for port in (25, gen.dane_port):
+                node = zone.get_node(dns.name.from_text(f"_{port}._tcp.mx.{origin}"))
+                assert node is not None
+                tlsa = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.TLSA)
+                assert tlsa is not None
+                rdata = next(iter(tlsa))
+                tlsa.remove(rdata)
+                tlsa.add(rdata.replace(cert=bytes.fromhex(right)), 300)
+        (gen.directory / f"{origin.rstrip('.')}.zone").write_text(
+            f"$ORIGIN {origin}\n" + zone.to_text(relativize=False)
+        )
+        ds = dns.dnssec.make_ds(origin, dnskey, "SHA256")  # type: ignore[arg-type]
+        ds_lines.append(f"{origin} 300 IN DS {ds.to_text()}")
+    return ds_lines
+
+
 def build(directory: Path) -> Generated:
     directory.mkdir(parents=True, exist_ok=True)
     gen = Generated(directory)
@@ -218,7 +271,7 @@ def build(directory: Path) -> Generated:
         shutil.copy(path, directory / path.name)
     (directory / "dkim.test.zone").write_text(dkim_zone(gen))
     (directory / "esp.test.zone").write_text(esp_zone(gen))
-    ds_lines = signed_zones(gen)
+    ds_lines = signed_zones(gen) + dane_zones(gen)
     with (directory / "test.zone").open("a") as handle:
         handle.write("\n; DS records of the zones signed at test time\n")
         handle.write("\n".join(ds_lines) + "\n")

@@ -25,8 +25,11 @@ USAGE = _c(
 NO_DNSSEC = _c(
     "dane.no-dnssec",
     "TLSA without DNSSEC",
-    "TLSA records only count when the MX host's zone validates with DNSSEC.",
-    "Sign the MX host's zone, or remove the TLSA records.",
+    "TLSA records only count when the MX host's zone validates with DNSSEC: in an unsigned "
+    "zone senders ignore them (WARN); in a zone that fails validation (bogus: expired or "
+    "forged signatures) DANE senders must not deliver to the host at all (FAIL).",
+    "Sign the MX host's zone (re-sign it before the signatures expire), or remove the TLSA "
+    "records.",
     "RFC 7672 §2.2",
 )
 
@@ -34,7 +37,9 @@ MATCH = _c(
     "dane.match",
     "Certificate against TLSA",
     "The presented certificate (or its issuer) must match one of the TLSA records, or DANE "
-    "senders refuse to deliver.",
+    "senders refuse to deliver. TLSA records whose DNSSEC validation fails (bogus) are a FAIL "
+    "whatever they say: DANE senders defer the mail (RFC 7672 §2.2); ERROR when their "
+    "DNSSEC state could not be determined.",
     "Publish TLSA records for the current key (and the next one before rolling it).",
     "RFC 7672 §3",
     "RFC 6698",

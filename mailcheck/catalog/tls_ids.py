@@ -85,14 +85,27 @@ KEY_SIZE = _c(
     "NCSC-NL TLS guidelines 2.1",
 )
 
+OCSP_STAPLING = _c(
+    "tls.ocsp-stapling",
+    "OCSP stapling",
+    "A dedicated handshake asks for the stapled OCSP response (status_request). None stapled "
+    "is INFO (stapling is optional); a stapled response must be for the certificate served, "
+    "signed by its issuer or the issuer's delegated responder, say good, and be fresh "
+    "(thisUpdate not in the future, nextUpdate not past): otherwise FAIL. A handshake that "
+    "failed for network reasons, or no issuer certificate to check against, is ERROR.",
+    "Staple a fresh response from the CA's responder (Postfix cannot; a TLS proxy or "
+    "Exim's tls_ocsp_file can), or turn stapling off rather than serve a stale one.",
+    "RFC 6960",
+    "RFC 6066 section 8",
+)
 GRADE = _c(
     "tls.grade",
     "TLS grade",
     "One grade per mail server: the worst NCSC-NL category (good, sufficient, phase-out, "
-    "insufficient) over versions offered, cipher and key exchange, certificate key and the "
-    "DANE TLSA match, with every reason. Good and sufficient pass, phase-out warns, "
-    "insufficient fails; a probe that failed for network reasons makes it ERROR. OCSP "
-    "stapling is not graded (Python's TLS layer cannot request it).",
+    "insufficient) over versions offered, cipher and key exchange, certificate key, OCSP "
+    "stapling and the DANE TLSA match, with every reason. Good and sufficient pass, "
+    "phase-out warns, insufficient fails; a probe that failed for network reasons makes it "
+    "ERROR.",
     "Fix the reasons listed, worst first.",
     "NCSC-NL TLS guidelines 2.1",
     "RFC 9325",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,6 +197,42 @@ def _chain(
     return _signed(apex, ds is not None, "", ad)
 
 
+def verify_rrset(probe: ZoneProbe, answer: Answer) -> ZoneVerdict:
+    """The zone's verdict, then the RRSIG over `answer` (a TLSA set) with the zone's keys: a
+    signed zone can still serve one RRset whose signature is forged or expired."""
+    import dns.dnssec
+    import dns.exception
+    import dns.name
+
+    verdict = verify(probe)
+    apex = verdict.apex
+    if verdict.state not in ("signed", "unanchored") or apex is None or not answer.records:
+        return verdict
+    owner = answer.records[0].owner
+    if owner != apex and not owner.endswith("." + apex):
+        return verdict  # another zone's records: not ours to vouch for here
+    what = f"{owner} {answer.rdtype}"
+    if not answer.signatures:
+        return ZoneVerdict("bogus", apex, f"{what} carries no RRSIG", verdict.ad)
+    zone = dns.name.from_text(apex + ".")
+    try:
+        dns.dnssec.validate(
+            _rrset(answer.records),
+            _rrset(answer.signatures),
+            {zone: _rrset(probe.dnskey[apex].records)},
+        )
+    except dns.exception.ValidationFailure as exc:
+        why = _expiry_problem(answer.signatures) or (
+            "it does not match the records (changed after signing?)"
+            if "no RRSIGs validated" in str(exc)
+            else str(exc)
+        )
+        return ZoneVerdict(
+            "bogus", apex, f"the signature over {what} does not verify: {why}", verdict.ad
+        )
+    return dataclasses.replace(verdict, detail=f"{verdict.detail} → RRSIG over {what}")
+
+
 def _signed(apex: str, anchored: bool, tail: str, ad: bool | None) -> ZoneVerdict:
     if anchored:
         return ZoneVerdict("signed", apex, f"DS at the parent → DNSKEY{tail} verified", ad)
@@ -354,7 +391,20 @@ class DnssecCheck:
         if not tlsa.records:
             return []
         out: list[Finding] = []
-        if not verdict.secure:
+        if verdict.state == "bogus":
+            out.append(
+                finding(
+                    "dane.no-dnssec",
+                    Status.FAIL,
+                    printable(
+                        f"{name} has TLSA records but {host}'s zone fails DNSSEC validation "
+                        f"({verdict.detail}): DANE senders must not deliver to {host} and "
+                        "defer the mail (RFC 7672 §2.2)"
+                    ),
+                    subject=host,
+                )
+            )
+        elif not verdict.secure:
             out.append(
                 finding(
                     "dane.no-dnssec",

@@ -1,5 +1,6 @@
 """One TLS grade per mail server, rated against the NCSC-NL TLS guidelines (v2.1, 2021; the
-baseline internet.nl uses): protocol versions, cipher and key exchange, certificate key, DANE.
+baseline internet.nl uses): protocol versions, cipher and key exchange, certificate key, OCSP
+stapling, DANE.
 
 Each aspect gets one of the guidelines' categories, Good, Sufficient, Phase-out or
 Insufficient; the grade is the worst of them and lists every reason. A probe that failed for
@@ -15,7 +16,7 @@ from mailcheck.catalog import finding
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
-from mailcheck.net.tlsprobe import Handshake
+from mailcheck.net.tlsprobe import OCSP, Handshake
 
 BASELINE = "NCSC-NL TLS guidelines 2.1"
 GOOD, SUFFICIENT, PHASE_OUT, INSUFFICIENT = "good", "sufficient", "phase-out", "insufficient"
@@ -100,8 +101,12 @@ def grade(
     dane: Status | None,
     dane_text: str,
     dane_secure: bool = False,
+    ca_file: str | None = None,
+    dane_state: str = "",
 ) -> Iterator[Finding]:
-    """tls.protocols, tls.cipher, tls.key-size and the one tls.grade for this server."""
+    """tls.protocols, tls.cipher, tls.key-size, tls.ocsp-stapling and the one tls.grade for
+    this server."""
+    from mailcheck.checks.ocsp import judge_staple
     from mailcheck.net.tlsinfo import describe
 
     tls = trace.tls
@@ -109,7 +114,7 @@ def grade(
     host = trace.host
     ratings: list[Rating] = []
     unknown: list[str] = []
-    versions = [p for p in probes if p.label != "weak ciphers"]
+    versions = [p for p in probes if p.label not in ("weak ciphers", OCSP)]
     order = list(VERSION_RATING)[::-1]  # oldest first
     offered = sorted(
         (p.label for p in versions if p.outcome == "accepted"),
@@ -176,19 +181,47 @@ def grade(
             f"certificate key {key}: {key_category} ({key_why})",
             subject=host,
         )
-    # TLSA records count only when DNSSEC-secure: senders ignore others (RFC 7672 §2.2)
-    if dane is Status.PASS and dane_secure:
+    stapling = next((p for p in probes if p.label == OCSP), None)
+    staple_reason = "OCSP stapling not probed"
+    if stapling is not None:
+        judged = judge_staple(stapling, ca_file, tls.at)
+        staple_reason = ""
+        if judged.category == "unknown":
+            unknown.append(f"OCSP stapling ({judged.text})")
+        elif judged.category:
+            ratings.append(Rating("ocsp", judged.category, judged.text))
+        else:
+            staple_reason = f"{judged.text}, not graded"
+        yield finding(
+            "tls.ocsp-stapling",
+            judged.status,
+            printable(judged.text),
+            evidence=tuple(
+                printable(f"{k.replace('_', ' ')}: {v}")
+                for k, v in judged.data.items()
+                if k != "summary" and v is not None
+            ),
+            subject=host,
+        )
+    # TLSA records count only when DNSSEC-secure: senders ignore insecure ones, and refuse
+    # the server when validation fails (bogus) (RFC 7672 §2.2)
+    if dane is Status.ERROR:
+        unknown.append(f"DANE ({dane_text})")
+    elif dane is Status.FAIL and dane_state == "bogus":
+        ratings.append(Rating("dane", INSUFFICIENT, f"DANE: {dane_text}"))
+    elif dane is Status.PASS and dane_secure:
         ratings.append(Rating("dane", GOOD, f"DANE: {dane_text}"))
     elif dane is Status.FAIL and dane_secure:
         ratings.append(Rating("dane", INSUFFICIENT, f"DANE: {dane_text}"))
     reasons = [f"{r.reason}" for r in ratings]
     if dane is None:
         reasons.append("no TLSA records (DANE not in use, not graded)")
-    elif not dane_secure:
+    elif not dane_secure and dane_state not in ("bogus", "error"):
         reasons.append(
             "TLSA records that are not DNSSEC-secure: senders ignore them (DANE not graded)"
         )
-    reasons.append("OCSP stapling not graded (Python's TLS layer cannot request it)")
+    if staple_reason:
+        reasons.append(staple_reason)
     overall = worst([r.category for r in ratings])
     if unknown:
         yield finding(

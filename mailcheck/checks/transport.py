@@ -28,6 +28,9 @@ class TraceContext:
     ptr_names: tuple[str, ...] | None = None
     tlsa: Answer | None = None
     tlsa_secure: bool | None = None
+    # the DNSSEC verdict behind tlsa_secure (signed | bogus | ...) and why, when TLSA exist
+    tlsa_state: str = ""
+    tlsa_detail: str = ""
     sts_mode: str | None = None
     sts_patterns: tuple[str, ...] = ()
     require_tls: bool = False
@@ -390,7 +393,32 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 ),
                 subject=trace.host,
             )
-    if ctx.tlsa is not None and ctx.tlsa.records:
+    if ctx.tlsa is not None and ctx.tlsa.records and ctx.tlsa_state in ("bogus", "error"):
+        where = f"_{trace.port}._tcp.{trace.host}"
+        if ctx.tlsa_state == "bogus":
+            # not "ignored" as insecure records are: a validation failure is an attack or a
+            # broken zone, and a DANE sender must not fall back to unauthenticated TLS
+            yield finding(
+                "dane.match",
+                Status.FAIL,
+                printable(
+                    f"the TLSA records at {where} fail DNSSEC validation "
+                    f"({ctx.tlsa_detail}): DANE senders must not deliver to this server and "
+                    "defer the mail (RFC 7672 §2.2)"
+                ),
+                subject=trace.host,
+            )
+        else:
+            yield finding(
+                "dane.match",
+                Status.ERROR,
+                printable(
+                    f"could not determine whether the TLSA records at {where} are "
+                    f"DNSSEC-secure: {ctx.tlsa_detail}"
+                ),
+                subject=trace.host,
+            )
+    elif ctx.tlsa is not None and ctx.tlsa.records:
         matched = [
             r.text
             for r in ctx.tlsa.records

@@ -169,6 +169,15 @@ def domain(
             rich_help_panel="SMTP",
         ),
     ] = 10.0,
+    no_tls_grade: Annotated[
+        bool,
+        typer.Option(
+            "--no-tls-grade",
+            help="With --smtp: skip the extra handshakes that grade each MX's TLS (one per "
+            "version, weak ciphers, OCSP stapling), and tls.grade.",
+            rich_help_panel="SMTP",
+        ),
+    ] = False,
     dnsbl: Annotated[
         bool,
         typer.Option(
@@ -316,6 +325,7 @@ def domain(
             ns_port if ask_ns else None,
             dnsbl,
             allow_private_addresses,
+            tls_grade=not no_tls_grade,
         )
         code = run(domains or [], opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

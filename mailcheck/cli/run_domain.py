@@ -64,6 +64,7 @@ class DomainOptions:
     ns_port: int | None = None  # --ask-ns (port 53 unless --ns-port)
     dnsbl: bool = False  # --dnsbl: lists from [dnsbl] in mailcheck.toml, or the defaults
     allow_private: bool = False  # --allow-private-addresses (HTTPS fetches)
+    tls_grade: bool = True  # --smtp without --no-tls-grade: grading handshakes per MX
 
 
 def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> DomainRequest:
@@ -154,6 +155,7 @@ def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | 
         step_option="--smtp-timeout",
         deadline_option="",  # derived from --smtp-timeout, no option of its own
         https_port=opts.https_port,
+        grade_tls=opts.tls_grade,
     )
 
 

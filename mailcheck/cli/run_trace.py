@@ -48,6 +48,7 @@ class TraceOptions:
     timeout: float = 60.0
     step_timeout: float = 10.0
     https_port: int | None = None
+    grade_tls: bool = True  # --no-tls-grade turns it off
 
 
 def default_ehlo() -> str:
@@ -104,6 +105,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
         password=password,
         https_port=opts.https_port,
         allow_insecure_auth=opts.allow_insecure_auth,
+        grade_tls=opts.grade_tls,
     )
 
 

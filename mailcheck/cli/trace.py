@@ -119,6 +119,15 @@ def trace(
     ] = False,
     ca_file: CaFileOpt = None,
     tls_name: TlsNameOpt = None,
+    no_tls_grade: Annotated[
+        bool,
+        typer.Option(
+            "--no-tls-grade",
+            help="Skip the extra handshakes that grade TLS (one per version, weak ciphers, "
+            "OCSP stapling): one connection per server, and no tls.grade.",
+            rich_help_panel="TLS",
+        ),
+    ] = False,
     ehlo: EhloOpt = None,
     mail_from: Annotated[
         str | None,
@@ -213,6 +222,7 @@ def trace(
             timeout=timeout,
             step_timeout=step_timeout,
             https_port=https_port,
+            grade_tls=not no_tls_grade,
         )
         code = run(opts, flags=flags, out=out)
     raise typer.Exit(int(code))

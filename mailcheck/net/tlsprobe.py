@@ -1,5 +1,6 @@
 """Dedicated TLS handshakes against one SMTP server: which protocol versions it accepts, one
-at a time, and whether it accepts weak ciphers when a client offers nothing else.
+at a time, whether it accepts weak ciphers when a client offers nothing else, and the OCSP
+response it staples when asked (pyOpenSSL: Python's ssl cannot send status_request).
 
 Each probe is its own connection (banner, EHLO, STARTTLS, or implicit TLS) within the run's
 deadline. A TLS alert or a close inside the handshake means "not accepted"; a failure before
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from mailcheck.net.probe import ProbeOptions
 from mailcheck.net.session import Budget, Session, SessionError, Transcript, permissive_context
@@ -27,17 +30,21 @@ VERSIONS = (
 WEAK_CIPHERS = "kRSA:3DES:RC4:DES:eNULL:aNULL:EXPORT"
 # the local OpenSSL refused to offer what was asked (not the server's doing)
 LOCAL_REFUSALS = ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_CIPHER_MATCH")
+OCSP = "OCSP stapling"
+MAX_HANDSHAKE = 256 * 1024  # a server that streams without end is cut off
 
 
 @dataclass(frozen=True)
 class Handshake:
     """One dedicated handshake: `outcome` is accepted | refused | untestable | error."""
 
-    label: str  # TLSv1.2, or "weak ciphers"
-    outcome: str
+    label: str  # TLSv1.2, "weak ciphers", or "OCSP stapling"
+    outcome: str  # the OCSP probe: stapled | not stapled | untestable | error
     version: str = ""
     cipher: str = ""
     detail: str = ""
+    staple: bytes = b""  # the OCSP probe: the stapled response, DER
+    chain: tuple[bytes, ...] = ()  # the OCSP probe: the certificates served with it, DER
 
 
 def _context(label: str) -> ssl.SSLContext | None:
@@ -59,8 +66,8 @@ def _context(label: str) -> ssl.SSLContext | None:
 def handshake(
     host: str, address: str, options: ProbeOptions, server_name: str, label: str
 ) -> Handshake:
-    context = _context(label)
-    if context is None:
+    context = _context(label) if label != OCSP else None
+    if context is None and label != OCSP:
         return Handshake(label, "untestable", detail="the local OpenSSL cannot offer it")
     budget = Budget(
         options.step_timeout, options.deadline, options.step_option, options.deadline_option
@@ -83,6 +90,8 @@ def handshake(
             if answer.code != 220:
                 return Handshake(label, "error", detail=f"STARTTLS refused: {answer}")
         step = "handshake"
+        if label == OCSP:
+            return _stapled(session, server_name)
         tls = session.start_tls(server_name, lambda _data: None, context)
         cipher = tls.cipher()
         result = Handshake(label, "accepted", tls.version() or "", cipher[0] if cipher else "")
@@ -111,4 +120,117 @@ def probe_tls(
         if label != known:
             out.append(handshake(host, address, options, server_name, label))
     out.append(handshake(host, address, options, server_name, "weak ciphers"))
+    out.append(handshake(host, address, options, server_name, OCSP))
     return out
+
+
+def _stapled(session: Session, server_name: str) -> Handshake:
+    """A handshake that asks for the stapled OCSP response (status_request). It runs over
+    memory buffers, fed from the session's socket: every read and write stays within the
+    step and overall limits, as on every other connection."""
+    from OpenSSL import SSL
+
+    got: dict[str, bytes] = {}
+
+    def keep(_conn: Any, data: bytes, _extra: Any) -> bool:
+        got["staple"] = bytes(data)
+        return True  # judged later, with the chain: never abort the handshake here
+
+    context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    context.set_verify(SSL.VERIFY_NONE)
+    context.set_min_proto_version(SSL.TLS1_VERSION)  # as permissive as the other probes
+    with contextlib.suppress(SSL.Error):
+        context.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
+    context.set_ocsp_client_callback(keep)
+    conn = SSL.Connection(context, None)
+    conn.set_tlsext_host_name(server_name.encode("idna"))
+    conn.request_ocsp()
+    conn.set_connect_state()
+    sock = session.sock
+    assert sock is not None
+    received = len(session.pending())
+    if received:
+        conn.bio_write(session.pending())
+    while True:
+        try:
+            conn.do_handshake()
+            break
+        except SSL.WantReadError:
+            pass
+        except SSL.Error as exc:
+            reason = _reason(exc)
+            raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
+        _flush(conn, session)
+        data = _receive(session)
+        received += len(data)
+        if received > MAX_HANDSHAKE:
+            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
+        conn.bio_write(data)
+    _flush(conn, session)
+    chain = tuple(
+        cert.public_bytes(_der()) for cert in conn.get_peer_cert_chain(as_cryptography=True) or []
+    )
+    version = conn.get_protocol_version_name()
+    cipher = conn.get_cipher_name() or ""
+    with contextlib.suppress(SSL.Error, SessionError):
+        conn.shutdown()
+        _flush(conn, session)
+    staple = got.get("staple", b"")
+    return Handshake(
+        OCSP, "stapled" if staple else "not stapled", version, cipher, staple=staple, chain=chain
+    )
+
+
+def _der() -> Any:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return Encoding.DER
+
+
+def _reason(exc: Exception) -> str:
+    """OpenSSL's reason words ("tlsv1 alert protocol version"), from pyOpenSSL's error list."""
+    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
+        if isinstance(item, tuple) and item:
+            return str(item[-1])
+    return str(exc) or "the server closed the connection"
+
+
+def _flush(conn: Any, session: Session) -> None:
+    from OpenSSL import SSL
+
+    assert session.sock is not None
+    while True:
+        try:
+            data = conn.bio_read(65536)
+        except SSL.WantReadError:
+            return
+        session.sock.settimeout(_remaining(session))
+        try:
+            session.sock.sendall(data)
+        except OSError as exc:
+            raise SessionError("closed", f"connection lost: {exc}") from None
+
+
+def _receive(session: Session) -> bytes:
+    assert session.sock is not None
+    session.sock.settimeout(_remaining(session))
+    try:
+        data = session.sock.recv(65536)
+    except TimeoutError:
+        raise SessionError(
+            "timeout", f"TLS handshake timed out ({session.budget.name(False)})"
+        ) from None
+    except OSError as exc:
+        raise SessionError("closed", f"connection lost: {exc.strerror or exc}") from None
+    if not data:
+        raise SessionError(
+            "tls", "TLS handshake failed: the server closed the connection", alert="EOF"
+        )
+    return data
+
+
+def _remaining(session: Session) -> float:
+    left = min(session.step, session.deadline - time.monotonic())
+    if left <= 0:
+        raise SessionError("deadline", f"out of time: {session.budget.name(True)} ran out")
+    return left

@@ -12,7 +12,7 @@ from typing import Any
 import dns.reversename
 
 from mailcheck.catalog import finding
-from mailcheck.checks.dnssec import ZoneProbe, verify
+from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.escape import printable
@@ -181,13 +181,17 @@ def _context(
             r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
         )
     tlsa_answer = tlsa.get("tlsa")
-    secure = verify(zone).secure if tlsa_answer is not None and tlsa_answer.records else None
+    verdict = (
+        verify_rrset(zone, tlsa_answer) if tlsa_answer is not None and tlsa_answer.records else None
+    )
     names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(
         names=names,
         ptr_names=ptr_names,
         tlsa=tlsa_answer,
-        tlsa_secure=secure,
+        tlsa_secure=verdict.secure if verdict else None,
+        tlsa_state=verdict.state if verdict else "",
+        tlsa_detail=verdict.detail if verdict else "",
         sts_mode=policy[0],
         sts_patterns=policy[1],
         require_tls=request.require_tls,
@@ -255,6 +259,9 @@ def run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
+    # with a login test the grading handshakes come first, on connections of their own: the
+    # account's session stays one connection, and none of them carries credentials
+    first = _early_probes(usable, options, progress) if request.grade_tls else {}
     if request.all_mx and len(usable) > 1:
         with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
             for attempts in pool.map(lambda t: _try_host(t, options), usable):
@@ -271,7 +278,9 @@ def run_trace(
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
     # the grading handshakes: one host after another's would add up over many MX hosts
     graded: list[list[Handshake]] = [[] for _ in traces]
-    if request.grade_tls and traces:
+    if first:
+        graded = [first.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
+    elif request.grade_tls and traces:
         if progress:
             progress("grading TLS")
         with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
@@ -280,7 +289,7 @@ def run_trace(
         context = _context(engine, trace, request, domain, policy, options.port)
         judged = judge(trace, context)
         if probes:
-            judged.extend(_graded(trace, probes, judged, context.tlsa_secure))
+            judged.extend(_graded(trace, probes, judged, context))
         sections.append(trace_section(trace, judged, probes))
     data: dict[str, Any] = {
         "protocol": options.protocol,
@@ -304,26 +313,49 @@ def run_trace(
     )
 
 
+def _gradable(trace: HostTrace) -> bool:
+    return trace.protocol == "smtp" and trace.tls is not None and trace.error is None
+
+
 def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
-    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated; not
-    with a login test (--user): that run is about the account, and stays one connection."""
-    if trace.protocol != "smtp" or trace.tls is None or trace.error is not None:
-        return []
-    if options.user:
+    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated."""
+    if not _gradable(trace) or options.user:
         return []
     from mailcheck.net.tlsprobe import probe_tls
 
+    assert trace.tls is not None
     return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
 
 
+def _early_probes(
+    targets: list[Target], options: ProbeOptions, progress: Progress | None
+) -> dict[tuple[str, str], list[Handshake]]:
+    """With --user (SMTP): every grading handshake before the login session, against each
+    host's first address, with the credentials taken out of the options they travel with."""
+    if not options.user or options.protocol != "smtp" or options.tls == "none":
+        return {}
+    from mailcheck.net.tlsprobe import probe_tls
+
+    if progress:
+        progress("grading TLS")
+    anonymous = dataclasses.replace(options, user=None, password=None)
+    out = {}
+    for target in targets:
+        address = target.addresses[0]
+        name = options.tls_name or target.host
+        out[target.host, address] = probe_tls(target.host, address, anonymous, name, "")
+    return out
+
+
 def _graded(
-    trace: HostTrace, probes: list[Handshake], judged: list[Finding], secure: bool | None
+    trace: HostTrace, probes: list[Handshake], judged: list[Finding], context: TraceContext
 ) -> list[Finding]:
     from mailcheck.checks.tls_grade import grade
 
     dane = next((f for f in judged if f.id == "dane.match"), None)
     status, text = (dane.status, dane.summary) if dane else (None, "")
-    return list(grade(trace, probes, status, text, bool(secure)))
+    secure = bool(context.tlsa_secure)
+    return list(grade(trace, probes, status, text, secure, context.ca_file, context.tlsa_state))
 
 
 def trace_section(

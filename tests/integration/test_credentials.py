@@ -154,7 +154,8 @@ def test_trace_certificate_for_another_name_gets_no_password(
         )
     ]
     assert got["tls.hostname"][0][0] == "fail" and code == 1
-    assert recorder.connections == 1 and "STARTTLS" in recorder.lines
+    # six grading handshakes (no credentials on them), then the session that withheld them
+    assert recorder.connections == 7 and "STARTTLS" in recorder.lines
     assert recorder.auth_lines == []
 
 
@@ -249,7 +250,8 @@ def test_tls_name_verifies_the_name_at_an_address(
     got = ids(doc)
     assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")], got
     assert got["tls.certificate"][0][0] == "pass" and "tls.hostname" not in got
-    assert seen == ["smtp.example.com"] and recorder.logins == 1
+    # every handshake (the grading ones too) names --tls-name
+    assert set(seen) == {"smtp.example.com"} and recorder.logins == 1
     lines = [line["text"] for line in doc["reports"][0]["sections"][0]["data"]["transcript"]]
     assert "TLS handshake (server name smtp.example.com)" in lines
     assert doc["reports"][0]["sections"][0]["title"].startswith("127.0.0.1 [127.0.0.1]")
@@ -284,7 +286,7 @@ def test_tls_name_that_the_certificate_lacks_gets_no_password(
     assert got["smtp.login"][0][1].startswith(
         "login not attempted: the certificate does not name mail.example.org;"
     )
-    assert seen == ["mail.example.org"] and recorder.auth_lines == [] and code == 1
+    assert set(seen) == {"mail.example.org"} and recorder.auth_lines == [] and code == 1
 
 
 def test_send_with_tls_name(
