@@ -75,70 +75,6 @@ OfflineOpt = Annotated[
         rich_help_panel="DNS",
     ),
 ]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        metavar="SECONDS",
-        min=0.05,
-        help="Per DNS query (one retry follows a timeout).",
-        rich_help_panel="DNS",
-    ),
-]
-DeadlineOpt = Annotated[
-    float,
-    typer.Option(
-        "--deadline",
-        metavar="SECONDS",
-        min=0.1,
-        help="DNS budget of each domain (of the run, for other commands): a dead resolver "
-        "cannot hang it.",
-        rich_help_panel="DNS",
-    ),
-]
-TotalDeadlineOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--total-deadline",
-        metavar="SECONDS",
-        min=0.1,
-        help="DNS budget of the whole run, all domains together (default: none).",
-        rich_help_panel="DNS",
-    ),
-]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option(
-        "--concurrency",
-        metavar="N",
-        min=1,
-        max=1024,
-        help="DNS queries in flight at once.",
-        rich_help_panel="DNS",
-    ),
-]
-MaxQpsOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--max-qps",
-        metavar="N",
-        min=0.1,
-        help="At most N DNS queries per second (be polite to a shared resolver).",
-        rich_help_panel="DNS",
-    ),
-]
-FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        envvar="MAILCHECK_FORMAT",
-        case_sensitive=False,
-        metavar="FORMAT",
-        help="Output format on stdout: text, json, jsonl, junit, sarif, github or markdown.",
-        rich_help_panel="Output",
-    ),
-]
 ColorOpt = Annotated[
     Color,
     typer.Option(
@@ -248,6 +184,8 @@ class OutputOptions:
     skip: tuple[str, ...] = ()
     quiet: bool = False
 
+    choice: str = ""  # --format as given, where the command has a choice of its own (csv)
+
     @classmethod
     def of(
         cls,
@@ -259,10 +197,11 @@ class OutputOptions:
         only: list[str] | None,
         skip: list[str] | None,
         quiet: bool = False,
+        choice: str = "",
     ) -> OutputOptions:
         """The output options as every command declares them (--only/--skip as typed)."""
         selected = tuple(split_list(only)), tuple(split_list(skip))
-        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet)
+        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet, choice=choice)
 
     def __post_init__(self) -> None:
         # the progress spinner starts before any output: it learns --color here

@@ -88,16 +88,6 @@ TlsNameOpt = Annotated[
         rich_help_panel="TLS",
     ),
 ]
-StepTimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--step-timeout",
-        metavar="SECONDS",
-        min=0.1,
-        help="Each connect, read or write.",
-        rich_help_panel="Time",
-    ),
-]
 
 
 def check_connection(

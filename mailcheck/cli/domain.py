@@ -7,31 +7,8 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    TimeoutOpt,
-    TotalDeadlineOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
+from mailcheck.cli.groups import Dns, Output, with_groups
 
 EPILOG = (
     "Examples:\n\n"
@@ -52,6 +29,16 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    flags=Dns(
+        timeout_help="Per DNS query (one retry follows a timeout); --smtp-timeout and "
+        "--http-timeout set the steps of --smtp and each HTTPS fetch.",
+        deadline_help="The DNS time of each domain: a dead resolver cannot hang it "
+        "(--total-deadline bounds the whole run).",
+        total_deadline=True,
+    ),
+    out=Output(),
+)
 def domain(
     domains: Annotated[
         list[str] | None,
@@ -263,36 +250,12 @@ def domain(
             "--no-config", help="Ignore any expectations file.", rich_help_panel="Expectations"
         ),
     ] = False,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 30.0,
-    total_deadline: TotalDeadlineOpt = None,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
+    *,
+    flags: DnsFlags,
+    out: OutputOptions,
 ) -> None:
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        total_deadline=total_deadline,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
+    with boundary(out.debug):
         from mailcheck.cli.run_domain import DomainOptions, run
 
         opts = DomainOptions(

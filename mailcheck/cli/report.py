@@ -8,37 +8,9 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    SkipOpt,
-    TimeoutOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.cli.connect_options import (
-    CaFileOpt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsOpt,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
+from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
+from mailcheck.cli.groups import Dns, Login, LoginOptions, Output, with_groups
 
 
 class ReportFormat(str, enum.Enum):
@@ -52,6 +24,7 @@ class ReportFormat(str, enum.Enum):
     SARIF = "sarif"
     GITHUB = "github"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 EPILOG = (
@@ -66,6 +39,17 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    login=Login(insecure=False),
+    flags=Dns(
+        timeout=10.0,
+        deadline=120.0,
+        timeout_help="Per network operation: one DNS query (one retry follows a timeout), "
+        "one IMAP connect, read or write.",
+        deadline_help="The whole run (DNS and IMAP): nothing outlives it.",
+    ),
+    out=Output(formats=ReportFormat, extra_help=" (csv: one row per source per aggregate report)"),
+)
 def report(
     inputs: Annotated[
         list[str] | None,
@@ -102,12 +86,8 @@ def report(
             rich_help_panel="IMAP",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
     tls: TlsOpt = TlsMode.AUTO,
     ca_file: CaFileOpt = None,
-    step_timeout: StepTimeoutOpt = 10.0,
     check_dns: Annotated[
         bool,
         typer.Option(
@@ -127,46 +107,14 @@ def report(
             rich_help_panel="Judgement",
         ),
     ] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: Annotated[
-        ReportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            envvar="MAILCHECK_FORMAT",
-            case_sensitive=False,
-            help="Output format on stdout (csv: one row per source per aggregate report).",
-            rich_help_panel="Output",
-        ),
-    ] = ReportFormat.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
+    *,
+    login: LoginOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
 ) -> None:
     """Read DMARC aggregate and failure reports and TLS reports; say which domains are ready
     for the next DMARC policy step and which senders would break."""
-    csv = format is ReportFormat.CSV
-    shown = Format.TEXT if csv else Format(format.value)
-    out = OutputOptions.of(shown, color, verbose, debug, fail_on, only, skip)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
+    with boundary(out.debug):
         from mailcheck.cli.run_report import ImapOptions, RunOptions, run
 
         mailbox = ImapOptions(
@@ -174,13 +122,13 @@ def report(
             user,
             folder,
             move_to,
-            password_env,
-            password_file,
-            password,
+            login.password_env,
+            login.password_file,
+            login.password,
             tls.value,
             ca_file,
-            step_timeout,
+            flags.timeout,
         )
-        opts = RunOptions(check_dns=check_dns, max_unaligned=max_unaligned, csv=csv)
+        opts = RunOptions(check_dns, max_unaligned, csv=out.choice == ReportFormat.CSV.value)
         code = run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)
     raise typer.Exit(int(code))

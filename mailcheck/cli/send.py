@@ -9,40 +9,16 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    Color,
-    ColorOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
+from mailcheck.cli.common import DnsFlags, OutputOptions, boundary
+from mailcheck.cli.groups import (
+    Connection,
+    ConnectionOptions,
+    Dns,
+    Login,
+    LoginOptions,
+    Output,
+    with_groups,
 )
-from mailcheck.cli.connect_options import (
-    AllowInsecureAuthOpt,
-    CaFileOpt,
-    EhloOpt,
-    Ipv4Opt,
-    Ipv6Opt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    SourceAddressOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsNameOpt,
-    TlsOpt,
-)
-from mailcheck.render import Format
 
 
 class DkimAlgorithm(str, enum.Enum):
@@ -69,6 +45,18 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    conn=Connection(),
+    login=Login(),
+    flags=Dns(
+        timeout=30.0,
+        deadline=120.0,
+        tuning=False,
+        deadline_help="Looking up and delivering to every route: a server that trickles "
+        "cannot stretch it (--delivery-wait comes on top).",
+    ),
+    out=Output(),
+)
 def send(
     to: Annotated[
         list[str] | None,
@@ -118,13 +106,6 @@ def send(
             rich_help_panel="Route",
         ),
     ] = None,
-    ipv4: Ipv4Opt = False,
-    ipv6: Ipv6Opt = False,
-    source_address: SourceAddressOpt = None,
-    tls: TlsOpt = TlsMode.AUTO,
-    ca_file: CaFileOpt = None,
-    tls_name: TlsNameOpt = None,
-    ehlo: EhloOpt = None,
     user: Annotated[
         str | None,
         typer.Option(
@@ -134,10 +115,6 @@ def send(
             rich_help_panel="Login",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
-    allow_insecure_auth: AllowInsecureAuthOpt = False,
     subject: Annotated[
         str | None,
         typer.Option(
@@ -259,17 +236,6 @@ def send(
             rich_help_panel="Output file",
         ),
     ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Overall deadline of each delivery attempt.",
-            rich_help_panel="Time",
-        ),
-    ] = 120.0,
-    step_timeout: StepTimeoutOpt = 30.0,
     check_delivery: Annotated[
         str | None,
         typer.Option(
@@ -320,22 +286,14 @@ def send(
             rich_help_panel="Delivery check",
         ),
     ] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
+    *,
+    conn: ConnectionOptions,
+    login: LoginOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
 ) -> None:
     """Send a real test message, optionally DKIM-signed, and show what each server said."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, 30.0, 64)
-    with boundary(debug):
+    with boundary(out.debug):
         from mailcheck.cli.run_send import SendOptions, run
 
         opts = SendOptions(
@@ -344,18 +302,7 @@ def send(
             mail_from=mail_from,
             server=server,
             port=port,
-            ipv4=ipv4,
-            ipv6=ipv6,
-            source_address=source_address,
-            tls=tls.value,
-            ca_file=ca_file,
-            tls_name=tls_name,
-            ehlo=ehlo,
             user=user,
-            password_env=password_env,
-            password_file=password_file,
-            password=password,
-            allow_insecure_auth=allow_insecure_auth,
             subject=subject,
             body=body,
             body_file=body_file,
@@ -370,13 +317,13 @@ def send(
             force=force,
             dry_run=dry_run,
             save=save,
-            timeout=timeout,
-            step_timeout=step_timeout,
             check_delivery=check_delivery,
             delivery_wait=delivery_wait,
             delivery_password_env=delivery_password_env,
             delivery_password_file=delivery_password_file,
             authserv_ids=tuple(authserv_id or ()),
+            conn=conn,
+            login=login,
         )
         code = run(opts, flags=flags, out=out)
     raise typer.Exit(int(code))

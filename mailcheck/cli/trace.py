@@ -8,41 +8,16 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
+from mailcheck.cli.groups import (
+    Connection,
+    ConnectionOptions,
+    Dns,
+    Login,
+    LoginOptions,
+    Output,
+    with_groups,
 )
-from mailcheck.cli.connect_options import (
-    AllowInsecureAuthOpt,
-    CaFileOpt,
-    EhloOpt,
-    Ipv4Opt,
-    Ipv6Opt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    SourceAddressOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsNameOpt,
-    TlsOpt,
-)
-from mailcheck.render import Format
 
 
 class Protocol(str, enum.Enum):
@@ -79,6 +54,18 @@ HostOpt = Annotated[
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    conn=Connection(),
+    login=Login(),
+    flags=Dns(
+        timeout=10.0,
+        deadline=60.0,
+        tuning=False,
+        deadline_help="The whole trace, every host tried: a server that trickles cannot "
+        "stretch it.",
+    ),
+    out=Output(),
+)
 def trace(
     target: Annotated[
         str, typer.Argument(metavar="TARGET", help="A host name, an IP address, or a mail domain.")
@@ -110,16 +97,9 @@ def trace(
         ),
     ] = False,
     host: HostOpt = False,
-    ipv4: Ipv4Opt = False,
-    ipv6: Ipv6Opt = False,
-    source_address: SourceAddressOpt = None,
-    tls: TlsOpt = TlsMode.AUTO,
     require_tls: Annotated[
         bool, typer.Option("--require-tls", help="Fail without TLS.", rich_help_panel="TLS")
     ] = False,
-    ca_file: CaFileOpt = None,
-    tls_name: TlsNameOpt = None,
-    ehlo: EhloOpt = None,
     mail_from: Annotated[
         str | None,
         typer.Option(
@@ -154,38 +134,15 @@ def trace(
             rich_help_panel="Login",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
-    allow_insecure_auth: AllowInsecureAuthOpt = False,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Overall deadline of the trace.",
-            rich_help_panel="Time",
-        ),
-    ] = 60.0,
-    step_timeout: StepTimeoutOpt = 10.0,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
+    *,
+    conn: ConnectionOptions,
+    login: LoginOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
 ) -> None:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, timeout, 64)
-    with boundary(debug):
+    with boundary(out.debug):
         from mailcheck.cli.run_trace import TraceOptions, run
 
         opts = TraceOptions(
@@ -194,25 +151,14 @@ def trace(
             protocol=protocol.value if protocol else None,
             all_mx=all_mx,
             host_only=host,
-            ipv4=ipv4,
-            ipv6=ipv6,
-            source_address=source_address,
-            tls=tls.value,
             require_tls=require_tls,
-            ca_file=ca_file,
-            tls_name=tls_name,
-            ehlo=ehlo,
             mail_from=mail_from,
             rcpt=tuple(rcpt or ()),
             quit_after=quit_after.value if quit_after else None,
             user=user,
-            password_env=password_env,
-            password_file=password_file,
-            password=password,
-            allow_insecure_auth=allow_insecure_auth,
-            timeout=timeout,
-            step_timeout=step_timeout,
             https_port=https_port,
+            conn=conn,
+            login=login,
         )
         code = run(opts, flags=flags, out=out)
     raise typer.Exit(int(code))

@@ -7,30 +7,8 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    TimeoutOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
+from mailcheck.cli.groups import Dns, Output, with_groups
 
 EPILOG = (
     "Examples:\n\n"
@@ -43,6 +21,14 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    flags=Dns(
+        timeout_help="Per DNS query (one retry follows a timeout).",
+        deadline=120.0,
+        deadline_help="The DNS time of the whole run: a dead resolver cannot hang it.",
+    ),
+    out=Output(),
+)
 def verify(
     inputs: Annotated[
         list[str] | None,
@@ -129,34 +115,12 @@ def verify(
             rich_help_panel="Input",
         ),
     ] = 0,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
+    *,
+    flags: DnsFlags,
+    out: OutputOptions,
 ) -> None:
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
+    with boundary(out.debug):
         from mailcheck.cli.run_verify import VerifyOptions, run
 
         opts = VerifyOptions(
