@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from dataclasses import dataclass, field
 
@@ -46,8 +47,20 @@ def default_ehlo() -> str:
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
-    conn, login = opts.conn, opts.login
+    login = opts.login
     refuse_command_line_password(login.password)
+    request = trace_request(opts, None, flags.timeout, flags.deadline)
+    # asked for only once every other value is known to be good
+    password = read_password(opts.user, login.password_env, login.password_file)
+    return dataclasses.replace(request, password=password)
+
+
+def trace_request(
+    opts: TraceOptions, password: str | None, timeout: float, deadline: float
+) -> TraceRequest:
+    """The checked request (the CLI's and the library's): values that would inject a
+    command, a password for a name no certificate can prove, probes that make no sense."""
+    conn, login = opts.conn, opts.login
     family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
     for value, option in (
         (opts.target, "TARGET"),
@@ -71,7 +84,6 @@ def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
         raise UsageError("--mail-from and --rcpt are SMTP probes")
     tls_name = check_tls_name(conn.tls_name)
     refuse_login_to_address(opts.user, target, login.allow_insecure_auth, tls_name)
-    password = read_password(opts.user, login.password_env, login.password_file)
     return TraceRequest(
         target=target,
         protocol=opts.protocol,
@@ -89,8 +101,8 @@ def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
         all_mx=opts.all_mx,
         # one name to verify: one server, never the MX hosts of a domain
         host_only=opts.host_only or tls_name is not None,
-        step_timeout=flags.timeout,
-        deadline=flags.deadline,
+        step_timeout=timeout,
+        deadline=deadline,
         user=opts.user,
         password=password,
         https_port=opts.https_port,
