@@ -160,6 +160,7 @@ def trace(
         ca_file=ca_file,
         tls_name=tls_name,
         ehlo=ehlo,
+        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
     )
     options = TraceOptions(
         target=target,
@@ -173,7 +174,6 @@ def trace(
         quit_after=quit_after,
         user=user,
         conn=conn,
-        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
     )
     request = trace_request(options, password, timeout, deadline)
     # timeout messages name this function's parameters, not the CLI's options

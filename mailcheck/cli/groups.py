@@ -6,7 +6,7 @@ import enum
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -26,6 +26,8 @@ from mailcheck.cli.common import (
     SkipOpt,
     VerboseOpt,
     ZoneOpt,
+    boundary,
+    option,
 )
 from mailcheck.cli.connect_options import (
     AllowInsecureAuthOpt,
@@ -107,8 +109,8 @@ class Output(Group):
 
 @dataclass(frozen=True)
 class Dns(Group):
-    """Where answers come from, and the two time limits every command has: --timeout for
-    each network operation, --deadline for the run (for domain: each domain)."""
+    """Where answers come from, and the two time limits of every command: --timeout for each
+    network operation, --deadline for the whole run (domain adds --domain-deadline)."""
 
     timeout: float = 2.0
     deadline: float = 30.0
@@ -116,103 +118,65 @@ class Dns(Group):
     deadline_help: str = "The whole run: nothing outlives it, however slowly a server answers."
     tuning: bool = True  # --concurrency and --max-qps (commands that ask many questions)
     concurrency: int = 256
-    total_deadline: bool = False  # --total-deadline (domain: --deadline is per domain)
+    per_domain: bool = False  # domain: --deadline is optional, --domain-deadline each one's
 
     def parameters(self) -> list[inspect.Parameter]:
-        time_panel = "Time"
+        seconds: dict[str, Any] = {"metavar": "SECONDS", "panel": "Time"}
         timeout_opt = Annotated[
-            float,
-            typer.Option(
-                "--timeout",
-                metavar="SECONDS",
-                min=0.05,
-                help=self.timeout_help,
-                rich_help_panel=time_panel,
-            ),
+            float, option("--timeout", min=0.05, help=self.timeout_help, **seconds)
         ]
-        # the name trace, send and report once gave the per-step limit: old scripts keep working
-        step_opt = Annotated[float | None, typer.Option("--step-timeout", min=0.05, hidden=True)]
         deadline_opt = Annotated[
-            float,
-            typer.Option(
-                "--deadline",
-                metavar="SECONDS",
-                min=0.1,
-                help=self.deadline_help,
-                rich_help_panel=time_panel,
-            ),
+            float | None,  # None: domain's default (no limit but each domain's own)
+            option("--deadline", min=0.1, help=self.deadline_help, **seconds),
         ]
         params = [
             _param("nameserver", NameserverOpt, None),
             _param("zone", ZoneOpt, None),
             _param("offline", OfflineOpt, False),
             _param("timeout", timeout_opt, self.timeout),
-            _param("step_timeout", step_opt, None),
-            _param("deadline", deadline_opt, self.deadline),
+            _param("deadline", deadline_opt, None if self.per_domain else self.deadline),
+            # the names an older mailcheck gave: old scripts keep working
+            _param("step_timeout", Annotated[float | None, _hidden("--step-timeout")], None),
         ]
-        if self.total_deadline:
-            total_opt = Annotated[
-                float | None,
-                typer.Option(
-                    "--total-deadline",
-                    metavar="SECONDS",
-                    min=0.1,
-                    help="The whole run, all domains together (default: none).",
-                    rich_help_panel=time_panel,
-                ),
-            ]
-            params.append(_param("total_deadline", total_opt, None))
+        if self.per_domain:
+            each = "The DNS time of each domain: a dead resolver cannot hang it."
+            each_opt = Annotated[float, option("--domain-deadline", min=0.1, help=each, **seconds)]
+            params.append(_param("domain_deadline", each_opt, self.deadline))
+            params.append(
+                _param("total_deadline", Annotated[float | None, _hidden("--total-deadline")], None)
+            )
         if self.tuning:
+            in_flight = "DNS queries in flight at once."
+            qps = "At most N DNS queries per second (be polite to a shared resolver)."
+            limits: dict[str, Any] = {"metavar": "N", "panel": "DNS"}
             concurrency_opt = Annotated[
-                int,
-                typer.Option(
-                    "--concurrency",
-                    metavar="N",
-                    min=1,
-                    max=1024,
-                    help="DNS queries in flight at once.",
-                    rich_help_panel="DNS",
-                ),
+                int, option("--concurrency", min=1, max=1024, help=in_flight, **limits)
             ]
-            qps_opt = Annotated[
-                float | None,
-                typer.Option(
-                    "--max-qps",
-                    metavar="N",
-                    min=0.1,
-                    help="At most N DNS queries per second (be polite to a shared resolver).",
-                    rich_help_panel="DNS",
-                ),
-            ]
+            qps_opt = Annotated[float | None, option("--max-qps", min=0.1, help=qps, **limits)]
             params.append(_param("concurrency", concurrency_opt, self.concurrency))
             params.append(_param("max_qps", qps_opt, None))
         return params
 
     def build(self, values: dict[str, Any]) -> DnsFlags:
-        step = values.pop("step_timeout")
+        step, deadline = values["step_timeout"], values["deadline"]
+        whole: float | None = None
+        if self.per_domain:
+            whole = deadline if deadline is not None else values["total_deadline"]
+            deadline = values["domain_deadline"]
         return DnsFlags(
             nameservers=tuple(values["nameserver"] or ()),
             zones=tuple(values["zone"] or ()),
             offline=values["offline"],
             timeout=values["timeout"] if step is None else step,
-            deadline=values["deadline"],
+            deadline=deadline,
             concurrency=values.get("concurrency", 64),
-            total_deadline=values.get("total_deadline"),
+            total_deadline=whole,
             max_qps=values.get("max_qps"),
         )
 
 
-@dataclass(frozen=True)
-class ConnectionOptions:
-    """How trace and send reach a server: address family, source, TLS, EHLO name."""
-
-    ipv4: bool = False
-    ipv6: bool = False
-    source_address: str | None = None
-    tls: str = "auto"
-    ca_file: str | None = None
-    tls_name: str | None = None
-    ehlo: str | None = None
+def _hidden(name: str) -> Any:
+    return typer.Option(name, min=0.05, hidden=True)
 
 
 @dataclass(frozen=True)
@@ -225,22 +189,19 @@ class LoginOptions:
     allow_insecure_auth: bool = False
 
 
-class Connection(Group):
-    """-4, -6, --source-address, --tls, --ca-file, --tls-name, --ehlo."""
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """How trace and send reach a server (address family, source, TLS, EHLO name) and
+    log in to it."""
 
-    def parameters(self) -> list[inspect.Parameter]:
-        return [
-            _param("ipv4", Ipv4Opt, False),
-            _param("ipv6", Ipv6Opt, False),
-            _param("source_address", SourceAddressOpt, None),
-            _param("tls", TlsOpt, TlsMode.AUTO),
-            _param("ca_file", CaFileOpt, None),
-            _param("tls_name", TlsNameOpt, None),
-            _param("ehlo", EhloOpt, None),
-        ]
-
-    def build(self, values: dict[str, Any]) -> ConnectionOptions:
-        return ConnectionOptions(**{**values, "tls": values["tls"].value})
+    ipv4: bool = False
+    ipv6: bool = False
+    source_address: str | None = None
+    tls: str = "auto"
+    ca_file: str | None = None
+    tls_name: str | None = None
+    ehlo: str | None = None
+    login: LoginOptions = field(default_factory=LoginOptions)
 
 
 @dataclass(frozen=True)
@@ -263,9 +224,40 @@ class Login(Group):
         return LoginOptions(**values)
 
 
+class Connection(Group):
+    """-4, -6, --source-address, --tls, --ca-file, --tls-name, --ehlo, and the login's."""
+
+    login = Login()
+
+    def parameters(self) -> list[inspect.Parameter]:
+        return [
+            _param("ipv4", Ipv4Opt, False),
+            _param("ipv6", Ipv6Opt, False),
+            _param("source_address", SourceAddressOpt, None),
+            _param("tls", TlsOpt, TlsMode.AUTO),
+            _param("ca_file", CaFileOpt, None),
+            _param("tls_name", TlsNameOpt, None),
+            _param("ehlo", EhloOpt, None),
+            *self.login.parameters(),
+        ]
+
+    def build(self, values: dict[str, Any]) -> ConnectionOptions:
+        login = {p.name: values.pop(p.name) for p in self.login.parameters()}
+        values["tls"] = values["tls"].value
+        return ConnectionOptions(**values, login=self.login.build(login))
+
+
+def connecting(timeout: float, deadline: float, deadline_help: str) -> dict[str, Group]:
+    """The groups of the commands that talk to mail servers (trace, send): how to reach and
+    log in, names and time limits (--timeout one step, --deadline the run), output."""
+    flags = Dns(timeout=timeout, deadline=deadline, tuning=False, deadline_help=deadline_help)
+    return {"conn": Connection(), "flags": flags, "out": Output()}
+
+
 def with_groups(**groups: Group) -> Callable[[F], F]:
     """Add each group's options to the command (after its own) and hand the command one
-    container per group, under the keyword it names: `out=OutputOptions`, `flags=DnsFlags` ..."""
+    container per group, under the keyword it names: `out=OutputOptions`, `flags=DnsFlags` ...
+    The command returns its exit code; errors end in one line (`boundary`)."""
 
     def decorate(func: F) -> F:
         own = inspect.signature(func, eval_str=True).parameters
@@ -274,11 +266,15 @@ def with_groups(**groups: Group) -> Callable[[F], F]:
         params += [p for group_params in declared.values() for p in group_params]
 
         @functools.wraps(func)
-        def command(**kwargs: Any) -> Any:
+        def command(**kwargs: Any) -> None:
             for name, group in groups.items():
                 values = {p.name: kwargs.pop(p.name) for p in declared[name]}
                 kwargs[name] = group.build(values)
-            return func(**kwargs)
+            out = kwargs.get("out")
+            # the one error boundary around the command: its exit code, or a one-line error
+            with boundary(out.debug if isinstance(out, OutputOptions) else False):
+                code = func(**kwargs)
+            raise typer.Exit(int(code))
 
         del command.__wrapped__  # Typer reads the signature below, not the function's own
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

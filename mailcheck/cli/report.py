@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
 from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
 from mailcheck.cli.groups import Dns, Login, LoginOptions, Output, with_groups
+from mailcheck.model import ExitCode
 
 
 class ReportFormat(str, enum.Enum):
@@ -62,11 +63,11 @@ def report(
     ] = None,
     imap: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--imap",
             metavar="HOST[:PORT]",
             help="Read report messages from this IMAP server (993: implicit TLS).",
-            rich_help_panel="IMAP",
+            panel="IMAP",
         ),
     ] = None,
     user: Annotated[
@@ -79,56 +80,54 @@ def report(
     ] = "INBOX",
     move_to: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--move-to",
             metavar="FOLDER",
             help="Move messages whose reports were read to this folder (else read-only).",
-            rich_help_panel="IMAP",
+            panel="IMAP",
         ),
     ] = None,
     tls: TlsOpt = TlsMode.AUTO,
     ca_file: CaFileOpt = None,
     check_dns: Annotated[
         bool,
-        typer.Option(
+        option(
             "--check-dns",
             help="Re-check each failing source against today's SPF and DKIM keys.",
-            rich_help_panel="Judgement",
+            panel="Judgement",
         ),
     ] = False,
     max_unaligned: Annotated[
         float | None,
-        typer.Option(
+        option(
             "--max-unaligned",
             metavar="PERCENT",
             min=0.0,
             max=100.0,
             help="FAIL (exit 1) a domain when more than this share of its mail fails DMARC.",
-            rich_help_panel="Judgement",
+            panel="Judgement",
         ),
     ] = None,
     *,
     login: LoginOptions,
     flags: DnsFlags,
     out: OutputOptions,
-) -> None:
+) -> ExitCode:
     """Read DMARC aggregate and failure reports and TLS reports; say which domains are ready
     for the next DMARC policy step and which senders would break."""
-    with boundary(out.debug):
-        from mailcheck.cli.run_report import ImapOptions, RunOptions, run
+    from mailcheck.cli.run_report import ImapOptions, RunOptions, run
 
-        mailbox = ImapOptions(
-            imap,
-            user,
-            folder,
-            move_to,
-            login.password_env,
-            login.password_file,
-            login.password,
-            tls.value,
-            ca_file,
-            flags.timeout,
-        )
-        opts = RunOptions(check_dns, max_unaligned, csv=out.choice == ReportFormat.CSV.value)
-        code = run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    mailbox = ImapOptions(
+        imap,
+        user,
+        folder,
+        move_to,
+        login.password_env,
+        login.password_file,
+        login.password,
+        tls.value,
+        ca_file,
+        flags.timeout,
+    )
+    opts = RunOptions(check_dns, max_unaligned, csv=out.choice == ReportFormat.CSV.value)
+    return run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)

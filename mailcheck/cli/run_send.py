@@ -18,7 +18,7 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
-from mailcheck.cli.groups import ConnectionOptions, LoginOptions
+from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
@@ -72,7 +72,6 @@ class SendOptions:
     delivery_password_file: str | None = None
     authserv_ids: tuple[str, ...] = ()
     conn: ConnectionOptions = field(default_factory=ConnectionOptions)
-    login: LoginOptions = field(default_factory=LoginOptions)
 
 
 def _read(path: str, option: str, *, text: bool) -> bytes:
@@ -215,7 +214,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
     refuse_regression(out, "send")
-    conn, login = opts.conn, opts.login
+    conn, login = opts.conn, opts.conn.login
     refuse_command_line_password(login.password)
     family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
     refuse_control_characters(conn.ehlo, "--ehlo")
@@ -315,8 +314,8 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
                 source_address=conn.source_address,
                 family=family,
                 step_timeout=flags.timeout,
-                # --deadline counts from the start: lookups and signing spent part of it
-                deadline=max(0.0, flags.deadline - (time.monotonic() - started)),
+                deadline=flags.deadline,
+                started=started,  # --deadline counts from the start, lookups and signing too
                 smtputf8=smtputf8,
                 verbose=out.verbose,
             )
@@ -369,7 +368,9 @@ def _mailbox_password(
     if opts.delivery_password_env or opts.delivery_password_file:
         return read_password(target.user, opts.delivery_password_env, opts.delivery_password_file)
     if opts.user is None:
-        return read_password(target.user, opts.login.password_env, opts.login.password_file)
+        return read_password(
+            target.user, opts.conn.login.password_env, opts.conn.login.password_file
+        )
     if opts.user == target.user:
         return smtp_password
     return read_password(target.user, None, None)

@@ -14,7 +14,7 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
-from mailcheck.cli.groups import ConnectionOptions, LoginOptions
+from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
@@ -38,7 +38,6 @@ class TraceOptions:
     user: str | None = None
     https_port: int | None = None
     conn: ConnectionOptions = field(default_factory=ConnectionOptions)
-    login: LoginOptions = field(default_factory=LoginOptions)
 
 
 def default_ehlo() -> str:
@@ -47,7 +46,7 @@ def default_ehlo() -> str:
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
-    login = opts.login
+    login = opts.conn.login
     refuse_command_line_password(login.password)
     request = trace_request(opts, None, flags.timeout, flags.deadline)
     # asked for only once every other value is known to be good
@@ -60,7 +59,7 @@ def trace_request(
 ) -> TraceRequest:
     """The checked request (the CLI's and the library's): values that would inject a
     command, a password for a name no certificate can prove, probes that make no sense."""
-    conn, login = opts.conn, opts.login
+    conn, login = opts.conn, opts.conn.login
     family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
     for value, option in (
         (opts.target, "TARGET"),

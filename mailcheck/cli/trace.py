@@ -8,16 +8,15 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, boundary
-from mailcheck.cli.groups import (
-    Connection,
-    ConnectionOptions,
-    Dns,
-    Login,
-    LoginOptions,
-    Output,
-    with_groups,
+from mailcheck.cli.common import (
+    EXIT_CODES_HELP,
+    DnsFlags,
+    OutputOptions,
+    option,
+    port_option,
 )
+from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.model import ExitCode
 
 
 class Protocol(str, enum.Enum):
@@ -55,16 +54,11 @@ HostOpt = Annotated[
 
 @app.command(epilog=EPILOG)
 @with_groups(
-    conn=Connection(),
-    login=Login(),
-    flags=Dns(
-        timeout=10.0,
-        deadline=60.0,
-        tuning=False,
-        deadline_help="The whole trace, every host tried: a server that trickles cannot "
-        "stretch it.",
-    ),
-    out=Output(),
+    **connecting(
+        10.0,
+        60.0,
+        "The whole trace, every host tried: a server that trickles cannot stretch it.",
+    )
 )
 def trace(
     target: Annotated[
@@ -72,29 +66,19 @@ def trace(
     ],
     port: Annotated[
         int | None,
-        typer.Option(
+        port_option(
             "--port",
             "-p",
-            min=1,
-            max=65535,
             help="25 (default), 587, 465; 143/993 IMAP; 110/995 POP3.",
-            rich_help_panel="Target",
+            panel="Target",
         ),
     ] = None,
     protocol: Annotated[
         Protocol | None,
-        typer.Option(
-            "--protocol",
-            case_sensitive=False,
-            help="Default: from the port.",
-            rich_help_panel="Target",
-        ),
+        option("--protocol", case_sensitive=False, help="Default: from the port.", panel="Target"),
     ] = None,
     all_mx: Annotated[
-        bool,
-        typer.Option(
-            "--all-mx", help="Trace every MX host (in parallel).", rich_help_panel="Target"
-        ),
+        bool, option("--all-mx", help="Trace every MX host (in parallel).", panel="Target")
     ] = False,
     host: HostOpt = False,
     require_tls: Annotated[
@@ -102,63 +86,52 @@ def trace(
     ] = False,
     mail_from: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--mail-from",
             metavar="ADDR",
             help="Probe MAIL FROM (then RSET; never DATA).",
-            rich_help_panel="SMTP",
+            panel="SMTP",
         ),
     ] = None,
     rcpt: Annotated[
         list[str] | None,
-        typer.Option(
-            "--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", rich_help_panel="SMTP"
-        ),
+        option("--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", panel="SMTP"),
     ] = None,
     quit_after: Annotated[
         Step | None,
-        typer.Option(
-            "--quit-after",
-            case_sensitive=False,
-            help="Stop after this step.",
-            rich_help_panel="SMTP",
-        ),
+        option("--quit-after", case_sensitive=False, help="Stop after this step.", panel="SMTP"),
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--user",
             metavar="NAME",
             help="Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
             "trusted certificate.",
-            rich_help_panel="Login",
+            panel="Login",
         ),
     ] = None,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
     *,
     conn: ConnectionOptions,
-    login: LoginOptions,
     flags: DnsFlags,
     out: OutputOptions,
-) -> None:
+) -> ExitCode:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
-    with boundary(out.debug):
-        from mailcheck.cli.run_trace import TraceOptions, run
+    from mailcheck.cli.run_trace import TraceOptions, run
 
-        opts = TraceOptions(
-            target=target,
-            port=port,
-            protocol=protocol.value if protocol else None,
-            all_mx=all_mx,
-            host_only=host,
-            require_tls=require_tls,
-            mail_from=mail_from,
-            rcpt=tuple(rcpt or ()),
-            quit_after=quit_after.value if quit_after else None,
-            user=user,
-            https_port=https_port,
-            conn=conn,
-            login=login,
-        )
-        code = run(opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    opts = TraceOptions(
+        target=target,
+        port=port,
+        protocol=protocol.value if protocol else None,
+        all_mx=all_mx,
+        host_only=host,
+        require_tls=require_tls,
+        mail_from=mail_from,
+        rcpt=tuple(rcpt or ()),
+        quit_after=quit_after.value if quit_after else None,
+        user=user,
+        https_port=https_port,
+        conn=conn,
+    )
+    return run(opts, flags=flags, out=out)
