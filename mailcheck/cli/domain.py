@@ -38,6 +38,7 @@ EPILOG = (
 @app.command(epilog=EPILOG)
 @with_groups(
     flags=Dns(
+        step_alias=False,
         timeout_help="Per DNS query (one retry follows a timeout); --smtp-timeout and "
         "--http-timeout set the steps of --smtp and each HTTPS fetch.",
         deadline_help="The whole run, all domains together (default: none; each domain "

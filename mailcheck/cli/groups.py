@@ -119,6 +119,7 @@ class Dns(Group):
     tuning: bool = True  # --concurrency and --max-qps (commands that ask many questions)
     concurrency: int = 256
     per_domain: bool = False  # domain: --deadline is optional, --domain-deadline each one's
+    step_alias: bool = True  # --step-timeout, the old name in trace, send and report
 
     def parameters(self) -> list[inspect.Parameter]:
         seconds: dict[str, Any] = {"metavar": "SECONDS", "panel": "Time"}
@@ -135,9 +136,11 @@ class Dns(Group):
             _param("offline", OfflineOpt, False),
             _param("timeout", timeout_opt, self.timeout),
             _param("deadline", deadline_opt, None if self.per_domain else self.deadline),
-            # the names an older mailcheck gave: old scripts keep working
-            _param("step_timeout", Annotated[float | None, _hidden("--step-timeout")], None),
         ]
+        # the names an older mailcheck gave (hidden): old scripts keep working
+        if self.step_alias:
+            step_opt = Annotated[float | None, _hidden("--step-timeout")]
+            params.append(_param("step_timeout", step_opt, None))
         if self.per_domain:
             each = "The DNS time of each domain: a dead resolver cannot hang it."
             each_opt = Annotated[float, option("--domain-deadline", min=0.1, help=each, **seconds)]
@@ -158,7 +161,7 @@ class Dns(Group):
         return params
 
     def build(self, values: dict[str, Any]) -> DnsFlags:
-        step, deadline = values["step_timeout"], values["deadline"]
+        step, deadline = values.get("step_timeout"), values["deadline"]
         whole: float | None = None
         if self.per_domain:
             whole = deadline if deadline is not None else values["total_deadline"]

@@ -24,6 +24,7 @@ EPILOG = (
 @app.command(epilog=EPILOG)
 @with_groups(
     flags=Dns(
+        step_alias=False,
         timeout_help="Per DNS query (one retry follows a timeout).",
         deadline=120.0,
         deadline_help="The DNS time of the whole run: a dead resolver cannot hang it.",
