@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Dns", "__version__", "check_domain", "check_domains", "verify_message"]
+__all__ = ["Dns", "__version__", "check_domain", "check_domains", "trace", "verify_message"]
 
 
 def __getattr__(name: str) -> Any:
     # The library API is imported on first use: `import mailcheck` (and the CLI's start-up)
     # stays free of DNS and crypto libraries.
-    if name in ("Dns", "check_domain", "check_domains", "verify_message"):
+    if name in ("Dns", "check_domain", "check_domains", "trace", "verify_message"):
         from mailcheck import api
 
         return getattr(api, name)

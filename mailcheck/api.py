@@ -107,3 +107,77 @@ def verify_message(
             engine,
             VerifyRequest(ip=ip, helo=helo, mail_from=mail_from),
         )
+
+
+def trace(
+    target: str,
+    *,
+    port: int | None = None,
+    protocol: str | None = None,
+    tls: str = "auto",
+    require_tls: bool = False,
+    ca_file: str | None = None,
+    tls_name: str | None = None,
+    ehlo: str | None = None,
+    mail_from: str | None = None,
+    rcpt: Sequence[str] = (),
+    quit_after: str | None = None,
+    all_mx: bool = False,
+    host_only: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+    allow_insecure_auth: bool = False,
+    family: int | None = None,
+    source_address: str | None = None,
+    timeout: float = 10.0,
+    deadline: float = 60.0,
+    dns: Dns | None = None,
+) -> Report:
+    """`mailcheck trace` of a host, an IP address, or a domain's MX hosts: the conversation
+    and its findings. `timeout` bounds each connect, read or write, `deadline` the whole
+    trace; `dns` says where names are looked up. A value that would inject a command (CR, LF
+    ...) or a password for an address no certificate can prove raises
+    mailcheck.errors.UsageError before anything is sent."""
+    from mailcheck.cli.groups import ConnectionOptions, LoginOptions
+    from mailcheck.cli.run_trace import TraceOptions, trace_request
+    from mailcheck.errors import UsageError
+    from mailcheck.services.trace import run_trace
+
+    if family not in (None, 4, 6):
+        raise UsageError(f"family {family!r}: 4, 6 or None")
+    for name, value, allowed in (
+        ("tls", tls, ("auto", "starttls", "implicit", "none")),
+        ("protocol", protocol, (None, "smtp", "imap", "pop3")),
+        ("quit_after", quit_after, (None, "connect", "banner", "ehlo", "tls", "mail", "rcpt")),
+    ):
+        if value not in allowed:
+            raise UsageError(f"{name} {value!r}: one of {', '.join(map(str, allowed))}")
+    conn = ConnectionOptions(
+        ipv4=family == 4,
+        ipv6=family == 6,
+        source_address=source_address,
+        tls=tls,
+        ca_file=ca_file,
+        tls_name=tls_name,
+        ehlo=ehlo,
+        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
+    )
+    options = TraceOptions(
+        target=target,
+        port=port,
+        protocol=protocol,
+        all_mx=all_mx,
+        host_only=host_only,
+        require_tls=require_tls,
+        mail_from=mail_from,
+        rcpt=tuple(rcpt),
+        quit_after=quit_after,
+        user=user,
+        conn=conn,
+    )
+    request = trace_request(options, password, timeout, deadline)
+    # timeout messages name this function's parameters, not the CLI's options
+    request = dataclasses.replace(request, step_option="timeout", deadline_option="deadline")
+    engine = _engine(dns)
+    with engine:
+        return run_trace(engine, request)

@@ -7,13 +7,23 @@ import contextlib
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from mailcheck import Dns, check_domain, check_domains, verify_message
-from mailcheck.errors import InputError
+from mailcheck import Dns, check_domain, check_domains, trace, verify_message
+from mailcheck.errors import InputError, UsageError
 from tests.conftest import ROOT, CliRun
+from tests.dnsserver import DnsServer
+from tests.smtpfixtures import (
+    Certificates,
+    MisbehavingServer,
+    free_port,
+    server_context,
+    silent,
+    start_smtp,
+)
 
 ZONES = Dns(zones=[str(ROOT / "examples" / "zones")], offline=True)
 
@@ -25,7 +35,7 @@ def readme_examples() -> list[tuple[str, str]]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("index", [0, 1], ids=["api", "dask"])
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["api", "trace", "dask"])
 def test_readme_example_runs_and_prints_what_it_says(
     index: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,3 +84,74 @@ def test_bad_input_raises_before_any_lookup() -> None:
     with pytest.raises(InputError):
         verify_message(b"Subject: x\r\n\r\nbody\r\n", ip="999.1.1.1", dns=ZONES)
     assert check_domains([], dns=ZONES) == []
+
+
+# -- trace: the conversation with a server on loopback, as a Report -----------------------
+
+
+@pytest.fixture(scope="module")
+def certs() -> Certificates:
+    return Certificates()
+
+
+def _ids(findings: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted(set(findings))
+
+
+@pytest.mark.timeout(120)
+def test_trace_returns_the_report_the_cli_renders(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    ca = tmp_path / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(ca))
+    server = start_smtp(starttls=server_context(certs.good), name="mx.smtp-good.test")
+    try:
+        args = ["smtp-good.test", "--port", str(server.port), "--ca-file", str(ca)]
+        cli = run_cli("trace", *args, "--nameserver", dns_server.address, "--format", "json")
+        # what the CLI would read from the environment, the library ignores
+        monkeypatch.setenv("MAILCHECK_NAMESERVER", "192.0.2.1")
+        monkeypatch.setenv("MAILCHECK_FORMAT", "junit")
+        capfd.readouterr()
+        report = trace(
+            "smtp-good.test",
+            port=server.port,
+            ca_file=str(ca),
+            dns=Dns(nameservers=[dns_server.address]),
+        )
+    finally:
+        server.stop()
+    assert capfd.readouterr() == ("", "")
+    shown = json.loads(cli.stdout)["reports"][0]
+    assert cli.returncode == 0 and report.status.value == shown["status"] == "pass"
+    assert _ids((f.id, f.status.value) for f in report.findings()) == _ids(
+        (f["id"], f["status"]) for s in shown["sections"] for f in s["findings"]
+    )
+    starttls = [f for f in report.findings() if f.id == "tls.starttls"]
+    assert starttls[0].status.value == "pass"
+
+
+@pytest.mark.timeout(60)
+def test_trace_of_a_silent_server_is_an_error_naming_the_timeout() -> None:
+    with MisbehavingServer(silent) as server:
+        report = trace("127.0.0.1", port=server.port, timeout=1, deadline=30, dns=ZONES)
+    assert report.status.value == "error"
+    [banner] = [f for f in report.findings() if f.id == "smtp.banner"]
+    assert banner.status.value == "error"
+    assert banner.summary.endswith(
+        "the server accepted the connection but said nothing "
+        "(silence: no reply in 1.0 s (the per-step limit, timeout 1))"
+    )
+
+
+def test_trace_refuses_what_the_cli_refuses() -> None:
+    with pytest.raises(UsageError, match="control characters"):
+        trace("127.0.0.1", port=free_port(), ehlo="x\r\nMAIL FROM:<a@b>", dns=ZONES)
+    with pytest.raises(UsageError, match="no host name to verify"):
+        trace("127.0.0.1", port=free_port(), user="alice", password="secret", dns=ZONES)
+    with pytest.raises(UsageError, match="tls 'maybe'"):
+        trace("127.0.0.1", tls="maybe", dns=ZONES)

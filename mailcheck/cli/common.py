@@ -45,143 +45,79 @@ class FailOn(str, enum.Enum):
 
 # -- shared options (Annotated types keep each command's signature short) ----------------
 
+
+def option(*names: str, help: str, panel: str, **settings: Any) -> Any:
+    """One option in one call, for `Annotated[TYPE, option(...)]`: names, help, help panel
+    and any other typer.Option setting (metavar, min ...)."""
+    return typer.Option(*names, help=help, rich_help_panel=panel, **settings)
+
+
+def port_option(*names: str, help: str, panel: str) -> Any:
+    """A TCP port: 1 to 65535."""
+    return option(*names, metavar="PORT", min=1, max=65535, help=help, panel=panel)
+
+
 NameserverOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    option(
         "--nameserver",
         "-n",
         metavar="IP[:PORT]",
         envvar="MAILCHECK_NAMESERVER",
         help="Ask this DNS server instead of the system resolver (repeatable; IPv6 as [::1]:53).",
-        rich_help_panel="DNS",
+        panel="DNS",
     ),
 ]
 ZoneOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    option(
         "--zone",
         "-z",
         metavar="[ORIGIN=]FILE",
         help="Answer names under this BIND zone file's origin from the file "
         "(repeatable): check a zone before it is published.",
-        rich_help_panel="DNS",
+        panel="DNS",
     ),
 ]
 OfflineOpt = Annotated[
     bool,
-    typer.Option(
-        "--offline",
-        help="Use no DNS server at all: only --zone files answer.",
-        rich_help_panel="DNS",
-    ),
-]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        metavar="SECONDS",
-        min=0.05,
-        help="Per DNS query (one retry follows a timeout).",
-        rich_help_panel="DNS",
-    ),
-]
-DeadlineOpt = Annotated[
-    float,
-    typer.Option(
-        "--deadline",
-        metavar="SECONDS",
-        min=0.1,
-        help="DNS budget of each domain (of the run, for other commands): a dead resolver "
-        "cannot hang it.",
-        rich_help_panel="DNS",
-    ),
-]
-TotalDeadlineOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--total-deadline",
-        metavar="SECONDS",
-        min=0.1,
-        help="DNS budget of the whole run, all domains together (default: none).",
-        rich_help_panel="DNS",
-    ),
-]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option(
-        "--concurrency",
-        metavar="N",
-        min=1,
-        max=1024,
-        help="DNS queries in flight at once.",
-        rich_help_panel="DNS",
-    ),
-]
-MaxQpsOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--max-qps",
-        metavar="N",
-        min=0.1,
-        help="At most N DNS queries per second (be polite to a shared resolver).",
-        rich_help_panel="DNS",
-    ),
-]
-FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        envvar="MAILCHECK_FORMAT",
-        case_sensitive=False,
-        metavar="FORMAT",
-        help="Output format on stdout: text, json, jsonl, junit, sarif, github or markdown.",
-        rich_help_panel="Output",
-    ),
+    option("--offline", help="Use no DNS server at all: only --zone files answer.", panel="DNS"),
 ]
 ColorOpt = Annotated[
     Color,
-    typer.Option(
+    option(
         "--color",
         envvar="MAILCHECK_COLOR",
         case_sensitive=False,
         help="Colour text output (auto: on a terminal, or with FORCE_COLOR; NO_COLOR wins). "
         "never also turns off the progress spinner.",
-        rich_help_panel="Output",
+        panel="Output",
     ),
 ]
 VerboseOpt = Annotated[
     bool,
-    typer.Option(
-        "--verbose",
-        "-v",
-        help="Show evidence, details and every DNS query.",
-        rich_help_panel="Output",
-    ),
+    option("--verbose", "-v", help="Show evidence, details and every DNS query.", panel="Output"),
 ]
 QuietOpt = Annotated[
     bool,
-    typer.Option(
+    option(
         "--quiet",
         "-q",
         help="Text output: only WARN, ERROR and FAIL findings, and the verdict.",
-        rich_help_panel="Output",
+        panel="Output",
     ),
 ]
 DebugOpt = Annotated[
-    bool,
-    typer.Option(
-        "--debug", help="Show the traceback of internal errors.", rich_help_panel="Output"
-    ),
+    bool, option("--debug", help="Show the traceback of internal errors.", panel="Output")
 ]
 FailOnOpt = Annotated[
     FailOn,
-    typer.Option(
+    option(
         "--fail-on",
         case_sensitive=False,
         help="Lowest status that makes the exit code 1; regression (domain --baseline): only "
         "new or worse findings; never: reporting only (exit 3 still marks an inconclusive run).",
-        rich_help_panel="Output",
+        panel="Output",
     ),
 ]
 
@@ -198,22 +134,22 @@ def complete_ids(incomplete: str) -> list[str]:
 
 OnlyOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    option(
         "--only",
         metavar="ID|FAMILY",
         autocompletion=complete_ids,
         help="Show only these check ids or families (repeatable, comma-separated).",
-        rich_help_panel="Output",
+        panel="Output",
     ),
 ]
 SkipOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    option(
         "--skip",
         metavar="ID|FAMILY",
         autocompletion=complete_ids,
         help="Hide these check ids or families (repeatable, comma-separated).",
-        rich_help_panel="Output",
+        panel="Output",
     ),
 ]
 
@@ -248,6 +184,8 @@ class OutputOptions:
     skip: tuple[str, ...] = ()
     quiet: bool = False
 
+    choice: str = ""  # --format as given, where the command has a choice of its own (csv)
+
     @classmethod
     def of(
         cls,
@@ -259,10 +197,11 @@ class OutputOptions:
         only: list[str] | None,
         skip: list[str] | None,
         quiet: bool = False,
+        choice: str = "",
     ) -> OutputOptions:
         """The output options as every command declares them (--only/--skip as typed)."""
         selected = tuple(split_list(only)), tuple(split_list(skip))
-        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet)
+        return cls(format, color, verbose, debug, fail_on, *selected, quiet=quiet, choice=choice)
 
     def __post_init__(self) -> None:
         # the progress spinner starts before any output: it learns --color here
@@ -283,26 +222,13 @@ class OutputOptions:
         width = None
         if not stream.isatty() and not os.environ.get("COLUMNS"):
             width = 100
+        # untrusted text is escaped at render: rich must add no markup, emoji or highlighting
+        plain: dict[str, Any] = {"highlight": False, "markup": False, "emoji": False}
         if self.color is Color.NEVER:
-            return Console(
-                file=stream,
-                highlight=False,
-                markup=False,
-                emoji=False,
-                width=width,
-                color_system=None,
-            )
+            return Console(file=stream, width=width, color_system=None, **plain)
         if self.color is Color.ALWAYS:
-            return Console(
-                file=stream,
-                highlight=False,
-                markup=False,
-                emoji=False,
-                width=width,
-                force_terminal=True,
-                no_color=False,
-            )
-        return Console(file=stream, highlight=False, markup=False, emoji=False, width=width)
+            return Console(file=stream, width=width, force_terminal=True, no_color=False, **plain)
+        return Console(file=stream, width=width, **plain)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mailcheck.cli.common import option
+
 
 class TlsMode(str, enum.Enum):
     AUTO = "auto"
@@ -17,21 +19,16 @@ class TlsMode(str, enum.Enum):
 
 TlsOpt = Annotated[
     TlsMode,
-    typer.Option(
+    option(
         "--tls",
         case_sensitive=False,
         help="auto: implicit on 465/993/995, else STARTTLS when offered.",
-        rich_help_panel="TLS",
+        panel="TLS",
     ),
 ]
 CaFileOpt = Annotated[
     str | None,
-    typer.Option(
-        "--ca-file",
-        metavar="PEM",
-        help="Trust this CA instead of the system's.",
-        rich_help_panel="TLS",
-    ),
+    option("--ca-file", metavar="PEM", help="Trust this CA instead of the system's.", panel="TLS"),
 ]
 EhloOpt = Annotated[
     str | None,
@@ -39,31 +36,22 @@ EhloOpt = Annotated[
 ]
 SourceAddressOpt = Annotated[
     str | None,
-    typer.Option(
-        "--source-address",
-        metavar="IP",
-        help="Connect from this local address.",
-        rich_help_panel="Target",
+    option(
+        "--source-address", metavar="IP", help="Connect from this local address.", panel="Target"
     ),
 ]
 Ipv4Opt = Annotated[bool, typer.Option("-4", help="IPv4 only.", rich_help_panel="Target")]
 Ipv6Opt = Annotated[bool, typer.Option("-6", help="IPv6 only.", rich_help_panel="Target")]
 PasswordEnvOpt = Annotated[
     str | None,
-    typer.Option(
-        "--password-env",
-        metavar="VAR",
-        help="Read the password from this variable.",
-        rich_help_panel="Login",
+    option(
+        "--password-env", metavar="VAR", help="Read the password from this variable.", panel="Login"
     ),
 ]
 PasswordFileOpt = Annotated[
     str | None,
-    typer.Option(
-        "--password-file",
-        metavar="FILE",
-        help="Read the password from this file.",
-        rich_help_panel="Login",
+    option(
+        "--password-file", metavar="FILE", help="Read the password from this file.", panel="Login"
     ),
 ]
 # Accepted only to refuse it with a clear message: a password typed on the command line
@@ -71,31 +59,21 @@ PasswordFileOpt = Annotated[
 PasswordOpt = Annotated[str | None, typer.Option("--password", hidden=True)]
 AllowInsecureAuthOpt = Annotated[
     bool,
-    typer.Option(
+    option(
         "--allow-insecure-auth",
         help="Send the password even without TLS, to an untrusted certificate, or to an IP "
         "address.",
-        rich_help_panel="Login",
+        panel="Login",
     ),
 ]
 TlsNameOpt = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--tls-name",
         metavar="NAME",
         help="Verify the certificate for NAME (and send it as SNI) while connecting to the "
         "address given: a server by IP, or before DNS points at it.",
-        rich_help_panel="TLS",
-    ),
-]
-StepTimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--step-timeout",
-        metavar="SECONDS",
-        min=0.1,
-        help="Each connect, read or write.",
-        rich_help_panel="Time",
+        panel="TLS",
     ),
 ]
 
@@ -117,6 +95,23 @@ def check_connection(
             raise UsageError(f"--source-address {source_address!r} is not an IP address") from None
     check_ca_file(ca_file)
     return 4 if ipv4 else 6 if ipv6 else None
+
+
+def check_ip(value: str | None, needs_it: str = "") -> str | None:
+    """--ip as an address in its normal form (None when not given); `needs_it` names the
+    options that mean nothing without it, refused when they were given alone."""
+    import ipaddress
+
+    from mailcheck.errors import UsageError
+
+    if value is None:
+        if needs_it:
+            raise UsageError(needs_it)
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise UsageError(f"--ip {value!r} is not an IP address") from None
 
 
 def check_ca_file(ca_file: str | None) -> None:

@@ -9,29 +9,13 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
     DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
     OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    TimeoutOpt,
-    TotalDeadlineOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
+    option,
+    port_option,
 )
-from mailcheck.render import Format
+from mailcheck.cli.groups import Dns, Output, with_groups
+from mailcheck.model import ExitCode
 
 EPILOG = (
     "Examples:\n\n"
@@ -52,6 +36,17 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    flags=Dns(
+        step_alias=False,
+        timeout_help="Per DNS query (one retry follows a timeout); --smtp-timeout and "
+        "--http-timeout set the steps of --smtp and each HTTPS fetch.",
+        deadline_help="The whole run, all domains together (default: none; each domain "
+        "still has --domain-deadline).",
+        per_domain=True,
+    ),
+    out=Output(),
+)
 def domain(
     domains: Annotated[
         list[str] | None,
@@ -59,114 +54,111 @@ def domain(
     ] = None,
     from_file: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--from-file",
             metavar="FILE",
             help="Read domains from FILE, one per line ('-' for stdin, '#' starts a comment).",
-            rich_help_panel="Domains",
+            panel="Domains",
         ),
     ] = None,
     from_zones: Annotated[
         bool,
-        typer.Option(
+        option(
             "--from-zones",
             help="The arguments are zone files: check each file's domain (its origin) "
             "with the file overlaid (for pre-commit hooks).",
-            rich_help_panel="Domains",
+            panel="Domains",
         ),
     ] = False,
     parallel: Annotated[
         int,
-        typer.Option(
+        option(
             "--parallel",
             metavar="N",
             min=1,
             max=256,
             help="Domains checked at once.",
-            rich_help_panel="Domains",
+            panel="Domains",
         ),
     ] = 16,
     no_mail: Annotated[
         bool,
-        typer.Option(
+        option(
             "--no-mail",
             help="Judge as a parked domain: null MX, v=spf1 -all, DMARC reject.",
-            rich_help_panel="Domains",
+            panel="Domains",
         ),
     ] = False,
     selector: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--selector",
             "-s",
             metavar="NAME",
             help="DKIM selector to check (repeatable); without it, common selectors are probed.",
-            rich_help_panel="DKIM",
+            panel="DKIM",
         ),
     ] = None,
     bimi_selector: Annotated[
         str,
-        typer.Option(
+        option(
             "--bimi-selector",
             metavar="NAME",
             help="BIMI selector (the BIMI-Selector header's s= value): NAME._bimi.DOMAIN.",
-            rich_help_panel="BIMI",
+            panel="BIMI",
         ),
     ] = "default",
     ip: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--ip",
             metavar="IP",
             help="Evaluate SPF (check_host) for mail from this address.",
-            rich_help_panel="SPF evaluation",
+            panel="SPF evaluation",
         ),
     ] = None,
     sender: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--sender",
             metavar="ADDR",
             help="MAIL FROM for --ip (default postmaster@DOMAIN).",
-            rich_help_panel="SPF evaluation",
+            panel="SPF evaluation",
         ),
     ] = None,
     helo: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--helo",
             metavar="NAME",
             help="HELO name for --ip (default DOMAIN).",
-            rich_help_panel="SPF evaluation",
+            panel="SPF evaluation",
         ),
     ] = None,
     smtp: Annotated[
         bool,
-        typer.Option(
+        option(
             "--smtp",
             help="Also talk to every MX host: banner, STARTTLS, certificate, DANE, MTA-STS match.",
-            rich_help_panel="SMTP",
+            panel="SMTP",
         ),
     ] = False,
     smtp_port: Annotated[
         int,
-        typer.Option(
+        port_option(
             "--smtp-port",
-            metavar="PORT",
-            min=1,
-            max=65535,
             help="Port for --smtp (a lab server; real MX hosts listen on 25).",
-            rich_help_panel="SMTP",
+            panel="SMTP",
         ),
     ] = 25,
     smtp_timeout: Annotated[
         float,
-        typer.Option(
+        option(
             "--smtp-timeout",
             metavar="SECONDS",
             min=0.1,
             help="Each connect, read or write of --smtp.",
-            rich_help_panel="SMTP",
+            panel="SMTP",
         ),
     ] = 10.0,
     no_tls_grade: Annotated[
@@ -180,152 +172,113 @@ def domain(
     ] = False,
     dnsbl: Annotated[
         bool,
-        typer.Option(
+        option(
             "--dnsbl",
             help="Also ask blocklists about the MX and SPF addresses and the domain "
             "([dnsbl] in mailcheck.toml, or a small default list).",
-            rich_help_panel="Blocklists",
+            panel="Blocklists",
         ),
     ] = False,
     ask_ns: Annotated[
         bool,
-        typer.Option(
+        option(
             "--ask-ns",
             help="Also ask every name server directly: authoritative answers, lame "
             "delegations, SOA serial and mail records agreeing.",
-            rich_help_panel="Name servers",
+            panel="Name servers",
         ),
     ] = False,
     ns_port: Annotated[
         int,
-        typer.Option(
+        port_option(
             "--ns-port",
-            metavar="PORT",
-            min=1,
-            max=65535,
             help="Port for --ask-ns (a lab server; real name servers listen on 53).",
-            rich_help_panel="Name servers",
+            panel="Name servers",
         ),
     ] = 53,
     ca_file: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--ca-file",
             metavar="PEM",
             help="Trust this CA instead of the system's (HTTPS for MTA-STS and BIMI; --smtp).",
-            rich_help_panel="HTTPS",
+            panel="HTTPS",
         ),
     ] = None,
     http_timeout: Annotated[
         float,
-        typer.Option(
-            "--http-timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Per HTTPS fetch.",
-            rich_help_panel="HTTPS",
+        option(
+            "--http-timeout", metavar="SECONDS", min=0.1, help="Per HTTPS fetch.", panel="HTTPS"
         ),
     ] = 10.0,
     https_port: Annotated[
         int | None,
-        typer.Option(
+        port_option(
             "--https-port",
-            metavar="PORT",
-            min=1,
-            max=65535,
             help="Fetch over this port instead of 443 (a lab or staging server).",
-            rich_help_panel="HTTPS",
+            panel="HTTPS",
         ),
     ] = None,
     allow_private_addresses: Annotated[
         bool,
-        typer.Option(
+        option(
             "--allow-private-addresses",
             help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
             "link-local addresses (refused by default).",
-            rich_help_panel="HTTPS",
+            panel="HTTPS",
         ),
     ] = False,
     config: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--config",
             metavar="FILE",
             help="Expectations file (default: the nearest mailcheck.toml, or pyproject.toml "
             "with [tool.mailcheck], from here up to the repository root; -v names it).",
-            rich_help_panel="Expectations",
+            panel="Expectations",
         ),
     ] = None,
     baseline: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--baseline",
             metavar="live|FILE",
             help="Compare with the live DNS (with --zone) or a saved JSON report: what is "
             "new, worse, fixed; use --fail-on regression in CI.",
-            rich_help_panel="Expectations",
+            panel="Expectations",
         ),
     ] = None,
     no_config: Annotated[
-        bool,
-        typer.Option(
-            "--no-config", help="Ignore any expectations file.", rich_help_panel="Expectations"
-        ),
+        bool, option("--no-config", help="Ignore any expectations file.", panel="Expectations")
     ] = False,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 30.0,
-    total_deadline: TotalDeadlineOpt = None,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+    *,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        total_deadline=total_deadline,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
-        from mailcheck.cli.run_domain import DomainOptions, run
+    from mailcheck.cli.run_domain import DomainOptions, run
 
-        opts = DomainOptions(
-            ip,
-            sender,
-            helo,
-            tuple(selector or ()),
-            no_mail,
-            ca_file,
-            http_timeout,
-            https_port,
-            parallel,
-            from_file,
-            smtp_port if smtp else None,
-            smtp_timeout,
-            config,
-            no_config,
-            baseline,
-            from_zones,
-            bimi_selector,
-            ns_port if ask_ns else None,
-            dnsbl,
-            allow_private_addresses,
-            tls_grade=not no_tls_grade,
-        )
-        code = run(domains or [], opts=opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    opts = DomainOptions(
+        ip,
+        sender,
+        helo,
+        tuple(selector or ()),
+        no_mail,
+        ca_file,
+        http_timeout,
+        https_port,
+        parallel,
+        from_file,
+        smtp_port if smtp else None,
+        smtp_timeout,
+        config,
+        no_config,
+        baseline,
+        from_zones,
+        bimi_selector,
+        ns_port if ask_ns else None,
+        dnsbl,
+        allow_private_addresses,
+        tls_grade=not no_tls_grade,
+    )
+    return run(domains or [], opts=opts, flags=flags, out=out)

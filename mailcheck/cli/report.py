@@ -8,37 +8,10 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    SkipOpt,
-    TimeoutOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.cli.connect_options import (
-    CaFileOpt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsOpt,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
+from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
+from mailcheck.cli.groups import Dns, Login, LoginOptions, Output, with_groups
+from mailcheck.model import ExitCode
 
 
 class ReportFormat(str, enum.Enum):
@@ -52,6 +25,7 @@ class ReportFormat(str, enum.Enum):
     SARIF = "sarif"
     GITHUB = "github"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 EPILOG = (
@@ -66,6 +40,17 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    login=Login(insecure=False),
+    flags=Dns(
+        timeout=10.0,
+        deadline=120.0,
+        timeout_help="Per network operation: one DNS query (one retry follows a timeout), "
+        "one IMAP connect, read or write.",
+        deadline_help="The whole run (DNS and IMAP): nothing outlives it.",
+    ),
+    out=Output(formats=ReportFormat, extra_help=" (csv: one row per source per aggregate report)"),
+)
 def report(
     inputs: Annotated[
         list[str] | None,
@@ -78,11 +63,11 @@ def report(
     ] = None,
     imap: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--imap",
             metavar="HOST[:PORT]",
             help="Read report messages from this IMAP server (993: implicit TLS).",
-            rich_help_panel="IMAP",
+            panel="IMAP",
         ),
     ] = None,
     user: Annotated[
@@ -95,92 +80,54 @@ def report(
     ] = "INBOX",
     move_to: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--move-to",
             metavar="FOLDER",
             help="Move messages whose reports were read to this folder (else read-only).",
-            rich_help_panel="IMAP",
+            panel="IMAP",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
     tls: TlsOpt = TlsMode.AUTO,
     ca_file: CaFileOpt = None,
-    step_timeout: StepTimeoutOpt = 10.0,
     check_dns: Annotated[
         bool,
-        typer.Option(
+        option(
             "--check-dns",
             help="Re-check each failing source against today's SPF and DKIM keys.",
-            rich_help_panel="Judgement",
+            panel="Judgement",
         ),
     ] = False,
     max_unaligned: Annotated[
         float | None,
-        typer.Option(
+        option(
             "--max-unaligned",
             metavar="PERCENT",
             min=0.0,
             max=100.0,
             help="FAIL (exit 1) a domain when more than this share of its mail fails DMARC.",
-            rich_help_panel="Judgement",
+            panel="Judgement",
         ),
     ] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: Annotated[
-        ReportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            envvar="MAILCHECK_FORMAT",
-            case_sensitive=False,
-            help="Output format on stdout (csv: one row per source per aggregate report).",
-            rich_help_panel="Output",
-        ),
-    ] = ReportFormat.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+    *,
+    login: LoginOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
     """Read DMARC aggregate and failure reports and TLS reports; say which domains are ready
     for the next DMARC policy step and which senders would break."""
-    csv = format is ReportFormat.CSV
-    shown = Format.TEXT if csv else Format(format.value)
-    out = OutputOptions.of(shown, color, verbose, debug, fail_on, only, skip)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
-        from mailcheck.cli.run_report import ImapOptions, RunOptions, run
+    from mailcheck.cli.run_report import ImapOptions, RunOptions, run
 
-        mailbox = ImapOptions(
-            imap,
-            user,
-            folder,
-            move_to,
-            password_env,
-            password_file,
-            password,
-            tls.value,
-            ca_file,
-            step_timeout,
-        )
-        opts = RunOptions(check_dns=check_dns, max_unaligned=max_unaligned, csv=csv)
-        code = run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    mailbox = ImapOptions(
+        imap,
+        user,
+        folder,
+        move_to,
+        login.password_env,
+        login.password_file,
+        login.password,
+        tls.value,
+        ca_file,
+        flags.timeout,
+    )
+    opts = RunOptions(check_dns, max_unaligned, csv=out.choice == ReportFormat.CSV.value)
+    return run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)

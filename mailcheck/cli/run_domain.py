@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
 import itertools
 import json
 import os
@@ -20,7 +19,7 @@ from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
-from mailcheck.cli.connect_options import check_ca_file
+from mailcheck.cli.connect_options import check_ca_file, check_ip
 from mailcheck.cli.output import check_selectors, families_wanted, open_writer
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
@@ -68,14 +67,8 @@ class DomainOptions:
 
 
 def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> DomainRequest:
-    ip = opts.ip
-    if ip is not None:
-        try:
-            ip = str(ipaddress.ip_address(ip.strip()))
-        except ValueError:
-            raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    elif opts.sender or opts.helo:
-        raise UsageError("--sender and --helo need --ip (the address to evaluate SPF for)")
+    alone = "--sender and --helo need --ip (the address to evaluate SPF for)"
+    ip = check_ip(opts.ip, alone if opts.sender or opts.helo else "")
     if opts.sender is not None and "@" not in opts.sender:
         raise UsageError(f"--sender {opts.sender!r} is not an address (local@domain)")
     check_ca_file(opts.ca_file)

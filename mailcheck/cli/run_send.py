@@ -6,7 +6,7 @@ from __future__ import annotations
 import stat
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
+from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
@@ -50,18 +51,7 @@ class SendOptions:
     mail_from: str | None = None
     server: str | None = None
     port: int | None = None
-    ipv4: bool = False
-    ipv6: bool = False
-    source_address: str | None = None
-    tls: str = "auto"
-    ca_file: str | None = None
-    tls_name: str | None = None
-    ehlo: str | None = None
     user: str | None = None
-    password_env: str | None = None
-    password_file: str | None = None
-    password: str | None = None
-    allow_insecure_auth: bool = False
     subject: str | None = None
     body: str | None = None
     body_file: str | None = None
@@ -76,13 +66,12 @@ class SendOptions:
     force: bool = False
     dry_run: bool = False
     save: str | None = None
-    timeout: float = 120.0
-    step_timeout: float = 30.0
     check_delivery: str | None = None  # imap://user@host[:port]/FOLDER
     delivery_wait: float = 120.0
     delivery_password_env: str | None = None
     delivery_password_file: str | None = None
     authserv_ids: tuple[str, ...] = ()
+    conn: ConnectionOptions = field(default_factory=ConnectionOptions)
 
 
 def _read(path: str, option: str, *, text: bool) -> bytes:
@@ -225,9 +214,10 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
     refuse_regression(out, "send")
-    refuse_command_line_password(opts.password)
-    family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
-    refuse_control_characters(opts.ehlo, "--ehlo")
+    conn, login = opts.conn, opts.conn.login
+    refuse_command_line_password(login.password)
+    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
+    refuse_control_characters(conn.ehlo, "--ehlo")
     refuse_control_characters(opts.user, "--user")
     if opts.sender is None:
         raise UsageError("--from is required (the author of the test message)")
@@ -249,10 +239,10 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     if opts.user is not None and opts.server is None:
         raise UsageError("--user needs --server: AUTH is for submission servers, not MX hosts")
     server, port = _server(opts.server, opts.port)
-    tls_name = check_tls_name(opts.tls_name)
+    tls_name = check_tls_name(conn.tls_name)
     if tls_name is not None and server is None:
         raise UsageError("--tls-name needs --server: each MX host is verified for its own name")
-    refuse_login_to_address(opts.user, server, opts.allow_insecure_auth, tls_name)
+    refuse_login_to_address(opts.user, server, login.allow_insecure_auth, tls_name)
     _message_inputs(opts)
     _check_save(opts.save)
     dkim = _dkim(opts, sender)
@@ -261,7 +251,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     password = (
         None
         if opts.dry_run or (target is not None and opts.user is None)
-        else read_password(opts.user, opts.password_env, opts.password_file)
+        else read_password(opts.user, login.password_env, login.password_file)
     )
     mailbox_password = _mailbox_password(opts, target, password)
     smtputf8 = sender.needs_smtputf8 or any(r.needs_smtputf8 for r in recipients)
@@ -281,9 +271,9 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
                 target,
                 mailbox_password or "",
                 engine,
-                opts.ca_file,
-                opts.step_timeout,
-                opts.timeout + opts.delivery_wait + 3 * opts.step_timeout,
+                conn.ca_file,
+                flags.timeout,
+                flags.deadline + opts.delivery_wait + 3 * flags.timeout,
             )
         bar.status("signing" if dkim else "building the message")
         prepared = prepare(message, dkim, engine)
@@ -314,17 +304,18 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
                 recipients=tuple(r.envelope for r in recipients),
                 server=server,
                 port=port,
-                tls=opts.tls,
-                ca_file=opts.ca_file,
+                tls=conn.tls,
+                ca_file=conn.ca_file,
                 tls_name=tls_name,
-                ehlo=opts.ehlo or default_ehlo(),
+                ehlo=conn.ehlo or default_ehlo(),
                 user=opts.user,
                 password=password,
-                allow_insecure_auth=opts.allow_insecure_auth,
-                source_address=opts.source_address,
+                allow_insecure_auth=login.allow_insecure_auth,
+                source_address=conn.source_address,
                 family=family,
-                step_timeout=opts.step_timeout,
-                deadline=opts.timeout,
+                step_timeout=flags.timeout,
+                deadline=flags.deadline,
+                started=started,  # --deadline counts from the start, lookups and signing too
                 smtputf8=smtputf8,
                 verbose=out.verbose,
             )
@@ -377,7 +368,9 @@ def _mailbox_password(
     if opts.delivery_password_env or opts.delivery_password_file:
         return read_password(target.user, opts.delivery_password_env, opts.delivery_password_file)
     if opts.user is None:
-        return read_password(target.user, opts.password_env, opts.password_file)
+        return read_password(
+            target.user, opts.conn.login.password_env, opts.conn.login.password_file
+        )
     if opts.user == target.user:
         return smtp_password
     return read_password(target.user, None, None)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
@@ -13,6 +14,7 @@ from mailcheck.cli.connect_options import (
     refuse_control_characters,
     refuse_login_to_address,
 )
+from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError
@@ -29,26 +31,14 @@ class TraceOptions:
     protocol: str | None = None
     all_mx: bool = False
     host_only: bool = False
-    ipv4: bool = False
-    ipv6: bool = False
-    source_address: str | None = None
-    tls: str = "auto"
     require_tls: bool = False
-    ca_file: str | None = None
-    tls_name: str | None = None
-    ehlo: str | None = None
     mail_from: str | None = None
     rcpt: tuple[str, ...] = ()
     quit_after: str | None = None
     user: str | None = None
-    password_env: str | None = None
-    password_file: str | None = None
-    password: str | None = None
-    allow_insecure_auth: bool = False
-    timeout: float = 60.0
-    step_timeout: float = 10.0
     https_port: int | None = None
     grade_tls: bool = True  # --no-tls-grade turns it off
+    conn: ConnectionOptions = field(default_factory=ConnectionOptions)
 
 
 def default_ehlo() -> str:
@@ -56,12 +46,25 @@ def default_ehlo() -> str:
     return name if "." in name and not name.endswith(".localdomain") else "mailcheck.invalid"
 
 
-def _request(opts: TraceOptions) -> TraceRequest:
-    refuse_command_line_password(opts.password)
-    family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
+def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
+    login = opts.conn.login
+    refuse_command_line_password(login.password)
+    request = trace_request(opts, None, flags.timeout, flags.deadline)
+    # asked for only once every other value is known to be good
+    password = read_password(opts.user, login.password_env, login.password_file)
+    return dataclasses.replace(request, password=password)
+
+
+def trace_request(
+    opts: TraceOptions, password: str | None, timeout: float, deadline: float
+) -> TraceRequest:
+    """The checked request (the CLI's and the library's): values that would inject a
+    command, a password for a name no certificate can prove, probes that make no sense."""
+    conn, login = opts.conn, opts.conn.login
+    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
     for value, option in (
         (opts.target, "TARGET"),
-        (opts.ehlo, "--ehlo"),
+        (conn.ehlo, "--ehlo"),
         (opts.mail_from, "--mail-from"),
         *((rcpt, "--rcpt") for rcpt in opts.rcpt),
         (opts.user, "--user"),
@@ -79,32 +82,31 @@ def _request(opts: TraceOptions) -> TraceRequest:
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
-    tls_name = check_tls_name(opts.tls_name)
-    refuse_login_to_address(opts.user, target, opts.allow_insecure_auth, tls_name)
-    password = read_password(opts.user, opts.password_env, opts.password_file)
+    tls_name = check_tls_name(conn.tls_name)
+    refuse_login_to_address(opts.user, target, login.allow_insecure_auth, tls_name)
     return TraceRequest(
         target=target,
         protocol=opts.protocol,
         port=opts.port,
-        tls=opts.tls,
+        tls=conn.tls,
         require_tls=opts.require_tls,
-        ehlo=opts.ehlo or default_ehlo(),
+        ehlo=conn.ehlo or default_ehlo(),
         mail_from=opts.mail_from,
         rcpt=opts.rcpt,
         quit_after=opts.quit_after,
         family=family,
-        source_address=opts.source_address,
-        ca_file=opts.ca_file,
+        source_address=conn.source_address,
+        ca_file=conn.ca_file,
         tls_name=tls_name,
         all_mx=opts.all_mx,
         # one name to verify: one server, never the MX hosts of a domain
         host_only=opts.host_only or tls_name is not None,
-        step_timeout=opts.step_timeout,
-        deadline=opts.timeout,
+        step_timeout=timeout,
+        deadline=deadline,
         user=opts.user,
         password=password,
         https_port=opts.https_port,
-        allow_insecure_auth=opts.allow_insecure_auth,
+        allow_insecure_auth=login.allow_insecure_auth,
         grade_tls=opts.grade_tls,
     )
 
@@ -113,7 +115,7 @@ def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     check_selectors(out.only, CHECKS, "--only")
     check_selectors(out.skip, CHECKS, "--skip")
     refuse_regression(out, "trace")
-    request = _request(opts)
+    request = _request(opts, flags)
     engine = build_engine(flags.options())
     with engine, progress(True) as bar:
         report = run_trace(engine, request, bar.status)

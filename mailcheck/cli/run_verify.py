@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.connect_options import check_ip
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
@@ -91,14 +91,8 @@ _NOT_EVALUATED = {
 
 
 def _request(opts: VerifyOptions, verbose: bool = False) -> VerifyRequest:
-    ip = opts.ip
-    if ip is not None:
-        try:
-            ip = str(ipaddress.ip_address(ip.strip()))
-        except ValueError:
-            raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    elif opts.helo or opts.mail_from:
-        raise UsageError("--helo and --mail-from need --ip (the connecting address)")
+    alone = "--helo and --mail-from need --ip (the connecting address)"
+    ip = check_ip(opts.ip, alone if opts.helo or opts.mail_from else "")
     if opts.mail_from and "@" not in opts.mail_from:
         raise UsageError(f"--mail-from {opts.mail_from!r} is not an address ('' for a bounce)")
     ids = frozenset(i.strip().lower().rstrip(".") for i in opts.authserv_ids if i.strip())

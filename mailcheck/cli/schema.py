@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 import sys
+from typing import Annotated
+
+import typer
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import boundary
+
+
+class SchemaFormat(str, enum.Enum):
+    """The schema is a JSON document: json is its only format (accepted like everywhere)."""
+
+    JSON = "json"
 
 
 @app.command(
@@ -13,7 +23,17 @@ from mailcheck.cli.common import boundary
     "  mailcheck domain example.com --format json | check-jsonschema "
     "--schemafile mailcheck-report.schema.json -"
 )
-def schema() -> None:
+def schema(
+    format: Annotated[
+        SchemaFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="Output format on stdout: json (the schema is a JSON document).",
+        ),
+    ] = SchemaFormat.JSON,
+) -> None:
     """Print the JSON Schema (draft 2020-12) that `--format json` output follows."""
     with boundary():
         from importlib import resources

@@ -6,43 +6,10 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-import typer
-
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    Color,
-    ColorOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.cli.connect_options import (
-    AllowInsecureAuthOpt,
-    CaFileOpt,
-    EhloOpt,
-    Ipv4Opt,
-    Ipv6Opt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    SourceAddressOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsNameOpt,
-    TlsOpt,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import DnsFlags, OutputOptions, option, port_option
+from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.model import ExitCode
 
 
 class DkimAlgorithm(str, enum.Enum):
@@ -69,314 +36,245 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    **connecting(
+        30.0,
+        120.0,
+        "Looking up and delivering to every route: a server that trickles "
+        "cannot stretch it (--delivery-wait comes on top).",
+    )
+)
 def send(
     to: Annotated[
         list[str] | None,
-        typer.Option(
-            "--to",
-            metavar="ADDR",
-            help="Recipient (repeatable).",
-            rich_help_panel="Addresses",
-        ),
+        option("--to", metavar="ADDR", help="Recipient (repeatable).", panel="Addresses"),
     ] = None,
     from_: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--from",
             metavar="ADDR",
             help="Author (From:), 'Name <addr>' allowed; the envelope sender too.",
-            rich_help_panel="Addresses",
+            panel="Addresses",
         ),
     ] = None,
     mail_from: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--mail-from",
             metavar="ADDR",
             help="Envelope sender (MAIL FROM) when it differs from --from.",
-            rich_help_panel="Addresses",
+            panel="Addresses",
         ),
     ] = None,
     server: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--server",
             metavar="HOST[:PORT]",
             help="Submit through this server (default port 587); without it, deliver to "
             "each recipient domain's MX hosts.",
-            rich_help_panel="Route",
+            panel="Route",
         ),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(
-            "--port",
-            "-p",
-            min=1,
-            max=65535,
-            help="Port of --server (587) or of the MX hosts (25).",
-            rich_help_panel="Route",
+        port_option(
+            "--port", "-p", help="Port of --server (587) or of the MX hosts (25).", panel="Route"
         ),
     ] = None,
-    ipv4: Ipv4Opt = False,
-    ipv6: Ipv6Opt = False,
-    source_address: SourceAddressOpt = None,
-    tls: TlsOpt = TlsMode.AUTO,
-    ca_file: CaFileOpt = None,
-    tls_name: TlsNameOpt = None,
-    ehlo: EhloOpt = None,
     user: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--user",
             metavar="NAME",
             help="AUTH as this user (with --server): only over TLS, with a trusted certificate.",
-            rich_help_panel="Login",
+            panel="Login",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
-    allow_insecure_auth: AllowInsecureAuthOpt = False,
     subject: Annotated[
         str | None,
-        typer.Option(
-            "--subject",
-            metavar="TEXT",
-            help="Default: mailcheck test TOKEN.",
-            rich_help_panel="Message",
-        ),
+        option("--subject", metavar="TEXT", help="Default: mailcheck test TOKEN.", panel="Message"),
     ] = None,
     body: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--body",
             metavar="TEXT",
             help="Plain-text body (default: a note with a unique token).",
-            rich_help_panel="Message",
+            panel="Message",
         ),
     ] = None,
     body_file: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--body-file",
             metavar="FILE",
             help="Plain-text body from a UTF-8 file ('-' for stdin).",
-            rich_help_panel="Message",
+            panel="Message",
         ),
     ] = None,
     html: Annotated[
         str | None,
-        typer.Option(
-            "--html",
-            metavar="FILE",
-            help="An HTML alternative from a UTF-8 file.",
-            rich_help_panel="Message",
+        option(
+            "--html", metavar="FILE", help="An HTML alternative from a UTF-8 file.", panel="Message"
         ),
     ] = None,
     attach: Annotated[
         list[str] | None,
-        typer.Option(
-            "--attach",
-            metavar="FILE",
-            help="Attach a file (repeatable).",
-            rich_help_panel="Message",
-        ),
+        option("--attach", metavar="FILE", help="Attach a file (repeatable).", panel="Message"),
     ] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option(
-            "--header",
-            metavar="'NAME: VALUE'",
-            help="Add a header (repeatable).",
-            rich_help_panel="Message",
+        option(
+            "--header", metavar="'NAME: VALUE'", help="Add a header (repeatable).", panel="Message"
         ),
     ] = None,
     eml: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--eml",
             metavar="FILE",
             help="Send this message file unchanged instead of building one.",
-            rich_help_panel="Message",
+            panel="Message",
         ),
     ] = None,
     dkim_key: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--dkim-key",
             metavar="FILE",
             help="Sign with this private key (PEM or DER; RSA or Ed25519).",
-            rich_help_panel="DKIM",
+            panel="DKIM",
         ),
     ] = None,
     dkim_selector: Annotated[
-        str | None,
-        typer.Option(
-            "--dkim-selector", metavar="NAME", help="Selector (s=).", rich_help_panel="DKIM"
-        ),
+        str | None, option("--dkim-selector", metavar="NAME", help="Selector (s=).", panel="DKIM")
     ] = None,
     dkim_domain: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--dkim-domain",
             metavar="DOMAIN",
             help="Signing domain (d=); default: the From domain.",
-            rich_help_panel="DKIM",
+            panel="DKIM",
         ),
     ] = None,
     dkim_algorithm: Annotated[
         DkimAlgorithm | None,
-        typer.Option(
-            "--dkim-algorithm",
-            case_sensitive=False,
-            help="Default: from the key.",
-            rich_help_panel="DKIM",
+        option(
+            "--dkim-algorithm", case_sensitive=False, help="Default: from the key.", panel="DKIM"
         ),
     ] = None,
     force: Annotated[
         bool,
-        typer.Option(
+        option(
             "--force",
             help="Send even when the signature does not verify against DNS.",
-            rich_help_panel="DKIM",
+            panel="DKIM",
         ),
     ] = False,
     dry_run: Annotated[
         bool,
-        typer.Option(
+        option(
             "--dry-run",
             help="Build and sign, print the message (or --save it); connect to no server.",
-            rich_help_panel="Output file",
+            panel="Output file",
         ),
     ] = False,
     save: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--save",
             metavar="FILE",
             help="Write the message as sent to FILE (a new file; never overwritten).",
-            rich_help_panel="Output file",
+            panel="Output file",
         ),
     ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Overall deadline of each delivery attempt.",
-            rich_help_panel="Time",
-        ),
-    ] = 120.0,
-    step_timeout: StepTimeoutOpt = 30.0,
     check_delivery: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--check-delivery",
             metavar="imap://USER@HOST[:PORT]/FOLDER",
             help="After sending, wait for the message in this mailbox (imaps:// for implicit "
             "TLS), read it unseen and verify the delivered copy.",
-            rich_help_panel="Delivery check",
+            panel="Delivery check",
         ),
     ] = None,
     delivery_wait: Annotated[
         float,
-        typer.Option(
+        option(
             "--delivery-wait",
             metavar="SECONDS",
             min=0,
             max=3600,
             help="How long to wait for the message to arrive.",
-            rich_help_panel="Delivery check",
+            panel="Delivery check",
         ),
     ] = 120.0,
     delivery_password_env: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--delivery-password-env",
             metavar="VAR",
             help="The mailbox password from this variable (default: --password-env when "
             "the mailbox user is --user or there is no --user, else a prompt).",
-            rich_help_panel="Delivery check",
+            panel="Delivery check",
         ),
     ] = None,
     delivery_password_file: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--delivery-password-file",
             metavar="FILE",
             help="The mailbox password from the first line of FILE.",
-            rich_help_panel="Delivery check",
+            panel="Delivery check",
         ),
     ] = None,
     authserv_id: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--authserv-id",
             metavar="ID",
             help="Trust the receiving server's Authentication-Results with this "
             "authserv-id in the delivered copy (repeatable).",
-            rich_help_panel="Delivery check",
+            panel="Delivery check",
         ),
     ] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+    *,
+    conn: ConnectionOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
     """Send a real test message, optionally DKIM-signed, and show what each server said."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, 30.0, 64)
-    with boundary(debug):
-        from mailcheck.cli.run_send import SendOptions, run
+    from mailcheck.cli.run_send import SendOptions, run
 
-        opts = SendOptions(
-            to=tuple(to or ()),
-            sender=from_,
-            mail_from=mail_from,
-            server=server,
-            port=port,
-            ipv4=ipv4,
-            ipv6=ipv6,
-            source_address=source_address,
-            tls=tls.value,
-            ca_file=ca_file,
-            tls_name=tls_name,
-            ehlo=ehlo,
-            user=user,
-            password_env=password_env,
-            password_file=password_file,
-            password=password,
-            allow_insecure_auth=allow_insecure_auth,
-            subject=subject,
-            body=body,
-            body_file=body_file,
-            html=html,
-            attach=tuple(attach or ()),
-            header=tuple(header or ()),
-            eml=eml,
-            dkim_key=dkim_key,
-            dkim_selector=dkim_selector,
-            dkim_domain=dkim_domain,
-            dkim_algorithm=dkim_algorithm.value if dkim_algorithm else None,
-            force=force,
-            dry_run=dry_run,
-            save=save,
-            timeout=timeout,
-            step_timeout=step_timeout,
-            check_delivery=check_delivery,
-            delivery_wait=delivery_wait,
-            delivery_password_env=delivery_password_env,
-            delivery_password_file=delivery_password_file,
-            authserv_ids=tuple(authserv_id or ()),
-        )
-        code = run(opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    opts = SendOptions(
+        to=tuple(to or ()),
+        sender=from_,
+        mail_from=mail_from,
+        server=server,
+        port=port,
+        user=user,
+        subject=subject,
+        body=body,
+        body_file=body_file,
+        html=html,
+        attach=tuple(attach or ()),
+        header=tuple(header or ()),
+        eml=eml,
+        dkim_key=dkim_key,
+        dkim_selector=dkim_selector,
+        dkim_domain=dkim_domain,
+        dkim_algorithm=dkim_algorithm.value if dkim_algorithm else None,
+        force=force,
+        dry_run=dry_run,
+        save=save,
+        check_delivery=check_delivery,
+        delivery_wait=delivery_wait,
+        delivery_password_env=delivery_password_env,
+        delivery_password_file=delivery_password_file,
+        authserv_ids=tuple(authserv_id or ()),
+        conn=conn,
+    )
+    return run(opts, flags=flags, out=out)

@@ -10,39 +10,13 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    DebugOpt,
     DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
     OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
+    option,
+    port_option,
 )
-from mailcheck.cli.connect_options import (
-    AllowInsecureAuthOpt,
-    CaFileOpt,
-    EhloOpt,
-    Ipv4Opt,
-    Ipv6Opt,
-    PasswordEnvOpt,
-    PasswordFileOpt,
-    PasswordOpt,
-    SourceAddressOpt,
-    StepTimeoutOpt,
-    TlsMode,
-    TlsNameOpt,
-    TlsOpt,
-)
-from mailcheck.render import Format
+from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.model import ExitCode
 
 
 class Protocol(str, enum.Enum):
@@ -79,46 +53,37 @@ HostOpt = Annotated[
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    **connecting(
+        10.0,
+        60.0,
+        "The whole trace, every host tried: a server that trickles cannot stretch it.",
+    )
+)
 def trace(
     target: Annotated[
         str, typer.Argument(metavar="TARGET", help="A host name, an IP address, or a mail domain.")
     ],
     port: Annotated[
         int | None,
-        typer.Option(
+        port_option(
             "--port",
             "-p",
-            min=1,
-            max=65535,
             help="25 (default), 587, 465; 143/993 IMAP; 110/995 POP3.",
-            rich_help_panel="Target",
+            panel="Target",
         ),
     ] = None,
     protocol: Annotated[
         Protocol | None,
-        typer.Option(
-            "--protocol",
-            case_sensitive=False,
-            help="Default: from the port.",
-            rich_help_panel="Target",
-        ),
+        option("--protocol", case_sensitive=False, help="Default: from the port.", panel="Target"),
     ] = None,
     all_mx: Annotated[
-        bool,
-        typer.Option(
-            "--all-mx", help="Trace every MX host (in parallel).", rich_help_panel="Target"
-        ),
+        bool, option("--all-mx", help="Trace every MX host (in parallel).", panel="Target")
     ] = False,
     host: HostOpt = False,
-    ipv4: Ipv4Opt = False,
-    ipv6: Ipv6Opt = False,
-    source_address: SourceAddressOpt = None,
-    tls: TlsOpt = TlsMode.AUTO,
     require_tls: Annotated[
         bool, typer.Option("--require-tls", help="Fail without TLS.", rich_help_panel="TLS")
     ] = False,
-    ca_file: CaFileOpt = None,
-    tls_name: TlsNameOpt = None,
     no_tls_grade: Annotated[
         bool,
         typer.Option(
@@ -128,101 +93,55 @@ def trace(
             rich_help_panel="TLS",
         ),
     ] = False,
-    ehlo: EhloOpt = None,
     mail_from: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--mail-from",
             metavar="ADDR",
             help="Probe MAIL FROM (then RSET; never DATA).",
-            rich_help_panel="SMTP",
+            panel="SMTP",
         ),
     ] = None,
     rcpt: Annotated[
         list[str] | None,
-        typer.Option(
-            "--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", rich_help_panel="SMTP"
-        ),
+        option("--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", panel="SMTP"),
     ] = None,
     quit_after: Annotated[
         Step | None,
-        typer.Option(
-            "--quit-after",
-            case_sensitive=False,
-            help="Stop after this step.",
-            rich_help_panel="SMTP",
-        ),
+        option("--quit-after", case_sensitive=False, help="Stop after this step.", panel="SMTP"),
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--user",
             metavar="NAME",
             help="Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
             "trusted certificate.",
-            rich_help_panel="Login",
+            panel="Login",
         ),
     ] = None,
-    password_env: PasswordEnvOpt = None,
-    password_file: PasswordFileOpt = None,
-    password: PasswordOpt = None,
-    allow_insecure_auth: AllowInsecureAuthOpt = False,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Overall deadline of the trace.",
-            rich_help_panel="Time",
-        ),
-    ] = 60.0,
-    step_timeout: StepTimeoutOpt = 10.0,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+    *,
+    conn: ConnectionOptions,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(tuple(nameserver or ()), tuple(zone or ()), offline, 2.0, timeout, 64)
-    with boundary(debug):
-        from mailcheck.cli.run_trace import TraceOptions, run
+    from mailcheck.cli.run_trace import TraceOptions, run
 
-        opts = TraceOptions(
-            target=target,
-            port=port,
-            protocol=protocol.value if protocol else None,
-            all_mx=all_mx,
-            host_only=host,
-            ipv4=ipv4,
-            ipv6=ipv6,
-            source_address=source_address,
-            tls=tls.value,
-            require_tls=require_tls,
-            ca_file=ca_file,
-            tls_name=tls_name,
-            ehlo=ehlo,
-            mail_from=mail_from,
-            rcpt=tuple(rcpt or ()),
-            quit_after=quit_after.value if quit_after else None,
-            user=user,
-            password_env=password_env,
-            password_file=password_file,
-            password=password,
-            allow_insecure_auth=allow_insecure_auth,
-            timeout=timeout,
-            step_timeout=step_timeout,
-            https_port=https_port,
-            grade_tls=not no_tls_grade,
-        )
-        code = run(opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    opts = TraceOptions(
+        target=target,
+        port=port,
+        protocol=protocol.value if protocol else None,
+        all_mx=all_mx,
+        host_only=host,
+        require_tls=require_tls,
+        mail_from=mail_from,
+        rcpt=tuple(rcpt or ()),
+        quit_after=quit_after.value if quit_after else None,
+        user=user,
+        https_port=https_port,
+        conn=conn,
+        grade_tls=not no_tls_grade,
+    )
+    return run(opts, flags=flags, out=out)

@@ -7,30 +7,9 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import (
-    EXIT_CODES_HELP,
-    Color,
-    ColorOpt,
-    ConcurrencyOpt,
-    DeadlineOpt,
-    DebugOpt,
-    DnsFlags,
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    MaxQpsOpt,
-    NameserverOpt,
-    OfflineOpt,
-    OnlyOpt,
-    OutputOptions,
-    QuietOpt,
-    SkipOpt,
-    TimeoutOpt,
-    VerboseOpt,
-    ZoneOpt,
-    boundary,
-)
-from mailcheck.render import Format
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
+from mailcheck.cli.groups import Dns, Output, with_groups
+from mailcheck.model import ExitCode
 
 EPILOG = (
     "Examples:\n\n"
@@ -43,6 +22,15 @@ EPILOG = (
 
 
 @app.command(epilog=EPILOG)
+@with_groups(
+    flags=Dns(
+        step_alias=False,
+        timeout_help="Per DNS query (one retry follows a timeout).",
+        deadline=120.0,
+        deadline_help="The DNS time of the whole run: a dead resolver cannot hang it.",
+    ),
+    out=Output(),
+)
 def verify(
     inputs: Annotated[
         list[str] | None,
@@ -54,71 +42,68 @@ def verify(
     ] = None,
     ip: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--ip",
             metavar="IP",
             help="The connecting IP for SPF (instead of the headers).",
-            rich_help_panel="SPF",
+            panel="SPF",
         ),
     ] = None,
     helo: Annotated[
-        str | None,
-        typer.Option(
-            "--helo", metavar="NAME", help="The HELO name for SPF.", rich_help_panel="SPF"
-        ),
+        str | None, option("--helo", metavar="NAME", help="The HELO name for SPF.", panel="SPF")
     ] = None,
     mail_from: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--mail-from",
             metavar="ADDR",
             help="The envelope sender for SPF ('' for a bounce).",
-            rich_help_panel="SPF",
+            panel="SPF",
         ),
     ] = None,
     trusted_hop: Annotated[
         int,
-        typer.Option(
+        option(
             "--trusted-hop",
             metavar="N",
             min=1,
             help="Which Received header (1 = topmost) your "
             "receiving server added: its 'from' IP is the sender.",
-            rich_help_panel="Trust",
+            panel="Trust",
         ),
     ] = 1,
     dnsbl: Annotated[
         bool,
-        typer.Option(
+        option(
             "--dnsbl",
             help="Also ask blocklists about the connecting IP ([dnsbl] in ./mailcheck.toml, "
             "or a small default list).",
-            rich_help_panel="Blocklists",
+            panel="Blocklists",
         ),
     ] = False,
     authserv_id: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--authserv-id",
             metavar="ID",
             help="Your receiving server's authserv-id (repeatable): only its "
             "Authentication-Results count as your server's; all others are claims.",
-            rich_help_panel="Trust",
+            panel="Trust",
         ),
     ] = None,
     mbox_format: Annotated[
         str,
-        typer.Option(
+        option(
             "--mbox-format",
             metavar="auto|mboxo|mboxrd",
             help="How the mbox quoted '>From ' lines: mboxrd quotes '>From ' too, mboxo only "
             "'From '; auto reads '>>From ' as a sign of mboxrd.",
-            rich_help_panel="Input",
+            panel="Input",
         ),
     ] = "auto",
     jobs: Annotated[
         int,
-        typer.Option(
+        option(
             "--jobs",
             "-j",
             metavar="N",
@@ -126,48 +111,24 @@ def verify(
             max=64,
             help="Processes verifying signatures at once; 0 (the default) uses every core "
             "for 200 messages or more, one process below that. -v runs in one process.",
-            rich_help_panel="Input",
+            panel="Input",
         ),
     ] = 0,
-    nameserver: NameserverOpt = None,
-    zone: ZoneOpt = None,
-    offline: OfflineOpt = False,
-    timeout: TimeoutOpt = 2.0,
-    deadline: DeadlineOpt = 120.0,
-    concurrency: ConcurrencyOpt = 256,
-    max_qps: MaxQpsOpt = None,
-    format: FormatOpt = Format.TEXT,
-    color: ColorOpt = Color.AUTO,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    fail_on: FailOnOpt = FailOn.FAIL,
-    only: OnlyOpt = None,
-    skip: SkipOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+    *,
+    flags: DnsFlags,
+    out: OutputOptions,
+) -> ExitCode:
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
-    out = OutputOptions.of(format, color, verbose, debug, fail_on, only, skip, quiet)
-    flags = DnsFlags(
-        tuple(nameserver or ()),
-        tuple(zone or ()),
-        offline,
-        timeout,
-        deadline,
-        concurrency,
-        max_qps=max_qps,
-    )
-    with boundary(debug):
-        from mailcheck.cli.run_verify import VerifyOptions, run
+    from mailcheck.cli.run_verify import VerifyOptions, run
 
-        opts = VerifyOptions(
-            ip,
-            helo,
-            mail_from,
-            trusted_hop,
-            dnsbl=dnsbl,
-            authserv_ids=tuple(authserv_id or ()),
-            mbox_format=mbox_format,
-            jobs=jobs,
-        )
-        code = run(inputs or [], opts=opts, flags=flags, out=out)
-    raise typer.Exit(int(code))
+    opts = VerifyOptions(
+        ip,
+        helo,
+        mail_from,
+        trusted_hop,
+        dnsbl=dnsbl,
+        authserv_ids=tuple(authserv_id or ()),
+        mbox_format=mbox_format,
+        jobs=jobs,
+    )
+    return run(inputs or [], opts=opts, flags=flags, out=out)

@@ -35,8 +35,8 @@ class ProbeOptions:
     step_timeout: float = 10.0
     deadline: float = 60.0
     # the options that set those two, named in timeout messages ("" when none did)
-    step_option: str = "--step-timeout"
-    deadline_option: str = "--timeout"
+    step_option: str = "--timeout"
+    deadline_option: str = "--deadline"
     ends_at: float | None = None  # the whole run's deadline (monotonic), shared by every host
     user: str | None = None
     password: str | None = None

@@ -39,8 +39,8 @@ class Budget:
 
     step: float = 10.0
     total: float = 60.0
-    step_option: str = "--step-timeout"
-    total_option: str = "--timeout"
+    step_option: str = "--timeout"
+    total_option: str = "--deadline"
 
     def name(self, total: bool) -> str:
         seconds, option = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -226,7 +227,18 @@ class FeedbackTextWriter(Writer):
 
         if type(self) is FeedbackTextWriter:
             self.reports = [safe_report(r) for r in self.reports]
+            if self.settings.quiet:  # the verdicts stay; findings only from WARN up
+                self.reports = [_quiet(r) for r in self.reports]
         render_run(self.settings.make_console(), self.reports, verbose=self.settings.verbose)
+
+
+def _quiet(report: Report) -> Report:
+    from mailcheck.render.text import shown
+
+    sections = tuple(
+        dataclasses.replace(s, findings=tuple(shown(s.findings, True))) for s in report.sections
+    )
+    return dataclasses.replace(report, sections=sections)
 
 
 class CsvWriter(FeedbackTextWriter):

@@ -125,6 +125,7 @@ class SendRequest:
     family: int | None = None
     step_timeout: float = 10.0
     deadline: float = 120.0
+    started: float | None = None  # time.monotonic() the deadline counts from (None: now)
     smtputf8: bool = False
     verbose: bool = False
 
@@ -306,8 +307,9 @@ def deliver(
     does); never beyond a definite answer, never again after the message may have arrived."""
     sections: list[Section] = []
     outcomes: list[Outcome] = []
+    started = time.monotonic() if request.started is None else request.started
     shared = dataclasses.replace(
-        _options(request, prepared.message), ends_at=time.monotonic() + request.deadline
+        _options(request, prepared.message), ends_at=started + request.deadline
     )
     for recipients, targets, problem in _routes(engine, request):
         route = {r: Outcome(r) for r in recipients}

@@ -53,8 +53,8 @@ class TraceRequest:
     host_only: bool = False
     step_timeout: float = 10.0
     deadline: float = 60.0
-    step_option: str = "--step-timeout"  # which options set the two limits, for messages
-    deadline_option: str = "--timeout"
+    step_option: str = "--timeout"  # which options set the two limits, for messages
+    deadline_option: str = "--deadline"
     user: str | None = None
     password: str | None = None
     https_port: int | None = None

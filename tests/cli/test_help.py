@@ -20,7 +20,7 @@ def test_bracketed_text_and_format_choices_survive(run_cli: CliRun, columns: str
     assert result.returncode == 0
     assert "[tool.mailcheck]" in result.stdout  # not eaten as rich markup
     text = " ".join(result.stdout.replace("│", " ").split())
-    assert "text, json, jsonl, junit, sarif, github or markdown" in text
+    assert "text, json, jsonl, junit, sarif, github, markdown or html" in text
     # the CI-gate example, whole
     assert "--baseline live --fail-on regression" in text
 

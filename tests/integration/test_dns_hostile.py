@@ -455,11 +455,12 @@ def test_every_command_ends_at_once_on_a_signal(
 
 
 @pytest.mark.timeout(120)
-def test_cli_deadline_is_per_domain_and_total_deadline_for_the_run(
+def test_cli_domain_deadline_is_per_domain_and_deadline_for_the_run(
     run_cli: CliRun, tmp_path: Path
 ) -> None:
     """Six domains one after the other, 0.25 s per answer: each needs well under its 3 s,
-    together far more. Only --total-deadline cuts the later ones short."""
+    together far more. Only --deadline (the whole run, as in every command) cuts the later
+    ones short."""
     from tests.conftest import BEHAVIOURS, STATIC_ZONES
 
     names = [
@@ -476,8 +477,8 @@ def test_cli_deadline_is_per_domain_and_total_deadline_for_the_run(
     with DnsServer(zones, delay=0.25, behaviours=BEHAVIOURS) as server:
         common = ["domain", "--from-file", str(listing), "--nameserver", server.address]
         common += ["--parallel", "1", "--only", "mx,spf,dmarc", "--format", "jsonl"]
-        each = run_cli(*common, "--deadline", "3", timeout=100)
-        total = run_cli(*common, "--deadline", "3", "--total-deadline", "1.5", timeout=100)
+        each = run_cli(*common, "--domain-deadline", "3", timeout=100)
+        total = run_cli(*common, "--domain-deadline", "3", "--deadline", "1.5", timeout=100)
     import json
 
     first = [json.loads(line) for line in each.stdout.splitlines()]

@@ -93,7 +93,7 @@ def run_against(
             "IMAP_PASSWORD",
             "--ca-file",
             ca_file,
-            "--step-timeout",
+            "--timeout",
             "1",
             "--offline",
             "--format",
@@ -156,7 +156,7 @@ def test_stall_after_login_times_out(
     assert (
         err.strip()
         == f"mailcheck: error: --imap 127.0.0.1:{err.split(':')[3]}: silence: no reply in 1.0 s "
-        "(the per-step limit, --step-timeout 1)"
+        "(the per-step limit, --timeout 1)"
     )
 
 

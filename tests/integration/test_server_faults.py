@@ -213,10 +213,10 @@ def test_silence_names_the_overall_limit_in_force(run_cli: CliRun, dns_server: D
     import re
 
     with MisbehavingServer(_script()) as server:
-        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "2")
+        code, doc = _timed(run_cli, dns_server, server.port, "--deadline", "2")
     got, error = _findings_and_error(doc)
     assert re.fullmatch(
-        r"silence: no reply in [12]\.\d s \(the overall limit, --timeout 2\)", error
+        r"silence: no reply in [12]\.\d s \(the overall limit, --deadline 2\)", error
     )
     [(status, summary)] = got["smtp.banner"]
     assert status == "error" and summary.endswith(
@@ -227,20 +227,46 @@ def test_silence_names_the_overall_limit_in_force(run_cli: CliRun, dns_server: D
 
 def test_silence_names_the_step_limit(run_cli: CliRun, dns_server: DnsServer) -> None:
     with MisbehavingServer(_script()) as server:
-        _code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1")
+    got, error = _findings_and_error(doc)
+    assert error == "silence: no reply in 1.0 s (the per-step limit, --timeout 1)"
+    [(status, summary)] = got["smtp.banner"]
+    assert status == "error" and summary.endswith(f"said nothing ({error})") and code == 3
+
+
+def test_the_old_step_timeout_name_still_sets_the_step_limit(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """--step-timeout (trace and send before --timeout meant one step) is a hidden alias."""
+    with MisbehavingServer(_script()) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
     _got, error = _findings_and_error(doc)
-    assert error.startswith("silence: no reply in 1.0 s (the per-step limit, --step-timeout 1)")
+    assert error == "silence: no reply in 1.0 s (the per-step limit, --timeout 1)" and code == 3
+
+
+def test_the_deadline_ends_a_server_whose_every_line_beats_the_timeout(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """An EHLO reply that never ends, one short line every 0.2 s, each byte by itself: no
+    step runs over --timeout 1, so only --deadline 2 can end the trace."""
+    lines = [b"2", b"5", b"0", b"-", b"X", b"\r\n"] * 400
+    with MisbehavingServer(_script(*lines, delay=0.03, after_line=True)) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1", "--deadline", "2")
+    got, error = _findings_and_error(doc)
+    assert "the overall limit, --deadline 2" in error, error
+    [(status, summary)] = got["smtp.protocol"]
+    assert status == "error" and summary.startswith("ehlo: ") and code == 3
 
 
 def test_a_trickle_is_told_apart_from_silence(run_cli: CliRun, dns_server: DnsServer) -> None:
     import re
 
     with MisbehavingServer(_script(*[b"2"] * 40, delay=0.2)) as server:
-        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1.5")
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1.5")
     got, error = _findings_and_error(doc)
     match = re.fullmatch(
         r"a trickle: (\d+) bytes in 1\.5 s and no complete line "
-        r"\(the per-step limit, --step-timeout 1\.5\)",
+        r"\(the per-step limit, --timeout 1\.5\)",
         error,
     )
     assert match and 3 <= int(match.group(1)) <= 9, error
@@ -251,7 +277,7 @@ def test_a_trickle_is_told_apart_from_silence(run_cli: CliRun, dns_server: DnsSe
 
 def test_a_trickle_after_ehlo(run_cli: CliRun, dns_server: DnsServer) -> None:
     with MisbehavingServer(_script(b"250-", b"mx", b".", delay=0.3, after_line=True)) as server:
-        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1")
     got, error = _findings_and_error(doc)
     assert error.startswith("a trickle: 7 bytes in 1.0 s and no complete line")
     assert got["smtp.protocol"] == [("error", f"ehlo: {error}")] and code == 3
@@ -259,7 +285,7 @@ def test_a_trickle_after_ehlo(run_cli: CliRun, dns_server: DnsServer) -> None:
 
 def test_a_line_that_never_ends(run_cli: CliRun, dns_server: DnsServer) -> None:
     with MisbehavingServer(_script(*[b"x" * 1000] * 20)) as server:
-        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "3")
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "3")
     got, error = _findings_and_error(doc)
     assert error == "a line that never ends: longer than 8192 bytes without a line break"
     assert got["smtp.protocol"] == [("fail", f"banner: {error}")] and code == 1
@@ -271,9 +297,7 @@ def test_a_line_that_never_ends(run_cli: CliRun, dns_server: DnsServer) -> None:
 def test_imap_failure_is_an_imap_finding(run_cli: CliRun, dns_server: DnsServer) -> None:
     greeting = b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"
     with MisbehavingServer(_script(greeting)) as server:
-        code, doc = _timed(
-            run_cli, dns_server, server.port, "--protocol", "imap", "--step-timeout", "1"
-        )
+        code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "imap", "--timeout", "1")
     got, error = _findings_and_error(doc)
     assert error.startswith("silence: no reply in 1.0 s")
     assert got["mailbox.protocol"] == [("error", f"IMAP capabilities: {error}")]
@@ -315,7 +339,7 @@ def test_another_protocol_is_recognised(
 ) -> None:
     with MisbehavingServer(_script(greeting)) as server:
         _code, doc = _timed(
-            run_cli, dns_server, server.port, "--protocol", protocol, "--step-timeout", "1"
+            run_cli, dns_server, server.port, "--protocol", protocol, "--timeout", "1"
         )
     hints = " ".join(_hint(doc, c) for c in ("smtp.protocol", "mailbox.protocol", "smtp.banner"))
     assert hint in hints, json.dumps(ids(doc))
@@ -335,7 +359,7 @@ def test_silent_implicit_tls_port_suggests_tls_implicit(
             await writer.start_tls(context)  # waits for a ClientHello that never comes
 
     with MisbehavingServer(implicit) as server:
-        code, doc = _timed(run_cli, dns_server, server.port, "--step-timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1")
     assert ids(doc)["smtp.banner"][0][0] == "error" and code == 3
     assert _hint(doc, "smtp.banner") == (
         f"Port {server.port} is not a standard SMTP port: if it expects TLS from the first "
@@ -387,7 +411,7 @@ def test_all_mx_with_one_dead(
 
 def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServer) -> None:
     """smtp-next.test: down.smtp-next.test (127.0.0.4) first, whose listen queue is full so
-    a connect hangs, then mx.smtp-next.test; --timeout 2 is the whole trace's, so the second
+    a connect hangs, then mx.smtp-next.test; --deadline 2 is the whole trace's, so the second
     host is not tried at all."""
     import socket
     import time
@@ -411,9 +435,9 @@ def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServe
             "smtp-next.test",
             "--port",
             str(port),
-            "--timeout",
+            "--deadline",
             "2",
-            "--step-timeout",
+            "--timeout",
             "5",
             "--nameserver",
             dns_server.address,
@@ -427,10 +451,10 @@ def test_one_deadline_for_every_host_tried(run_cli: CliRun, dns_server: DnsServe
         listener.close()
     doc = json.loads(result.stdout)
     connect = ids(doc)["smtp.connect"]
-    assert connect[0][0] == "error" and "(the overall limit, --timeout 2;" in connect[0][1]
+    assert connect[0][0] == "error" and "(the overall limit, --deadline 2;" in connect[0][1]
     assert connect[1] == (
         "error",
-        f"mx.smtp-next.test [127.0.0.5]:{port}: not tried: the overall limit, --timeout 2 "
+        f"mx.smtp-next.test [127.0.0.5]:{port}: not tried: the overall limit, --deadline 2 "
         "had run out",
     )
     assert result.returncode == 3 and elapsed < 10
