@@ -67,6 +67,15 @@ ZoneOpt = Annotated[
         rich_help_panel="DNS",
     ),
 ]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-addresses",
+        help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
+        "link-local addresses (refused by default).",
+        rich_help_panel="HTTPS",
+    ),
+]
 OfflineOpt = Annotated[
     bool,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
+    AllowPrivateOpt,
     Color,
     ColorOpt,
     ConcurrencyOpt,
@@ -228,15 +229,7 @@ def domain(
             rich_help_panel="HTTPS",
         ),
     ] = None,
-    allow_private_addresses: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-addresses",
-            help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
-            "link-local addresses (refused by default).",
-            rich_help_panel="HTTPS",
-        ),
-    ] = False,
+    allow_private_addresses: AllowPrivateOpt = False,
     config: Annotated[
         str | None,
         typer.Option(

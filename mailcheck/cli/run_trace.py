@@ -48,6 +48,7 @@ class TraceOptions:
     timeout: float = 60.0
     step_timeout: float = 10.0
     https_port: int | None = None
+    allow_private: bool = False  # --allow-private-addresses (the MTA-STS policy fetch)
 
 
 def default_ehlo() -> str:
@@ -103,6 +104,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
         user=opts.user,
         password=password,
         https_port=opts.https_port,
+        allow_private=opts.allow_private,
         allow_insecure_auth=opts.allow_insecure_auth,
     )
 

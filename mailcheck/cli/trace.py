@@ -10,6 +10,7 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
+    AllowPrivateOpt,
     Color,
     ColorOpt,
     DebugOpt,
@@ -170,6 +171,7 @@ def trace(
     ] = 60.0,
     step_timeout: StepTimeoutOpt = 10.0,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
+    allow_private_addresses: AllowPrivateOpt = False,
     nameserver: NameserverOpt = None,
     zone: ZoneOpt = None,
     offline: OfflineOpt = False,
@@ -213,6 +215,7 @@ def trace(
             timeout=timeout,
             step_timeout=step_timeout,
             https_port=https_port,
+            allow_private=allow_private_addresses,
         )
         code = run(opts, flags=flags, out=out)
     raise typer.Exit(int(code))
