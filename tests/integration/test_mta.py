@@ -47,6 +47,24 @@ def trace(
     return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
 
 
+def trace_host(
+    run_cli: CliRun,
+    dns: DnsServer,
+    host: str,
+    port: int,
+    *args: str,
+    password: str | None = None,
+) -> tuple[int, dict[str, Any], str]:
+    """`trace` of one HOST (not a mail domain) on PORT; with `password`, a login test as
+    mtas.USER, the password passed in the environment."""
+    login: tuple[str, ...] = ()
+    env = None
+    if password is not None:
+        login = ("--user", mtas.USER, "--password-env", "TEST_PASSWORD")
+        env = {"TEST_PASSWORD": password}
+    return trace(run_cli, dns, host, "--host", "--port", str(port), *args, *login, env=env)
+
+
 def statuses(doc: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {
         item["id"]: (item["status"], item["summary"])
@@ -142,22 +160,15 @@ def test_postfix_mx_by_domain(
 def test_postfix_submission_login_is_redacted(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    env = {"SUBMISSION_PASSWORD": mtas.PASSWORD}
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "mx.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.submission),
+        servers.ports.submission,
         "--ca-file",
         ca_file,
         "--require-tls",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "SUBMISSION_PASSWORD",
-        env=env,
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     assert code == 0, got
@@ -179,20 +190,14 @@ def test_postfix_submission_login_is_redacted(
 def test_postfix_submission_wrong_password(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "mx.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.submission),
+        servers.ports.submission,
         "--ca-file",
         ca_file,
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "SUBMISSION_PASSWORD",
-        env={"SUBMISSION_PASSWORD": "not-the-password"},
+        password="not-the-password",
     )
     status, summary = statuses(doc)["smtp.login"]
     assert code == 1 and status == "fail"
@@ -202,24 +207,18 @@ def test_postfix_submission_wrong_password(
 def test_password_never_sent_without_tls(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers
 ) -> None:
-    code, doc, _ = trace(
+    code, doc, _ = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.imap),
+        servers.ports.imap,
         "--protocol",
         "imap",
         "--tls",
         "none",
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "IMAP_PASSWORD",
-        env={"IMAP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     status, summary = statuses(doc)["mailbox.login"]
     assert status == "warn" and "never sent without TLS" in summary
@@ -231,24 +230,18 @@ def test_password_never_sent_without_tls(
 def test_dovecot_imap_starttls_and_login(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.imap),
+        servers.ports.imap,
         "--protocol",
         "imap",
         "--ca-file",
         ca_file,
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "IMAP_PASSWORD",
-        env={"IMAP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     assert code == 0, got
@@ -273,13 +266,11 @@ def test_dovecot_imaps_and_pop3s_implicit_tls(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
     for protocol, port in (("imap", servers.ports.imaps), ("pop3", servers.ports.pop3s)):
-        code, doc, _ = trace(
+        code, doc, _ = trace_host(
             run_cli,
             dns_server,
             "imap.postfix.test",
-            "--host",
-            "--port",
-            str(port),
+            port,
             "--protocol",
             protocol,
             "--tls",
@@ -302,24 +293,18 @@ def test_dovecot_imaps_and_pop3s_implicit_tls(
 def test_dovecot_pop3_stls_and_login(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.pop3),
+        servers.ports.pop3,
         "--protocol",
         "pop3",
         "--ca-file",
         ca_file,
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "POP_PASSWORD",
-        env={"POP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     assert code == 0, got
@@ -396,13 +381,11 @@ def test_trace_json_validates(
     from tests.cli.test_json_schema import schema
 
     for port, protocol in ((servers.ports.submission, "smtp"), (servers.ports.pop3s, "pop3")):
-        _code, doc, _ = trace(
+        _code, doc, _ = trace_host(
             run_cli,
             dns_server,
             "mx.postfix.test",
-            "--host",
-            "--port",
-            str(port),
+            port,
             "--protocol",
             protocol,
             "--tls",
