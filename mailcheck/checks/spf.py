@@ -474,41 +474,33 @@ class SpfCheck:
 
     def _all_findings(self) -> list[Finding]:
         node: SpfNode | None = self.root
+        last = self.root  # the record judged: the end of the redirect= chain
         seen = 0
         while node is not None and node.record is not None and seen < 12:
+            last = node
             term = node.record.all_term
             where = "" if node is self.root else f" (in {node.domain}, reached by redirect)"
             if term is not None:
                 q = term.qualifier or "+"
-                if q == "+":
-                    return [
-                        finding(
-                            "spf.all-pass",
-                            Status.FAIL,
-                            f"'{term.raw}' passes every host on the Internet{where}",
-                        )
-                    ]
-                if q == "?":
-                    return [
-                        finding(
-                            "spf.all-neutral",
-                            Status.WARN,
-                            f"'?all': unauthorised senders get neutral{where}",
-                        )
-                    ]
-                if q == "~":
-                    return [
-                        finding(
-                            "spf.softfail-all",
-                            Status.INFO,
-                            f"'~all': unauthorised senders are marked, not rejected{where}",
-                        )
-                    ]
-                return [
-                    finding(
-                        "spf.fail-all", Status.PASS, f"'-all': unauthorised senders fail{where}"
-                    )
-                ]
+                check_id, status, text = {
+                    "+": (
+                        "spf.all-pass",
+                        Status.FAIL,
+                        f"'{term.raw}' passes every host on the Internet",
+                    ),
+                    "?": (
+                        "spf.all-neutral",
+                        Status.WARN,
+                        "'?all': unauthorised senders get neutral",
+                    ),
+                    "~": (
+                        "spf.softfail-all",
+                        Status.INFO,
+                        "'~all': unauthorised senders are marked, not rejected",
+                    ),
+                }.get(q, ("spf.fail-all", Status.PASS, "'-all': unauthorised senders fail"))
+                # the finding points at the record holding the all term (a redirect target)
+                return [finding(check_id, status, text + where, location=node.location)]
             redirect = node.redirect
             if redirect is None:
                 break
@@ -519,6 +511,7 @@ class SpfCheck:
                 "spf.all-missing",
                 Status.WARN,
                 "no 'all' and no redirect=: unlisted hosts get neutral",
+                location=last.location,
             )
         ]
 

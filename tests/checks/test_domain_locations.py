@@ -76,6 +76,8 @@ SPF_ZONE = [
     'include:far.example.net a:host.example.net ~all"',  # line 7
     'loop.spf TXT "v=spf1 include:mid.spf.test -all"',  # line 8
     'bare.spf TXT "not spf"',
+    'red.spf TXT "v=spf1 redirect=end.spf.test"',  # line 10
+    'end.spf TXT "v=spf1 ip4:192.0.2.1 ?all"',  # line 11
 ]
 
 
@@ -110,3 +112,18 @@ def test_failing_includes_point_at_the_record_that_includes_them(
         mine = [b for b in blocks if b.split()[1:2] == [check_id] and term in b]
         where = re.compile(rf"^ +at {re.escape(str(path))}:{line}$", re.MULTILINE)
         assert mine and all(where.search(b) for b in mine), mine
+
+
+def test_all_reached_by_redirect_points_at_the_redirect_target(
+    tmp_path: Path, run_cli: CliRun
+) -> None:
+    path = tmp_path / "spf.zone"
+    path.write_text("\n".join(SPF_ZONE) + "\n")
+    args = ("domain", "red.spf.test", "--offline", "--zone", str(path), "--only", "spf")
+    doc = json.loads(run_cli(*args, "--format", "json").stdout)
+    found = [f for r in doc["reports"] for s in r["sections"] for f in s["findings"]]
+    [neutral] = [f for f in found if f["id"] == "spf.all-neutral"]
+    assert "(in end.spf.test, reached by redirect)" in neutral["summary"]
+    assert neutral["location"] == {"source": str(path), "line": 11}
+    [record] = [f for f in found if f["id"] == "spf.record"]
+    assert record["location"] == {"source": str(path), "line": 10}
