@@ -292,7 +292,8 @@ def _unsure_alignment(
         sure_pass.append(spf_domain)
     if sure_pass:
         return
-    failed = sorted({guessed[n] for n in (author, *unsure) if n in guessed})
+    names = [n.lower().rstrip(".") for n in (author, *unsure)]
+    failed = sorted({guessed[n] for n in names if n in guessed})
     verdict.result = "temperror"
     verdict.disposition = "none"
     verdict.reason = (
