@@ -54,13 +54,14 @@ def trace_host(
     port: int,
     *args: str,
     password: str | None = None,
+    user: str = mtas.USER,
 ) -> tuple[int, dict[str, Any], str]:
     """`trace` of one HOST (not a mail domain) on PORT; with `password`, a login test as
-    mtas.USER, the password passed in the environment."""
+    `user`, the password passed in the environment."""
     login: tuple[str, ...] = ()
     env = None
     if password is not None:
-        login = ("--user", mtas.USER, "--password-env", "TEST_PASSWORD")
+        login = ("--user", user, "--password-env", "TEST_PASSWORD")
         env = {"TEST_PASSWORD": password}
     return trace(run_cli, dns, host, "--host", "--port", str(port), *args, *login, env=env)
 
@@ -486,3 +487,25 @@ def test_postfix_by_address_with_tls_name(
         "login not attempted: the certificate does not name smtp.example.com"
     )
     assert not any(line.startswith("C: AUTH") for line in lines(doc)) and code == 1
+
+
+def test_dovecot_imap_login_with_a_non_ascii_password(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
+) -> None:
+    """A UTF-8 password reaches Dovecot intact through the shared IMAP login path."""
+    code, doc, everything = trace_host(
+        run_cli,
+        dns_server,
+        "imap.postfix.test",
+        servers.ports.imaps,
+        "--protocol",
+        "imap",
+        "--tls",
+        "implicit",
+        "--ca-file",
+        ca_file,
+        password=mtas.UTF8_PASSWORD,
+        user=mtas.UTF8_USER,
+    )
+    assert statuses(doc)["mailbox.login"] == ("pass", "login accepted (AUTHENTICATE PLAIN)")
+    assert code == 0 and mtas.UTF8_PASSWORD not in everything
