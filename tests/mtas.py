@@ -23,6 +23,8 @@ import trustme
 from tests.smtpfixtures import free_port
 
 USER, PASSWORD = "alice@postfix.test", "Dovecot-Pa55"
+# a second user whose password is not ASCII (UTF-8 through SASL PLAIN or an IMAP literal)
+UTF8_USER, UTF8_PASSWORD = "bob@postfix.test", "Dövecot-Pä55-€"
 
 
 # Daemons live in sbin, which a CI job's PATH may leave out.
@@ -90,7 +92,10 @@ class MailServers:
     def _dovecot(self, cert: Path, key: Path) -> None:
         dovecot = pwd.getpwnam("dovecot")
         users = self.root / "users"
-        users.write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+        users.write_text(
+            f"{USER}:{{PLAIN}}{PASSWORD}::::::\n{UTF8_USER}:{{PLAIN}}{UTF8_PASSWORD}::::::\n",
+            encoding="utf-8",
+        )
         users.chmod(0o644)
         mail = self.root / "mail"
         mail.mkdir()

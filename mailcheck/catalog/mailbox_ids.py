@@ -60,3 +60,13 @@ LOGIN = _c(
     "RFC 9051 §6.2.3",
     "RFC 1939 §7",
 )
+
+SLOW = _c(
+    "mailbox.slow",
+    "Slow IMAP/POP3 replies",
+    "A greeting or reply that takes seconds: an overloaded server, slow authentication "
+    "back-ends, or slow DNS lookups on the server side. Clients time out or feel sluggish.",
+    "Look at the server's load, its authentication back-end and its DNS.",
+    "RFC 9051 §5.4",
+    "RFC 1939 §3",
+)

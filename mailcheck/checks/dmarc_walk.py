@@ -77,14 +77,30 @@ def org_domain_of(domain: str, levels: list[Level]) -> tuple[str, Level | None]:
     return (found[-1].name if found else domain), None
 
 
+def _undetermined(levels: list[Level]) -> tuple[Level, ...]:
+    """The failed levels that could change the outcome: those closer to the domain than the
+    first psd=n or psd=y record (which ends the walk whatever lies above it)."""
+    out = []
+    for level in levels:
+        if level.answer is not None and level.answer.outcome.is_error:
+            out.append(level)
+        elif level.record is not None and (level.record.get("psd") or "").strip().lower() in (
+            "n",
+            "y",
+        ):
+            break
+    return tuple(out)
+
+
 def discover(domain: str, levels: list[Level]) -> Discovery:
     errors = tuple(lv for lv in levels if lv.answer is not None and lv.answer.outcome.is_error)
+    unknown = _undetermined(levels)
     org, psd_level = org_domain_of(domain, levels)
     own = levels[0] if levels and levels[0].record is not None else None
     if own is not None:
         # the domain's own record decides its policy whatever lies above; only the
         # Organizational Domain (alignment, report authorisation) depends on the rest
-        return Discovery(own, org, psd_level, errors, unknown=errors)
+        return Discovery(own, org, psd_level, errors, unknown=unknown)
     policy = next((lv for lv in levels if lv.name == org and lv.record is not None), psd_level)
     closer = []
     for level in levels[1:]:
@@ -93,8 +109,15 @@ def discover(domain: str, levels: list[Level]) -> Discovery:
         if level.record is not None:
             closer.append(level)
     # a level that failed might hold the record that decides: unknown, unless it lies above
-    # a psd=n record (which ends the walk whatever is above it)
-    return Discovery(policy, org, psd_level, errors, tuple(closer), errors)
+    # a psd=n or psd=y record (which ends the walk whatever is above it)
+    return Discovery(policy, org, psd_level, errors, tuple(closer), unknown)
+
+
+def unknown_names(disc: Discovery) -> str:
+    """The levels that could not be asked, with why, for "could not determine" messages."""
+    return "; ".join(
+        f"_dmarc.{lv.name}: {lv.answer.describe()}" for lv in disc.unknown if lv.answer is not None
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.checks.dmarc import DmarcCheck
+from mailcheck.checks.dmarc_walk import unknown_names
 from mailcheck.checks.signatures import Signature
 from mailcheck.message.headers import (
     Headers,
@@ -190,6 +191,20 @@ def evaluate_dmarc(
     disc = author.discovery
     assert disc is not None
     orgs = {n: c.discovery.org_domain for n, c in checks.items() if c.discovery is not None}
+    # walks with a level that failed: their Organizational Domain is a guess
+    guessed = {
+        n.lower().rstrip("."): unknown_names(c.discovery)
+        for n, c in checks.items()
+        if c.discovery and c.discovery.unknown
+    }
+    if author.levels[0].record is None and disc.unknown:
+        # RFC 9989 4.10: a failed level may hold the record that decides the policy
+        return DmarcVerdict(
+            from_domain,
+            "temperror",
+            "could not determine the policy: DNS error during policy discovery at "
+            + unknown_names(disc),
+        )
     level = disc.policy_level
     if level is None or level.record is None:
         if disc.errors:
@@ -225,6 +240,7 @@ def evaluate_dmarc(
         if s.result == "pass" and _aligned(s.domain, from_domain, verdict.adkim, orgs)
     ]
     _judge(verdict, spf_result, spf_domain, signatures, record.get("t"))
+    _unsure_alignment(verdict, spf_result, spf_domain, signatures, guessed)
     if verdict.result == "fail":
         # RFC 9989 4.4: an aligned identifier we could not check makes the result temperror
         unsure = [
@@ -242,6 +258,48 @@ def evaluate_dmarc(
                 f"{', '.join(unsure)} undetermined"
             )
     return verdict
+
+
+def _guessed(identity: str, author: str, mode: str, guessed: dict[str, str]) -> bool:
+    """Relaxed alignment decided by an Organizational Domain whose walk had a failed level."""
+    identity, author = identity.lower().rstrip("."), author.lower().rstrip(".")
+    return (
+        bool(identity)
+        and mode != "s"
+        and identity != author
+        and (identity in guessed or author in guessed)
+    )
+
+
+def _unsure_alignment(
+    verdict: DmarcVerdict,
+    spf_result: str,
+    spf_domain: str,
+    signatures: list[Signature],
+    guessed: dict[str, str],
+) -> None:
+    """Unknown is never pass or fail: when alignment rests on an Organizational Domain that a
+    DNS error left undetermined, the result is temperror (RFC 9989 4.4)."""
+    author = verdict.from_domain
+    candidates = [(s.domain, verdict.adkim) for s in signatures if s.result == "pass"]
+    if spf_result == "pass":
+        candidates.append((spf_domain, verdict.aspf))
+    unsure = sorted({d for d, mode in candidates if _guessed(d, author, mode, guessed)})
+    if not unsure:
+        return
+    sure_pass = [d for d in verdict.dkim_aligned if not _guessed(d, author, verdict.adkim, guessed)]
+    if verdict.spf_aligned and not _guessed(spf_domain, author, verdict.aspf, guessed):
+        sure_pass.append(spf_domain)
+    if sure_pass:
+        return
+    names = [n.lower().rstrip(".") for n in (author, *unsure)]
+    failed = sorted({guessed[n] for n in names if n in guessed})
+    verdict.result = "temperror"
+    verdict.disposition = "none"
+    verdict.reason = (
+        f"could not determine whether {', '.join(unsure)} aligns with {author}: the "
+        f"Organizational Domain depends on DNS errors at {'; '.join(failed)}"
+    )
 
 
 def _judge(

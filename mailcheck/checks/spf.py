@@ -233,7 +233,7 @@ class SpfCheck:
                         )
                     )
                 if term.name in ("ip4", "ip6") and not term.error and term.value:
-                    out.extend(self._broad(subject, term.raw, term.value))
+                    out.extend(self._broad(subject, term.raw, term.value, node))
             macros = [t.raw for t in node.evaluated_terms() if t.has_macros]
             if macros:
                 out.append(
@@ -251,7 +251,7 @@ class SpfCheck:
         return out
 
     @staticmethod
-    def _broad(subject: str, raw: str, value: str) -> list[Finding]:
+    def _broad(subject: str, raw: str, value: str, node: SpfNode) -> list[Finding]:
         network = ipaddress.ip_network(value, strict=False)
         wide = network.prefixlen <= (8 if network.version == 4 else 32)
         if not wide:
@@ -263,6 +263,7 @@ class SpfCheck:
                 status,
                 printable(f"{subject}: '{raw}' authorises {network.num_addresses:,} addresses"),
                 subject=subject,
+                location=node.location,
             )
         ]
 
@@ -292,9 +293,13 @@ class SpfCheck:
 
     def _tree_findings(self) -> list[Finding]:
         out = []
+        # each include's finding points at the record holding the include term (its parent)
+        parents = {id(c): p for p in self.root.walk() for c in p.children.values()}
         for node in self.root.walk():
             if node.via is None:
                 continue
+            parent = parents.get(id(node))
+            at = parent.location if parent is not None else None
             label = printable(node.label)
             status = node_status(node)
             if status == "loop":
@@ -304,6 +309,7 @@ class SpfCheck:
                         Status.FAIL,
                         f"{label} leads back to a record already being evaluated",
                         subject=node.domain,
+                        location=at,
                         evidence=[" → ".join((*node.ancestors, node.domain))],
                     )
                 )
@@ -315,6 +321,7 @@ class SpfCheck:
                         f"{label}: {node.answer.describe()}",
                         evidence=[node.answer.error_text()],
                         subject=node.domain,
+                        location=at,
                     )
                 )
             elif status == "none" and node.answer is not None:
@@ -329,6 +336,7 @@ class SpfCheck:
                         Status.FAIL,
                         f"{label}: {node.domain} {why}: permerror",
                         subject=node.domain,
+                        location=at,
                     )
                 )
             elif status == "multiple":
@@ -338,6 +346,7 @@ class SpfCheck:
                         Status.FAIL,
                         f"{label}: {node.found} SPF records: permerror",
                         subject=node.domain,
+                        location=at,
                     )
                 )
             elif status == "truncated":
@@ -348,6 +357,7 @@ class SpfCheck:
                         f"{label}: not followed (tree deeper than {node.depth - 1} "
                         "levels or over 200 records)",
                         subject=node.domain,
+                        location=at,
                     )
                 )
         for node in self.root.walk():
@@ -359,6 +369,7 @@ class SpfCheck:
                             Status.ERROR,
                             printable(f"{node.domain}: '{lookup.term.raw}': {answer.error_text()}"),
                             subject=node.domain,
+                            location=node.location,
                         )
                     )
                 mx = lookup.answers.get("MX")
@@ -373,6 +384,7 @@ class SpfCheck:
                                 "records (limit 10)"
                             ),
                             subject=node.domain,
+                            location=node.location,
                         )
                     )
         return out
@@ -462,41 +474,33 @@ class SpfCheck:
 
     def _all_findings(self) -> list[Finding]:
         node: SpfNode | None = self.root
+        last = self.root  # the record judged: the end of the redirect= chain
         seen = 0
         while node is not None and node.record is not None and seen < 12:
+            last = node
             term = node.record.all_term
             where = "" if node is self.root else f" (in {node.domain}, reached by redirect)"
             if term is not None:
                 q = term.qualifier or "+"
-                if q == "+":
-                    return [
-                        finding(
-                            "spf.all-pass",
-                            Status.FAIL,
-                            f"'{term.raw}' passes every host on the Internet{where}",
-                        )
-                    ]
-                if q == "?":
-                    return [
-                        finding(
-                            "spf.all-neutral",
-                            Status.WARN,
-                            f"'?all': unauthorised senders get neutral{where}",
-                        )
-                    ]
-                if q == "~":
-                    return [
-                        finding(
-                            "spf.softfail-all",
-                            Status.INFO,
-                            f"'~all': unauthorised senders are marked, not rejected{where}",
-                        )
-                    ]
-                return [
-                    finding(
-                        "spf.fail-all", Status.PASS, f"'-all': unauthorised senders fail{where}"
-                    )
-                ]
+                check_id, status, text = {
+                    "+": (
+                        "spf.all-pass",
+                        Status.FAIL,
+                        f"'{term.raw}' passes every host on the Internet",
+                    ),
+                    "?": (
+                        "spf.all-neutral",
+                        Status.WARN,
+                        "'?all': unauthorised senders get neutral",
+                    ),
+                    "~": (
+                        "spf.softfail-all",
+                        Status.INFO,
+                        "'~all': unauthorised senders are marked, not rejected",
+                    ),
+                }.get(q, ("spf.fail-all", Status.PASS, "'-all': unauthorised senders fail"))
+                # the finding points at the record holding the all term (a redirect target)
+                return [finding(check_id, status, text + where, location=node.location)]
             redirect = node.redirect
             if redirect is None:
                 break
@@ -507,6 +511,7 @@ class SpfCheck:
                 "spf.all-missing",
                 Status.WARN,
                 "no 'all' and no redirect=: unlisted hosts get neutral",
+                location=last.location,
             )
         ]
 

@@ -472,11 +472,14 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
 
 
 def _slow(trace: HostTrace) -> Iterator[Finding]:
+    # each protocol family has its own id (and its own RFC references)
+    check_id = "smtp.slow" if trace.protocol == "smtp" else "mailbox.slow"
     if trace.banner_seconds is not None and trace.banner_seconds > SLOW:
+        what = "the banner" if trace.protocol == "smtp" else "the greeting"
         yield finding(
-            "smtp.slow",
+            check_id,
             Status.WARN,
-            f"the banner took {trace.banner_seconds:.1f} s (a tarpit, or an overloaded server)",
+            f"{what} took {trace.banner_seconds:.1f} s (a tarpit, or an overloaded server)",
             subject=trace.host,
         )
     lines = trace.transcript.lines
@@ -485,10 +488,13 @@ def _slow(trace: HostTrace) -> Iterator[Finding]:
             continue
         answer = lines[index + 1]
         if answer.who == "S" and answer.at - line.at > SLOW:
+            words = line.text.split() or ["?"]
+            # an IMAP command follows its tag: name the command, not "a3"
+            command = words[1] if trace.protocol == "imap" and len(words) > 1 else words[0]
             yield finding(
-                "smtp.slow",
+                check_id,
                 Status.WARN,
-                printable(f"{line.text.split()[0]} took {answer.at - line.at:.1f} s to answer"),
+                printable(f"{command} took {answer.at - line.at:.1f} s to answer"),
                 subject=trace.host,
             )
 

@@ -79,6 +79,15 @@ ZoneOpt = Annotated[
         panel="DNS",
     ),
 ]
+AllowPrivateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-addresses",
+        help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
+        "link-local addresses (refused by default).",
+        rich_help_panel="HTTPS",
+    ),
+]
 OfflineOpt = Annotated[
     bool,
     option("--offline", help="Use no DNS server at all: only --zone files answer.", panel="DNS"),

@@ -9,6 +9,7 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
+    AllowPrivateOpt,
     DnsFlags,
     OutputOptions,
     option,
@@ -219,15 +220,7 @@ def domain(
             panel="HTTPS",
         ),
     ] = None,
-    allow_private_addresses: Annotated[
-        bool,
-        option(
-            "--allow-private-addresses",
-            help="Fetch MTA-STS and BIMI URLs whose hosts resolve to loopback, private or "
-            "link-local addresses (refused by default).",
-            panel="HTTPS",
-        ),
-    ] = False,
+    allow_private_addresses: AllowPrivateOpt = False,
     config: Annotated[
         str | None,
         option(

@@ -39,6 +39,7 @@ class TraceOptions:
     https_port: int | None = None
     grade_tls: bool = True  # --no-tls-grade turns it off
     conn: ConnectionOptions = field(default_factory=ConnectionOptions)
+    allow_private: bool = False  # --allow-private-addresses (the MTA-STS policy fetch)
 
 
 def default_ehlo() -> str:
@@ -108,6 +109,7 @@ def trace_request(
         https_port=opts.https_port,
         allow_insecure_auth=login.allow_insecure_auth,
         grade_tls=opts.grade_tls,
+        allow_private=opts.allow_private,
     )
 
 

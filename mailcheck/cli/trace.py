@@ -10,6 +10,7 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import (
     EXIT_CODES_HELP,
+    AllowPrivateOpt,
     DnsFlags,
     OutputOptions,
     option,
@@ -121,6 +122,7 @@ def trace(
         ),
     ] = None,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
+    allow_private_addresses: AllowPrivateOpt = False,
     *,
     conn: ConnectionOptions,
     flags: DnsFlags,
@@ -143,5 +145,6 @@ def trace(
         https_port=https_port,
         conn=conn,
         grade_tls=not no_tls_grade,
+        allow_private=allow_private_addresses,
     )
     return run(opts, flags=flags, out=out)

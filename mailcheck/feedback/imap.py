@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mailcheck.errors import InputError, NetworkError, UsageError
+from mailcheck.escape import printable
 from mailcheck.feedback.unpack import Item, Problem, expand_safely
 from mailcheck.net.address import is_ip_address, split_host_port
-from mailcheck.net.mailbox import ImapClient, ImapStatus, greeting_capabilities
+from mailcheck.net.mailbox import ImapClient, ImapStatus, greeting_capabilities, imap_login
+from mailcheck.net.sasl import certificate_problem
 from mailcheck.net.session import Budget, Session, SessionError, Transcript
 
 if TYPE_CHECKING:
@@ -244,9 +246,15 @@ def _login(
         if client.command("STARTTLS").status != "OK":
             raise NetworkError(f"--imap {host}:{port}: STARTTLS refused; the password stays")
         _verified_tls(session, host, options.ca_file)
-    reply = client.login(options.user or "", password)
-    if reply.status != "OK":
-        raise InputError(f"--imap {host}: login refused: {reply.text[:200]}")
+        caps = client.capabilities()[1]  # what was offered before TLS is void after (9051 7.1)
+    # the login path trace uses: AUTHENTICATE when offered, LOGIN unless LOGINDISABLED
+    login = imap_login(client, options.user or "", password, caps)
+    if not login.mechanism:
+        raise NetworkError(f"--imap {host}: {printable(login.text)}")
+    if not login.accepted:
+        raise InputError(
+            f"--imap {host}: login refused ({login.mechanism}): {printable(login.text[:200])}"
+        )
     box = Mailbox(options, session, client)
     box.caps = client.capabilities()[1]
     verb = "SELECT" if options.move_to else "EXAMINE"  # EXAMINE: nothing can change
@@ -257,28 +265,15 @@ def _login(
 
 
 def _verified_tls(session: Session, host: str, ca_file: str | None) -> None:
-    """The same judgement as trace's login test: trusted chain, valid now, names the host."""
-    from mailcheck.net.tlsinfo import describe, name_matches, presented_chain, verify_chain
+    """The rule trace's login test follows (net/sasl.certificate_problem): trusted chain,
+    valid now, names the host."""
+    from mailcheck.net.tlsinfo import presented_chain
 
     def injected(_data: bytes) -> None:
         raise SessionError("tls", "bytes arrived before the TLS handshake (STARTTLS injection)")
 
     tls = session.start_tls(host, injected)
-    chain = presented_chain(tls)
     now = datetime.datetime.now(datetime.timezone.utc)
-    problem = ""
-    if not chain:
-        problem = "no certificate presented"
-    else:
-        trust = verify_chain(chain, ca_file, now)
-        leaf = describe(chain[0])
-        if not trust.trusted:
-            problem = f"the certificate is not trusted ({trust.detail})"
-        elif not (leaf.not_before <= now <= leaf.not_after):
-            problem = "the certificate is not valid now"
-        elif not name_matches(leaf, host):
-            # an IP address too must be on the certificate (an IP SAN): any trusted
-            # certificate for some other name must never receive the password
-            problem = f"the certificate does not name {host}"
+    problem = certificate_problem(presented_chain(tls), ca_file, now, host)
     if problem:
         raise NetworkError(f"--imap {host}: {problem}: the password was not sent")

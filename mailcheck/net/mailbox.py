@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailcheck.net.sasl import Mechanism, Step, authenticate
+from mailcheck.net.sasl import Mechanism, Step, authenticate, choose, speakable
 from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
 
 _CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
@@ -21,6 +21,12 @@ class ImapStatus:
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quotable(value: str) -> bool:
+    """RFC 3501 quoted strings carry 7-bit text without CR, LF or NUL; anything else (a
+    non-ASCII password) must go as a literal."""
+    return value.isascii() and not any(c in value for c in "\r\n\0")
 
 
 class ImapClient:
@@ -39,6 +45,9 @@ class ImapClient:
         self._tag += 1
         tag = f"a{self._tag}"
         self.session.write_line(f"{tag} {text}", None if shown is None else f"{tag} {shown}")
+        return self._response(tag)
+
+    def _response(self, tag: str) -> ImapStatus:
         untagged: list[str] = []
         while True:
             line = self.session.read_line()
@@ -60,10 +69,39 @@ class ImapClient:
         return reply, [c.upper() for c in caps]
 
     def login(self, user: str, password: str) -> ImapStatus:
+        """LOGIN (RFC 3501 6.2.3) with each argument quoted, or as a synchronizing literal
+        ({N}, then the bytes after the server's "+") when it is not 7-bit text."""
         self.session.secrets.extend([password, _quote(password)])
-        return self.command(
-            f"LOGIN {_quote(user)} {_quote(password)}", f"LOGIN {_quote(user)} <redacted>"
-        )
+        self._tag += 1
+        tag = f"a{self._tag}"
+        line = shown = f"{tag} LOGIN"
+        for value, secret in ((user, False), (password, True)):
+            if _quotable(value):
+                line += " " + _quote(value)
+                shown += " " + ("<redacted>" if secret else _quote(value))
+                continue
+            size = len(value.encode("utf-8", "surrogateescape"))
+            self.session.write_line(f"{line} {{{size}}}", f"{shown} {{{size}}}")
+            refused = self._continuation(tag)
+            if refused is not None:
+                return refused
+            line, shown = value, "<redacted>" if secret else value
+        self.session.write_line(line, shown)
+        return self._response(tag)
+
+    def _continuation(self, tag: str) -> ImapStatus | None:
+        """None when the server asks for the literal ("+"), its tagged answer when it
+        refuses the command instead."""
+        for _ in range(MAX_REPLY_LINES):
+            line = self.session.read_line()
+            if line.startswith("+"):
+                return None
+            if line.startswith(tag + " "):
+                status, _, rest = line[len(tag) + 1 :].partition(" ")
+                return ImapStatus(status.upper(), rest)
+            if not line.startswith("*"):
+                raise SessionError("garbage", f"not an IMAP response: {line[:80]!r}")
+        raise SessionError("too-long", "an endless IMAP response")
 
     def authenticate(self, mechanism: Mechanism, sasl_ir: bool) -> tuple[bool, str]:
         """AUTHENTICATE (RFC 9051 6.2.2): "+ " continuations carry the challenges."""
@@ -96,6 +134,43 @@ class ImapClient:
             return step()
 
         return authenticate(mechanism, start, answer, initial_response=sasl_ir)
+
+
+@dataclass(frozen=True)
+class MailboxLogin:
+    """A login attempt: the command used ("AUTHENTICATE PLAIN", "LOGIN", "AUTH CRAM-MD5",
+    "USER/PASS"), or "" when nothing was sent because no usable way was offered."""
+
+    mechanism: str
+    accepted: bool
+    text: str
+
+
+def imap_login(client: ImapClient, user: str, password: str, caps: list[str]) -> MailboxLogin:
+    """The one IMAP login path (trace, report --imap), for a session already judged safe for
+    a password: AUTHENTICATE with the best advertised SASL mechanism we speak (RFC 9051
+    6.2.2); else LOGIN, unless the server announces LOGINDISABLED (then nothing is sent)."""
+    sasl = [c[5:] for c in caps if c.upper().startswith("AUTH=")]
+    name = choose(sasl)
+    if name is not None:
+        mechanism = Mechanism(name, user, password)
+        accepted, text = client.authenticate(mechanism, "SASL-IR" in caps)
+        return MailboxLogin(f"AUTHENTICATE {name}", accepted, text)
+    if "LOGINDISABLED" in caps:
+        return MailboxLogin("", False, unusable("AUTHENTICATE", sasl, "LOGINDISABLED" in caps))
+    reply = client.login(user, password)
+    return MailboxLogin("LOGIN", reply.status == "OK", reply.text)
+
+
+def unusable(what: str, offered: list[str], disabled: bool = False) -> str:
+    """Why no login was attempted: nothing offered that mailcheck speaks."""
+    listed = f"offers {what} {' '.join(offered)}" if offered else f"offers no {what} mechanism"
+    return (
+        f"login not attempted: the server {listed}"
+        + (f", none of which mailcheck speaks ({speakable()})" if offered else "")
+        + (" and announces LOGINDISABLED" if disabled else "")
+        + "; no password was sent"
+    )
 
 
 def greeting_capabilities(greeting: ImapStatus) -> list[str]:

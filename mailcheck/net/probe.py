@@ -13,8 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailcheck.escape import printable
-from mailcheck.net.mailbox import ImapClient, PopClient, greeting_capabilities
-from mailcheck.net.sasl import Mechanism, choose, speakable
+from mailcheck.net.mailbox import (
+    ImapClient,
+    PopClient,
+    greeting_capabilities,
+    imap_login,
+    unusable,
+)
+from mailcheck.net.sasl import Mechanism, certificate_problem, choose
 from mailcheck.net.session import Budget, Session, SessionError, Transcript
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
 
@@ -201,19 +207,8 @@ def _may_login(trace: HostTrace, options: ProbeOptions) -> bool:
 
 
 def _certificate_problem(trace: HostTrace, options: ProbeOptions) -> str:
-    from mailcheck.net.tlsinfo import describe, name_matches, verify_chain
-
     assert trace.tls is not None
-    trust = verify_chain(trace.tls.chain, options.ca_file, trace.tls.at, trace.verified_name)
-    if not trust.trusted:
-        return f"the certificate is not trusted ({trust.detail})"
-    leaf = describe(trace.tls.chain[0])
-    if not (leaf.not_before <= trace.tls.at <= leaf.not_after):
-        return "the certificate is not valid now"
-    # an IP address counts only when the certificate names that address (an IP SAN)
-    if not name_matches(leaf, trace.verified_name):
-        return f"the certificate does not name {trace.verified_name}"
-    return ""
+    return certificate_problem(trace.tls.chain, options.ca_file, trace.tls.at, trace.verified_name)
 
 
 def _mechanism(
@@ -223,13 +218,7 @@ def _mechanism(
     (and why, in the trace) when it advertised none that we speak."""
     name = choose(offered)
     if name is None:
-        trace.login = "unavailable"
-        listed = f"offers {what} {' '.join(offered)}" if offered else f"offers no {what} mechanism"
-        trace.login_text = printable(
-            f"login not attempted: the server {listed}"
-            + (f", none of which mailcheck speaks ({speakable()})" if offered else "")
-            + "; no password was sent"
-        )
+        trace.login, trace.login_text = "unavailable", printable(unusable(what, offered))
         return None
     trace.login_mechanism = f"{what} {name}"
     return Mechanism(name, options.user or "", options.password or "")
@@ -376,15 +365,13 @@ def _imap_dialect(client: ImapClient) -> _Dialect:
         return answer.status == "OK", f"{answer.status} {answer.text}"
 
     def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
-        """AUTHENTICATE with an advertised SASL mechanism; LOGIN when none we speak is
-        offered and LOGIN is not disabled."""
-        sasl = [c[5:] for c in caps if c.startswith("AUTH=")]
-        if choose(sasl) or "LOGINDISABLED" in caps:
-            mechanism = _mechanism(trace, sasl, options, "AUTHENTICATE")
-            return None if mechanism is None else client.authenticate(mechanism, "SASL-IR" in caps)
-        trace.login_mechanism = "LOGIN"
-        result = client.login(options.user or "", options.password or "")
-        return result.status == "OK", result.text
+        """The shared IMAP login path (net/mailbox.imap_login, also used by report --imap)."""
+        result = imap_login(client, options.user or "", options.password or "", caps)
+        if not result.mechanism:
+            trace.login, trace.login_text = "unavailable", printable(result.text)
+            return None
+        trace.login_mechanism = result.mechanism
+        return result.accepted, result.text
 
     return _Dialect(
         greet,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,28 @@ MAX_ROUNDS = 5
 
 class SaslError(Exception):
     """The exchange cannot go on (a bad challenge, a server that fails to prove itself)."""
+
+
+def certificate_problem(
+    chain: list[bytes], ca_file: str | None, at: datetime.datetime, name: str
+) -> str:
+    """The rule before any password (SMTP AUTH, IMAP, POP3, report --imap): the chain leads
+    to a trusted root, the certificate is valid now and names `name` (an IP address counts
+    only as an IP SAN: any trusted certificate for another name must never receive the
+    password). "" when the password may go."""
+    from mailcheck.net.tlsinfo import describe, name_matches, verify_chain
+
+    if not chain:
+        return "no certificate presented"
+    trust = verify_chain(chain, ca_file, at, name)
+    if not trust.trusted:
+        return f"the certificate is not trusted ({trust.detail})"
+    leaf = describe(chain[0])
+    if not (leaf.not_before <= at <= leaf.not_after):
+        return "the certificate is not valid now"
+    if not name_matches(leaf, name):
+        return f"the certificate does not name {name}"
+    return ""
 
 
 def choose(offered: list[str]) -> str | None:

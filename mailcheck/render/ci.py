@@ -17,7 +17,8 @@ from mailcheck import __version__
 from mailcheck.escape import printable_lines
 from mailcheck.model import STATUS_ORDER, ExitCode, Finding, Report, Status, count_statuses
 
-INFORMATION_URI = "https://example.invalid/mailcheck"
+# [project.urls] Homepage in pyproject.toml (a test keeps the two equal)
+INFORMATION_URI = "https://pypi.org/project/mailcheck-cli/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 REGRESSIONS = ("regression.new", "regression.worse")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

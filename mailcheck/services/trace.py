@@ -58,6 +58,7 @@ class TraceRequest:
     user: str | None = None
     password: str | None = None
     https_port: int | None = None
+    allow_private: bool = False  # fetch the MTA-STS policy from a non-public address
     allow_insecure_auth: bool = False
     grade_tls: bool = True  # dedicated handshakes per TLS version and a grade (SMTP only)
 
@@ -205,9 +206,10 @@ def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Pol
     if domain is None:
         return None, ()
     crawler = Crawler(engine)
-    check = MtaStsCheck(
-        domain, crawler, FetchOptions(request.ca_file, request.step_timeout, request.https_port)
+    fetch = FetchOptions(
+        request.ca_file, request.step_timeout, request.https_port, request.allow_private
     )
+    check = MtaStsCheck(domain, crawler, fetch)
     check.start()
     crawler.run()
     return policy_of(check)

@@ -4,7 +4,6 @@ loopback (through --nameserver) and the zone files themselves (--zone --offline)
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +11,7 @@ from mailcheck.model import Finding, Report, Status
 from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
 from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
+from tests.checks.cases import case_table, describe, has
 
 S = Status
 
@@ -126,43 +126,22 @@ SERVER_CASES = [
 ]
 
 
-@pytest.fixture(params=["server", "zone"])
-def engine(
-    request: pytest.FixtureRequest, make_engine: Callable[..., DnsEngine], zone_dir: Path
-) -> DnsEngine:
-    if request.param == "server":
-        return make_engine()
-    return build_engine(DnsOptions(zones=(str(zone_dir),), offline=True))
-
-
 def run(engine: DnsEngine, domain: str, **request: object) -> Report:
     return check_domain(parse_domain(domain), engine, DomainRequest(**request))  # type: ignore
 
 
-def describe(report: Report) -> str:
-    return "\n".join(f"{f.status.word} {f.id}: {f.summary}" for f in report.findings())
-
-
-@pytest.mark.parametrize(
-    ("domain", "check_id", "status", "text"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
-)
+@case_table(CASES)
 def test_finding(engine: DnsEngine, domain: str, check_id: str, status: Status, text: str) -> None:
     report = run(engine, domain)
-    matching = [f for f in report.findings() if f.id == check_id and f.status is status]
-    assert any(text in f.summary for f in matching), describe(report)
+    assert has(report, check_id, status, text), describe(report)
 
 
-@pytest.mark.parametrize(
-    ("domain", "check_id", "status", "text"),
-    SERVER_CASES,
-    ids=[f"{c[0]}-{c[1]}" for c in SERVER_CASES],
-)
+@case_table(SERVER_CASES)
 def test_server_failure_finding(
     make_engine: Callable[..., DnsEngine], domain: str, check_id: str, status: Status, text: str
 ) -> None:
     report = run(make_engine(), domain)
-    matching = [f for f in report.findings() if f.id == check_id and f.status is status]
-    assert any(text in f.summary for f in matching), describe(report)
+    assert has(report, check_id, status, text), describe(report)
     assert not [f for f in report.findings() if "broken-ns" in f.summary and f.status is S.FAIL]
 
 

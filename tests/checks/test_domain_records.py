@@ -12,20 +12,12 @@ import pytest
 
 from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.model import Report, Status
-from mailcheck.net.dns import DnsEngine, DnsOptions, build_engine
+from mailcheck.net.dns import DnsEngine
 from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
+from tests.checks.cases import case_table, describe, has
 
 S = Status
-
-
-@pytest.fixture(params=["server", "zone"])
-def engine(
-    request: pytest.FixtureRequest, make_engine: Callable[..., DnsEngine], zone_dir: Path
-) -> DnsEngine:
-    if request.param == "server":
-        return make_engine()
-    return build_engine(DnsOptions(zones=(str(zone_dir),), offline=True))
 
 
 @pytest.fixture
@@ -50,16 +42,6 @@ def online_engine(
 def run(engine: DnsEngine, domain: str, fetch: FetchOptions | None = None, **kw: Any) -> Report:
     request = DomainRequest(fetch=fetch or FetchOptions(), **kw)
     return check_domain(parse_domain(domain), engine, request)
-
-
-def describe(report: Report) -> str:
-    return "\n".join(f"{f.status.word} {f.id}: {f.summary}" for f in report.findings())
-
-
-def has(report: Report, check_id: str, status: Status, text: str) -> bool:
-    return any(
-        f.id == check_id and f.status is status and text in f.summary for f in report.findings()
-    )
 
 
 # -- DKIM ------------------------------------------------------------------------------
@@ -88,11 +70,7 @@ DKIM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("selector", "check_id", "status", "text"),
-    DKIM_CASES,
-    ids=[f"{c[0]}-{c[1]}" for c in DKIM_CASES],
-)
+@case_table(DKIM_CASES, ("selector", "check_id", "status", "text"))
 def test_dkim_selector(
     engine: DnsEngine, selector: str, check_id: str, status: Status, text: str
 ) -> None:
@@ -170,9 +148,7 @@ STS_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("domain", "check_id", "status", "text"), STS_CASES, ids=[f"{c[0]}-{c[1]}" for c in STS_CASES]
-)
+@case_table(STS_CASES)
 def test_mta_sts_and_tls_rpt(
     online_engine: DnsEngine,
     fetch: FetchOptions,
@@ -219,9 +195,7 @@ BIMI_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("domain", "check_id", "status", "text"), BIMI_CASES, ids=[f"{c[0]}-{c[1]}" for c in BIMI_CASES]
-)
+@case_table(BIMI_CASES)
 def test_bimi(
     online_engine: DnsEngine,
     fetch: FetchOptions,
@@ -257,11 +231,7 @@ DNSSEC_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("domain", "check_id", "status", "text"),
-    DNSSEC_CASES,
-    ids=[f"{c[0]}-{c[1]}" for c in DNSSEC_CASES],
-)
+@case_table(DNSSEC_CASES)
 def test_dnssec_and_dane(
     engine: DnsEngine, domain: str, check_id: str, status: Status, text: str
 ) -> None:

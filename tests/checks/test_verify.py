@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from mailcheck.messages import RawMessage
 from mailcheck.model import Report, Status
 from mailcheck.net.dns import DnsEngine
 from mailcheck.services.verify import VerifyRequest, verify_message
+from tests.dnsserver import DnsServer
 from tests.mailgen import (
     BODY,
     arc_chain,
@@ -606,3 +607,69 @@ def test_huge_runs_keep_a_bounded_number_of_lines(
     assert out[3] == "… 3 more passing (--format jsonl lists all)"
     assert out[6] == "… 1 more not passing (--format jsonl lists all)"
     assert "Summary: 8 messages" in out
+
+
+# -- DMARC levels that could not be asked ---------------------------------------------
+
+SUB_ZONE = """$ORIGIN sub.dkim.test.
+$TTL 300
+@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300
+_dmarc TXT "v=DMARC1; p=reject"
+"""
+
+
+@pytest.fixture(scope="module")
+def failing_walk(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test zones, but _dmarc.dkim.test (the Organizational Domain's record) answers
+    SERVFAIL and _dmarc.mid.dkim.test (a level between a domain and its parent) never answers."""
+    extra = tmp_path_factory.mktemp("subzone") / "sub.dkim.test.zone"
+    extra.write_text(SUB_ZONE)
+    behaviours = {"_dmarc.dkim.test.": "SERVFAIL", "_dmarc.mid.dkim.test.": "DROP"}
+    zones = [*sorted(generated.directory.glob("*.zone")), extra]
+    with DnsServer(zones, behaviours=behaviours) as server:
+        yield server.address
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("sender", "signed", "failed"),
+    [
+        # own record p=reject; the parent's record would make dkim.test the Organizational
+        # Domain, under which d=dkim.test aligns: "fail → reject" would be a guess
+        ("alice@sub.dkim.test", True, "_dmarc.dkim.test"),
+        # no own record: a record at mid.dkim.test (psd=n, say) would change the
+        # Organizational Domain and the policy: neither "pass" nor "fail" can be told
+        ("alice@x.mid.dkim.test", True, "_dmarc.mid.dkim.test"),
+        ("alice@x.mid.dkim.test", False, "_dmarc.mid.dkim.test"),
+    ],
+)
+def test_dmarc_level_that_failed_is_unknown_not_absent(
+    make_engine: Callable[..., DnsEngine],
+    generated: Generated,
+    failing_walk: str,
+    sender: str,
+    signed: bool,
+    failed: str,
+) -> None:
+    engine = make_engine(nameservers=(failing_walk,))
+    data = message(sender=sender)
+    if signed:
+        data = sign(generated, data)
+    report = check(engine, data)
+    dmarc = section(report, "dmarc")
+    assert dmarc["result"] == "temperror", describe(report)
+    [result] = [f for f in report.findings() if f.id == "dmarc.result"]
+    assert result.status is S.ERROR
+    assert "could not determine" in result.summary and failed in result.summary
+    assert report.status is S.ERROR, describe(report)
+
+
+@pytest.mark.timeout(30)
+def test_dmarc_verdict_that_no_failed_level_can_change_stands(
+    make_engine: Callable[..., DnsEngine], failing_walk: str
+) -> None:
+    # unsigned, with its own p=reject record: whatever _dmarc.dkim.test holds, nothing aligns
+    report = check(make_engine(nameservers=(failing_walk,)), message(sender="alice@sub.dkim.test"))
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject"), describe(report)
+    assert report.status is S.FAIL

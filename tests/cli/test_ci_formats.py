@@ -223,3 +223,14 @@ def _with_env(run_cli: CliRun, env: dict[str, str]) -> CliRun:
         return run_cli(*args, env=merged, **kwargs)
 
     return run
+
+
+def test_sarif_names_the_projects_real_homepage(run_cli: CliRun) -> None:
+    """Code-scanning UIs link the tool's informationUri: it is the Homepage in pyproject.toml."""
+    import tomllib
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    homepage = urls["Homepage"]
+    assert homepage.startswith("https://") and ".invalid" not in homepage
+    driver = json.loads(domain(run_cli, "sarif").stdout)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == homepage

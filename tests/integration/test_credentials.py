@@ -4,6 +4,7 @@ every line they receive (AUTH included), for `mailcheck trace` and `mailcheck se
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,9 +28,6 @@ pytestmark = pytest.mark.timeout(60)
 ca_file = certs_ca_file  # this module's ca_file fixture: the CA of `certs`
 
 
-ENV = {"SMTP_PASSWORD": PASSWORD}
-
-
 @pytest.fixture
 def other_name(certs: Certificates, recorder: Recorder) -> Iterator[MisbehavingServer]:
     """A server with a valid certificate from the trusted CA, for somewhere-else.test."""
@@ -38,19 +36,25 @@ def other_name(certs: Certificates, recorder: Recorder) -> Iterator[MisbehavingS
         yield server
 
 
-def run(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
-    result = run_cli(
+def invoke(
+    run_cli: CliRun, dns: DnsServer, *args: str, password: str = PASSWORD, output: str = "json"
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
         *args,
         "--nameserver",
         dns.address,
         "--format",
-        "json",
+        output,
         "--step-timeout",
         "3",
         "--timeout",
         "20",
-        env=ENV,
+        env={"SMTP_PASSWORD": password},
     )
+
+
+def run(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = invoke(run_cli, dns, *args)
     everything = result.stdout + result.stderr
     assert "Traceback" not in everything, everything
     doc = json.loads(result.stdout) if result.stdout.startswith("{") else {}
@@ -69,6 +73,18 @@ def ids(doc: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
 LOGIN = ("--user", USER, "--password-env", "SMTP_PASSWORD")
 
 
+def trace_args(target: str, port: int, ca_file: str, *extra: str) -> tuple[str, ...]:
+    """`trace` of TARGET (a name is one host, not a mail domain) with the test CA and LOGIN."""
+    host = () if target == "127.0.0.1" else ("--host",)
+    return ("trace", target, *host, "--port", str(port), "--ca-file", ca_file, *LOGIN, *extra)
+
+
+def send_args(server: str, ca_file: str, *extra: str) -> tuple[str, ...]:
+    """`send` of a test message through SERVER with the test CA and LOGIN."""
+    to = ("--from", "alice@dkim.test", "--to", "bob@example.net")
+    return ("send", "--server", server, "--ca-file", ca_file, *LOGIN, *to, *extra)
+
+
 @pytest.mark.parametrize("protocol", ["smtp", "imap", "pop3"])
 def test_trace_login_to_an_ip_address_is_refused_before_connecting(
     run_cli: CliRun,
@@ -78,19 +94,8 @@ def test_trace_login_to_an_ip_address_is_refused_before_connecting(
     ca_file: str,
     protocol: str,
 ) -> None:
-    code, doc, stderr = run(
-        run_cli,
-        dns_server,
-        "trace",
-        "127.0.0.1",
-        "--port",
-        str(other_name.port),
-        "--protocol",
-        protocol,
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-    )
+    args = trace_args("127.0.0.1", other_name.port, ca_file, "--protocol", protocol)
+    code, doc, stderr = run(run_cli, dns_server, *args)
     assert code == 2 and doc == {}
     assert stderr.splitlines()[0] == (
         "mailcheck: error: --user with the IP address 127.0.0.1: no host name to verify the "
@@ -106,20 +111,8 @@ def test_send_login_to_an_ip_address_is_refused_before_connecting(
     recorder: Recorder,
     ca_file: str,
 ) -> None:
-    code, _doc, stderr = run(
-        run_cli,
-        dns_server,
-        "send",
-        "--server",
-        f"127.0.0.1:{other_name.port}",
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
-    )
+    args = send_args(f"127.0.0.1:{other_name.port}", ca_file)
+    code, _doc, stderr = run(run_cli, dns_server, *args)
     assert code == 2
     assert stderr.startswith("mailcheck: error: --user with the IP address 127.0.0.1: ")
     assert recorder.connections == 0 and recorder.lines == []
@@ -132,18 +125,8 @@ def test_trace_certificate_for_another_name_gets_no_password(
     recorder: Recorder,
     ca_file: str,
 ) -> None:
-    code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "trace",
-        "mx.smtp-good.test",
-        "--host",
-        "--port",
-        str(other_name.port),
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-    )
+    args = trace_args("mx.smtp-good.test", other_name.port, ca_file)
+    code, doc, _ = run(run_cli, dns_server, *args)
     got = ids(doc)
     assert got["smtp.login"] == [
         (
@@ -166,20 +149,8 @@ def test_send_certificate_for_another_name_gets_no_password_and_no_message(
     recorder: Recorder,
     ca_file: str,
 ) -> None:
-    code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "send",
-        "--server",
-        f"mx.smtp-good.test:{other_name.port}",
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
-    )
+    args = send_args(f"mx.smtp-good.test:{other_name.port}", ca_file)
+    code, doc, _ = run(run_cli, dns_server, *args)
     [recipient] = doc["reports"][0]["data"]["recipients"]
     assert recipient["status"] == "rejected" and code == 1
     assert "the certificate does not name mx.smtp-good.test" in recipient["reply"]
@@ -193,18 +164,8 @@ def test_allow_insecure_auth_sends_it_to_an_ip_address(
     recorder: Recorder,
     ca_file: str,
 ) -> None:
-    _code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "trace",
-        "127.0.0.1",
-        "--port",
-        str(other_name.port),
-        "--ca-file",
-        ca_file,
-        "--allow-insecure-auth",
-        *LOGIN,
-    )
+    args = trace_args("127.0.0.1", other_name.port, ca_file, "--allow-insecure-auth")
+    _code, doc, _ = run(run_cli, dns_server, *args)
     assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")]
     assert len(recorder.auth_lines) == 1 and recorder.logins == 1
 
@@ -234,19 +195,8 @@ def test_tls_name_verifies_the_name_at_an_address(
     ca_file: str,
 ) -> None:
     server, seen = real_looking
-    code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "trace",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
-        "--tls-name",
-        "SMTP.example.com.",
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-    )
+    args = trace_args("127.0.0.1", server.port, ca_file, "--tls-name", "SMTP.example.com.")
+    code, doc, _ = run(run_cli, dns_server, *args)
     got = ids(doc)
     assert got["smtp.login"] == [("pass", "login accepted (AUTH PLAIN)")], got
     assert got["tls.certificate"][0][0] == "pass" and "tls.hostname" not in got
@@ -266,19 +216,8 @@ def test_tls_name_that_the_certificate_lacks_gets_no_password(
     ca_file: str,
 ) -> None:
     server, seen = real_looking
-    code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "trace",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
-        "--tls-name",
-        "mail.example.org",
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-    )
+    args = trace_args("127.0.0.1", server.port, ca_file, "--tls-name", "mail.example.org")
+    code, doc, _ = run(run_cli, dns_server, *args)
     got = ids(doc)
     assert got["tls.hostname"] == [
         ("fail", "the certificate does not name mail.example.org (it names smtp.example.com)")
@@ -297,22 +236,8 @@ def test_send_with_tls_name(
     ca_file: str,
 ) -> None:
     server, seen = real_looking
-    code, doc, _ = run(
-        run_cli,
-        dns_server,
-        "send",
-        "--server",
-        f"127.0.0.1:{server.port}",
-        "--tls-name",
-        "smtp.example.com",
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
-    )
+    args = send_args(f"127.0.0.1:{server.port}", ca_file, "--tls-name", "smtp.example.com")
+    code, doc, _ = run(run_cli, dns_server, *args)
     [recipient] = doc["reports"][0]["data"]["recipients"]
     assert recipient["status"] == "accepted" and code == 0, recipient
     assert seen == ["smtp.example.com"] and recorder.logins == 1 and recorder.messages == 1
@@ -359,19 +284,7 @@ def _mechanism_server(
 def _login_trace(
     run_cli: CliRun, dns: DnsServer, server: MisbehavingServer, ca_file: str, *extra: str
 ) -> tuple[int, dict[str, Any], str]:
-    return run(
-        run_cli,
-        dns,
-        "trace",
-        "mx.smtp-good.test",
-        "--host",
-        "--port",
-        str(server.port),
-        "--ca-file",
-        ca_file,
-        *LOGIN,
-        *extra,
-    )
+    return run(run_cli, dns, *trace_args("mx.smtp-good.test", server.port, ca_file, *extra))
 
 
 def transcript(doc: dict[str, Any]) -> list[str]:
@@ -432,24 +345,8 @@ def test_wrong_password_with_cram_md5(
     run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
 ) -> None:
     with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
-        result = run_cli(
-            "trace",
-            "mx.smtp-good.test",
-            "--host",
-            "--port",
-            str(server.port),
-            "--ca-file",
-            ca_file,
-            "--nameserver",
-            dns_server.address,
-            "--format",
-            "json",
-            "--user",
-            USER,
-            "--password-env",
-            "SMTP_PASSWORD",
-            env={"SMTP_PASSWORD": "wrong"},
-        )
+        args = trace_args("mx.smtp-good.test", server.port, ca_file)
+        result = invoke(run_cli, dns_server, *args, password="wrong")
     doc = json.loads(result.stdout)
     assert ids(doc)["smtp.login"] == [
         ("fail", "login refused (AUTH CRAM-MD5): 535 5.7.8 Error: authentication failed")
@@ -472,25 +369,8 @@ def test_an_echoed_credential_is_redacted(
     import base64
 
     with _mechanism_server(certs, recorder, mechanism, echo=True) as server:
-        result = run_cli(
-            "trace",
-            "mx.smtp-good.test",
-            "--host",
-            "--port",
-            str(server.port),
-            "--ca-file",
-            ca_file,
-            "--nameserver",
-            dns_server.address,
-            "--format",
-            output,
-            "--verbose",
-            "--user",
-            USER,
-            "--password-env",
-            "SMTP_PASSWORD",
-            env={"SMTP_PASSWORD": password},
-        )
+        args = trace_args("mx.smtp-good.test", server.port, ca_file, "--verbose")
+        result = invoke(run_cli, dns_server, *args, password=password, output=output)
     everything = result.stdout + result.stderr
     sent = [line for line in recorder.lines if not line.upper().startswith(("EHLO", "STARTTLS"))]
     secrets = [password, base64.b64encode(password.encode()).decode()]
@@ -561,20 +441,8 @@ def test_send_through_a_cram_md5_only_server(
     run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
 ) -> None:
     with _mechanism_server(certs, recorder, "CRAM-MD5") as server:
-        code, doc, _ = run(
-            run_cli,
-            dns_server,
-            "send",
-            "--server",
-            f"mx.smtp-good.test:{server.port}",
-            "--ca-file",
-            ca_file,
-            *LOGIN,
-            "--from",
-            "alice@dkim.test",
-            "--to",
-            "bob@example.net",
-        )
+        args = send_args(f"mx.smtp-good.test:{server.port}", ca_file)
+        code, doc, _ = run(run_cli, dns_server, *args)
     assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH CRAM-MD5)")]
     assert recorder.mechanisms == ["CRAM-MD5"] and recorder.messages == 1 and code == 0
     assert not any(line.upper().startswith("AUTH PLAIN") for line in recorder.lines)

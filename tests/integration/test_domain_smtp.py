@@ -147,3 +147,41 @@ def test_unreachable_mx_is_inconclusive(
     )
     assert by_id(doc)["smtp.connect"][0][0] == "error"
     assert code == 3
+
+
+@pytest.mark.parametrize("allow", [True, False])
+def test_trace_fetches_private_policy_hosts_only_when_allowed(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    https_server: Any,
+    ca_file: str,
+    mx_server: Any,
+    allow: bool,
+) -> None:
+    """`trace` honours --allow-private-addresses as `domain` does: the MTA-STS policy host of
+    sts-smtpmiss.test resolves to 127.0.0.1, so its policy is fetched only with the opt-in."""
+    result = run_cli(
+        "trace",
+        "sts-smtpmiss.test",
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        "--https-port",
+        str(https_server.port),
+        "--port",
+        str(mx_server.port),
+        "--format",
+        "json",
+        *(["--allow-private-addresses"] if allow else []),
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    got = by_id(json.loads(result.stdout))
+    if allow:
+        # the policy (mode enforce, mx mail.other.test) was fetched and judged
+        [(status, summary)] = got["mta-sts.mx-match"]
+        assert status == "fail" and "not in the policy's mx list" in summary
+        assert result.returncode == 1
+    else:
+        assert "mta-sts.mx-match" not in got
+        assert got["tls.certificate"][0][0] == "pass" and result.returncode == 0

@@ -47,6 +47,25 @@ def trace(
     return result.returncode, json.loads(result.stdout), result.stdout + result.stderr
 
 
+def trace_host(
+    run_cli: CliRun,
+    dns: DnsServer,
+    host: str,
+    port: int,
+    *args: str,
+    password: str | None = None,
+    user: str = mtas.USER,
+) -> tuple[int, dict[str, Any], str]:
+    """`trace` of one HOST (not a mail domain) on PORT; with `password`, a login test as
+    `user`, the password passed in the environment."""
+    login: tuple[str, ...] = ()
+    env = None
+    if password is not None:
+        login = ("--user", user, "--password-env", "TEST_PASSWORD")
+        env = {"TEST_PASSWORD": password}
+    return trace(run_cli, dns, host, "--host", "--port", str(port), *args, *login, env=env)
+
+
 def statuses(doc: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {
         item["id"]: (item["status"], item["summary"])
@@ -142,22 +161,15 @@ def test_postfix_mx_by_domain(
 def test_postfix_submission_login_is_redacted(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    env = {"SUBMISSION_PASSWORD": mtas.PASSWORD}
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "mx.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.submission),
+        servers.ports.submission,
         "--ca-file",
         ca_file,
         "--require-tls",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "SUBMISSION_PASSWORD",
-        env=env,
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     # graded before the login, on connections of their own (Postfix's anonymous ciphers)
@@ -179,20 +191,14 @@ def test_postfix_submission_login_is_redacted(
 def test_postfix_submission_wrong_password(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "mx.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.submission),
+        servers.ports.submission,
         "--ca-file",
         ca_file,
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "SUBMISSION_PASSWORD",
-        env={"SUBMISSION_PASSWORD": "not-the-password"},
+        password="not-the-password",
     )
     status, summary = statuses(doc)["smtp.login"]
     assert code == 1 and status == "fail"
@@ -202,24 +208,18 @@ def test_postfix_submission_wrong_password(
 def test_password_never_sent_without_tls(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers
 ) -> None:
-    code, doc, _ = trace(
+    code, doc, _ = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.imap),
+        servers.ports.imap,
         "--protocol",
         "imap",
         "--tls",
         "none",
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "IMAP_PASSWORD",
-        env={"IMAP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     status, summary = statuses(doc)["mailbox.login"]
     assert status == "warn" and "never sent without TLS" in summary
@@ -231,24 +231,18 @@ def test_password_never_sent_without_tls(
 def test_dovecot_imap_starttls_and_login(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.imap),
+        servers.ports.imap,
         "--protocol",
         "imap",
         "--ca-file",
         ca_file,
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "IMAP_PASSWORD",
-        env={"IMAP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     assert code == 0, got
@@ -273,13 +267,11 @@ def test_dovecot_imaps_and_pop3s_implicit_tls(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
     for protocol, port in (("imap", servers.ports.imaps), ("pop3", servers.ports.pop3s)):
-        code, doc, _ = trace(
+        code, doc, _ = trace_host(
             run_cli,
             dns_server,
             "imap.postfix.test",
-            "--host",
-            "--port",
-            str(port),
+            port,
             "--protocol",
             protocol,
             "--tls",
@@ -302,24 +294,18 @@ def test_dovecot_imaps_and_pop3s_implicit_tls(
 def test_dovecot_pop3_stls_and_login(
     run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
 ) -> None:
-    code, doc, everything = trace(
+    code, doc, everything = trace_host(
         run_cli,
         dns_server,
         "imap.postfix.test",
-        "--host",
-        "--port",
-        str(servers.ports.pop3),
+        servers.ports.pop3,
         "--protocol",
         "pop3",
         "--ca-file",
         ca_file,
         "--source-address",
         "127.0.0.2",
-        "--user",
-        mtas.USER,
-        "--password-env",
-        "POP_PASSWORD",
-        env={"POP_PASSWORD": mtas.PASSWORD},
+        password=mtas.PASSWORD,
     )
     got = statuses(doc)
     assert code == 0, got
@@ -396,13 +382,11 @@ def test_trace_json_validates(
     from tests.cli.test_json_schema import schema
 
     for port, protocol in ((servers.ports.submission, "smtp"), (servers.ports.pop3s, "pop3")):
-        _code, doc, _ = trace(
+        _code, doc, _ = trace_host(
             run_cli,
             dns_server,
             "mx.postfix.test",
-            "--host",
-            "--port",
-            str(port),
+            port,
             "--protocol",
             protocol,
             "--tls",
@@ -505,3 +489,25 @@ def test_postfix_by_address_with_tls_name(
         "login not attempted: the certificate does not name smtp.example.com"
     )
     assert not any(line.startswith("C: AUTH") for line in lines(doc)) and code == 1
+
+
+def test_dovecot_imap_login_with_a_non_ascii_password(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str
+) -> None:
+    """A UTF-8 password reaches Dovecot intact through the shared IMAP login path."""
+    code, doc, everything = trace_host(
+        run_cli,
+        dns_server,
+        "imap.postfix.test",
+        servers.ports.imaps,
+        "--protocol",
+        "imap",
+        "--tls",
+        "implicit",
+        "--ca-file",
+        ca_file,
+        password=mtas.UTF8_PASSWORD,
+        user=mtas.UTF8_USER,
+    )
+    assert statuses(doc)["mailbox.login"] == ("pass", "login accepted (AUTHENTICATE PLAIN)")
+    assert code == 0 and mtas.UTF8_PASSWORD not in everything

@@ -229,3 +229,38 @@ def test_wrong_password(
     )
     assert result.returncode == 2
     assert "mailcheck: error: --imap imap.postfix.test: login refused" in result.stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_non_ascii_password_logs_in(
+    run_cli: CliRun, dns_server: DnsServer, servers: mtas.MailServers, ca_file: str, tls: str
+) -> None:
+    """The login path shared with trace (AUTHENTICATE PLAIN, which Dovecot offers after TLS)
+    carries a UTF-8 password to a real server. (Dovecot also accepts 8-bit quoted strings;
+    the strict RFC 3501 reading is tested with the recording server of test_imap_login.)"""
+    port = servers.ports.imaps if tls == "implicit" else servers.ports.imap
+    result = run_cli(
+        "report",
+        "--imap",
+        f"imap.postfix.test:{port}",
+        "--tls",
+        tls,
+        "--user",
+        mtas.UTF8_USER,
+        "--password-env",
+        "IMAP_PASSWORD",
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        "--format",
+        "json",
+        env={"IMAP_PASSWORD": mtas.UTF8_PASSWORD},
+    )
+    assert mtas.UTF8_PASSWORD not in result.stdout + result.stderr
+    assert "error" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["reports"] == [] or all(r["kind"] != "error" for r in doc["reports"])
+    assert result.returncode == 0, result.stderr
+    assert f"user=<{mtas.UTF8_USER}>, method=PLAIN" in servers.log()

@@ -107,6 +107,21 @@ def send(
     return result.returncode, doc, everything
 
 
+def via(submission: Any, ca_file: str) -> tuple[str, ...]:
+    """A test message from alice@dkim.test to bob@example.net through the submission server."""
+    server = f"mx.smtp-good.test:{submission.port}"
+    return (
+        "--server",
+        server,
+        "--ca-file",
+        ca_file,
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@example.net",
+    )
+
+
 def recipients(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["address"]: r for r in doc["reports"][0]["data"]["recipients"]}
 
@@ -226,14 +241,7 @@ def test_ed25519_signature(
     code, doc, _ = send(
         run_cli,
         dns_server,
-        "--server",
-        f"mx.smtp-good.test:{submission.port}",
-        "--ca-file",
-        ca_file,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
+        *via(submission, ca_file),
         "--dkim-key",
         key_file(generated, "ed", tmp_path),
         "--dkim-selector",
@@ -256,14 +264,7 @@ def test_wrong_key_is_caught_before_sending(
     tmp_path: Path,
 ) -> None:
     args = (
-        "--server",
-        f"mx.smtp-good.test:{submission.port}",
-        "--ca-file",
-        ca_file,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
+        *via(submission, ca_file),
         "--dkim-key",
         key_file(generated, "rsa1024", tmp_path),  # published at rsa1024, not rsa2048
         "--dkim-selector",
@@ -288,14 +289,7 @@ def test_partial_acceptance(
     code, doc, _ = send(
         run_cli,
         dns_server,
-        "--server",
-        f"mx.smtp-good.test:{submission.port}",
-        "--ca-file",
-        ca_file,
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@example.net",
+        *via(submission, ca_file),
         "--to",
         "nobody@example.net",
         "--to",
