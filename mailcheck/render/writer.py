@@ -177,7 +177,7 @@ class VerifyTextWriter(Writer):
     def report(self, report: Report) -> None:
         self.count += 1
         if not self.settings.verbose:
-            report = safe_report(report)
+            # message_line escapes what it shows; a lone report is escaped by self.full
             from mailcheck.render.verify_lines import message_line
 
             self.first = report if self.count == 1 else None
