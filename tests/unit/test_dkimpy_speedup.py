@@ -48,8 +48,29 @@ def test_canonicalization_helpers_are_equivalent(data: bytes) -> None:
 # signature header values made of what the b= pattern cares about
 btag_text = st.lists(
     st.sampled_from(
-        [b" ", b"\t", b"\r", b"\n", b"\r\n", b";", b"b", b"=", b"A", b"z", b"0", b"+", b"/"]
-        + [b"-", b"\x0b", b"\x0c", b"\xc3", b" b=", b";b=", b"bh=", b"QUJD"]
+        [
+            b" ",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b";",
+            b"b",
+            b"=",
+            b"A",
+            b"z",
+            b"0",
+            b"+",
+            b"/",
+            b"-",
+            b"\x0b",
+            b"\x0c",
+            b"\xc3",
+            b" b=",
+            b";b=",
+            b"bh=",
+            b"QUJD",
+        ]
     ),
     max_size=60,
 ).map(b"".join)

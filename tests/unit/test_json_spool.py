@@ -8,7 +8,7 @@ from mailcheck.model import ExitCode, Finding, QueryLine, Report, Section, Statu
 from mailcheck.render import Format
 from mailcheck.render.writer import DocumentWriter, WriterSettings, document_text
 
-HOSTILE = "line\nbreak \x1b[31m red \u202e bidi \x9b csi \u2028 sep \\ \" quote é"
+HOSTILE = 'line\nbreak \x1b[31m red \u202e bidi \x9b csi \u2028 sep \\ " quote é'
 
 
 def _report(number: int, size: int) -> Report:
