@@ -110,7 +110,8 @@ def _signatures(name: str) -> Callable[[Any], Any]:
         from mailcheck.checks import signatures
 
         replacement = getattr(signatures, name)
-        return replacement(original) if name == "_fast_rsa_verify" else replacement
+        factory = name in ("_fast_rsa_verify", "fast_re_btag")
+        return replacement(original) if factory else replacement
 
     return make
 
@@ -130,6 +131,7 @@ DKIMPY_SPEEDUPS = Patch(
             "strip_trailing_whitespace",
             _signatures("fast_strip_trailing_whitespace"),
         ),
+        ("dkim", "RE_BTAG", _signatures("fast_re_btag")),
     ),
     why="dkimpy verifies RSA with Python integers and compiles its canonicalization "
     "patterns at every call; the replacements are exact equivalents (tested against them)",

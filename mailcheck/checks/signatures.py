@@ -134,6 +134,17 @@ def fast_strip_trailing_whitespace(content: bytes) -> bytes:
     return _TRAILING_WSP.sub(b"\r\n", content)
 
 
+# dkim.RE_BTAG (the b= value, removed before hashing the signature header) spells folding
+# white space as (?:(?:\s*\r?\n)?\s+)?, which matches exactly the strings \s* matches;
+# whitespace and base64 characters are disjoint, so each repetition matches the same text
+# either way, and this form runs about three times faster on a 2048-bit signature.
+FAST_RE_BTAG = re.compile(rb"([;\s]b\s*=)(?:\s*[a-zA-Z0-9+/=])*(?:\r?\n\Z)?")
+
+
+def fast_re_btag(original: Any) -> re.Pattern[bytes]:
+    return FAST_RE_BTAG
+
+
 @functools.lru_cache(maxsize=256)
 def _rsa_public_key(modulus: int, exponent: int) -> Any:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -218,10 +229,17 @@ def _verifier(data: bytes, keys: KeyCache) -> Any:
     return verifier
 
 
+# Signatures evaluated per message (RFC 6376 6.1 lets verifiers limit them; KumoMTA checks
+# 10, OpenDKIM 3 by default): each costs a key lookup, header hashing, a body hash and an
+# RSA verification, and a message with thousands would otherwise cost thousands of each.
+DKIM_LIMIT = 10
+
+
 def verify_dkim(
     data: bytes, headers: Headers, engine: DnsEngine, keys: KeyCache | None = None
 ) -> list[Signature]:
-    raw = headers.values("DKIM-Signature")
+    """The first DKIM_LIMIT signatures (in header order: the last added first), verified."""
+    raw = headers.values("DKIM-Signature")[:DKIM_LIMIT]
     signatures = [Signature(i, tags(decode(v))) for i, v in enumerate(raw)]
     if not signatures:
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from dataclasses import dataclass, field
 
@@ -42,9 +43,18 @@ class TraceOptions:
     allow_private: bool = False  # --allow-private-addresses (the MTA-STS policy fetch)
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+")
+
+
 def default_ehlo() -> str:
-    name = socket.getfqdn()
-    return name if "." in name and not name.endswith(".localdomain") else "mailcheck.invalid"
+    """This machine's name when it is a dotted host name, else mailcheck.invalid. From
+    gethostname() as swaks and Postfix take it: socket.getfqdn() asks the resolver
+    (reverse lookups), which costs a round trip at best and its timeout at worst."""
+    name = socket.gethostname().rstrip(".")
+    if _HOST_NAME.fullmatch(name) and not name.lower().endswith(".localdomain"):
+        return name
+    return "mailcheck.invalid"
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:

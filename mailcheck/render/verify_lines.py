@@ -58,6 +58,8 @@ def _label(source: str, message_id: str) -> str:
 
 
 def message_line(report: Report) -> MessageLine:
+    """The line of a report as it came from verify: every string shown is escaped here
+    (escaping the whole report for one line cost more than verifying the message)."""
     sections = {s.family: s for s in report.sections}
     head = sections["message"].data if "message" in sections else {}
     label = _label(report.subject, str(head.get("message_id", "")))
@@ -76,19 +78,19 @@ def message_line(report: Report) -> MessageLine:
             "",
             "",
             "",
-            printable(problem),
+            printable(str(problem)),
         )
     dmarc = sections["dmarc"].data
-    result = str(dmarc.get("result", "?"))
+    result = printable(str(dmarc.get("result", "?")))
     if result == "fail":
-        result = f"fail→{dmarc.get('disposition', 'none')}"
+        result = f"fail→{printable(str(dmarc.get('disposition', 'none')))}"
     rows = sections["dkim"].data.get("signatures", []) if "dkim" in sections else []
     passing = sum(1 for r in rows if r["result"] == "pass")
     dkim = f"{passing}/{len(rows)}" if rows else "-"
     if rows and dmarc.get("dkim_aligned"):
         dkim += " aligned"
-    spf = str(sections["spf"].data.get("result", "-")) if "spf" in sections else "-"
-    arc = str(sections["arc"].data.get("cv", "-")) if "arc" in sections else "-"
+    spf = printable(str(sections["spf"].data.get("result", "-"))) if "spf" in sections else "-"
+    arc = printable(str(sections["arc"].data.get("cv", "-"))) if "arc" in sections else "-"
     return MessageLine(
         status,
         label,
@@ -158,18 +160,33 @@ def render_lines(
     console.print(Text(head.rstrip(), style="bold"), no_wrap=True, crop=True)
     widths = (label_w, sender_w, subject_w, *fixed)
     ordered = sorted(lines, key=lambda item: _ORDER.get(item.status, 3))
+    batch: list[Text] = []
     for index, line in enumerate(ordered):
-        _write(console, line, widths)
+        batch.append(_line_text(line, widths))
         last_passing = _ORDER.get(line.status, 3) == 0 and (
             index + 1 == len(ordered) or _ORDER.get(ordered[index + 1].status, 3) > 0
         )
         if last_passing and passing_left:
-            console.print(Text(f"… {passing_left} more passing (--format jsonl lists all)"))
+            batch.append(Text(f"… {passing_left} more passing (--format jsonl lists all)"))
+        if len(batch) >= _BATCH:
+            _print(console, batch)
+    _print(console, batch)
     if others_left:
         console.print(Text(f"… {others_left} more not passing (--format jsonl lists all)"))
 
 
-def _write(console: Console, line: MessageLine, widths: tuple[int, ...]) -> None:
+# Lines handed to rich at once: one print per line cost as much as verifying the message;
+# rich crops each line of a multi-line Text on its own, so the output is the same.
+_BATCH = 256
+
+
+def _print(console: Console, batch: list[Text]) -> None:
+    if batch:
+        console.print(Text("\n").join(batch), no_wrap=True, crop=True, overflow="ellipsis")
+        batch.clear()
+
+
+def _line_text(line: MessageLine, widths: tuple[int, ...]) -> Text:
     label_w, sender_w, subject_w, *fixed = widths
     text = Text(line.status.word.ljust(6), style=_STYLES[line.status])
     text.append("  " + _cell(line.label, label_w) + "  ")
@@ -183,7 +200,7 @@ def _write(console: Console, line: MessageLine, widths: tuple[int, ...]) -> None
             word = value.split("→")[0].split(" ")[0]
             text.append(_cell(value, width), style=_RESULT_STYLES.get(word, ""))
     text.rstrip()
-    console.print(text, no_wrap=True, crop=True, overflow="ellipsis")
+    return text
 
 
 def _counts(title: str, counts: Mapping[str, int]) -> Text:

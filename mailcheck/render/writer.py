@@ -118,13 +118,69 @@ class DocumentWriter(Writer):
     def __init__(self, settings: WriterSettings) -> None:
         super().__init__(settings)
         self.reports: list[Report] = []
+        self.spool: JsonSpool | None = None
+        if settings.format is Format.JSON:
+            self.spool = JsonSpool(settings.verbose)
 
     def report(self, report: Report) -> None:
-        self.reports.append(report)
+        if self.spool is not None:
+            self.spool.add(report)
+        else:
+            self.reports.append(report)
 
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
-        sys.stdout.write(document_text(self.settings, self.reports, code, extra))
+        if self.spool is not None:
+            self.spool.write(self.settings.command, int(code), extra)
+        else:
+            sys.stdout.write(document_text(self.settings, self.reports, code, extra))
         sys.stdout.flush()
+
+
+class JsonSpool:
+    """The JSON document without keeping the reports: each is serialised as it arrives, into
+    a temporary file past a few MB (10,000 verified messages kept as objects took 640 MB),
+    then the document is written around them, byte for byte what document_text() gives."""
+
+    MEMORY = 8 * 2**20
+
+    def __init__(self, verbose: bool) -> None:
+        import tempfile
+
+        from mailcheck.model import STATUS_ORDER
+
+        self.verbose = verbose
+        self.counts = dict.fromkeys(STATUS_ORDER, 0)
+        # open across report() calls, closed by write() (or with the process)
+        self.file = tempfile.SpooledTemporaryFile(self.MEMORY, "w+", encoding="utf-8")  # noqa: SIM115
+        self.count = 0
+
+    def add(self, report: Report) -> None:
+        from mailcheck.render.jsonfmt import dumps, report_dict
+
+        for item in report.findings():
+            self.counts[item.status] += 1
+        # an element of the top-level "reports" list sits two levels deep; JSON strings
+        # hold no raw line break, so every "\n" here is layout
+        text = dumps(report_dict(report, verbose=self.verbose)).replace("\n", "\n    ")
+        self.file.write(("    " if not self.count else ",\n    ") + text)
+        self.count += 1
+
+    def write(self, command: str, code: int, extra: Mapping[str, Any] | None) -> None:
+        from mailcheck.render.jsonfmt import document, dumps
+
+        doc = document(command, [], code, dict(extra or {}))
+        if "summary" not in (extra or {}):
+            doc["summary"] = {status.value: n for status, n in self.counts.items()}
+        head, marker, tail = dumps(doc).partition('\n  "reports": []')
+        if not marker or not self.count:  # nothing spooled (or "reports" replaced by extra)
+            sys.stdout.write(head + marker + tail + "\n")
+            return
+        sys.stdout.write(head + '\n  "reports": [\n')
+        self.file.seek(0)
+        while chunk := self.file.read(2**20):
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n  ]" + tail + "\n")
+        self.file.close()
 
 
 def document_text(
@@ -178,7 +234,7 @@ class VerifyTextWriter(Writer):
     def report(self, report: Report) -> None:
         self.count += 1
         if not self.settings.verbose:
-            report = safe_report(report)
+            # message_line escapes what it shows; a lone report is escaped by self.full
             from mailcheck.render.verify_lines import message_line
 
             self.first = report if self.count == 1 else None

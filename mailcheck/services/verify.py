@@ -109,7 +109,7 @@ def verify_message(
     results, unreadable = parse_authentication_results(headers)
     sections = [
         head,
-        dkim_section(signatures),
+        dkim_section(signatures, len(headers.values("DKIM-Signature"))),
         spf_section(spf_in, spf, request.trusted_hop),
         dmarc_section(
             dmarc,

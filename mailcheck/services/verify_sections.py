@@ -92,8 +92,10 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
     return Section("message", "Message", tuple(findings), headline, data), from_domain
 
 
-def dkim_section(signatures: list[Signature]) -> Section:
+def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
+    """`present`: how many DKIM-Signature fields the message has (beyond the evaluated)."""
     findings: list[Finding] = []
+    skipped = max(0, present - len(signatures))
     if not signatures:
         findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
     rows = []
@@ -144,12 +146,28 @@ def dkim_section(signatures: list[Signature]) -> Section:
                 "computed_bh": sig.computed_bh or None,
             }
         )
+    if skipped:
+        findings.append(
+            finding(
+                "dkim.signature",
+                Status.WARN,
+                f"{skipped} more DKIM-Signature fields not evaluated: only the first "
+                f"{len(signatures)} are checked, as receivers limit them (RFC 6376 §6.1)",
+                hint="A sender adds one signature, a forwarder or list another: dozens "
+                "are a sign of a forged or looping message.",
+            )
+        )
     headline = (
         f"{sum(s.result == 'pass' for s in signatures)} of {len(signatures)} passing"
         if signatures
         else ""
     )
-    return Section("dkim", "DKIM", tuple(findings), headline, {"signatures": rows})
+    if skipped:
+        headline += f", {skipped} not evaluated"
+    data: dict[str, Any] = {"signatures": rows}
+    if skipped:
+        data["not_evaluated"] = skipped
+    return Section("dkim", "DKIM", tuple(findings), headline, data)
 
 
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:

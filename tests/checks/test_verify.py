@@ -673,3 +673,36 @@ def test_dmarc_verdict_that_no_failed_level_can_change_stands(
     dmarc = section(report, "dmarc")
     assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject"), describe(report)
     assert report.status is S.FAIL
+
+
+@pytest.mark.timeout(120)
+def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: Generated) -> None:
+    """A flood of DKIM-Signature fields (forged, one selector each) costs ten key lookups and
+    ten verifications, not 2,000: the first ten are judged, the rest are one warning."""
+    flood = [
+        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=flood.test; s=s{n}; "
+        "h=from:to:subject; bh=AAAA; b=AAAA"
+        for n in range(2000)
+    ]
+    real_first = sign(generated, message(extra=flood))
+    report = check(engine, real_first, queries=True)
+    rows = section(report, "dkim")["signatures"]
+    assert len(rows) == 10
+    assert (rows[0]["d"], rows[0]["result"]) == ("dkim.test", "pass")
+    assert {(r["d"], r["result"]) for r in rows[1:]} == {("flood.test", "permerror")}
+    assert section(report, "dkim")["not_evaluated"] == 1991
+    dkim = [f for f in report.findings() if f.id == "dkim.signature"]
+    assert len(dkim) == 11
+    assert (dkim[-1].status, dkim[-1].summary) == (
+        S.WARN,
+        "1991 more DKIM-Signature fields not evaluated: only the first 10 are checked, "
+        "as receivers limit them (RFC 6376 §6.1)",
+    )
+    assert section(report, "dmarc")["result"] == "pass"
+    key_lookups = {q.name for q in report.queries if "._domainkey." in q.name}
+    assert len(key_lookups) == 10
+    # the flood on top pushes the real signature out of the ten: not evaluated, not passed
+    flood_first = ("\r\n".join(flood) + "\r\n").encode() + sign(generated, message())
+    report = check(engine, flood_first)
+    assert section(report, "dmarc")["result"] == "fail"
+    assert "1991 more DKIM-Signature fields not evaluated" in describe(report)

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailcheck.checks.signatures import (
+    FAST_RE_BTAG,
     fast_compress_whitespace,
     fast_int2str,
     fast_str2int,
@@ -42,6 +43,46 @@ def test_canonicalization_helpers_are_equivalent(data: bytes) -> None:
     assert fast_compress_whitespace(data) == originals["compress_whitespace"](data)
     assert fast_unfold_header_value(data) == originals["unfold_header_value"](data)
     assert fast_strip_trailing_whitespace(data) == originals["strip_trailing_whitespace"](data)
+
+
+# signature header values made of what the b= pattern cares about
+btag_text = st.lists(
+    st.sampled_from(
+        [
+            b" ",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b";",
+            b"b",
+            b"=",
+            b"A",
+            b"z",
+            b"0",
+            b"+",
+            b"/",
+            b"-",
+            b"\x0b",
+            b"\x0c",
+            b"\xc3",
+            b" b=",
+            b";b=",
+            b"bh=",
+            b"QUJD",
+        ]
+    ),
+    max_size=60,
+).map(b"".join)
+
+
+@given(btag_text)
+def test_b_tag_removal_is_equivalent(data: bytes) -> None:
+    original = originals["RE_BTAG"]
+    assert FAST_RE_BTAG.sub(b"\\1", data) == original.sub(b"\\1", data)
+    assert [m.span() for m in FAST_RE_BTAG.finditer(data)] == [
+        m.span() for m in original.finditer(data)
+    ]
 
 
 def _keys() -> list[tuple[object, dict[str, int]]]:
