@@ -20,7 +20,7 @@ from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport
+from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport, Request
 from mailcheck.net.dns.zones import SourceAnswer
 from mailcheck.text import printable
 
@@ -189,12 +189,7 @@ class Upstream:
     ) -> None:
         """Ask the servers in turn (then again, `retries` times); `done` runs exactly once,
         in the I/O thread, before `deadline` (plus scheduling delay)."""
-        request = dns.message.make_query(
-            qname, rdtype, use_edns=0, payload=1232, want_dnssec=dnssec
-        )
-        request.flags |= dns.flags.RD
-        if dnssec:
-            request.flags |= dns.flags.AD
+        request = Request(qname, rdtype, dnssec)
         tries = [s for _ in range(self.retries + 1) for s in self.servers]
         problems: list[tuple[Server, str]] = []
         finished = False
