@@ -18,10 +18,9 @@ import dns.rdatatype
 from mailcheck.errors import UsageError
 from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
-from mailcheck.net.dns.answer import CnameLink, Outcome, Record
+from mailcheck.net.dns.answer import CnameLink, Outcome, Record, SourceAnswer
 from mailcheck.net.dns.names import display
 from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport, Request
-from mailcheck.net.dns.zones import SourceAnswer
 from mailcheck.text import printable
 
 
