@@ -487,6 +487,8 @@ def _family(host: str) -> socket.AddressFamily:
 def _same_peer(source: object, host: str, port: int) -> bool:
     if not isinstance(source, tuple) or len(source) < 2 or source[1] != port:
         return False
+    if source[0] == host:  # the usual case: the kernel reports the address as we wrote it
+        return True
     try:
         return ipaddress.ip_address(str(source[0]).split("%")[0]) == ipaddress.ip_address(host)
     except ValueError:
