@@ -9,7 +9,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from mailcheck.net.dns.transport import Request, _parse
+from mailcheck.net.dns.transport import _parse
+from mailcheck.net.dns.wire import Request
 
 NAMES = ["bench.test", "Mixed-Case.Example.COM.", "_dmarc.a.b.c.d.e", ".", "x\\046y.test"]
 TYPES = [dns.rdatatype.A, dns.rdatatype.TXT, dns.rdatatype.TLSA, dns.rdatatype.DNSKEY]

@@ -19,10 +19,8 @@ import errno
 import heapq
 import ipaddress
 import itertools
-import os
 import selectors
 import socket
-import struct
 import sys
 import threading
 import time
@@ -31,71 +29,14 @@ from dataclasses import dataclass, field
 
 import dns.flags
 import dns.message
-import dns.name
-import dns.opcode
-import dns.rcode
-import dns.rdataclass
-import dns.rdatatype
+
+from mailcheck.net.dns.wire import Negative, Request, read_negative
 
 MAX_DATAGRAM = 65535
-# EDNS0 (RFC 6891): the UDP payload we accept, as BIND and Unbound advertise (DNS flag day 2020).
-PAYLOAD = 1232
-_RD, _AD, _DO = 0x0100, 0x0020, 0x8000
-# rcodes whose answer may carry no question section (dnspython's is_response allows it too)
-_BARE_RCODES = frozenset(
-    {dns.rcode.FORMERR, dns.rcode.SERVFAIL, dns.rcode.NOTIMP, dns.rcode.REFUSED}
-)
-
-
-class Request:
-    """One recursive question, rendered once: what `dns.message.make_query(qname, rdtype,
-    use_edns=0, payload=1232, want_dnssec=dnssec)` with RD (and AD with DNSSEC) sends, byte for
-    byte, for a tenth of the CPU (bulk runs send tens of thousands of them)."""
-
-    __slots__ = ("id", "qname", "rdtype", "wire")
-
-    def __init__(self, qname: dns.name.Name, rdtype: int, dnssec: bool = False) -> None:
-        # dnspython draws its ids from the operating system's random source too
-        self.id = int.from_bytes(os.urandom(2), "big")
-        self.qname = qname
-        self.rdtype = rdtype
-        flags = _RD | (_AD if dnssec else 0)
-        self.wire = b"".join(
-            (
-                struct.pack("!HHHHHH", self.id, flags, 1, 0, 0, 1),
-                qname.to_wire() or b"",  # bytes: no file given
-                struct.pack("!HH", rdtype, dns.rdataclass.IN),
-                # OPT: root owner, type 41, class = payload, TTL = ext-rcode/version/DO, no data
-                struct.pack("!BHHIH", 0, 41, PAYLOAD, _DO if dnssec else 0, 0),
-            )
-        )
-
-    def to_wire(self) -> bytes:
-        return self.wire
-
-    def is_response(self, response: dns.message.Message) -> bool:
-        """As `dns.message.Message.is_response` decides for our query: QR set, our id, a QUERY,
-        and a question section naming exactly our question (or none, with an error rcode)."""
-        if (
-            not response.flags & dns.flags.QR
-            or response.id != self.id
-            or dns.opcode.from_flags(response.flags) != dns.opcode.QUERY
-        ):
-            return False
-        questions = response.question
-        if not questions:
-            return response.rcode() in _BARE_RCODES
-        return all(
-            q.name == self.qname
-            and q.rdclass == dns.rdataclass.IN
-            and q.rdtype == self.rdtype
-            and q.covers == dns.rdatatype.NONE
-            for q in questions
-        )
-
-
+# A response (a negative one read without dnspython: see negative.py)
+Response = dns.message.Message | Negative
 # response, or None and the reason ("timeout", DEADLINE, "port unreachable", ...)
-Done = Callable[[dns.message.Message | None, str], None]
+Done = Callable[[Response | None, str], None]
 
 # Reasons that say the server cannot be reached at all: asking it again is pointless.
 UNREACHABLE = "port unreachable"
@@ -436,7 +377,7 @@ class DnsTransport:
             item.sock.close()
         item.sock = None
 
-    def _finish(self, item: _Query, response: dns.message.Message | None, reason: str) -> None:
+    def _finish(self, item: _Query, response: Response | None, reason: str) -> None:
         if item.finished:
             return
         item.finished = True
@@ -495,9 +436,12 @@ def _same_peer(source: object, host: str, port: int) -> bool:
         return False
 
 
-def _parse(data: bytes, request: Request) -> dns.message.Message | None:
+def _parse(data: bytes, request: Request) -> Response | None:
     if len(data) < 12 or data[:2] != request.id.to_bytes(2, "big"):
         return None
+    negative = read_negative(data)
+    if negative is not None:
+        return negative if request.is_response(negative) else None
     try:
         response = dns.message.from_wire(data)
     except Exception:  # any malformed wire data is just not our answer

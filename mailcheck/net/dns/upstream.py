@@ -20,7 +20,8 @@ from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import CnameLink, Outcome, Record, SourceAnswer
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport, Request
+from mailcheck.net.dns.transport import DEADLINE, UNREACHABLE, DnsTransport, Response
+from mailcheck.net.dns.wire import Negative, Request
 from mailcheck.text import printable
 
 
@@ -211,7 +212,7 @@ class Upstream:
                 return
             server = tries[index]
 
-            def answered(response: dns.message.Message | None, reason: str) -> None:
+            def answered(response: Response | None, reason: str) -> None:
                 try:
                     if response is None:
                         problems.append((server, reason))
@@ -235,8 +236,12 @@ class Upstream:
 
 
 def _result(
-    response: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
+    response: Response, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
 ) -> UpstreamResult:
+    if isinstance(response, Negative):  # no answer records: no chain, no signatures
+        ad = bool(response.flags & dns.flags.AD)
+        nx = response.rcode() == dns.rcode.NXDOMAIN
+        return SourceAnswer(Outcome.NXDOMAIN if nx else Outcome.NODATA), label, ad, ()
     records, chain, sigs, problem = _records(response, qname, rdtype, label)
     ad = bool(response.flags & dns.flags.AD)
     if problem:
