@@ -16,7 +16,6 @@ from mailcheck.errors import UsageError  # noqa: E402
 from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record  # noqa: E402
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
 from mailcheck.net.dns.upstream import Upstream, parse_servers, system_servers  # noqa: E402
-from mailcheck.net.dns.zones import ZoneSource, load_zones  # noqa: E402
 
 __all__ = [
     "Answer",
@@ -30,6 +29,15 @@ __all__ = [
     "ZoneSource",
     "build_engine",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # zone files need dns.zone and its parser (about 20 ms of start-up): loaded only with --zone
+    if name == "ZoneSource":
+        from mailcheck.net.dns.zones import ZoneSource
+
+        return ZoneSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,11 @@ def build_engine(options: DnsOptions) -> DnsEngine:
     given = parse_servers(options.nameservers) if options.nameservers else None
     if options.offline and given is not None:
         raise UsageError("--offline and --nameserver cannot be used together")
-    sources: list[Source] = [*options.extra_sources, *load_zones(options.zones)]
+    sources: list[Source] = list(options.extra_sources)
+    if options.zones:
+        from mailcheck.net.dns.zones import load_zones
+
+        sources += load_zones(options.zones)
     upstream = None
     if not options.offline:
         upstream = Upstream(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailcheck.model import Location
+
+if TYPE_CHECKING:
+    import dns.name
 
 
 class Outcome(enum.Enum):
@@ -107,3 +110,16 @@ class Answer:
     def error_text(self) -> str:
         """ "could not determine" message for ERROR findings."""
         return f"{self.name} {self.rdtype}: {self.describe()}"
+
+
+@dataclass(frozen=True)
+class SourceAnswer:
+    """What a source says about a name: records, a CNAME chain, and maybe a name to continue at."""
+
+    outcome: Outcome
+    records: tuple[Record, ...] = ()
+    cnames: tuple[CnameLink, ...] = ()
+    continue_at: dns.name.Name | None = None
+    detail: str = ""
+    signatures: tuple[Record, ...] = ()
+    transient: bool = False  # a network failure, not a property of the data: ask again later

@@ -15,7 +15,6 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
-import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -70,6 +69,9 @@ def ask_server(
         qname = to_name(name)
     except InvalidName as exc:
         return DirectAnswer(label, name, rdtype, Outcome.ERROR, detail=f"invalid name: {exc}")
+    # dns.query imports ssl (and its TLS, QUIC and zone-transfer helpers): only with --ask-ns
+    import dns.query
+
     kind = dns.rdatatype.from_text(rdtype)
     request = dns.message.make_query(qname, kind, use_edns=0, payload=1232)
     request.flags &= ~dns.flags.RD  # an authoritative server answers for itself

@@ -15,11 +15,10 @@ import dns.name
 import dns.rdatatype
 
 from mailcheck.model import QueryLine, QueryStats
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record
-from mailcheck.net.dns.cache import RunCache
+from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record, SourceAnswer
+from mailcheck.net.dns.cache import Lookup, RunCache
 from mailcheck.net.dns.names import InvalidName, display, to_name
 from mailcheck.net.dns.upstream import MAX_CNAME_LINKS, Upstream
-from mailcheck.net.dns.zones import SourceAnswer
 
 
 class Source(Protocol):
@@ -242,7 +241,7 @@ class DnsEngine:
             entry = shared.cache.entries.get(key) or shared.cache.adopt(key)
             owner = (entry.lookup is None and entry.answer is None) or previous == entry.rounds
             if owner:
-                entry.lookup = Future()
+                entry.lookup = Lookup()
                 entry.answer = None
                 entry.deadline = self._deadline
                 entry.rounds += 1
@@ -256,7 +255,7 @@ class DnsEngine:
             lookup = current
 
             def settle_shared(answer: Answer) -> None:
-                _settle(lookup, answer)
+                lookup.set_result(answer)
                 # Once answered the cache keeps the answer, not the future: its callbacks
                 # would keep every waiting subject's view alive as long as the entry.
                 with self._lock:
@@ -266,7 +265,7 @@ class DnsEngine:
             try:
                 self._start(name, key[1], dnssec, 0, settle_shared)
             except Exception as exc:  # a bug must not hang every waiter on this future
-                _settle(lookup, self._failed(name, key[1], f"internal error: {exc}"))
+                lookup.set_result(self._failed(name, key[1], f"internal error: {exc}"))
                 raise
         elif (
             current is not None
@@ -279,14 +278,6 @@ class DnsEngine:
                 _settle(out, self._late(name, key[1]))
 
             self.upstream.client.call_at(self._deadline, expire)
-
-        def landed(future: Future[Answer]) -> None:
-            try:
-                answer = future.result()
-            except Exception as exc:  # only a bug gets here; the waiter must still wake
-                _settle(out, self._failed(name, key[1], f"internal error: {exc}"))
-                return
-            arrived(answer)
 
         def arrived(answer: Answer) -> None:
             if (
@@ -305,7 +296,7 @@ class DnsEngine:
             assert ready is not None
             arrived(ready)
         else:
-            current.add_done_callback(landed)
+            current.add_done_callback(arrived)
 
     def _late(self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         return self._failed(

@@ -19,10 +19,10 @@ from mailcheck.errors import UsageError
 from mailcheck.escape import printable
 from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
-from mailcheck.net.dns.answer import CnameLink, Outcome, Record
+from mailcheck.net.dns.answer import CnameLink, Outcome, Record, SourceAnswer
+from mailcheck.net.dns.exchange import DEADLINE, UNREACHABLE, DnsTransport, Response
 from mailcheck.net.dns.names import display
-from mailcheck.net.dns.wire import DEADLINE, UNREACHABLE, DnsTransport
-from mailcheck.net.dns.zones import SourceAnswer
+from mailcheck.net.dns.wire import Negative, Request
 
 
 @dataclass(frozen=True)
@@ -189,12 +189,7 @@ class Upstream:
     ) -> None:
         """Ask the servers in turn (then again, `retries` times); `done` runs exactly once,
         in the I/O thread, before `deadline` (plus scheduling delay)."""
-        request = dns.message.make_query(
-            qname, rdtype, use_edns=0, payload=1232, want_dnssec=dnssec
-        )
-        request.flags |= dns.flags.RD
-        if dnssec:
-            request.flags |= dns.flags.AD
+        request = Request(qname, rdtype, dnssec)
         tries = [s for _ in range(self.retries + 1) for s in self.servers]
         problems: list[tuple[Server, str]] = []
         finished = False
@@ -217,7 +212,7 @@ class Upstream:
                 return
             server = tries[index]
 
-            def answered(response: dns.message.Message | None, reason: str) -> None:
+            def answered(response: Response | None, reason: str) -> None:
                 try:
                     if response is None:
                         problems.append((server, reason))
@@ -241,8 +236,12 @@ class Upstream:
 
 
 def _result(
-    response: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
+    response: Response, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, label: str
 ) -> UpstreamResult:
+    if isinstance(response, Negative):  # no answer records: no chain, no signatures
+        ad = bool(response.flags & dns.flags.AD)
+        nx = response.rcode() == dns.rcode.NXDOMAIN
+        return SourceAnswer(Outcome.NXDOMAIN if nx else Outcome.NODATA), label, ad, ()
     records, chain, sigs, problem = _records(response, qname, rdtype, label)
     ad = bool(response.flags & dns.flags.AD)
     if problem:

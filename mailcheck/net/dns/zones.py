@@ -6,7 +6,6 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,7 +22,7 @@ import dns.zonefile
 from mailcheck.errors import InputError
 from mailcheck.escape import printable
 from mailcheck.model import Location
-from mailcheck.net.dns.answer import CnameLink, Outcome, Record
+from mailcheck.net.dns.answer import CnameLink, Outcome, Record, SourceAnswer
 from mailcheck.net.dns.names import display
 
 MAX_ZONE_BYTES = 16 * 1024 * 1024
@@ -34,19 +33,6 @@ MAX_GENERATE = 65_536  # records one $GENERATE line may make
 # An answer must fit in one DNS message (RFC 1035 4.2.2: a 16-bit length over TCP).
 MAX_MESSAGE = 65_535
 EXCERPT = 120  # characters of bad input quoted in an error
-
-
-@dataclass(frozen=True)
-class SourceAnswer:
-    """What a source says about a name: records, a CNAME chain, and maybe a name to continue at."""
-
-    outcome: Outcome
-    records: tuple[Record, ...] = ()
-    cnames: tuple[CnameLink, ...] = ()
-    continue_at: dns.name.Name | None = None
-    detail: str = ""
-    signatures: tuple[Record, ...] = ()
-    transient: bool = False  # a network failure, not a property of the data: ask again later
 
 
 class _LineTxn:
