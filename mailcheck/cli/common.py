@@ -219,9 +219,11 @@ SkipOpt = Annotated[
 
 
 def split_list(values: list[str] | None) -> list[str]:
+    """Ids as typed, split at commas and spaces; a value naming none stays as "", which
+    check_selectors refuses (`--skip "$UNSET"` must not quietly skip nothing)."""
     out: list[str] = []
     for value in values or []:
-        out.extend(v.strip() for v in value.replace(",", " ").split() if v.strip())
+        out.extend(value.replace(",", " ").split() or [""])
     return out
 
 

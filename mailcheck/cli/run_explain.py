@@ -45,8 +45,10 @@ def run(check_id: str | None, list_all: bool, console: Console | None = None) ->
     from mailcheck.cli.common import OutputOptions
     from mailcheck.render.text import emit
 
+    if check_id is not None and not check_id.strip() and not list_all:
+        raise UsageError("an empty check id", hint="mailcheck explain --list shows every id")
     out = console or OutputOptions().console()
-    if list_all or not check_id:
+    if list_all or check_id is None:
         emit(out, _listing(out.width))
         return ExitCode.OK
     key = check_id.strip().lower()

@@ -33,3 +33,54 @@ def test_explain_fix_continues_under_its_text(run_cli: CliRun) -> None:
 def test_explain_without_columns_uses_the_default_width(run_cli: CliRun) -> None:
     result = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": ""})
     assert max(len(x) for x in result.stdout.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_explain_empty_id_is_a_usage_error(run_cli: CliRun, empty: str) -> None:
+    """It printed the whole list, as if no id had been given."""
+    result = run_cli("explain", empty)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == "mailcheck: error: an empty check id"
+    assert "Traceback" not in result.stderr
+
+
+COMMANDS = [
+    ("domain", "x.test", "--offline"),
+    ("verify", "/dev/null", "--offline"),
+    ("trace", "mx.x.test", "--offline"),
+    ("send", "--from", "a@b.test", "--to", "c@d.test", "--server", "127.0.0.1", "--offline"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("option", ["--skip", "--only"])
+@pytest.mark.parametrize("value", ["", ",", " "])
+def test_empty_selector_is_a_usage_error(
+    run_cli: CliRun, command: tuple[str, ...], option: str, value: str
+) -> None:
+    """`--skip "$UNSET"` used to select nothing silently and run everything."""
+    result = run_cli(*command, option, value, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == f"mailcheck: error: {option} '': an empty check id"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_unknown_selector_suggests_the_closest_id(
+    run_cli: CliRun, command: tuple[str, ...]
+) -> None:
+    result = run_cli(*command, "--skip", "spf.lookuplimit", timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "mailcheck: error: --skip 'spf.lookuplimit': no such check id or family",
+        "mailcheck: hint: Did you mean 'spf.lookup-limit'? (see: mailcheck explain --list)",
+    ]
+
+
+def test_report_refuses_empty_and_foreign_selectors(run_cli: CliRun) -> None:
+    empty = run_cli("report", "x.xml", "--only", "")
+    assert empty.returncode == 2
+    assert empty.stderr.startswith("mailcheck: error: --only '': an empty check id\n")
+    foreign = run_cli("report", "x.xml", "--only", "report.aligment")
+    assert foreign.returncode == 2 and "Did you mean 'report." in foreign.stderr
