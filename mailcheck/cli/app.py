@@ -81,6 +81,31 @@ def _finite_numbers(command: Any) -> None:
         _finite_numbers(sub)
 
 
+def _version_everywhere(command: Any) -> None:
+    """`mailcheck domain -V` prints the version too, as the top level does: people add -V
+    to the command line they just ran. Hidden below the top level, where --help shows it."""
+    from typer.core import TyperOption
+
+    def show(ctx: Any, param: Any, value: bool) -> None:
+        _version(value)
+
+    for sub in getattr(command, "commands", {}).values():
+        if not any("--version" in getattr(p, "opts", ()) for p in sub.params):
+            sub.params.append(
+                TyperOption(
+                    param_decls=["--version", "-V"],
+                    type=bool,
+                    is_flag=True,
+                    default=False,
+                    expose_value=False,
+                    is_eager=True,
+                    hidden=True,
+                    callback=show,
+                )
+            )
+        _version_everywhere(sub)
+
+
 @functools.cache
 def _finite(kind: Any) -> Any:
     def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
@@ -103,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["COLUMNS"] = "10000"
     command = typer.main.get_command(app)
     _finite_numbers(command)
+    _version_everywhere(command)
     if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
         _escape_markup(command)  # only help texts need it: a run must not pay for rich
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):
