@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from mailcheck import __version__
-from tests.conftest import CliRun
+from tests.conftest import ROOT, CliRun
 
 COMMANDS = ("domain", "verify", "trace", "send", "report", "explain", "schema")
 
@@ -28,3 +34,38 @@ def test_version_after_other_arguments(run_cli: CliRun) -> None:
     assert (result.returncode, result.stdout) == (0, f"mailcheck {__version__}\n")
     result = run_cli("domain", "example.com", "--offline", "--version")
     assert (result.returncode, result.stdout) == (0, f"mailcheck {__version__}\n")
+
+
+# What the `mailcheck` console script runs (pyproject: mailcheck.__main__:main), with a mark
+# on stderr once Python's own start-up is over: a Ctrl-C before that is the interpreter's
+START = (
+    "import sys, mailcheck.__main__ as entry\n"
+    "sys.stderr.write('started\\n')\n"
+    "sys.stderr.flush()\n"
+    "entry.main()\n"
+)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("delay", [0, 0.001, 0.003, 0.01, 0.03, 0.06, 0.1, 0.2, 0.5])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_one_signal_at_any_moment_of_the_start(delay: float, signum: int) -> None:
+    """The CLI's imports take ~100 ms: a Ctrl-C among them printed a Python traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", START, "verify", "-"],  # reads a stdin that never ends
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == b"started\n"
+    time.sleep(delay)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    code, word = (130, "interrupted") if signum == signal.SIGINT else (143, "terminated")
+    assert "Traceback" not in err.decode(), err.decode()
+    assert (proc.returncode, out) == (code, b"")
+    assert err.decode().splitlines()[-1] == f"mailcheck: {word}"
