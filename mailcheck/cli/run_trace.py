@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass
 
@@ -50,9 +51,39 @@ class TraceOptions:
     https_port: int | None = None
 
 
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+")
+
+
 def default_ehlo() -> str:
-    name = socket.getfqdn()
-    return name if "." in name and not name.endswith(".localdomain") else "mailcheck.invalid"
+    """The EHLO name when --ehlo is not given: this host's name, found without DNS.
+
+    socket.getfqdn() asks the resolver (a reverse lookup of our own name): outside every
+    deadline, a dead resolver stalled the run for seconds, and --offline must send nothing.
+    Like swaks: gethostname(), completed from /etc/hosts when it has no dot."""
+    name = socket.gethostname().strip().rstrip(".").lower()
+    if "." not in name:
+        name = _hosts_file_name(name) or name
+    local = name.endswith((".localdomain", ".localhost")) or name.startswith("localhost.")
+    numeric = name.rsplit(".", 1)[-1].isdigit()  # an address is no name (RFC 5321 §4.1.3)
+    if _HOST_NAME.fullmatch(name) and not local and not numeric:
+        return name
+    return "mailcheck.invalid"
+
+
+def _hosts_file_name(short: str) -> str | None:
+    """The first dotted name of `short`'s line in /etc/hosts (what `hostname -f` finds there)."""
+    try:
+        with open("/etc/hosts", encoding="utf-8", errors="replace") as file:
+            text = file.read(1 << 16)  # a hosts file is small: never read without bound
+    except OSError:
+        return None
+    for line in text.splitlines():
+        names = line.split("#", 1)[0].lower().split()[1:]
+        if short in names:
+            dotted = [n.rstrip(".") for n in names if "." in n.rstrip(".")]
+            if dotted:
+                return dotted[0]
+    return None
 
 
 def _request(opts: TraceOptions) -> TraceRequest:
