@@ -122,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from typer._click import exceptions as click_errors
 
     args = list(sys.argv[1:] if argv is None else argv)
+    columns = os.environ.get("COLUMNS", "1").strip()
+    if not columns.isdigit() or int(columns) == 0:
+        # rich takes COLUMNS=0 as a width of 0 and printed nothing at all (reports and
+        # --help alike): a width that is no width means the terminal's, or 100 in a pipe
+        os.environ.pop("COLUMNS", None)
+    elif "COLUMNS" in os.environ:
+        os.environ["COLUMNS"] = columns  # " 80" is 80 for us, and for rich
     if os.environ.get("_MAILCHECK_COMPLETE"):
         # typer renders completion descriptions through rich at the terminal width: a
         # wrapped description becomes a bogus candidate line in fish

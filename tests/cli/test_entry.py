@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,3 +70,24 @@ def test_one_signal_at_any_moment_of_the_start(delay: float, signum: int) -> Non
     assert "Traceback" not in err.decode(), err.decode()
     assert (proc.returncode, out) == (code, b"")
     assert err.decode().splitlines()[-1] == f"mailcheck: {word}"
+
+
+BROKEN = ("domain", "broken.example.org", "--offline", "--zone", str(ROOT / "examples/zones"))
+
+
+@pytest.mark.parametrize("columns", ["0", "abc", "-5"])
+def test_a_width_that_is_no_width_is_ignored(run_cli: CliRun, columns: str) -> None:
+    """COLUMNS=0 made rich print nothing at all: the report and --help were empty."""
+    default = run_cli(*BROKEN, env={"COLUMNS": ""})
+    result = run_cli(*BROKEN, env={"COLUMNS": columns})
+    assert result.returncode == default.returncode == 1
+    timeless = [re.sub(r"[\d.]+ s\)", "s)", r.stdout) for r in (result, default)]
+    assert timeless[0] == timeless[1] and "spf.lookup-limit" in result.stdout
+    assert "--zone" in run_cli("domain", "--help", env={"COLUMNS": columns}).stdout
+    explained = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": columns}).stdout
+    assert "RFC 7208" in explained
+
+
+def test_columns_with_spaces_is_a_width(run_cli: CliRun) -> None:
+    result = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": " 40 "})
+    assert max(len(line) for line in result.stdout.splitlines()) <= 40
