@@ -337,16 +337,26 @@ class DnsFlags:
         )
 
 
+ERROR_ROOM = 500  # characters of an error line: it may quote a 5 MB line of a file
+
+
 def error_line(message: str, hint: str = "") -> None:
     from mailcheck.text import printable
 
-    sys.stderr.write(f"mailcheck: error: {printable(message)}\n")
+    sys.stderr.write(f"mailcheck: error: {_bounded(printable(message))}\n")
     if hint:
         first = hint.split(" ", 1)[0]
         if first.isalpha() and first != "mailcheck":
             hint = hint[0].upper() + hint[1:]
-        sys.stderr.write(f"mailcheck: hint: {printable(hint)}\n")
+        sys.stderr.write(f"mailcheck: hint: {_bounded(printable(hint))}\n")
     sys.stderr.flush()
+
+
+def _bounded(text: str) -> str:
+    """Cut in the middle: the start names the input, the end says what is wrong with it."""
+    if len(text) <= ERROR_ROOM:
+        return text
+    return text[: ERROR_ROOM * 3 // 4] + " … " + text[-(ERROR_ROOM // 4) :]
 
 
 @contextlib.contextmanager

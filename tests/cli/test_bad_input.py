@@ -1,0 +1,19 @@
+"""What a new user's wrong inputs get: one bounded, telling error line and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import CliRun
+
+
+def test_error_line_quoting_a_huge_line_stays_short(run_cli: CliRun, tmp_path: Path) -> None:
+    """A 1 MB line of a --from-file list was quoted whole: a 1 MB error message."""
+    listing = tmp_path / "domains.txt"
+    listing.write_text("a" * 1_000_000 + "\n")
+    result = run_cli("domain", "--from-file", str(listing), "--offline")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert len(line) < 600
+    assert line.startswith(f"mailcheck: error: {listing}:1: invalid domain 'aaa")
+    assert line.endswith("': longer than 253 characters") and " … " in line
