@@ -150,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         where = exc.ctx.command_path if exc.ctx is not None else "mailcheck"
         message = exc.format_message()
+        if message.endswith(".") and not message.endswith(".."):
+            message = message[:-1]  # click's sentences end with a period, ours do not
         error_line(message[:1].lower() + message[1:], f"Run '{where} --help' for the options")
         return error_exit_code(exc)
     except click_errors.ClickException as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CliRun
 
 
@@ -17,3 +19,20 @@ def test_error_line_quoting_a_huge_line_stays_short(run_cli: CliRun, tmp_path: P
     assert len(line) < 600
     assert line.startswith(f"mailcheck: error: {listing}:1: invalid domain 'aaa")
     assert line.endswith("': longer than 253 characters") and " … " in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("completion",),
+        ("trace", "mx.example.com", "--port", "0"),
+        ("domain", "example.com", "--color", "maybe"),
+        ("domain", "example.com", "--format", "xml"),
+    ],
+)
+def test_usage_errors_end_like_ours(run_cli: CliRun, args: tuple[str, ...]) -> None:
+    """click's messages ended with a period, every other error line of mailcheck does not."""
+    result = run_cli(*args)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("mailcheck: error: ") and not first.endswith(".")
