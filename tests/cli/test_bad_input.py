@@ -36,3 +36,17 @@ def test_usage_errors_end_like_ours(run_cli: CliRun, args: tuple[str, ...]) -> N
     assert result.returncode == 2
     first = result.stderr.splitlines()[0]
     assert first.startswith("mailcheck: error: ") and not first.endswith(".")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "# parked, all of them\n  # none left\n"])
+def test_from_file_without_domains_says_so(run_cli: CliRun, tmp_path: Path, content: str) -> None:
+    """It said 'no domain given', with a hint to use --from-file, which the user had done."""
+    listing = tmp_path / "domains.txt"
+    listing.write_text(content)
+    result = run_cli("domain", "--from-file", str(listing), "--offline")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"mailcheck: error: --from-file {listing}: no domain in it (only blank lines or # comments)"
+    ]
+    piped = run_cli("domain", "--from-file", "-", "--offline", input=content)
+    assert piped.stderr.startswith("mailcheck: error: --from-file <stdin>: no domain in it")
