@@ -28,14 +28,14 @@ def _entry(spec: CheckSpec, width: int) -> list[Text]:
     return lines
 
 
-def _listing(width: int) -> list[Text]:
+def _listing(width: int, specs: list[CheckSpec]) -> list[Text]:
     from rich.text import Text
 
     from mailcheck.render.text import hanging
 
-    column = max(len(i) for i in CHECKS)
+    column = max(len(s.id) for s in specs)
     lines: list[Text] = []
-    for spec in sorted(CHECKS.values(), key=lambda s: s.id):
+    for spec in sorted(specs, key=lambda s: s.id):
         lines += hanging(Text(f"{spec.id.ljust(column)}  "), Text(spec.title), width)
     return lines
 
@@ -45,13 +45,18 @@ def run(check_id: str | None, list_all: bool, console: Console | None = None) ->
     from mailcheck.cli.common import OutputOptions
     from mailcheck.render.text import emit
 
-    if check_id is not None and not check_id.strip() and not list_all:
+    if check_id is not None and not check_id.strip():
         raise UsageError("an empty check id", hint="mailcheck explain --list shows every id")
     out = console or OutputOptions().console()
-    if list_all or check_id is None:
-        emit(out, _listing(out.width))
+    if check_id is None:
+        emit(out, _listing(out.width, list(CHECKS.values())))
         return ExitCode.OK
     key = check_id.strip().lower()
+    if list_all:  # `--list dmarc`: the family's ids, one line each
+        chosen = [s for s in CHECKS.values() if key in (s.id, s.family)]
+        if chosen:
+            emit(out, _listing(out.width, chosen))
+            return ExitCode.OK
     if key in CHECKS:
         emit(out, _entry(CHECKS[key], out.width))
         return ExitCode.OK

@@ -84,3 +84,13 @@ def test_report_refuses_empty_and_foreign_selectors(run_cli: CliRun) -> None:
     assert empty.stderr.startswith("mailcheck: error: --only '': an empty check id\n")
     foreign = run_cli("report", "x.xml", "--only", "report.aligment")
     assert foreign.returncode == 2 and "Did you mean 'report." in foreign.stderr
+
+
+def test_list_of_one_family(run_cli: CliRun) -> None:
+    """`--list dmarc` listed everything: the id was silently ignored."""
+    result = run_cli("explain", "--list", "dmarc")
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line[:1] != " "]
+    assert listed == sorted(i for i in CHECKS if i.startswith("dmarc."))
+    wrong = run_cli("explain", "--list", "dmrac")
+    assert wrong.returncode == 2 and "Did you mean 'dmarc'?" in wrong.stderr
