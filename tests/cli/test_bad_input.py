@@ -50,3 +50,26 @@ def test_from_file_without_domains_says_so(run_cli: CliRun, tmp_path: Path, cont
     ]
     piped = run_cli("domain", "--from-file", "-", "--offline", input=content)
     assert piped.stderr.startswith("mailcheck: error: --from-file <stdin>: no domain in it")
+
+
+FILE_OPTIONS = [
+    (("domain", "example.com", "--offline", "--zone"), "zone file"),
+    (("domain", "--offline", "--from-file"), "--from-file"),
+    (("domain", "example.com", "--offline", "--config"), "--config"),
+    (("domain", "example.com", "--offline", "--baseline"), "--baseline"),
+    (("send", "--from", "a@b.test", "--to", "c@d.test", "--dry-run", "--body-file"), "--body-file"),
+]
+
+
+@pytest.mark.parametrize(("args", "label"), FILE_OPTIONS, ids=lambda x: str(x))
+def test_file_problems_worded_alike(
+    run_cli: CliRun, tmp_path: Path, args: tuple[str, ...], label: str
+) -> None:
+    """Every file option says 'LABEL PATH: what is wrong' (zones said 'zone file not found:')."""
+    binary = tmp_path / "binary"
+    binary.write_bytes(bytes(range(256)) * 4)
+    for path, problem in ((tmp_path / "missing", "no such file"), (binary, "not UTF-8 text")):
+        result = run_cli(*args, str(path))
+        assert result.returncode == 2, result.stderr
+        first = result.stderr.splitlines()[0]
+        assert first.startswith(f"mailcheck: error: {label} {path}: {problem}"), first
