@@ -102,6 +102,13 @@ def _request(opts: TraceOptions) -> TraceRequest:
         raise UsageError(
             f"invalid target {opts.target!r}: give a host name, an IP address, or a mail domain"
         )
+    host, colon, port = target.rpartition(":")
+    if colon and port.isdigit() and (host.count(":") == 0 or host.startswith("[")):
+        # swaks-style HOST:PORT was looked up as a name with a colon in it
+        raise UsageError(
+            f"invalid target {opts.target!r}: the port goes in --port",
+            hint=f"mailcheck trace {host} --port {port}",
+        )
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):

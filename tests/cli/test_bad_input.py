@@ -73,3 +73,24 @@ def test_file_problems_worded_alike(
         assert result.returncode == 2, result.stderr
         first = result.stderr.splitlines()[0]
         assert first.startswith(f"mailcheck: error: {label} {path}: {problem}"), first
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "port"),
+    [("mx.example.com:25", "mx.example.com", "25"), ("[::1]:2525", "[::1]", "2525")],
+)
+def test_trace_host_colon_port_points_at_port_option(
+    run_cli: CliRun, target: str, host: str, port: str
+) -> None:
+    """HOST:PORT (as swaks takes it) was looked up as a name: an ERROR, exit 3."""
+    result = run_cli("trace", target, "--offline")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"mailcheck: error: invalid target '{target}': the port goes in --port",
+        f"mailcheck: hint: mailcheck trace {host} --port {port}",
+    ]
+
+
+def test_trace_bare_ipv6_address_is_still_a_target(run_cli: CliRun) -> None:
+    result = run_cli("trace", "2001:db8::25", "--offline", "--port", "1", "--step-timeout", "1")
+    assert "invalid target" not in result.stderr
