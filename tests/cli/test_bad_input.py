@@ -92,5 +92,5 @@ def test_trace_host_colon_port_points_at_port_option(
 
 
 def test_trace_bare_ipv6_address_is_still_a_target(run_cli: CliRun) -> None:
-    result = run_cli("trace", "2001:db8::25", "--offline", "--port", "1", "--step-timeout", "1")
+    result = run_cli("trace", "::1", "--offline", "--port", "1", "--step-timeout", "1")
     assert "invalid target" not in result.stderr
