@@ -86,6 +86,23 @@ def _hosts_file_name(short: str) -> str | None:
     return None
 
 
+def _target_port(target: str, port: int | None) -> tuple[str, int | None]:
+    """`HOST:PORT` and `[IPv6]:PORT` as `send --server` takes them (a bare IPv6 address too)."""
+    from mailcheck.net.address import split_host_port
+
+    try:
+        host, port_text = split_host_port(target)
+    except ValueError as exc:
+        raise UsageError(f"invalid target {target!r}: {exc}") from None
+    if not port_text:
+        return target, port
+    if not host:
+        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
+    if port is not None and port != int(port_text):
+        raise UsageError(f"target {target!r} and --port {port} disagree")
+    return (f"[{host}]" if ":" in host else host), int(port_text)
+
+
 def _request(opts: TraceOptions) -> TraceRequest:
     refuse_command_line_password(opts.password)
     family = check_connection(opts.ipv4, opts.ipv6, opts.source_address, opts.ca_file)
@@ -102,13 +119,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
         raise UsageError(
             f"invalid target {opts.target!r}: give a host name, an IP address, or a mail domain"
         )
-    host, colon, port = target.rpartition(":")
-    if colon and port.isdigit() and (host.count(":") == 0 or host.startswith("[")):
-        # swaks-style HOST:PORT was looked up as a name with a colon in it
-        raise UsageError(
-            f"invalid target {opts.target!r}: the port goes in --port",
-            hint=f"mailcheck trace {host} --port {port}",
-        )
+    target, port = _target_port(target, opts.port)
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):
@@ -122,7 +133,7 @@ def _request(opts: TraceOptions) -> TraceRequest:
     return TraceRequest(
         target=target,
         protocol=opts.protocol,
-        port=opts.port,
+        port=port,
         tls=opts.tls,
         require_tls=opts.require_tls,
         ehlo=opts.ehlo or default_ehlo(),
