@@ -91,3 +91,12 @@ def test_a_width_that_is_no_width_is_ignored(run_cli: CliRun, columns: str) -> N
 def test_columns_with_spaces_is_a_width(run_cli: CliRun) -> None:
     result = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": " 40 "})
     assert max(len(line) for line in result.stdout.splitlines()) <= 40
+
+
+@pytest.mark.parametrize("command", ["", "domain", "verify", "trace", "report"])
+def test_help_lists_every_exit_code(run_cli: CliRun, command: str) -> None:
+    """143 (SIGTERM) was in the README's table, not in --help."""
+    text = " ".join(run_cli(*filter(None, [command, "--help"])).stdout.replace("│", " ").split())
+    for code in ("0 nothing", "1 a check failed", "2 usage", "3 inconclusive", "4 internal"):
+        assert code in text
+    assert "130 interrupted" in text and "143 terminated" in text
