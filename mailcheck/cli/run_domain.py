@@ -176,8 +176,9 @@ def _names(domains: Sequence[str], from_file: str | None) -> list[DomainName]:
         entries.extend(read_domain_file(from_file))
     if not entries and from_file:
         # the user gave a list: "no domain given" sent them looking at the command line
-        where = "<stdin>" if from_file == "-" else from_file
-        raise UsageError(f"--from-file {where}: no domain in it (only blank lines or # comments)")
+        raise UsageError(
+            f"--from-file {from_file}: no domain in it (only blank lines or # comments)"
+        )
     if not entries:
         raise UsageError("no domain given", hint="mailcheck domain example.com, or --from-file")
     names: list[DomainName] = []

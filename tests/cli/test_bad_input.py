@@ -50,7 +50,7 @@ def test_from_file_without_domains_says_so(run_cli: CliRun, tmp_path: Path, cont
         f"mailcheck: error: --from-file {listing}: no domain in it (only blank lines or # comments)"
     ]
     piped = run_cli("domain", "--from-file", "-", "--offline", input=content)
-    assert piped.stderr.startswith("mailcheck: error: --from-file <stdin>: no domain in it")
+    assert piped.stderr.startswith("mailcheck: error: --from-file -: no domain in it")
 
 
 FILE_OPTIONS = [
