@@ -204,9 +204,16 @@ def _zone_origins(files: Sequence[str]) -> list[str]:
     for spec in files:
         source = ZoneSource.from_file(spec)
         origin = source.origin.to_text(omit_final_dot=True)
-        # a reverse zone answers the PTR lookups of the others: overlaid, not a mail domain
-        if origin.lower() != "arpa" and not origin.lower().endswith(".arpa"):
+        # a reverse, root or top-level zone answers the others' lookups (PTR, delegations):
+        # overlaid, not a mail domain
+        if "." in origin.strip(".") and not origin.lower().endswith(".arpa"):
             origins.append(origin)
+    if not origins:
+        raise UsageError(
+            "--from-zones: no mail domain's zone among the files",
+            hint="reverse (.arpa), root and top-level zones only answer lookups: "
+            "give them with --zone",
+        )
     return origins
 
 

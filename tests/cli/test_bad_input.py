@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRun
+from tests.conftest import EXAMPLES, ROOT, CliRun
 from tests.smtpfixtures import start_smtp
 
 
@@ -110,3 +111,25 @@ def test_trace_bad_host_port(run_cli: CliRun, target: str, problem: str) -> None
 def test_trace_bare_ipv6_address_is_still_a_target(run_cli: CliRun) -> None:
     result = run_cli("trace", "::1", "--offline", "--port", "1", "--step-timeout", "1")
     assert "invalid target" not in result.stderr
+
+
+def test_from_zones_overlays_root_and_top_level_zones(run_cli: CliRun) -> None:
+    """The root zone of tests/zones stopped the run: "invalid domain '.'", no file named."""
+    zones = ROOT / "tests/zones"
+    result = run_cli(
+        "domain",
+        "--from-zones",
+        str(EXAMPLES / "zones/example.com.zone"),
+        str(zones / "root.zone"),
+        str(zones / "test.zone"),
+        "--offline",
+        "--format",
+        "jsonl",
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert [json.loads(line)["subject"] for line in result.stdout.splitlines()] == ["example.com"]
+    alone = run_cli("domain", "--from-zones", str(zones / "root.zone"), "--offline")
+    assert alone.returncode == 2
+    assert alone.stderr.splitlines()[0] == (
+        "mailcheck: error: --from-zones: no mail domain's zone among the files"
+    )
