@@ -223,7 +223,8 @@ def split_list(values: list[str] | None) -> list[str]:
     check_selectors refuses (`--skip "$UNSET"` must not quietly skip nothing)."""
     out: list[str] = []
     for value in values or []:
-        out.extend(value.replace(",", " ").split() or [""])
+        # ids are lower case; `explain SPF.PTR` works, so does `--only SPF`
+        out.extend(value.lower().replace(",", " ").split() or [""])
     return out
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mailcheck.catalog import CHECKS
-from tests.conftest import CliRun
+from tests.conftest import EXAMPLES, CliRun
 
 
 @pytest.mark.parametrize("columns", [50, 80])
@@ -94,3 +96,17 @@ def test_list_of_one_family(run_cli: CliRun) -> None:
     assert listed == sorted(i for i in CHECKS if i.startswith("dmarc."))
     wrong = run_cli("explain", "--list", "dmrac")
     assert wrong.returncode == 2 and "Did you mean 'dmarc'?" in wrong.stderr
+
+
+def test_selectors_ignore_case_as_explain_does(run_cli: CliRun) -> None:
+    """`explain SPF.PTR` worked while `--only SPF.PTR` was 'no such check id'."""
+    args = ("domain", "broken.example.org", "--offline", "--zone", str(EXAMPLES / "zones"))
+    upper = run_cli(*args, "--only", "SPF.PTR,Dmarc", "--format", "json")
+    lower = run_cli(*args, "--only", "spf.ptr,dmarc", "--format", "json")
+    assert upper.returncode == lower.returncode == 1, upper.stderr
+
+    def ids(text: str) -> list[str]:
+        doc = json.loads(text)
+        return [f["id"] for r in doc["reports"] for s in r["sections"] for f in s["findings"]]
+
+    assert ids(upper.stdout) == ids(lower.stdout) and "spf.ptr" in ids(upper.stdout)
