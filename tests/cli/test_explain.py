@@ -1,4 +1,4 @@
-"""`mailcheck explain`: the terminal width every command uses."""
+"""`mailcheck explain` and the check ids every command takes: width, empty ids, case."""
 
 from __future__ import annotations
 
