@@ -15,8 +15,10 @@ def main() -> None:
             hold(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         from mailcheck.cli import main as run
     except KeyboardInterrupt:  # where signals cannot be held (Windows)
+        from mailcheck.model import ExitCode
+
         sys.stderr.write("\nmailcheck: interrupted\n")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     run()
 
 
