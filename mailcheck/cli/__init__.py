@@ -28,4 +28,13 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("\nmailcheck: interrupted\n")
         code = ExitCode.INTERRUPTED
+    except Exception as exc:  # outside every command's boundary: still one line, exit 4
+        from mailcheck.cli.common import error_line
+        from mailcheck.outcome import error_exit_code
+
+        error_line(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a bug in mailcheck; please report it",
+        )
+        code = error_exit_code(exc)
     sys.exit(code)

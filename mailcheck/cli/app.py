@@ -81,6 +81,31 @@ def _finite_numbers(command: Any) -> None:
         _finite_numbers(sub)
 
 
+def _version_everywhere(command: Any) -> None:
+    """`mailcheck domain -V` prints the version too, as the top level does: people add -V
+    to the command line they just ran. Hidden below the top level, where --help shows it."""
+    from typer.core import TyperOption
+
+    def show(ctx: Any, param: Any, value: bool) -> None:
+        _version(value)
+
+    for sub in getattr(command, "commands", {}).values():
+        if not any("--version" in getattr(p, "opts", ()) for p in sub.params):
+            sub.params.append(
+                TyperOption(
+                    param_decls=["--version", "-V"],
+                    type=bool,
+                    is_flag=True,
+                    default=False,
+                    expose_value=False,
+                    is_eager=True,
+                    hidden=True,
+                    callback=show,
+                )
+            )
+        _version_everywhere(sub)
+
+
 @functools.cache
 def _finite(kind: Any) -> Any:
     def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
@@ -97,12 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from typer._click import exceptions as click_errors
 
     args = list(sys.argv[1:] if argv is None else argv)
+    columns = os.environ.get("COLUMNS", "1").strip()
+    if not columns.isdigit() or int(columns) == 0:
+        # rich takes COLUMNS=0 as a width of 0 and printed nothing at all (reports and
+        # --help alike): a width that is no width means the terminal's, or 100 in a pipe
+        os.environ.pop("COLUMNS", None)
+    elif "COLUMNS" in os.environ:
+        os.environ["COLUMNS"] = columns  # " 80" is 80 for us, and for rich
     if os.environ.get("_MAILCHECK_COMPLETE"):
         # typer renders completion descriptions through rich at the terminal width: a
         # wrapped description becomes a bogus candidate line in fish
         os.environ["COLUMNS"] = "10000"
     command = typer.main.get_command(app)
     _finite_numbers(command)
+    _version_everywhere(command)
     if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
         _escape_markup(command)  # only help texts need it: a run must not pay for rich
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):
@@ -117,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         where = exc.ctx.command_path if exc.ctx is not None else "mailcheck"
         message = exc.format_message()
+        if message.endswith(".") and not message.endswith(".."):
+            message = message[:-1]  # click's sentences end with a period, ours do not
         error_line(message[:1].lower() + message[1:], f"Run '{where} --help' for the options")
         return error_exit_code(exc)
     except click_errors.ClickException as exc:

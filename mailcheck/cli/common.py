@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above the --fail-on level; 1 a check failed (or warned, with "
     "--fail-on warn); 2 usage or input error; 3 inconclusive (network or DNS errors, no "
-    "failures); 4 internal error; 130 interrupted."
+    "failures); 4 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 
@@ -164,9 +164,12 @@ SkipOpt = Annotated[
 
 
 def split_list(values: list[str] | None) -> list[str]:
+    """Ids as typed, split at commas and spaces; a value naming none stays as "", which
+    check_selectors refuses (`--skip "$UNSET"` must not quietly skip nothing)."""
     out: list[str] = []
     for value in values or []:
-        out.extend(v.strip() for v in value.replace(",", " ").split() if v.strip())
+        # ids are lower case; `explain SPF.PTR` works, so does `--only SPF`
+        out.extend(value.lower().replace(",", " ").split() or [""])
     return out
 
 
@@ -270,16 +273,26 @@ class DnsFlags:
         )
 
 
+ERROR_ROOM = 500  # characters of an error line: it may quote a 5 MB line of a file
+
+
 def error_line(message: str, hint: str = "") -> None:
     from mailcheck.escape import printable
 
-    sys.stderr.write(f"mailcheck: error: {printable(message)}\n")
+    sys.stderr.write(f"mailcheck: error: {_bounded(printable(message))}\n")
     if hint:
         first = hint.split(" ", 1)[0]
         if first.isalpha() and first != "mailcheck":
             hint = hint[0].upper() + hint[1:]
-        sys.stderr.write(f"mailcheck: hint: {printable(hint)}\n")
+        sys.stderr.write(f"mailcheck: hint: {_bounded(printable(hint))}\n")
     sys.stderr.flush()
+
+
+def _bounded(text: str) -> str:
+    """Cut in the middle: the start names the input, the end says what is wrong with it."""
+    if len(text) <= ERROR_ROOM:
+        return text
+    return text[: ERROR_ROOM * 3 // 4] + " … " + text[-(ERROR_ROOM // 4) :]
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from mailcheck.cli.common import boundary, complete_ids
 
 @app.command(
     epilog="Examples:\n\n  mailcheck explain spf.lookup-limit\n\n"
-    "  mailcheck explain --list\n\n  mailcheck explain dmarc"
+    "  mailcheck explain --list\n\n  mailcheck explain dmarc\n\n  mailcheck explain --list dmarc"
 )
 def explain(
     check_id: Annotated[
@@ -21,7 +21,9 @@ def explain(
             metavar="ID|FAMILY", help="A check id or family.", autocompletion=complete_ids
         ),
     ] = None,
-    list_all: Annotated[bool, typer.Option("--list", help="List every check id.")] = False,
+    list_all: Annotated[
+        bool, typer.Option("--list", help="List every check id, or a family's (--list dmarc).")
+    ] = False,
 ) -> None:
     """Explain a check id: what it means, why it matters, how to fix it."""
     with boundary():

@@ -20,6 +20,10 @@ def check_selectors(values: Iterable[str], known_ids: Iterable[str], option: str
     ids = set(known_ids)
     families = {i.split(".", 1)[0] for i in ids}
     for value in values:
+        if not value:
+            raise UsageError(
+                f"{option} '': an empty check id", hint="see: mailcheck explain --list"
+            )
         if value in ids or value in families:
             continue
         close = difflib.get_close_matches(value, sorted(ids | families), n=1)

@@ -169,6 +169,11 @@ def _names(domains: Sequence[str], from_file: str | None) -> list[DomainName]:
     entries = [("", d) for d in domains]
     if from_file:
         entries.extend(read_domain_file(from_file))
+    if not entries and from_file:
+        # the user gave a list: "no domain given" sent them looking at the command line
+        raise UsageError(
+            f"--from-file {from_file}: no domain in it (only blank lines or # comments)"
+        )
     if not entries:
         raise UsageError("no domain given", hint="mailcheck domain example.com, or --from-file")
     names: list[DomainName] = []
@@ -194,9 +199,16 @@ def _zone_origins(files: Sequence[str]) -> list[str]:
     for spec in files:
         source = ZoneSource.from_file(spec)
         origin = source.origin.to_text(omit_final_dot=True)
-        # a reverse zone answers the PTR lookups of the others: overlaid, not a mail domain
-        if origin.lower() != "arpa" and not origin.lower().endswith(".arpa"):
+        # a reverse, root or top-level zone answers the others' lookups (PTR, delegations):
+        # overlaid, not a mail domain
+        if "." in origin.strip(".") and not origin.lower().endswith(".arpa"):
             origins.append(origin)
+    if not origins:
+        raise UsageError(
+            "--from-zones: no mail domain's zone among the files",
+            hint="reverse (.arpa), root and top-level zones only answer lookups: "
+            "give them with --zone",
+        )
     return origins
 
 

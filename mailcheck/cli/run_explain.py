@@ -3,38 +3,73 @@
 from __future__ import annotations
 
 import difflib
-import sys
+from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS, FAMILIES, CheckSpec
 from mailcheck.errors import UsageError
 from mailcheck.model import ExitCode
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
-def _entry(spec: CheckSpec) -> str:
-    lines = [f"{spec.id}: {spec.title}", "", spec.explain]
+
+def _entry(spec: CheckSpec, width: int) -> list[Text]:
+    from rich.text import Text
+
+    from mailcheck.render.text import hanging, wrap
+
+    lines = [*wrap(Text(f"{spec.id}: {spec.title}"), width), Text("")]
+    lines += wrap(Text(spec.explain), width)
     if spec.hint:
-        lines += ["", f"Fix: {spec.hint}"]
+        lines += [Text(""), *hanging(Text("Fix: "), Text(spec.hint), width)]
     if spec.refs:
-        lines += ["", "References: " + ", ".join(spec.refs)]
-    return "\n".join(lines)
+        lines += [Text(""), *hanging(Text("References: "), Text(", ".join(spec.refs)), width)]
+    return lines
 
 
-def run(check_id: str | None, list_all: bool) -> ExitCode:
-    if list_all or not check_id:
-        width = max(len(i) for i in CHECKS)
-        for spec in sorted(CHECKS.values(), key=lambda s: s.id):
-            sys.stdout.write(f"{spec.id.ljust(width)}  {spec.title}\n")
+def _listing(width: int, specs: list[CheckSpec]) -> list[Text]:
+    from rich.text import Text
+
+    from mailcheck.render.text import hanging
+
+    column = max(len(s.id) for s in specs)
+    lines: list[Text] = []
+    for spec in sorted(specs, key=lambda s: s.id):
+        lines += hanging(Text(f"{spec.id.ljust(column)}  "), Text(spec.title), width)
+    return lines
+
+
+def run(check_id: str | None, list_all: bool, console: Console | None = None) -> ExitCode:
+    """Print an id's story, a family's, or the list; `console` is the run's (COLUMNS, colour)."""
+    from mailcheck.cli.common import OutputOptions
+    from mailcheck.render.text import emit
+
+    if check_id is not None and not check_id.strip():
+        raise UsageError("an empty check id", hint="mailcheck explain --list shows every id")
+    out = console or OutputOptions().console()
+    if check_id is None:
+        emit(out, _listing(out.width, list(CHECKS.values())))
         return ExitCode.OK
     key = check_id.strip().lower()
+    if list_all:  # `--list dmarc`: the family's ids, one line each
+        chosen = [s for s in CHECKS.values() if key in (s.id, s.family)]
+        if chosen:
+            emit(out, _listing(out.width, chosen))
+            return ExitCode.OK
     if key in CHECKS:
-        sys.stdout.write(_entry(CHECKS[key]) + "\n")
+        emit(out, _entry(CHECKS[key], out.width))
         return ExitCode.OK
     members = [s for s in CHECKS.values() if s.family == key]
     if members:
-        title = FAMILIES.get(key, key)
-        sys.stdout.write(f"{title}\n\n")
-        sys.stdout.write("\n\n".join(_entry(s) for s in sorted(members, key=lambda s: s.id)))
-        sys.stdout.write("\n")
+        from rich.text import Text
+
+        from mailcheck.render.text import wrap
+
+        lines = [*wrap(Text(FAMILIES.get(key, key)), out.width)]
+        for spec in sorted(members, key=lambda s: s.id):
+            lines += [Text(""), *_entry(spec, out.width)]
+        emit(out, lines)
         return ExitCode.OK
     close = difflib.get_close_matches(key, sorted(CHECKS) + sorted(FAMILIES), n=1)
     raise UsageError(

@@ -47,14 +47,56 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+")
 
 
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+")
+
+
 def default_ehlo() -> str:
-    """This machine's name when it is a dotted host name, else mailcheck.invalid. From
-    gethostname() as swaks and Postfix take it: socket.getfqdn() asks the resolver
-    (reverse lookups), which costs a round trip at best and its timeout at worst."""
-    name = socket.gethostname().rstrip(".")
-    if _HOST_NAME.fullmatch(name) and not name.lower().endswith(".localdomain"):
+    """The EHLO name when --ehlo is not given: this host's name, found without DNS.
+
+    socket.getfqdn() asks the resolver (a reverse lookup of our own name): outside every
+    deadline, a dead resolver stalled the run for seconds, and --offline must send nothing.
+    Like swaks: gethostname(), completed from /etc/hosts when it has no dot."""
+    name = socket.gethostname().strip().rstrip(".").lower()
+    if "." not in name:
+        name = _hosts_file_name(name) or name
+    local = name.endswith((".localdomain", ".localhost")) or name.startswith("localhost.")
+    numeric = name.rsplit(".", 1)[-1].isdigit()  # an address is no name (RFC 5321 §4.1.3)
+    if _HOST_NAME.fullmatch(name) and not local and not numeric:
         return name
     return "mailcheck.invalid"
+
+
+def _hosts_file_name(short: str) -> str | None:
+    """The first dotted name of `short`'s line in /etc/hosts (what `hostname -f` finds there)."""
+    try:
+        with open("/etc/hosts", encoding="utf-8", errors="replace") as file:
+            text = file.read(1 << 16)  # a hosts file is small: never read without bound
+    except OSError:
+        return None
+    for line in text.splitlines():
+        names = line.split("#", 1)[0].lower().split()[1:]
+        if short in names:
+            dotted = [n.rstrip(".") for n in names if "." in n.rstrip(".")]
+            if dotted:
+                return dotted[0]
+    return None
+
+
+def _target_port(target: str, port: int | None) -> tuple[str, int | None]:
+    """`HOST:PORT` and `[IPv6]:PORT` as `send --server` takes them (a bare IPv6 address too)."""
+    from mailcheck.net.address import split_host_port
+
+    try:
+        host, port_text = split_host_port(target)
+    except ValueError as exc:
+        raise UsageError(f"invalid target {target!r}: {exc}") from None
+    if not port_text:
+        return target, port
+    if not host:
+        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
+    if port is not None and port != int(port_text):
+        raise UsageError(f"target {target!r} and --port {port} disagree")
+    return (f"[{host}]" if ":" in host else host), int(port_text)
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
@@ -86,6 +128,7 @@ def trace_request(
         raise UsageError(
             f"invalid target {opts.target!r}: give a host name, an IP address, or a mail domain"
         )
+    target, port = _target_port(target, opts.port)
     if opts.rcpt and opts.mail_from is None:
         raise UsageError("--rcpt needs --mail-from")
     for address in (opts.mail_from or "x@y", *opts.rcpt):
@@ -98,7 +141,7 @@ def trace_request(
     return TraceRequest(
         target=target,
         protocol=opts.protocol,
-        port=opts.port,
+        port=port,
         tls=conn.tls,
         require_tls=opts.require_tls,
         ehlo=conn.ehlo or default_ehlo(),

@@ -18,6 +18,9 @@ def install() -> None:
     for signum in _ENDINGS:
         with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
             signal.signal(signum, _end)
+    if hasattr(signal, "pthread_sigmask"):
+        # the entry point held these during its imports: one that came meanwhile ends here
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_ENDINGS))
     sys.stdout = _pipe_safe(sys.stdout)
     sys.stderr = _pipe_safe(sys.stderr)
 

@@ -63,7 +63,12 @@ HostOpt = Annotated[
 )
 def trace(
     target: Annotated[
-        str, typer.Argument(metavar="TARGET", help="A host name, an IP address, or a mail domain.")
+        str,
+        typer.Argument(
+            metavar="TARGET",
+            help="A host name, an IP address, or a mail domain; HOST:PORT and [IPv6]:PORT "
+            "set the port.",
+        ),
     ],
     port: Annotated[
         int | None,

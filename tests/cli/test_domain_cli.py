@@ -76,7 +76,10 @@ def test_error_and_failure_exit_1(run_cli: CliRun, dns_server: DnsServer) -> Non
         (["domain", "example.com", "--ip", "300.1.1.1", "--offline"], "not an IP address"),
         (["domain", "example.com", "--sender", "a@b.example", "--offline"], "need --ip"),
         (["domain", "example.com", "--nameserver", "dns.google"], "invalid nameserver"),
-        (["domain", "example.com", "--zone", "/nonexistent.zone"], "zone file not found"),
+        (
+            ["domain", "example.com", "--zone", "/nonexistent.zone"],
+            "zone file /nonexistent.zone: no such file",
+        ),
     ],
 )
 def test_usage_errors_exit_2(run_cli: CliRun, args: list[str], message: str) -> None:

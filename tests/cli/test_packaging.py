@@ -79,4 +79,4 @@ def test_sdist_and_wheel(tmp_path: Path) -> None:
     assert "License-Expression: MIT" in metadata
     # mailcheck's own commands: just one (the others on PATH come from dependencies)
     scripts = entry_points.split("[console_scripts]")[1].strip().splitlines()
-    assert scripts == ["mailcheck = mailcheck.cli:main"]
+    assert scripts == ["mailcheck = mailcheck.__main__:main"]

@@ -109,7 +109,7 @@ def test_syntax_errors_name_file_and_line(tmp_path: Path, content: str, message:
 
 
 def test_missing_and_binary_files(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="no such file"):
         build_engine(DnsOptions(zones=(str(tmp_path / "nope.zone"),), offline=True))
     binary = tmp_path / "x.zone"
     binary.write_bytes(b"\xff\xfe\x00garbage")

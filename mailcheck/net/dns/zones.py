@@ -177,27 +177,27 @@ class ZoneSource:
         try:
             info = path.stat()
             if stat.S_ISDIR(info.st_mode):
-                raise InputError(f"zone file is a directory: {path}")
+                raise InputError(f"zone file {path}: is a directory")
             if not stat.S_ISREG(info.st_mode):
                 raise InputError(f"zone file {path}: not a regular file (a device, FIFO or socket)")
             if info.st_size > MAX_ZONE_BYTES:
                 raise InputError(
-                    f"zone file {path} is too large ({info.st_size} bytes; mailcheck reads "
+                    f"zone file {path}: too large ({info.st_size} bytes; mailcheck reads "
                     f"up to {MAX_ZONE_BYTES // (1024 * 1024)} MB)"
                 )
             with open(path, "rb") as handle:
                 data = handle.read(MAX_ZONE_BYTES + 1)
             if len(data) > MAX_ZONE_BYTES:
-                raise InputError(f"zone file {path} is too large (it grew while being read)")
+                raise InputError(f"zone file {path}: too large (it grew while being read)")
             text = data.decode("utf-8")
         except FileNotFoundError:
-            raise InputError(f"zone file not found: {path}") from None
+            raise InputError(f"zone file {path}: no such file") from None
         except IsADirectoryError:
-            raise InputError(f"zone file is a directory: {path}") from None
+            raise InputError(f"zone file {path}: is a directory") from None
         except UnicodeDecodeError as exc:
-            raise InputError(f"zone file {path} is not UTF-8 text ({exc.reason})") from None
+            raise InputError(f"zone file {path}: not UTF-8 text ({exc.reason})") from None
         except OSError as exc:
-            raise InputError(f"cannot read zone file {path}: {exc.strerror}") from None
+            raise InputError(f"zone file {path}: {exc.strerror or exc}") from None
         if origin is None:
             origin = _guess_origin(path, text)
         return cls.from_text(text, str(path), origin)

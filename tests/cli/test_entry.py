@@ -1,0 +1,156 @@
+"""The program's entry: -V/--version on every command, Ctrl-C at any moment of the start."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mailcheck import __version__
+from tests.conftest import ROOT, CliRun
+
+COMMANDS = ("domain", "verify", "trace", "send", "report", "explain", "schema")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version_on_every_command(run_cli: CliRun, command: str, flag: str) -> None:
+    """People add -V to the command line they just ran: it was 'no such option: -V'."""
+    result = run_cli(command, flag)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"mailcheck {__version__}\n",
+        "",
+    )
+
+
+def test_version_after_other_arguments(run_cli: CliRun) -> None:
+    """Eager: printed before the run and before any check of the other arguments."""
+    result = run_cli("trace", "--port", "abc", "-V")
+    assert (result.returncode, result.stdout) == (0, f"mailcheck {__version__}\n")
+    result = run_cli("domain", "example.com", "--offline", "--version")
+    assert (result.returncode, result.stdout) == (0, f"mailcheck {__version__}\n")
+
+
+# `python -m mailcheck verify -`, paused where the entry point imports the CLI (~100 ms of
+# imports, the moment a Ctrl-C used to print a traceback) until the test says "go"
+PAUSED_IN_IMPORTS = """
+import runpy, sys
+
+class Pause:
+    def find_spec(self, name, path=None, target=None):
+        if name == "mailcheck.cli":
+            sys.meta_path.remove(self)
+            sys.stderr.write("importing the CLI\\n")
+            sys.stderr.flush()
+            sys.stdin.readline()
+        return None
+
+sys.meta_path.insert(0, Pause())
+runpy.run_module("mailcheck", run_name="__main__", alter_sys=True)
+"""
+
+
+def _ending(signum: int) -> tuple[int, str]:
+    return (130, "interrupted") if signum == signal.SIGINT else (143, "terminated")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_one_signal_during_the_imports(signum: int) -> None:
+    """A Ctrl-C among the CLI's imports printed a Python traceback (SIGTERM: no message)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_IN_IMPORTS, "verify", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.stdin is not None and proc.stderr is not None
+    try:
+        assert proc.stderr.readline() == b"importing the CLI\n"
+        proc.send_signal(signum)
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()  # and verify then reads a stdin that never ends
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    code, word = _ending(signum)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert (proc.returncode, out, err.decode().splitlines()) == (code, b"", [f"mailcheck: {word}"])
+
+
+def _in_charge(pid: int) -> bool:
+    """mailcheck holds (blocks) or handles SIGTERM: its entry point has started. Python does
+    neither on its own, so a signal before this moment is the interpreter's start-up's."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as file:
+        fields = dict(line.split(":", 1) for line in file if ":" in line)
+    bit = 1 << (signal.SIGTERM - 1)
+    return bool((int(fields["SigBlk"], 16) | int(fields["SigCgt"], 16)) & bit)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("delay", [0, 0.001, 0.003, 0.01, 0.03, 0.06, 0.1, 0.2, 0.5])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_one_signal_at_any_moment_of_the_start(delay: float, signum: int) -> None:
+    """From the entry point on, whatever the moment: one line and 130 (143), no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "verify", "-"],  # reads a stdin that never ends
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        while not _in_charge(proc.pid):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.0005)
+        time.sleep(delay)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    code, word = _ending(signum)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert (proc.returncode, out) == (code, b"")
+    assert err.decode().splitlines()[-1] == f"mailcheck: {word}"
+
+
+BROKEN = ("domain", "broken.example.org", "--offline", "--zone", str(ROOT / "examples/zones"))
+
+
+@pytest.mark.parametrize("columns", ["0", "abc", "-5"])
+def test_a_width_that_is_no_width_is_ignored(run_cli: CliRun, columns: str) -> None:
+    """COLUMNS=0 made rich print nothing at all: the report and --help were empty."""
+    default = run_cli(*BROKEN, env={"COLUMNS": ""})
+    result = run_cli(*BROKEN, env={"COLUMNS": columns})
+    assert result.returncode == default.returncode == 1
+    timeless = [re.sub(r"[\d.]+ s\)", "s)", r.stdout) for r in (result, default)]
+    assert timeless[0] == timeless[1] and "spf.lookup-limit" in result.stdout
+    assert "--zone" in run_cli("domain", "--help", env={"COLUMNS": columns}).stdout
+    explained = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": columns}).stdout
+    assert "RFC 7208" in explained
+
+
+def test_columns_with_spaces_is_a_width(run_cli: CliRun) -> None:
+    result = run_cli("explain", "spf.lookup-limit", env={"COLUMNS": " 40 "})
+    assert max(len(line) for line in result.stdout.splitlines()) <= 40
+
+
+@pytest.mark.parametrize("command", ["", "domain", "verify", "trace", "report"])
+def test_help_lists_every_exit_code(run_cli: CliRun, command: str) -> None:
+    """143 (SIGTERM) was in the README's table, not in --help."""
+    text = " ".join(run_cli(*filter(None, [command, "--help"])).stdout.replace("│", " ").split())
+    for code in ("0 nothing", "1 a check failed", "2 usage", "3 inconclusive", "4 internal"):
+        assert code in text
+    assert "130 interrupted" in text and "143 terminated" in text
