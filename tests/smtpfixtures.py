@@ -294,6 +294,27 @@ def close_after(greeting: bytes, partial: bytes) -> Handler:
     return handler
 
 
+def vanish_after_tls(context: ssl.SSLContext) -> Handler:
+    """STARTTLS negotiated, then half an EHLO reply and the TCP connection dropped without
+    a TLS close (what a crash or a middlebox reset looks like)."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 ok ESMTP\r\n")
+        await reader.readline()
+        writer.write(b"250-localhost\r\n250 STARTTLS\r\n")
+        await reader.readline()
+        writer.write(b"220 go\r\n")
+        await writer.drain()
+        await writer.start_tls(context)
+        await reader.readline()
+        writer.write(b"250-localhost\r\n250-PIP")
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.transport.abort()  # no close_notify
+
+    return handler
+
+
 async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await asyncio.sleep(3600)
 

@@ -37,7 +37,7 @@ class SessionError(Exception):
 
     @property
     def inconclusive(self) -> bool:
-        """Network trouble (silence, a trickle, a stalled handshake, time running out) rather
+        """Network trouble (silence, a trickle, a lost connection, time running out) rather
         than something the server said: nothing to judge the server by, so every command
         reports it as "could not determine" (ERROR), never as a failure (FAIL). Garbage,
         endless lines and refused TLS handshakes did arrive: those are the server's doing."""
@@ -45,7 +45,7 @@ class SessionError(Exception):
 
 
 # the kinds of SessionError that are network trouble, not the server's answer
-INCONCLUSIVE = frozenset({"timeout", "deadline", "connect"})
+INCONCLUSIVE = frozenset({"closed", "timeout", "deadline", "connect"})
 
 
 @dataclass(frozen=True)
