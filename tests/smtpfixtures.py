@@ -246,6 +246,75 @@ async def close_in_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     await _close(writer)
 
 
+async def stall_in_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """STARTTLS offered and accepted, then nothing: the handshake never gets an answer."""
+    writer.write(b"220 ok ESMTP\r\n")
+    await reader.readline()
+    writer.write(b"250-localhost\r\n250 STARTTLS\r\n")
+    await reader.readline()
+    writer.write(b"220 go\r\n")
+    await writer.drain()
+    await asyncio.sleep(3600)
+
+
+# a fatal TLS alert (handshake_failure): the server refuses the handshake outright
+HANDSHAKE_FAILURE = b"\x15\x03\x03\x00\x02\x02\x28"
+
+
+async def refuse_in_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 ok ESMTP\r\n")
+    await reader.readline()
+    writer.write(b"250-localhost\r\n250 STARTTLS\r\n")
+    await reader.readline()
+    writer.write(b"220 go\r\n")
+    await writer.drain()
+    await reader.read(10)  # the start of the ClientHello
+    writer.write(HANDSHAKE_FAILURE)
+    await writer.drain()
+    await asyncio.sleep(3600)
+
+
+async def refuse_implicit_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.read(10)
+    writer.write(HANDSHAKE_FAILURE)
+    await writer.drain()
+    await asyncio.sleep(3600)
+
+
+def close_after(greeting: bytes, partial: bytes) -> Handler:
+    """Greets, reads one command, sends the start of a reply and hangs up."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(greeting)
+        await reader.readline()
+        writer.write(partial)
+        await writer.drain()
+        await _close(writer)
+
+    return handler
+
+
+def vanish_after_tls(context: ssl.SSLContext) -> Handler:
+    """STARTTLS negotiated, then half an EHLO reply and the TCP connection dropped without
+    a TLS close (what a crash or a middlebox reset looks like)."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 ok ESMTP\r\n")
+        await reader.readline()
+        writer.write(b"250-localhost\r\n250 STARTTLS\r\n")
+        await reader.readline()
+        writer.write(b"220 go\r\n")
+        await writer.drain()
+        await writer.start_tls(context)
+        await reader.readline()
+        writer.write(b"250-localhost\r\n250-PIP")
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.transport.abort()  # no close_notify
+
+    return handler
+
+
 async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await asyncio.sleep(3600)
 

@@ -25,8 +25,9 @@ GREETING = _c(
 PROTOCOL = _c(
     "mailbox.protocol",
     "IMAP/POP3 protocol errors",
-    "The server broke the conversation: closed it, went silent, sent something that is not "
-    "an IMAP or POP3 response, a line or response without end.",
+    "The server broke the conversation: sent something that is not an IMAP or POP3 "
+    "response, a line or response without end (FAIL); or it went silent or the connection "
+    "was lost, which leaves the server undetermined (ERROR).",
     "Look at the transcript: the last lines show where.",
     "RFC 9051 §2.2",
     "RFC 1939 §3",

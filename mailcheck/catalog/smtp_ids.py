@@ -88,8 +88,9 @@ RCPT = _c(
 PROTOCOL = _c(
     "smtp.protocol",
     "Protocol errors",
-    "The server broke the conversation: closed it, sent something that is not a reply, a "
-    "line or reply without end.",
+    "The server broke the conversation: sent something that is not a reply, a line or "
+    "reply without end (FAIL); or it went silent or the connection was lost, which leaves "
+    "the server undetermined (ERROR).",
     "Look at the transcript: the last lines show where.",
     "RFC 5321 §4.2",
 )

@@ -14,6 +14,18 @@ STARTTLS = _c(
     "RFC 8314",
 )
 
+HANDSHAKE = _c(
+    "tls.handshake",
+    "TLS handshake completed",
+    "Whether the TLS handshake (after STARTTLS, or at once on an implicit-TLS port) ran to "
+    "its end. A server that goes silent or drops the connection inside the handshake leaves "
+    "its TLS undetermined (ERROR); a handshake it refuses is judged under tls.starttls.",
+    "Run the check again; if the handshake keeps stalling, look at the server's TLS logs and "
+    "at firewalls or middleboxes between.",
+    "RFC 8446 §4",
+    "RFC 8314 §3",
+)
+
 VERSION = _c(
     "tls.version",
     "TLS version",

@@ -53,11 +53,21 @@ def check_connection(trace: HostTrace) -> Iterator[Finding]:
             subject=trace.host,
         )
         return
-    kind = (
-        "tls.starttls" if error.kind == "tls" else "smtp.protocol" if smtp else "mailbox.protocol"
-    )
-    # a server gone quiet is not proof of a broken server: could not determine (ERROR)
-    status = Status.ERROR if timed_out else Status.FAIL
+    # network trouble (silence, a lost connection, time running out) is no proof of a broken
+    # server: could not determine (ERROR), the session layer says which errors are; what did
+    # arrive and was wrong (garbage, a refused handshake) is the server's doing (FAIL)
+    status = Status.ERROR if error.inconclusive else Status.FAIL
+    if error.kind == "tls":
+        # a handshake cut off says nothing about STARTTLS (nor fits implicit TLS)
+        kind = "tls.handshake" if error.inconclusive else "tls.starttls"
+        implicit = step == "tls" and trace.greeting_code is None
+        if hint is None and implicit and not error.inconclusive:
+            hint = (
+                "The server refused the TLS handshake on this implicit-TLS port: look at its "
+                "certificate, protocol versions and ciphers."
+            )
+    else:
+        kind = "smtp.protocol" if smtp else "mailbox.protocol"
     label = step if smtp else f"{trace.protocol.upper()} {step}"
     yield finding(
         kind, status, printable(f"{label}: {error.message}"), hint=hint, subject=trace.host

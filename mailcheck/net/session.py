@@ -22,7 +22,9 @@ MAX_REPLY_LINES = 200
 class SessionError(Exception):
     """The conversation could not go on: closed, timed out, garbage, TLS failure."""
 
-    def __init__(self, kind: str, message: str, received: int = 0, alert: str = "") -> None:
+    def __init__(
+        self, kind: str, message: str, received: int = 0, alert: str = "", lost: bool = False
+    ) -> None:
         super().__init__(message)
         self.kind = kind  # closed | timeout | too-long | garbage | tls | connect | deadline
         self.message = message
@@ -30,6 +32,20 @@ class SessionError(Exception):
         # a TLS-level answer (an alert, or the peer closing inside the handshake), as opposed
         # to the network failing: the one a version probe may read as "not offered"
         self.alert = alert
+        # a TLS handshake cut off by silence or a lost connection, not refused by the server
+        self.lost = lost
+
+    @property
+    def inconclusive(self) -> bool:
+        """Network trouble (silence, a trickle, a lost connection, time running out) rather
+        than something the server said: nothing to judge the server by, so every command
+        reports it as "could not determine" (ERROR), never as a failure (FAIL). Garbage,
+        endless lines and refused TLS handshakes did arrive: those are the server's doing."""
+        return self.kind in INCONCLUSIVE or (self.kind == "tls" and self.lost)
+
+
+# the kinds of SessionError that are network trouble, not the server's answer
+INCONCLUSIVE = frozenset({"closed", "timeout", "deadline", "connect"})
 
 
 @dataclass(frozen=True)
@@ -278,25 +294,32 @@ class Session:
         if context is None:
             context = permissive_context()
         self.transcript.add("*", f"TLS handshake (server name {server_name})")
-        timeout = self._timeout()
-        self.sock.settimeout(timeout)
+        started = time.monotonic()
+        self.sock.settimeout(self._timeout())
         try:
             tls = context.wrap_socket(self.sock, server_hostname=server_name)
         except TimeoutError:
+            now = time.monotonic()
             raise SessionError(
                 "tls",
-                f"TLS handshake timed out after {timeout:g} s ({self._limit(time.monotonic())})",
+                f"TLS handshake timed out after {now - started:.1f} s ({self._limit(now)})",
+                lost=True,
             ) from None
         except ssl.SSLEOFError:
             raise SessionError(
-                "tls", "TLS handshake failed: the server closed the connection", alert="EOF"
+                "tls",
+                "TLS handshake failed: the server closed the connection",
+                alert="EOF",
+                lost=True,
             ) from None
         except ssl.SSLError as exc:
             reason = str(exc.reason or exc)
             raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
         except OSError as exc:
             raise SessionError(
-                "tls", f"TLS handshake failed: connection closed ({exc.strerror or exc})"
+                "tls",
+                f"TLS handshake failed: connection closed ({exc.strerror or exc})",
+                lost=True,
             ) from None
         self.sock = tls
         self.tls = tls

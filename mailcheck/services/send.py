@@ -319,6 +319,7 @@ def deliver(
                 outcome.status, outcome.reply = "deferred", printable(problem)
             continue
         done = False
+        tried: list[HostTrace] = []
         for target in targets:
             if done:
                 break
@@ -334,14 +335,20 @@ def deliver(
                     progress(f"sending to {target.host} [{address}]")
                 options = dataclasses.replace(shared, rcpt=tuple(pending))
                 trace = probe(target.host, address, options, target.preference)
-                sections.append(_attempt_section(trace, request, options))
+                tried.append(trace)
                 done = _settle(trace, {r: route[r] for r in pending})
                 if trace.reached:
                     break  # next host, not the next address of this one
+        answered = all(o.status in ("accepted", "rejected") for o in route.values())
+        sections.extend(_attempt_section(t, request, shared, answered) for t in tried)
     return sections, outcomes
 
 
-def _attempt_section(trace: HostTrace, request: SendRequest, options: ProbeOptions) -> Section:
+def _attempt_section(
+    trace: HostTrace, request: SendRequest, options: ProbeOptions, answered: bool
+) -> Section:
+    """`answered`: every recipient of the route got a definite answer (from this host or a
+    later one), so what went wrong with this host's transport did not stop the mail."""
     context = TraceContext(
         names=(trace.verified_name,),
         require_tls=options.tls in ("starttls", "implicit"),
@@ -350,9 +357,12 @@ def _attempt_section(trace: HostTrace, request: SendRequest, options: ProbeOptio
         sending=True,
     )
     # Delivery decides the exit code; what the transport looked like is advice (a
-    # self-signed certificate on an MX does not stop the mail): at most WARN here.
+    # self-signed certificate on an MX does not stop the mail): a FAIL is a WARN here. What
+    # could not be determined (silence, a lost connection) stays ERROR, as in trace, unless
+    # another host then delivered or refused the message for good.
+    demoted = (Status.FAIL, Status.ERROR) if answered else (Status.FAIL,)
     findings = [
-        dataclasses.replace(f, status=Status.WARN) if f.status in (Status.FAIL, Status.ERROR) else f
+        dataclasses.replace(f, status=Status.WARN) if f.status in demoted else f
         for f in judge(trace, context)
     ]
     return trace_section(trace, findings)
