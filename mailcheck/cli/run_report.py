@@ -36,12 +36,12 @@ class RunOptions:
     csv: bool = False
 
 
-def _files(inputs: Sequence[str]) -> Iterator[Item]:
+def _files(inputs: Sequence[str], deadline: float) -> Iterator[Item]:
     from mailcheck.feedback.unpack import Problem
     from mailcheck.messages import check_inputs, read_messages
 
     check_inputs(list(inputs))  # a name that does not exist is a typo: exit 2 before the run
-    for message in read_messages(list(inputs)):
+    for message in read_messages(list(inputs), deadline=deadline):
         if message.error:  # unreadable: that input's problem, and the run goes on
             yield Problem(message.source, message.error, message.source)
         else:
@@ -79,7 +79,7 @@ def run(
     engine = build_engine(flags.options())
     with engine, progress(True) as bar, contextlib.ExitStack() as cleanup:
         session = None
-        items: list[Iterator[Item]] = [_files(inputs)] if inputs else []
+        items: list[Iterator[Item]] = [_files(inputs, flags.deadline)] if inputs else []
         if mailbox.server is not None:
             from mailcheck.feedback.imap import open_mailbox, unreachable
 
