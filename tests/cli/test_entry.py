@@ -154,3 +154,71 @@ def test_help_lists_every_exit_code(run_cli: CliRun, command: str) -> None:
     for code in ("0 nothing", "1 a check failed", "2 usage", "3 inconclusive", "4 internal"):
         assert code in text
     assert "130 interrupted" in text and "143 terminated" in text
+
+
+ZONES = ("--offline", "--zone", "examples/zones")
+FULL_RUNS = [
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones"),
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones", "-f", "json"),
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones", "-f", "jsonl"),
+    ("verify", "examples/messages/tampered.eml", "--offline", "--zone", "examples/zones"),
+    ("verify", "examples/messages/tampered.eml", "--offline", "-f", "sarif"),
+    ("report", "examples/reports", "--offline", "-f", "csv"),
+    ("send", "--from", "a@example.com", "--to", "b@example.com", "--dry-run", "--offline"),
+    ("explain", "spf.ptr"),
+    ("schema",),
+    ("domain", "--help"),
+    ("--version",),
+]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="Linux: /dev/full")
+@pytest.mark.parametrize("args", FULL_RUNS, ids=" ".join)
+def test_output_that_cannot_be_written_is_one_line_exit_2(args: tuple[str, ...]) -> None:
+    """`> /dev/full` was 'internal error: OSError', then an 'Exception ignored' traceback
+    from the interpreter's last flush, and exit 120."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mailcheck", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")},
+            timeout=60,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mailcheck: error: cannot write the output: No space left on device\n",
+    )
+
+
+def test_a_closed_stdout_is_one_line_exit_2() -> None:
+    """`mailcheck ... >&-`: no AttributeError, and no socket can take descriptor 1."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "domain", "broken.example.org", "--offline"],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: os.close(1),  # the child alone loses its stdout
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mailcheck: error: cannot write the output: stdout is closed\n",
+    )
+
+
+def test_a_reader_that_goes_away_is_still_quiet() -> None:
+    """`| head -0`: EPIPE is not an error; the exit code is the verdict's (1: FAIL)."""
+    run = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "domain", "broken.example.org", *ZONES],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # long before the report is written
+    err = run.stderr.read()
+    assert (run.wait(timeout=60), err) == (1, b"")
