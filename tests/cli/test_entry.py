@@ -222,3 +222,54 @@ def test_a_reader_that_goes_away_is_still_quiet() -> None:
     run.stdout.close()  # long before the report is written
     err = run.stderr.read()
     assert (run.wait(timeout=60), err) == (1, b"")
+
+
+@pytest.mark.parametrize("command", ["domain", "verify", "trace", "send"])
+def test_a_format_from_the_environment_for_another_command_is_ignored(
+    run_cli: CliRun, command: str
+) -> None:
+    """MAILCHECK_FORMAT=csv is report's: every other command said 'invalid value' (exit 2)."""
+    args = {
+        "domain": ("example.com", *ZONES),
+        "verify": ("examples/messages/tampered.eml", *ZONES),
+        "trace": ("127.0.0.1", "--port", "1", "--offline"),
+        "send": ("--from", "a@example.com", "--to", "b@example.com", "--dry-run", "--offline"),
+    }[command]
+    plain = run_cli(command, *args)
+    result = run_cli(command, *args, env={"MAILCHECK_FORMAT": "csv"})
+    assert (
+        result.stderr
+        == (
+            f"mailcheck: warning: MAILCHECK_FORMAT=csv is not a format of mailcheck {command}: "
+            "ignored (the default, text)\n"
+        )
+        + plain.stderr
+    )
+    assert result.returncode == plain.returncode
+    if command in ("domain", "verify"):  # the same text report, timings aside
+        timing = re.compile(r"\d+\.\d+ s\b|\d+ ms\b")
+        assert timing.sub("", result.stdout) == timing.sub("", plain.stdout)
+        assert result.stdout.startswith(
+            "OK    example.com" if command == "domain" else "FAIL  examples/messages/tampered.eml"
+        )
+
+
+def test_a_format_from_the_environment_still_serves_its_command(run_cli: CliRun) -> None:
+    result = run_cli("report", "examples/reports", "--offline", env={"MAILCHECK_FORMAT": "csv"})
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("domain,reporter,report_id,")
+
+
+def test_csv_given_as_an_option_or_a_format_no_command_has_are_usage_errors(
+    run_cli: CliRun,
+) -> None:
+    choices = "'text', 'json', 'jsonl', 'junit', 'sarif', 'github', 'markdown', 'html'"
+    explicit = run_cli("domain", "example.com", *ZONES, "--format", "csv")
+    typo = run_cli("domain", "example.com", *ZONES, env={"MAILCHECK_FORMAT": "xml"})
+    for result, value in ((explicit, "csv"), (typo, "xml")):
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == (
+            "mailcheck: error: invalid value for '--format' / '-f' (env var: 'MAILCHECK_FORMAT'): "
+            f"'{value}' is not one of {choices}\n"
+            "mailcheck: hint: Run 'mailcheck domain --help' for the options\n"
+        )
