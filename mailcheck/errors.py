@@ -28,3 +28,9 @@ class NetworkError(MailcheckError):
     """Nothing could be determined because the network failed (exit 3)."""
 
     exit_code = ExitCode.INCONCLUSIVE
+
+
+class OutputError(MailcheckError):
+    """stdout could not be written (a full disk, an I/O error): exit 2, like an input that
+    cannot be read. A reader that went away (EPIPE, `| head`) is not one: that run ends
+    quietly with its own exit code."""

@@ -43,11 +43,13 @@ def _kind(mode: int) -> str:
     return "a device, not a message file"
 
 
-def _read(path: Path, limit: int = MAX_MESSAGE, stream: bool = False) -> bytes:
+def _read(
+    path: Path, limit: int = MAX_MESSAGE, stream: bool = False, until: float | None = None
+) -> bytes:
     """The whole file, or _Unreadable with a one-line reason. Opened without blocking and
     checked with fstat on the open file: a FIFO inside a folder never hangs the run, and a
     file swapped for something else between listing and reading is caught. `stream`: a
-    pipe the user named (`verify <(command)`) is read like stdin."""
+    pipe the user named (`verify <(command)`, a FIFO) is read like stdin, until `until`."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -60,8 +62,10 @@ def _read(path: Path, limit: int = MAX_MESSAGE, stream: bool = False) -> bytes:
         raise _Unreadable(exc.strerror or str(exc)) from None
     info = os.fstat(fd)
     if stream and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
-        os.close(fd)
-        return _read_stream(path, limit)
+        try:
+            return _read_pipe(fd, limit, until)
+        finally:
+            os.close(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise _Unreadable(_kind(info.st_mode))
@@ -79,15 +83,40 @@ def _read(path: Path, limit: int = MAX_MESSAGE, stream: bool = False) -> bytes:
     return data
 
 
-def _read_stream(path: Path, limit: int) -> bytes:
-    try:
-        with path.open("rb") as handle:  # blocks until the writer opens it, as cat does
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise _Unreadable(exc.strerror or str(exc)) from None
-    if len(data) > limit:
+def _read_pipe(fd: int, limit: int, until: float | None) -> bytes:
+    """A pipe, FIFO or terminal to its end, as cat reads it, but never past `until` (the
+    run's --deadline): a writer that never comes, or never closes, ends in _Unreadable.
+    Each read waits in poll(), so the descriptor's blocking mode (stdin's is shared with
+    the shell) is left as it is."""
+    import select
+    import time
+
+    poller = select.poll() if hasattr(select, "poll") else None  # not on Windows: no limit
+    if poller is not None:
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        if poller is not None and until is not None:
+            left = until - time.monotonic()
+            if left <= 0 or not poller.poll(max(1, int(left * 1000) + 1)):
+                raise _Unreadable(
+                    f"still open when --deadline ran out ({size} bytes read; "
+                    "part of an input is never judged)"
+                )
+        try:
+            chunk = os.read(fd, min(2**20, limit + 1 - size))
+        except BlockingIOError:  # woken without data (another reader took it)
+            continue
+        except OSError as exc:
+            raise _Unreadable(exc.strerror or str(exc)) from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
         raise _Unreadable(f"more than mailcheck reads ({limit // 2**20} MB)", True)
-    return data
+    return b"".join(chunks)
 
 
 def is_mbox(head: bytes) -> bool:
@@ -151,10 +180,10 @@ def _folder_entries(path: Path) -> list[Path]:
     return sorted(f for f in entries if not f.name.startswith("."))
 
 
-def _message(path: Path, kind: str, fmt: str) -> Iterator[RawMessage]:
+def _message(path: Path, kind: str, fmt: str, until: float | None) -> Iterator[RawMessage]:
     label = str(path)
     try:
-        data = _read(path, stream=kind == "file")
+        data = _read(path, stream=kind == "file", until=until)
     except _Unreadable as exc:
         yield RawMessage(label, b"", kind=kind, error=str(exc), too_large=exc.too_large)
         return
@@ -174,30 +203,49 @@ def check_inputs(inputs: list[str]) -> None:
             raise InputError(f"{item}: no messages (an empty Maildir or folder)")
 
 
-def read_messages(inputs: list[str], mbox: str = "auto") -> Iterator[RawMessage]:
-    """Each input: a message file, '-' (stdin), a Maildir or folder of files, an mbox file."""
+def read_messages(
+    inputs: list[str], mbox: str = "auto", deadline: float | None = None
+) -> Iterator[RawMessage]:
+    """Each input: a message file, '-' (stdin), a Maildir or folder of files, an mbox file.
+
+    `deadline`: the seconds (from the first read) within which stdin and named pipes must
+    reach their end; one still open then is that input's error, not a hang."""
+    import time
+
+    until = None if deadline is None else time.monotonic() + deadline
     for item in inputs:
         if item == "-":
-            data = sys.stdin.buffer.read(MAX_MESSAGE + 1)
-            if len(data) > MAX_MESSAGE:
-                yield RawMessage(
-                    "<stdin>",
-                    b"",
-                    kind="stdin",
-                    error=f"more than mailcheck reads ({MAX_MESSAGE // 2**20} MB)",
-                    too_large=True,
-                )
-            elif is_mbox(data[:1024]):
-                yield from split_mbox(data, "<stdin>", mbox)
-            else:
-                yield RawMessage("<stdin>", data, kind="stdin")
+            yield from _stdin(mbox, until)
             continue
         path = Path(item)
         if path.is_dir():
             for file in _folder_entries(path):
-                yield from _message(file, "folder", mbox)
+                yield from _message(file, "folder", mbox, until)
             continue
-        yield from _message(path, "file", mbox)
+        yield from _message(path, "file", mbox, until)
+
+
+def _stdin(mbox: str, until: float | None) -> Iterator[RawMessage]:
+    try:
+        if sys.stdin is None:  # started with stdin closed
+            raise _Unreadable("stdin is closed")
+        try:
+            fd: int | None = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # not a real file (embedded, captured)
+            fd = None
+        if fd is None:
+            data = sys.stdin.buffer.read(MAX_MESSAGE + 1)
+            if len(data) > MAX_MESSAGE:
+                raise _Unreadable(f"more than mailcheck reads ({MAX_MESSAGE // 2**20} MB)", True)
+        else:
+            data = _read_pipe(fd, MAX_MESSAGE, until)
+    except _Unreadable as exc:
+        yield RawMessage("<stdin>", b"", kind="stdin", error=str(exc), too_large=exc.too_large)
+        return
+    if is_mbox(data[:1024]):
+        yield from split_mbox(data, "<stdin>", mbox)
+    else:
+        yield RawMessage("<stdin>", data, kind="stdin")
 
 
 def count_hint(inputs: list[str]) -> int | None:

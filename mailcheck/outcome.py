@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from mailcheck.model import ExitCode, Report, Status
 
 # A server that could not be reached leaves the run inconclusive, whatever else was shown
-UNREACHABLE = frozenset({"smtp.connect", "mailbox.connect"})
+UNREACHABLE = frozenset({"smtp.connect", "mailbox.connect", "report.mailbox"})
 # What --fail-on regression fails on (WARN and up), and what makes the comparison unsure
 REGRESSED = frozenset({"regression.new", "regression.worse"})
 REGRESSION_UNSURE = "regression.inconclusive"

@@ -96,6 +96,17 @@ MALFORMED = _c(
     "RFC 9990 §2.1",
 )
 
+MAILBOX = _c(
+    "report.mailbox",
+    "The report mailbox (--imap)",
+    "Whether the IMAP folder of reports could be read: the server reached, its certificate "
+    "verified, the login and folder accepted, every message fetched. When it could not be, "
+    "the reports of the other inputs are still shown and the run is inconclusive (exit 3).",
+    "Check the address and port, --tls and --ca-file, and that the server answers within "
+    "--timeout; the message names the step that failed.",
+    "RFC 9051",
+)
+
 NO_REPORT = _c(
     "report.no-report",
     "Inputs without a report",

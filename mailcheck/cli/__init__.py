@@ -22,12 +22,19 @@ def main() -> None:
 
     signals.install()
     from mailcheck.cli.app import main as run
+    from mailcheck.errors import OutputError
 
     try:
         code = run()
+        sys.stdout.flush()  # what is still buffered: failing to write it fails the run
     except KeyboardInterrupt:
         sys.stderr.write("\nmailcheck: interrupted\n")
         code = ExitCode.INTERRUPTED
+    except OutputError as exc:  # outside a command's boundary (--help, --version)
+        from mailcheck.cli.common import error_line
+
+        error_line(exc.message)
+        code = ExitCode(exc.exit_code)
     except Exception as exc:  # outside every command's boundary: still one line, exit 4
         from mailcheck.cli.common import error_line
         from mailcheck.outcome import error_exit_code

@@ -17,6 +17,8 @@ from mailcheck.cli.common import EXIT_CODES_HELP
 from mailcheck.model import ExitCode
 from mailcheck.outcome import error_exit_code
 
+ENV_FORMAT = "MAILCHECK_FORMAT"
+
 app = typer.Typer(
     name="mailcheck",
     help="Diagnose email: DNS records, message authentication, and mail servers.\n\n"
@@ -106,6 +108,49 @@ def _version_everywhere(command: Any) -> None:
         _version_everywhere(sub)
 
 
+def _environment_formats(command: Any) -> None:
+    """MAILCHECK_FORMAT=csv is right for `report` and no other command: elsewhere a value
+    some other command accepts is ignored with one line on stderr (the default format
+    stays), so one environment serves every command. A value no command accepts is still
+    the usage error it is, as is any value given as --format."""
+    params = [p for p in _all_params(command) if getattr(p, "envvar", None) == ENV_FORMAT]
+    known = {str(c).lower() for p in params for c in getattr(p.type, "choices", ())}
+    for param in params:
+        kind: Any = type(param)
+        param.__class__ = _lenient(kind, frozenset(known))
+
+
+def _all_params(command: Any) -> list[Any]:
+    found = list(getattr(command, "params", ()))
+    for sub in getattr(command, "commands", {}).values():
+        found += _all_params(sub)
+    return found
+
+
+@functools.cache
+def _lenient(kind: Any, known: frozenset[str]) -> Any:
+    from typer._click import exceptions as click_errors
+
+    def value_from_envvar(self: Any, ctx: Any) -> Any:
+        value = kind.value_from_envvar(self, ctx)
+        if not isinstance(value, str) or value.lower() not in known:
+            return value  # unset, or a typo: the usual checks say what is wrong
+        try:
+            self.type.convert(value, self, ctx)
+        except click_errors.BadParameter:
+            if not ctx.resilient_parsing:  # not while completing a command line
+                from mailcheck.escape import printable
+
+                sys.stderr.write(
+                    f"mailcheck: warning: {ENV_FORMAT}={printable(value)} is not a format of "
+                    f"{ctx.command_path}: ignored (the default, text)\n"
+                )
+            return None  # the option's default
+        return value
+
+    return type(f"Lenient{kind.__name__}", (kind,), {"value_from_envvar": value_from_envvar})
+
+
 @functools.cache
 def _finite(kind: Any) -> Any:
     def convert(self: Any, value: Any, param: Any, ctx: Any) -> Any:
@@ -136,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     _finite_numbers(command)
     _version_everywhere(command)
+    _environment_formats(command)
     if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
         _escape_markup(command)  # only help texts need it: a run must not pay for rich
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above the --fail-on level; 1 a check failed (or warned, with "
-    "--fail-on warn); 2 usage or input error; 3 inconclusive (network or DNS errors, no "
-    "failures); 4 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
+    "--fail-on warn); 2 usage, input or output error (stdout cannot be written); "
+    "3 inconclusive (network or DNS errors, no failures); 4 internal error; "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 

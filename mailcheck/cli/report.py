@@ -47,7 +47,7 @@ EPILOG = (
         deadline=120.0,
         timeout_help="Per network operation: one DNS query (one retry follows a timeout), "
         "one IMAP connect, read or write.",
-        deadline_help="The whole run (DNS and IMAP): nothing outlives it.",
+        deadline_help="The whole run (DNS, IMAP, reading stdin): nothing outlives it.",
     ),
     out=Output(formats=ReportFormat, extra_help=" (csv: one row per source per aggregate report)"),
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
-from mailcheck.errors import InputError, UsageError
+from mailcheck.errors import InputError, NetworkError, UsageError
 from mailcheck.feedback.unpack import Item, expand_safely
 from mailcheck.model import ExitCode, select_findings
 from mailcheck.outcome import exit_code
@@ -36,12 +36,12 @@ class RunOptions:
     csv: bool = False
 
 
-def _files(inputs: Sequence[str]) -> Iterator[Item]:
+def _files(inputs: Sequence[str], deadline: float) -> Iterator[Item]:
     from mailcheck.feedback.unpack import Problem
     from mailcheck.messages import check_inputs, read_messages
 
     check_inputs(list(inputs))  # a name that does not exist is a typo: exit 2 before the run
-    for message in read_messages(list(inputs)):
+    for message in read_messages(list(inputs), deadline=deadline):
         if message.error:  # unreadable: that input's problem, and the run goes on
             yield Problem(message.source, message.error, message.source)
         else:
@@ -79,18 +79,21 @@ def run(
     engine = build_engine(flags.options())
     with engine, progress(True) as bar, contextlib.ExitStack() as cleanup:
         session = None
+        items: list[Iterator[Item]] = [_files(inputs, flags.deadline)] if inputs else []
         if mailbox.server is not None:
-            from mailcheck.feedback.imap import open_mailbox
+            from mailcheck.feedback.imap import open_mailbox, unreachable
 
             bar.status("logging in")
-            session = open_mailbox(mailbox, engine, flags.deadline)
-            cleanup.callback(session.session.close)  # whatever happens next (closing twice is fine)
+            try:
+                session = open_mailbox(mailbox, engine, flags.deadline)
+            except NetworkError as exc:
+                items.append(iter([unreachable(mailbox, exc)]))
+            else:
+                cleanup.callback(session.session.close)  # whatever happens (closing twice is fine)
+                items.append(session.items())
         bar.status("reading reports")
-        items: list[Iterator[Item]] = [_files(inputs)] if inputs else []
-        if session is not None:
-            items.append(session.items())
         collected = collect(item for source in items for item in source)
-        if session is None and not (
+        if mailbox.server is None and not (
             collected.aggregate or collected.tls or collected.failures or collected.problems
         ):
             # a mistyped path should not look like a clean bill of health
@@ -98,14 +101,16 @@ def run(
                 f"no DMARC or TLS report found in {', '.join(inputs)}",
                 hint="give report files (.xml, .xml.gz, .zip, .json), messages or a Maildir",
             )
-        bar.status("looking up sources")
-        reports = [
-            select_findings(r, out.only, out.skip)
-            for r in build_reports(collected, engine, request)
-        ]
         if session is not None:
-            session.finish(collected.carriers)
-    code = exit_code(reports, out.threshold)
+            # before the lookups: a --move-to that fails is one more finding, not the end
+            try:
+                session.finish(collected.carriers)
+            except NetworkError as exc:
+                collected.problems.append(unreachable(mailbox, exc))
+        bar.status("looking up sources")
+        full = list(build_reports(collected, engine, request))
+        reports = [select_findings(r, out.only, out.skip) for r in full]
+    code = exit_code(reports, out.threshold, full=full)
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer = open_writer("report", out, csv=opts.csv)

@@ -126,7 +126,7 @@ def run(
         out.format is Format.TEXT and out.verbose and total != 1
     )
     pool = _pool(opts, total, engine, request)
-    messages = read_messages(list(inputs), opts.mbox_format)
+    messages = read_messages(list(inputs), opts.mbox_format, flags.deadline)
     with (
         engine,
         pool or contextlib.nullcontext(),

@@ -29,8 +29,8 @@ EPILOG = (
     " --from me@example.com --to me@example.com"
     " --check-delivery imap://me@example.com@imap.example.com/INBOX\n\n"
     "Exit codes: 0 every recipient accepted; 1 a recipient rejected, or the DKIM signature "
-    "does not verify (or, with --check-delivery, the delivered copy fails a check); 2 usage "
-    "or input error; 3 a recipient deferred or not reached, the delivery unknown, or the "
+    "does not verify (or, with --check-delivery, the delivered copy fails a check); 2 usage, "
+    "input or output error; 3 a recipient deferred or not reached, the delivery unknown, or the "
     "message not arrived within --delivery-wait; 4 internal error; 130 interrupted."
 )
 

@@ -21,8 +21,8 @@ def install() -> None:
     if hasattr(signal, "pthread_sigmask"):
         # the entry point held these during its imports: one that came meanwhile ends here
         signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_ENDINGS))
-    sys.stdout = _pipe_safe(sys.stdout)
-    sys.stderr = _pipe_safe(sys.stderr)
+    sys.stdout = _pipe_safe(sys.stdout, output=True) if sys.stdout else _closed(1)
+    sys.stderr = _pipe_safe(sys.stderr) if sys.stderr else _closed(2)
 
 
 def _end(signum: int, frame: FrameType | None) -> None:
@@ -48,11 +48,19 @@ def _end(signum: int, frame: FrameType | None) -> None:
 
 class _DiscardOnEpipe(io.RawIOBase):
     """A file descriptor whose reader may go away (`| head -1`): from then on, output goes
-    nowhere and the run ends with the exit code it would have had if it had been read."""
+    nowhere and the run ends with the exit code it would have had if it had been read.
 
-    def __init__(self, fd: int) -> None:
+    Any other failure of stdout (`output`: a full disk, an I/O error) raises OutputError
+    once, for the command's error boundary to make one line of it (exit 2); what is
+    written after that, the interpreter's last flush included, is discarded, so no
+    "Exception ignored" traceback follows. On stderr there is nowhere left to say it."""
+
+    def __init__(self, fd: int, output: bool = False, problem: str = "") -> None:
         super().__init__()
         self._fd = fd
+        self._output = output
+        self._failed = False
+        self._problem = problem  # known before the first write (stdout was closed)
 
     def writable(self) -> bool:
         return True
@@ -65,7 +73,11 @@ class _DiscardOnEpipe(io.RawIOBase):
 
     def write(self, data: object) -> int:
         view = memoryview(data)  # type: ignore[arg-type]
+        if self._failed:
+            return len(view)
         try:
+            if self._problem:
+                raise OSError(self._problem)
             return os.write(self._fd, view)
         except BrokenPipeError:
             with contextlib.suppress(OSError):
@@ -73,9 +85,30 @@ class _DiscardOnEpipe(io.RawIOBase):
                 os.dup2(devnull, self._fd)
                 os.close(devnull)
             return len(view)
+        except OSError as exc:
+            self._failed = True
+            if not self._output:
+                return len(view)
+            from mailcheck.errors import OutputError
+
+            raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
 
 
-def _pipe_safe(stream: TextIO) -> TextIO:
+def _closed(fd: int) -> TextIO:
+    """Started with stdout or stderr closed (`>&-`): /dev/null takes the descriptor, or the
+    first socket opened would, and the report would go to a DNS server. Writing to it is
+    the OutputError of stdout (or nothing, on stderr)."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    name = "stdout" if fd == 1 else "stderr"
+    raw = _DiscardOnEpipe(fd, output=fd == 1, problem=f"{name} is closed")
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="backslashreplace")
+
+
+def _pipe_safe(stream: TextIO, output: bool = False) -> TextIO:
     """The same text stream (encoding, error handler, buffering) over a _DiscardOnEpipe."""
     try:
         fd = stream.fileno()
@@ -86,7 +119,7 @@ def _pipe_safe(stream: TextIO) -> TextIO:
         return stream  # not a real file (embedded, captured): leave it alone
     with contextlib.suppress(Exception):
         stream.flush()
-    raw = _DiscardOnEpipe(fd)
+    raw = _DiscardOnEpipe(fd, output)
     buffered = io.BufferedWriter(raw)
     return io.TextIOWrapper(
         buffered,

@@ -27,7 +27,8 @@ EPILOG = (
         step_alias=False,
         timeout_help="Per DNS query (one retry follows a timeout).",
         deadline=120.0,
-        deadline_help="The DNS time of the whole run: a dead resolver cannot hang it.",
+        deadline_help="The DNS time of the whole run, and the time stdin or a named pipe "
+        "has to reach its end: a dead resolver or a stalled pipe cannot hang it.",
     ),
     out=Output(),
 )

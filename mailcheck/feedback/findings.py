@@ -453,7 +453,7 @@ def input_report(collected: Collected) -> Report | None:
     for problem in collected.problems:
         findings.append(
             finding(
-                "report.malformed",
+                problem.check_id,
                 Status.ERROR,
                 _p(f"{problem.source}: {problem.message}"),
                 subject=_p(problem.source),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mailcheck.cli.run_report import ImapOptions
     from mailcheck.net.dns.engine import DnsEngine
 
+MAILBOX = "report.mailbox"
 MAX_MESSAGES = 10_000
 MAX_MESSAGE = 32 * 1024 * 1024
 _LITERAL = re.compile(r"\{(\d+)\}$")
@@ -127,10 +128,11 @@ class Mailbox:
                 yield from expand_safely(label, data, message_id=label)
         except SessionError as exc:
             self.broken = True
-            yield Problem(self.label, exc.message)
+            yield Problem(self.label, exc.message, check_id=MAILBOX)
             return
         if len(sizes) > MAX_MESSAGES:
-            yield Problem(self.label, f"{len(sizes)} messages: only the first {MAX_MESSAGES} read")
+            why = f"{len(sizes)} messages: only the first {MAX_MESSAGES} read"
+            yield Problem(self.label, why, check_id=MAILBOX)
 
     def _sizes(self) -> dict[int, int]:
         reply = self._ok("UID FETCH 1:* (UID RFC822.SIZE)", allow_no=True)
@@ -197,6 +199,14 @@ class Mailbox:
             raise NetworkError(f"{self.label}: {exc.message}") from None
         finally:
             self.session.close()
+
+
+def unreachable(options: ImapOptions, error: NetworkError) -> Problem:
+    """A mailbox that could not be opened (unreachable, silent, TLS not verified): an ERROR
+    finding of the run, as an unreachable server is in trace, and the other inputs' reports
+    are still shown; only the command line's own mistakes (exit 2) end the run."""
+    why = re.sub(r"^--imap \S+: ", "", error.message)  # the label names the server already
+    return Problem(f"imap://{options.server}/{options.folder}", why, check_id=MAILBOX)
 
 
 def open_mailbox(options: ImapOptions, engine: DnsEngine, deadline: float) -> Mailbox:

@@ -39,6 +39,8 @@ class Problem:
     source: str
     message: str
     message_id: str = ""  # the carrying message (--move-to leaves it in place)
+    # report.mailbox: the --imap folder itself (not one report in it) could not be read
+    check_id: str = "report.malformed"
 
 
 @dataclass(frozen=True)

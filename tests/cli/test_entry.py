@@ -154,3 +154,122 @@ def test_help_lists_every_exit_code(run_cli: CliRun, command: str) -> None:
     for code in ("0 nothing", "1 a check failed", "2 usage", "3 inconclusive", "4 internal"):
         assert code in text
     assert "130 interrupted" in text and "143 terminated" in text
+
+
+ZONES = ("--offline", "--zone", "examples/zones")
+FULL_RUNS = [
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones"),
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones", "-f", "json"),
+    ("domain", "broken.example.org", "--offline", "--zone", "examples/zones", "-f", "jsonl"),
+    ("verify", "examples/messages/tampered.eml", "--offline", "--zone", "examples/zones"),
+    ("verify", "examples/messages/tampered.eml", "--offline", "-f", "sarif"),
+    ("report", "examples/reports", "--offline", "-f", "csv"),
+    ("send", "--from", "a@example.com", "--to", "b@example.com", "--dry-run", "--offline"),
+    ("explain", "spf.ptr"),
+    ("schema",),
+    ("domain", "--help"),
+    ("--version",),
+]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="Linux: /dev/full")
+@pytest.mark.parametrize("args", FULL_RUNS, ids=" ".join)
+def test_output_that_cannot_be_written_is_one_line_exit_2(args: tuple[str, ...]) -> None:
+    """`> /dev/full` was 'internal error: OSError', then an 'Exception ignored' traceback
+    from the interpreter's last flush, and exit 120."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mailcheck", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("MAILCHECK_")},
+            timeout=60,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mailcheck: error: cannot write the output: No space left on device\n",
+    )
+
+
+def test_a_closed_stdout_is_one_line_exit_2() -> None:
+    """`mailcheck ... >&-`: no AttributeError, and no socket can take descriptor 1."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "domain", "broken.example.org", "--offline"],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: os.close(1),  # the child alone loses its stdout
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mailcheck: error: cannot write the output: stdout is closed\n",
+    )
+
+
+def test_a_reader_that_goes_away_is_still_quiet() -> None:
+    """`| head -0`: EPIPE is not an error; the exit code is the verdict's (1: FAIL)."""
+    run = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", "domain", "broken.example.org", *ZONES],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # long before the report is written
+    err = run.stderr.read()
+    assert (run.wait(timeout=60), err) == (1, b"")
+
+
+@pytest.mark.parametrize("command", ["domain", "verify", "trace", "send"])
+def test_a_format_from_the_environment_for_another_command_is_ignored(
+    run_cli: CliRun, command: str
+) -> None:
+    """MAILCHECK_FORMAT=csv is report's: every other command said 'invalid value' (exit 2)."""
+    args = {
+        "domain": ("example.com", *ZONES),
+        "verify": ("examples/messages/tampered.eml", *ZONES),
+        "trace": ("127.0.0.1", "--port", "1", "--offline"),
+        "send": ("--from", "a@example.com", "--to", "b@example.com", "--dry-run", "--offline"),
+    }[command]
+    plain = run_cli(command, *args)
+    result = run_cli(command, *args, env={"MAILCHECK_FORMAT": "csv"})
+    assert (
+        result.stderr
+        == (
+            f"mailcheck: warning: MAILCHECK_FORMAT=csv is not a format of mailcheck {command}: "
+            "ignored (the default, text)\n"
+        )
+        + plain.stderr
+    )
+    assert result.returncode == plain.returncode
+    if command in ("domain", "verify"):  # the same text report, timings aside
+        timing = re.compile(r"\d+\.\d+ s\b|\d+ ms\b")
+        assert timing.sub("", result.stdout) == timing.sub("", plain.stdout)
+        assert result.stdout.startswith(
+            "OK    example.com" if command == "domain" else "FAIL  examples/messages/tampered.eml"
+        )
+
+
+def test_a_format_from_the_environment_still_serves_its_command(run_cli: CliRun) -> None:
+    result = run_cli("report", "examples/reports", "--offline", env={"MAILCHECK_FORMAT": "csv"})
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("domain,reporter,report_id,")
+
+
+def test_csv_given_as_an_option_or_a_format_no_command_has_are_usage_errors(
+    run_cli: CliRun,
+) -> None:
+    choices = "'text', 'json', 'jsonl', 'junit', 'sarif', 'github', 'markdown', 'html'"
+    explicit = run_cli("domain", "example.com", *ZONES, "--format", "csv")
+    typo = run_cli("domain", "example.com", *ZONES, env={"MAILCHECK_FORMAT": "xml"})
+    for result, value in ((explicit, "csv"), (typo, "xml")):
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == (
+            "mailcheck: error: invalid value for '--format' / '-f' (env var: 'MAILCHECK_FORMAT'): "
+            f"'{value}' is not one of {choices}\n"
+            "mailcheck: hint: Run 'mailcheck domain --help' for the options\n"
+        )

@@ -152,7 +152,17 @@ def report(
     everything = result.stdout + result.stderr
     assert "Traceback" not in everything, everything
     assert not password or password not in everything
-    return result.returncode, result.stderr
+    # what went wrong: the line on stderr (exit 2), or the mailbox's ERROR finding (exit 3)
+    problems = [result.stderr] if result.stderr else []
+    if result.stdout.strip():
+        problems += [
+            f["summary"]
+            for r in json.loads(result.stdout)["reports"]
+            for s in r["sections"]
+            for f in s["findings"]
+            if f["id"] == "report.mailbox"
+        ]
+    return result.returncode, "\n".join(problems)
 
 
 def test_report_imap_uses_authenticate_plain_when_offered(

@@ -1,16 +1,19 @@
 """`mailcheck report --imap` against IMAP servers that misbehave on purpose (loopback only):
 no STARTTLS, bytes injected before the handshake, a stall after login, a literal that lies
-about its size. Each ends with one line, exit 3, and the password only ever inside TLS."""
+about its size, a server that accepts and never says a word. Each is an ERROR finding of the
+report (report.mailbox) in the chosen format, exit 3, and the password only ever inside TLS."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import socket
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import defusedxml.ElementTree as ElementTree
 import pytest
 
 from tests.conftest import CliRun
@@ -21,6 +24,9 @@ REPORT = (Path(__file__).resolve().parents[2] / "examples" / "reports" / "Maildi
     "*M1P1*"
 )
 MESSAGE = next(iter(REPORT)).read_bytes()
+REPORT_FILE = next(
+    (Path(__file__).resolve().parents[2] / "examples" / "reports").glob("google.com*.xml.gz")
+)
 
 Scenario = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -107,6 +113,19 @@ def run_against(
     return result.returncode, result.stdout, result.stderr, listening
 
 
+def mailbox_errors(out: str) -> list[str]:
+    """The summaries of the report.mailbox findings of a JSON document (all ERROR)."""
+    found = [
+        f
+        for r in json.loads(out)["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+        if f["id"] == "report.mailbox"
+    ]
+    assert all(f["status"] == "error" for f in found)
+    return [f["summary"] for f in found]
+
+
 def in_clear(server: Imap) -> bytes:
     return b"".join(server.clear)
 
@@ -130,9 +149,11 @@ def test_no_starttls_keeps_the_password(
     run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
 ) -> None:
     server = Imap(tls_context, "no-starttls")
-    code, out, err, _ = run_against(run_cli, server, ca_file)
-    assert (code, out) == (3, "")
-    assert "no STARTTLS offered; the password stays" in err
+    code, out, err, listening = run_against(run_cli, server, ca_file)
+    assert (code, err) == (3, "")
+    assert mailbox_errors(out) == [
+        f"imap://127.0.0.1:{listening.port}/INBOX: no STARTTLS offered; the password stays"
+    ]
     assert b"LOGIN" not in in_clear(server)
 
 
@@ -141,9 +162,12 @@ def test_injection_before_tls_is_refused(
     run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
 ) -> None:
     server = Imap(tls_context, "inject")
-    code, _out, err, _ = run_against(run_cli, server, ca_file)
-    assert code == 3
-    assert "bytes arrived before the TLS handshake (STARTTLS injection)" in err
+    code, out, err, listening = run_against(run_cli, server, ca_file)
+    assert (code, err) == (3, "")
+    assert mailbox_errors(out) == [
+        f"imap://127.0.0.1:{listening.port}/INBOX: "
+        "bytes arrived before the TLS handshake (STARTTLS injection)"
+    ]
     assert PASSWORD.encode() not in in_clear(server) and not server.encrypted
 
 
@@ -151,13 +175,56 @@ def test_injection_before_tls_is_refused(
 def test_stall_after_login_times_out(
     run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
 ) -> None:
-    code, _out, err, _ = run_against(run_cli, Imap(tls_context, "stall"), ca_file)
-    assert code == 3
-    assert (
-        err.strip()
-        == f"mailcheck: error: --imap 127.0.0.1:{err.split(':')[3]}: silence: no reply in 1.0 s "
+    code, out, err, listening = run_against(run_cli, Imap(tls_context, "stall"), ca_file)
+    assert (code, err) == (3, "")
+    assert mailbox_errors(out) == [
+        f"imap://127.0.0.1:{listening.port}/INBOX: silence: no reply in 1.0 s "
+        "(the per-step limit, --timeout 1)"
+    ]
+
+
+@pytest.fixture
+def mute() -> Iterator[int]:
+    """A port whose server accepts connections (the kernel does, for the backlog) and never
+    writes a byte."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("form", ["json", "junit", "text"])
+def test_a_silent_server_is_an_error_finding_beside_the_local_reports(
+    run_cli: CliRun, mute: int, form: str
+) -> None:
+    """The reports of the local inputs are still shown, in the chosen format, with the
+    mailbox as one ERROR; the run is inconclusive (3), never a bare one-line error."""
+    result = run_cli(
+        *("report", str(REPORT_FILE), "--imap", f"127.0.0.1:{mute}", "--user", "x"),
+        *("--password-env", "IMAP_PASSWORD", "--offline", "--timeout", "1", "-f", form),
+        env={"IMAP_PASSWORD": PASSWORD},
+        timeout=30,
+    )
+    assert (result.returncode, result.stderr) == (3, "")
+    why = (
+        f"imap://127.0.0.1:{mute}/INBOX: silence: no reply in 1.0 s "
         "(the per-step limit, --timeout 1)"
     )
+    if form == "json":
+        doc = json.loads(result.stdout)
+        assert doc["exit_code"] == 3
+        assert [r["subject"] for r in doc["reports"]] == ["shop.example", "inputs"]
+        assert mailbox_errors(result.stdout) == [why]
+    elif form == "junit":
+        suites = ElementTree.fromstring(result.stdout)
+        assert suites.get("errors") == "1"
+        [error] = suites.iter("error")
+        assert why in (error.get("message", "") + (error.text or ""))
+        assert any(s.get("name") == "shop.example" for s in suites.iter("testsuite"))
+    else:
+        assert "NOT READY" in result.stdout
+        assert "ERROR  report.mailbox  imap://127.0.0.1:" in result.stdout
 
 
 @pytest.mark.timeout(60)
