@@ -47,6 +47,8 @@ FAMILIES = (
 )
 
 Progress = Callable[[str], None]
+# the options behind a domain's time (the engine view's deadline): the run's, each domain's
+DEADLINE_OPTIONS = ("--deadline", "--domain-deadline")
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,22 @@ def _sections(
             progress(f"{domain.unicode}: talking to the MX hosts")
         policy = policy_of(checks.mta_sts) if checks.mta_sts is not None else None
         trace = replace(smtp, target=name, all_mx=True, host_only=False)
+        trace = _within(trace, engine)
         sections.extend(run_trace(engine, trace, policy=policy).sections)
     if request.no_mail:
         sections = [nomail.relax(s) for s in sections]
     return sections
+
+
+def _within(trace: TraceRequest, engine: DnsEngine) -> TraceRequest:
+    """The conversations (and TLS grading handshakes) end with the domain's time: the run's
+    --deadline or the domain's --domain-deadline, whichever comes first, when it comes
+    before the trace's own limit; the message names the option that ran out."""
+    if engine.deadline >= time.monotonic() + trace.deadline:
+        return trace
+    seconds, whole = engine.limit
+    option = DEADLINE_OPTIONS[0] if whole else DEADLINE_OPTIONS[1]
+    return replace(trace, ends_at=engine.deadline, deadline=seconds, deadline_option=option)
 
 
 def _blocklists(
