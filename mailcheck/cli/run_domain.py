@@ -102,6 +102,7 @@ def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> 
         smtp=_smtp_request(opts, offline),
         bimi_selector=opts.bimi_selector.lower().rstrip("."),
         ask_ns=_ask_ns(opts),
+        input_errors=bool(out.only),  # select_findings keeps them if --only matched nothing
     )
 
 

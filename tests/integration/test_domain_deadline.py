@@ -150,3 +150,18 @@ def test_the_deadline_ends_an_https_fetch(run_cli: CliRun, evil_dns: DnsServer) 
         "(out of time: the overall limit, --deadline 2 ran out)"
     ), summary
     assert result.returncode == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("ns.evil.test", "ns.evil.test has no MX records: no MX host contacted"),
+        ("nope.evil.test", "nope.evil.test does not exist: nothing to contact"),
+    ],
+)
+def test_smtp_without_mx_hosts_says_why_nothing_was_contacted(
+    run_cli: CliRun, evil_dns: DnsServer, name: str, said: str
+) -> None:
+    result = run_cli("domain", name, "-n", evil_dns.address, "--smtp", "--only", "smtp")
+    assert f"SKIP   smtp.connect  {said}" in result.stdout, result.stdout
+    assert result.returncode == 0
