@@ -156,7 +156,11 @@ def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
 
 
 def select_findings(report: Report, only: Iterable[str], skip: Iterable[str]) -> Report:
-    """Keep the findings whose id or family matches `only` (if given) and not `skip`."""
+    """Keep the findings whose id or family matches `only` (if given) and not `skip`.
+
+    An `only` selector that matches no finding may name checks that never ran because an
+    input was unknown (no MX hosts when the DNS is down): then the report's ERRORs stay, so
+    the run is not OK over checks nobody evaluated (unknown is never PASS)."""
     only_set, skip_set = set(only), set(skip)
     if not only_set and not skip_set:
         return report
@@ -167,9 +171,25 @@ def select_findings(report: Report, only: Iterable[str], skip: Iterable[str]) ->
             return False
         return not keys & skip_set
 
+    matched = {
+        key
+        for section in report.sections
+        for f in section.findings
+        if wanted(f)
+        for key in (f.id, f.family)
+    }
+    unmatched = only_set - matched
+
+    def kept_error(finding: Finding) -> bool:
+        return (
+            bool(unmatched)
+            and finding.status is Status.ERROR
+            and not ({finding.id, finding.family} & skip_set)
+        )
+
     sections = []
     for section in report.sections:
-        kept = tuple(f for f in section.findings if wanted(f))
+        kept = tuple(f for f in section.findings if wanted(f) or kept_error(f))
         if kept or (only_set and section.family in only_set):
             sections.append(replace(section, findings=kept))
     return replace(report, sections=tuple(sections))

@@ -26,6 +26,9 @@ class FetchOptions:
     port: int | None = None
     allow_private: bool = False  # --allow-private-addresses: fetch from non-public hosts
     offline: bool = False  # --offline: no HTTPS request at all (the step is SKIP)
+    # the options behind the engine's deadline (the whole run's, each subject's), which also
+    # ends every fetch: named when it runs out ("" names the seconds alone)
+    deadline_options: tuple[str, str] = ("", "")
 
 
 def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str = "") -> Finding:
@@ -304,17 +307,44 @@ class MtaStsCheck:
 
 def fetch_with(url: str, engine: Any, options: FetchOptions, **kwargs: Any) -> HttpResult:
     # ssl and http.client load only when a record asks for a fetch
-    from mailcheck.net.http import fetch, offline_result
+    import time
+
+    from mailcheck.net.http import Failure, HttpResult, fetch, offline_result
 
     # an engine without an upstream is offline too (the library API may build one)
     if options.offline or getattr(engine, "upstream", True) is None:
         return offline_result(url)
-    return fetch(
+    # nothing outlives the engine's deadline (the run's --deadline, the domain's own)
+    ends_at: float | None = getattr(engine, "deadline", None)
+    timeout = options.timeout
+    if ends_at is not None:
+        timeout = min(timeout, ends_at - time.monotonic())
+    if timeout <= 0:
+        error = f"not fetched: out of time ({_limit(engine, options)} ran out)"
+        return HttpResult(url, error=error, failure=Failure.NETWORK)
+    result = fetch(
         url,
         engine,
         ca_file=options.ca_file,
-        timeout=options.timeout,
+        timeout=timeout,
         port=options.port,
         allow_private=options.allow_private,
         **kwargs,
     )
+    if (
+        ends_at is not None
+        and result.failure is Failure.NETWORK
+        and timeout < options.timeout
+        and time.monotonic() >= ends_at - 0.05
+    ):
+        error = f"{result.error} (out of time: {_limit(engine, options)} ran out)"
+        return HttpResult(**{**result.__dict__, "error": error})
+    return result
+
+
+def _limit(engine: Any, options: FetchOptions) -> str:
+    from mailcheck.net.session import Budget
+
+    seconds, whole = engine.limit
+    option = options.deadline_options[0 if whole else 1]
+    return Budget(total=seconds, total_option=option).name(total=True)

@@ -142,7 +142,10 @@ class Dns(Group):
             step_opt = Annotated[float | None, _hidden("--step-timeout")]
             params.append(_param("step_timeout", step_opt, None))
         if self.per_domain:
-            each = "The DNS time of each domain: a dead resolver cannot hang it."
+            each = (
+                "The time of each domain (DNS, HTTPS fetches, --smtp): a dead resolver or "
+                "a stalling server cannot hang it."
+            )
             each_opt = Annotated[float, option("--domain-deadline", min=0.1, help=each, **seconds)]
             params.append(_param("domain_deadline", each_opt, self.deadline))
             params.append(

@@ -31,7 +31,7 @@ from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.outcome import ExitTally
 from mailcheck.records.domain_name import DomainName, parse_domain
 from mailcheck.render import Format
-from mailcheck.services.domain import FAMILIES, DomainRequest, check_domain
+from mailcheck.services.domain import DEADLINE_OPTIONS, FAMILIES, DomainRequest, check_domain
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
@@ -92,11 +92,17 @@ def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> 
         selectors=opts.selectors,
         no_mail=opts.no_mail,
         fetch=FetchOptions(
-            opts.ca_file, opts.http_timeout, opts.https_port, opts.allow_private, offline
+            opts.ca_file,
+            opts.http_timeout,
+            opts.https_port,
+            opts.allow_private,
+            offline,
+            DEADLINE_OPTIONS,
         ),
         smtp=_smtp_request(opts, offline),
         bimi_selector=opts.bimi_selector.lower().rstrip("."),
         ask_ns=_ask_ns(opts),
+        input_errors=bool(out.only),  # select_findings keeps them if --only matched nothing
     )
 
 

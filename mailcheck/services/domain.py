@@ -47,6 +47,8 @@ FAMILIES = (
 )
 
 Progress = Callable[[str], None]
+# the options behind a domain's time (the engine view's deadline): the run's, each domain's
+DEADLINE_OPTIONS = ("--deadline", "--domain-deadline")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class DomainRequest:
     bimi_selector: str = "default"  # --bimi-selector: the BIMI-Selector header's s=
     ask_ns: AskOptions | None = None  # --ask-ns: ask every name server directly
     dnsbl: tuple[Blocklist, ...] | None = None  # --dnsbl: the lists to ask
+    # the ERRORs of the lookups other checks build on, even when their family is not wanted:
+    # --only tells a selected check left unevaluated by them from one with nothing to say
+    input_errors: bool = False
 
     def wants(self, *families: str) -> bool:
         return any(f in self.families for f in families)
@@ -212,8 +217,11 @@ def _sections(
         if progress:
             progress(f"{domain.unicode}: asking the blocklists")
         sections.append(_blocklists(name, engine, request.dnsbl, checks))
-    smtp = request.smtp if mx_hosts and not request.no_mail else None
-    if smtp is not None and request.fetch.offline and request.wants("smtp"):
+    smtp = request.smtp if not request.no_mail else None
+    if smtp is not None and not mx_hosts:
+        if request.wants("smtp", "tls"):
+            sections.append(Section("smtp", "SMTP", (_no_mx_hosts(name, checks.mx),)))
+    elif smtp is not None and request.fetch.offline and request.wants("smtp"):
         skipped = finding(
             "smtp.connect", Status.SKIP, "offline: the MX hosts were not contacted (--smtp)"
         )
@@ -225,10 +233,63 @@ def _sections(
             progress(f"{domain.unicode}: talking to the MX hosts")
         policy = policy_of(checks.mta_sts) if checks.mta_sts is not None else None
         trace = replace(smtp, target=name, all_mx=True, host_only=False)
+        trace = _within(trace, engine)
         sections.extend(run_trace(engine, trace, policy=policy).sections)
+    if request.input_errors:
+        sections.extend(_unknown_inputs(request, checks))
     if request.no_mail:
         sections = [nomail.relax(s) for s in sections]
     return sections
+
+
+def _unknown_inputs(request: DomainRequest, checks: _Checks) -> list[Section]:
+    """The ERRORs of the lookups every check builds on (MX, SPF, DMARC, NS), when their own
+    family is not wanted: a selected check they left unevaluated (`--only soa` with the DNS
+    down) must not make an empty, OK report; --only keeps them only then (select_findings)."""
+    inputs = [("mx", checks.mx.section), ("spf", checks.spf.section)]
+    inputs.append(("dmarc", checks.dmarc.section))
+    if checks.ns is not None:
+        inputs.append(("ns", checks.ns.section))
+    out = []
+    for family, section in inputs:
+        if request.wants(family):
+            continue
+        judged = section()
+        errors = tuple(f for f in judged.findings if f.status is Status.ERROR)
+        if errors:
+            out.append(replace(judged, findings=errors))
+    return out
+
+
+def _no_mx_hosts(name: str, mx: MxCheck) -> Finding:
+    """--smtp without an MX host to talk to: unknown when the lookup failed (never a silent
+    pass: `--only smtp` must not be OK over a conversation that never happened)."""
+    answer = mx.answer
+    if answer is None or answer.outcome.is_error:
+        why = answer.describe() if answer is not None else "no answer"
+        return finding("smtp.connect", Status.ERROR, f"could not look up the MX hosts: {why}")
+    if mx.domain_exists() is False:
+        return finding("smtp.connect", Status.SKIP, f"{name} does not exist: nothing to contact")
+    if mx.null_mx:
+        return finding(
+            "smtp.connect", Status.SKIP, f"{name} publishes a null MX: no MX host to contact"
+        )
+    return finding(
+        "smtp.connect",
+        Status.SKIP,
+        f"{name} has no MX records: no MX host contacted (the implicit MX is not tried)",
+    )
+
+
+def _within(trace: TraceRequest, engine: DnsEngine) -> TraceRequest:
+    """The conversations (and TLS grading handshakes) end with the domain's time: the run's
+    --deadline or the domain's --domain-deadline, whichever comes first, when it comes
+    before the trace's own limit; the message names the option that ran out."""
+    if engine.deadline >= time.monotonic() + trace.deadline:
+        return trace
+    seconds, whole = engine.limit
+    option = DEADLINE_OPTIONS[0] if whole else DEADLINE_OPTIONS[1]
+    return replace(trace, ends_at=engine.deadline, deadline=seconds, deadline_option=option)
 
 
 def _blocklists(

@@ -55,6 +55,9 @@ class TraceRequest:
     deadline: float = 60.0
     step_option: str = "--timeout"  # which options set the two limits, for messages
     deadline_option: str = "--deadline"
+    # a caller's deadline (monotonic) that ends sooner than `deadline`: `domain --smtp` under
+    # the run's --deadline or the domain's --domain-deadline (which `deadline_option` names)
+    ends_at: float | None = None
     user: str | None = None
     password: str | None = None
     https_port: int | None = None
@@ -241,7 +244,10 @@ def run_trace(
     """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
     started = time.monotonic()
     # one deadline for the whole trace, however many hosts are tried one after another
-    options = dataclasses.replace(request.options(), ends_at=started + request.deadline)
+    ends_at = started + request.deadline
+    if request.ends_at is not None:
+        ends_at = min(ends_at, request.ends_at)
+    options = dataclasses.replace(request.options(), ends_at=ends_at)
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:

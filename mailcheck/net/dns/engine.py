@@ -127,6 +127,13 @@ class DnsEngine:
         """The monotonic time after which this view asks nothing more."""
         return self._deadline
 
+    @property
+    def limit(self) -> tuple[float, bool]:
+        """(seconds, whole run?): the limit `deadline` comes from, for messages that name it
+        (the run's overall deadline when it ends sooner than this view's own)."""
+        whole = self._shared.overall is not None and self._deadline >= self._shared.overall
+        return self._seconds, whole
+
     def resolve(self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool = False) -> Answer:
         """Blocking lookup; never call it from a completion callback (the I/O thread)."""
         return self.submit(name, rdtype, dnssec).result()
