@@ -28,10 +28,12 @@ class Dns:
     deadline: float = 30.0
 
 
-def _engine(dns: Dns | None) -> DnsEngine:
-    from mailcheck.net.dns import DnsOptions, build_engine
+def _engine(dns: Dns | None, scope: str = "the DNS limit") -> DnsEngine:
+    from mailcheck.net.dns import DnsOptions, LimitNames, build_engine
 
     dns = dns or Dns()
+    # a TIMEOUT names what ran out as the caller set it: Dns's fields, not the CLI's options
+    names = LimitNames("Dns.timeout", "Dns.deadline", scope, "Dns.deadline")
     return build_engine(
         DnsOptions(
             nameservers=tuple(dns.nameservers),
@@ -39,6 +41,7 @@ def _engine(dns: Dns | None) -> DnsEngine:
             offline=dns.offline,
             timeout=dns.timeout,
             deadline=dns.deadline,
+            names=names,
         )
     )
 
@@ -70,7 +73,7 @@ def check_domains(
     if dns is not None and dns.offline and not wanted.fetch.offline:
         # offline means no network at all: no MTA-STS or BIMI fetch either
         wanted = dataclasses.replace(wanted, fetch=dataclasses.replace(wanted.fetch, offline=True))
-    engine = _engine(dns)
+    engine = _engine(dns, "the domain's limit")
     with engine, ThreadPoolExecutor(max(1, min(parallel, len(names)))) as pool:
         # each domain gets its own deadline (a scoped view of the shared engine)
         return list(pool.map(lambda name: check_domain(name, engine.scoped(), wanted), names))

@@ -13,7 +13,7 @@ from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 from mailcheck.errors import UsageError  # noqa: E402
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record  # noqa: E402
+from mailcheck.net.dns.answer import Answer, CnameLink, LimitNames, Outcome, Record  # noqa: E402
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
 from mailcheck.net.dns.upstream import Upstream, parse_servers, system_servers  # noqa: E402
 
@@ -23,6 +23,7 @@ __all__ = [
     "DnsEngine",
     "DnsOptions",
     "EngineConfig",
+    "LimitNames",
     "Outcome",
     "Record",
     "Source",
@@ -56,6 +57,7 @@ class DnsOptions:
     extra_sources: Sequence[Source] = field(default_factory=tuple)
     overall_deadline: float | None = None  # DNS seconds for the whole run
     max_qps: float | None = None  # queries sent per second at most (None: no cap)
+    names: LimitNames = field(default_factory=LimitNames)  # options behind the limits
 
 
 def build_engine(options: DnsOptions) -> DnsEngine:
@@ -90,5 +92,6 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         deadline=options.deadline,
         concurrency=options.concurrency,
         overall_deadline=options.overall_deadline,
+        names=options.names,
     )
     return DnsEngine(sources, upstream, config)
