@@ -90,13 +90,36 @@ def _target_port(target: str, port: int | None) -> tuple[str, int | None]:
         host, port_text = split_host_port(target)
     except ValueError as exc:
         raise UsageError(f"invalid target {target!r}: {exc}") from None
+    _check_host(host, target, bracketed=target.lstrip().startswith("["))
     if not port_text:
         return target, port
-    if not host:
-        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
     if port is not None and port != int(port_text):
         raise UsageError(f"target {target!r} and --port {port} disagree")
     return (f"[{host}]" if ":" in host else host), int(port_text)
+
+
+def _check_host(host: str, target: str, bracketed: bool) -> None:
+    """The host part is an IP address or a name DNS can hold: anything else is a typo
+    (`a:b.com`, `1.2.3`, `mx..example.com`) to refuse, not a name to look up and miss."""
+    from mailcheck.errors import InputError
+    from mailcheck.net.address import is_ip_address
+    from mailcheck.records.domain_name import parse_domain
+
+    if not host:
+        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
+    if is_ip_address(host):
+        return
+    if bracketed:
+        raise UsageError(f"invalid target {target!r}: brackets hold an IP address ([IPv6]:PORT)")
+    name = host[:-1] if host.endswith(".") else host
+    if name.replace(".", "").isdigit() or ":" in name:
+        raise UsageError(f"invalid target {target!r}: {host!r} is not a valid IP address")
+    try:
+        # one label ("localhost", a LAN host) is a host name here, not a mail domain
+        parse_domain(name if "." in name else f"{name}.invalid")
+    except InputError as exc:
+        reason = exc.message.split("': ", 1)[-1]
+        raise UsageError(f"invalid target {target!r}: {reason}") from None
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
