@@ -63,9 +63,12 @@ def check_domains(
     """`mailcheck domain` for many domains, `parallel` at a time, sharing one DNS cache;
     the reports in the order of `domains`. A name that is not a domain raises
     mailcheck.errors.InputError before any lookup."""
+    from mailcheck.errors import UsageError
     from mailcheck.records.domain_name import parse_domain
     from mailcheck.services.domain import DomainRequest, check_domain
 
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise UsageError(f"parallel {parallel!r}: give a whole number of at least 1")
     names = [parse_domain(d) for d in domains]
     if not names:
         return []
@@ -178,9 +181,16 @@ def trace(
         user=user,
         conn=conn,
     )
-    request = trace_request(options, password, timeout, deadline)
-    # timeout messages name this function's parameters, not the CLI's options
-    request = dataclasses.replace(request, step_option="timeout", deadline_option="deadline")
+    # errors and timeout messages name this function's parameters, not the CLI's options
+    request = trace_request(
+        options,
+        password,
+        timeout,
+        deadline,
+        step_option="timeout",
+        deadline_option="deadline",
+        port_option="port",
+    )
     engine = _engine(dns)
     with engine:
         return run_trace(engine, request)
