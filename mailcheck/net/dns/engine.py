@@ -311,11 +311,9 @@ class DnsEngine:
             current.add_done_callback(arrived)
 
     def _late(self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        return self._failed(
-            name, rdtype, self._limit_text(DEADLINE_PASSED), outcome=Outcome.TIMEOUT
-        )
+        return self._failed(name, rdtype, self.limit_text(DEADLINE_PASSED), outcome=Outcome.TIMEOUT)
 
-    def _limit_text(self, limit: str) -> str:
+    def limit_text(self, limit: str) -> str:
         """The one wording of a DNS time limit that ran out, naming the option that set it:
         --timeout per query, or this view's deadline (the domain's, or the whole run's)."""
         names = self.config.names
@@ -412,7 +410,7 @@ class DnsEngine:
                 result.cnames,
                 source=label,
                 elapsed=time.monotonic() - started,
-                detail=self._limit_text(result.limit) if result.limit else result.detail,
+                detail=self.limit_text(result.limit) if result.limit else result.detail,
                 authenticated=ad,
                 signatures=sigs,
                 transient=result.transient,
