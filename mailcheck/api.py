@@ -28,10 +28,12 @@ class Dns:
     deadline: float = 30.0
 
 
-def _engine(dns: Dns | None) -> DnsEngine:
-    from mailcheck.net.dns import DnsOptions, build_engine
+def _engine(dns: Dns | None, scope: str = "the DNS limit") -> DnsEngine:
+    from mailcheck.net.dns import DnsOptions, LimitNames, build_engine
 
     dns = dns or Dns()
+    # a TIMEOUT names what ran out as the caller set it: Dns's fields, not the CLI's options
+    names = LimitNames("Dns.timeout", "Dns.deadline", scope, "Dns.deadline")
     return build_engine(
         DnsOptions(
             nameservers=tuple(dns.nameservers),
@@ -39,6 +41,7 @@ def _engine(dns: Dns | None) -> DnsEngine:
             offline=dns.offline,
             timeout=dns.timeout,
             deadline=dns.deadline,
+            names=names,
         )
     )
 
@@ -60,9 +63,12 @@ def check_domains(
     """`mailcheck domain` for many domains, `parallel` at a time, sharing one DNS cache;
     the reports in the order of `domains`. A name that is not a domain raises
     mailcheck.errors.InputError before any lookup."""
+    from mailcheck.errors import UsageError
     from mailcheck.records.domain_name import parse_domain
     from mailcheck.services.domain import DomainRequest, check_domain
 
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise UsageError(f"parallel {parallel!r}: give a whole number of at least 1")
     names = [parse_domain(d) for d in domains]
     if not names:
         return []
@@ -70,7 +76,7 @@ def check_domains(
     if dns is not None and dns.offline and not wanted.fetch.offline:
         # offline means no network at all: no MTA-STS or BIMI fetch either
         wanted = dataclasses.replace(wanted, fetch=dataclasses.replace(wanted.fetch, offline=True))
-    engine = _engine(dns)
+    engine = _engine(dns, "the domain's limit")
     with engine, ThreadPoolExecutor(max(1, min(parallel, len(names)))) as pool:
         # each domain gets its own deadline (a scoped view of the shared engine)
         return list(pool.map(lambda name: check_domain(name, engine.scoped(), wanted), names))
@@ -175,9 +181,16 @@ def trace(
         user=user,
         conn=conn,
     )
-    request = trace_request(options, password, timeout, deadline)
-    # timeout messages name this function's parameters, not the CLI's options
-    request = dataclasses.replace(request, step_option="timeout", deadline_option="deadline")
+    # errors and timeout messages name this function's parameters, not the CLI's options
+    request = trace_request(
+        options,
+        password,
+        timeout,
+        deadline,
+        step_option="timeout",
+        deadline_option="deadline",
+        port_option="port",
+    )
     engine = _engine(dns)
     with engine:
         return run_trace(engine, request)

@@ -34,3 +34,22 @@ class OutputError(MailcheckError):
     """stdout could not be written (a full disk, an I/O error): exit 2, like an input that
     cannot be read. A reader that went away (EPIPE, `| head`) is not one: that run ends
     quietly with its own exit code."""
+
+
+def require_seconds(value: object, name: str) -> float:
+    """A time limit as a caller gave it: a finite number of seconds above 0 (NaN, infinity,
+    0 and negatives raised deep inside the socket layer, or were a limit that never ends)."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{name} {value!r}: give a number of seconds")
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{name} {value!r}: give a finite number of seconds above 0")
+    return float(value)
+
+
+def require_port(value: object, name: str) -> int:
+    """A TCP port as a caller gave it: a whole number from 1 to 65535."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise UsageError(f"{name} {value!r}: give a port number from 1 to 65535")
+    return value

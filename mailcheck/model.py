@@ -122,7 +122,9 @@ class Report:
     sections: tuple[Section, ...] = ()
     display: str = ""
     duration: float = 0.0
-    dns: QueryStats = QueryStats()
+    # this subject's own lookups; None where no count would be its own (verify: a message's
+    # lookups depend on which messages the same process verified before it)
+    dns: QueryStats | None = QueryStats()
     queries: tuple[QueryLine, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
 

@@ -155,3 +155,74 @@ def test_trace_refuses_what_the_cli_refuses() -> None:
         trace("127.0.0.1", port=free_port(), user="alice", password="secret", dns=ZONES)
     with pytest.raises(UsageError, match="tls 'maybe'"):
         trace("127.0.0.1", tls="maybe", dns=ZONES)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"port": 99999}, "port 99999: give a port number from 1 to 65535"),
+        ({"port": 0}, "port 0: give a port number from 1 to 65535"),
+        ({"port": True}, "port True: give a port number from 1 to 65535"),
+        ({"timeout": float("nan")}, "timeout nan: give a finite number of seconds above 0"),
+        ({"timeout": -1}, "timeout -1: give a finite number of seconds above 0"),
+        ({"deadline": -5}, "deadline -5: give a finite number of seconds above 0"),
+        ({"deadline": float("inf")}, "deadline inf: give a finite number of seconds above 0"),
+        ({"timeout": "5"}, "timeout '5': give a number of seconds"),
+    ],
+)
+def test_trace_refuses_bad_numbers_before_anything_is_sent(
+    dns_server: DnsServer, keywords: dict[str, object], message: str
+) -> None:
+    """They escaped as OverflowError/ValueError from the socket layer after DNS had run,
+    or (a negative deadline) were taken."""
+    asked = dns_server.queries
+    with pytest.raises(UsageError) as raised:
+        trace("smtp-good.test", dns=Dns(nameservers=[dns_server.address]), **keywords)  # type: ignore[arg-type]
+    assert raised.value.message == message
+    assert dns_server.queries == asked
+
+
+@pytest.mark.parametrize(
+    ("dns", "message"),
+    [
+        (Dns(offline=True, timeout=float("nan")), "Dns.timeout nan: give a finite number"),
+        (Dns(offline=True, timeout=0), "Dns.timeout 0: give a finite number"),
+        (Dns(offline=True, deadline=-1), "Dns.deadline -1: give a finite number"),
+        (Dns(offline=True, deadline=float("inf")), "Dns.deadline inf: give a finite number"),
+    ],
+)
+def test_every_function_refuses_bad_dns_limits(dns: Dns, message: str) -> None:
+    expected = f"{message} of seconds above 0"
+    for call in (
+        lambda: check_domain("example.com", dns=dns),
+        lambda: verify_message(b"Subject: x\r\n\r\nbody\r\n", dns=dns),
+        lambda: trace("127.0.0.1", port=free_port(), dns=dns),
+    ):
+        with pytest.raises(UsageError) as raised:
+            call()
+        assert raised.value.message == expected
+    with pytest.raises(UsageError, match=r"^parallel 0: give a whole number of at least 1$"):
+        check_domains(["example.com"], dns=ZONES, parallel=0)
+
+
+@pytest.mark.timeout(60)
+def test_library_dns_timeouts_name_the_dns_fields() -> None:
+    """A resolver that never answers: the message names the field to raise (Dns.timeout),
+    not a CLI option the caller never saw."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind(("127.0.0.1", 0))  # bound and never read: queries go unanswered
+        address = f"127.0.0.1:{black_hole.getsockname()[1]}"
+        slow = check_domain("example.com", dns=Dns(nameservers=[address], timeout=0.3))
+        short = check_domain("example.com", dns=Dns(nameservers=[address], deadline=0.5))
+    said = [
+        next(f.summary for f in report.findings() if f.id == "mx.records")
+        for report in (slow, short)
+    ]
+    prefix = f"could not determine the MX records: TIMEOUT from {address}: "
+    assert said == [
+        prefix + "no answer within Dns.timeout 0.3 s (per query)",
+        prefix + "the domain's limit, Dns.deadline 0.5, ran out",
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import time
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
@@ -59,7 +58,8 @@ class NsCheck:
     # -- collection -------------------------------------------------------------------
 
     def start(self) -> None:
-        self._deadline = time.monotonic() + self.crawler.engine.config.deadline
+        # the subject's own DNS deadline (capped by the run's): not a fresh one from now
+        self._deadline = self.crawler.engine.deadline
         self._step(self.domain, 0)
 
     def _step(self, name: str, depth: int) -> None:
@@ -131,7 +131,13 @@ class NsCheck:
         out: dict[str, DirectAnswer] = {}
         for key, name, rdtype in self.questions():
             answer = ask_server(
-                address, self.ask.port, name, rdtype, timeout=timeout, deadline=self._deadline
+                address,
+                self.ask.port,
+                name,
+                rdtype,
+                timeout=timeout,
+                deadline=self._deadline,
+                said=self.crawler.engine.limit_text,
             )
             out[key] = answer
             if key == "SOA" and (answer.outcome.is_error or not answer.authoritative):

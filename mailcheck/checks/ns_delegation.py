@@ -3,7 +3,6 @@ compared with the zone's own NS records; servers listed only at the parent probe
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
@@ -37,7 +36,8 @@ class DelegationCheck:
         self.crawler = crawler
         self.port = port
         self.result: Delegation | None = None
-        self._deadline = time.monotonic() + crawler.engine.config.deadline
+        # the subject's own DNS deadline (capped by the run's): not a fresh one from now
+        self._deadline = crawler.engine.deadline
 
     def start(self) -> None:
         if "." not in self.apex:
@@ -74,6 +74,7 @@ class DelegationCheck:
                     "NS",
                     timeout=engine.config.timeout,
                     deadline=self._deadline,
+                    said=engine.limit_text,
                 )
                 label = f"{host} ({server_label(address, self.port)})"
                 names = reply.referral or tuple(
@@ -100,7 +101,13 @@ class DelegationCheck:
             verdict: str | None = f"unknown: {name} has no address"
             for address in addresses:
                 soa = ask_server(
-                    address, self.port, self.apex, "SOA", timeout=timeout, deadline=self._deadline
+                    address,
+                    self.port,
+                    self.apex,
+                    "SOA",
+                    timeout=timeout,
+                    deadline=self._deadline,
+                    said=self.crawler.engine.limit_text,
                 )
                 if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
                     verdict = f"unknown: {address}: {soa.describe()}"

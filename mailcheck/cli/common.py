@@ -255,9 +255,14 @@ class DnsFlags:
     extra: tuple[object, ...] = field(default=())
     total_deadline: float | None = None
     max_qps: float | None = None
+    per_domain: bool = False  # domain: `deadline` is --domain-deadline, each domain's own
 
     def options(self) -> DnsOptions:
-        from mailcheck.net.dns import DnsOptions
+        from mailcheck.net.dns import DnsOptions, LimitNames
+
+        names = LimitNames()
+        if self.per_domain:
+            names = LimitNames(deadline="--domain-deadline", deadline_scope="the domain's limit")
 
         servers = self.nameservers
         if not servers and os.environ.get("MAILCHECK_NAMESERVER", "x").strip() == "":
@@ -271,6 +276,7 @@ class DnsFlags:
             concurrency=self.concurrency,
             overall_deadline=self.total_deadline,
             max_qps=self.max_qps,
+            names=names,
         )
 
 

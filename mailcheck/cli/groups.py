@@ -178,6 +178,7 @@ class Dns(Group):
             concurrency=values.get("concurrency", 64),
             total_deadline=whole,
             max_qps=values.get("max_qps"),
+            per_domain=self.per_domain,
         )
 
 

@@ -18,7 +18,7 @@ from mailcheck.cli.connect_options import (
 from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
-from mailcheck.errors import UsageError
+from mailcheck.errors import UsageError, require_port, require_seconds
 from mailcheck.model import ExitCode, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.outcome import exit_code
@@ -90,13 +90,36 @@ def _target_port(target: str, port: int | None) -> tuple[str, int | None]:
         host, port_text = split_host_port(target)
     except ValueError as exc:
         raise UsageError(f"invalid target {target!r}: {exc}") from None
+    _check_host(host, target, bracketed=target.lstrip().startswith("["))
     if not port_text:
         return target, port
-    if not host:
-        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
     if port is not None and port != int(port_text):
         raise UsageError(f"target {target!r} and --port {port} disagree")
     return (f"[{host}]" if ":" in host else host), int(port_text)
+
+
+def _check_host(host: str, target: str, bracketed: bool) -> None:
+    """The host part is an IP address or a name DNS can hold: anything else is a typo
+    (`a:b.com`, `1.2.3`, `mx..example.com`) to refuse, not a name to look up and miss."""
+    from mailcheck.errors import InputError
+    from mailcheck.net.address import is_ip_address
+    from mailcheck.records.domain_name import parse_domain
+
+    if not host:
+        raise UsageError(f"invalid target {target!r}: give a host name or an IP address")
+    if is_ip_address(host):
+        return
+    if bracketed:
+        raise UsageError(f"invalid target {target!r}: brackets hold an IP address ([IPv6]:PORT)")
+    name = host[:-1] if host.endswith(".") else host
+    if name.replace(".", "").isdigit() or ":" in name:
+        raise UsageError(f"invalid target {target!r}: {host!r} is not a valid IP address")
+    try:
+        # one label ("localhost", a LAN host) is a host name here, not a mail domain
+        parse_domain(name if "." in name else f"{name}.invalid")
+    except InputError as exc:
+        reason = exc.message.split("': ", 1)[-1]
+        raise UsageError(f"invalid target {target!r}: {reason}") from None
 
 
 def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
@@ -109,11 +132,25 @@ def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
 
 
 def trace_request(
-    opts: TraceOptions, password: str | None, timeout: float, deadline: float
+    opts: TraceOptions,
+    password: str | None,
+    timeout: float,
+    deadline: float,
+    *,
+    step_option: str = "--timeout",
+    deadline_option: str = "--deadline",
+    port_option: str = "--port",
 ) -> TraceRequest:
     """The checked request (the CLI's and the library's): values that would inject a
-    command, a password for a name no certificate can prove, probes that make no sense."""
+    command, a password for a name no certificate can prove, probes that make no sense,
+    ports and time limits the socket layer would choke on. The option names are those the
+    caller knows (the library's keywords), in these errors and in every timeout message."""
     conn, login = opts.conn, opts.conn.login
+    timeout = require_seconds(timeout, step_option)
+    deadline = require_seconds(deadline, deadline_option)
+    for port_value, name in ((opts.port, port_option), (opts.https_port, "--https-port")):
+        if port_value is not None:
+            require_port(port_value, name)
     family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
     for value, option in (
         (opts.target, "TARGET"),
@@ -157,6 +194,8 @@ def trace_request(
         host_only=opts.host_only or tls_name is not None,
         step_timeout=timeout,
         deadline=deadline,
+        step_option=step_option,
+        deadline_option=deadline_option,
         user=opts.user,
         password=password,
         https_port=opts.https_port,

@@ -106,10 +106,11 @@ def _report(report: Report, verbose: bool) -> str:
     title = esc(report.display or report.subject)
     if report.display and report.display != report.subject:
         title += f' <span class="meta">({esc(report.subject)})</span>'
+    counted = f"{report.dns.queries} queries, " if report.dns is not None else ""
     parts = [
         f"<section><h2>{title}</h2>",
         f"<p>{_status(report.status)} &nbsp; {_counts(report.findings())}"
-        f' <span class="meta">({report.dns.queries} queries, {report.duration:.2f} s)</span></p>',
+        f' <span class="meta">({counted}{report.duration:.2f} s)</span></p>',
     ]
     verdict = report.data.get("verdict")
     if verdict:

@@ -62,9 +62,10 @@ def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
         "status": report.status.value,
         "counts": counts_dict(findings),
         "duration_ms": round(report.duration * 1000, 1),
-        "dns": {"queries": report.dns.queries, "errors": report.dns.errors},
         "sections": [section_dict(s) for s in report.sections],
     }
+    if report.dns is not None:  # the run's counts are in the document's "dns"
+        out["dns"] = {"queries": report.dns.queries, "errors": report.dns.errors}
     if report.display and report.display != report.subject:
         # a domain's Unicode form (IDN); for other reports, how the subject is shown
         out["subject_unicode" if report.kind == "domain" else "display"] = report.display

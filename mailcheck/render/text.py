@@ -166,7 +166,7 @@ def headline(report: Report) -> Text:
         line.append(f" ({report.subject})", style="dim")
     line.append("   ")
     line.append_text(counts_text(report.findings()))
-    if report.kind == "domain" or report.dns.queries:
+    if report.dns is not None and (report.kind == "domain" or report.dns.queries):
         line.append(f"   ({report.dns.queries} queries, {report.duration:.2f} s)", style="dim")
     return line
 

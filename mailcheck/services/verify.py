@@ -22,7 +22,7 @@ from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.escape import printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.messages import RawMessage
-from mailcheck.model import QueryStats, Report, Section, Status
+from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.services.verify_sections import (
     arc_section,
@@ -153,7 +153,9 @@ def verify_message(
         printable(message.source),
         tuple(sections),
         duration=time.monotonic() - started,
-        dns=QueryStats(),
+        # no per-message count: what a message asks depends on the messages verified before
+        # it in the same process (cache, memo), so serial and --jobs would disagree
+        dns=None,
         queries=engine.log(since=mark) if request.queries else (),
         data=data,
     )
@@ -184,5 +186,6 @@ def _stopped(
         printable(message.source),
         (section,),
         duration=time.monotonic() - started,
+        dns=None,
         data={"verdict": verdict},
     )

@@ -100,6 +100,18 @@ def test_trace_takes_host_colon_port_like_send_server(run_cli: CliRun) -> None:
         ("host:abc", "invalid port 'abc': give a number from 1 to 65535"),
         (":25", "give a host name or an IP address"),
         ("[::1", "missing ']'"),
+        ("127.0.0.1:99999", "invalid port '99999': give a number from 1 to 65535"),
+        ("a:b.com", "invalid port 'b.com': give a number from 1 to 65535"),
+        ("mx.example.com:25x", "invalid port '25x': give a number from 1 to 65535"),
+        # the host part must be an address or a name, not a typo looked up and missed
+        ("1.2.3:25", "'1.2.3' is not a valid IP address"),
+        ("999.1.1.1", "'999.1.1.1' is not a valid IP address"),
+        ("mx..example.com:25", "empty label"),
+        (
+            "mx-.example.com",
+            "label 'mx-' may only hold letters, digits and hyphens, not at its ends",
+        ),
+        ("[mx.example.com]:25", "brackets hold an IP address ([IPv6]:PORT)"),
     ],
 )
 def test_trace_bad_host_port(run_cli: CliRun, target: str, problem: str) -> None:

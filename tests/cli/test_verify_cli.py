@@ -549,3 +549,37 @@ def test_a_pipe_named_on_the_command_line_is_read(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DMARC pass" in result.stdout
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("args", [["-f", "json"], ["-f", "jsonl"], ["-f", "json", "--jobs", "2"]])
+def test_message_reports_claim_no_dns_counts_of_their_own(
+    run_cli: CliRun, args: list[str], tmp_path: Path
+) -> None:
+    """Each message report said {"queries": 0, "errors": 0} while the run asked 7 questions
+    (with a dead resolver too): a message has no count of its own (what it asks depends on
+    the messages verified before it in its process), so only the run's count is given."""
+    import socket
+
+    root = Path(__file__).resolve().parents[2]
+    mail = [str(root / "examples/messages" / n) for n in ("signed.eml", "tampered.eml")]
+    zones = ["--offline", "--zone", str(root / "examples/zones")]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind(("127.0.0.1", 0))  # never read: every query goes unanswered
+        dead = ["-n", f"127.0.0.1:{black_hole.getsockname()[1]}", "--timeout", "0.2"]
+        for source, code in ((zones, 0), (dead, 3)):
+            result = run_cli("verify", *mail, *source, *args)
+            assert result.returncode in (code, 1), result.stderr
+            lines = result.stdout.splitlines()
+            docs = [json.loads(line) for line in lines] if "jsonl" in args else []
+            if not docs:
+                whole = json.loads(result.stdout)
+                jsonschema.validate(whole, schema())
+                docs = whole["reports"]
+                counted = whole["dns"]
+                if source is dead:
+                    assert counted["errors"] == counted["queries"] > 0
+                else:
+                    assert counted["queries"] == 7
+            assert [d["kind"] for d in docs] == ["message", "message"]
+            assert [d.get("dns") for d in docs] == [None, None]

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_truncated_then_tcp_closed_is_an_error(engine_for: Callable[..., DnsEngi
 def test_truncated_then_tcp_silent_times_out(engine_for: Callable[..., DnsEngine]) -> None:
     answer = engine_for(retries=0).resolve("x.tc-stall.hostile.test", "TXT")
     assert answer.outcome is Outcome.TIMEOUT
-    assert "timeout (TCP)" in answer.detail
+    assert answer.detail == "no answer within --timeout 0.5 s (per query, over TCP)"
 
 
 @pytest.mark.timeout(10)
@@ -252,7 +253,8 @@ def test_deadline_is_per_subject(engine_for: Callable[..., DnsEngine]) -> None:
     engine = engine_for(deadline=0.5)
     time.sleep(0.6)
     late = engine.resolve("spoof.hostile.test", "A")
-    assert late.outcome is Outcome.TIMEOUT and "deadline of 0.5 s" in late.detail
+    assert late.outcome is Outcome.TIMEOUT
+    assert late.detail == "the overall limit, --deadline 0.5, ran out"
     fresh = engine.scoped().resolve("spoof.hostile.test", "A")  # a later domain: its own time
     assert fresh.outcome is Outcome.NOERROR
 
@@ -314,6 +316,65 @@ def test_cli_verify_key_truncated_everywhere_is_temperror_not_no_key(
     assert result.returncode == 3, result.stdout + result.stderr
     assert "TEMPERROR" in result.stdout and "truncated even over TCP" in result.stdout
     assert "no key" not in result.stdout.lower() and "PERMERROR" not in result.stdout
+
+
+def _summary(result: CompletedProcess[str], check: str) -> str:
+    import json
+
+    findings = [
+        f
+        for report in json.loads(result.stdout)["reports"]
+        for section in report["sections"]
+        for f in section["findings"]
+    ]
+    return str(next(f["summary"] for f in findings if f["id"] == check))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        (["--timeout", "5", "--domain-deadline", "1"], "the domain's limit, --domain-deadline 1,"),
+        (["--timeout", "5", "--deadline", "1"], "the overall limit, --deadline 1,"),
+        (["--timeout", "0.3"], "no answer within --timeout 0.3 s (per query)"),
+    ],
+)
+def test_cli_dns_timeout_names_the_limit_that_ran_out(
+    run_cli: CliRun, hostile: DnsServer, limits: list[str], said: str
+) -> None:
+    """A resolver that never answers: the message names the option to raise, as trace does."""
+    result = run_cli(
+        "domain", "drop.hostile.test", "-n", hostile.address, *limits, "--only", "mx", "-f", "json"
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    ran_out = said + (" ran out" if said.endswith(",") else "")
+    assert _summary(result, "mx.records") == (
+        f"could not determine the MX records: TIMEOUT from {hostile.address}: {ran_out}"
+    )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        (["--timeout", "5", "--deadline", "1"], "the overall limit, --deadline 1, ran out"),
+        (["--timeout", "0.3"], "no answer within --timeout 0.3 s (per query)"),
+    ],
+)
+def test_cli_verify_dns_timeout_names_the_limit_that_ran_out(
+    run_cli: CliRun, hostile: DnsServer, tmp_path: Path, limits: list[str], said: str
+) -> None:
+    message = tmp_path / "m.eml"
+    message.write_text(
+        "DKIM-Signature: v=1; a=rsa-sha256; d=drop.hostile.test; s=s; c=relaxed/relaxed; "
+        "h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+        "From: a@drop.hostile.test\r\nTo: b@example.com\r\nSubject: x\r\n\r\n"
+    )
+    result = run_cli("verify", str(message), "-n", hostile.address, *limits, "-f", "json")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"looking up the key: TIMEOUT from {hostile.address}: {said}\n" in (
+        _summary(result, "dkim.signature") + "\n"
+    )
 
 
 def _wait_for_queries(server: DnsServer, count: int) -> None:

@@ -212,7 +212,8 @@ def test_a_server_that_never_answers_is_unknown_not_lame(servers: tuple[str, int
     found = run(servers, "nsdead.example")
     summary = one(found, "ns.authoritative", Status.ERROR)
     assert summary.startswith("could not ask ns5.nsdead.example (127.0.0.6:")
-    assert "TIMEOUT" in summary
+    # the limit that ran out is named by its option, as every DNS timeout is
+    assert summary.endswith("TIMEOUT: no answer within --timeout 0.3 s (per query)"), summary
     assert "ns.lame" not in found
     assert one(found, "soa.serial", Status.ERROR).startswith("could not get the serial from ns5")
     assert one(found, "ns.consistent", Status.ERROR).startswith("servers that answered agree")
@@ -298,3 +299,22 @@ def test_a_failing_walk_is_unknown(servers: tuple[str, int]) -> None:
     summary = one(found, "ns.records", Status.ERROR)
     assert summary.startswith("could not determine the name servers: SERVFAIL")
     assert set(found) == {"ns.records"}  # nothing judged over data we could not get
+
+
+@pytest.mark.timeout(60)
+def test_asking_the_servers_ends_with_the_runs_deadline(servers: tuple[str, int]) -> None:
+    """--ask-ns took a fresh --domain-deadline from its own start, past the run's --deadline:
+    a server that never answers held the run for its per-query timeouts."""
+    resolver, port = servers
+    options = DnsOptions(nameservers=(resolver,), timeout=5, deadline=30, overall_deadline=1.5)
+    with build_engine(options) as engine, engine.scoped() as view:
+        report = check_domain(
+            parse_domain("nsdead.example"),
+            view,
+            DomainRequest(families=("ns", "soa"), ask_ns=AskOptions(port)),
+        )
+    found: dict[str, list[Finding]] = {}
+    for item in report.findings():
+        found.setdefault(item.id, []).append(item)
+    summary = one(found, "ns.authoritative", Status.ERROR)
+    assert summary.endswith("TIMEOUT: the overall limit, --deadline 1.5, ran out"), summary

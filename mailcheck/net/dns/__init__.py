@@ -12,8 +12,8 @@ for _feature in ("doh", "doq", "trio", "wmi"):
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
-from mailcheck.errors import UsageError  # noqa: E402
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record  # noqa: E402
+from mailcheck.errors import UsageError, require_seconds  # noqa: E402
+from mailcheck.net.dns.answer import Answer, CnameLink, LimitNames, Outcome, Record  # noqa: E402
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
 from mailcheck.net.dns.upstream import Upstream, parse_servers, system_servers  # noqa: E402
 
@@ -23,6 +23,7 @@ __all__ = [
     "DnsEngine",
     "DnsOptions",
     "EngineConfig",
+    "LimitNames",
     "Outcome",
     "Record",
     "Source",
@@ -56,17 +57,20 @@ class DnsOptions:
     extra_sources: Sequence[Source] = field(default_factory=tuple)
     overall_deadline: float | None = None  # DNS seconds for the whole run
     max_qps: float | None = None  # queries sent per second at most (None: no cap)
+    names: LimitNames = field(default_factory=LimitNames)  # options behind the limits
 
 
 def build_engine(options: DnsOptions) -> DnsEngine:
-    if options.timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
+    # the CLI's options are checked as they are parsed; the library's values only here
+    names = options.names
+    require_seconds(options.timeout, names.timeout)
+    require_seconds(options.deadline, names.deadline)
+    if options.overall_deadline is not None:
+        require_seconds(options.overall_deadline, names.overall)
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    if options.max_qps is not None and options.max_qps <= 0:
-        raise UsageError("--max-qps must be more than 0")
-    if options.deadline <= 0 or (options.overall_deadline or 1) <= 0:
-        raise UsageError("a deadline must be more than 0 seconds")
+    if options.max_qps is not None and not 0 < options.max_qps < float("inf"):
+        raise UsageError("--max-qps must be more than 0")  # NaN fails the comparison too
     given = parse_servers(options.nameservers) if options.nameservers else None
     if options.offline and given is not None:
         raise UsageError("--offline and --nameserver cannot be used together")
@@ -90,5 +94,6 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         deadline=options.deadline,
         concurrency=options.concurrency,
         overall_deadline=options.overall_deadline,
+        names=options.names,
     )
     return DnsEngine(sources, upstream, config)

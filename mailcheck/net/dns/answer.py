@@ -30,6 +30,31 @@ class Outcome(enum.Enum):
 
 
 @dataclass(frozen=True)
+class LimitNames:
+    """The options that set the DNS time limits, so that a TIMEOUT names the one that ran
+    out ("--domain-deadline 1", not a bare "deadline reached"), as trace and send do."""
+
+    timeout: str = "--timeout"
+    deadline: str = "--deadline"  # each subject's (each `scoped()` view), or the run's
+    deadline_scope: str = "the overall limit"  # what `deadline` bounds
+    overall: str = "--deadline"  # the whole run, all subjects together (domain)
+
+    def per_query(self, seconds: float, tcp: bool = False) -> str:
+        over = ", over TCP" if tcp else ""
+        return f"no answer within {self.timeout} {seconds:g} s (per query{over})"
+
+    def ran_out(self, seconds: float, overall: bool) -> str:
+        scope, option = (
+            ("the overall limit", self.overall) if overall else (self.deadline_scope, self.deadline)
+        )
+        return f"{scope}, {option} {seconds:g}, ran out"
+
+
+# Why a lookup timed out, as the upstream reports it (SourceAnswer.limit)
+PER_QUERY, PER_QUERY_TCP, DEADLINE_PASSED = "timeout", "timeout (TCP)", "deadline"
+
+
+@dataclass(frozen=True)
 class Record:
     """One resource record: presentation text, the dnspython rdata, and where it came from."""
 
@@ -123,3 +148,4 @@ class SourceAnswer:
     detail: str = ""
     signatures: tuple[Record, ...] = ()
     transient: bool = False  # a network failure, not a property of the data: ask again later
+    limit: str = ""  # TIMEOUT: which limit ended it (PER_QUERY...), named by the engine

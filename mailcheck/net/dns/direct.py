@@ -9,6 +9,7 @@ not answer the question asked, are skipped; truncated answers are asked again ov
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dns.exception
@@ -19,7 +20,7 @@ import dns.rcode
 import dns.rdatatype
 
 from mailcheck.model import Location
-from mailcheck.net.dns.answer import Outcome, Record
+from mailcheck.net.dns.answer import DEADLINE_PASSED, PER_QUERY, Outcome, Record
 from mailcheck.net.dns.names import InvalidName, display, to_name
 
 
@@ -57,9 +58,17 @@ def server_label(host: str, port: int) -> str:
 
 
 def ask_server(
-    host: str, port: int, name: str, rdtype: str, *, timeout: float, deadline: float
+    host: str,
+    port: int,
+    name: str,
+    rdtype: str,
+    *,
+    timeout: float,
+    deadline: float,
+    said: Callable[[str], str] | None = None,
 ) -> DirectAnswer:
     """Ask `host:port` about (name, rdtype) without recursion; one retry after a timeout.
+    `said` words a limit that ran out (the engine's `limit_text`, naming the option).
 
     Blocking; never past `deadline` (time.monotonic()). Network trouble is an error outcome
     (TIMEOUT/ERROR), never an answer.
@@ -94,7 +103,7 @@ def ask_server(
             if response.flags & dns.flags.TC:
                 response = dns.query.tcp(request, host, timeout=min(timeout, remaining), port=port)
         except dns.exception.Timeout:
-            problem = f"no answer within {timeout:g} s"
+            problem = said(PER_QUERY) if said else f"no answer within {timeout:g} s"
             continue
         except (OSError, dns.exception.DNSException) as exc:
             return DirectAnswer(
@@ -107,7 +116,7 @@ def ask_server(
             )
         return _answer(label, qname, kind, response, time.monotonic() - started)
     if time.monotonic() >= deadline:
-        problem = "the deadline was reached"
+        problem = said(DEADLINE_PASSED) if said else "the deadline was reached"
     return DirectAnswer(
         label,
         display(qname),

@@ -8,14 +8,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import dns.name
 import dns.rdatatype
 
 from mailcheck.model import QueryLine, QueryStats
-from mailcheck.net.dns.answer import Answer, CnameLink, Outcome, Record, SourceAnswer
+from mailcheck.net.dns.answer import (
+    DEADLINE_PASSED,
+    PER_QUERY_TCP,
+    Answer,
+    CnameLink,
+    LimitNames,
+    Outcome,
+    Record,
+    SourceAnswer,
+)
 from mailcheck.net.dns.cache import Lookup, RunCache
 from mailcheck.net.dns.names import InvalidName, display, to_name
 from mailcheck.net.dns.upstream import MAX_CNAME_LINKS, Upstream
@@ -45,6 +54,7 @@ class EngineConfig:
     cache_size: int = 4096
     # Query lines kept for -v and JSON (the latest ones); the counts cover the whole run.
     log_lines: int = 10_000
+    names: LimitNames = field(default_factory=LimitNames)  # options behind the limits
 
 
 Key = tuple[str, dns.rdatatype.RdataType, bool]
@@ -108,9 +118,11 @@ class DnsEngine:
         self._owner = _parent is None
         self._seconds = self.config.deadline if _seconds is None else _seconds
         self._deadline = time.monotonic() + self._seconds
+        self._overall = False  # the run's limit comes first, not this view's own
         if self._shared.overall is not None and self._shared.overall < self._deadline:
             self._deadline = self._shared.overall
             self._seconds = self.config.overall_deadline or self._seconds
+            self._overall = True
         self._memo: dict[Key, Future[Answer]] = {}
         self._released = False
         self._lock = self._shared.lock
@@ -306,12 +318,15 @@ class DnsEngine:
             current.add_done_callback(arrived)
 
     def _late(self, name: str | dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        return self._failed(
-            name,
-            rdtype,
-            f"DNS deadline of {self._seconds:g} s reached",
-            outcome=Outcome.TIMEOUT,
-        )
+        return self._failed(name, rdtype, self.limit_text(DEADLINE_PASSED), outcome=Outcome.TIMEOUT)
+
+    def limit_text(self, limit: str) -> str:
+        """The one wording of a DNS time limit that ran out, naming the option that set it:
+        --timeout per query, or this view's deadline (the domain's, or the whole run's)."""
+        names = self.config.names
+        if limit == DEADLINE_PASSED:
+            return names.ran_out(self._seconds, self._overall)
+        return names.per_query(self.config.timeout, tcp=limit == PER_QUERY_TCP)
 
     def _failed(
         self,
@@ -402,7 +417,7 @@ class DnsEngine:
                 result.cnames,
                 source=label,
                 elapsed=time.monotonic() - started,
-                detail=result.detail,
+                detail=self.limit_text(result.limit) if result.limit else result.detail,
                 authenticated=ad,
                 signatures=sigs,
                 transient=result.transient,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import dns.flags
 import dns.message
 
+from mailcheck.net.dns.answer import PER_QUERY, PER_QUERY_TCP
 from mailcheck.net.dns.wire import Negative, Request, read_negative
 
 MAX_DATAGRAM = 65535
@@ -456,4 +457,4 @@ def _reason(exc: OSError) -> str:
 
 
 def _timeout(item: _Query) -> str:
-    return "timeout (TCP)" if item.tcp else "timeout"
+    return PER_QUERY_TCP if item.tcp else PER_QUERY

@@ -19,7 +19,15 @@ from mailcheck.errors import UsageError
 from mailcheck.escape import printable
 from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
-from mailcheck.net.dns.answer import CnameLink, Outcome, Record, SourceAnswer
+from mailcheck.net.dns.answer import (
+    DEADLINE_PASSED,
+    PER_QUERY,
+    PER_QUERY_TCP,
+    CnameLink,
+    Outcome,
+    Record,
+    SourceAnswer,
+)
 from mailcheck.net.dns.exchange import DEADLINE, UNREACHABLE, DnsTransport, Response
 from mailcheck.net.dns.names import display
 from mailcheck.net.dns.wire import Negative, Request
@@ -265,11 +273,16 @@ def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:
     """The servers did not give a usable answer: transient, worth asking again later."""
     kinds = [p for _s, p in problems]
     detail = "; ".join(f"{s} {p}" for s, p in problems) or "no server tried"
-    outcome = Outcome.ERROR
+    outcome, limit = Outcome.ERROR, ""
     if "SERVFAIL" in kinds:
         outcome = Outcome.SERVFAIL
     elif "REFUSED" in kinds:
         outcome = Outcome.REFUSED
-    elif all(k in ("timeout", "timeout (TCP)", DEADLINE) for k in kinds):
+    elif kinds and all(k in (PER_QUERY, PER_QUERY_TCP, DEADLINE) for k in kinds):
         outcome = Outcome.TIMEOUT
-    return SourceAnswer(outcome, detail=detail, transient=True)
+        # the engine words it with the option that set the limit that ran out
+        if DEADLINE in kinds:
+            limit = DEADLINE_PASSED
+        else:
+            limit = PER_QUERY_TCP if PER_QUERY_TCP in kinds else PER_QUERY
+    return SourceAnswer(outcome, detail=detail, transient=True, limit=limit)
