@@ -4,6 +4,7 @@ that domain's record, a DKIM key's findings at their selector's record."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from mailcheck.checks.dmarc import DmarcCheck
 from mailcheck.model import Location, Section
 from mailcheck.net.dns import DnsOptions, build_engine
 from mailcheck.net.dns.crawl import Crawler
+from tests.conftest import CliRun
 
 ZONE = [
     "$ORIGIN test.",
@@ -68,3 +70,42 @@ def test_without_a_zone_file_nothing_is_placed(tmp_path: Path) -> None:
     """Answers from a server carry no file line: findings get no location at all."""
     section = run_check(None, lambda crawler: DmarcCheck("sub.org.test", crawler))
     assert section.findings and all(f.location is None for f in section.findings)
+
+
+OWN_RECORDS = [
+    "$ORIGIN test.",
+    "$TTL 300",
+    "@ SOA ns.test. h.test. 1 7200 3600 1209600 300",
+    "@ NS ns.test.",
+    "ns A 127.0.0.1",
+    'main TXT "v=spf1 -all"',  # line 6
+    'other TXT "v=spf1 ip4:192.0.2.1 -all"',  # line 7
+    "main MX 0 .",
+    'sel._bimi.main TXT "v=BIMI1; l=https://main.test/l.svg"',  # line 9
+    'default._bimi.main TXT "v=BIMI1; l="',  # line 10
+]
+
+
+def places(run_cli: CliRun, path: Path, *args: str) -> dict[tuple[str, str], object]:
+    base = ("domain", "main.test", "--offline", "--zone", str(path), "--format", "json")
+    doc = json.loads(run_cli(*base, *args).stdout)
+    return {
+        (s["title"], f["id"]): f["location"]
+        for r in doc["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+    }
+
+
+def test_sender_and_bimi_selector_findings_point_at_the_record_asked(
+    tmp_path: Path, run_cli: CliRun
+) -> None:
+    """The evaluation for a --sender of another domain is at that domain's SPF record (not the
+    checked domain's); BIMI findings are at the --bimi-selector record, not default._bimi."""
+    path = tmp_path / "own.zone"
+    path.write_text("\n".join(OWN_RECORDS) + "\n")
+    spf = places(run_cli, path, "--only", "spf", "--ip", "192.0.2.1", "--sender", "a@other.test")
+    assert spf[("SPF of other.test", "spf.evaluation")] == {"source": str(path), "line": 7}
+    assert spf[("SPF", "spf.record")] == {"source": str(path), "line": 6}
+    bimi = places(run_cli, path, "--only", "bimi", "--bimi-selector", "sel")
+    assert bimi[("BIMI", "bimi.record")] == {"source": str(path), "line": 9}
