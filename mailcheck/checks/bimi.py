@@ -8,6 +8,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks import libs
 from mailcheck.checks.dmarc import AppliedPolicy
 from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
@@ -81,7 +82,8 @@ class BimiCheck:
 
     def section(self, dmarc_policy: AppliedPolicy) -> Section:
         records = self.records()
-        findings = self._findings(records, dmarc_policy)
+        where = record_location(self.answer, zone_files(self.crawler), "v=bimi1")
+        findings = located(self._findings(records, dmarc_policy), where)
         data: dict[str, Any] = {"record": printable(records[0].text) if len(records) == 1 else None}
         return Section("bimi", "BIMI", tuple(findings), "", data)
 

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
@@ -132,7 +133,7 @@ class DkimCheck:
         found = self.found()
         findings = self._discovery(found)
         for selector, keys in found.items():
-            findings.extend(self._key_findings(selector, keys))
+            findings.extend(located(self._key_findings(selector, keys), self._where(selector)))
         usable = [k for keys in found.values() for _t, k in keys if not k.error and not k.revoked]
         if usable and all(k.key_type == "ed25519" for k in usable):
             findings.append(
@@ -166,6 +167,10 @@ class DkimCheck:
         names = ", ".join(found) if found else ""
         return Section("dkim", "DKIM", tuple(findings), printable(names), data)
 
+    def _where(self, selector: str) -> Location | None:
+        """The zone file line of the selector's key record (the zone file when it has none)."""
+        return record_location(self.answers.get(selector), zone_files(self.crawler))
+
     def _discovery(self, found: dict[str, list[tuple[str, DkimKey]]]) -> list[Finding]:
         out: list[Finding] = []
         errors = {s: a for s, a in self.answers.items() if a.outcome.is_error}
@@ -180,6 +185,7 @@ class DkimCheck:
                             Status.ERROR,
                             f"could not look up {name}: {answer.describe()}",
                             subject=selector,
+                            location=self._where(selector),
                         )
                     )
                 elif selector not in found:
@@ -194,6 +200,7 @@ class DkimCheck:
                             Status.FAIL,
                             f"no key at selector {selector}: {name} {why}",
                             subject=selector,
+                            location=self._where(selector),
                         )
                     )
             return out

@@ -17,8 +17,9 @@ from mailcheck.checks.dmarc_walk import (
     discover,
     psl_org_domain,
 )
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.dmarc import (
@@ -118,9 +119,9 @@ class DmarcCheck:
     # -- judgement --------------------------------------------------------------------
 
     def section(self) -> Section:
-        findings = bounded(self._findings())
         disc = self.discovery
         level = disc.policy_level if disc else None
+        findings = located(bounded(self._findings()), self._location(level))
         data: dict[str, Any] = {
             "walk": [
                 {
@@ -145,6 +146,25 @@ class DmarcCheck:
             data["policy"] = None if unknown else policy
             headline = f"found at _dmarc.{level.name}"
         return Section("dmarc", "DMARC", tuple(findings), headline, data)
+
+    def _location(self, level: Level | None) -> Location | None:
+        """The zone file line of the record the policy came from, a parent's when inherited."""
+        zones = zone_files(self.crawler)
+        own = record_location(self.levels[0].answer, zones, "v=dmarc1")
+        if own is not None and own.line is not None:
+            return own
+        used = level.answer if level is not None and level.record is not None else None
+        found = record_location(used, zones, "v=dmarc1")
+        if found is not None:
+            return found
+        # no policy record to name: the nearest parent record the walk found
+        for parent in self.levels[1:]:
+            if "." not in parent.name:
+                break  # a top-level domain's record is never the domain's own
+            found = record_location(parent.answer, zones, "v=dmarc1")
+            if found is not None and found.line is not None:
+                return found
+        return own
 
     def effective_policy(self) -> AppliedPolicy:
         """The policy that applies to the domain, which tag and record it came from (BIMI)."""

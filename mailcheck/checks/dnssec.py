@@ -9,6 +9,7 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.mx import MAX_HOSTS
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome, Record
@@ -322,7 +323,10 @@ class DnssecCheck:
             "resolver_ad": self.verdict.ad,
             "tlsa": tlsa_data,
         }
-        return Section("dnssec", "DNSSEC / DANE", tuple(findings + dane), self.verdict.state, data)
+        # the domain's own DNSKEY record (there is none unless the domain is a zone apex)
+        where = record_location(self.probe.dnskey.get(self.domain), zone_files(self.crawler))
+        findings = list(located(findings + dane, where))
+        return Section("dnssec", "DNSSEC / DANE", tuple(findings), self.verdict.state, data)
 
     @staticmethod
     def _zone_finding(check_id: str, name: str, verdict: ZoneVerdict) -> Finding:

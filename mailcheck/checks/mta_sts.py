@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
@@ -117,7 +118,8 @@ class MtaStsCheck:
     # -- judgement --------------------------------------------------------------------
 
     def section(self, mx_hosts: list[str]) -> Section:
-        findings = self._findings(mx_hosts)
+        where = record_location(self.answer, zone_files(self.crawler), "v=stsv1")
+        findings = located(self._findings(mx_hosts), where)
         data: dict[str, Any] = {"url": self.url, "record": None, "policy": None}
         records = self._records()
         if len(records) == 1:

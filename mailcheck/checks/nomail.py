@@ -8,6 +8,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks.dmarc import DmarcCheck
 from mailcheck.checks.mx import MxCheck
 from mailcheck.checks.spf import SpfCheck
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.model import Finding, Section, Status
 
 # Findings that matter for a domain that sends mail but not for a parked one.
@@ -16,7 +17,10 @@ RELAXED = {"dmarc.no-rua": Status.INFO, "mx.missing": Status.INFO}
 
 def judge(mx: MxCheck, spf: SpfCheck, dmarc: DmarcCheck) -> Section:
     findings = [_mx(mx), _spf(spf), _dmarc(dmarc)]
-    return Section("no-mail", "No-mail profile", tuple(f for f in findings if f is not None))
+    # every verdict of the profile is placed at the MX record (a null MX above all)
+    where = record_location(mx.answer, zone_files(mx.crawler))
+    found = located((f for f in findings if f is not None), where)
+    return Section("no-mail", "No-mail profile", found)
 
 
 def relax(section: Section) -> Section:

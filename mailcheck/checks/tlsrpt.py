@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
@@ -34,9 +35,9 @@ class TlsRptCheck:
     def section(self, *, mta_sts: bool, dane: bool) -> Section:
         records = self._records()
         data = {"record": printable(records[0]) if len(records) == 1 else None}
-        return Section(
-            "tls-rpt", "TLS-RPT", tuple(self._findings(records, mta_sts, dane)), "", data
-        )
+        where = record_location(self.answer, zone_files(self.crawler), "v=tlsrptv1")
+        findings = located(self._findings(records, mta_sts, dane), where)
+        return Section("tls-rpt", "TLS-RPT", findings, "", data)
 
     def _findings(self, records: list[str], mta_sts: bool, dane: bool) -> list[Finding]:
         answer = self.answer

@@ -19,11 +19,11 @@ from mailcheck.checks.mx import MxCheck
 from mailcheck.checks.ns import AskOptions, NsCheck
 from mailcheck.checks.spf import SpfCheck, evaluate, evaluation_finding
 from mailcheck.checks.tlsrpt import TlsRptCheck
-from mailcheck.model import Finding, QueryLine, QueryStats, Report, Section, Status
+from mailcheck.checks.where import located, record_location, zone_files
+from mailcheck.model import Finding, Location, QueryLine, QueryStats, Report, Section, Status
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain_name import DomainName
-from mailcheck.services.locate import locate
 
 if TYPE_CHECKING:
     from mailcheck.services.trace import TraceRequest
@@ -133,10 +133,9 @@ def check_domain(
     if progress:
         progress(f"{domain.unicode}: looking up records")
     crawler.run()
-    sections = _sections(domain, engine, request, checks, progress)
+    sections = _sections(domain, engine, request, checks, progress, crawler)
     # Sorted: the order answers arrived in must not show in the report.
     answers = sorted(crawler.answers(), key=lambda a: (a.name, a.rdtype))
-    sections = locate(name, sections, answers, {source.label for source in engine.sources})
     queries = tuple(
         QueryLine(
             a.name, a.rdtype, a.outcome.value, a.source, a.elapsed, tuple(r.text for r in a.records)
@@ -166,16 +165,20 @@ def _sections(
     request: DomainRequest,
     checks: _Checks,
     progress: Progress | None,
+    crawler: Crawler,
 ) -> list[Section]:
     name = domain.ascii
     sections: list[Section] = []
-    head = _domain_section(domain, checks.mx)
+    zones = zone_files(crawler)
+    head = _domain_section(domain, checks.mx, _soa_location(crawler, name, zones))
     if head.findings:
         sections.append(head)
     if request.no_mail and request.wants("no-mail"):
         sections.append(nomail.judge(checks.mx, checks.spf, checks.dmarc))
     if request.wants("mx"):
-        sections.append(checks.mx.section())
+        # MX findings about no host of their own (mx.records, ...): at the first MX record
+        where = record_location(checks.mx.answer, zones)
+        sections.append(_placed(checks.mx.section(), where))
     if request.wants("spf"):
         evaluation = None
         sender_section = None
@@ -188,9 +191,11 @@ def _sections(
             evaluation = evaluation_finding(result, sender_domain)
             if sender_domain != name:
                 # check_host() ran on the sender's domain: show it under that record
-                sender_section = _sender_spf(engine, sender_domain, evaluation)
+                sender_section = _sender_spf(engine, sender_domain, evaluation, zones)
                 evaluation = None
-        sections.append(checks.spf.section(evaluation))
+        # SPF findings about no term of their own (the evaluation, ...): at the domain's record
+        where = record_location(checks.spf.root.answer, zones, "v=spf1")
+        sections.append(_placed(checks.spf.section(evaluation), where))
         if sender_section is not None:
             sections.append(sender_section)
     if checks.dkim is not None:
@@ -307,7 +312,9 @@ def _blocklists(
     return check_blocklists(engine, lists, subjects, domain=name, skipped=skipped)
 
 
-def _sender_spf(engine: DnsEngine, domain: str, evaluation: Finding) -> Section:
+def _sender_spf(
+    engine: DnsEngine, domain: str, evaluation: Finding, zones: frozenset[str]
+) -> Section:
     """The evaluation for a --sender of another domain, under that domain's own record."""
     from mailcheck.escape import decode, printable
     from mailcheck.records.spf import select_spf
@@ -317,17 +324,39 @@ def _sender_spf(engine: DnsEngine, domain: str, evaluation: Finding) -> Section:
     record = printable(decode(records[0])) if len(records) == 1 else None
     headline = f"{domain}: {record}" if record else f"{domain}: {answer.describe()}"
     data = {"domain": domain, "record": record}
-    return Section("spf", f"SPF of {domain}", (evaluation,), headline, data)
+    findings = located((evaluation,), record_location(answer, zones, "v=spf1"))
+    return Section("spf", f"SPF of {domain}", findings, headline, data)
 
 
-def _domain_section(domain: DomainName, mx: MxCheck) -> Section:
+def _placed(section: Section, where: Location | None) -> Section:
+    return replace(section, findings=located(section.findings, where))
+
+
+def _soa_location(crawler: Crawler, name: str, zones: frozenset[str]) -> Location | None:
+    """The domain's SOA record when the DNSSEC or NS checks asked for it (the zone file when
+    the domain is not a zone apex); the domain findings are about the name itself."""
+    soa = [a for a in crawler.answers() if a.rdtype == "SOA" and a.name.rstrip(".").lower() == name]
+    return record_location(soa[-1] if soa else None, zones)
+
+
+def _domain_section(domain: DomainName, mx: MxCheck, where: Location | None) -> Section:
     findings: list[Finding] = []
     if domain.is_idn:
         findings.append(
-            finding("domain.idn", Status.INFO, f"{domain.unicode} is {domain.ascii} in the DNS")
+            finding(
+                "domain.idn",
+                Status.INFO,
+                f"{domain.unicode} is {domain.ascii} in the DNS",
+                location=where,
+            )
         )
     if mx.domain_exists() is False:
         findings.append(
-            finding("domain.exists", Status.FAIL, f"{domain.ascii} does not exist (NXDOMAIN)")
+            finding(
+                "domain.exists",
+                Status.FAIL,
+                f"{domain.ascii} does not exist (NXDOMAIN)",
+                location=where,
+            )
         )
     return Section("domain", "Domain", tuple(findings))
