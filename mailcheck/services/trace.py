@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.reversename
 
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
-from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
+from mailcheck.checks.libs import warm
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
@@ -23,6 +23,9 @@ from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
 from mailcheck.net.tlsprobe import Handshake
+
+if TYPE_CHECKING:
+    from mailcheck.checks.mta_sts import MtaStsCheck
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}
@@ -205,6 +208,8 @@ def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Pol
     """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
     if domain is None:
         return None, ()
+    from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck  # only a domain has a policy
+
     crawler = Crawler(engine)
     fetch = FetchOptions(
         request.ca_file, request.step_timeout, request.https_port, request.allow_private
@@ -261,6 +266,10 @@ def run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
+    if usable and request.grade_tls and options.protocol == "smtp" and options.tls != "none":
+        # the grading handshakes' libraries (pyOpenSSL, cryptography) load while the
+        # conversation waits on the network, not after it
+        warm("mailcheck.net.tlsinfo", "OpenSSL.SSL", "mailcheck.checks.tls_grade")
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
     first = _early_probes(usable, options, progress) if request.grade_tls else {}
@@ -278,21 +287,29 @@ def run_trace(
                 break
     if unresolved:
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-    # the grading handshakes: one host after another's would add up over many MX hosts
-    graded: list[list[Handshake]] = [[] for _ in traces]
+    # the grading handshakes: one host after another's would add up over many MX hosts; they
+    # run while the PTR/TLSA answers are fetched and the conversation judged, which waits on
+    # other round trips (and loads cryptography) meanwhile
+    graded: list[Future[list[Handshake]] | list[Handshake]] = [[] for _ in traces]
+    graders: ThreadPoolExecutor | None = None
     if first:
         graded = [first.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
     elif request.grade_tls and traces:
         if progress:
             progress("grading TLS")
-        with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
-            graded = list(pool.map(lambda t: _tls_probes(t, options), traces))
-    for trace, probes in zip(traces, graded, strict=True):
-        context = _context(engine, trace, request, domain, policy, options.port)
-        judged = judge(trace, context)
-        if probes:
-            judged.extend(_graded(trace, probes, judged, context))
-        sections.append(trace_section(trace, judged, probes))
+        graders = ThreadPoolExecutor(max_workers=min(8, len(traces)))
+        graded = [graders.submit(_tls_probes, t, options) for t in traces]
+    try:
+        for trace, pending in zip(traces, graded, strict=True):
+            context = _context(engine, trace, request, domain, policy, options.port)
+            judged = judge(trace, context)
+            probes = pending.result() if isinstance(pending, Future) else pending
+            if probes:
+                judged.extend(_graded(trace, probes, judged, context))
+            sections.append(trace_section(trace, judged, probes))
+    finally:
+        if graders is not None:
+            graders.shutdown(cancel_futures=True)
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
