@@ -153,12 +153,6 @@ def probe(
         options.step_timeout, options.deadline, options.step_option, options.deadline_option
     )
     session = Session(transcript, budget, options.ends_at)
-    if options.tls != "none":
-        # cryptography (the certificate's parse and judgement) loads while the network waits
-        # (connect, banner, EHLO, handshake) instead of after the conversation
-        from mailcheck.checks.libs import warm
-
-        warm("mailcheck.net.tlsinfo")
     step = "connect"
     try:
         session.connect(address, options.port, options.source_address)

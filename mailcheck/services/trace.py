@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
+import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,7 +17,6 @@ import dns.reversename
 
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
-from mailcheck.checks.libs import warm
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
@@ -237,6 +240,28 @@ def _try_host(target: Target, options: ProbeOptions) -> list[HostTrace]:
     return attempts
 
 
+_GRADING = ("OpenSSL.SSL", "mailcheck.checks.tls_grade")
+
+
+def _preload(modules: tuple[str, ...]) -> threading.Thread | None:
+    """Import `modules` in a thread of their own, joined before the trace returns: a daemon
+    thread still inside cryptography's Rust code when the interpreter exits (a refused
+    connection ends the run in a few ms) aborts the process ("FATAL: exception not
+    rethrown"). A failed import here is retried, and reported, where it is needed."""
+    wanted = [m for m in modules if m not in sys.modules]
+    if not wanted:
+        return None
+    thread = threading.Thread(target=_import_all, args=(wanted,), name="mailcheck-preload")
+    thread.start()
+    return thread
+
+
+def _import_all(modules: list[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
 def run_trace(
     engine: DnsEngine,
     request: TraceRequest,
@@ -244,6 +269,21 @@ def run_trace(
     policy: Policy | None = None,
 ) -> Report:
     """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
+    preloading: list[threading.Thread] = []
+    try:
+        return _run_trace(engine, request, progress, policy, preloading)
+    finally:
+        for thread in preloading:
+            thread.join()
+
+
+def _run_trace(
+    engine: DnsEngine,
+    request: TraceRequest,
+    progress: Progress | None,
+    policy: Policy | None,
+    preloading: list[threading.Thread],
+) -> Report:
     started = time.monotonic()
     # one deadline for the whole trace, however many hosts are tried one after another
     options = dataclasses.replace(request.options(), ends_at=started + request.deadline)
@@ -266,10 +306,13 @@ def run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
-    if usable and request.grade_tls and options.protocol == "smtp" and options.tls != "none":
-        # the grading handshakes' libraries (pyOpenSSL, cryptography) load while the
-        # conversation waits on the network, not after it
-        warm("mailcheck.net.tlsinfo", "OpenSSL.SSL", "mailcheck.checks.tls_grade")
+    if usable and options.tls != "none":
+        # the certificate's judgement (cryptography) and the grading handshakes' libraries
+        # load while the conversation waits on the network, not after it
+        grading = request.grade_tls and options.protocol == "smtp"
+        thread = _preload(("mailcheck.net.tlsinfo", *(_GRADING if grading else ())))
+        if thread is not None:
+            preloading.append(thread)
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
     first = _early_probes(usable, options, progress) if request.grade_tls else {}
