@@ -11,18 +11,15 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailcheck.escape import printable
-from mailcheck.net.mailbox import (
-    ImapClient,
-    PopClient,
-    greeting_capabilities,
-    imap_login,
-    unusable,
-)
 from mailcheck.net.sasl import Mechanism, certificate_problem, choose
-from mailcheck.net.session import Budget, Session, SessionError, Transcript
+from mailcheck.net.session import Budget, Session, SessionError, Transcript, presented_chain
 from mailcheck.net.smtp import Capabilities, Reply, SmtpClient
+
+if TYPE_CHECKING:  # the IMAP/POP3 clients load only for an IMAP or POP3 trace
+    from mailcheck.net.mailbox import ImapClient, PopClient
 
 STEPS = ("connect", "banner", "ehlo", "tls", "mail", "rcpt")
 LOGIN_AFTER = (None, "mail", "rcpt")  # the login test comes after TLS, before MAIL FROM
@@ -117,8 +114,6 @@ class HostTrace:
 
 
 def _record_tls(session: Session, trace: HostTrace, mode: str, server_name: str) -> None:
-    from mailcheck.net.tlsinfo import presented_chain
-
     state = TlsState(mode)
 
     def injected(data: bytes) -> None:
@@ -218,6 +213,8 @@ def _mechanism(
     (and why, in the trace) when it advertised none that we speak."""
     name = choose(offered)
     if name is None:
+        from mailcheck.net.mailbox import unusable
+
         trace.login, trace.login_text = "unavailable", printable(unusable(what, offered))
         return None
     trace.login_mechanism = f"{what} {name}"
@@ -355,6 +352,8 @@ class _Dialect:
 
 
 def _imap_dialect(client: ImapClient) -> _Dialect:
+    from mailcheck.net.mailbox import greeting_capabilities, imap_login
+
     def greet() -> tuple[int, str, list[str]]:
         greeting = client.greeting()
         code = {"OK": 220, "PREAUTH": 220, "BYE": 421}[greeting.status]
@@ -415,10 +414,14 @@ def _pop3_dialect(client: PopClient) -> _Dialect:
 
 
 def _imap(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    from mailcheck.net.mailbox import ImapClient
+
     _mailbox(session, trace, options, host, _imap_dialect(ImapClient(session)))
 
 
 def _pop3(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+    from mailcheck.net.mailbox import PopClient
+
     _mailbox(session, trace, options, host, _pop3_dialect(PopClient(session)))
 
 

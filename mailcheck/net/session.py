@@ -326,6 +326,20 @@ class Session:
         return tls
 
 
+def presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """DER certificates as the server sent them, leaf first (3.13 API, else the 3.10+ one)."""
+    public = getattr(tls, "get_unverified_chain", None)
+    if public is not None:
+        return [bytes(c) for c in public()]
+    sslobj = getattr(tls, "_sslobj", None)
+    private = getattr(sslobj, "get_unverified_chain", None)
+    if private is not None:
+        chain = private() or []
+        return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+    leaf = tls.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
 def permissive_context(
     low: ssl.TLSVersion = ssl.TLSVersion.TLSv1,
     high: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED,

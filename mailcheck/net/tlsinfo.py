@@ -22,6 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+# in session.py so that the conversation reads the chain without importing cryptography
+from mailcheck.net.session import presented_chain as presented_chain
+
 
 @dataclass(frozen=True)
 class CertInfo:
@@ -100,20 +103,6 @@ def describe(der: bytes) -> CertInfo:
         sha256=hashlib.sha256(der).hexdigest(),
         der=der,
     )
-
-
-def presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
-    """DER certificates as the server sent them, leaf first (3.13 API, else the 3.10+ one)."""
-    public = getattr(tls, "get_unverified_chain", None)
-    if public is not None:
-        return [bytes(c) for c in public()]
-    sslobj = getattr(tls, "_sslobj", None)
-    private = getattr(sslobj, "get_unverified_chain", None)
-    if private is not None:
-        chain = private() or []
-        return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
-    leaf = tls.getpeercert(binary_form=True)
-    return [leaf] if leaf else []
 
 
 def name_matches(cert: CertInfo, name: str) -> bool:

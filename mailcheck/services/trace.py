@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
+import sys
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.reversename
 
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
-from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
@@ -23,6 +26,9 @@ from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
 from mailcheck.net.tlsprobe import Handshake
+
+if TYPE_CHECKING:
+    from mailcheck.checks.mta_sts import MtaStsCheck
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}
@@ -208,6 +214,8 @@ def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Pol
     """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
     if domain is None:
         return None, ()
+    from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck  # only a domain has a policy
+
     crawler = Crawler(engine)
     fetch = FetchOptions(
         request.ca_file, request.step_timeout, request.https_port, request.allow_private
@@ -235,6 +243,28 @@ def _try_host(target: Target, options: ProbeOptions) -> list[HostTrace]:
     return attempts
 
 
+_GRADING = ("OpenSSL.SSL", "mailcheck.checks.tls_grade")
+
+
+def _preload(modules: tuple[str, ...]) -> threading.Thread | None:
+    """Import `modules` in a thread of their own, joined before the trace returns: a daemon
+    thread still inside cryptography's Rust code when the interpreter exits (a refused
+    connection ends the run in a few ms) aborts the process ("FATAL: exception not
+    rethrown"). A failed import here is retried, and reported, where it is needed."""
+    wanted = [m for m in modules if m not in sys.modules]
+    if not wanted:
+        return None
+    thread = threading.Thread(target=_import_all, args=(wanted,), name="mailcheck-preload")
+    thread.start()
+    return thread
+
+
+def _import_all(modules: list[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
 def run_trace(
     engine: DnsEngine,
     request: TraceRequest,
@@ -242,6 +272,21 @@ def run_trace(
     policy: Policy | None = None,
 ) -> Report:
     """`policy`: the domain's MTA-STS policy when the caller already fetched it."""
+    preloading: list[threading.Thread] = []
+    try:
+        return _run_trace(engine, request, progress, policy, preloading)
+    finally:
+        for thread in preloading:
+            thread.join()
+
+
+def _run_trace(
+    engine: DnsEngine,
+    request: TraceRequest,
+    progress: Progress | None,
+    policy: Policy | None,
+    preloading: list[threading.Thread],
+) -> Report:
     started = time.monotonic()
     # one deadline for the whole trace, however many hosts are tried one after another
     ends_at = started + request.deadline
@@ -267,6 +312,13 @@ def run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
+    if usable and options.tls != "none":
+        # the certificate's judgement (cryptography) and the grading handshakes' libraries
+        # load while the conversation waits on the network, not after it
+        grading = request.grade_tls and options.protocol == "smtp"
+        thread = _preload(("mailcheck.net.tlsinfo", *(_GRADING if grading else ())))
+        if thread is not None:
+            preloading.append(thread)
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
     first = _early_probes(usable, options, progress) if request.grade_tls else {}
@@ -284,21 +336,29 @@ def run_trace(
                 break
     if unresolved:
         sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-    # the grading handshakes: one host after another's would add up over many MX hosts
-    graded: list[list[Handshake]] = [[] for _ in traces]
+    # the grading handshakes: one host after another's would add up over many MX hosts; they
+    # run while the PTR/TLSA answers are fetched and the conversation judged, which waits on
+    # other round trips (and loads cryptography) meanwhile
+    graded: list[Future[list[Handshake]] | list[Handshake]] = [[] for _ in traces]
+    graders: ThreadPoolExecutor | None = None
     if first:
         graded = [first.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
     elif request.grade_tls and traces:
         if progress:
             progress("grading TLS")
-        with ThreadPoolExecutor(max_workers=min(8, len(traces))) as pool:
-            graded = list(pool.map(lambda t: _tls_probes(t, options), traces))
-    for trace, probes in zip(traces, graded, strict=True):
-        context = _context(engine, trace, request, domain, policy, options.port)
-        judged = judge(trace, context)
-        if probes:
-            judged.extend(_graded(trace, probes, judged, context))
-        sections.append(trace_section(trace, judged, probes))
+        graders = ThreadPoolExecutor(max_workers=min(8, len(traces)))
+        graded = [graders.submit(_tls_probes, t, options) for t in traces]
+    try:
+        for trace, pending in zip(traces, graded, strict=True):
+            context = _context(engine, trace, request, domain, policy, options.port)
+            judged = judge(trace, context)
+            probes = pending.result() if isinstance(pending, Future) else pending
+            if probes:
+                judged.extend(_graded(trace, probes, judged, context))
+            sections.append(trace_section(trace, judged, probes))
+    finally:
+        if graders is not None:
+            graders.shutdown(cancel_futures=True)
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
