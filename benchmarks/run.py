@@ -30,13 +30,13 @@ from measure import Row, render
 GROUPS = ("startup", "domain", "bulk", "verify", "trace")
 
 
-def sizes(text: str) -> list[int]:
+def sizes(text: str, least: int = 1) -> list[int]:
     try:
         values = [int(part.replace("_", "").replace(",", "")) for part in text.split("+") if part]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a list of counts: {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"counts must be at least 1: {text!r}")
+    if not values or min(values) < least:
+        raise argparse.ArgumentTypeError(f"counts must be at least {least}: {text!r}")
     return values
 
 
@@ -54,6 +54,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="domain counts for the many-domain runs, '+'-separated (1000+10000)",
     )
     parser.add_argument("--bulk-runs", type=int, default=1, help="runs per domain count (1)")
+    parser.add_argument(
+        "--bulk-jobs",
+        type=lambda text: sizes(text, least=0),
+        default=[0],
+        metavar="N+N",
+        help="domain --jobs for the many-domain runs, '+'-separated, each measured in turn "
+        "(0: mailcheck's automatic choice; 1+0 compares one process with the pool)",
+    )
     parser.add_argument("--messages", type=int, default=10_000, help="messages to verify")
     parser.add_argument("--keys", type=int, default=20, help="distinct DKIM keys (20)")
     parser.add_argument(
@@ -138,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
                 single_peer = domain_rows[-1].peer_median
             if rig is not None and "bulk" in args.only:
                 for count in args.bulk:
-                    progress(f"{count:,} domains")
-                    rows += cases.bulk(rig, folder, count, rtt, args.bulk_runs, single_peer)
+                    for jobs in args.bulk_jobs:
+                        progress(f"{count:,} domains, --jobs {jobs}")
+                        rows += cases.bulk(
+                            rig, folder, count, rtt, args.bulk_runs, single_peer, jobs
+                        )
             if rig is not None and corpus is not None:
                 progress("verify")
                 rows += cases_mail.verify(rig, corpus, args.runs, not args.no_install)

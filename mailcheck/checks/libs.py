@@ -25,12 +25,17 @@ def warm(*modules: str) -> None:
 
     Safe to race: Python's import lock makes the thread that needs a module wait for the
     import in progress, and a failed import here is simply retried (and reported) there.
+    Not a daemon thread: the interpreter waits for it at exit. A daemon thread still inside
+    cryptography's Rust code when a short run ended aborted the process at shutdown ("FATAL:
+    exception not rethrown", exit 134).
     """
     with _WARMING_LOCK:
         wanted = [m for m in modules if m not in sys.modules and m not in _WARMING]
         _WARMING.update(wanted)
     if wanted:
-        threading.Thread(target=_import, args=(wanted,), name="mailcheck-warm", daemon=True).start()
+        threading.Thread(
+            target=_import, args=(wanted,), name="mailcheck-warm", daemon=False
+        ).start()
 
 
 def _import(modules: list[str]) -> None:

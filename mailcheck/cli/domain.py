@@ -82,6 +82,20 @@ def domain(
             panel="Domains",
         ),
     ] = 16,
+    jobs: Annotated[
+        int,
+        option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=0,
+            max=64,
+            help="Processes checking domains at once, each with its own DNS engine; 0 (the "
+            "default) uses every core for 200 domains or more, one process below that. "
+            "--concurrency, --max-qps and --parallel are totals, split among them.",
+            panel="Domains",
+        ),
+    ] = 0,
     no_mail: Annotated[
         bool,
         option(
@@ -273,5 +287,6 @@ def domain(
         dnsbl,
         allow_private_addresses,
         tls_grade=not no_tls_grade,
+        jobs=jobs,
     )
     return run(domains or [], opts=opts, flags=flags, out=out)

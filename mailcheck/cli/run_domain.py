@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import itertools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from mailcheck.services.domain import DEADLINE_OPTIONS, FAMILIES, DomainRequest,
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.services.domain_pool import DomainPool
     from mailcheck.services.trace import TraceRequest
 
 
@@ -64,6 +67,7 @@ class DomainOptions:
     dnsbl: bool = False  # --dnsbl: lists from [dnsbl] in mailcheck.toml, or the defaults
     allow_private: bool = False  # --allow-private-addresses (HTTPS fetches)
     tls_grade: bool = True  # --smtp without --no-tls-grade: grading handshakes per MX
+    jobs: int = 0  # --jobs: worker processes; 0 picks by the number of domains
 
 
 def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> DomainRequest:
@@ -385,6 +389,28 @@ def _reports(
             fill()
 
 
+def _pool(
+    opts: DomainOptions,
+    flags: DnsFlags,
+    request: DomainRequest,
+    domains: int,
+    overall: float | None,
+) -> DomainPool | None:
+    """--jobs: worker processes each checking its share of the domains with an engine of its
+    own (--concurrency, --max-qps and --parallel split among them), or None: one process."""
+    from mailcheck.services.domain_pool import DomainPool, default_jobs
+
+    jobs = min(opts.jobs or default_jobs(domains), domains)
+    if jobs <= 1:
+        return None
+    if "dmarc" in request.families:
+        from mailcheck.checks.dmarc_walk import psl_org_domain
+
+        # the Public Suffix List parsed once, here: the workers share its pages (forked)
+        psl_org_domain("example.com")
+    return DomainPool(jobs, flags.options(), opts.parallel, overall)
+
+
 def run(
     domains: Sequence[str], *, opts: DomainOptions, flags: DnsFlags, out: OutputOptions
 ) -> ExitCode:
@@ -410,6 +436,7 @@ def run(
         raise UsageError("--only dnsbl shows blocklist findings: ask the lists with --dnsbl")
     today = datetime.date.today()
     engine = build_engine(flags.options())
+    overall = time.monotonic() + flags.total_deadline if flags.total_deadline else None
     _check_coverage(engine, names, flags, opts.baseline)
     baseline: tuple[str, dict[str, dict[str, Any]]] | None = None
     if opts.baseline is not None:
@@ -418,12 +445,17 @@ def run(
     # and not kept here: memory stays flat in the number of domains
     pending: dict[int, Report] = {}
     tally = ExitTally(out.threshold, regression=out.fail_on is FailOn.REGRESSION)
+    pool = _pool(opts, flags, request, len(names), overall)  # before any thread: the workers fork
     if out.format is Format.TEXT:
         libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
     writer = open_writer("domain", out)
     written = 0  # an ordered writer gets the reports in the order of the names
-    with engine, progress(True, total=len(names)) as bar:
-        found = _reports(names, engine, request, opts.parallel, bar.status, config)
+    with engine, pool or contextlib.nullcontext(), progress(True, total=len(names)) as bar:
+        if pool is not None:
+            tasks = ((i, n, _for_domain(request, config, n.ascii)) for i, n in enumerate(names))
+            found = pool.reports(tasks)
+        else:
+            found = _reports(names, engine, request, opts.parallel, bar.status, config)
         for index, report in found:
             if config is not None:
                 report = apply_config(report, config, today)
@@ -440,7 +472,7 @@ def run(
                 writer.report(pending.pop(written))
                 written += 1
     code = tally.code
-    stats = engine.stats()
+    stats = pool.stats() if pool is not None else engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns})
     return code
