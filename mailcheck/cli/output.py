@@ -35,6 +35,24 @@ def check_selectors(values: Iterable[str], known_ids: Iterable[str], option: str
         )
 
 
+def check_selection(only: Sequence[str], skip: Sequence[str], known_ids: Iterable[str]) -> None:
+    """--only and --skip of one command: each names real ids or families, and no --only value
+    is taken away again by a --skip value (the run would show nothing and exit 0)."""
+    ids = set(known_ids)
+    check_selectors(only, ids, "--only")
+    check_selectors(skip, ids, "--skip")
+    for wanted in only:
+        for dropped in skip:
+            if wanted.lower() == dropped.lower() or wanted.lower().startswith(
+                dropped.lower() + "."
+            ):
+                raise UsageError(
+                    f"--only {wanted} is removed again by --skip {dropped}: nothing would be "
+                    "checked",
+                    hint="drop one of the two",
+                )
+
+
 def families_wanted(
     all_families: Sequence[str], only: Sequence[str], skip: Sequence[str]
 ) -> list[str]:

@@ -22,7 +22,7 @@ from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.connect_options import check_ca_file, check_ip
-from mailcheck.cli.output import check_selectors, families_wanted, open_writer
+from mailcheck.cli.output import check_selection, families_wanted, open_writer
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
 from mailcheck.gating.apply import apply as apply_config
@@ -414,8 +414,7 @@ def _pool(
 def run(
     domains: Sequence[str], *, opts: DomainOptions, flags: DnsFlags, out: OutputOptions
 ) -> ExitCode:
-    check_selectors(out.only, CHECKS, "--only")
-    check_selectors(out.skip, CHECKS, "--skip")
+    check_selection(out.only, out.skip, CHECKS)
     if opts.from_zones:
         if opts.from_file:
             raise UsageError("--from-zones and --from-file exclude each other")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
+from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import InputError, NetworkError, UsageError
 from mailcheck.feedback.unpack import Item, expand_safely
 from mailcheck.model import ExitCode, select_findings
@@ -61,8 +61,7 @@ def run(
 
     # only this command's ids: `--only spf` here would silently show nothing
     ids = [i for i in CHECKS if i.startswith("report.")]
-    check_selectors(out.only, ids, "--only")
-    check_selectors(out.skip, ids, "--skip")
+    check_selection(out.only, out.skip, ids)
     refuse_regression(out, "report")
     if not inputs and mailbox.server is None:
         raise UsageError(

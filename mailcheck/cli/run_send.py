@@ -19,7 +19,7 @@ from mailcheck.cli.connect_options import (
     refuse_login_to_address,
 )
 from mailcheck.cli.groups import ConnectionOptions
-from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
+from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, decode_text, read_file
@@ -211,8 +211,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     from mailcheck.cli.run_trace import default_ehlo
     from mailcheck.services.send import SendRequest, deliver, prepare, send_report
 
-    check_selectors(out.only, CHECKS, "--only")
-    check_selectors(out.skip, CHECKS, "--skip")
+    check_selection(out.only, out.skip, CHECKS)
     refuse_regression(out, "send")
     conn, login = opts.conn, opts.conn.login
     refuse_command_line_password(login.password)

@@ -16,7 +16,7 @@ from mailcheck.cli.connect_options import (
     refuse_login_to_address,
 )
 from mailcheck.cli.groups import ConnectionOptions
-from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
+from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import UsageError, require_port, require_seconds
 from mailcheck.model import ExitCode, select_findings
@@ -206,8 +206,7 @@ def trace_request(
 
 
 def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
-    check_selectors(out.only, CHECKS, "--only")
-    check_selectors(out.skip, CHECKS, "--skip")
+    check_selection(out.only, out.skip, CHECKS)
     refuse_regression(out, "trace")
     request = _request(opts, flags)
     engine = build_engine(flags.options())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.connect_options import check_ip
-from mailcheck.cli.output import check_selectors, open_writer, refuse_regression
+from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
 from mailcheck.model import ExitCode, Report, select_findings
@@ -106,8 +106,7 @@ def _request(opts: VerifyOptions, verbose: bool = False) -> VerifyRequest:
 def run(
     inputs: Sequence[str], *, opts: VerifyOptions, flags: DnsFlags, out: OutputOptions
 ) -> ExitCode:
-    check_selectors(out.only, CHECKS, "--only")
-    check_selectors(out.skip, CHECKS, "--skip")
+    check_selection(out.only, out.skip, CHECKS)
     refuse_regression(out, "verify")
     if not inputs:
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")

@@ -145,3 +145,34 @@ def test_from_zones_overlays_root_and_top_level_zones(run_cli: CliRun) -> None:
     assert alone.stderr.splitlines()[0] == (
         "mailcheck: error: --from-zones: no mail domain's zone among the files"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("domain", "example.com", "--offline", "--zone", str(EXAMPLES / "zones")),
+        ("verify", str(EXAMPLES / "messages" / "signed.eml"), "--offline"),
+        ("trace", "127.0.0.1", "--offline"),
+        ("report", str(EXAMPLES / "reports")),
+    ],
+    ids=lambda a: a[0],
+)
+@pytest.mark.parametrize(
+    ("only", "skip"), [("spf.lookup-limit", "spf"), ("tls", "tls"), ("DKIM", "dkim")]
+)
+def test_only_removed_again_by_skip_is_a_usage_error(
+    run_cli: CliRun, args: tuple[str, ...], only: str, skip: str
+) -> None:
+    """`--only X --skip X` showed nothing and exited 0: a CI gate that checks nothing."""
+    if args[0] == "report":
+        only, skip = (
+            {"spf.lookup-limit": "report.unaligned", "tls": "report", "DKIM": "REPORT"}[only],
+            "report",
+        )
+    result = run_cli(*args, "--only", only, "--skip", skip)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"mailcheck: error: --only {only.lower()} is removed again by --skip {skip}: nothing "
+        "would be "
+        "checked"
+    )
