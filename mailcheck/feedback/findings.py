@@ -158,6 +158,7 @@ def aggregate_report(
         subject=_p(summary.domain),
         sections=(section,),
         data={"verdict": verdict.state},
+        dns=None,  # the run's queries are counted once, at the top: none is this report's own
     )
 
 
@@ -356,7 +357,7 @@ def failure_reports(failures: Sequence[FailureReport], ptrs: Mapping[str, Ptr]) 
         }
         headline = f"{len(items)} failure report(s) from {len(groups)} source(s)"
         section = Section("report", "DMARC failure reports", tuple(findings), headline, clean(data))
-        yield Report(kind="failure-report", subject=_p(domain), sections=(section,))
+        yield Report(kind="failure-report", subject=_p(domain), sections=(section,), dns=None)
 
 
 # -- TLS reports --------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def tls_reports(reports: Sequence[TlsReport]) -> Iterator[Report]:
             ],
         }
         section = Section("report", "SMTP TLS reports", tuple(findings), headline, clean(data))
-        yield Report(kind="tls-report", subject=_p(domain), sections=(section,))
+        yield Report(kind="tls-report", subject=_p(domain), sections=(section,), dns=None)
 
 
 def _tls_failures(kind: str, items: Sequence[tuple[TlsReport, Any]]) -> Iterator[Finding]:
@@ -471,4 +472,4 @@ def input_report(collected: Collected) -> Report | None:
     if not findings:
         return None
     section = Section("report", "Inputs", tuple(findings))
-    return Report(kind="report-input", subject="inputs", sections=(section,))
+    return Report(kind="report-input", subject="inputs", sections=(section,), dns=None)
