@@ -69,7 +69,24 @@ def section(ns: NsCheck) -> Section:
 
 def _findings(ns: NsCheck) -> list[Finding]:
     if ns.apex is None:
-        return []  # no zone found: the NS section says why
+        # no zone found; said here too, since the soa family may run without the ns one
+        answer = ns.answer
+        if answer is None or answer.outcome.is_error:
+            detail = answer.describe() if answer is not None else "the zone lookup did not finish"
+            return [
+                finding(
+                    "soa.record",
+                    Status.ERROR,
+                    printable(f"could not determine the zone's SOA: {detail}"),
+                )
+            ]
+        return [
+            finding(
+                "soa.record",
+                Status.FAIL,
+                printable(f"no zone found at {ns.domain} or above it, so no SOA record"),
+            )
+        ]
     answer = ns.soa
     if answer is None or answer.outcome.is_error:
         detail = answer.describe() if answer is not None else "not asked"

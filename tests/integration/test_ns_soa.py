@@ -298,7 +298,10 @@ def test_a_failing_walk_is_unknown(servers: tuple[str, int]) -> None:
     found = run(servers, "mail.sf.nsgood.example")
     summary = one(found, "ns.records", Status.ERROR)
     assert summary.startswith("could not determine the name servers: SERVFAIL")
-    assert set(found) == {"ns.records"}  # nothing judged over data we could not get
+    # nothing judged over data we could not get; the SOA section says so on its own
+    assert set(found) == {"ns.records", "soa.record"}
+    soa = one(found, "soa.record", Status.ERROR)
+    assert soa.startswith("could not determine the zone's SOA: SERVFAIL")
 
 
 @pytest.mark.timeout(60)
