@@ -17,6 +17,7 @@ from mailcheck.message.headers import (
     address_domain,
     parse_received,
     parse_received_spf,
+    unfold,
 )
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
@@ -87,9 +88,33 @@ class SpfClaim:
     receiver: str
 
 
-def received_spf_claims(headers: Headers) -> list[SpfClaim]:
+# header work a receiver bounds (a flood of fields is read up to these, the rest is counted):
+# the first (newest) fields are the ones the user's own server added on top
+AUTH_RESULTS_LIMIT = 50  # Authentication-Results fields read
+ARC_AUTH_RESULTS_LIMIT = 50  # ARC-Authentication-Results: one per ARC set, at most 50 sets
+RESULTS_PER_FIELD = 50  # method results read from one field (a real one has a handful)
+RECEIVED_SPF_LIMIT = 50
+
+
+def first_fields(headers: Headers, name: str, limit: int) -> tuple[list[str], int]:
+    """The first `limit` fields called `name`, unfolded, and how many more there are."""
+    raw = headers.values(name)
+    return [unfold(v) for v in raw[:limit]], max(0, len(raw) - limit)
+
+
+def not_read(count: int, what: str, limit: int) -> str:
+    """The one line for a flood of fields beyond a limit."""
+    return (
+        f"{count} more {what} not read: only the first {limit} are, as receivers bound the "
+        "work one message can cause (a real message has a few)"
+    )
+
+
+def received_spf_claims(headers: Headers) -> tuple[list[SpfClaim], str]:
+    """The first RECEIVED_SPF_LIMIT Received-SPF claims, and a note on the rest (or "")."""
     out = []
-    for text in headers.text("Received-SPF"):
+    texts, extra = first_fields(headers, "Received-SPF", RECEIVED_SPF_LIMIT)
+    for text in texts:
         fields = parse_received_spf(text)
         raw_ip = fields.get("client-ip", "")
         out.append(
@@ -101,7 +126,7 @@ def received_spf_claims(headers: Headers) -> list[SpfClaim]:
                 fields.get("receiver", ""),
             )
         )
-    return out
+    return out, (not_read(extra, "Received-SPF fields", RECEIVED_SPF_LIMIT) if extra else "")
 
 
 def spf_claim_problems(
@@ -356,15 +381,26 @@ class AuthResult:
     instance: int | None = None
 
 
-def parse_authentication_results(headers: Headers) -> tuple[list[AuthResult], list[str]]:
-    """Every result of every A-R and AAR header (authres), and the headers it could not read."""
+def parse_authentication_results(
+    headers: Headers,
+) -> tuple[list[AuthResult], list[str], list[str]]:
+    """The results of the first A-R and AAR headers (authres), the headers it could not read,
+    and notes on what was left unread past the limits."""
     import authres
 
     parser = authres.all_features()
     out: list[AuthResult] = []
     problems: list[str] = []
-    for name in ("Authentication-Results", "ARC-Authentication-Results"):
-        for value in headers.text(name):
+    skipped: list[str] = []
+    extra_results = 0
+    for name, limit in (
+        ("Authentication-Results", AUTH_RESULTS_LIMIT),
+        ("ARC-Authentication-Results", ARC_AUTH_RESULTS_LIMIT),
+    ):
+        values, extra = first_fields(headers, name, limit)
+        if extra:
+            skipped.append(not_read(extra, f"{name} fields", limit))
+        for value in values:
             instance = None
             text = value
             if name.startswith("ARC"):
@@ -377,7 +413,8 @@ def parse_authentication_results(headers: Headers) -> tuple[list[AuthResult], li
             except Exception as exc:  # authres raises its own SyntaxError family
                 problems.append(f"{name}: {exc}")
                 continue
-            for result in parsed.results:
+            extra_results += max(0, len(parsed.results) - RESULTS_PER_FIELD)
+            for result in parsed.results[:RESULTS_PER_FIELD]:
                 props = {f"{p.type}.{p.name}": str(p.value) for p in result.properties}
                 out.append(
                     AuthResult(
@@ -389,7 +426,12 @@ def parse_authentication_results(headers: Headers) -> tuple[list[AuthResult], li
                         instance,
                     )
                 )
-    return out, problems
+    if extra_results:
+        skipped.append(
+            f"{extra_results} more results not read: only the first {RESULTS_PER_FIELD} of "
+            "each Authentication-Results field are (a real one has a handful)"
+        )
+    return out, problems, skipped
 
 
 def is_trusted(result: AuthResult, trusted_ids: frozenset[str]) -> bool:

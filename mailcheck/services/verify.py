@@ -106,7 +106,7 @@ def verify_message(
         dmarc = evaluate_dmarc(
             engine, from_domain, spf.result if spf else "none", spf_domain, signatures, memo.dmarc
         )
-    results, unreadable = parse_authentication_results(headers)
+    results, unreadable, not_read = parse_authentication_results(headers)
     sections = [
         head,
         dkim_section(signatures, len(headers.values("DKIM-Signature"))),
@@ -127,7 +127,7 @@ def verify_message(
     ]
     if arc is not None:
         sections.append(arc_section(arc))
-    claims = received_spf_claims(headers)
+    claims, claims_not_read = received_spf_claims(headers)
     arc_cv = None if arc is not None and arc.dns_errors else (arc.cv if arc else "none")
     sections.append(
         auth_results_section(
@@ -144,6 +144,7 @@ def verify_message(
             claims,
             spf_claim_problems(claims, spf_in, spf.result if spf else None),
             request.authserv_ids,
+            [*not_read, claims_not_read] if claims_not_read else not_read,
         )
     )
     sections.append(received_section(headers))

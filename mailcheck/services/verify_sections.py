@@ -10,7 +10,13 @@ from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_t
 from mailcheck.checks.signatures import ArcResult, Signature
 from mailcheck.checks.spf import SpfResult
 from mailcheck.escape import printable
-from mailcheck.message.headers import Headers, address_domain, from_addresses, parse_received
+from mailcheck.message.headers import (
+    Headers,
+    address_domain,
+    from_addresses,
+    parse_received,
+    unfold,
+)
 from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, Section, Status
 
@@ -329,11 +335,14 @@ def auth_results_section(
     claims: list[SpfClaim],
     claim_problems: list[tuple[str, str]],
     trusted_ids: frozenset[str],
+    not_read: list[str] | None = None,
 ) -> Section:
     out: list[Finding] = []
+    for text in not_read or ():
+        out.append(finding("auth-results.header", Status.WARN, printable(text)))
     for check_id, text in claim_problems:
         out.append(finding(check_id, Status.WARN, printable(text)))
-    for text in mismatches:
+    for text in dict.fromkeys(mismatches):  # a flood of one claim reads as one line
         out.append(finding("auth-results.mismatch", Status.WARN, printable(text)))
     for text in unreadable:
         out.append(finding("auth-results.header", Status.WARN, printable(f"cannot parse: {text}")))
@@ -363,7 +372,7 @@ def auth_results_section(
                 ),
             )
         )
-    data = {
+    data: dict[str, Any] = {
         "results": [
             {
                 "header": r.header,
@@ -387,11 +396,19 @@ def auth_results_section(
             for c in claims
         ],
     }
+    if not_read:
+        data["not_read"] = [printable(t) for t in not_read]
     return Section("auth-results", "Authentication-Results", tuple(out), "", data)
 
 
+RECEIVED_LIMIT = 100  # hops read: a real path has a handful, a loop is cut at ~25-100
+
+
 def received_section(headers: Headers) -> Section:
-    hops = [parse_received(text) for text in headers.text("Received")]
+    raw = headers.values("Received")
+    extra = max(0, len(raw) - RECEIVED_LIMIT)
+    # the newest hops (on top) are the ones near the user's own server
+    hops = [parse_received(unfold(value)) for value in raw[:RECEIVED_LIMIT]]
     hops.reverse()  # oldest first
     delays: list[float | None] = []
     previous = None
@@ -405,7 +422,18 @@ def received_section(headers: Headers) -> Section:
     out: list[Finding] = []
     if hops:
         path = " → ".join(printable(h.by) or "?" for h in hops)
-        first = "MUA → " if hops[0].authenticated else ""
+        first = "MUA → " if hops[0].authenticated and not extra else ""
+        if extra:
+            first = f"({extra} older) → "
+            out.append(
+                finding(
+                    "received.path",
+                    Status.WARN,
+                    f"{extra} more Received fields not read: only the newest {RECEIVED_LIMIT} "
+                    "hops are, as receivers bound the work one message can cause (a real "
+                    "path has a few; hundreds mean a mail loop or forged fields)",
+                )
+            )
         out.append(finding("received.path", Status.INFO, f"{len(hops)} hop(s): {first}{path}"))
     for hop, delay in zip(hops, delays, strict=True):
         by = printable(hop.by)
@@ -441,7 +469,10 @@ def received_section(headers: Headers) -> Section:
         }
         for h, d in zip(hops, delays, strict=True)
     ]
-    return Section("received", "Received", tuple(out), "", {"hops": rows})
+    data: dict[str, Any] = {"hops": rows}
+    if extra:
+        data["not_read"] = extra
+    return Section("received", "Received", tuple(out), "", data)
 
 
 def verdict(

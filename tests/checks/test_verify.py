@@ -490,7 +490,9 @@ def test_arc_chain_longer_than_50_sets_fails(engine: DnsEngine, generated: Gener
     report = check(engine, fifty_one)
     arc = section(report, "arc")
     assert arc["cv"] == "fail"
-    assert arc["reason"] == "51 ARC sets: more than the 50 a chain may have (RFC 8617 §5.1.1.1)"
+    assert arc["reason"] == (
+        "51 ARC-Seal fields: more than the 50 ARC sets a chain may have (RFC 8617 §4.2.1)"
+    )
     [chain] = [f for f in report.findings() if f.id == "arc.chain"]
     assert chain.status is S.FAIL
 
