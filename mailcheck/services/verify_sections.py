@@ -58,7 +58,7 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
                 Status.FAIL,
                 printable(
                     f"{count} From: headers with {len(addresses)} "
-                    f"addresses ({', '.join(addresses)}): DMARC needs "
+                    f"addresses ({_some(addresses)}): DMARC needs "
                     "exactly one author domain"
                 ),
             )
@@ -326,6 +326,12 @@ def arc_section(arc: ArcResult) -> Section:
         ],
     }
     return Section("arc", "ARC", tuple(out), arc.cv, data)
+
+
+def _some(items: list[str], shown: int = 5) -> str:
+    """The first few of a list that a forged message can make as long as its header."""
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def auth_results_section(

@@ -150,3 +150,17 @@ def test_thousands_of_arc_authentication_results_are_capped(
         f"{FLOOD - 50} more ARC-Authentication-Results fields not read: only the first 50 are, "
         "as receivers bound the work one message can cause (a real message has a few)"
     ]
+
+
+def test_thousands_of_from_fields_are_one_short_finding(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    authors = [f"From: a{n}@flood.test" for n in range(FLOOD)]
+    report = check(engine, sign(generated, message(extra=authors)))
+    [author] = [f for f in of(report, "message") if f.id == "message.from"]
+    assert (author.status, author.summary) == (
+        S.FAIL,
+        f"{FLOOD + 1} From: headers with {FLOOD + 1} addresses (alice@dkim.test, a0@flood.test, "
+        f"a1@flood.test, a2@flood.test, a3@flood.test, and {FLOOD + 1 - 5} more): DMARC needs "
+        "exactly one author domain",
+    )
