@@ -81,8 +81,16 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
                 "lines end in LF only; verified as CRLF, the way a receiving server reads them",
             )
         )
-    for problem in headers.problems:
+    for problem in headers.problems[:PROBLEMS_SHOWN]:
         findings.append(finding("message.format", Status.WARN, printable(problem)))
+    if len(headers.problems) > PROBLEMS_SHOWN:
+        findings.append(
+            finding(
+                "message.format",
+                Status.WARN,
+                f"{len(headers.problems) - PROBLEMS_SHOWN} more header lines with problems",
+            )
+        )
     if message.note:
         findings.append(finding("message.format", Status.INFO, printable(message.note)))
     data = {
@@ -326,6 +334,9 @@ def arc_section(arc: ArcResult) -> Section:
         ],
     }
     return Section("arc", "ARC", tuple(out), arc.cv, data)
+
+
+PROBLEMS_SHOWN = 10  # header lines reported one by one; a forged header can have thousands
 
 
 def _some(items: list[str], shown: int = 5) -> str:

@@ -164,3 +164,15 @@ def test_thousands_of_from_fields_are_one_short_finding(
         f"a1@flood.test, a2@flood.test, a3@flood.test, and {FLOOD + 1 - 5} more): DMARC needs "
         "exactly one author domain",
     )
+
+
+def test_thousands_of_broken_header_lines_are_counted(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    data = message().replace(b"\r\nTo:", b"\r\n" + b"not a field\r\n" * FLOOD + b"To:", 1)
+    report = check(engine, data)
+    broken = [f.summary for f in of(report, "message") if f.id == "message.format"]
+    # the count is of fields read so far: the line after the first (From:) field
+    assert broken == ["line 2 of the header is not a header field"] * 10 + [
+        f"{FLOOD - 10} more header lines with problems"
+    ]
