@@ -69,3 +69,14 @@ def test_soa_of_a_healthy_zone_is_unchanged(zone: Path) -> None:
     record = [f for f in section.findings if f.id == "soa.record"]
     assert [f.status for f in record] == [Status.PASS]
     assert record[0].summary.startswith("zt.test: serial 1, refresh 2 h")
+
+
+@pytest.mark.timeout(30)
+def test_soa_alone_fails_when_no_zone_is_found(zone: Path) -> None:
+    """The walk up to the apex stops after eight labels: past that there is no zone to judge."""
+    deep = "a.b.c.d.e.f.g.h.i.j.zt.test"
+    report, _ = run(zone, deep, "soa", {})
+    [section] = [s for s in report.sections if s.family == "soa"]
+    assert [(f.id, f.status, f.summary) for f in section.findings] == [
+        ("soa.record", Status.FAIL, f"no zone found at {deep} or above it, so no SOA record")
+    ]
