@@ -24,13 +24,13 @@ from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.messages import RawMessage
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
+from mailcheck.services.verify_received import received_section
 from mailcheck.services.verify_sections import (
     arc_section,
     auth_results_section,
     dkim_section,
     dmarc_section,
     message_section,
-    received_section,
     spf_section,
     verdict,
 )
