@@ -367,9 +367,11 @@ def auth_results_section(
             by_server.setdefault(r.authserv_id, []).append(r)
     for server, items in by_server.items():
         shown = "; ".join(
-            f"{r.method}={r.result}"
-            + (f" header.d={r.properties['header.d']}" if "header.d" in r.properties else "")
-            for r in items
+            dict.fromkeys(  # the same result repeated (a flood) reads once
+                f"{r.method}={r.result}"
+                + (f" header.d={r.properties['header.d']}" if "header.d" in r.properties else "")
+                for r in items
+            )
         )
         whose = "your server" if is_trusted(items[0], trusted_ids) else "claim, not used"
         out.append(

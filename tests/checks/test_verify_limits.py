@@ -98,6 +98,8 @@ def test_thousands_of_authentication_results_are_capped(
         f for f in findings if "header.d=paypal.test" in f.summary and f.id.endswith("mismatch")
     ]
     assert len(forged_dkim) == 1
+    claimed = [f.summary for f in findings if f.summary.startswith("evil.test")]
+    assert claimed == ["evil.test (claim, not used): dkim=pass header.d=paypal.test"]
 
 
 def test_one_authentication_results_field_with_thousands_of_results(
