@@ -193,6 +193,7 @@ def _worker(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for end in inherited:
         end.close()
+    threading.Thread(target=_end_with_parent, name="mailcheck-lifeline", daemon=True).start()
     engine = build_engine(options)
     if overall is not None:
         # the whole-run --deadline counts from the parent's start, not from this worker's
@@ -228,6 +229,19 @@ def _worker(
         send(("end", engine.stats()))
     except (EOFError, OSError):
         os._exit(0)  # the parent is gone (Ctrl-C): its domains in flight are abandoned
+
+
+def _end_with_parent() -> None:
+    """The worker ends the moment its parent does (one Ctrl-C: the parent leaves with
+    os._exit). Its main loop would notice only at its next message, once a domain in flight
+    finished, maybe after several timeouts, holding the parent's stdout and stderr open
+    meanwhile, so a reader of the run's output waited for it."""
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(0)
 
 
 def _check(engine: Any, name: DomainName, request: DomainRequest) -> Report:
