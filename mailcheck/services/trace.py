@@ -210,10 +210,13 @@ def _context(
     )
 
 
-def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Policy:
-    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
+def _policy(
+    engine: DnsEngine, domain: str | None, request: TraceRequest
+) -> tuple[Policy, list[Finding]]:
+    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one, and the
+    findings (as `domain` gives them) when it publishes one that could not be fetched."""
     if domain is None:
-        return None, ()
+        return (None, ()), []
     from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck  # only a domain has a policy
 
     crawler = Crawler(engine)
@@ -223,7 +226,7 @@ def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Pol
     check = MtaStsCheck(domain, crawler, fetch)
     check.start()
     crawler.run()
-    return policy_of(check)
+    return policy_of(check), check.problems()
 
 
 def policy_of(check: MtaStsCheck) -> Policy:
@@ -297,8 +300,12 @@ def _run_trace(
     sections: list[Section] = []
     if early:
         sections.append(Section("smtp", request.target, tuple(early)))
-    if policy is None:
-        policy = _policy(engine, domain, request) if options.protocol == "smtp" else (None, ())
+    if policy is None and options.protocol == "smtp":
+        policy, sts_problems = _policy(engine, domain, request)
+        if sts_problems:
+            sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
+    elif policy is None:
+        policy = (None, ())
     traces: list[HostTrace] = []
     unresolved: list[Finding] = []
     for target in targets:
