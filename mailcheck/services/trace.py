@@ -21,7 +21,7 @@ from mailcheck.checks.transport import TraceContext, certificate_data, connect_i
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.address import is_ip_address
-from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
@@ -124,46 +124,45 @@ def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[s
 def resolve_targets(
     engine: DnsEngine, request: TraceRequest, protocol: str
 ) -> tuple[list[Target], str | None, list[Finding]]:
-    """Hosts to try in order; the mail domain when the target was one; findings on the way."""
+    """Hosts to try in order; the mail domain when the target was one; findings on the way.
+    A mail domain is resolved as RFC 5321 section 5.1 says, for `trace` and `domain --smtp`
+    alike: its MX hosts; without MX records the domain itself (the implicit MX); a null MX
+    (RFC 7505), a name that does not exist or one without any address: nothing to contact."""
     name = request.target.strip().rstrip(".").lower()
     if is_ip_address(name.strip("[]")):
         return [Target(name.strip("[]"), None, [name.strip("[]")])], None, []
-    if protocol == "smtp" and not request.host_only:
-        mx = engine.resolve(name, "MX")
-        hosts = sorted(
-            (r.rdata.preference, r.rdata.exchange.to_text(omit_final_dot=True).lower())
-            for r in mx.records
-        )
-        if hosts and all(h == "" or h == "." for _p, h in hosts):
-            return (
-                [],
-                name,
-                [
-                    finding(
-                        "mx.null", Status.FAIL, f"{name} publishes a null MX: it accepts no mail"
-                    )
-                ],
-            )
-        if hosts:
-            targets = []
-            for preference, host in hosts:
-                addresses, problem = _addresses(engine, host, request.family)
-                targets.append(Target(host, preference, addresses, problem))
-            return targets, name, []
-        if mx.outcome.is_error:
-            return (
-                [],
-                None,
-                [
-                    finding(
-                        "smtp.connect",
-                        Status.ERROR,
-                        f"could not look up the MX of {name}: {mx.describe()}",
-                    )
-                ],
-            )
+    if protocol != "smtp" or request.host_only:
+        addresses, problem = _addresses(engine, name, request.family)
+        return [Target(name, None, addresses, problem)], None, []
+    mx = engine.resolve(name, "MX")
+    hosts = sorted(
+        (r.rdata.preference, r.rdata.exchange.to_text(omit_final_dot=True).lower())
+        for r in mx.records
+    )
+    if mx.outcome.is_error:
+        why = f"could not look up the MX hosts: {mx.describe()}"
+        return [], None, [finding("smtp.connect", Status.ERROR, why)]
+    if mx.outcome is Outcome.NXDOMAIN:
+        return [], name, [_nothing(f"{name} does not exist: nothing to contact")]
+    if hosts and all(h == "" or h == "." for _p, h in hosts):
+        return [], name, [_nothing(f"{name} publishes a null MX: no MX host to contact")]
+    if hosts:
+        targets = []
+        for preference, host in hosts:
+            addresses, problem = _addresses(engine, host, request.family)
+            targets.append(Target(host, preference, addresses, problem))
+        return targets, name, []
     addresses, problem = _addresses(engine, name, request.family)
-    return [Target(name, None, addresses, problem)], None, []
+    if not addresses and not problem.startswith("could not"):
+        why = f"{name} has no MX records and no address (A/AAAA): nothing to contact"
+        return [], name, [_nothing(why)]
+    # the implicit MX: the domain itself (RFC 5321 section 5.1; no "MX 0" shown, as no MX
+    # record names it)
+    return [Target(name, None, addresses, problem)], name, []
+
+
+def _nothing(why: str) -> Finding:
+    return finding("smtp.connect", Status.SKIP, why)
 
 
 def _context(

@@ -226,3 +226,39 @@ def test_trace_reports_an_unfetched_policy_as_domain_does(
         f"could not determine: {url}" if allow else url
     ), summary
     assert traced.returncode == 3
+
+
+@pytest.mark.parametrize("command", ["domain", "trace"])
+def test_implicit_mx_is_contacted(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    https_server: Any,
+    ca_file: str,
+    mx_server: Any,
+    command: str,
+) -> None:
+    """mx.smtp-good.test has no MX record but an A record (127.0.0.1): RFC 5321 section 5.1
+    makes it its own mail server, and `domain --smtp` contacts it as `trace` does."""
+    port = ["--smtp", "--smtp-port"] if command == "domain" else ["--port"]
+    result = run_cli(
+        command,
+        "mx.smtp-good.test",
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        *port,
+        str(mx_server.port),
+        "--only",
+        "smtp,tls",
+        "--format",
+        "json",
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    hosts = [
+        s["data"]["host"] for s in doc["reports"][0]["sections"] if "host" in s.get("data", {})
+    ]
+    assert hosts == ["mx.smtp-good.test"]
+    got = by_id(doc)
+    assert got["smtp.connect"][0][0] == "pass" and got["tls.certificate"][0][0] == "pass"
