@@ -180,8 +180,14 @@ def _context(
     zone = ZoneProbe(name)
     if trace.protocol == "smtp":
         crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
+    # DANE for SMTP is published at port 25 (RFC 7672 section 2.2.1) whatever port a lab
+    # server listens on: a mail domain's MX hosts (the implicit MX too) are looked up there,
+    # as the DNSSEC checks of `domain` do. A host named directly (`trace HOST --port N`,
+    # IMAP, POP3, submission) is a service at port N (RFC 6698), looked up at _N.
+    tlsa_port = 25 if domain is not None and trace.protocol == "smtp" else port
+    tlsa_name = f"_{tlsa_port}._tcp.{name}"
     if not is_ip_address(name):
-        crawler.store(f"_{port}._tcp.{name}", "TLSA", tlsa, "tlsa", dnssec=True)
+        crawler.store(tlsa_name, "TLSA", tlsa, "tlsa", dnssec=True)
         zone.ask(crawler, ("A",))
     crawler.run()
     ptr_names = None
@@ -201,6 +207,7 @@ def _context(
         tlsa_secure=verdict.secure if verdict else None,
         tlsa_state=verdict.state if verdict else "",
         tlsa_detail=verdict.detail if verdict else "",
+        tlsa_name=tlsa_name if not is_ip_address(name) else "",
         sts_mode=policy[0],
         sts_patterns=policy[1],
         require_tls=request.require_tls,
