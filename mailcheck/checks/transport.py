@@ -49,6 +49,7 @@ def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     else:
         out.extend(_mailbox(trace, ctx))
     out.extend(_tls(trace, ctx))
+    out.extend(_tlsa_lookup(trace, ctx))
     out.extend(_slow(trace))
     return out
 
@@ -541,3 +542,18 @@ def _lab_port(trace: HostTrace, ctx: TraceContext) -> str:
         f" (looked up for port 25, where senders deliver (RFC 7672); "
         f"this server was reached on port {trace.port})"
     )
+
+
+def _tlsa_lookup(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
+    """A TLSA lookup that failed in a signed zone: DANE senders defer the mail, whatever
+    the conversation showed (worded as the DNSSEC family words it)."""
+    if ctx.tlsa is None or not ctx.tlsa.outcome.is_error:
+        return []
+    from mailcheck.checks.dnssec import ZoneVerdict, tlsa_unknown
+
+    verdict = ZoneVerdict(ctx.tlsa_state, None, ctx.tlsa_detail)
+    said = tlsa_unknown(_tlsa_where(trace, ctx), trace.host, ctx.tlsa, verdict)
+    if said is None:
+        return []
+    said += _lab_port(trace, ctx)
+    return [finding("dane.match", Status.ERROR, printable(said), subject=trace.host)]

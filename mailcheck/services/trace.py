@@ -196,8 +196,12 @@ def _context(
             r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
         )
     tlsa_answer = tlsa.get("tlsa")
+    # the zone's verdict also when the lookup failed: in a signed zone that is a reason for
+    # DANE senders to defer (transport reports it), in an unsigned one it does not matter
     verdict = (
-        verify_rrset(zone, tlsa_answer) if tlsa_answer is not None and tlsa_answer.records else None
+        verify_rrset(zone, tlsa_answer)
+        if tlsa_answer is not None and (tlsa_answer.records or tlsa_answer.outcome.is_error)
+        else None
     )
     names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(

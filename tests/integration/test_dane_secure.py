@@ -187,3 +187,42 @@ def test_domain_smtp_with_signed_dane(
     assert summary.endswith(
         "DANE senders must not deliver to mx.dane-expired.test and defer the mail (RFC 7672 §2.2)"
     )
+
+
+@pytest.fixture(scope="module")
+def tlsa_servfail(zone_dir: Any) -> Iterator[DnsServer]:
+    """The test zones, but the TLSA name of mx.dane-ok.test (a signed zone) answers
+    SERVFAIL, as a broken signer or a resolver that cannot validate it does."""
+    from tests.conftest import BEHAVIOURS
+
+    behaviours = {**BEHAVIOURS, "_25._tcp.mx.dane-ok.test.": "SERVFAIL"}
+    with DnsServer(sorted(zone_dir.glob("*.zone")), behaviours=behaviours) as server:
+        yield server
+
+
+def test_failed_tlsa_lookup_in_a_signed_zone_is_an_error(
+    run_cli: CliRun, tlsa_servfail: DnsServer, https_server: Any, ca_file: str, mx: Any
+) -> None:
+    """RFC 7672 §2.2: a DANE sender defers the mail when the TLSA lookup of a host in a
+    signed zone fails; `trace` and `domain --smtp` say so (ERROR, exit 3), not nothing."""
+    start = (
+        "could not determine the TLSA records at _25._tcp.mx.dane-ok.test: SERVFAIL from "
+        f"{tlsa_servfail.address}"
+    )
+    end = "; DANE senders defer mail to this host (RFC 7672 §2.2)"
+    code, got = traced(run_cli, tlsa_servfail, "dane-ok.test", mx, ca_file)
+    status, summary = got["dane.match"]
+    assert status == "error" and summary.startswith(start), summary
+    assert summary.endswith(end + lab_port(mx)), summary
+    assert got["tls.certificate"][0] == "pass"
+    assert code == 3
+    code, doc = domain(
+        run_cli, tlsa_servfail, https_server, ca_file, "dane-ok.test", "--smtp",
+        "--smtp-port", str(mx.port), "--only", "dane",
+    )  # fmt: skip
+    got_domain = by_id(doc)
+    # the DNSSEC family and the conversation say the same
+    [(status, tlsa_summary)] = got_domain["dane.tlsa"]
+    assert status == "error" and tlsa_summary.startswith(start) and tlsa_summary.endswith(end)
+    assert got_domain["dane.match"] == [("error", tlsa_summary + lab_port(mx))]
+    assert code == 3
