@@ -309,7 +309,7 @@ def _run_trace(
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:
-        sections.append(Section("smtp", request.target, tuple(early)))
+        sections.append(Section("smtp", "SMTP", tuple(early)))
     if policy is None and options.protocol == "smtp":
         policy, sts_problems = _policy(engine, domain, request)
         if sts_problems:
