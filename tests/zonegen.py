@@ -231,7 +231,7 @@ def dane_zones(gen: Generated) -> list[str]:
     wrong = hashlib.sha256(b"not the server's key").hexdigest()
     import socket
 
-    with socket.socket() as sock:  # `trace --port N` looks the TLSA up at _N._tcp
+    with socket.socket() as sock:  # `trace --host H --port N` looks the TLSA up at _N._tcp
         sock.bind(("127.0.0.1", 0))
         gen.dane_port = sock.getsockname()[1]
     body = (

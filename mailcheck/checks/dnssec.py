@@ -198,6 +198,19 @@ def _chain(
     return _signed(apex, ds is not None, "", ad)
 
 
+def tlsa_unknown(name: str, host: str, answer: Answer, verdict: ZoneVerdict) -> str | None:
+    """The words for a TLSA lookup that failed (SERVFAIL, timeout) where it matters: in a
+    signed zone a DANE sender defers the mail then (RFC 7672 section 2.2), so the lookup's
+    failure is the host's state for them, not a detail. None when the zone is not signed
+    (senders do not use TLSA there) or the lookup answered."""
+    if not answer.outcome.is_error or verdict.state not in ("signed", "bogus", "error"):
+        return None
+    senders = "DANE senders defer mail to this host (RFC 7672 §2.2)"
+    if verdict.state == "error":
+        senders = f"if {host}'s zone is signed, {senders} (the zone: {verdict.detail})"
+    return f"could not determine the TLSA records at {name}: {answer.describe()}; {senders}"
+
+
 def verify_rrset(probe: ZoneProbe, answer: Answer) -> ZoneVerdict:
     """The zone's verdict, then the RRSIG over `answer` (a TLSA set) with the zone's keys: a
     signed zone can still serve one RRset whose signature is forged or expired."""
@@ -391,7 +404,8 @@ class DnssecCheck:
             return []
         name = f"_25._tcp.{host}"
         if tlsa.outcome.is_error:
-            return [finding("dane.tlsa", Status.ERROR, f"{name}: {tlsa.describe()}", subject=host)]
+            said = tlsa_unknown(name, host, tlsa, verdict) or f"{name}: {tlsa.describe()}"
+            return [finding("dane.tlsa", Status.ERROR, printable(said), subject=host)]
         if not tlsa.records:
             return []
         out: list[Finding] = []

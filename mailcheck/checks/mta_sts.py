@@ -117,6 +117,19 @@ class MtaStsCheck:
 
     # -- judgement --------------------------------------------------------------------
 
+    def problems(self) -> list[Finding]:
+        """What kept the policy from being known (the record's lookup or the policy's fetch
+        failed), worded as `section` words it: `trace` shows these alone, so a policy it
+        could not get is never silently treated as no policy."""
+        answer = self.answer
+        if answer is None:
+            return []
+        if answer.outcome.is_error:
+            return self._findings([])
+        if self.policy is not None and self.policy.error and len(self._records()) == 1:
+            return self._policy([])
+        return []
+
     def section(self, mx_hosts: list[str]) -> Section:
         where = record_location(self.answer, zone_files(self.crawler), "v=stsv1")
         findings = located(self._findings(mx_hosts), where)

@@ -31,6 +31,7 @@ class TraceContext:
     # the DNSSEC verdict behind tlsa_secure (signed | bogus | ...) and why, when TLSA exist
     tlsa_state: str = ""
     tlsa_detail: str = ""
+    tlsa_name: str = ""  # where the TLSA records were looked up (_25._tcp.MX for a domain)
     sts_mode: str | None = None
     sts_patterns: tuple[str, ...] = ()
     require_tls: bool = False
@@ -48,6 +49,7 @@ def judge(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     else:
         out.extend(_mailbox(trace, ctx))
     out.extend(_tls(trace, ctx))
+    out.extend(_tlsa_lookup(trace, ctx))
     out.extend(_slow(trace))
     return out
 
@@ -394,7 +396,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 subject=trace.host,
             )
     if ctx.tlsa is not None and ctx.tlsa.records and ctx.tlsa_state in ("bogus", "error"):
-        where = f"_{trace.port}._tcp.{trace.host}"
+        where = _tlsa_where(trace, ctx)
         if ctx.tlsa_state == "bogus":
             # not "ignored" as insecure records are: a validation failure is an attack or a
             # broken zone, and a DANE sender must not fall back to unauthenticated TLS
@@ -404,7 +406,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 printable(
                     f"the TLSA records at {where} fail DNSSEC validation "
                     f"({ctx.tlsa_detail}): DANE senders must not deliver to this server and "
-                    "defer the mail (RFC 7672 §2.2)"
+                    f"defer the mail (RFC 7672 §2.2){_lab_port(trace, ctx)}"
                 ),
                 subject=trace.host,
             )
@@ -414,7 +416,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 Status.ERROR,
                 printable(
                     f"could not determine whether the TLSA records at {where} are "
-                    f"DNSSEC-secure: {ctx.tlsa_detail}"
+                    f"DNSSEC-secure: {ctx.tlsa_detail}{_lab_port(trace, ctx)}"
                 ),
                 subject=trace.host,
             )
@@ -429,7 +431,10 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "dane.match",
                 Status.PASS,
-                printable(f"the certificate matches TLSA {matched[0]}{secure}"),
+                printable(
+                    f"the certificate matches TLSA {matched[0]} at {_tlsa_where(trace, ctx)}"
+                    f"{secure}{_lab_port(trace, ctx)}"
+                ),
                 subject=trace.host,
             )
         else:
@@ -438,8 +443,8 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 Status.FAIL,
                 printable(
                     f"the certificate matches none of the "
-                    f"{len(ctx.tlsa.records)} TLSA records at _"
-                    f"{trace.port}._tcp.{trace.host}{secure}"
+                    f"{len(ctx.tlsa.records)} TLSA records at {_tlsa_where(trace, ctx)}"
+                    f"{secure}{_lab_port(trace, ctx)}"
                 ),
                 subject=trace.host,
             )
@@ -522,3 +527,33 @@ def certificate_data(trace: HostTrace) -> list[dict[str, object]]:
         return []
     now = trace.tls.at or datetime.datetime.now(datetime.timezone.utc)
     return [describe(der).to_dict(now) for der in trace.tls.chain]
+
+
+def _tlsa_where(trace: HostTrace, ctx: TraceContext) -> str:
+    return ctx.tlsa_name or f"_{trace.port}._tcp.{trace.host}"
+
+
+def _lab_port(trace: HostTrace, ctx: TraceContext) -> str:
+    """Said when the server was reached on another port than the one its TLSA records are
+    published for: an MX (a lab one on 2525 too) is judged by _25._tcp, as senders do."""
+    if _tlsa_where(trace, ctx).startswith(f"_{trace.port}._"):
+        return ""
+    return (
+        f" (looked up for port 25, where senders deliver (RFC 7672); "
+        f"this server was reached on port {trace.port})"
+    )
+
+
+def _tlsa_lookup(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
+    """A TLSA lookup that failed in a signed zone: DANE senders defer the mail, whatever
+    the conversation showed (worded as the DNSSEC family words it)."""
+    if ctx.tlsa is None or not ctx.tlsa.outcome.is_error:
+        return []
+    from mailcheck.checks.dnssec import ZoneVerdict, tlsa_unknown
+
+    verdict = ZoneVerdict(ctx.tlsa_state, None, ctx.tlsa_detail)
+    said = tlsa_unknown(_tlsa_where(trace, ctx), trace.host, ctx.tlsa, verdict)
+    if said is None:
+        return []
+    said += _lab_port(trace, ctx)
+    return [finding("dane.match", Status.ERROR, printable(said), subject=trace.host)]

@@ -223,10 +223,7 @@ def _sections(
             progress(f"{domain.unicode}: asking the blocklists")
         sections.append(_blocklists(name, engine, request.dnsbl, checks))
     smtp = request.smtp if not request.no_mail else None
-    if smtp is not None and not mx_hosts:
-        if request.wants("smtp", "tls"):
-            sections.append(Section("smtp", "SMTP", (_no_mx_hosts(name, checks.mx),)))
-    elif smtp is not None and request.fetch.offline and request.wants("smtp"):
+    if smtp is not None and request.fetch.offline and request.wants("smtp"):
         skipped = finding(
             "smtp.connect", Status.SKIP, "offline: the MX hosts were not contacted (--smtp)"
         )
@@ -236,7 +233,8 @@ def _sections(
 
         if progress:
             progress(f"{domain.unicode}: talking to the MX hosts")
-        policy = policy_of(checks.mta_sts) if checks.mta_sts is not None else None
+        # no MTA-STS check: no policy fetched for the trace either (its family is not wanted)
+        policy = policy_of(checks.mta_sts) if checks.mta_sts is not None else (None, ())
         trace = replace(smtp, target=name, all_mx=True, host_only=False)
         trace = _within(trace, engine)
         sections.extend(run_trace(engine, trace, policy=policy).sections)
@@ -264,26 +262,6 @@ def _unknown_inputs(request: DomainRequest, checks: _Checks) -> list[Section]:
         if errors:
             out.append(replace(judged, findings=errors))
     return out
-
-
-def _no_mx_hosts(name: str, mx: MxCheck) -> Finding:
-    """--smtp without an MX host to talk to: unknown when the lookup failed (never a silent
-    pass: `--only smtp` must not be OK over a conversation that never happened)."""
-    answer = mx.answer
-    if answer is None or answer.outcome.is_error:
-        why = answer.describe() if answer is not None else "no answer"
-        return finding("smtp.connect", Status.ERROR, f"could not look up the MX hosts: {why}")
-    if mx.domain_exists() is False:
-        return finding("smtp.connect", Status.SKIP, f"{name} does not exist: nothing to contact")
-    if mx.null_mx:
-        return finding(
-            "smtp.connect", Status.SKIP, f"{name} publishes a null MX: no MX host to contact"
-        )
-    return finding(
-        "smtp.connect",
-        Status.SKIP,
-        f"{name} has no MX records: no MX host contacted (the implicit MX is not tried)",
-    )
 
 
 def _within(trace: TraceRequest, engine: DnsEngine) -> TraceRequest:

@@ -21,7 +21,7 @@ from mailcheck.checks.transport import TraceContext, certificate_data, connect_i
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.address import is_ip_address
-from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe
@@ -124,46 +124,45 @@ def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[s
 def resolve_targets(
     engine: DnsEngine, request: TraceRequest, protocol: str
 ) -> tuple[list[Target], str | None, list[Finding]]:
-    """Hosts to try in order; the mail domain when the target was one; findings on the way."""
+    """Hosts to try in order; the mail domain when the target was one; findings on the way.
+    A mail domain is resolved as RFC 5321 section 5.1 says, for `trace` and `domain --smtp`
+    alike: its MX hosts; without MX records the domain itself (the implicit MX); a null MX
+    (RFC 7505), a name that does not exist or one without any address: nothing to contact."""
     name = request.target.strip().rstrip(".").lower()
     if is_ip_address(name.strip("[]")):
         return [Target(name.strip("[]"), None, [name.strip("[]")])], None, []
-    if protocol == "smtp" and not request.host_only:
-        mx = engine.resolve(name, "MX")
-        hosts = sorted(
-            (r.rdata.preference, r.rdata.exchange.to_text(omit_final_dot=True).lower())
-            for r in mx.records
-        )
-        if hosts and all(h == "" or h == "." for _p, h in hosts):
-            return (
-                [],
-                name,
-                [
-                    finding(
-                        "mx.null", Status.FAIL, f"{name} publishes a null MX: it accepts no mail"
-                    )
-                ],
-            )
-        if hosts:
-            targets = []
-            for preference, host in hosts:
-                addresses, problem = _addresses(engine, host, request.family)
-                targets.append(Target(host, preference, addresses, problem))
-            return targets, name, []
-        if mx.outcome.is_error:
-            return (
-                [],
-                None,
-                [
-                    finding(
-                        "smtp.connect",
-                        Status.ERROR,
-                        f"could not look up the MX of {name}: {mx.describe()}",
-                    )
-                ],
-            )
+    if protocol != "smtp" or request.host_only:
+        addresses, problem = _addresses(engine, name, request.family)
+        return [Target(name, None, addresses, problem)], None, []
+    mx = engine.resolve(name, "MX")
+    hosts = sorted(
+        (r.rdata.preference, r.rdata.exchange.to_text(omit_final_dot=True).lower())
+        for r in mx.records
+    )
+    if mx.outcome.is_error:
+        why = f"could not look up the MX hosts: {mx.describe()}"
+        return [], None, [finding("smtp.connect", Status.ERROR, why)]
+    if mx.outcome is Outcome.NXDOMAIN:
+        return [], name, [_nothing(f"{name} does not exist: nothing to contact")]
+    if hosts and all(h == "" or h == "." for _p, h in hosts):
+        return [], name, [_nothing(f"{name} publishes a null MX: no MX host to contact")]
+    if hosts:
+        targets = []
+        for preference, host in hosts:
+            addresses, problem = _addresses(engine, host, request.family)
+            targets.append(Target(host, preference, addresses, problem))
+        return targets, name, []
     addresses, problem = _addresses(engine, name, request.family)
-    return [Target(name, None, addresses, problem)], None, []
+    if not addresses and not problem.startswith("could not"):
+        why = f"{name} has no MX records and no address (A/AAAA): nothing to contact"
+        return [], name, [_nothing(why)]
+    # the implicit MX: the domain itself (RFC 5321 section 5.1; no "MX 0" shown, as no MX
+    # record names it)
+    return [Target(name, None, addresses, problem)], name, []
+
+
+def _nothing(why: str) -> Finding:
+    return finding("smtp.connect", Status.SKIP, why)
 
 
 def _context(
@@ -181,8 +180,14 @@ def _context(
     zone = ZoneProbe(name)
     if trace.protocol == "smtp":
         crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
+    # DANE for SMTP is published at port 25 (RFC 7672 section 2.2.1) whatever port a lab
+    # server listens on: a mail domain's MX hosts (the implicit MX too) are looked up there,
+    # as the DNSSEC checks of `domain` do. A host named directly (`trace HOST --port N`,
+    # IMAP, POP3, submission) is a service at port N (RFC 6698), looked up at _N.
+    tlsa_port = 25 if domain is not None and trace.protocol == "smtp" else port
+    tlsa_name = f"_{tlsa_port}._tcp.{name}"
     if not is_ip_address(name):
-        crawler.store(f"_{port}._tcp.{name}", "TLSA", tlsa, "tlsa", dnssec=True)
+        crawler.store(tlsa_name, "TLSA", tlsa, "tlsa", dnssec=True)
         zone.ask(crawler, ("A",))
     crawler.run()
     ptr_names = None
@@ -191,8 +196,12 @@ def _context(
             r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
         )
     tlsa_answer = tlsa.get("tlsa")
+    # the zone's verdict also when the lookup failed: in a signed zone that is a reason for
+    # DANE senders to defer (transport reports it), in an unsigned one it does not matter
     verdict = (
-        verify_rrset(zone, tlsa_answer) if tlsa_answer is not None and tlsa_answer.records else None
+        verify_rrset(zone, tlsa_answer)
+        if tlsa_answer is not None and (tlsa_answer.records or tlsa_answer.outcome.is_error)
+        else None
     )
     names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
     return TraceContext(
@@ -202,6 +211,7 @@ def _context(
         tlsa_secure=verdict.secure if verdict else None,
         tlsa_state=verdict.state if verdict else "",
         tlsa_detail=verdict.detail if verdict else "",
+        tlsa_name=tlsa_name if not is_ip_address(name) else "",
         sts_mode=policy[0],
         sts_patterns=policy[1],
         require_tls=request.require_tls,
@@ -210,10 +220,13 @@ def _context(
     )
 
 
-def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Policy:
-    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one."""
+def _policy(
+    engine: DnsEngine, domain: str | None, request: TraceRequest
+) -> tuple[Policy, list[Finding]]:
+    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one, and the
+    findings (as `domain` gives them) when it publishes one that could not be fetched."""
     if domain is None:
-        return None, ()
+        return (None, ()), []
     from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck  # only a domain has a policy
 
     crawler = Crawler(engine)
@@ -223,7 +236,7 @@ def _policy(engine: DnsEngine, domain: str | None, request: TraceRequest) -> Pol
     check = MtaStsCheck(domain, crawler, fetch)
     check.start()
     crawler.run()
-    return policy_of(check)
+    return policy_of(check), check.problems()
 
 
 def policy_of(check: MtaStsCheck) -> Policy:
@@ -296,9 +309,13 @@ def _run_trace(
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:
-        sections.append(Section("smtp", request.target, tuple(early)))
-    if policy is None:
-        policy = _policy(engine, domain, request) if options.protocol == "smtp" else (None, ())
+        sections.append(Section("smtp", "SMTP", tuple(early)))
+    if policy is None and options.protocol == "smtp":
+        policy, sts_problems = _policy(engine, domain, request)
+        if sts_problems:
+            sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
+    elif policy is None:
+        policy = (None, ())
     traces: list[HostTrace] = []
     unresolved: list[Finding] = []
     for target in targets:

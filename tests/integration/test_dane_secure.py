@@ -71,6 +71,15 @@ def traced(run_cli: CliRun, dns: DnsServer, zone: str, mx: Any, ca_file: str) ->
     return code, got
 
 
+def lab_port(mx: Any) -> str:
+    """An MX is judged by its TLSA records at _25._tcp (RFC 7672), whatever port the lab
+    server listens on, and the finding says so."""
+    return (
+        " (looked up for port 25, where senders deliver (RFC 7672); this server was reached "
+        f"on port {mx.port})"
+    )
+
+
 def test_matching_tlsa_in_a_signed_zone_passes_and_grades_good(
     run_cli: CliRun, dns_server: DnsServer, mx: Any, ca_file: str
 ) -> None:
@@ -90,7 +99,8 @@ def test_tlsa_for_another_key_fails(
     code, got = traced(run_cli, dns_server, "dane-other.test", mx, ca_file)
     assert got["dane.match"] == (
         "fail",
-        f"the certificate matches none of the 1 TLSA records at _{mx.port}._tcp.mx.dane-other.test",
+        "the certificate matches none of the 1 TLSA records at _25._tcp.mx.dane-other.test"
+        + lab_port(mx),
     )
     assert got["tls.grade"][0] == "fail"
     assert got["tls.grade"][1].startswith("Insufficient (NCSC-NL TLS guidelines 2.1): ")
@@ -105,11 +115,12 @@ def test_expired_signatures_make_dane_bogus(
     status, summary = got["dane.match"]
     assert status == "fail"
     assert summary.startswith(
-        f"the TLSA records at _{mx.port}._tcp.mx.dane-expired.test fail DNSSEC validation (the "
+        "the TLSA records at _25._tcp.mx.dane-expired.test fail DNSSEC validation (the "
         "DNSKEY signature of dane-expired.test does not verify: the signature expired on "
     )
     assert summary.endswith(
         "DANE senders must not deliver to this server and defer the mail (RFC 7672 §2.2)"
+        + lab_port(mx)
     )
     assert got["tls.grade"][0] == "fail"
     assert code == 1
@@ -123,10 +134,10 @@ def test_forged_tlsa_is_bogus_not_a_match(
     code, got = traced(run_cli, dns_server, "dane-forged.test", mx, ca_file)
     assert got["dane.match"] == (
         "fail",
-        f"the TLSA records at _{mx.port}._tcp.mx.dane-forged.test fail DNSSEC validation (the "
-        f"signature over _{mx.port}._tcp.mx.dane-forged.test TLSA does not verify: it does "
+        "the TLSA records at _25._tcp.mx.dane-forged.test fail DNSSEC validation (the "
+        "signature over _25._tcp.mx.dane-forged.test TLSA does not verify: it does "
         "not match the records (changed after signing?)): DANE senders must not deliver to "
-        "this server and defer the mail (RFC 7672 §2.2)",
+        "this server and defer the mail (RFC 7672 §2.2)" + lab_port(mx),
     )
     assert code == 1
 
@@ -152,7 +163,9 @@ def test_domain_smtp_with_signed_dane(
         "over mx.dane-ok.test A verified here with dnspython; the resolver did not set the AD "
         "flag (it does not validate)",
     )
-    assert got["dane.match"][0][0] == "pass"
+    # the records at _25._tcp, as the DNSSEC family reads them, not at the lab port
+    [(status, summary)] = got["dane.match"]
+    assert status == "pass" and summary.endswith(" at _25._tcp.mx.dane-ok.test" + lab_port(mx))
     assert got["tls.grade"][0][0] == "pass"
     assert "dane.no-dnssec" not in got
     _code, bad = domain(
@@ -174,3 +187,42 @@ def test_domain_smtp_with_signed_dane(
     assert summary.endswith(
         "DANE senders must not deliver to mx.dane-expired.test and defer the mail (RFC 7672 §2.2)"
     )
+
+
+@pytest.fixture(scope="module")
+def tlsa_servfail(zone_dir: Any) -> Iterator[DnsServer]:
+    """The test zones, but the TLSA name of mx.dane-ok.test (a signed zone) answers
+    SERVFAIL, as a broken signer or a resolver that cannot validate it does."""
+    from tests.conftest import BEHAVIOURS
+
+    behaviours = {**BEHAVIOURS, "_25._tcp.mx.dane-ok.test.": "SERVFAIL"}
+    with DnsServer(sorted(zone_dir.glob("*.zone")), behaviours=behaviours) as server:
+        yield server
+
+
+def test_failed_tlsa_lookup_in_a_signed_zone_is_an_error(
+    run_cli: CliRun, tlsa_servfail: DnsServer, https_server: Any, ca_file: str, mx: Any
+) -> None:
+    """RFC 7672 §2.2: a DANE sender defers the mail when the TLSA lookup of a host in a
+    signed zone fails; `trace` and `domain --smtp` say so (ERROR, exit 3), not nothing."""
+    start = (
+        "could not determine the TLSA records at _25._tcp.mx.dane-ok.test: SERVFAIL from "
+        f"{tlsa_servfail.address}"
+    )
+    end = "; DANE senders defer mail to this host (RFC 7672 §2.2)"
+    code, got = traced(run_cli, tlsa_servfail, "dane-ok.test", mx, ca_file)
+    status, summary = got["dane.match"]
+    assert status == "error" and summary.startswith(start), summary
+    assert summary.endswith(end + lab_port(mx)), summary
+    assert got["tls.certificate"][0] == "pass"
+    assert code == 3
+    code, doc = domain(
+        run_cli, tlsa_servfail, https_server, ca_file, "dane-ok.test", "--smtp",
+        "--smtp-port", str(mx.port), "--only", "dane",
+    )  # fmt: skip
+    got_domain = by_id(doc)
+    # the DNSSEC family and the conversation say the same
+    [(status, tlsa_summary)] = got_domain["dane.tlsa"]
+    assert status == "error" and tlsa_summary.startswith(start) and tlsa_summary.endswith(end)
+    assert got_domain["dane.match"] == [("error", tlsa_summary + lab_port(mx))]
+    assert code == 3

@@ -155,7 +155,10 @@ def test_the_deadline_ends_an_https_fetch(run_cli: CliRun, evil_dns: DnsServer) 
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ("ns.evil.test", "ns.evil.test has no MX records: no MX host contacted"),
+        (
+            "_mta-sts.sts.evil.test",
+            "_mta-sts.sts.evil.test has no MX records and no address (A/AAAA): nothing to contact",
+        ),
         ("nope.evil.test", "nope.evil.test does not exist: nothing to contact"),
     ],
 )

@@ -183,5 +183,82 @@ def test_trace_fetches_private_policy_hosts_only_when_allowed(
         assert status == "fail" and "not in the policy's mx list" in summary
         assert result.returncode == 1
     else:
+        # the user is told why MTA-STS was not applied (an ERROR, exit 3), not shown nothing
         assert "mta-sts.mx-match" not in got
-        assert got["tls.certificate"][0][0] == "pass" and result.returncode == 0
+        [(status, summary)] = got["mta-sts.policy-fetch"]
+        assert status == "error" and "not a public address" in summary, summary
+        assert got["tls.certificate"][0][0] == "pass" and result.returncode == 3
+
+
+@pytest.mark.parametrize("allow", [True, False])
+def test_trace_reports_an_unfetched_policy_as_domain_does(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    https_server: Any,
+    ca_file: str,
+    mx_server: Any,
+    allow: bool,
+) -> None:
+    """A policy host nobody answers on (a closed port), or one on a private address without
+    --allow-private-addresses: `trace` gives the finding `domain` gives, word for word."""
+    from tests.smtpfixtures import free_port
+
+    common = [
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        "--https-port",
+        str(free_port()),
+        "--format",
+        "json",
+        *(["--allow-private-addresses"] if allow else []),
+    ]
+    traced = run_cli("trace", "sts-smtp.test", "--port", str(mx_server.port), *common)
+    assert "Traceback" not in traced.stderr, traced.stderr
+    checked = run_cli("domain", "sts-smtp.test", "--only", "mta-sts", *common)
+    from_trace = by_id(json.loads(traced.stdout))["mta-sts.policy-fetch"]
+    from_domain = by_id(json.loads(checked.stdout))["mta-sts.policy-fetch"]
+    assert from_trace == from_domain
+    [(status, summary)] = from_trace
+    url = "https://mta-sts.sts-smtp.test/.well-known/mta-sts.txt"
+    assert status == "error" and summary.startswith(
+        f"could not determine: {url}" if allow else url
+    ), summary
+    assert traced.returncode == 3
+
+
+@pytest.mark.parametrize("command", ["domain", "trace"])
+def test_implicit_mx_is_contacted(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    https_server: Any,
+    ca_file: str,
+    mx_server: Any,
+    command: str,
+) -> None:
+    """mx.smtp-good.test has no MX record but an A record (127.0.0.1): RFC 5321 section 5.1
+    makes it its own mail server, and `domain --smtp` contacts it as `trace` does."""
+    port = ["--smtp", "--smtp-port"] if command == "domain" else ["--port"]
+    result = run_cli(
+        command,
+        "mx.smtp-good.test",
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        ca_file,
+        *port,
+        str(mx_server.port),
+        "--only",
+        "smtp,tls",
+        "--format",
+        "json",
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    hosts = [
+        s["data"]["host"] for s in doc["reports"][0]["sections"] if "host" in s.get("data", {})
+    ]
+    assert hosts == ["mx.smtp-good.test"]
+    got = by_id(doc)
+    assert got["smtp.connect"][0][0] == "pass" and got["tls.certificate"][0][0] == "pass"

@@ -307,9 +307,22 @@ def test_next_mx_when_the_first_is_down(run_cli: CliRun, dns_server: DnsServer) 
     assert got["smtp.connect"][0][0] == "error" and got["smtp.connect"][1][0] == "pass"
 
 
-def test_null_mx_domain(run_cli: CliRun, dns_server: DnsServer) -> None:
-    code, doc, _ = trace(run_cli, dns_server, "smtp-nullmx.test")
-    assert findings(doc)["mx.null"][0][0] == "fail" and code == 1
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("smtp-nullmx.test", "smtp-nullmx.test publishes a null MX: no MX host to contact"),
+        ("nothing-here.test", "nothing-here.test does not exist: nothing to contact"),
+        (
+            "_mta-sts.sts-smtp.test",
+            "_mta-sts.sts-smtp.test has no MX records and no address (A/AAAA): nothing to contact",
+        ),
+    ],
+)
+def test_nothing_to_contact(run_cli: CliRun, dns_server: DnsServer, name: str, said: str) -> None:
+    """RFC 5321 section 5.1 (and RFC 7505): `trace` says why it contacted nothing, in the
+    words of `domain --smtp` (tests/integration/test_domain_smtp.py)."""
+    code, doc, _ = trace(run_cli, dns_server, name)
+    assert findings(doc) == {"smtp.connect": [("skip", said)]} and code == 0
 
 
 def test_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
