@@ -77,6 +77,16 @@ class ZoneVerdict:
         return self.state == "signed"
 
 
+def _why_bogus(exc: Exception, signatures: tuple[Record, ...]) -> str:
+    """Why a signature did not verify, in the user's words: expired or not yet valid, or the
+    records changed after signing, or dnspython's own reason."""
+    return _expiry_problem(signatures) or (
+        "it does not match the records (changed after signing?)"
+        if "no RRSIGs validated" in str(exc)
+        else str(exc)
+    )
+
+
 def _expiry_problem(signatures: tuple[Record, ...]) -> str:
     """Why every signature is outside its validity window, or "" if one is inside it."""
     import time
@@ -183,11 +193,7 @@ def _chain(
         try:
             dns.dnssec.validate(_rrset(answer.records), _rrset(answer.signatures), {zone: keys})
         except dns.exception.ValidationFailure as exc:
-            why = _expiry_problem(answer.signatures) or (
-                "it does not match the records (changed after signing?)"
-                if "no RRSIGs validated" in str(exc)
-                else str(exc)
-            )
+            why = _why_bogus(exc, answer.signatures)
             return ZoneVerdict(
                 "bogus",
                 apex,
@@ -236,11 +242,7 @@ def verify_rrset(probe: ZoneProbe, answer: Answer) -> ZoneVerdict:
             {zone: _rrset(probe.dnskey[apex].records)},
         )
     except dns.exception.ValidationFailure as exc:
-        why = _expiry_problem(answer.signatures) or (
-            "it does not match the records (changed after signing?)"
-            if "no RRSIGs validated" in str(exc)
-            else str(exc)
-        )
+        why = _why_bogus(exc, answer.signatures)
         return ZoneVerdict(
             "bogus", apex, f"the signature over {what} does not verify: {why}", verdict.ad
         )

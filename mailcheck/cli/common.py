@@ -58,6 +58,11 @@ def port_option(*names: str, help: str, panel: str) -> Any:
     return option(*names, metavar="PORT", min=1, max=65535, help=help, panel=panel)
 
 
+def jobs_option(*, help: str, panel: str) -> Any:
+    """--jobs/-j: worker processes, 0 (the default) for automatic."""
+    return option("--jobs", "-j", metavar="N", min=0, max=64, help=help, panel=panel)
+
+
 NameserverOpt = Annotated[
     list[str] | None,
     option(

@@ -12,6 +12,7 @@ from mailcheck.cli.common import (
     AllowPrivateOpt,
     DnsFlags,
     OutputOptions,
+    jobs_option,
     option,
     port_option,
 )
@@ -84,12 +85,7 @@ def domain(
     ] = 16,
     jobs: Annotated[
         int,
-        option(
-            "--jobs",
-            "-j",
-            metavar="N",
-            min=0,
-            max=64,
+        jobs_option(
             help="Processes checking domains at once, each with its own DNS engine; 0 (the "
             "default) uses every core for 200 domains or more, one process below that. "
             "--concurrency, --max-qps and --parallel are totals, split among them.",

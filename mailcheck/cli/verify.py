@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mailcheck.cli.app import app
-from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
+from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, jobs_option, option
 from mailcheck.cli.groups import Dns, Output, with_groups
 from mailcheck.model import ExitCode
 
@@ -104,12 +104,7 @@ def verify(
     ] = "auto",
     jobs: Annotated[
         int,
-        option(
-            "--jobs",
-            "-j",
-            metavar="N",
-            min=0,
-            max=64,
+        jobs_option(
             help="Processes verifying signatures at once; 0 (the default) uses every core "
             "for 200 messages or more, one process below that. -v runs in one process.",
             panel="Input",
