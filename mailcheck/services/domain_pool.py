@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import os
 import queue
-import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +15,7 @@ from typing import Any
 from mailcheck.model import QueryStats, Report
 from mailcheck.net.dns import DnsOptions, build_engine
 from mailcheck.records.domain_name import DomainName
+from mailcheck.services import workers
 from mailcheck.services.domain import DomainRequest, check_domain
 
 SERIAL = 1  # jobs: the parent process alone (the serial path)
@@ -55,35 +53,15 @@ class DomainPool:
     def __init__(
         self, jobs: int, options: DnsOptions, parallel: int, overall: float | None
     ) -> None:
-        # fork before any thread exists: the workers inherit the imported modules
-        method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
-        context: Any = multiprocessing.get_context(method)
         mine, slots = share(options, parallel, jobs)
         self._todo: Iterator[Task] = iter(())
         self._lock = threading.Lock()
         self._results: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._processes: list[Any] = []
         self._drivers: list[threading.Thread] = []
         self._stats: list[QueryStats] = []
-        self._started = False
-        self._conns: list[Connection] = []
-        ends: list[Connection] = []
-        for number in range(jobs):
-            ours, theirs = context.Pipe()
-            # A forked worker closes the parent's ends it inherited (its own and the earlier
-            # workers'): each worker sees EOF, and ends, once the parent is gone (Ctrl-C).
-            ends.append(ours)
-            inherited = tuple(ends) if method == "fork" else ()
-            process = context.Process(
-                target=_worker,
-                args=(theirs, mine, slots, overall, inherited),
-                name=f"mailcheck-domain-{number}",
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            self._processes.append(process)
-            self._conns.append(ours)
+        self._conns, self._processes = workers.start(
+            jobs, _worker, (mine, slots, overall), "mailcheck-domain"
+        )
 
     def reports(self, tasks: Iterable[Task]) -> Iterator[tuple[int, Report]]:
         """(input index, report) as each domain finishes, whichever worker checked it."""
@@ -189,11 +167,7 @@ def _worker(
     overall: float | None,
     inherited: tuple[Connection, ...] = (),
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    for end in inherited:
-        end.close()
-    threading.Thread(target=_end_with_parent, name="mailcheck-lifeline", daemon=True).start()
+    workers.settle(inherited)
     engine = build_engine(options)
     if overall is not None:
         # the whole-run --deadline counts from the parent's start, not from this worker's
@@ -229,19 +203,6 @@ def _worker(
         send(("end", engine.stats()))
     except (EOFError, OSError):
         os._exit(0)  # the parent is gone (Ctrl-C): its domains in flight are abandoned
-
-
-def _end_with_parent() -> None:
-    """The worker ends the moment its parent does (one Ctrl-C: the parent leaves with
-    os._exit). Its main loop would notice only at its next message, once a domain in flight
-    finished, maybe after several timeouts, holding the parent's stdout and stderr open
-    meanwhile, so a reader of the run's output waited for it."""
-    from multiprocessing.connection import wait
-
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        wait([parent.sentinel])
-        os._exit(0)
 
 
 def _check(engine: Any, name: DomainName, request: DomainRequest) -> Report:

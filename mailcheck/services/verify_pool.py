@@ -5,11 +5,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
-import multiprocessing
 import os
 import queue
-import signal
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -24,6 +21,7 @@ from mailcheck.model import Report
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig
 from mailcheck.net.dns.names import display
+from mailcheck.services import workers
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 # Messages per task: large enough that pickling and the pipe cost little per message.
@@ -46,33 +44,16 @@ class VerifyPool:
     answers the serial path would. Reports come back in input order."""
 
     def __init__(self, jobs: int, engine: DnsEngine, request: VerifyRequest) -> None:
-        # fork before any thread exists (the DNS I/O thread starts at the first query): the
-        # workers inherit the imported modules instead of importing them again.
-        method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
-        context: Any = multiprocessing.get_context(method)
         self._engine = engine
         self._jobs: queue.SimpleQueue[tuple[list[RawMessage], Future[list[Report]]] | None] = (
             queue.SimpleQueue()
         )
-        self._processes: list[Any] = []
+        # started before any thread exists (the DNS I/O thread starts at the first query)
+        ends, self._processes = workers.start(
+            jobs, _worker, (request, engine.config), "mailcheck-verify"
+        )
         self._drivers: list[threading.Thread] = []
-        ends: list[Connection] = []
-        for number in range(jobs):
-            ours, theirs = context.Pipe()
-            # A forked worker holds copies of the parent's ends (its own and the earlier
-            # workers'): it closes them, so each worker sees EOF (and ends) when the parent
-            # is gone, even after Ctrl-C's immediate exit.
-            ends.append(ours)
-            inherited = tuple(ends) if method == "fork" else ()
-            process = context.Process(
-                target=_worker,
-                args=(theirs, request, engine.config, inherited),
-                name=f"mailcheck-verify-{number}",
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            self._processes.append(process)
+        for number, ours in enumerate(ends):
             driver = threading.Thread(
                 target=self._drive, args=(ours,), name=f"mailcheck-verify-{number}", daemon=True
             )
@@ -182,9 +163,7 @@ def _worker(
     config: EngineConfig,
     inherited: tuple[Connection, ...] = (),
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for end in inherited:
-        end.close()
+    workers.settle(inherited)
     engine = DnsEngine([_Relay(conn)], None, config)
     memo = RunMemo()
     try:
