@@ -11,7 +11,7 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mailcheck.escape import printable
 from mailcheck.net.sasl import Mechanism, certificate_problem, choose
@@ -52,6 +52,16 @@ class ProbeOptions:
     shown_content: tuple[str, ...] = ()
     smtputf8: bool = False  # an address needs SMTPUTF8 (RFC 6531)
     eight_bit: bool = False  # the message has 8-bit bytes: BODY=8BITMIME (RFC 6152)
+
+
+class Watch(Protocol):
+    """What a caller hears of a conversation while it goes on."""
+
+    def greeted(self) -> None:
+        """The server greeted (220) and the conversation goes on."""
+
+    def negotiated(self, version: str) -> None:
+        """The TLS handshake is done: `version` (TLSv1.3)."""
 
 
 @dataclass
@@ -113,7 +123,13 @@ class HostTrace:
         return self.error is None or self.error.kind != "connect"
 
 
-def _record_tls(session: Session, trace: HostTrace, mode: str, server_name: str) -> None:
+def _record_tls(
+    session: Session,
+    trace: HostTrace,
+    mode: str,
+    server_name: str,
+    watch: Watch | None = None,
+) -> None:
     state = TlsState(mode)
 
     def injected(data: bytes) -> None:
@@ -132,9 +148,11 @@ def _record_tls(session: Session, trace: HostTrace, mode: str, server_name: str)
     state.chain = presented_chain(tls)
     trace.tls = state
     session.transcript.add("*", f"{state.version} {state.cipher}")
+    if watch is not None:
+        watch.negotiated(state.version)
 
 
-def _wants(options: ProbeOptions, step: str) -> bool:
+def wants(options: ProbeOptions, step: str) -> bool:
     """False once --quit-after has stopped before `step`."""
     if options.quit_after is None:
         return True
@@ -142,8 +160,15 @@ def _wants(options: ProbeOptions, step: str) -> bool:
 
 
 def probe(
-    host: str, address: str, options: ProbeOptions, preference: int | None = None
+    host: str,
+    address: str,
+    options: ProbeOptions,
+    preference: int | None = None,
+    watch: Watch | None = None,
 ) -> HostTrace:
+    """`watch` (SMTP): told of the greeting and of the TLS version the moment each comes,
+    so that work waiting for them (the grading handshakes) need not wait for the whole
+    conversation."""
     transcript = Transcript()
     trace = HostTrace(
         host, address, options.port, options.protocol, transcript, preference, options.tls_name
@@ -158,13 +183,13 @@ def probe(
         session.connect(address, options.port, options.source_address)
         if options.tls == "implicit":
             step = "tls"
-            _record_tls(session, trace, "implicit", host)
+            _record_tls(session, trace, "implicit", host, watch)
         if options.protocol == "imap":
             _imap(session, trace, options, host)
         elif options.protocol == "pop3":
             _pop3(session, trace, options, host)
         else:
-            _smtp(session, trace, options, host)
+            _smtp(session, trace, options, host, watch)
     except SessionError as exc:
         trace.error = exc
         trace.failed_step = trace.failed_step or step
@@ -227,7 +252,13 @@ def _quit(client: SmtpClient, trace: HostTrace, step: str) -> None:
         client.command("QUIT")
 
 
-def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) -> None:
+def _smtp(
+    session: Session,
+    trace: HostTrace,
+    options: ProbeOptions,
+    host: str,
+    watch: Watch | None = None,
+) -> None:
     client = SmtpClient(session)
     started = time.monotonic()
     trace.failed_step = "banner"
@@ -237,9 +268,11 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
     if banner.code != 220:
         _quit(client, trace, "banner")
         return
-    if not _wants(options, "ehlo"):
+    if not wants(options, "ehlo"):
         _quit(client, trace, "banner")
         return
+    if watch is not None:
+        watch.greeted()
     trace.failed_step = "ehlo"
     reply, caps = client.ehlo(options.ehlo)
     trace.ehlo_reply, trace.caps_before = reply, caps
@@ -248,13 +281,13 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
         _quit(client, trace, "ehlo")
         return
     trace.starttls_offered = bool(caps and caps.has("STARTTLS"))
-    wanted = trace.tls is None and options.tls in ("auto", "starttls") and _wants(options, "tls")
+    wanted = trace.tls is None and options.tls in ("auto", "starttls") and wants(options, "tls")
     if wanted and (trace.starttls_offered or options.tls == "starttls"):
         trace.failed_step = "tls"
         answer = client.command("STARTTLS")
         trace.starttls_reply = str(answer)
         if answer.code == 220:
-            _record_tls(session, trace, "starttls", host)
+            _record_tls(session, trace, "starttls", host, watch)
             trace.failed_step = "ehlo"
             _reply, trace.caps_after = client.ehlo(options.ehlo)
     if options.message is not None and trace.tls is None and options.tls == "starttls":
@@ -278,12 +311,12 @@ def _smtp(session: Session, trace: HostTrace, options: ProbeOptions, host: str) 
             _transaction(client, trace, options, caps_now(trace))
         _quit(client, trace, "data")
         return
-    if not _wants(options, "mail") or options.mail_from is None:
+    if not wants(options, "mail") or options.mail_from is None:
         _quit(client, trace, options.quit_after or "ehlo")
         return
     trace.failed_step = "mail"
     trace.mail_reply = client.command(f"MAIL FROM:<{options.mail_from}>")
-    if trace.mail_reply.positive and _wants(options, "rcpt"):
+    if trace.mail_reply.positive and wants(options, "rcpt"):
         trace.failed_step = "rcpt"
         for recipient in options.rcpt:
             trace.rcpt_replies.append((recipient, client.command(f"RCPT TO:<{recipient}>")))
@@ -434,7 +467,7 @@ def _mailbox(
     code, text, greeted = dialect.greet()
     trace.banner_seconds = time.monotonic() - started
     trace.greeting, trace.greeting_code = text, code
-    if code != 220 or not _wants(options, "ehlo"):
+    if code != 220 or not wants(options, "ehlo"):
         trace.stopped_after = "banner"
         return
     trace.failed_step = "capabilities"
@@ -443,7 +476,7 @@ def _mailbox(
     if (
         trace.tls is None
         and options.tls in ("auto", "starttls")
-        and _wants(options, "tls")
+        and wants(options, "tls")
         and (trace.starttls_offered or options.tls == "starttls")
     ):
         trace.failed_step = "tls"

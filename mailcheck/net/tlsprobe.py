@@ -123,12 +123,79 @@ def probe_tls(
     that order."""
     from concurrent.futures import ThreadPoolExecutor
 
-    labels = [label for label, _version in VERSIONS if label != known] + ["weak ciphers", OCSP]
+    labels = _labels(known)
     with ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="tls-probe") as pool:
         found = list(
             pool.map(lambda label: handshake(host, address, options, server_name, label), labels)
         )
     return [Handshake(known, "accepted", known), *found] if known else found
+
+
+def _labels(known: str) -> list[str]:
+    return [label for label, _version in VERSIONS if label != known] + ["weak ciphers", OCSP]
+
+
+# The order Grading starts the probes in: first the two that do not depend on the main
+# conversation (the weak-cipher one is often the slowest: an anonymous finite-field DH key
+# exchange costs the server tens of milliseconds), then the versions, each but the one the
+# main conversation negotiated, which is known by the time a connection is free for them.
+_STARTED_FIRST = ("weak ciphers", OCSP)
+
+
+class Grading:
+    """`probe_tls` against the server the main conversation talks to, started with it
+    rather than after it (the probes used to add their length to every trace): from its
+    greeting (`greeted`: a server that is down or refuses the session gets no probe), with
+    the version it negotiates (`negotiated`) left out. Results (`results`) in probe_tls's
+    order. AT_ONCE probe connections at a time, besides the main conversation's."""
+
+    def __init__(self, host: str, address: str, options: ProbeOptions, server_name: str) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._args = (host, address, options, server_name)
+        self._known: Future[str] = Future()
+        self._pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="tls-probe")
+        self._pending: dict[str, Future[Handshake | None]] = {}
+
+    def greeted(self) -> None:
+        if self._pending or (self._known.done() and not self._known.result()):
+            return
+        order = [*_STARTED_FIRST, *(label for label, _version in VERSIONS)]
+        self._pending = {label: self._pool.submit(self._one, label) for label in order}
+
+    def negotiated(self, version: str) -> None:
+        """The main conversation's TLS version, once known; "" when it negotiated none
+        (nothing to grade: the probes not yet started are skipped). The first call counts."""
+        if not self._known.done():
+            self._known.set_result(version)
+
+    def _one(self, label: str) -> Handshake | None:
+        if label in _STARTED_FIRST:
+            if self._known.done() and not self._known.result():
+                return None
+        else:
+            known = self._known.result()  # negotiated() is always called (close() too)
+            if not known or label == known:
+                return None
+        return handshake(*self._args, label)
+
+    def results(self) -> list[Handshake]:
+        """Every probe's handshake, as probe_tls gives them for the negotiated version;
+        [] when there was none. Waits for the probes still running, then closes."""
+        try:
+            known = self._known.result(timeout=0) if self._known.done() else ""
+            if not known or not self._pending:
+                return []
+            found = {label: future.result() for label, future in self._pending.items()}
+        finally:
+            self.close()
+        probes = [found[label] for label in _labels(known)]
+        return [Handshake(known, "accepted", known), *(p for p in probes if p is not None)]
+
+    def close(self) -> None:
+        """Skip the probes not started; wait for those running (each within its limits)."""
+        self.negotiated("")
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stapled(session: Session, server_name: str) -> Handshake:

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,8 @@ from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.net.probe import HostTrace, ProbeOptions, probe
-from mailcheck.net.tlsprobe import Handshake
+from mailcheck.net.probe import HostTrace, ProbeOptions, probe, wants
+from mailcheck.net.tlsprobe import Grading, Handshake
 
 if TYPE_CHECKING:
     from mailcheck.checks.mta_sts import MtaStsCheck
@@ -246,11 +246,25 @@ def policy_of(check: MtaStsCheck) -> Policy:
     return parsed["policy"]["mode"], tuple(parsed["policy"]["mx"])
 
 
-def _try_host(target: Target, options: ProbeOptions) -> list[HostTrace]:
-    attempts = []
+Attempt = tuple[HostTrace, Grading | None]
+
+
+def _try_host(target: Target, options: ProbeOptions, grade: bool) -> list[Attempt]:
+    """The conversation with each of the host's addresses until one answers; with `grade`,
+    the grading handshakes run alongside each conversation (a trace used to last as long
+    as both, one after the other)."""
+    attempts: list[Attempt] = []
     for address in target.addresses:
-        result = probe(target.host, address, options, target.preference)
-        attempts.append(result)
+        grading = None
+        if grade:
+            grading = Grading(target.host, address, options, options.tls_name or target.host)
+        result = None
+        try:
+            result = probe(target.host, address, options, target.preference, grading)
+        finally:
+            if grading is not None and (result is None or not _gradable(result)):
+                grading.close()  # nothing to grade: the probes not started are skipped
+        attempts.append((result, grading))
         if result.reached:
             break
     return attempts
@@ -339,43 +353,40 @@ def _run_trace(
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
     first = _early_probes(usable, options, progress) if request.grade_tls else {}
-    if request.all_mx and len(usable) > 1:
-        with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
-            for attempts in pool.map(lambda t: _try_host(t, options), usable):
-                traces.extend(attempts)
-    else:
-        for target in usable:
-            if progress:
-                progress(f"talking to {target.host}")
-            attempts = _try_host(target, options)
-            traces.extend(attempts)
-            if attempts and attempts[-1].reached:
-                break
-    if unresolved:
-        sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-    # the grading handshakes: one host after another's would add up over many MX hosts; they
-    # run while the PTR/TLSA answers are fetched and the conversation judged, which waits on
-    # other round trips (and loads cryptography) meanwhile
-    graded: list[Future[list[Handshake]] | list[Handshake]] = [[] for _ in traces]
-    graders: ThreadPoolExecutor | None = None
-    if first:
-        graded = [first.get((t.host, t.address), []) if _gradable(t) else [] for t in traces]
-    elif request.grade_tls and traces:
-        if progress:
-            progress("grading TLS")
-        graders = ThreadPoolExecutor(max_workers=min(8, len(traces)))
-        graded = [graders.submit(_tls_probes, t, options) for t in traces]
+    # without a login the grading handshakes run alongside each conversation (SMTP, when it
+    # is to reach STARTTLS); each host's, when --all-mx talks to several at once
+    grade = (
+        request.grade_tls
+        and not first
+        and not options.user
+        and options.protocol == "smtp"
+        and options.tls != "none"
+        and wants(options, "tls")
+    )
+    attempts: list[Attempt] = []
     try:
-        for trace, pending in zip(traces, graded, strict=True):
+        _talk(usable, options, request.all_mx, grade, progress, attempts)
+        traces.extend(trace for trace, _grading in attempts)
+        if unresolved:
+            sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
+        if grade and progress and any(g is not None for _t, g in attempts):
+            progress("grading TLS")
+        for trace, grader in attempts:
+            # the PTR/TLSA answers are fetched and the conversation judged (which loads
+            # cryptography) while the grading handshakes finish
             context = _context(engine, trace, request, domain, policy, options.port)
             judged = judge(trace, context)
-            probes = pending.result() if isinstance(pending, Future) else pending
+            if grader is not None:
+                probes = grader.results() if _gradable(trace) else []
+            else:
+                probes = first.get((trace.host, trace.address), []) if _gradable(trace) else []
             if probes:
                 judged.extend(_graded(trace, probes, judged, context))
             sections.append(trace_section(trace, judged, probes))
     finally:
-        if graders is not None:
-            graders.shutdown(cancel_futures=True)
+        for _trace, grader in attempts:
+            if grader is not None:
+                grader.close()
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
@@ -398,18 +409,33 @@ def _run_trace(
     )
 
 
+def _talk(
+    usable: list[Target],
+    options: ProbeOptions,
+    all_mx: bool,
+    grade: bool,
+    progress: Progress | None,
+    attempts: list[Attempt],
+) -> None:
+    """The conversations: every host at once with --all-mx, else one host after another
+    until one answers. `attempts` gets each (kept by the caller, which closes the gradings
+    whatever happens)."""
+    if all_mx and len(usable) > 1:
+        with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
+            for found in pool.map(lambda t: _try_host(t, options, grade), usable):
+                attempts.extend(found)
+        return
+    for target in usable:
+        if progress:
+            progress(f"talking to {target.host}")
+        found = _try_host(target, options, grade)
+        attempts.extend(found)
+        if found and found[-1][0].reached:
+            break
+
+
 def _gradable(trace: HostTrace) -> bool:
     return trace.protocol == "smtp" and trace.tls is not None and trace.error is None
-
-
-def _tls_probes(trace: HostTrace, options: ProbeOptions) -> list[Handshake]:
-    """Dedicated handshakes per version for an SMTP server whose TLS was negotiated."""
-    if not _gradable(trace) or options.user:
-        return []
-    from mailcheck.net.tlsprobe import probe_tls
-
-    assert trace.tls is not None
-    return probe_tls(trace.host, trace.address, options, trace.verified_name, trace.tls.version)
 
 
 def _early_probes(

@@ -273,3 +273,104 @@ def test_server_context_helper_still_grades(
         "curve); no TLSA records (DANE not in use, not graded); no OCSP response stapled "
         "(optional: clients ask the CA themselves), not graded",
     )
+
+
+def counting(context: ssl.SSLContext, banner: str = "220") -> tuple[Any, dict[str, int]]:
+    """Every connection served alike (STARTTLS, EHLO, MAIL, RCPT, QUIT), counted; the first
+    one's MAIL FROM is answered only once a second connection (a grading probe) has come,
+    250 then, 451 after 10 s without one. `banner` "554": every session refused."""
+    seen = {"count": 0}
+    probe_came = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen["count"] += 1
+        first = seen["count"] == 1
+        if not first:
+            probe_came.set()
+        try:
+            writer.write(f"{banner} {NAME} ESMTP\r\n".encode())
+            while line := (await reader.readline()).decode().strip().upper():
+                if line.startswith("EHLO"):
+                    writer.write(f"250-{NAME}\r\n250 STARTTLS\r\n".encode())
+                elif line == "STARTTLS":
+                    writer.write(b"220 Ready to start TLS\r\n")
+                    await writer.drain()
+                    await writer.start_tls(context)
+                    continue
+                elif line.startswith("MAIL") and first:
+                    try:
+                        await asyncio.wait_for(probe_came.wait(), 10)
+                        writer.write(b"250 2.1.0 a probe came meanwhile\r\n")
+                    except TimeoutError:
+                        writer.write(b"451 4.3.0 no probe during the conversation\r\n")
+                elif line.startswith("QUIT"):
+                    writer.write(b"221 Bye\r\n")
+                    await writer.drain()
+                    break
+                else:
+                    writer.write(b"250 2.0.0 Ok\r\n")
+                await writer.drain()
+        except (ConnectionError, OSError, ssl.SSLError):
+            pass
+        await _close(writer)
+
+    return handler, seen
+
+
+def test_grading_runs_alongside_the_conversation(
+    run_cli: CliRun, dns_server: DnsServer, rsa_ca: trustme.CA, rsa_ca_file: str
+) -> None:
+    """The grading handshakes start once the server has greeted, not after the whole
+    conversation (which took as long again): the MAIL FROM reply waits for one."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    rsa_ca.issue_cert(NAME, key_type=trustme.KeyType.RSA).configure_cert(context)
+    handler, seen = counting(context)
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "smtp-good.test",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            rsa_ca_file,
+            "--mail-from",
+            "a@example.com",
+            "--rcpt",
+            "b@smtp-good.test",
+        )
+    got = findings(doc)
+    assert got["smtp.mail"][0] == (
+        "pass",
+        "MAIL FROM: 250 2.1.0 a probe came meanwhile (requested action completed; 2.1.0 other "
+        "address status)",
+    )
+    assert grade_of(doc)["tls.protocols"][0] == "pass"
+    # the main conversation and one probe per version it did not negotiate (TLSv1 to 1.2),
+    # the weak-cipher one and the OCSP one: the negotiated version is not probed again
+    assert seen["count"] == 6
+    assert code == 0
+
+
+def test_no_grading_probe_when_the_server_refuses_the_session(
+    run_cli: CliRun, dns_server: DnsServer, rsa_ca: trustme.CA, rsa_ca_file: str
+) -> None:
+    """A 554 greeting: the conversation ends there, and no probe connects after it."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    rsa_ca.issue_cert(NAME, key_type=trustme.KeyType.RSA).configure_cert(context)
+    handler, seen = counting(context, banner="554")
+    with MisbehavingServer(handler) as server:
+        code, doc, _ = trace(
+            run_cli,
+            dns_server,
+            "smtp-good.test",
+            "--port",
+            str(server.port),
+            "--ca-file",
+            rsa_ca_file,
+        )
+    got = findings(doc)
+    assert got["smtp.banner"][0][0] == "fail", got
+    assert not grade_of(doc)
+    assert seen["count"] == 1
+    assert code == 1
