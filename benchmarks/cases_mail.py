@@ -329,7 +329,7 @@ def trace(folder: Path, runs: int) -> list[Row]:
             peer,
             peer_values,
             note="same conversation (EHLO, STARTTLS, EHLO, MAIL, RCPT, QUIT); swaks does not "
-            "verify the certificate, mailcheck does, and grades TLS with four more handshakes "
-            "(two at a time)",
+            "verify the certificate, mailcheck does, and grades TLS with five more handshakes "
+            "(two at a time, alongside the conversation)",
         )
     ]
