@@ -320,6 +320,13 @@ def _run_trace(
     if request.ends_at is not None:
         ends_at = min(ends_at, request.ends_at)
     options = dataclasses.replace(request.options(), ends_at=ends_at)
+    if options.tls != "none":
+        # the certificate's judgement (cryptography) and the grading handshakes' libraries
+        # load while the lookups and the conversation wait on the network, not after them
+        grading = request.grade_tls and options.protocol == "smtp"
+        thread = _preload(("mailcheck.net.tlsinfo", *(_GRADING if grading else ())))
+        if thread is not None:
+            preloading.append(thread)
     targets, domain, early = resolve_targets(engine, request, options.protocol)
     sections: list[Section] = []
     if early:
@@ -343,13 +350,6 @@ def _run_trace(
                 )
             )
     usable = [t for t in targets if t.addresses]
-    if usable and options.tls != "none":
-        # the certificate's judgement (cryptography) and the grading handshakes' libraries
-        # load while the conversation waits on the network, not after it
-        grading = request.grade_tls and options.protocol == "smtp"
-        thread = _preload(("mailcheck.net.tlsinfo", *(_GRADING if grading else ())))
-        if thread is not None:
-            preloading.append(thread)
     # with a login test the grading handshakes come first, on connections of their own: the
     # account's session stays one connection, and none of them carries credentials
     first = _early_probes(usable, options, progress) if request.grade_tls else {}
