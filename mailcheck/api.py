@@ -144,10 +144,10 @@ def trace(
     trace; `dns` says where names are looked up. A value that would inject a command (CR, LF
     ...) or a password for an address no certificate can prove raises
     mailcheck.errors.UsageError before anything is sent."""
-    from mailcheck.cli.groups import ConnectionOptions, LoginOptions
-    from mailcheck.cli.run_trace import TraceOptions, trace_request
     from mailcheck.errors import UsageError
+    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
     from mailcheck.services.trace import run_trace
+    from mailcheck.services.trace_request import TraceOptions, trace_request
 
     if family not in (None, 4, 6):
         raise UsageError(f"family {family!r}: 4, 6 or None")

@@ -6,7 +6,7 @@ import enum
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -44,6 +44,7 @@ from mailcheck.cli.connect_options import (
     TlsOpt,
 )
 from mailcheck.render import Format
+from mailcheck.services.connecting import ConnectionOptions, LoginOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -184,31 +185,6 @@ class Dns(Group):
 
 def _hidden(name: str) -> Any:
     return typer.Option(name, min=0.05, hidden=True)
-
-
-@dataclass(frozen=True)
-class LoginOptions:
-    """Where the password comes from (never the command line), and whether TLS is waived."""
-
-    password_env: str | None = None
-    password_file: str | None = None
-    password: str | None = None  # given only to be refused with a clear message
-    allow_insecure_auth: bool = False
-
-
-@dataclass(frozen=True)
-class ConnectionOptions:
-    """How trace and send reach a server (address family, source, TLS, EHLO name) and
-    log in to it."""
-
-    ipv4: bool = False
-    ipv6: bool = False
-    source_address: str | None = None
-    tls: str = "auto"
-    ca_file: str | None = None
-    tls_name: str | None = None
-    ehlo: str | None = None
-    login: LoginOptions = field(default_factory=LoginOptions)
 
 
 @dataclass(frozen=True)

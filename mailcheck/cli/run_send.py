@@ -12,13 +12,6 @@ from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS, finding
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import (
-    check_connection,
-    check_tls_name,
-    refuse_control_characters,
-    refuse_login_to_address,
-)
-from mailcheck.cli.groups import ConnectionOptions
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
@@ -35,6 +28,13 @@ from mailcheck.model import ExitCode, Finding, Report, Status, select_findings
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns import build_engine
 from mailcheck.outcome import exit_code
+from mailcheck.services.connecting import (
+    ConnectionOptions,
+    check_connection,
+    check_tls_name,
+    refuse_control_characters,
+    refuse_login_to_address,
+)
 
 if TYPE_CHECKING:
     from mailcheck.model import Section
@@ -172,8 +172,8 @@ def _dkim(opts: SendOptions, sender: Mailbox) -> DkimPlan | None:
 
 def _build(opts: SendOptions, sender: Mailbox, recipients: list[Mailbox]) -> tuple[bytes, str]:
     """(message, token); --eml is read unchanged apart from CRLF line ends."""
-    from mailcheck.cli.run_trace import default_ehlo
     from mailcheck.message.compose import build, new_token
+    from mailcheck.services.connecting import default_ehlo
 
     if opts.eml is not None:
         raw = _read(opts.eml, "--eml", text=False)
@@ -208,7 +208,7 @@ def _build(opts: SendOptions, sender: Mailbox, recipients: list[Mailbox]) -> tup
 
 
 def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
-    from mailcheck.cli.run_trace import default_ehlo
+    from mailcheck.services.connecting import default_ehlo
     from mailcheck.services.send import SendRequest, deliver, prepare, send_report
 
     check_selection(out.only, out.skip, CHECKS)

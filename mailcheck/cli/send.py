@@ -8,8 +8,9 @@ from typing import Annotated
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import DnsFlags, OutputOptions, option, port_option
-from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.cli.groups import connecting, with_groups
 from mailcheck.model import ExitCode
+from mailcheck.services.connecting import ConnectionOptions
 
 
 class DkimAlgorithm(str, enum.Enum):

@@ -16,8 +16,9 @@ from mailcheck.cli.common import (
     option,
     port_option,
 )
-from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.cli.groups import connecting, with_groups
 from mailcheck.model import ExitCode
+from mailcheck.services.connecting import ConnectionOptions
 
 
 class Protocol(str, enum.Enum):
@@ -134,7 +135,8 @@ def trace(
     out: OutputOptions,
 ) -> ExitCode:
     """Talk to a mail server and explain every step: banner, EHLO, STARTTLS, certificate."""
-    from mailcheck.cli.run_trace import TraceOptions, run
+    from mailcheck.cli.run_trace import run
+    from mailcheck.services.trace_request import TraceOptions
 
     opts = TraceOptions(
         target=target,
