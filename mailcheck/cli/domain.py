@@ -16,7 +16,15 @@ from mailcheck.cli.common import (
     option,
     port_option,
 )
-from mailcheck.cli.groups import Dns, Output, with_groups
+from mailcheck.cli.groups import (
+    Dns,
+    Output,
+    dnsbl_option,
+    helo_option,
+    ip_option,
+    no_tls_grade_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
 
 EPILOG = (
@@ -121,12 +129,7 @@ def domain(
     ] = "default",
     ip: Annotated[
         str | None,
-        option(
-            "--ip",
-            metavar="IP",
-            help="Evaluate SPF (check_host) for mail from this address.",
-            panel="SPF evaluation",
-        ),
+        ip_option("Evaluate SPF (check_host) for mail from this address.", "SPF evaluation"),
     ] = None,
     sender: Annotated[
         str | None,
@@ -139,12 +142,7 @@ def domain(
     ] = None,
     helo: Annotated[
         str | None,
-        option(
-            "--helo",
-            metavar="NAME",
-            help="HELO name for --ip (default DOMAIN).",
-            panel="SPF evaluation",
-        ),
+        helo_option("HELO name for --ip (default DOMAIN).", "SPF evaluation"),
     ] = None,
     smtp: Annotated[
         bool,
@@ -174,20 +172,18 @@ def domain(
     ] = 10.0,
     no_tls_grade: Annotated[
         bool,
-        typer.Option(
-            "--no-tls-grade",
-            help="With --smtp: skip the extra handshakes that grade each MX's TLS (one per "
+        no_tls_grade_option(
+            "With --smtp: skip the extra handshakes that grade each MX's TLS (one per "
             "version, weak ciphers, OCSP stapling), and tls.grade.",
-            rich_help_panel="SMTP",
+            "SMTP",
         ),
     ] = False,
     dnsbl: Annotated[
         bool,
-        option(
-            "--dnsbl",
-            help="Also ask blocklists about the MX and SPF addresses and the domain "
+        dnsbl_option(
+            "Also ask blocklists about the MX and SPF addresses and the domain "
             "([dnsbl] in mailcheck.toml, or a small default list).",
-            panel="Blocklists",
+            "Blocklists",
         ),
     ] = False,
     ask_ns: Annotated[

@@ -10,7 +10,7 @@ import typer
 from mailcheck.cli.app import app
 from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
 from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
-from mailcheck.cli.groups import Dns, Login, Output, with_groups
+from mailcheck.cli.groups import Dns, Login, Output, user_option, with_groups
 from mailcheck.model import ExitCode
 from mailcheck.services.connecting import LoginOptions
 
@@ -73,7 +73,7 @@ def report(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", metavar="NAME", help="IMAP login.", rich_help_panel="IMAP"),
+        user_option("IMAP login.", "IMAP"),
     ] = None,
     folder: Annotated[
         str,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
+from mailcheck.cli.groups import container
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
 from mailcheck.errors import InputError, UsageError
@@ -160,21 +161,9 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     refuse_regression(out, "send")
     login = opts.conn.login
     refuse_command_line_password(login.password)
-    job = SendJob(
-        sender=opts.sender,
-        to=opts.to,
-        message_name=opts.eml or "message",
-        mail_from=opts.mail_from,
-        server=opts.server,
-        port=opts.port,
-        user=opts.user,
-        conn=opts.conn,
-        force=opts.force,
-        dry_run=opts.dry_run,
-        timeout=flags.timeout,
-        deadline=flags.deadline,
-        verbose=out.verbose,
-    )
+    # the options SendJob shares with SendOptions carry over by name
+    limits = {"timeout": flags.timeout, "deadline": flags.deadline, "verbose": out.verbose}
+    job = container(SendJob, vars(opts), message_name=opts.eml or "message", **limits)
     route = check_route(job)
     _message_inputs(opts)
     _check_save(opts.save)

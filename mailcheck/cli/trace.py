@@ -16,7 +16,14 @@ from mailcheck.cli.common import (
     option,
     port_option,
 )
-from mailcheck.cli.groups import connecting, with_groups
+from mailcheck.cli.groups import (
+    address,
+    connecting,
+    container,
+    no_tls_grade_option,
+    user_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
 from mailcheck.services.connecting import ConnectionOptions
 
@@ -93,25 +100,19 @@ def trace(
     ] = False,
     no_tls_grade: Annotated[
         bool,
-        typer.Option(
-            "--no-tls-grade",
-            help="Skip the extra handshakes that grade TLS (one per version, weak ciphers, "
+        no_tls_grade_option(
+            "Skip the extra handshakes that grade TLS (one per version, weak ciphers, "
             "OCSP stapling): one connection per server, and no tls.grade.",
-            rich_help_panel="TLS",
+            "TLS",
         ),
     ] = False,
     mail_from: Annotated[
         str | None,
-        option(
-            "--mail-from",
-            metavar="ADDR",
-            help="Probe MAIL FROM (then RSET; never DATA).",
-            panel="SMTP",
-        ),
+        address("--mail-from", "Probe MAIL FROM (then RSET; never DATA).", "SMTP"),
     ] = None,
     rcpt: Annotated[
         list[str] | None,
-        option("--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", panel="SMTP"),
+        address("--rcpt", "Probe RCPT TO (repeatable).", "SMTP"),
     ] = None,
     quit_after: Annotated[
         Step | None,
@@ -119,12 +120,10 @@ def trace(
     ] = None,
     user: Annotated[
         str | None,
-        option(
-            "--user",
-            metavar="NAME",
-            help="Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
+        user_option(
+            "Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
             "trusted certificate.",
-            panel="Login",
+            "Login",
         ),
     ] = None,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
@@ -138,20 +137,7 @@ def trace(
     from mailcheck.cli.run_trace import run
     from mailcheck.services.trace_request import TraceOptions
 
-    opts = TraceOptions(
-        target=target,
-        port=port,
-        protocol=protocol.value if protocol else None,
-        all_mx=all_mx,
-        host_only=host,
-        require_tls=require_tls,
-        mail_from=mail_from,
-        rcpt=tuple(rcpt or ()),
-        quit_after=quit_after.value if quit_after else None,
-        user=user,
-        https_port=https_port,
-        conn=conn,
-        grade_tls=not no_tls_grade,
-        allow_private=allow_private_addresses,
-    )
+    # the other parameters are fields of TraceOptions, by the same name
+    given = {"host_only": host, "grade_tls": not no_tls_grade}
+    opts = container(TraceOptions, locals(), allow_private=allow_private_addresses, **given)
     return run(opts, flags=flags, out=out)
