@@ -124,7 +124,10 @@ def _check_choices(
 
     if family not in (None, 4, 6):
         raise UsageError(f"family {family!r}: 4, 6 or None")
-    for name, value, allowed in (("tls", tls, ("auto", "starttls", "implicit", "none")), *more):
+    from mailcheck.services.connecting import TlsMode
+
+    modes = tuple(m.value for m in TlsMode)
+    for name, value, allowed in (("tls", tls, modes), *more):
         if value not in allowed:
             raise UsageError(f"{name} {value!r}: one of {', '.join(map(str, allowed))}")
 
@@ -160,13 +163,13 @@ def trace(
     mailcheck.errors.UsageError before anything is sent."""
     from mailcheck.services.connecting import ConnectionOptions, LoginOptions
     from mailcheck.services.trace import run_trace
-    from mailcheck.services.trace_request import TraceOptions, trace_request
+    from mailcheck.services.trace_request import MailProtocol, QuitStep, TraceOptions, trace_request
 
     _check_choices(
         family,
         tls,
-        ("protocol", protocol, (None, "smtp", "imap", "pop3")),
-        ("quit_after", quit_after, (None, "connect", "banner", "ehlo", "tls", "mail", "rcpt")),
+        ("protocol", protocol, (None, *(p.value for p in MailProtocol))),
+        ("quit_after", quit_after, (None, *(s.value for s in QuitStep))),
     )
     conn = ConnectionOptions(
         ipv4=family == 4,

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
 
 from mailcheck.cli.common import option
-
-
-class TlsMode(str, enum.Enum):
-    AUTO = "auto"
-    STARTTLS = "starttls"
-    IMPLICIT = "implicit"
-    NONE = "none"
-
+from mailcheck.services.connecting import TlsMode
 
 TlsOpt = Annotated[
     TlsMode,

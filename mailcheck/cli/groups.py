@@ -40,12 +40,11 @@ from mailcheck.cli.connect_options import (
     PasswordFileOpt,
     PasswordOpt,
     SourceAddressOpt,
-    TlsMode,
     TlsNameOpt,
     TlsOpt,
 )
 from mailcheck.render import Format
-from mailcheck.services.connecting import ConnectionOptions, LoginOptions
+from mailcheck.services.connecting import ConnectionOptions, LoginOptions, TlsMode
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

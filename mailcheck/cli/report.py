@@ -9,10 +9,10 @@ import typer
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
-from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
+from mailcheck.cli.connect_options import CaFileOpt, TlsOpt
 from mailcheck.cli.groups import Dns, Login, Output, user_option, with_groups
 from mailcheck.model import ExitCode
-from mailcheck.services.connecting import LoginOptions
+from mailcheck.services.connecting import LoginOptions, TlsMode
 
 
 class ReportFormat(str, enum.Enum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
@@ -26,22 +25,7 @@ from mailcheck.cli.groups import (
 )
 from mailcheck.model import ExitCode
 from mailcheck.services.connecting import ConnectionOptions
-
-
-class Protocol(str, enum.Enum):
-    SMTP = "smtp"
-    IMAP = "imap"
-    POP3 = "pop3"
-
-
-class Step(str, enum.Enum):
-    CONNECT = "connect"
-    BANNER = "banner"
-    EHLO = "ehlo"
-    TLS = "tls"
-    MAIL = "mail"
-    RCPT = "rcpt"
-
+from mailcheck.services.trace_request import MailProtocol, QuitStep
 
 EPILOG = (
     "Examples:\n\n"
@@ -88,7 +72,7 @@ def trace(
         ),
     ] = None,
     protocol: Annotated[
-        Protocol | None,
+        MailProtocol | None,
         option("--protocol", case_sensitive=False, help="Default: from the port.", panel="Target"),
     ] = None,
     all_mx: Annotated[
@@ -115,7 +99,7 @@ def trace(
         address("--rcpt", "Probe RCPT TO (repeatable).", "SMTP"),
     ] = None,
     quit_after: Annotated[
-        Step | None,
+        QuitStep | None,
         option("--quit-after", case_sensitive=False, help="Stop after this step.", panel="SMTP"),
     ] = None,
     user: Annotated[

@@ -3,9 +3,18 @@ the checks every value passes before anything is sent: the CLI's and the library
 
 from __future__ import annotations
 
+import enum
 import re
-import socket
 from dataclasses import dataclass, field
+
+
+class TlsMode(str, enum.Enum):
+    """How TLS is started: implicit on 465/993/995 and STARTTLS when offered elsewhere (auto)."""
+
+    AUTO = "auto"
+    STARTTLS = "starttls"
+    IMPLICIT = "implicit"
+    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ def default_ehlo() -> str:
     socket.getfqdn() asks the resolver (a reverse lookup of our own name): outside every
     deadline, a dead resolver stalled the run for seconds, and --offline must send nothing.
     Like swaks: gethostname(), completed from /etc/hosts when it has no dot."""
+    import socket  # here: the options above are imported by --help, which needs no socket
+
     name = socket.gethostname().strip().rstrip(".").lower()
     if "." not in name:
         name = _hosts_file_name(name) or name

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailcheck.errors import UsageError, require_port, require_seconds
 from mailcheck.services.connecting import (
@@ -13,7 +15,26 @@ from mailcheck.services.connecting import (
     refuse_control_characters,
     refuse_login_to_address,
 )
-from mailcheck.services.trace import TraceRequest
+
+if TYPE_CHECKING:
+    from mailcheck.services.trace import TraceRequest
+
+
+class MailProtocol(str, enum.Enum):
+    SMTP = "smtp"
+    IMAP = "imap"
+    POP3 = "pop3"
+
+
+class QuitStep(str, enum.Enum):
+    """Where a trace may stop early (--quit-after)."""
+
+    CONNECT = "connect"
+    BANNER = "banner"
+    EHLO = "ehlo"
+    TLS = "tls"
+    MAIL = "mail"
+    RCPT = "rcpt"
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,9 @@ def trace_request(
     command, a password for a name no certificate can prove, probes that make no sense,
     ports and time limits the socket layer would choke on. The option names are those the
     caller knows (the library's keywords), in these errors and in every timeout message."""
+    # the trace service (and its DNS and TLS code) is loaded when a trace runs, not for --help
+    from mailcheck.services.trace import TraceRequest
+
     conn, login = opts.conn, opts.conn.login
     timeout = require_seconds(timeout, step_option)
     deadline = require_seconds(deadline, deadline_option)
