@@ -19,6 +19,7 @@ from mailcheck.cli.common import (
 from mailcheck.cli.groups import (
     Dns,
     Output,
+    container,
     dnsbl_option,
     helo_option,
     ip_option,
@@ -257,28 +258,14 @@ def domain(
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
     from mailcheck.cli.run_domain import DomainOptions, run
 
-    opts = DomainOptions(
-        ip,
-        sender,
-        helo,
-        tuple(selector or ()),
-        no_mail,
-        ca_file,
-        http_timeout,
-        https_port,
-        parallel,
-        from_file,
-        smtp_port if smtp else None,
-        smtp_timeout,
-        config,
-        no_config,
-        baseline,
-        from_zones,
-        bimi_selector,
-        ns_port if ask_ns else None,
-        dnsbl,
-        allow_private_addresses,
+    # the other parameters are fields of DomainOptions, by the same name
+    opts = container(
+        DomainOptions,
+        locals(),
+        selectors=tuple(selector or ()),
+        smtp_port=smtp_port if smtp else None,
+        ns_port=ns_port if ask_ns else None,
+        allow_private=allow_private_addresses,
         tls_grade=not no_tls_grade,
-        jobs=jobs,
     )
     return run(domains or [], opts=opts, flags=flags, out=out)

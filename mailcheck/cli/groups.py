@@ -311,10 +311,11 @@ def with_groups(**groups: Group) -> Callable[[F], F]:
     return decorate
 
 
-def container(cls: type[T], values: dict[str, Any], **given: Any) -> T:
+def container(cls: type[T], values: dict[str, Any], *, partial: bool = False, **given: Any) -> T:
     """A command's own options as its options dataclass, each field from the parameter of
     the same name (a repeatable option as a tuple, a choice as its value), or from `given`:
-    the command names each option once, in its signature."""
+    the command names each option once, in its signature. A field found in neither is a
+    parameter renamed on one side only (TypeError on the first run), unless `partial`."""
     made: dict[str, Any] = {}
     for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
         if spec.name in given:
@@ -326,4 +327,6 @@ def container(cls: type[T], values: dict[str, Any], **given: Any) -> T:
             elif isinstance(value, list) or (value is None and spec.default == ()):
                 value = tuple(value or ())
             made[spec.name] = value
+        elif not partial:
+            raise TypeError(f"{cls.__name__}.{spec.name}: no parameter of that name")
     return cls(**made)

@@ -163,7 +163,7 @@ def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
     refuse_command_line_password(login.password)
     # the options SendJob shares with SendOptions carry over by name
     limits = {"timeout": flags.timeout, "deadline": flags.deadline, "verbose": out.verbose}
-    job = container(SendJob, vars(opts), message_name=opts.eml or "message", **limits)
+    job = container(SendJob, vars(opts), partial=True, message_name=opts.eml or "message", **limits)
     route = check_route(job)
     _message_inputs(opts)
     _check_save(opts.save)

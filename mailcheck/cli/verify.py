@@ -13,6 +13,7 @@ from mailcheck.cli.groups import (
     Output,
     address,
     authserv_option,
+    container,
     dnsbl_option,
     helo_option,
     ip_option,
@@ -78,7 +79,7 @@ def verify(
             "Blocklists",
         ),
     ] = False,
-    authserv_id: Annotated[
+    authserv_ids: Annotated[
         list[str] | None,
         authserv_option(
             "Your receiving server's authserv-id (repeatable): only its "
@@ -111,14 +112,6 @@ def verify(
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
     from mailcheck.cli.run_verify import VerifyOptions, run
 
-    opts = VerifyOptions(
-        ip,
-        helo,
-        mail_from,
-        trusted_hop,
-        dnsbl=dnsbl,
-        authserv_ids=tuple(authserv_id or ()),
-        mbox_format=mbox_format,
-        jobs=jobs,
-    )
+    # every parameter above is a field of VerifyOptions, by the same name
+    opts = container(VerifyOptions, locals())
     return run(inputs or [], opts=opts, flags=flags, out=out)
