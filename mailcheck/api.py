@@ -13,6 +13,7 @@ from mailcheck.model import Report
 if TYPE_CHECKING:
     from mailcheck.net.dns.engine import DnsEngine
     from mailcheck.services.domain import DomainRequest
+    from mailcheck.services.send_request import Secret
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,22 @@ def verify_message(
         )
 
 
+def _check_choices(
+    family: int | None, tls: str, *more: tuple[str, str | None, tuple[str | None, ...]]
+) -> None:
+    """The keywords that take one of a few values (UsageError naming them otherwise)."""
+    from mailcheck.errors import UsageError
+
+    if family not in (None, 4, 6):
+        raise UsageError(f"family {family!r}: 4, 6 or None")
+    from mailcheck.services.connecting import TlsMode
+
+    modes = tuple(m.value for m in TlsMode)
+    for name, value, allowed in (("tls", tls, modes), *more):
+        if value not in allowed:
+            raise UsageError(f"{name} {value!r}: one of {', '.join(map(str, allowed))}")
+
+
 def trace(
     target: str,
     *,
@@ -144,20 +161,16 @@ def trace(
     trace; `dns` says where names are looked up. A value that would inject a command (CR, LF
     ...) or a password for an address no certificate can prove raises
     mailcheck.errors.UsageError before anything is sent."""
-    from mailcheck.cli.groups import ConnectionOptions, LoginOptions
-    from mailcheck.cli.run_trace import TraceOptions, trace_request
-    from mailcheck.errors import UsageError
+    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
     from mailcheck.services.trace import run_trace
+    from mailcheck.services.trace_request import MailProtocol, QuitStep, TraceOptions, trace_request
 
-    if family not in (None, 4, 6):
-        raise UsageError(f"family {family!r}: 4, 6 or None")
-    for name, value, allowed in (
-        ("tls", tls, ("auto", "starttls", "implicit", "none")),
-        ("protocol", protocol, (None, "smtp", "imap", "pop3")),
-        ("quit_after", quit_after, (None, "connect", "banner", "ehlo", "tls", "mail", "rcpt")),
-    ):
-        if value not in allowed:
-            raise UsageError(f"{name} {value!r}: one of {', '.join(map(str, allowed))}")
+    _check_choices(
+        family,
+        tls,
+        ("protocol", protocol, (None, *(p.value for p in MailProtocol))),
+        ("quit_after", quit_after, (None, *(s.value for s in QuitStep))),
+    )
     conn = ConnectionOptions(
         ipv4=family == 4,
         ipv6=family == 6,
@@ -194,3 +207,110 @@ def trace(
     engine = _engine(dns)
     with engine:
         return run_trace(engine, request)
+
+
+def send(
+    sender: str,
+    to: Sequence[str],
+    *,
+    message: bytes | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+    html: str | None = None,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    headers: Sequence[str] = (),
+    mail_from: str | None = None,
+    server: str | None = None,
+    port: int | None = None,
+    tls: str = "auto",
+    ca_file: str | None = None,
+    tls_name: str | None = None,
+    ehlo: str | None = None,
+    user: str | None = None,
+    password: str | Secret | None = None,
+    allow_insecure_auth: bool = False,
+    dkim_key: bytes | None = None,
+    dkim_selector: str = "",
+    dkim_domain: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    family: int | None = None,
+    source_address: str | None = None,
+    timeout: float = 30.0,
+    deadline: float = 120.0,
+    dns: Dns | None = None,
+) -> Report:
+    """`mailcheck send`: a test message from `sender` to each of `to`, through `server`
+    (submission, AUTH as `user` over verified TLS) or the recipients' MX hosts; what each
+    server said, per recipient. `message` is sent unchanged; else one is built from
+    `subject`, `body`, `html`, `attachments` ((file name, bytes) pairs) and `headers`
+    ('Name: value'), with a unique token. `dkim_key` (PEM or DER bytes) signs it as
+    s=`dkim_selector` d=`dkim_domain` (default: the From domain), and it is sent only if the
+    signature verifies against DNS (or `force`). `timeout` bounds each connect, read or
+    write, `deadline` the whole run. A value that would inject a command, a password for an
+    address no certificate can prove, or a message and its parts at once raise
+    mailcheck.errors.UsageError (or InputError) before anything is sent."""
+    from mailcheck.errors import UsageError, require_port, require_seconds
+    from mailcheck.message.compose import Attachment
+    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
+    from mailcheck.services.send_request import (
+        Compose,
+        DkimKey,
+        Secret,
+        SendJob,
+        plan_send,
+        run_send,
+    )
+
+    _check_choices(family, tls)
+    timeout = require_seconds(timeout, "timeout")
+    deadline = require_seconds(deadline, "deadline")
+    if port is not None:
+        require_port(port, "port")
+    if isinstance(to, str):
+        to = [to]  # one address, not its characters
+    parts = Compose(
+        subject,
+        body,
+        html,
+        tuple(Attachment(name, data) for name, data in attachments),
+        tuple(headers),
+    )
+    if message is not None and parts != Compose():
+        raise UsageError(
+            "message is sent unchanged: subject, body, html, attachments and "
+            "headers build a new one"
+        )
+    if isinstance(password, str):
+        password = Secret(password)
+    conn = ConnectionOptions(
+        ipv4=family == 4,
+        ipv6=family == 6,
+        source_address=source_address,
+        tls=tls,
+        ca_file=ca_file,
+        tls_name=tls_name,
+        ehlo=ehlo,
+        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
+    )
+    job = SendJob(
+        sender=sender,
+        to=tuple(to),
+        message=parts if message is None else message,
+        mail_from=mail_from,
+        server=server,
+        port=port,
+        user=user,
+        password=password,
+        conn=conn,
+        dkim=None if dkim_key is None else DkimKey(dkim_key, dkim_selector, dkim_domain),
+        force=force,
+        dry_run=dry_run,
+        timeout=timeout,
+        deadline=deadline,
+        limit_names=("timeout", "deadline"),
+    )
+    plan = plan_send(job)
+    engine = _engine(dns)
+    with engine:
+        return run_send(plan, engine)[0]

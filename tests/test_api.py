@@ -12,18 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from mailcheck import Dns, check_domain, check_domains, trace, verify_message
+from mailcheck import Dns, Secret, check_domain, check_domains, send, trace, verify_message
 from mailcheck.errors import InputError, UsageError
 from tests.conftest import ROOT, CliRun
 from tests.dnsserver import DnsServer
+from tests.integration.test_send import Recorder
 from tests.smtpfixtures import (
+    PASSWORD,
+    USER,
     Certificates,
     MisbehavingServer,
     free_port,
+    greylisting,
     server_context,
     silent,
     start_smtp,
 )
+from tests.zonegen import Generated
 
 ZONES = Dns(zones=[str(ROOT / "examples" / "zones")], offline=True)
 
@@ -35,7 +40,7 @@ def readme_examples() -> list[tuple[str, str]]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("index", [0, 1, 2], ids=["api", "trace", "dask"])
+@pytest.mark.parametrize("index", [0, 1, 2, 3], ids=["api", "trace", "send", "dask"])
 def test_readme_example_runs_and_prints_what_it_says(
     index: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -226,3 +231,144 @@ def test_library_dns_timeouts_name_the_dns_fields() -> None:
         prefix + "no answer within Dns.timeout 0.3 s (per query)",
         prefix + "the domain's limit, Dns.deadline 0.5, ran out",
     ]
+
+
+# -- send: a real test message to a server on loopback, as a Report -----------------------
+
+
+def _summaries(report: object, check: str) -> list[tuple[str, str]]:
+    from mailcheck.model import Report
+
+    assert isinstance(report, Report)
+    return [(f.status.value, f.summary) for f in report.findings() if f.id == check]
+
+
+@pytest.mark.timeout(120)
+def test_send_returns_the_report_the_cli_renders(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    generated: Generated,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    ca = tmp_path / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(ca))
+    key = tmp_path / "rsa2048.pem"
+    key.write_bytes(generated.dkim_keys["rsa2048"])
+    key.chmod(0o600)
+    recorder = Recorder()
+    server = start_smtp(
+        starttls=server_context(certs.good), auth=True, name="mx.smtp-good.test", handler=recorder
+    )
+    route = f"mx.smtp-good.test:{server.port}"
+    try:
+        cli = run_cli(
+            "send",
+            *("--server", route, "--ca-file", str(ca), "--user", USER),
+            *("--password-env", "SMTP_PASSWORD", "--from", "alice@dkim.test"),
+            *("--to", "bob@example.net", "--subject", "lab"),
+            *("--dkim-key", str(key), "--dkim-selector", "rsa2048"),
+            *("--nameserver", dns_server.address, "--format", "json"),
+            env={"SMTP_PASSWORD": PASSWORD},
+        )
+        # what the CLI would read from the environment, the library ignores
+        monkeypatch.setenv("MAILCHECK_NAMESERVER", "192.0.2.1")
+        monkeypatch.setenv("SMTP_PASSWORD", "not this one")
+        capfd.readouterr()
+        report = send(
+            "alice@dkim.test",
+            ["bob@example.net"],
+            subject="lab",
+            server=route,
+            ca_file=str(ca),
+            user=USER,
+            password=Secret(PASSWORD),
+            dkim_key=generated.dkim_keys["rsa2048"],
+            dkim_selector="rsa2048",
+            dns=Dns(nameservers=[dns_server.address]),
+        )
+    finally:
+        server.stop()
+    assert capfd.readouterr() == ("", "")
+    shown = json.loads(cli.stdout)["reports"][0]
+    assert cli.returncode == 0 and report.status.value == shown["status"] == "pass"
+    assert _ids((f.id, f.status.value) for f in report.findings()) == _ids(
+        (f["id"], f["status"]) for s in shown["sections"] for f in s["findings"]
+    )
+    [(status, accepted)] = _summaries(report, "send.recipient")
+    assert status == "pass" and accepted.startswith(
+        "bob@example.net: accepted by mx.smtp-good.test"
+    )
+    # both copies arrived over TLS after AUTH, signed, with the library's token in the second
+    assert [(r["tls"], r["auth"], r["rcpt_tos"]) for r in recorder.received] == [
+        (True, True, ["bob@example.net"])
+    ] * 2
+    token = report.data["token"]
+    assert f"X-Mailcheck-Token: {token}".encode() in recorder.received[1]["content"]
+    assert b"DKIM-Signature:" in recorder.received[1]["content"]
+    assert PASSWORD not in repr(report) and PASSWORD not in repr(Secret(PASSWORD))
+
+
+@pytest.mark.timeout(60)
+def test_send_to_a_greylisting_server_is_an_error_not_a_rejection() -> None:
+    """451 to RCPT: the recipient was deferred, so whether mail gets through is unknown
+    (ERROR, exit 3 in the CLI), never a FAIL and never an exception."""
+    with MisbehavingServer(greylisting) as server:
+        report = send(
+            "alice@example.com",
+            ["bob@example.net"],
+            server=f"127.0.0.1:{server.port}",
+            tls="none",
+            timeout=5,
+            dns=ZONES,
+        )
+    assert report.status.value == "error"
+    assert _summaries(report, "send.recipient") == [
+        (
+            "error",
+            "bob@example.net: not delivered (after 1 attempt): RCPT TO refused: 451 4.7.1 "
+            "Greylisted, please try again in 300 seconds (local error in processing (often "
+            "greylisting); 4.7.1 delivery not authorised, message refused (policy))",
+        )
+    ]
+    assert report.data["recipients"][0]["status"] == "deferred"
+
+
+@pytest.mark.timeout(60)
+def test_send_to_a_silent_server_names_the_timeout_keyword() -> None:
+    with MisbehavingServer(silent) as server:
+        report = send(
+            "alice@example.com",
+            ["bob@example.net"],
+            server=f"127.0.0.1:{server.port}",
+            timeout=1,
+            dns=ZONES,
+        )
+    assert report.status.value == "error"
+    assert _summaries(report, "send.recipient") == [
+        (
+            "error",
+            "bob@example.net: not delivered (after 1 attempt): not delivered: banner: "
+            "silence: no reply in 1.0 s (the per-step limit, timeout 1)",
+        )
+    ]
+
+
+def test_send_refuses_what_the_cli_refuses_before_anything_is_sent() -> None:
+    nobody = f"127.0.0.1:{free_port()}"  # nothing listens: an attempt would be an ERROR
+    with pytest.raises(UsageError, match="control characters"):
+        send("a@example.com", ["b@example.net"], server=nobody, ehlo="x\r\nRSET", dns=ZONES)
+    with pytest.raises(UsageError, match="no host name to verify"):
+        send("a@example.com", ["b@example.net"], server=nobody, user="a", password="s", dns=ZONES)
+    with pytest.raises(UsageError, match=r"^message is sent unchanged"):
+        send("a@example.com", ["b@example.net"], message=b"Subject: x\r\n\r\nx", subject="y")
+    with pytest.raises(UsageError, match=r"^timeout -1: give a finite number"):
+        send("a@example.com", ["b@example.net"], server=nobody, timeout=-1, dns=ZONES)
+    with pytest.raises(InputError, match="not a message"):
+        send("a@example.com", "b@example.net", message=b"no header here", dns=ZONES)
+    with pytest.raises(InputError, match=r"^dkim_key: not a private key"):
+        send("a@example.com", ["b@example.net"], dkim_key=b"-----BEGIN", dkim_selector="s")
+    with pytest.raises(UsageError, match=r"^dkim_key needs dkim_selector$"):
+        send("a@example.com", ["b@example.net"], dkim_key=b"-----BEGIN", dkim_selector="")

@@ -16,7 +16,16 @@ from mailcheck.cli.common import (
     option,
     port_option,
 )
-from mailcheck.cli.groups import Dns, Output, with_groups
+from mailcheck.cli.groups import (
+    Dns,
+    Output,
+    container,
+    dnsbl_option,
+    helo_option,
+    ip_option,
+    no_tls_grade_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
 
 EPILOG = (
@@ -121,12 +130,7 @@ def domain(
     ] = "default",
     ip: Annotated[
         str | None,
-        option(
-            "--ip",
-            metavar="IP",
-            help="Evaluate SPF (check_host) for mail from this address.",
-            panel="SPF evaluation",
-        ),
+        ip_option("Evaluate SPF (check_host) for mail from this address.", "SPF evaluation"),
     ] = None,
     sender: Annotated[
         str | None,
@@ -139,12 +143,7 @@ def domain(
     ] = None,
     helo: Annotated[
         str | None,
-        option(
-            "--helo",
-            metavar="NAME",
-            help="HELO name for --ip (default DOMAIN).",
-            panel="SPF evaluation",
-        ),
+        helo_option("HELO name for --ip (default DOMAIN).", "SPF evaluation"),
     ] = None,
     smtp: Annotated[
         bool,
@@ -174,20 +173,18 @@ def domain(
     ] = 10.0,
     no_tls_grade: Annotated[
         bool,
-        typer.Option(
-            "--no-tls-grade",
-            help="With --smtp: skip the extra handshakes that grade each MX's TLS (one per "
+        no_tls_grade_option(
+            "With --smtp: skip the extra handshakes that grade each MX's TLS (one per "
             "version, weak ciphers, OCSP stapling), and tls.grade.",
-            rich_help_panel="SMTP",
+            "SMTP",
         ),
     ] = False,
     dnsbl: Annotated[
         bool,
-        option(
-            "--dnsbl",
-            help="Also ask blocklists about the MX and SPF addresses and the domain "
+        dnsbl_option(
+            "Also ask blocklists about the MX and SPF addresses and the domain "
             "([dnsbl] in mailcheck.toml, or a small default list).",
-            panel="Blocklists",
+            "Blocklists",
         ),
     ] = False,
     ask_ns: Annotated[
@@ -261,28 +258,14 @@ def domain(
     """Check MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC/DANE, NS, SOA of each DOMAIN."""
     from mailcheck.cli.run_domain import DomainOptions, run
 
-    opts = DomainOptions(
-        ip,
-        sender,
-        helo,
-        tuple(selector or ()),
-        no_mail,
-        ca_file,
-        http_timeout,
-        https_port,
-        parallel,
-        from_file,
-        smtp_port if smtp else None,
-        smtp_timeout,
-        config,
-        no_config,
-        baseline,
-        from_zones,
-        bimi_selector,
-        ns_port if ask_ns else None,
-        dnsbl,
-        allow_private_addresses,
+    # the other parameters are fields of DomainOptions, by the same name
+    opts = container(
+        DomainOptions,
+        locals(),
+        selectors=tuple(selector or ()),
+        smtp_port=smtp_port if smtp else None,
+        ns_port=ns_port if ask_ns else None,
+        allow_private=allow_private_addresses,
         tls_grade=not no_tls_grade,
-        jobs=jobs,
     )
     return run(domains or [], opts=opts, flags=flags, out=out)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -39,19 +40,59 @@ from mailcheck.cli.connect_options import (
     PasswordFileOpt,
     PasswordOpt,
     SourceAddressOpt,
-    TlsMode,
     TlsNameOpt,
     TlsOpt,
 )
 from mailcheck.render import Format
+from mailcheck.services.connecting import ConnectionOptions, LoginOptions, TlsMode
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 KW = inspect.Parameter.KEYWORD_ONLY
 
 TIMEOUT_HELP = (
     "Per network operation: one DNS query (one retry follows a timeout), one connect, read "
     "or write of a mail server, one HTTPS fetch."
 )
+
+
+# Options more than one command has, declared once (name, kind, metavar); each command
+# says in its own words what the option does there.
+
+
+def address(name: str, help: str, panel: str) -> Any:
+    """A mail address: --to, --from, --mail-from, --rcpt."""
+    return option(name, metavar="ADDR", help=help, panel=panel)
+
+
+def user_option(help: str, panel: str) -> Any:
+    """--user: the login name (its password from --password-env/--password-file)."""
+    return option("--user", metavar="NAME", help=help, panel=panel)
+
+
+def ip_option(help: str, panel: str) -> Any:
+    """--ip: the connecting address SPF is evaluated for."""
+    return option("--ip", metavar="IP", help=help, panel=panel)
+
+
+def helo_option(help: str, panel: str) -> Any:
+    """--helo: the HELO name SPF is evaluated for."""
+    return option("--helo", metavar="NAME", help=help, panel=panel)
+
+
+def dnsbl_option(help: str, panel: str) -> Any:
+    """--dnsbl: also ask the blocklists ([dnsbl] in mailcheck.toml, or the default list)."""
+    return option("--dnsbl", help=help, panel=panel)
+
+
+def authserv_option(help: str, panel: str) -> Any:
+    """--authserv-id (repeatable): whose Authentication-Results are trusted."""
+    return option("--authserv-id", metavar="ID", help=help, panel=panel)
+
+
+def no_tls_grade_option(help: str, panel: str) -> Any:
+    """--no-tls-grade: skip the extra handshakes that grade TLS."""
+    return option("--no-tls-grade", help=help, panel=panel)
 
 
 def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -187,31 +228,6 @@ def _hidden(name: str) -> Any:
 
 
 @dataclass(frozen=True)
-class LoginOptions:
-    """Where the password comes from (never the command line), and whether TLS is waived."""
-
-    password_env: str | None = None
-    password_file: str | None = None
-    password: str | None = None  # given only to be refused with a clear message
-    allow_insecure_auth: bool = False
-
-
-@dataclass(frozen=True)
-class ConnectionOptions:
-    """How trace and send reach a server (address family, source, TLS, EHLO name) and
-    log in to it."""
-
-    ipv4: bool = False
-    ipv6: bool = False
-    source_address: str | None = None
-    tls: str = "auto"
-    ca_file: str | None = None
-    tls_name: str | None = None
-    ehlo: str | None = None
-    login: LoginOptions = field(default_factory=LoginOptions)
-
-
-@dataclass(frozen=True)
 class Login(Group):
     """--password-env, --password-file (and the refused --password), --allow-insecure-auth."""
 
@@ -231,22 +247,26 @@ class Login(Group):
         return LoginOptions(**values)
 
 
+def _reaching(
+    ipv4: Ipv4Opt = False,
+    ipv6: Ipv6Opt = False,
+    source_address: SourceAddressOpt = None,
+    tls: TlsOpt = TlsMode.AUTO,
+    ca_file: CaFileOpt = None,
+    tls_name: TlsNameOpt = None,
+    ehlo: EhloOpt = None,
+) -> None:
+    """How a connecting command reaches its server: the options, declared as a signature."""
+
+
 class Connection(Group):
     """-4, -6, --source-address, --tls, --ca-file, --tls-name, --ehlo, and the login's."""
 
     login = Login()
 
     def parameters(self) -> list[inspect.Parameter]:
-        return [
-            _param("ipv4", Ipv4Opt, False),
-            _param("ipv6", Ipv6Opt, False),
-            _param("source_address", SourceAddressOpt, None),
-            _param("tls", TlsOpt, TlsMode.AUTO),
-            _param("ca_file", CaFileOpt, None),
-            _param("tls_name", TlsNameOpt, None),
-            _param("ehlo", EhloOpt, None),
-            *self.login.parameters(),
-        ]
+        declared = inspect.signature(_reaching, eval_str=True).parameters.values()
+        return [*(p.replace(kind=KW) for p in declared), *self.login.parameters()]
 
     def build(self, values: dict[str, Any]) -> ConnectionOptions:
         login = {p.name: values.pop(p.name) for p in self.login.parameters()}
@@ -289,3 +309,24 @@ def with_groups(**groups: Group) -> Callable[[F], F]:
         return command  # type: ignore[return-value]
 
     return decorate
+
+
+def container(cls: type[T], values: dict[str, Any], *, partial: bool = False, **given: Any) -> T:
+    """A command's own options as its options dataclass, each field from the parameter of
+    the same name (a repeatable option as a tuple, a choice as its value), or from `given`:
+    the command names each option once, in its signature. A field found in neither is a
+    parameter renamed on one side only (TypeError on the first run), unless `partial`."""
+    made: dict[str, Any] = {}
+    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if spec.name in given:
+            made[spec.name] = given[spec.name]
+        elif spec.name in values:
+            value = values[spec.name]
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, list) or (value is None and spec.default == ()):
+                value = tuple(value or ())
+            made[spec.name] = value
+        elif not partial:
+            raise TypeError(f"{cls.__name__}.{spec.name}: no parameter of that name")
+    return cls(**made)

@@ -9,9 +9,10 @@ import typer
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, option
-from mailcheck.cli.connect_options import CaFileOpt, TlsMode, TlsOpt
-from mailcheck.cli.groups import Dns, Login, LoginOptions, Output, with_groups
+from mailcheck.cli.connect_options import CaFileOpt, TlsOpt
+from mailcheck.cli.groups import Dns, Login, Output, user_option, with_groups
 from mailcheck.model import ExitCode
+from mailcheck.services.connecting import LoginOptions, TlsMode
 
 
 class ReportFormat(str, enum.Enum):
@@ -72,7 +73,7 @@ def report(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", metavar="NAME", help="IMAP login.", rich_help_panel="IMAP"),
+        user_option("IMAP login.", "IMAP"),
     ] = None,
     folder: Annotated[
         str,
@@ -115,19 +116,9 @@ def report(
 ) -> ExitCode:
     """Read DMARC aggregate and failure reports and TLS reports; say which domains are ready
     for the next DMARC policy step and which senders would break."""
-    from mailcheck.cli.run_report import ImapOptions, RunOptions, run
+    from mailcheck.cli.run_report import RunOptions, run
+    from mailcheck.feedback.imap import ImapOptions
 
-    mailbox = ImapOptions(
-        imap,
-        user,
-        folder,
-        move_to,
-        login.password_env,
-        login.password_file,
-        login.password,
-        tls.value,
-        ca_file,
-        flags.timeout,
-    )
+    mailbox = ImapOptions(imap, user, folder, move_to, tls.value, ca_file, flags.timeout)
     opts = RunOptions(check_dns, max_unaligned, csv=out.choice == ReportFormat.CSV.value)
-    return run(inputs or [], mailbox=mailbox, opts=opts, flags=flags, out=out)
+    return run(inputs or [], mailbox=mailbox, login=login, opts=opts, flags=flags, out=out)

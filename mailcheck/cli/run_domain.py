@@ -21,7 +21,6 @@ from mailcheck.checks.mta_sts import FetchOptions
 from mailcheck.checks.ns import AskOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
-from mailcheck.cli.connect_options import check_ca_file, check_ip
 from mailcheck.cli.output import check_selection, families_wanted, open_writer
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
@@ -33,6 +32,7 @@ from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.outcome import ExitTally
 from mailcheck.records.domain_name import DomainName, parse_domain
 from mailcheck.render import Format
+from mailcheck.services.connecting import check_ca_file, check_ip
 from mailcheck.services.domain import DEADLINE_OPTIONS, FAMILIES, DomainRequest, check_domain
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def _is_selector(name: str) -> bool:
 def _smtp_request(opts: DomainOptions, offline: bool = False) -> TraceRequest | None:
     if opts.smtp_port is None:
         return None
-    from mailcheck.cli.run_trace import default_ehlo
+    from mailcheck.services.connecting import default_ehlo
     from mailcheck.services.trace import TraceRequest
 
     return TraceRequest(

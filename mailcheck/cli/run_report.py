@@ -10,23 +10,11 @@ from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import InputError, NetworkError, UsageError
+from mailcheck.feedback.imap import ImapOptions
 from mailcheck.feedback.unpack import Item, expand_safely
 from mailcheck.model import ExitCode, select_findings
 from mailcheck.outcome import exit_code
-
-
-@dataclass(frozen=True)
-class ImapOptions:
-    server: str | None = None
-    user: str | None = None
-    folder: str = "INBOX"
-    move_to: str | None = None
-    password_env: str | None = None
-    password_file: str | None = None
-    password: str | None = None
-    tls: str = "auto"
-    ca_file: str | None = None
-    step_timeout: float = 10.0
+from mailcheck.services.connecting import LoginOptions
 
 
 @dataclass(frozen=True)
@@ -52,6 +40,7 @@ def run(
     inputs: Sequence[str],
     *,
     mailbox: ImapOptions,
+    login: LoginOptions,
     opts: RunOptions,
     flags: DnsFlags,
     out: OutputOptions,
@@ -80,11 +69,15 @@ def run(
         session = None
         items: list[Iterator[Item]] = [_files(inputs, flags.deadline)] if inputs else []
         if mailbox.server is not None:
-            from mailcheck.feedback.imap import open_mailbox, unreachable
+            from mailcheck.cli.secrets import read_password, refuse_command_line_password
+            from mailcheck.feedback.imap import imap_address, open_mailbox, unreachable
 
             bar.status("logging in")
+            refuse_command_line_password(login.password)
+            address = imap_address(mailbox)
+            password = read_password(mailbox.user, login.password_env, login.password_file)
             try:
-                session = open_mailbox(mailbox, engine, flags.deadline)
+                session = open_mailbox(mailbox, address, password or "", engine, flags.deadline)
             except NetworkError as exc:
                 items.append(iter([unreachable(mailbox, exc)]))
             else:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
-from mailcheck.cli.connect_options import check_ip
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
@@ -19,6 +18,7 @@ from mailcheck.model import ExitCode, Report, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.outcome import ExitTally
 from mailcheck.render import Format
+from mailcheck.services.connecting import check_ip
 from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 
 if TYPE_CHECKING:

@@ -8,8 +8,16 @@ from typing import Annotated
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import DnsFlags, OutputOptions, option, port_option
-from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.cli.groups import (
+    address,
+    authserv_option,
+    connecting,
+    container,
+    user_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
+from mailcheck.services.connecting import ConnectionOptions
 
 
 class DkimAlgorithm(str, enum.Enum):
@@ -47,24 +55,18 @@ EPILOG = (
 def send(
     to: Annotated[
         list[str] | None,
-        option("--to", metavar="ADDR", help="Recipient (repeatable).", panel="Addresses"),
+        address("--to", "Recipient (repeatable).", "Addresses"),
     ] = None,
-    from_: Annotated[
+    sender: Annotated[
         str | None,
-        option(
-            "--from",
-            metavar="ADDR",
-            help="Author (From:), 'Name <addr>' allowed; the envelope sender too.",
-            panel="Addresses",
+        address(
+            "--from", "Author (From:), 'Name <addr>' allowed; the envelope sender too.", "Addresses"
         ),
     ] = None,
     mail_from: Annotated[
         str | None,
-        option(
-            "--mail-from",
-            metavar="ADDR",
-            help="Envelope sender (MAIL FROM) when it differs from --from.",
-            panel="Addresses",
+        address(
+            "--mail-from", "Envelope sender (MAIL FROM) when it differs from --from.", "Addresses"
         ),
     ] = None,
     server: Annotated[
@@ -85,11 +87,8 @@ def send(
     ] = None,
     user: Annotated[
         str | None,
-        option(
-            "--user",
-            metavar="NAME",
-            help="AUTH as this user (with --server): only over TLS, with a trusted certificate.",
-            panel="Login",
+        user_option(
+            "AUTH as this user (with --server): only over TLS, with a trusted certificate.", "Login"
         ),
     ] = None,
     subject: Annotated[
@@ -231,14 +230,12 @@ def send(
             panel="Delivery check",
         ),
     ] = None,
-    authserv_id: Annotated[
+    authserv_ids: Annotated[
         list[str] | None,
-        option(
-            "--authserv-id",
-            metavar="ID",
-            help="Trust the receiving server's Authentication-Results with this "
+        authserv_option(
+            "Trust the receiving server's Authentication-Results with this "
             "authserv-id in the delivered copy (repeatable).",
-            panel="Delivery check",
+            "Delivery check",
         ),
     ] = None,
     *,
@@ -249,32 +246,5 @@ def send(
     """Send a real test message, optionally DKIM-signed, and show what each server said."""
     from mailcheck.cli.run_send import SendOptions, run
 
-    opts = SendOptions(
-        to=tuple(to or ()),
-        sender=from_,
-        mail_from=mail_from,
-        server=server,
-        port=port,
-        user=user,
-        subject=subject,
-        body=body,
-        body_file=body_file,
-        html=html,
-        attach=tuple(attach or ()),
-        header=tuple(header or ()),
-        eml=eml,
-        dkim_key=dkim_key,
-        dkim_selector=dkim_selector,
-        dkim_domain=dkim_domain,
-        dkim_algorithm=dkim_algorithm.value if dkim_algorithm else None,
-        force=force,
-        dry_run=dry_run,
-        save=save,
-        check_delivery=check_delivery,
-        delivery_wait=delivery_wait,
-        delivery_password_env=delivery_password_env,
-        delivery_password_file=delivery_password_file,
-        authserv_ids=tuple(authserv_id or ()),
-        conn=conn,
-    )
-    return run(opts, flags=flags, out=out)
+    # every parameter above is a field of SendOptions, by the same name
+    return run(container(SendOptions, locals()), flags=flags, out=out)

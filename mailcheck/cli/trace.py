@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
@@ -16,24 +15,17 @@ from mailcheck.cli.common import (
     option,
     port_option,
 )
-from mailcheck.cli.groups import ConnectionOptions, connecting, with_groups
+from mailcheck.cli.groups import (
+    address,
+    connecting,
+    container,
+    no_tls_grade_option,
+    user_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
-
-
-class Protocol(str, enum.Enum):
-    SMTP = "smtp"
-    IMAP = "imap"
-    POP3 = "pop3"
-
-
-class Step(str, enum.Enum):
-    CONNECT = "connect"
-    BANNER = "banner"
-    EHLO = "ehlo"
-    TLS = "tls"
-    MAIL = "mail"
-    RCPT = "rcpt"
-
+from mailcheck.services.connecting import ConnectionOptions
+from mailcheck.services.trace_request import MailProtocol, QuitStep
 
 EPILOG = (
     "Examples:\n\n"
@@ -80,7 +72,7 @@ def trace(
         ),
     ] = None,
     protocol: Annotated[
-        Protocol | None,
+        MailProtocol | None,
         option("--protocol", case_sensitive=False, help="Default: from the port.", panel="Target"),
     ] = None,
     all_mx: Annotated[
@@ -92,38 +84,30 @@ def trace(
     ] = False,
     no_tls_grade: Annotated[
         bool,
-        typer.Option(
-            "--no-tls-grade",
-            help="Skip the extra handshakes that grade TLS (one per version, weak ciphers, "
+        no_tls_grade_option(
+            "Skip the extra handshakes that grade TLS (one per version, weak ciphers, "
             "OCSP stapling): one connection per server, and no tls.grade.",
-            rich_help_panel="TLS",
+            "TLS",
         ),
     ] = False,
     mail_from: Annotated[
         str | None,
-        option(
-            "--mail-from",
-            metavar="ADDR",
-            help="Probe MAIL FROM (then RSET; never DATA).",
-            panel="SMTP",
-        ),
+        address("--mail-from", "Probe MAIL FROM (then RSET; never DATA).", "SMTP"),
     ] = None,
     rcpt: Annotated[
         list[str] | None,
-        option("--rcpt", metavar="ADDR", help="Probe RCPT TO (repeatable).", panel="SMTP"),
+        address("--rcpt", "Probe RCPT TO (repeatable).", "SMTP"),
     ] = None,
     quit_after: Annotated[
-        Step | None,
+        QuitStep | None,
         option("--quit-after", case_sensitive=False, help="Stop after this step.", panel="SMTP"),
     ] = None,
     user: Annotated[
         str | None,
-        option(
-            "--user",
-            metavar="NAME",
-            help="Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
+        user_option(
+            "Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
             "trusted certificate.",
-            panel="Login",
+            "Login",
         ),
     ] = None,
     https_port: Annotated[int | None, typer.Option("--https-port", hidden=True)] = None,
@@ -140,22 +124,10 @@ def trace(
     # collector would only walk the tens of thousands of objects the imports below create,
     # again and again (7 middle-generation passes, a tenth of the CPU), to free kilobytes.
     gc.disable()
-    from mailcheck.cli.run_trace import TraceOptions, run
+    from mailcheck.cli.run_trace import run
+    from mailcheck.services.trace_request import TraceOptions
 
-    opts = TraceOptions(
-        target=target,
-        port=port,
-        protocol=protocol.value if protocol else None,
-        all_mx=all_mx,
-        host_only=host,
-        require_tls=require_tls,
-        mail_from=mail_from,
-        rcpt=tuple(rcpt or ()),
-        quit_after=quit_after.value if quit_after else None,
-        user=user,
-        https_port=https_port,
-        conn=conn,
-        grade_tls=not no_tls_grade,
-        allow_private=allow_private_addresses,
-    )
+    # the other parameters are fields of TraceOptions, by the same name
+    given = {"host_only": host, "grade_tls": not no_tls_grade}
+    opts = container(TraceOptions, locals(), allow_private=allow_private_addresses, **given)
     return run(opts, flags=flags, out=out)

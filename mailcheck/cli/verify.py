@@ -8,7 +8,17 @@ import typer
 
 from mailcheck.cli.app import app
 from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, jobs_option, option
-from mailcheck.cli.groups import Dns, Output, with_groups
+from mailcheck.cli.groups import (
+    Dns,
+    Output,
+    address,
+    authserv_option,
+    container,
+    dnsbl_option,
+    helo_option,
+    ip_option,
+    with_groups,
+)
 from mailcheck.model import ExitCode
 
 EPILOG = (
@@ -43,24 +53,12 @@ def verify(
     ] = None,
     ip: Annotated[
         str | None,
-        option(
-            "--ip",
-            metavar="IP",
-            help="The connecting IP for SPF (instead of the headers).",
-            panel="SPF",
-        ),
+        ip_option("The connecting IP for SPF (instead of the headers).", "SPF"),
     ] = None,
-    helo: Annotated[
-        str | None, option("--helo", metavar="NAME", help="The HELO name for SPF.", panel="SPF")
-    ] = None,
+    helo: Annotated[str | None, helo_option("The HELO name for SPF.", "SPF")] = None,
     mail_from: Annotated[
         str | None,
-        option(
-            "--mail-from",
-            metavar="ADDR",
-            help="The envelope sender for SPF ('' for a bounce).",
-            panel="SPF",
-        ),
+        address("--mail-from", "The envelope sender for SPF ('' for a bounce).", "SPF"),
     ] = None,
     trusted_hop: Annotated[
         int,
@@ -75,21 +73,18 @@ def verify(
     ] = 1,
     dnsbl: Annotated[
         bool,
-        option(
-            "--dnsbl",
-            help="Also ask blocklists about the connecting IP ([dnsbl] in ./mailcheck.toml, "
+        dnsbl_option(
+            "Also ask blocklists about the connecting IP ([dnsbl] in ./mailcheck.toml, "
             "or a small default list).",
-            panel="Blocklists",
+            "Blocklists",
         ),
     ] = False,
-    authserv_id: Annotated[
+    authserv_ids: Annotated[
         list[str] | None,
-        option(
-            "--authserv-id",
-            metavar="ID",
-            help="Your receiving server's authserv-id (repeatable): only its "
+        authserv_option(
+            "Your receiving server's authserv-id (repeatable): only its "
             "Authentication-Results count as your server's; all others are claims.",
-            panel="Trust",
+            "Trust",
         ),
     ] = None,
     mbox_format: Annotated[
@@ -117,14 +112,6 @@ def verify(
     """Verify DKIM, ARC, SPF and DMARC of messages, beside their Authentication-Results."""
     from mailcheck.cli.run_verify import VerifyOptions, run
 
-    opts = VerifyOptions(
-        ip,
-        helo,
-        mail_from,
-        trusted_hop,
-        dnsbl=dnsbl,
-        authserv_ids=tuple(authserv_id or ()),
-        mbox_format=mbox_format,
-        jobs=jobs,
-    )
+    # every parameter above is a field of VerifyOptions, by the same name
+    opts = container(VerifyOptions, locals())
     return run(inputs or [], opts=opts, flags=flags, out=out)

@@ -8,6 +8,7 @@ import datetime
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailcheck.errors import InputError, NetworkError, UsageError
@@ -19,7 +20,6 @@ from mailcheck.net.sasl import certificate_problem
 from mailcheck.net.session import Budget, Session, SessionError, Transcript
 
 if TYPE_CHECKING:
-    from mailcheck.cli.run_report import ImapOptions
     from mailcheck.net.dns.engine import DnsEngine
 
 MAILBOX = "report.mailbox"
@@ -27,6 +27,20 @@ MAX_MESSAGES = 10_000
 MAX_MESSAGE = 32 * 1024 * 1024
 _LITERAL = re.compile(r"\{(\d+)\}$")
 _SIZE = re.compile(r"UID (\d+).*RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+).*UID (\d+)", re.I)
+
+
+@dataclass(frozen=True)
+class ImapOptions:
+    """Which mailbox to read (report --imap, send --check-delivery) and how to reach it; the
+    password comes apart, already read."""
+
+    server: str | None = None
+    user: str | None = None
+    folder: str = "INBOX"
+    move_to: str | None = None
+    tls: str = "auto"
+    ca_file: str | None = None
+    step_timeout: float = 10.0
 
 
 class LiteralSession(Session):
@@ -209,10 +223,8 @@ def unreachable(options: ImapOptions, error: NetworkError) -> Problem:
     return Problem(f"imap://{options.server}/{options.folder}", why, check_id=MAILBOX)
 
 
-def open_mailbox(options: ImapOptions, engine: DnsEngine, deadline: float) -> Mailbox:
-    from mailcheck.cli.secrets import read_password, refuse_command_line_password
-
-    refuse_command_line_password(options.password)
+def imap_address(options: ImapOptions) -> tuple[str, int, bool]:
+    """(host, port, implicit TLS) of --imap, checked before the password is asked for."""
     assert options.server is not None
     host, port = _target(options.server)
     if not options.user:
@@ -220,13 +232,22 @@ def open_mailbox(options: ImapOptions, engine: DnsEngine, deadline: float) -> Ma
     if options.tls == "none":
         raise UsageError("--imap with --tls none: the password is never sent without TLS")
     implicit = options.tls == "implicit" or (options.tls == "auto" and port in (None, 993))
-    port = port or (993 if implicit else 143)
-    password = read_password(options.user, options.password_env, options.password_file)
+    return host, port or (993 if implicit else 143), implicit
+
+
+def open_mailbox(
+    options: ImapOptions,
+    where: tuple[str, int, bool],
+    password: str,
+    engine: DnsEngine,
+    deadline: float,
+) -> Mailbox:
+    host, port, implicit = where
     address = _address(engine, host)
     budget = Budget(step=options.step_timeout, total=deadline)
     session = LiteralSession(Transcript(), budget, time.monotonic() + deadline)
     try:
-        return _login(options, session, host, address, port, implicit, password or "")
+        return _login(options, session, host, address, port, implicit, password)
     except SessionError as exc:
         session.close()
         raise NetworkError(f"--imap {host}:{port}: {exc.message}") from None

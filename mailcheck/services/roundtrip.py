@@ -84,8 +84,7 @@ def open_target(
 ) -> Mailbox:
     """Logged in and EXAMINEd (read-only). The certificate must be trusted, valid and name the
     host before the password goes out (report --imap's judgement, reused)."""
-    from mailcheck.cli.run_report import ImapOptions
-    from mailcheck.feedback.imap import LiteralSession, _address, _login
+    from mailcheck.feedback.imap import ImapOptions, LiteralSession, _address, _login
     from mailcheck.net.session import Transcript
 
     options = ImapOptions(

@@ -119,7 +119,7 @@ class SendRequest:
     tls_name: str | None = None
     ehlo: str = "mailcheck.invalid"
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
     allow_insecure_auth: bool = False
     source_address: str | None = None
     family: int | None = None
@@ -128,6 +128,8 @@ class SendRequest:
     started: float | None = None  # time.monotonic() the deadline counts from (None: now)
     smtputf8: bool = False
     verbose: bool = False
+    step_option: str = "--timeout"  # what timeout messages call the two limits
+    deadline_option: str = "--deadline"
 
 
 @dataclass
@@ -183,6 +185,8 @@ def _options(request: SendRequest, message: bytes) -> ProbeOptions:
         tls_name=request.tls_name,
         step_timeout=request.step_timeout,
         deadline=request.deadline,
+        step_option=request.step_option,
+        deadline_option=request.deadline_option,
         user=request.user,
         password=request.password,
         allow_insecure_auth=request.allow_insecure_auth,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailcheck.cli.connect_options import refuse_control_characters
 from mailcheck.errors import UsageError
+from mailcheck.services.connecting import refuse_control_characters
 
 
 @pytest.mark.parametrize("value", ["a\0b", "a\rb", "a\nb", "a\x1bb", "a\x7fb"])

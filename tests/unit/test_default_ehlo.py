@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcheck.cli.run_trace import _HOST_NAME
+from mailcheck.services.connecting import _HOST_NAME
 
 
 def test_only_a_dotted_valid_host_name_is_used() -> None:
