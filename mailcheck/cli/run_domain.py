@@ -25,8 +25,6 @@ from mailcheck.cli.connect_options import check_ca_file, check_ip
 from mailcheck.cli.output import check_selection, families_wanted, open_writer
 from mailcheck.errors import InputError, UsageError
 from mailcheck.files import MB, read_stdin, read_text
-from mailcheck.gating.apply import apply as apply_config
-from mailcheck.gating.expectations import Config
 from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
@@ -37,6 +35,7 @@ from mailcheck.services.domain import DEADLINE_OPTIONS, FAMILIES, DomainRequest,
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.gating.expectations import Config
     from mailcheck.services.domain_pool import DomainPool
     from mailcheck.services.trace import TraceRequest
 
@@ -273,7 +272,7 @@ def _baseline(
         with live, progress(True, total=len(names)) as bar:
             for _index, report in _reports(names, live, request, opts.parallel, None, config):
                 if config is not None:
-                    report = apply_config(report, config, today)
+                    report = _apply_config(report, config, today)
                 out[report.subject] = report_dict(report)
                 bar.advance(f"live: {report.subject}")
         return "the live DNS", out
@@ -327,6 +326,13 @@ def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) ->
         )
     findings, summary = compare(before, current, label)
     return with_changes(report, [*note, *findings], summary)
+
+
+def _apply_config(report: Report, config: Config, today: datetime.date) -> Report:
+    """The expectations file's policy and waivers (imported only when there is a file)."""
+    from mailcheck.gating.apply import apply
+
+    return apply(report, config, today)
 
 
 def _for_domain(request: DomainRequest, config: Config | None, name: str) -> DomainRequest:
@@ -398,6 +404,8 @@ def _pool(
 ) -> DomainPool | None:
     """--jobs: worker processes each checking its share of the domains with an engine of its
     own (--concurrency, --max-qps and --parallel split among them), or None: one process."""
+    if domains <= 1:
+        return None  # one domain is one process whatever --jobs says: no multiprocessing import
     from mailcheck.services.domain_pool import DomainPool, default_jobs
 
     jobs = min(opts.jobs or default_jobs(domains), domains)
@@ -457,7 +465,7 @@ def run(
             found = _reports(names, engine, request, opts.parallel, bar.status, config)
         for index, report in found:
             if config is not None:
-                report = apply_config(report, config, today)
+                report = _apply_config(report, config, today)
             if baseline is not None:
                 report = _against(report, baseline)
             report = select_findings(report, out.only, out.skip)

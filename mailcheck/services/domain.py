@@ -12,7 +12,6 @@ from mailcheck.checks import nomail, soa
 from mailcheck.checks.bimi import BimiCheck
 from mailcheck.checks.dkim import DkimCheck
 from mailcheck.checks.dmarc import DmarcCheck
-from mailcheck.checks.dnsbl import Blocklist, check_blocklists, domain_subjects
 from mailcheck.checks.dnssec import DnssecCheck
 from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
 from mailcheck.checks.mx import MxCheck
@@ -26,6 +25,7 @@ from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain_name import DomainName
 
 if TYPE_CHECKING:
+    from mailcheck.checks.dnsbl import Blocklist
     from mailcheck.services.trace import TraceRequest
 
 FAMILIES = (
@@ -279,6 +279,8 @@ def _blocklists(
     name: str, engine: DnsEngine, lists: tuple[Blocklist, ...], checks: _Checks
 ) -> Section:
     """MX host addresses and the single addresses of the domain's own SPF record."""
+    from mailcheck.checks.dnsbl import check_blocklists, domain_subjects  # only with --dnsbl
+
     mx_ips = [(h.name, ip) for h in checks.mx.hosts for ip in h.ips]
     record = checks.spf.root.record
     terms = [
