@@ -70,64 +70,6 @@ def _escape_markup(command: Any) -> None:
         _escape_markup(sub)
 
 
-# What typer's help renderer imports at its top for features mailcheck does not use: rich's
-# Markdown (markdown-it and pygments with it) for rich_markup_mode="markdown", and Traceback
-# (rich.pretty) for typer's own exception hook, which mailcheck never installs.
-_UNUSED_BY_HELP = (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback"))
-
-
-def _help_renderer() -> None:
-    """Import typer.rich_utils without those two modules: about a quarter of --help's time.
-
-    Each stands in as a name that imports the real class on first use, so typer works the
-    same if it ever uses one; the stand-in modules are gone once the import is done, so any
-    later `import rich.markdown` gets the real module. If typer wants another name from
-    them (a new typer version), the import simply happens again the ordinary way."""
-    import importlib
-    import types
-
-    if "typer.rich_utils" in sys.modules:
-        return
-    stand_ins = {}
-    for module, name in _UNUSED_BY_HELP:
-        if module not in sys.modules:
-            stand_in = types.ModuleType(module)
-            setattr(stand_in, name, _deferred(module, name))
-            stand_ins[module] = stand_in
-    sys.modules.update(stand_ins)
-    try:
-        importlib.import_module("typer.rich_utils")
-    except ImportError:
-        sys.modules.pop("typer.rich_utils", None)
-    finally:
-        for module, stand_in in stand_ins.items():
-            if sys.modules.get(module) is stand_in:
-                del sys.modules[module]
-    importlib.import_module("typer.rich_utils")  # a no-op, or the ordinary import
-
-
-class _Deferred(type):
-    """The class of a stand-in: calls, attributes and isinstance() go to the real class."""
-
-    def real(cls) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(cls.__module__), cls.__name__)
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        return cls.real()(*args, **kwargs)
-
-    def __getattr__(cls, attribute: str) -> Any:
-        return getattr(cls.real(), attribute)
-
-    def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, cls.real())
-
-
-def _deferred(module: str, name: str) -> type:
-    return _Deferred(name, (), {"__module__": module})
-
-
 def _finite_numbers(command: Any) -> None:
     """Every float option of every command refuses nan and inf (click's ranges let nan
     through: it compares false with both bounds, and a nan timeout waits forever)."""
@@ -242,7 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _environment_formats(command)
     if not args or "--help" in args or "-h" in args or os.environ.get("_MAILCHECK_COMPLETE"):
         _escape_markup(command)  # only help texts need it: a run must not pay for rich
-        _help_renderer()
+        if not os.environ.get("_MAILCHECK_COMPLETE", "").endswith("_bash"):
+            # help, and the descriptions zsh and fish show beside candidates (bash: none)
+            from mailcheck.thirdparty import import_typer_help
+
+            import_typer_help()
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):
         # a bare `mailcheck` asked nothing: the help goes to stderr, like any usage error
         with contextlib.redirect_stdout(sys.stderr):
