@@ -9,7 +9,16 @@ from pathlib import Path
 
 import zones
 from dnsrig import DnsRig
-from measure import Row, Sample, child_env, expect_exit, mailcheck_command, ms, repeat
+from measure import (
+    INFORMATIONAL,
+    Row,
+    Sample,
+    child_env,
+    expect_exit,
+    mailcheck_command,
+    ms,
+    repeat,
+)
 
 STARTUP_TARGETS = {"--version": 100.0, "--help": 150.0, "TAB": 100.0}
 
@@ -88,17 +97,21 @@ def domain(rig: DnsRig, rtts: list[float], runs: int, startup_ms: float) -> list
         queries = _domain_queries(ours[-1])
         label = f"domain bench.test at {rtt * 1000:.0f} ms RTT"
         budget = 1.5 * zones.DEPTH * rtt * 1000 + startup_ms
+        met: bool | None
         if rtt > 0:
             target = f"< {budget:.0f} ms and 10x checkdmarc"
             met = statistics.median(values) < budget and ratio >= 10
         else:
-            target = "10x checkdmarc"
-            met = ratio >= 10
+            # the targets are for a real round trip; at 0 ms only CPU is left
+            target = INFORMATIONAL
+            met = None
         note = (
             f"{queries} queries, depth {zones.DEPTH}; {ratio:.1f}x faster than checkdmarc "
             f"(checkdmarc.check_domains: no DKIM); target = 1.5 x depth x RTT + --version"
             if rtt > 0
-            else f"{queries} queries; {ratio:.1f}x faster than checkdmarc; this is the fixed cost"
+            else f"{queries} queries; {ratio:.1f}x faster than checkdmarc; no round trips, so "
+            "this is the fixed cost (start-up, imports, checking and output): informational, "
+            "the targets are for the RTT row"
         )
         rows.append(
             Row("domain", label, "ms", values, target, met, "checkdmarc", peer_values, note)

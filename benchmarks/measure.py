@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+INFORMATIONAL = "none (fixed cost)"  # the target of a figure shown for what it explains
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class Row:
     unit: str  # "ms", "s", "MB", "msg/s", "queries"
     values: list[float]
     target: str
-    met: bool | None  # None: the target could not be judged (peer missing)
+    met: bool | None  # None: the target could not be judged (peer missing), or there is none
     peer: str = ""
     peer_values: list[float] = field(default_factory=list)
     note: str = ""
@@ -235,7 +236,8 @@ def render(rows: list[Row], header: list[str]) -> str:
         if row.group != group:
             group = row.group
             table.append((f"[{group}]", "", "", "", ""))
-        met = {True: "yes", False: "NO", None: "?"}[row.met]
+        # "-": informational, no target to meet; "?": a target that could not be judged
+        met = "-" if row.target == INFORMATIONAL else {True: "yes", False: "NO", None: "?"}[row.met]
         peer = f"{row.peer}: {spread(row.peer_values, row.unit)}" if row.peer_values else row.peer
         table.append(("  " + row.name, spread(row.values, row.unit), row.target, met, peer))
     widths = [max(len(line[i]) for line in table) for i in range(4)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 
@@ -35,6 +36,8 @@ _USERS: dict[str, int] = {}  # patch name -> how many patched() blocks are insid
 
 def supported(patch: Patch) -> bool:
     """Is the installed release of the library one the patch was made for?"""
+    from importlib import metadata  # ~12 ms: not for --help, which only needs the below
+
     try:
         version = metadata.version(patch.distribution)
     except metadata.PackageNotFoundError:
@@ -154,3 +157,60 @@ PYSPF_DNS = Patch(
 )
 
 PATCHES = (DKIMPY_SPEEDUPS, PYSPF_DNS)
+
+
+# -- typer's help module, imported without what mailcheck never uses ----------------------
+# typer.rich_utils imports rich's Markdown (markdown-it and pygments with it) for
+# rich_markup_mode="markdown", and Traceback (rich.pretty) for typer's own exception hook,
+# which mailcheck does not install: about a quarter of --help's time. Checked against these
+# typer releases (major.minor); with another, typer's module is imported as released.
+TYPER_HELP_RELEASES = ("0.28",)
+_UNUSED_BY_HELP = (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback"))
+
+
+def import_typer_help() -> None:
+    """Import typer.rich_utils with those two modules standing in: each holds a name that
+    imports the real class on first use, so typer works the same if it ever uses one. The
+    stand-ins are gone from sys.modules once the import is done (a later `import
+    rich.markdown` gets rich's own module), and if typer wants another name from them the
+    import simply happens again the ordinary way."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    typer = importlib.import_module("typer")
+    if ".".join(str(typer.__version__).split(".")[:2]) not in TYPER_HELP_RELEASES:
+        importlib.import_module("typer.rich_utils")
+        return
+    stand_ins = {
+        module: types.ModuleType(module, f"stands in for {module}.{name} (mailcheck)")
+        for module, name in _UNUSED_BY_HELP
+        if module not in sys.modules
+    }
+    for module, name in _UNUSED_BY_HELP:
+        if module in stand_ins:
+            setattr(stand_ins[module], name, _Deferred(name, (), {"__module__": module}))
+    sys.modules.update(stand_ins)
+    try:
+        importlib.import_module("typer.rich_utils")
+    except ImportError:
+        sys.modules.pop("typer.rich_utils", None)
+    finally:
+        for module, stand_in in stand_ins.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+    importlib.import_module("typer.rich_utils")  # a no-op, or the ordinary import
+
+
+class _Deferred(type):
+    """The class of a stand-in: calls, attributes and isinstance() go to the real class."""
+
+    def real(cls) -> Any:
+        return getattr(importlib.import_module(cls.__module__), cls.__name__)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls.real()(*args, **kwargs)
+
+    def __getattr__(cls, attribute: str) -> Any:
+        return getattr(cls.real(), attribute)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, cls.real())

@@ -77,6 +77,12 @@ def test_tiny_run_prints_every_figure_with_its_target_and_peer(tmp_path: Path) -
         if peer in ("mailauth", "swaks") and row["peer_median"] is None:
             assert ":" in row["peer"] and row["met"] is None, row
         assert name in result.stdout
+    # the domain targets are for a real round trip: at 0 ms the row only explains
+    zero = next(row for key, row in rows.items() if key.startswith("domain bench.test at 0 ms"))
+    assert zero["target"] == "none (fixed cost)" and zero["met"] is None, zero
+    assert "fixed cost" in zero["note"], zero
+    rtt = next(row for key, row in rows.items() if key.startswith("domain bench.test at 5 ms"))
+    assert "10x checkdmarc" in rtt["target"] and rtt["met"] in (True, False), rtt
     assert rows["DNS queries for DKIM keys per run"]["median"] == 2
     assert rows["DNS queries for DKIM keys per run"]["met"] is True
     # Knot serves the figures where it is installed (CI installs it); never unlabelled

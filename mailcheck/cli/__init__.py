@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 
 from mailcheck.cli import domain as _domain  # noqa: F401  (registers the command)
@@ -45,9 +44,4 @@ def main() -> None:
             "this is a bug in mailcheck; please report it",
         )
         code = error_exit_code(exc)
-    # The interpreter's last garbage collection walks every object the imports made (about
-    # 40,000: typer, dnspython, cryptography) to free nothing a leaving process needs: 15% of
-    # a `trace` run's CPU. Frozen objects are left out of it; atexit handlers, thread joins
-    # and flushes still run (every output file is closed by its writer before this).
-    gc.freeze()
     sys.exit(code)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.cli.common import note
 from mailcheck.files import read_text
-from mailcheck.gating.expectations import Config, parse
+
+if TYPE_CHECKING:
+    from mailcheck.gating.expectations import Config
 
 
 def find(start: Path) -> tuple[Path, bool] | None:
@@ -65,6 +68,9 @@ def _relative(file: Path) -> str:
 
 
 def _read(path: Path, *, pyproject: bool, given: bool) -> Config:
+    # the rules and their TOML reader are imported only when there is a file to read
+    from mailcheck.gating.expectations import parse
+
     text = read_text(path, f"--config {path}" if given else str(path))
     return _checked(parse(text, str(path), pyproject=pyproject))
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mailcheck.catalog import finding
@@ -12,11 +12,10 @@ from mailcheck.checks import nomail, soa
 from mailcheck.checks.bimi import BimiCheck
 from mailcheck.checks.dkim import DkimCheck
 from mailcheck.checks.dmarc import DmarcCheck
-from mailcheck.checks.dnsbl import Blocklist, check_blocklists, domain_subjects
 from mailcheck.checks.dnssec import DnssecCheck
-from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck
+from mailcheck.checks.mta_sts import MtaStsCheck
 from mailcheck.checks.mx import MxCheck
-from mailcheck.checks.ns import AskOptions, NsCheck
+from mailcheck.checks.ns import NsCheck
 from mailcheck.checks.spf import SpfCheck, evaluate, evaluation_finding
 from mailcheck.checks.tlsrpt import TlsRptCheck
 from mailcheck.checks.where import located, record_location, zone_files
@@ -25,55 +24,16 @@ from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain_name import DomainName
 
-if TYPE_CHECKING:
-    from mailcheck.services.trace import TraceRequest
-
-FAMILIES = (
-    "mx",
-    "spf",
-    "dkim",
-    "dmarc",
-    "mta-sts",
-    "tls-rpt",
-    "bimi",
-    "dnssec",
-    "dane",
-    "ns",
-    "soa",
-    "dnsbl",
-    "no-mail",
-    "smtp",
-    "tls",
-)
+# where they were defined: what a domain check is asked, importable without the checks
+from mailcheck.services.domain_request import DEADLINE_OPTIONS as DEADLINE_OPTIONS
+from mailcheck.services.domain_request import FAMILIES as FAMILIES
+from mailcheck.services.domain_request import DomainRequest as DomainRequest
 
 Progress = Callable[[str], None]
-# the options behind a domain's time (the engine view's deadline): the run's, each domain's
-DEADLINE_OPTIONS = ("--deadline", "--domain-deadline")
 
-
-@dataclass(frozen=True)
-class DomainRequest:
-    """What to check; `families` limits the work to the families someone will see."""
-
-    families: Sequence[str] = FAMILIES
-    ip: str | None = None
-    sender: str | None = None
-    helo: str | None = None
-    fcrdns: bool = True
-    selectors: Sequence[str] = ()
-    no_mail: bool = False
-    fetch: FetchOptions = field(default_factory=FetchOptions)
-    # --smtp: a trace of every MX host (port, timeouts, CA); None leaves port 25 alone
-    smtp: TraceRequest | None = None
-    bimi_selector: str = "default"  # --bimi-selector: the BIMI-Selector header's s=
-    ask_ns: AskOptions | None = None  # --ask-ns: ask every name server directly
-    dnsbl: tuple[Blocklist, ...] | None = None  # --dnsbl: the lists to ask
-    # the ERRORs of the lookups other checks build on, even when their family is not wanted:
-    # --only tells a selected check left unevaluated by them from one with nothing to say
-    input_errors: bool = False
-
-    def wants(self, *families: str) -> bool:
-        return any(f in self.families for f in families)
+if TYPE_CHECKING:
+    from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.services.trace import TraceRequest
 
 
 @dataclass
@@ -279,6 +239,8 @@ def _blocklists(
     name: str, engine: DnsEngine, lists: tuple[Blocklist, ...], checks: _Checks
 ) -> Section:
     """MX host addresses and the single addresses of the domain's own SPF record."""
+    from mailcheck.checks.dnsbl import check_blocklists, domain_subjects  # only with --dnsbl
+
     mx_ips = [(h.name, ip) for h in checks.mx.hosts for ip in h.ips]
     record = checks.spf.root.record
     terms = [

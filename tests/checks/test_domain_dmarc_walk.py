@@ -140,3 +140,18 @@ def test_unknown_existence_makes_np_or_sp_unknown(engine: DnsEngine) -> None:
     assert "could not determine whether np= or sp= applies" in policy.summary
     assert section.data["policy"] is None
     assert check.effective_policy().unknown
+
+
+def test_the_public_suffix_list_is_read_with_the_same_rules_as_the_library_reads_it() -> None:
+    # parsed our way for speed (punycode only where a rule is not ASCII): the rules, the
+    # longest rule and the answers must be the library's own, IDN and wildcard rules included
+    from publicsuffixlist import PublicSuffixList
+
+    from mailcheck.checks.dmarc_walk import _parse_psl
+
+    ours, theirs = _parse_psl(), PublicSuffixList()
+    assert ours._publicsuffix == theirs._publicsuffix
+    assert ours._maxlabel == theirs._maxlabel
+    for name in ("www.example.co.uk", "a.b.kobe.jp", "city.kobe.jp", "xn--80ak6aa92e.com"):
+        assert ours.privatesuffix(name) == theirs.privatesuffix(name), name
+    assert ours.privatesuffix("shop.xn--p1ai") == "shop.xn--p1ai"  # .рф, punycoded
