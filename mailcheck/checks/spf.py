@@ -13,7 +13,7 @@ from mailcheck.checks.spf_eval import evaluate as evaluate
 from mailcheck.checks.spf_eval import evaluation_finding as evaluation_finding
 from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
 from mailcheck.escape import decode, printable
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Section, SpfTreeNode, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import parse_spf
@@ -43,25 +43,26 @@ def node_status(node: SpfNode) -> str:
     return "ok"
 
 
-def tree_data(node: SpfNode) -> dict[str, Any]:
+def tree_data(node: SpfNode) -> SpfTreeNode:
+    """The tree as renderers and library callers read it (frozen, children in term order)."""
     direct = [
         t.raw
         for t in node.evaluated_terms()
         if t.queries_dns and t.name not in ("include", "redirect")
     ]
-    children = [tree_data(node.children[i]) for i in sorted(node.children)]
-    return {
-        "label": printable(node.label),
-        "domain": node.domain,
-        "status": node_status(node),
-        "record": printable(node.record.text) if node.record else None,
-        "origin": node.origin or None,
-        "direct_terms": [printable(t) for t in direct[:MAX_TERMS_SHOWN]],
-        "direct_lookups": node.direct_lookups(),
-        "total_lookups": node.total_lookups().known,
-        "total_exact": node.total_lookups().exact,
-        "children": children,
-    }
+    total = node.total_lookups()
+    return SpfTreeNode(
+        label=printable(node.label),
+        domain=node.domain,
+        status=node_status(node),
+        record=printable(node.record.text) if node.record else None,
+        origin=node.origin or None,
+        direct_terms=tuple(printable(t) for t in direct[:MAX_TERMS_SHOWN]),
+        direct_lookups=node.direct_lookups(),
+        total_lookups=total.known,
+        total_exact=total.exact,
+        children=tuple(tree_data(node.children[i]) for i in sorted(node.children)),
+    )
 
 
 def _first(items: list[str], limit: int = 4) -> str:

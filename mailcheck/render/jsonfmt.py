@@ -13,6 +13,19 @@ from mailcheck.model import STATUS_ORDER, Finding, Report, Section, count_status
 SCHEMA_VERSION = 1
 
 
+def plain(value: Any) -> Any:
+    """Section and report data as JSON values: typed rows (SignatureRow, SpfTreeNode ...)
+    become the objects their to_json() gives, tuples lists."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    to_json = getattr(value, "to_json", None)
+    return plain(to_json()) if callable(to_json) else value
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": finding.id,
@@ -45,7 +58,7 @@ def section_dict(section: Section) -> dict[str, Any]:
     if section.headline:
         out["headline"] = section.headline
     if section.data:
-        out["data"] = dict(section.data)
+        out["data"] = plain(section.data)
     return out
 
 
@@ -70,7 +83,7 @@ def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
         # a domain's Unicode form (IDN); for other reports, how the subject is shown
         out["subject_unicode" if report.kind == "domain" else "display"] = report.display
     if report.data:
-        out["data"] = dict(report.data)
+        out["data"] = plain(report.data)
     if verbose:
         out["queries"] = [
             {

@@ -19,7 +19,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.escape import printable
-from mailcheck.model import Finding, Report, Section, Status
+from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -453,10 +453,10 @@ def trace_section(
         "port": trace.port,
         "protocol": trace.protocol,
         "preference": trace.preference,
-        "transcript": [
-            {"ms": round(line.at * 1000, 1), "who": line.who, "text": printable(line.text)}
+        "transcript": tuple(
+            TranscriptLine(round(line.at * 1000, 1), line.who, printable(line.text))
             for line in start
-        ],
+        ),
         "banner_seconds": trace.banner_seconds,
         "error": trace.error.message if trace.error else None,
     }

@@ -7,7 +7,7 @@ from typing import Any
 from mailcheck.catalog import finding
 from mailcheck.escape import printable
 from mailcheck.message.headers import Headers, parse_received, unfold
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, ReceivedHop, Section, Status
 
 RECEIVED_LIMIT = 100  # hops read: a real path has a handful, a loop is cut at ~25-100
 
@@ -63,20 +63,20 @@ def received_section(headers: Headers) -> Section:
                     "one of the clocks is wrong",
                 )
             )
-    rows = [
-        {
-            "from": printable(h.from_helo),
-            "ip": printable(h.from_ip),
-            "by": printable(h.by),
-            "with": printable(h.with_protocol),
-            "tls": printable(h.tls),
-            "authenticated": h.authenticated,
-            "encrypted": h.encrypted,
-            "time": h.when.isoformat() if h.when else None,
-            "delay": d,
-        }
+    rows = tuple(
+        ReceivedHop(
+            helo=printable(h.from_helo),
+            ip=printable(h.from_ip),
+            by=printable(h.by),
+            protocol=printable(h.with_protocol),
+            tls=printable(h.tls),
+            authenticated=h.authenticated,
+            encrypted=h.encrypted,
+            time=h.when,
+            delay=d,
+        )
         for h, d in zip(hops, delays, strict=True)
-    ]
+    )
     data: dict[str, Any] = {"hops": rows}
     if extra:
         data["not_read"] = extra

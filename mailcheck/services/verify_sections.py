@@ -16,7 +16,7 @@ from mailcheck.message.headers import (
     from_addresses,
 )
 from mailcheck.messages import RawMessage
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Section, SignatureRow, Status
 
 _DKIM_STATUS = {
     "pass": Status.PASS,
@@ -110,7 +110,7 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
     skipped = max(0, present - len(signatures))
     if not signatures:
         findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
-    rows = []
+    rows: list[SignatureRow] = []
     for sig in signatures:
         t = sig.tags
         label = printable(
@@ -142,21 +142,21 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
                 )
             )
         rows.append(
-            {
-                "index": sig.index + 1,
-                "d": printable(sig.domain),
-                "s": printable(sig.selector),
-                "a": printable(t.get("a", "")),
-                "c": printable(t.get("c", "simple/simple")),
-                "h": [printable(h) for h in sig.signed_headers],
-                "l": printable(t["l"]) if "l" in t else None,
-                "result": sig.result,
-                "reason": printable(sig.reason),
-                "key_type": sig.key.key_type if sig.key else None,
-                "key_bits": sig.key.bits if sig.key else None,
-                "signed_bh": printable(t.get("bh", "")),
-                "computed_bh": sig.computed_bh or None,
-            }
+            SignatureRow(
+                index=sig.index + 1,
+                domain=printable(sig.domain),
+                selector=printable(sig.selector),
+                algorithm=printable(t.get("a", "")),
+                canonicalization=printable(t.get("c", "simple/simple")),
+                signed_headers=tuple(printable(h) for h in sig.signed_headers),
+                body_length=printable(t["l"]) if "l" in t else None,
+                result=sig.result,
+                reason=printable(sig.reason),
+                key_type=sig.key.key_type if sig.key else None,
+                key_bits=sig.key.bits if sig.key else None,
+                signed_bh=printable(t.get("bh", "")),
+                computed_bh=sig.computed_bh or None,
+            )
         )
     if skipped:
         findings.append(
@@ -176,7 +176,7 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
     )
     if skipped:
         headline += f", {skipped} not evaluated"
-    data: dict[str, Any] = {"signatures": rows}
+    data: dict[str, Any] = {"signatures": tuple(rows)}
     if skipped:
         data["not_evaluated"] = skipped
     return Section("dkim", "DKIM", tuple(findings), headline, data)
