@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -195,8 +194,8 @@ class NsCheck:
             finding(
                 "ns.records",
                 Status.PASS,
-                printable(f"{_n(len(names), 'name server')} for {self.apex}: {', '.join(names)}"),
-                evidence=[printable(r.text) for r in answer.records],
+                f"{_n(len(names), 'name server')} for {self.apex}: {', '.join(names)}",
+                evidence=[r.text for r in answer.records],
             )
         ]
         if len(names) < 2:
@@ -204,9 +203,7 @@ class NsCheck:
                 finding(
                     "ns.count",
                     Status.WARN,
-                    printable(
-                        f"only one name server ({names[0]}): it is a single point of failure"
-                    ),
+                    f"only one name server ({names[0]}): it is a single point of failure",
                 )
             )
         else:
@@ -229,7 +226,7 @@ class NsCheck:
                     finding(
                         "ns.cname",
                         Status.FAIL,
-                        printable(f"{host.name} is a CNAME: an NS must name a host's own name"),
+                        f"{host.name} is a CNAME: an NS must name a host's own name",
                     )
                 )
         for host in errors:
@@ -240,7 +237,7 @@ class NsCheck:
                 finding(
                     "ns.host-address",
                     Status.ERROR,
-                    printable(f"could not look up {host.name}: {failed[0].describe()}"),
+                    f"could not look up {host.name}: {failed[0].describe()}",
                 )
             )
         if missing:
@@ -248,7 +245,7 @@ class NsCheck:
                 finding(
                     "ns.host-address",
                     Status.FAIL,
-                    printable(f"no A or AAAA record for {', '.join(missing)}: cannot be asked"),
+                    f"no A or AAAA record for {', '.join(missing)}: cannot be asked",
                 )
             )
         elif not errors:
@@ -334,7 +331,7 @@ class NsCheck:
                 f"{key} {a.describe()}{' AA' if a.authoritative else ''}"
                 for key, a in answers.items()
             )
-            asked.append(printable(f"{who}: {said}"))
+            asked.append(f"{who}: {said}")
             if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
                 unreachable.append(f"{who}: {soa.describe()}")
             elif soa.outcome is not Outcome.NOERROR or not soa.authoritative:
@@ -347,7 +344,7 @@ class NsCheck:
                 finding(
                     "ns.lame",
                     Status.FAIL,
-                    printable(
+                    (
                         f"lame delegation: {len(lame)} of {len(servers)} listed servers do not "
                         f"serve {self.apex}: " + "; ".join(lame)
                     ),
@@ -363,7 +360,7 @@ class NsCheck:
                 finding(
                     "ns.authoritative",
                     Status.ERROR,
-                    printable("could not ask " + "; ".join(unreachable)),
+                    "could not ask " + "; ".join(unreachable),
                     evidence=asked,
                 )
             )
@@ -412,7 +409,7 @@ class NsCheck:
                 finding(
                     "ns.consistent",
                     Status.FAIL,
-                    printable("servers disagree: " + "; ".join(differ)),
+                    "servers disagree: " + "; ".join(differ),
                 )
             ]
         if errors or not complete:
@@ -421,9 +418,7 @@ class NsCheck:
                 finding(
                     "ns.consistent",
                     Status.ERROR,
-                    printable(
-                        f"servers that answered agree, but not every answer is known: {missing}"
-                    ),
+                    f"servers that answered agree, but not every answer is known: {missing}",
                 )
             ]
         return [

@@ -122,12 +122,16 @@ def document(
 
 
 # What json.dumps leaves raw with ensure_ascii=False but a terminal (or a viewer) obeys:
-# DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators
-_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators; and lone
+# surrogates (a byte that was not UTF-8, kept by surrogateescape), which are not Unicode
+_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
 
 
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
-    """JSON text; every control character \\u-escaped (the values stay exactly as they were)."""
+    """JSON text; every control character \\u-escaped (the values stay exactly as they were,
+    but for a byte that was not UTF-8: JSON has no bytes, it reads \\xNN as printable() shows)."""
     text = json.dumps(
         doc,
         indent=2 if pretty else None,
@@ -135,4 +139,13 @@ def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
         separators=None if pretty else (",", ":"),
     )
     # these characters can only occur inside JSON strings, where \uXXXX means the same
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        # strict parsers reject a lone surrogate even as \uXXXX: an undecodable byte is the
+        # text \xNN, as printable() shows it (a JSON-encoded backslash, then xNN)
+        return f"\\\\x{code - 0xDC00:02x}" if code >= 0xDC80 else f"\\\\u{code:04x}"
+    return f"\\u{code:04x}"

@@ -37,12 +37,15 @@ from mailcheck.render.writer import (
 )
 
 # ESC sequences (clear screen, OSC 8 link, a title), CR, NUL, BEL, bidi overrides, C1 CSI
-# and NEL, rich markup, HTML, and a line that would be a GitHub workflow command
+# and NEL, a byte that was not UTF-8 (a lone surrogate), rich markup, HTML, and a line that
+# would be a GitHub workflow command
 HOSTILE = (
     "A\x1b[2JB\x1b]8;;https://evil.invalid/\x1b\\link\x1b]8;;\x1b\\C\x1b]0;title\x07"
-    "D\rE\x00F\u202eG\u2066H\u200fI\x9b2JJ\x85K\x7fL"
+    "D\rE\x00F\u202eG\u2066H\u200fI\x9b2JJ\x85K\x7fL\udcffM"
     "[bold red]markup[/bold red]<script>alert(1)</script>\n::error::injected"
 )
+# What JSON holds: the value itself, but a byte that was not UTF-8 as the text \xff
+AS_JSON = HOSTILE.replace("\udcff", "\\xff")
 # Control characters no output may carry raw (newlines and tabs are layout)
 CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
@@ -201,7 +204,7 @@ def test_no_control_byte_and_no_markup_survives(
     if name in ("json", "sarif"):
         json.loads(text)
     if name == "jsonl":
-        assert [json.loads(line)["subject"] for line in text.splitlines()] == [HOSTILE] * 2
+        assert [json.loads(line)["subject"] for line in text.splitlines()] == [AS_JSON] * 2
     if name in ("text", "text-verify"):
         for marker in ROW_MARKERS:  # every typed row was drawn, escaped
             assert marker in text, marker
@@ -209,13 +212,13 @@ def test_no_control_byte_and_no_markup_survives(
         assert "line:A\\x1b[2JB" in text  # the transcript, escaped
     if name == "json":
         data = json.loads(text)["reports"][0]["sections"][0]["data"]
-        assert data["record"] == HOSTILE
+        assert data["record"] == AS_JSON
         # typed rows are JSON objects with the raw value (the \\u escapes of JSON decode to it)
-        assert data["signatures"][0]["d"] == "sig:" + HOSTILE
-        assert data["tree"]["children"][0]["label"] == "tree:" + HOSTILE
-        assert data["hops"][0]["from"] == "hop:" + HOSTILE
+        assert data["signatures"][0]["d"] == "sig:" + AS_JSON
+        assert data["tree"]["children"][0]["label"] == "tree:" + AS_JSON
+        assert data["hops"][0]["from"] == "hop:" + AS_JSON
         assert data["hops"][0]["time"] == "2026-12-02T03:04:05+00:00"
-        assert data["transcript"][0] == {"ms": 1.5, "who": "S", "text": "line:" + HOSTILE}
+        assert data["transcript"][0] == {"ms": 1.5, "who": "S", "text": "line:" + AS_JSON}
     if name == "junit":
         ET.fromstring(text)  # noqa: S314  (our own output, parsed to prove it is XML)
     if name == "github":
