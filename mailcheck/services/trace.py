@@ -18,7 +18,6 @@ import dns.reversename
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer, Outcome
@@ -324,7 +323,7 @@ def _run_trace(
                 finding(
                     connect_id(options.protocol),
                     Status.ERROR,
-                    printable(target.problem),
+                    target.problem,
                     subject=target.host,
                 )
             )
@@ -454,8 +453,7 @@ def trace_section(
         "protocol": trace.protocol,
         "preference": trace.preference,
         "transcript": tuple(
-            TranscriptLine(round(line.at * 1000, 1), line.who, printable(line.text))
-            for line in start
+            TranscriptLine(round(line.at * 1000, 1), line.who, line.text) for line in start
         ),
         "banner_seconds": trace.banner_seconds,
         "error": trace.error.message if trace.error else None,
@@ -465,7 +463,7 @@ def trace_section(
         ("capabilities_after", trace.caps_after),
     ):
         if caps is not None:
-            data[key] = {k: printable(v) for k, v in caps.items.items()}
+            data[key] = dict(caps.items)
     if trace.mailbox_caps_before:
         data["capabilities_before"] = dict.fromkeys(trace.mailbox_caps_before, "")
     if trace.mailbox_caps_after:
@@ -485,7 +483,7 @@ def trace_section(
                     "outcome": p.outcome,
                     "version": p.version,
                     "cipher": p.cipher,
-                    "detail": printable(p.detail),
+                    "detail": p.detail,
                 }
                 for p in probes
             ]
@@ -494,7 +492,7 @@ def trace_section(
         where += f"  (MX {trace.preference})"
     return Section(
         "smtp" if trace.protocol == "smtp" else "mailbox",
-        printable(where),
+        where,
         tuple(findings),
         trace.protocol.upper(),
         data,
