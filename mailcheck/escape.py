@@ -47,6 +47,12 @@ def printable(text: str | bytes, limit: int | None = None) -> str:
     return result
 
 
+def clip(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, an ellipsis last: a long value kept short in a
+    one-line summary. Not escaped: the renderers do that for their own format."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
 def printable_lines(text: str | bytes) -> str:
     """printable() for text with several lines: each line escaped, the line breaks kept."""
     if isinstance(text, bytes):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -80,6 +81,112 @@ class Finding:
     @property
     def family(self) -> str:
         return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    """One DKIM-Signature field of a verified message: its tags and what verifying it gave."""
+
+    index: int  # 1 for the topmost field
+    domain: str  # d=
+    selector: str  # s=
+    algorithm: str  # a=
+    canonicalization: str  # c=
+    signed_headers: tuple[str, ...]  # h=
+    body_length: str | None  # l=, None when absent
+    result: str  # pass, fail, neutral, permerror, temperror
+    reason: str
+    key_type: str | None = None  # rsa, ed25519; None: no key was found
+    key_bits: int | None = None
+    signed_bh: str = ""
+    computed_bh: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "d": self.domain,
+            "s": self.selector,
+            "a": self.algorithm,
+            "c": self.canonicalization,
+            "h": list(self.signed_headers),
+            "l": self.body_length,
+            "result": self.result,
+            "reason": self.reason,
+            "key_type": self.key_type,
+            "key_bits": self.key_bits,
+            "signed_bh": self.signed_bh,
+            "computed_bh": self.computed_bh,
+        }
+
+
+@dataclass(frozen=True)
+class SpfTreeNode:
+    """One SPF record of the include/redirect tree, with the DNS lookups it costs."""
+
+    label: str  # the domain, or "include:domain" / "redirect=domain" below the root
+    domain: str
+    status: str  # ok, none, multiple, syntax, error, loop, truncated, pending
+    record: str | None
+    origin: str | None  # where the record came from (a zone file, an upstream)
+    direct_terms: tuple[str, ...]  # a, mx, ptr, exists terms of this record
+    direct_lookups: int
+    total_lookups: int  # the known part: at least this many when total_exact is False
+    total_exact: bool
+    children: tuple[SpfTreeNode, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "domain": self.domain,
+            "status": self.status,
+            "record": self.record,
+            "origin": self.origin,
+            "direct_terms": list(self.direct_terms),
+            "direct_lookups": self.direct_lookups,
+            "total_lookups": self.total_lookups,
+            "total_exact": self.total_exact,
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of an SMTP/IMAP/POP3 conversation: C (client), S (server) or * (an event)."""
+
+    ms: float  # since the connection was opened
+    who: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ms": self.ms, "who": self.who, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ReceivedHop:
+    """One Received: field of a message, oldest hop first; what each server claims."""
+
+    helo: str  # the "from" name the sender gave
+    ip: str
+    by: str
+    protocol: str  # the "with" keyword: ESMTP, ESMTPS, ESMTPSA ...
+    tls: str
+    authenticated: bool
+    encrypted: bool
+    time: datetime.datetime | None
+    delay: float | None  # seconds after the previous hop, None when unknown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.helo,
+            "ip": self.ip,
+            "by": self.by,
+            "with": self.protocol,
+            "tls": self.tls,
+            "authenticated": self.authenticated,
+            "encrypted": self.encrypted,
+            "time": self.time.isoformat() if self.time else None,
+            "delay": self.delay,
+        }
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from mailcheck.checks import libs
 from mailcheck.checks.dmarc import AppliedPolicy
 from mailcheck.checks.mta_sts import FetchOptions, fetch_failure, fetch_with
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import decode, printable
+from mailcheck.escape import decode
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -84,7 +84,7 @@ class BimiCheck:
         records = self.records()
         where = record_location(self.answer, zone_files(self.crawler), "v=bimi1")
         findings = located(self._findings(records, dmarc_policy), where)
-        data: dict[str, Any] = {"record": printable(records[0].text) if len(records) == 1 else None}
+        data: dict[str, Any] = {"record": records[0].text if len(records) == 1 else None}
         return Section("bimi", "BIMI", tuple(findings), "", data)
 
     def _findings(self, records: list[BimiRecord], dmarc_policy: AppliedPolicy) -> list[Finding]:
@@ -109,14 +109,11 @@ class BimiCheck:
                 )
             ]
         record = records[0]
-        evidence = [printable(record.text)]
+        evidence = [record.text]
         if record.syntax:
             # eligibility is judged too: fixing the record alone may not be enough
             return [
-                *(
-                    finding("bimi.record", Status.FAIL, printable(p), evidence=evidence)
-                    for p in record.syntax
-                ),
+                *(finding("bimi.record", Status.FAIL, p, evidence=evidence) for p in record.syntax),
                 *self._eligibility(dmarc_policy),
             ]
         if record.declined:
@@ -132,7 +129,7 @@ class BimiCheck:
             finding(
                 "bimi.record",
                 Status.PASS,
-                printable(f"l={record.logo or '(none)'} a={record.evidence or '(none)'}"),
+                f"l={record.logo or '(none)'} a={record.evidence or '(none)'}",
                 evidence=evidence,
             )
         ]
@@ -197,25 +194,23 @@ class BimiCheck:
                 finding(
                     "bimi.logo",
                     Status.WARN,
-                    printable(
-                        f"Content-Type is {result.content_type or 'missing'}, not image/svg+xml"
-                    ),
+                    f"Content-Type is {result.content_type or 'missing'}, not image/svg+xml",
                 )
             )
         bimi = libs.bimi()
         try:
             meta = bimi.get_svg_metadata(result.body)
         except libs.bimi_errors() as exc:
-            return [*out, finding("bimi.logo", Status.FAIL, printable(f"logo: {exc}"))]
+            return [*out, finding("bimi.logo", Status.FAIL, f"logo: {exc}")]
         problems = bimi.check_svg_requirements(meta)
         if problems:
-            out.extend(finding("bimi.logo", Status.FAIL, printable(f"logo: {p}")) for p in problems)
+            out.extend(finding("bimi.logo", Status.FAIL, f"logo: {p}") for p in problems)
         else:
             out.append(
                 finding(
                     "bimi.logo",
                     Status.PASS,
-                    printable(
+                    (
                         f"SVG Tiny PS logo ({meta.get('filesize', '?')}, "
                         f"title {meta.get('title', '')!r})"
                     ),
@@ -243,14 +238,12 @@ class BimiCheck:
                 finding(
                     "bimi.evidence",
                     Status.FAIL,
-                    printable(f"mark certificate does not parse: {exc}"),
+                    f"mark certificate does not parse: {exc}",
                 )
             ]
         errors = meta.get("validation_errors", [])
-        out = [finding("bimi.evidence", Status.FAIL, printable(e)) for e in errors]
-        out.extend(
-            finding("bimi.evidence", Status.WARN, printable(w)) for w in meta.get("warnings", [])
-        )
+        out = [finding("bimi.evidence", Status.FAIL, e) for e in errors]
+        out.extend(finding("bimi.evidence", Status.WARN, w) for w in meta.get("warnings", []))
         if not errors:
             out.append(finding("bimi.evidence", Status.PASS, "mark certificate is valid"))
         return out

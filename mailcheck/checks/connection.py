@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
 
@@ -23,14 +22,14 @@ def check_connection(trace: HostTrace) -> Iterator[Finding]:
         yield finding(
             connect_id(trace.protocol),
             Status.ERROR,
-            printable(f"{where}: {error.message}"),
+            f"{where}: {error.message}",
             subject=trace.host,
         )
         return
     yield finding(
         connect_id(trace.protocol),
         Status.PASS,
-        printable(f"connected to {where}"),
+        f"connected to {where}",
         subject=trace.host,
     )
     if error is None:
@@ -48,7 +47,7 @@ def check_connection(trace: HostTrace) -> Iterator[Finding]:
         yield finding(
             "smtp.banner" if smtp else "mailbox.greeting",
             Status.ERROR,
-            printable(f"{where}: {what} ({error.message})"),
+            f"{where}: {what} ({error.message})",
             hint=hint,
             subject=trace.host,
         )
@@ -69,9 +68,7 @@ def check_connection(trace: HostTrace) -> Iterator[Finding]:
     else:
         kind = "smtp.protocol" if smtp else "mailbox.protocol"
     label = step if smtp else f"{trace.protocol.upper()} {step}"
-    yield finding(
-        kind, status, printable(f"{label}: {error.message}"), hint=hint, subject=trace.host
-    )
+    yield finding(kind, status, f"{label}: {error.message}", hint=hint, subject=trace.host)
 
 
 STANDARD_PORTS = {"smtp": (25, 587, 465, 2525), "imap": (143, 993), "pop3": (110, 995)}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import decode, printable
+from mailcheck.escape import decode
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -157,7 +157,7 @@ class DkimCheck:
                     "revoked": k.revoked,
                     "testing": k.testing,
                     "error": k.error or None,
-                    "record": printable(t),
+                    "record": t,
                     "cname": [c.target for c in self.answers[s].cnames],
                 }
                 for s, keys in found.items()
@@ -165,7 +165,7 @@ class DkimCheck:
             ],
         }
         names = ", ".join(found) if found else ""
-        return Section("dkim", "DKIM", tuple(findings), printable(names), data)
+        return Section("dkim", "DKIM", tuple(findings), names, data)
 
     def _where(self, selector: str) -> Location | None:
         """The zone file line of the selector's key record (the zone file when it has none)."""
@@ -251,7 +251,7 @@ class DkimCheck:
         answer = self.answers[selector]
         name = f"{selector}._domainkey.{self.domain}"
         origin = next((str(r.origin) for r in answer.records if r.origin), "")
-        evidence = [printable(t) + (f"  ({origin})" if origin else "") for t, _k in keys]
+        evidence = [t + (f"  ({origin})" if origin else "") for t, _k in keys]
         out: list[Finding] = []
         if answer.cnames:
             chain = " → ".join([answer.cnames[0].owner, *(c.target for c in answer.cnames)])
@@ -281,7 +281,7 @@ class DkimCheck:
                 finding(
                     "dkim.syntax",
                     Status.FAIL,
-                    printable(f"{selector}: {problem}"),
+                    f"{selector}: {problem}",
                     evidence=evidence,
                     subject=selector,
                 )
@@ -310,7 +310,7 @@ class DkimCheck:
                 finding(
                     "dkim.key-invalid",
                     Status.FAIL,
-                    printable(f"{selector}: {key.error}"),
+                    f"{selector}: {key.error}",
                     evidence=evidence,
                     hint=hint,
                     subject=selector,
@@ -332,7 +332,7 @@ class DkimCheck:
                 finding(
                     "dkim.hash-sha1",
                     Status.FAIL,
-                    printable(
+                    (
                         f"{selector}: h={key.tags.get('h', '')} allows only "
                         "SHA-1, which verifiers reject (RFC 8301)"
                     ),
@@ -344,7 +344,7 @@ class DkimCheck:
                 finding(
                     "dkim.service",
                     Status.FAIL,
-                    printable(f"{selector}: s={key.tags.get('s', '')} excludes email"),
+                    f"{selector}: s={key.tags.get('s', '')} excludes email",
                     subject=selector,
                 )
             )

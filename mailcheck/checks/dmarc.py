@@ -18,7 +18,7 @@ from mailcheck.checks.dmarc_walk import (
     psl_org_domain,
 )
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import decode, printable
+from mailcheck.escape import decode
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -127,7 +127,7 @@ class DmarcCheck:
                 {
                     "name": f"_dmarc.{lv.name}",
                     "outcome": lv.answer.outcome.value,
-                    "records": [printable(r) for r in lv.records],
+                    "records": list(lv.records),
                 }
                 for lv in self.levels
                 if lv.answer is not None
@@ -137,9 +137,9 @@ class DmarcCheck:
         }
         headline = ""
         if level is not None and level.record is not None:
-            data["record"] = printable(level.record.text)
+            data["record"] = level.record.text
             data["location"] = f"_dmarc.{level.name}"
-            data["tags"] = {k: printable(v) for k, v in level.record.tags.items()}
+            data["tags"] = dict(level.record.tags)
             tag, policy = self.applied(level)
             unknown = self.effective_policy().unknown  # the walk, or whether the name exists
             data["applied_tag"] = None if unknown else tag
@@ -215,7 +215,7 @@ class DmarcCheck:
                     Status.FAIL,
                     f"{len(own.records)} DMARC records at _dmarc.{self.domain}: "
                     "receivers discard them all",
-                    evidence=[printable(r) for r in own.records],
+                    evidence=list(own.records),
                 )
             )
         out.extend(self._apex())
@@ -257,7 +257,7 @@ class DmarcCheck:
             return out
         record = level.record
         origin = self._origin(level)
-        evidence = [printable(record.text) + (f"  ({origin})" if origin else "")]
+        evidence = [record.text + (f"  ({origin})" if origin else "")]
         if level.name == self.domain:
             out.append(
                 finding(
@@ -278,10 +278,7 @@ class DmarcCheck:
                     f"no record of its own: inherited from _dmarc.{level.name} "
                     f"({tag}={policy or 'none'} applies){closer}",
                     evidence=evidence
-                    + [
-                        printable(lv.records[0]) + f"  (_dmarc.{lv.name})"
-                        for lv in disc.passed_over
-                    ],
+                    + [lv.records[0] + f"  (_dmarc.{lv.name})" for lv in disc.passed_over],
                 )
             )
         out.extend(self._org_domain(disc))
@@ -373,8 +370,8 @@ class DmarcCheck:
                 finding(
                     "dmarc.syntax",
                     Status.FAIL,
-                    printable(problem),
-                    evidence=[printable(record.text)],
+                    problem,
+                    evidence=[record.text],
                 )
             )
         for tag in record.duplicates:
@@ -404,7 +401,7 @@ class DmarcCheck:
             p_raw = record.get("p")
             has_rua = any(not u.error for u in record.uris("rua"))
             effect = "treated as p=none" if has_rua else "the record is ignored (no valid rua=)"
-            what = "missing" if p_raw is None else f"invalid ({printable(p_raw)!r})"
+            what = "missing" if p_raw is None else f"invalid ({p_raw!r})"
             out.append(
                 finding("dmarc.policy-invalid", Status.FAIL, f"p= is {what}{where}: {effect}")
             )
@@ -442,7 +439,7 @@ class DmarcCheck:
                     finding(
                         "dmarc.subdomain-policy",
                         Status.WARN,
-                        printable(f"{sub_tag}={raw} is not one of {', '.join(POLICIES)}: ignored"),
+                        f"{sub_tag}={raw} is not one of {', '.join(POLICIES)}: ignored",
                     )
                 )
             elif _STRENGTH[value] < base:
@@ -472,11 +469,7 @@ class DmarcCheck:
                     )
                 )
             elif t.strip().lower() != "n":
-                out.append(
-                    finding(
-                        "dmarc.testing", Status.WARN, printable(f"t={t} is not y or n: ignored")
-                    )
-                )
+                out.append(finding("dmarc.testing", Status.WARN, f"t={t} is not y or n: ignored"))
         for tag in ("adkim", "aspf"):
             value = record.get(tag)
             if value is None:
@@ -487,7 +480,7 @@ class DmarcCheck:
                     finding(
                         "dmarc.alignment",
                         Status.WARN,
-                        printable(f"{tag}={value} is not r or s: relaxed (r) is used"),
+                        f"{tag}={value} is not r or s: relaxed (r) is used",
                     )
                 )
             elif value == "s":
@@ -512,18 +505,14 @@ class DmarcCheck:
                 )
             elif value not in ("n", "u"):
                 out.append(
-                    finding(
-                        "dmarc.psd", Status.WARN, printable(f"psd={psd} is not y, n or u: ignored")
-                    )
+                    finding("dmarc.psd", Status.WARN, f"psd={psd} is not y, n or u: ignored")
                 )
         fo = record.get("fo")
         if fo is not None:
             options = [o.strip().lower() for o in fo.split(":")]
             bad = [o for o in options if o not in FO_VALUES]
             if bad or ("0" in options and "1" in options) or len(set(options)) != len(options):
-                out.append(
-                    finding("dmarc.fo", Status.WARN, printable(f"fo={fo} is invalid: fo=0 is used"))
-                )
+                out.append(finding("dmarc.fo", Status.WARN, f"fo={fo} is invalid: fo=0 is used"))
         for tag in ("rf", "ri"):
             if record.get(tag) is not None:
                 out.append(
@@ -534,11 +523,7 @@ class DmarcCheck:
                     )
                 )
         for tag in record.unknown:
-            out.append(
-                finding(
-                    "dmarc.unknown-tag", Status.WARN, printable(f"unknown tag {tag}= is ignored")
-                )
-            )
+            out.append(finding("dmarc.unknown-tag", Status.WARN, f"unknown tag {tag}= is ignored"))
         return out
 
     @staticmethod
@@ -548,7 +533,7 @@ class DmarcCheck:
             return finding(
                 "dmarc.pct",
                 Status.WARN,
-                printable(f"pct={pct} is out of range (and pct was removed in RFC 9989)"),
+                f"pct={pct} is out of range (and pct was removed in RFC 9989)",
             )
         if int(text) == 100:
             return finding(
@@ -595,7 +580,7 @@ class DmarcCheck:
         return out
 
     def _uri(self, level: Level, tag: str, uri: ReportUri, seen: set[str]) -> list[Finding]:
-        shown = printable(uri.raw)
+        shown = uri.raw
         if uri.error:
             return [finding("dmarc.report-uri", Status.FAIL, f"{tag}: '{shown}' {uri.error}")]
         if uri.scheme != "mailto":

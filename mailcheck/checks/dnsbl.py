@@ -8,7 +8,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
+from mailcheck.escape import decode
 from mailcheck.model import Finding, Report, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -198,10 +198,8 @@ class DnsblRun:
                     errors.append(text)
                 else:
                     listed.append((text, _reasons(item)))
-            out.extend(
-                finding(check_id, Status.FAIL, printable(t), evidence=why) for t, why in listed
-            )
-            out.extend(finding(check_id, Status.ERROR, printable(t)) for t in sorted(set(errors)))
+            out.extend(finding(check_id, Status.FAIL, t, evidence=why) for t, why in listed)
+            out.extend(finding(check_id, Status.ERROR, t) for t in sorted(set(errors)))
             if not listed and not errors and not broken & {i.blocklist.zone for i in items}:
                 zones = sorted({i.blocklist.zone for i in items})
                 what = {i.subject.value for i in items}
@@ -227,7 +225,7 @@ class DnsblRun:
                     else f"{zone} lists its never-listed test entry ({probe.name} -> {codes}): "
                     "it answers for everything (a dead or hijacked list); its answers are ignored"
                 )
-                out.append(finding("dnsbl.list", Status.ERROR, printable(why)))
+                out.append(finding("dnsbl.list", Status.ERROR, why))
                 broken.add(zone)
         return broken
 
@@ -236,7 +234,7 @@ def _reasons(item: _Asked) -> list[str]:
     """The list's own words (its TXT record, often a lookup URL), shown literally."""
     if item.reason is None or not item.reason.exists:
         return []
-    return sorted(f"{item.blocklist.zone} says: {printable(t)}" for t in item.reason.texts())
+    return sorted(f"{item.blocklist.zone} says: {decode(t)}" for t in item.reason.texts())
 
 
 def _codes(answer: Answer) -> list[str]:
@@ -323,7 +321,7 @@ def check_blocklists(
     text = f"asked about {asked}" + (f" and {domain}" if domain else "")
     if skipped:
         text += f"; SPF ranges not asked (lists answer one address at a time): {', '.join(skipped)}"
-    findings.insert(0, finding("dnsbl.subjects", Status.INFO, printable(text)))
+    findings.insert(0, finding("dnsbl.subjects", Status.INFO, text))
     listed = []
     for item in run.asked:
         verdict = _verdict(item)

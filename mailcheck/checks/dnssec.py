@@ -10,7 +10,6 @@ from typing import Any
 from mailcheck.catalog import finding
 from mailcheck.checks.mx import MAX_HOSTS
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome, Record
 from mailcheck.net.dns.crawl import Crawler
@@ -355,7 +354,7 @@ class DnssecCheck:
             return finding(
                 check_id,
                 Status.PASS,
-                printable(
+                (
                     f"{name}: zone {verdict.apex} is signed: {verdict.detail} "
                     f"here with dnspython{ad}"
                 ),
@@ -367,21 +366,21 @@ class DnssecCheck:
             return finding(
                 check_id,
                 Status.INFO,
-                printable(f"{name}: zone {verdict.apex} is signed: {verdict.detail}"),
+                f"{name}: zone {verdict.apex} is signed: {verdict.detail}",
                 subject=subject,
             )
         if verdict.state == "unsigned":
             return finding(
                 check_id,
                 Status.INFO,
-                printable(f"{name}: not DNSSEC-signed ({verdict.detail})"),
+                f"{name}: not DNSSEC-signed ({verdict.detail})",
                 subject=subject,
             )
         if verdict.state == "island":
             return finding(
                 check_id,
                 Status.WARN,
-                printable(f"{name}: {verdict.detail}"),
+                f"{name}: {verdict.detail}",
                 hint="Publish the DS record at your registrar.",
                 subject=subject,
             )
@@ -389,13 +388,13 @@ class DnssecCheck:
             return finding(
                 check_id,
                 Status.ERROR,
-                printable(f"{name}: could not determine: {verdict.detail}"),
+                f"{name}: could not determine: {verdict.detail}",
                 subject=subject,
             )
         return finding(
             check_id,
             Status.FAIL,
-            printable(f"{name}: DNSSEC is broken: {verdict.detail}"),
+            f"{name}: DNSSEC is broken: {verdict.detail}",
             hint="Validating resolvers answer SERVFAIL for this zone: re-sign it or "
             "fix the DS at the parent.",
             subject=subject,
@@ -407,7 +406,7 @@ class DnssecCheck:
         name = f"_25._tcp.{host}"
         if tlsa.outcome.is_error:
             said = tlsa_unknown(name, host, tlsa, verdict) or f"{name}: {tlsa.describe()}"
-            return [finding("dane.tlsa", Status.ERROR, printable(said), subject=host)]
+            return [finding("dane.tlsa", Status.ERROR, said, subject=host)]
         if not tlsa.records:
             return []
         out: list[Finding] = []
@@ -416,7 +415,7 @@ class DnssecCheck:
                 finding(
                     "dane.no-dnssec",
                     Status.FAIL,
-                    printable(
+                    (
                         f"{name} has TLSA records but {host}'s zone fails DNSSEC validation "
                         f"({verdict.detail}): DANE senders must not deliver to {host} and "
                         "defer the mail (RFC 7672 §2.2)"

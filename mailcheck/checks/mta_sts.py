@@ -8,7 +8,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks import libs
 from mailcheck.checks.options import FetchOptions as FetchOptions  # where it was defined
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import decode, printable
+from mailcheck.escape import clip, decode
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -25,9 +25,9 @@ def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str 
     ERROR (never FAIL), --offline is SKIP, only what a server served wrong is FAIL."""
     from mailcheck.net.http import Failure
 
-    text = printable(f"{url}: {result.error}")
+    text = f"{url}: {result.error}"
     if result.failure is Failure.OFFLINE:
-        return finding(check_id, Status.SKIP, printable(f"{url}: not fetched (offline)"))
+        return finding(check_id, Status.SKIP, f"{url}: not fetched (offline)")
     if result.failure is Failure.PRIVATE:
         return finding(
             check_id,
@@ -124,7 +124,7 @@ class MtaStsCheck:
         data: dict[str, Any] = {"url": self.url, "record": None, "policy": None}
         records = self._records()
         if len(records) == 1:
-            data["record"] = printable(records[0])
+            data["record"] = records[0]
         parsed = self.parsed_policy()
         if parsed:
             data["policy"] = parsed["policy"]
@@ -159,7 +159,7 @@ class MtaStsCheck:
                     "mta-sts.record",
                     Status.FAIL,
                     f"{len(records)} MTA-STS records: senders ignore MTA-STS",
-                    evidence=[printable(r) for r in records],
+                    evidence=list(records),
                 )
             ]
         out = [self._record(records[0])]
@@ -173,15 +173,15 @@ class MtaStsCheck:
             return finding(
                 "mta-sts.record",
                 Status.FAIL,
-                printable(f"invalid record: {exc}"),
-                evidence=[printable(text)],
+                f"invalid record: {exc}",
+                evidence=[text],
             )
         extra = "; " + "; ".join(parsed["warnings"]) if parsed["warnings"] else ""
         return finding(
             "mta-sts.record",
             Status.PASS,
-            printable(f"_mta-sts.{self.domain}: id={parsed['tags']['id']}{extra}"),
-            evidence=[printable(text)],
+            f"_mta-sts.{self.domain}: id={parsed['tags']['id']}{extra}",
+            evidence=[text],
         )
 
     def _policy(self, mx_hosts: list[str]) -> list[Finding]:
@@ -203,7 +203,7 @@ class MtaStsCheck:
             finding(
                 "mta-sts.policy-fetch",
                 Status.PASS,
-                printable(
+                (
                     f"policy fetched from {result.address} over "
                     f"{result.tls_version or 'TLS'} ({len(result.body)} bytes)"
                 ),
@@ -215,9 +215,7 @@ class MtaStsCheck:
                 finding(
                     "mta-sts.content-type",
                     Status.FAIL,
-                    printable(
-                        f"Content-Type is {result.content_type or 'missing'}, not text/plain"
-                    ),
+                    f"Content-Type is {result.content_type or 'missing'}, not text/plain",
                 )
             )
         try:
@@ -227,13 +225,13 @@ class MtaStsCheck:
                 finding(
                     "mta-sts.policy-syntax",
                     Status.FAIL,
-                    printable(f"policy is invalid: {exc}"),
-                    evidence=[printable(decode(result.body), limit=400)],
+                    f"policy is invalid: {exc}",
+                    evidence=[clip(decode(result.body), 400)],
                 )
             )
             return out
         for warning in parsed["warnings"]:
-            out.append(finding("mta-sts.policy-syntax", Status.WARN, printable(warning)))
+            out.append(finding("mta-sts.policy-syntax", Status.WARN, warning))
         policy = parsed["policy"]
         out.extend(self._mode(policy))
         out.extend(self._coverage(policy, mx_hosts))
@@ -298,7 +296,7 @@ class MtaStsCheck:
             finding(
                 "mta-sts.mx-coverage",
                 status,
-                printable(
+                (
                     f"not covered by the policy's mx patterns "
                     f"({', '.join(policy['mx'])}): {', '.join(uncovered)}"
                 ),

@@ -10,7 +10,6 @@ import dns.reversename
 
 from mailcheck.catalog import finding
 from mailcheck.checks.count import bounded
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -165,7 +164,7 @@ class MxCheck:
         }
         headline = ", ".join(f"{h.name} ({h.preference})" for h in self.hosts)
         findings = bounded(self._findings(answer))
-        return Section("mx", "MX", tuple(findings), printable(headline), data)
+        return Section("mx", "MX", tuple(findings), headline, data)
 
     def _findings(self, answer: Answer) -> list[Finding]:
         if answer.outcome.is_error:
@@ -197,7 +196,7 @@ class MxCheck:
                 f"{len(self.hosts)} host{'s' if len(self.hosts) > 1 else ''}: "
                 + ", ".join(f"{h.name} ({h.preference})" for h in self.hosts),
                 evidence=[
-                    printable(f"{h.record_text}  ({h.origin})" if h.origin else h.record_text)
+                    (f"{h.record_text}  ({h.origin})" if h.origin else h.record_text)
                     for h in self.hosts
                 ],
             )
@@ -433,7 +432,7 @@ class MxCheck:
                     finding(
                         "mx.fcrdns",
                         Status.ERROR,
-                        printable(
+                        (
                             f"{address}: could not determine whether PTR {names[0]} resolves "
                             f"back: {unknown[0].error_text()}"
                         ),
@@ -447,9 +446,7 @@ class MxCheck:
                     finding(
                         "mx.fcrdns",
                         Status.WARN,
-                        printable(
-                            f"{address}: PTR {names[0]} resolves to {back}, not back to {address}"
-                        ),
+                        f"{address}: PTR {names[0]} resolves to {back}, not back to {address}",
                         subject=address,
                         location=host.location,
                     )

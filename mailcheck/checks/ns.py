@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
 from mailcheck.checks.options import AskOptions as AskOptions  # where it was defined
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -189,8 +188,8 @@ class NsCheck:
             finding(
                 "ns.records",
                 Status.PASS,
-                printable(f"{_n(len(names), 'name server')} for {self.apex}: {', '.join(names)}"),
-                evidence=[printable(r.text) for r in answer.records],
+                f"{_n(len(names), 'name server')} for {self.apex}: {', '.join(names)}",
+                evidence=[r.text for r in answer.records],
             )
         ]
         if len(names) < 2:
@@ -198,9 +197,7 @@ class NsCheck:
                 finding(
                     "ns.count",
                     Status.WARN,
-                    printable(
-                        f"only one name server ({names[0]}): it is a single point of failure"
-                    ),
+                    f"only one name server ({names[0]}): it is a single point of failure",
                 )
             )
         else:
@@ -223,7 +220,7 @@ class NsCheck:
                     finding(
                         "ns.cname",
                         Status.FAIL,
-                        printable(f"{host.name} is a CNAME: an NS must name a host's own name"),
+                        f"{host.name} is a CNAME: an NS must name a host's own name",
                     )
                 )
         for host in errors:
@@ -234,7 +231,7 @@ class NsCheck:
                 finding(
                     "ns.host-address",
                     Status.ERROR,
-                    printable(f"could not look up {host.name}: {failed[0].describe()}"),
+                    f"could not look up {host.name}: {failed[0].describe()}",
                 )
             )
         if missing:
@@ -242,7 +239,7 @@ class NsCheck:
                 finding(
                     "ns.host-address",
                     Status.FAIL,
-                    printable(f"no A or AAAA record for {', '.join(missing)}: cannot be asked"),
+                    f"no A or AAAA record for {', '.join(missing)}: cannot be asked",
                 )
             )
         elif not errors:
@@ -328,7 +325,7 @@ class NsCheck:
                 f"{key} {a.describe()}{' AA' if a.authoritative else ''}"
                 for key, a in answers.items()
             )
-            asked.append(printable(f"{who}: {said}"))
+            asked.append(f"{who}: {said}")
             if soa.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SERVFAIL):
                 unreachable.append(f"{who}: {soa.describe()}")
             elif soa.outcome is not Outcome.NOERROR or not soa.authoritative:
@@ -341,7 +338,7 @@ class NsCheck:
                 finding(
                     "ns.lame",
                     Status.FAIL,
-                    printable(
+                    (
                         f"lame delegation: {len(lame)} of {len(servers)} listed servers do not "
                         f"serve {self.apex}: " + "; ".join(lame)
                     ),
@@ -357,7 +354,7 @@ class NsCheck:
                 finding(
                     "ns.authoritative",
                     Status.ERROR,
-                    printable("could not ask " + "; ".join(unreachable)),
+                    "could not ask " + "; ".join(unreachable),
                     evidence=asked,
                 )
             )
@@ -406,7 +403,7 @@ class NsCheck:
                 finding(
                     "ns.consistent",
                     Status.FAIL,
-                    printable("servers disagree: " + "; ".join(differ)),
+                    "servers disagree: " + "; ".join(differ),
                 )
             ]
         if errors or not complete:
@@ -415,9 +412,7 @@ class NsCheck:
                 finding(
                     "ns.consistent",
                     Status.ERROR,
-                    printable(
-                        f"servers that answered agree, but not every answer is known: {missing}"
-                    ),
+                    f"servers that answered agree, but not every answer is known: {missing}",
                 )
             ]
         return [

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -128,9 +127,7 @@ class DelegationCheck:
                 finding(
                     "ns.delegation",
                     Status.ERROR,
-                    printable(
-                        f"could not ask the parent zone about the delegation: {result.problem}"
-                    ),
+                    f"could not ask the parent zone about the delegation: {result.problem}",
                 )
             ]
         out: list[Finding] = []
@@ -140,7 +137,7 @@ class DelegationCheck:
                 finding(
                     "ns.delegation",
                     Status.PASS,
-                    printable(
+                    (
                         f"the parent zone {result.parent} delegates to the same "
                         f"{len(parent)} name servers ({result.source})"
                     ),
@@ -156,7 +153,7 @@ class DelegationCheck:
                 finding(
                     "ns.delegation",
                     Status.WARN,
-                    printable(
+                    (
                         f"the parent zone {result.parent} ({result.source}) and the zone list "
                         f"different name servers: {'; '.join(parts)}"
                     ),
@@ -171,7 +168,7 @@ class DelegationCheck:
                     finding(
                         "ns.lame",
                         Status.FAIL,
-                        printable(
+                        (
                             f"lame delegation: {name}, listed at the parent {result.parent}, does "
                             f"not serve {self.apex}: {detail}"
                         ),
@@ -182,7 +179,7 @@ class DelegationCheck:
                     finding(
                         "ns.authoritative",
                         Status.ERROR,
-                        printable(f"could not ask {name} (listed at the parent only): {detail}"),
+                        f"could not ask {name} (listed at the parent only): {detail}",
                     )
                 )
         return out

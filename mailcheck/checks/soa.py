@@ -6,7 +6,6 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns import NsCheck
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Outcome
 
@@ -63,7 +62,7 @@ def section(ns: NsCheck) -> Section:
                 "minimum": rd.minimum,
             }
         )
-        headline = printable(f"serial {rd.serial}, primary {data['primary']}")
+        headline = f"serial {rd.serial}, primary {data['primary']}"
     return Section("soa", "SOA", tuple(findings), headline, data)
 
 
@@ -77,14 +76,14 @@ def _findings(ns: NsCheck) -> list[Finding]:
                 finding(
                     "soa.record",
                     Status.ERROR,
-                    printable(f"could not determine the zone's SOA: {detail}"),
+                    f"could not determine the zone's SOA: {detail}",
                 )
             ]
         return [
             finding(
                 "soa.record",
                 Status.FAIL,
-                printable(f"no zone found at {ns.domain} or above it, so no SOA record"),
+                f"no zone found at {ns.domain} or above it, so no SOA record",
             )
         ]
     answer = ns.soa
@@ -104,13 +103,13 @@ def _findings(ns: NsCheck) -> list[Finding]:
         finding(
             "soa.record",
             Status.PASS,
-            printable(f"{ns.apex}: serial {rd.serial}, {timers}"),
-            evidence=[printable(answer.records[0].text)],
+            f"{ns.apex}: serial {rd.serial}, {timers}",
+            evidence=[answer.records[0].text],
         )
     ]
     problems = timer_problems(rd)
     if problems:
-        out.append(finding("soa.timers", Status.WARN, printable("; ".join(problems))))
+        out.append(finding("soa.timers", Status.WARN, "; ".join(problems)))
     else:
         out.append(finding("soa.timers", Status.PASS, f"{timers}: within the usual ranges"))
     out.extend(_serials(ns))
@@ -136,7 +135,7 @@ def _serials(ns: NsCheck) -> list[Finding]:
             finding(
                 "soa.serial",
                 Status.WARN,
-                printable(f"the servers have different versions of the zone: {shown}"),
+                f"the servers have different versions of the zone: {shown}",
             )
         ]
     if unknown or not serials:
@@ -144,7 +143,7 @@ def _serials(ns: NsCheck) -> list[Finding]:
             finding(
                 "soa.serial",
                 Status.ERROR,
-                printable(f"could not get the serial from {', '.join(unknown) or 'any server'}"),
+                f"could not get the serial from {', '.join(unknown) or 'any server'}",
             )
         ]
     [(serial, who)] = serials.items()

@@ -12,8 +12,8 @@ from mailcheck.checks.spf_eval import SpfResult as SpfResult
 from mailcheck.checks.spf_eval import evaluate as evaluate
 from mailcheck.checks.spf_eval import evaluation_finding as evaluation_finding
 from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
-from mailcheck.escape import decode, printable
-from mailcheck.model import Finding, Section, Status
+from mailcheck.escape import decode
+from mailcheck.model import Finding, Section, SpfTreeNode, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.spf import parse_spf
@@ -43,25 +43,26 @@ def node_status(node: SpfNode) -> str:
     return "ok"
 
 
-def tree_data(node: SpfNode) -> dict[str, Any]:
+def tree_data(node: SpfNode) -> SpfTreeNode:
+    """The tree as renderers and library callers read it (frozen, children in term order)."""
     direct = [
         t.raw
         for t in node.evaluated_terms()
         if t.queries_dns and t.name not in ("include", "redirect")
     ]
-    children = [tree_data(node.children[i]) for i in sorted(node.children)]
-    return {
-        "label": printable(node.label),
-        "domain": node.domain,
-        "status": node_status(node),
-        "record": printable(node.record.text) if node.record else None,
-        "origin": node.origin or None,
-        "direct_terms": [printable(t) for t in direct[:MAX_TERMS_SHOWN]],
-        "direct_lookups": node.direct_lookups(),
-        "total_lookups": node.total_lookups().known,
-        "total_exact": node.total_lookups().exact,
-        "children": children,
-    }
+    total = node.total_lookups()
+    return SpfTreeNode(
+        label=node.label,
+        domain=node.domain,
+        status=node_status(node),
+        record=node.record.text if node.record else None,
+        origin=node.origin or None,
+        direct_terms=tuple(direct[:MAX_TERMS_SHOWN]),
+        direct_lookups=node.direct_lookups(),
+        total_lookups=total.known,
+        total_exact=total.exact,
+        children=tuple(tree_data(node.children[i]) for i in sorted(node.children)),
+    )
 
 
 def _first(items: list[str], limit: int = 4) -> str:
@@ -107,7 +108,7 @@ class SpfCheck:
             findings.append(evaluation)
         data: dict[str, Any] = {"tree": tree_data(root)}
         if root.record is not None:
-            data["record"] = printable(root.record.text)
+            data["record"] = root.record.text
             lookups = root.total_lookups()
             # "lookups" is the counted part; "lookups_exact" False means "at least"
             data["lookups"] = lookups.known
@@ -120,7 +121,7 @@ class SpfCheck:
             findings.extend(flatten)
             if proposal is not None:
                 data["flattening"] = proposal
-        headline = printable(root.record.text) if root.record is not None else ""
+        headline = root.record.text if root.record is not None else ""
         return Section("spf", "SPF", tuple(findings), headline, data)
 
     # -- judgement --------------------------------------------------------------------
@@ -143,7 +144,7 @@ class SpfCheck:
         if root.found == 0:
             return [finding("spf.missing", Status.FAIL, f"no SPF record at {self.domain}")]
         if root.found > 1:
-            texts = [printable(t) for t in answer.texts() if t.lower().startswith(b"v=spf1")]
+            texts = [decode(t) for t in answer.texts() if t.lower().startswith(b"v=spf1")]
             return [
                 finding(
                     "spf.multiple",
@@ -158,9 +159,7 @@ class SpfCheck:
                 "spf.record",
                 Status.PASS,
                 "one SPF record",
-                evidence=[
-                    printable(root.record.text) + (f"  ({root.origin})" if root.origin else "")
-                ],
+                evidence=[root.record.text + (f"  ({root.origin})" if root.origin else "")],
             )
         ]
         out.extend(self._record_findings())
@@ -182,10 +181,10 @@ class SpfCheck:
                     finding(
                         "spf.syntax",
                         Status.FAIL,
-                        printable(f"{subject}: {problem}"),
+                        f"{subject}: {problem}",
                         subject=subject,
                         location=node.location,
-                        evidence=[printable(record.text)],
+                        evidence=[record.text],
                     )
                 )
             for problem in _split_problems(node.strings):
@@ -193,10 +192,10 @@ class SpfCheck:
                     finding(
                         "spf.string-split",
                         Status.WARN,
-                        printable(f"{subject}: strings joined without a space: {problem}"),
+                        f"{subject}: strings joined without a space: {problem}",
                         subject=subject,
                         location=node.location,
-                        evidence=[" ".join(f'"{printable(s)}"' for s in node.strings)],
+                        evidence=[" ".join(f'"{decode(s)}"' for s in node.strings)],
                     )
                 )
             size = len(record.text.encode("utf-8", "surrogateescape"))
@@ -227,7 +226,7 @@ class SpfCheck:
                         finding(
                             "spf.ptr",
                             Status.WARN,
-                            printable(f"{subject}: '{term.raw}' (ptr is discouraged)"),
+                            f"{subject}: '{term.raw}' (ptr is discouraged)",
                             subject=subject,
                             location=node.location,
                         )
@@ -240,7 +239,7 @@ class SpfCheck:
                     finding(
                         "spf.macros",
                         Status.INFO,
-                        printable(f"{subject}: macros expanded per message: " + ", ".join(macros)),
+                        f"{subject}: macros expanded per message: " + ", ".join(macros),
                         subject=subject,
                         location=node.location,
                     )
@@ -261,7 +260,7 @@ class SpfCheck:
             finding(
                 "spf.broad-range",
                 status,
-                printable(f"{subject}: '{raw}' authorises {network.num_addresses:,} addresses"),
+                f"{subject}: '{raw}' authorises {network.num_addresses:,} addresses",
                 subject=subject,
                 location=node.location,
             )
@@ -273,23 +272,21 @@ class SpfCheck:
             return finding(
                 "spf.exp",
                 Status.INFO,
-                printable(f"exp={target} (expanded per message, not fetched)"),
+                f"exp={target} (expanded per message, not fetched)",
             )
         if answer.outcome.is_error:
-            return finding("spf.exp", Status.ERROR, printable(f"exp={target}: {answer.describe()}"))
+            return finding("spf.exp", Status.ERROR, f"exp={target}: {answer.describe()}")
         if len(answer.records) != 1:
             return finding(
                 "spf.exp",
                 Status.WARN,
-                printable(
+                (
                     f"exp={target} has {len(answer.records)} TXT records "
                     "(exactly one is needed): no explanation is shown"
                 ),
                 hint="Publish exactly one TXT record at the exp= name.",
             )
-        return finding(
-            "spf.exp", Status.INFO, printable(f'exp={target}: "{decode(answer.records[0].txt)}"')
-        )
+        return finding("spf.exp", Status.INFO, f'exp={target}: "{decode(answer.records[0].txt)}"')
 
     def _tree_findings(self) -> list[Finding]:
         out = []
@@ -300,7 +297,7 @@ class SpfCheck:
                 continue
             parent = parents.get(id(node))
             at = parent.location if parent is not None else None
-            label = printable(node.label)
+            label = node.label
             status = node_status(node)
             if status == "loop":
                 out.append(
@@ -367,7 +364,7 @@ class SpfCheck:
                         finding(
                             "spf.dns-error",
                             Status.ERROR,
-                            printable(f"{node.domain}: '{lookup.term.raw}': {answer.error_text()}"),
+                            f"{node.domain}: '{lookup.term.raw}': {answer.error_text()}",
                             subject=node.domain,
                             location=node.location,
                         )
@@ -378,7 +375,7 @@ class SpfCheck:
                         finding(
                             "spf.mx-limit",
                             Status.FAIL,
-                            printable(
+                            (
                                 f"{node.domain}: '{lookup.term.raw}': "
                                 f"{lookup.target} has {len(mx.records)} MX "
                                 "records (limit 10)"
@@ -403,7 +400,7 @@ class SpfCheck:
                 finding(
                     "spf.lookup-limit",
                     Status.FAIL,
-                    printable(
+                    (
                         f"{total} DNS-querying terms in the tree (limit {LOOKUP_LIMIT}); "
                         f"evaluation stops with permerror {at} the {LOOKUP_LIMIT + 1}th: "
                         f"{hit.term.raw}{where}{unknown}"
@@ -444,10 +441,8 @@ class SpfCheck:
         v4, v6 = four_tally.count, six_tally.count
         unknown = listed([*v4.unresolved, *v6.unresolved])
         worst = max(v4.known, v6.known)
-        four = sorted({printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in four_tally.voids})
-        six = sorted(
-            {printable(f"'{lk.term.raw}' in {n.domain}") for n, lk in six_tally.voids} - set(four)
-        )
+        four = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in four_tally.voids})
+        six = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in six_tally.voids} - set(four))
         listed_voids = _first(four)
         if six:
             listed_voids += ("; for IPv6 also " if four else "") + _first(six)
@@ -523,7 +518,7 @@ class SpfCheck:
                     "spf.type99",
                     Status.WARN,
                     "a deprecated SPF (type 99) record is published",
-                    evidence=[printable(r.text) for r in answer.records],
+                    evidence=[r.text for r in answer.records],
                 )
             ]
         return []

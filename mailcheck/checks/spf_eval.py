@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.engine import DnsEngine
 
@@ -83,8 +82,8 @@ def evaluation_finding(result: SpfResult, domain: str) -> Finding:
     return finding(
         "spf.evaluation",
         _EVAL_STATUS.get(result.result, Status.ERROR),
-        printable(f"{result.ip} → {result.result}{matched}{explanation}"),
-        details=printable(f"check_host({result.ip}, {result.sender}, HELO {result.helo})"),
-        hint=printable(_evaluation_hint(result, domain)),
+        f"{result.ip} → {result.result}{matched}{explanation}",
+        details=f"check_host({result.ip}, {result.sender}, HELO {result.helo})",
+        hint=_evaluation_hint(result, domain),
         subject=domain,
     )

@@ -9,7 +9,6 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.spf_tree import SpfNode, TermLookup
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.records.spf import Term
 
@@ -201,16 +200,12 @@ def advice(root: SpfNode, limit: int = 10) -> tuple[list[Finding], dict[str, Any
             finding(
                 "spf.flatten",
                 Status.ERROR,
-                printable(
-                    "could not compute a flattened record: " + "; ".join(p.reason for p in failed)
-                ),
+                "could not compute a flattened record: " + "; ".join(p.reason for p in failed),
             )
         ], None
     if proposal is None:
         why = "; ".join(p.reason for p in problems) or "the record has no include to replace"
-        return [
-            finding("spf.flatten", Status.INFO, printable(f"no flattening proposal: {why}"))
-        ], None
+        return [finding("spf.flatten", Status.INFO, f"no flattening proposal: {why}")], None
     summary = (
         f"proposed record ({proposal.before} → {proposal.after} DNS lookups; "
         f"{', '.join(proposal.replaced)} replaced by {len(proposal.ranges)} "
@@ -228,11 +223,11 @@ def advice(root: SpfNode, limit: int = 10) -> tuple[list[Finding], dict[str, Any
         finding(
             "spf.flatten",
             Status.INFO,
-            printable(f"{summary}. Cost: {COST}"),
-            details=printable(
+            f"{summary}. Cost: {COST}",
+            details=(
                 "as TXT strings: " + " ".join(f'"{s}"' for s in split_strings(proposal.record))
             ),
-            evidence=[printable(p.reason) for p in problems],
+            evidence=[p.reason for p in problems],
         )
     ]
     return out, proposal.data()

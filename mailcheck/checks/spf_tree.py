@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mailcheck.checks.count import Count, Resolution
-from mailcheck.escape import decode, printable
+from mailcheck.escape import decode
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -36,7 +36,7 @@ class TermLookup:
         why = "not followed (bound reached)" if self.skipped else "no answer"
         if answer is not None:
             why = answer.outcome.value
-        return Count(0, (printable(f"'{self.term.raw}' ({why})"),))
+        return Count(0, (f"'{self.term.raw}' ({why})",))
 
     def void(self, family: str) -> Count:
         """Void lookups this term causes for an IPv4 ("A") or IPv6 ("AAAA") sender."""
@@ -139,9 +139,9 @@ class SpfNode:
                 child = self.children.get(term.index)
                 if child is None:
                     # a macro target is expanded per message: what it includes is unknowable
-                    total = total + Count(0, (printable(f"{term.raw} (expanded per message)"),))
+                    total = total + Count(0, (f"{term.raw} (expanded per message)",))
                 elif child.resolution is Resolution.UNKNOWN:
-                    total = total + Count(0, (printable(f"{child.label} ({child.why_unknown()})"),))
+                    total = total + Count(0, (f"{child.label} ({child.why_unknown()})",))
                 elif child.resolution is Resolution.RESOLVED:
                     total = total + child.total_lookups()
         return total
@@ -295,7 +295,7 @@ def void_counts(root: SpfNode) -> dict[str, VoidTally]:
         if node.loop:
             continue
         if node.resolution is Resolution.UNKNOWN and node.via is not None:
-            unknown = Count(0, (printable(f"{node.label} ({node.why_unknown()})"),))
+            unknown = Count(0, (f"{node.label} ({node.why_unknown()})",))
             for tally in out.values():
                 tally.count = tally.count + unknown
             continue

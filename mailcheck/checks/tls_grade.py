@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
 from mailcheck.net.tlsprobe import OCSP, Handshake
@@ -133,8 +132,8 @@ def grade(
         yield finding(
             "tls.protocols",
             Status.ERROR,
-            printable(f"could not determine every version offered: {'; '.join(errors)}"),
-            evidence=tuple(printable(e) for e in evidence),
+            f"could not determine every version offered: {'; '.join(errors)}",
+            evidence=tuple(evidence),
             subject=host,
         )
     else:
@@ -144,8 +143,8 @@ def grade(
         yield finding(
             "tls.protocols",
             STATUS.get(worst_version, Status.FAIL),
-            printable(f"{reason}{notes}"),
-            evidence=tuple(printable(e) for e in evidence),
+            f"{reason}{notes}",
+            evidence=tuple(evidence),
             subject=host,
         )
     kx, category, why = rate_cipher(tls.cipher)
@@ -168,7 +167,7 @@ def grade(
     yield finding(
         "tls.cipher",
         cipher_status,
-        printable(f"negotiated {cipher_reason}{weak_text}"),
+        f"negotiated {cipher_reason}{weak_text}",
         subject=host,
     )
     if tls.chain:
@@ -195,9 +194,9 @@ def grade(
         yield finding(
             "tls.ocsp-stapling",
             judged.status,
-            printable(judged.text),
+            judged.text,
             evidence=tuple(
-                printable(f"{k.replace('_', ' ')}: {v}")
+                f"{k.replace('_', ' ')}: {v}"
                 for k, v in judged.data.items()
                 if k != "summary" and v is not None
             ),
@@ -227,17 +226,15 @@ def grade(
         yield finding(
             "tls.grade",
             Status.ERROR,
-            printable(
-                f"could not determine the grade: {'; '.join(unknown)} (baseline: {BASELINE})"
-            ),
-            evidence=tuple(printable(r) for r in reasons),
+            f"could not determine the grade: {'; '.join(unknown)} (baseline: {BASELINE})",
+            evidence=tuple(reasons),
             subject=host,
         )
         return
     yield finding(
         "tls.grade",
         STATUS.get(overall, Status.FAIL),
-        printable(f"{overall.capitalize()} ({BASELINE}): " + "; ".join(reasons)),
-        evidence=tuple(printable(f"{r.aspect}: {r.category}: {r.reason}") for r in ratings),
+        f"{overall.capitalize()} ({BASELINE}): " + "; ".join(reasons),
+        evidence=tuple(f"{r.aspect}: {r.category}: {r.reason}" for r in ratings),
         subject=host,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mailcheck.catalog import finding
 from mailcheck.checks import libs
 from mailcheck.checks.where import located, record_location, zone_files
-from mailcheck.escape import decode, printable
+from mailcheck.escape import decode
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
@@ -34,7 +34,7 @@ class TlsRptCheck:
 
     def section(self, *, mta_sts: bool, dane: bool) -> Section:
         records = self._records()
-        data = {"record": printable(records[0]) if len(records) == 1 else None}
+        data = {"record": records[0] if len(records) == 1 else None}
         where = record_location(self.answer, zone_files(self.crawler), "v=tlsrptv1")
         findings = located(self._findings(records, mta_sts, dane), where)
         return Section("tls-rpt", "TLS-RPT", findings, "", data)
@@ -67,7 +67,7 @@ class TlsRptCheck:
                     "tls-rpt.record",
                     Status.FAIL,
                     f"{len(records)} TLS-RPT records at {name}: senders ignore them",
-                    evidence=[printable(r) for r in records],
+                    evidence=list(records),
                 )
             ]
         try:
@@ -77,8 +77,8 @@ class TlsRptCheck:
                 finding(
                     "tls-rpt.record",
                     Status.FAIL,
-                    printable(f"invalid record: {exc}"),
-                    evidence=[printable(records[0])],
+                    f"invalid record: {exc}",
+                    evidence=[records[0]],
                 )
             ]
         uris = parsed["tags"]["rua"]["value"]
@@ -86,9 +86,9 @@ class TlsRptCheck:
             finding(
                 "tls-rpt.record",
                 Status.PASS,
-                printable(f"reports go to {', '.join(uris)}"),
-                evidence=[printable(records[0])],
+                f"reports go to {', '.join(uris)}",
+                evidence=[records[0]],
             )
         ]
-        out.extend(finding("tls-rpt.record", Status.WARN, printable(w)) for w in parsed["warnings"])
+        out.extend(finding("tls-rpt.record", Status.WARN, w) for w in parsed["warnings"])
         return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mailcheck.catalog import finding
 from mailcheck.checks.connection import check_connection, connect_id
-from mailcheck.escape import printable
+from mailcheck.escape import clip, decode
 from mailcheck.message.smtp_codes import explain, explain_extension
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Answer
@@ -61,16 +61,14 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield finding(
             "smtp.banner",
             Status.FAIL,
-            printable(
+            (
                 f"the server refused the session at connect: {code} "
                 f"{trace.greeting} ({explain(code)})"
             ),
             subject=trace.host,
         )
         return
-    yield finding(
-        "smtp.banner", Status.PASS, printable(f"220 {trace.greeting}"), subject=trace.host
-    )
+    yield finding("smtp.banner", Status.PASS, f"220 {trace.greeting}", subject=trace.host)
     if trace.ehlo_reply is not None:
         if trace.helo_fallback:
             yield finding(
@@ -83,7 +81,7 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "smtp.ehlo",
                 Status.FAIL,
-                printable(f"EHLO refused: {trace.ehlo_reply} ({explain(trace.ehlo_reply.code)})"),
+                f"EHLO refused: {trace.ehlo_reply} ({explain(trace.ehlo_reply.code)})",
                 subject=trace.host,
             )
     caps = trace.caps_after or trace.caps_before
@@ -93,7 +91,7 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             for k, v in caps.items.items()
         ]
         summary = "; ".join(listed) + _tls_changes(trace)
-        yield finding("smtp.extensions", Status.INFO, printable(summary), subject=trace.host)
+        yield finding("smtp.extensions", Status.INFO, summary, subject=trace.host)
         yield from _names(trace, ctx)
     before = trace.caps_before
     if before is not None and (trace.tls is None or trace.tls.mode == "starttls"):
@@ -149,9 +147,7 @@ def _names(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 f"banner says {banner_name}, PTR of {trace.address} is {', '.join(ctx.ptr_names)}"
             )
     if problems:
-        yield finding(
-            "smtp.banner-name", Status.WARN, printable("; ".join(problems)), subject=trace.host
-        )
+        yield finding("smtp.banner-name", Status.WARN, "; ".join(problems), subject=trace.host)
 
 
 def _probe_replies(trace: HostTrace) -> Iterator[Finding]:
@@ -161,7 +157,7 @@ def _probe_replies(trace: HostTrace) -> Iterator[Finding]:
         yield finding(
             "smtp.mail",
             status,
-            printable(f"MAIL FROM: {reply} ({explain(reply.code, reply.enhanced)})"),
+            f"MAIL FROM: {reply} ({explain(reply.code, reply.enhanced)})",
             subject=trace.host,
         )
     for recipient, reply in trace.rcpt_replies:
@@ -169,14 +165,14 @@ def _probe_replies(trace: HostTrace) -> Iterator[Finding]:
             yield finding(
                 "smtp.rcpt",
                 Status.PASS,
-                printable(f"RCPT TO:<{recipient}>: {reply}"),
+                f"RCPT TO:<{recipient}>: {reply}",
                 subject=trace.host,
             )
         else:
             yield finding(
                 "smtp.rcpt",
                 Status.WARN if reply.code < 500 else Status.FAIL,
-                printable(f"RCPT TO:<{recipient}>: {reply}: {_refusal(reply)}"),
+                f"RCPT TO:<{recipient}>: {reply}: {_refusal(reply)}",
                 subject=trace.host,
             )
 
@@ -200,20 +196,18 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield finding(
             "mailbox.greeting",
             Status.FAIL,
-            printable(f"{name} server refused the session: {trace.greeting}"),
+            f"{name} server refused the session: {trace.greeting}",
             subject=trace.host,
         )
         return
-    yield finding(
-        "mailbox.greeting", Status.PASS, printable(f"{name}: {trace.greeting}"), subject=trace.host
-    )
+    yield finding("mailbox.greeting", Status.PASS, f"{name}: {trace.greeting}", subject=trace.host)
     before, after = trace.mailbox_caps_before, trace.mailbox_caps_after
     if before:
         extra = f"; after TLS: {' '.join(after)}" if after and after != before else ""
         yield finding(
             "mailbox.capabilities",
             Status.INFO,
-            printable(f"{' '.join(before)}{extra}"),
+            f"{' '.join(before)}{extra}",
             subject=trace.host,
         )
     if before and (trace.tls is None or trace.tls.mode == "starttls"):
@@ -253,7 +247,7 @@ def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
         yield finding(
             check_id,
             Status.FAIL,
-            printable(f"login refused{how}: {trace.login_text}"),
+            f"login refused{how}: {trace.login_text}",
             subject=trace.host,
         )
     elif trace.login in ("no-tls", "untrusted", "unavailable"):
@@ -271,7 +265,7 @@ def _tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             Status.FAIL,
             f"{len(tls.injected)} bytes arrived before the TLS handshake: the server "
             "(or something in the path) is open to STARTTLS response injection",
-            evidence=[printable(tls.injected, limit=200)],
+            evidence=[clip(decode(tls.injected), 200)],
             subject=trace.host,
         )
     how = "implicit TLS" if tls.mode == "implicit" else "STARTTLS offered and negotiated"
@@ -299,7 +293,7 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield finding(
             "tls.starttls",
             Status.FAIL,
-            printable(f"{word} offered but refused: {trace.starttls_reply}"),
+            f"{word} offered but refused: {trace.starttls_reply}",
             subject=trace.host,
         )
     elif not trace.starttls_offered:
@@ -359,8 +353,8 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     yield finding(
         "tls.certificate",
         status,
-        printable(f"{trust.detail}: {summary}"),
-        evidence=tuple(printable(line) for line in chain_lines(tls.chain, now)),
+        f"{trust.detail}: {summary}",
+        evidence=tuple(chain_lines(tls.chain, now)),
         subject=trace.host,
     )
     if now > leaf.not_after:
@@ -389,7 +383,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "tls.hostname",
                 Status.FAIL,
-                printable(
+                (
                     f"the certificate does not name {name} (it names "
                     f"{', '.join(leaf.dns_names) or leaf.common_name or '-'})"
                 ),
@@ -403,7 +397,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "dane.match",
                 Status.FAIL,
-                printable(
+                (
                     f"the TLSA records at {where} fail DNSSEC validation "
                     f"({ctx.tlsa_detail}): DANE senders must not deliver to this server and "
                     f"defer the mail (RFC 7672 §2.2){_lab_port(trace, ctx)}"
@@ -414,7 +408,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "dane.match",
                 Status.ERROR,
-                printable(
+                (
                     f"could not determine whether the TLSA records at {where} are "
                     f"DNSSEC-secure: {ctx.tlsa_detail}{_lab_port(trace, ctx)}"
                 ),
@@ -431,7 +425,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "dane.match",
                 Status.PASS,
-                printable(
+                (
                     f"the certificate matches TLSA {matched[0]} at {_tlsa_where(trace, ctx)}"
                     f"{secure}{_lab_port(trace, ctx)}"
                 ),
@@ -441,7 +435,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             yield finding(
                 "dane.match",
                 Status.FAIL,
-                printable(
+                (
                     f"the certificate matches none of the "
                     f"{len(ctx.tlsa.records)} TLSA records at {_tlsa_where(trace, ctx)}"
                     f"{secure}{_lab_port(trace, ctx)}"
@@ -499,7 +493,7 @@ def _slow(trace: HostTrace) -> Iterator[Finding]:
             yield finding(
                 check_id,
                 Status.WARN,
-                printable(f"{command} took {answer.at - line.at:.1f} s to answer"),
+                f"{command} took {answer.at - line.at:.1f} s to answer",
                 subject=trace.host,
             )
 
@@ -556,4 +550,4 @@ def _tlsa_lookup(trace: HostTrace, ctx: TraceContext) -> list[Finding]:
     if said is None:
         return []
     said += _lab_port(trace, ctx)
-    return [finding("dane.match", Status.ERROR, printable(said), subject=trace.host)]
+    return [finding("dane.match", Status.ERROR, said, subject=trace.host)]

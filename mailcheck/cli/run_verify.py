@@ -65,7 +65,7 @@ class Tally:
             self.disposition[dmarc.data.get("disposition", "none")] += 1
         dkim = sections.get("dkim")
         for row in dkim.data.get("signatures", []) if dkim else []:
-            self.signers.setdefault(row["d"] or "?", Counter())[row["result"]] += 1
+            self.signers.setdefault(row.domain or "?", Counter())[row.result] += 1
         spf = sections.get("spf")
         self.spf[spf.data.get("result", "not evaluated") if spf else "not evaluated"] += 1
         arc = sections.get("arc")

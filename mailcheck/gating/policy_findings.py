@@ -8,7 +8,7 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.gating.expectations import DMARC_LEVELS, Expectations
-from mailcheck.model import Finding, Report, Status
+from mailcheck.model import Finding, Report, SpfTreeNode, Status
 
 
 def _data(report: Report, family: str) -> Mapping[str, Any] | None:
@@ -77,9 +77,9 @@ def _dmarc(report: Report, expected: Expectations, source: str) -> Iterator[Find
         )
 
 
-def _includes(node: Mapping[str, Any]) -> Iterator[str]:
-    for child in node.get("children", []):
-        yield str(child.get("domain", "")).lower().rstrip(".")
+def _includes(node: SpfTreeNode) -> Iterator[str]:
+    for child in node.children:
+        yield child.domain.lower().rstrip(".")
         yield from _includes(child)
 
 
@@ -128,7 +128,7 @@ def _spf(report: Report, expected: Expectations, source: str) -> Iterator[Findin
                 Status.PASS,
                 f"SPF uses {lookups} DNS lookups (budget {budget}, limit 10)",
             )
-    included = set(_includes(tree)) if tree else set()
+    included = set(_includes(tree)) if isinstance(tree, SpfTreeNode) else set()
     # an include inside a part of the tree we could not resolve may or may not be there
     errors = _errors(report, "spf")
     for name in expected.spf_require_includes:

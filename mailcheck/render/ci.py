@@ -195,7 +195,8 @@ def _artifact_uri(source: str) -> dict[str, str]:
         except ValueError:
             return {"uri": path.as_uri()}
     posix = PurePosixPath(*path.parts).as_posix()
-    return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
+    # a file name that is not UTF-8 keeps its bytes (percent-encoded), as as_uri() does
+    return {"uri": quote(posix, errors="surrogateescape"), "uriBaseId": "%SRCROOT%"}
 
 
 _GATE_LEVELS = {"decided": "error", "inconclusive": "warning", "known": "note"}

@@ -9,7 +9,15 @@ from typing import Any
 
 from mailcheck import __version__
 from mailcheck.escape import printable
-from mailcheck.model import STATUS_ORDER, Finding, Report, Section, Status, count_statuses
+from mailcheck.model import (
+    STATUS_ORDER,
+    Finding,
+    Report,
+    Section,
+    Status,
+    TranscriptLine,
+    count_statuses,
+)
 
 # Colours repeat the status word, never replace it (the page must survive being printed).
 _CSS = """
@@ -75,11 +83,12 @@ def _data_block(data: Mapping[str, Any]) -> str:
     """Structured section data a reader acts on (a proposed record, a conversation), literally."""
     out = ""
     transcript = data.get("transcript")
-    if isinstance(transcript, list) and transcript:
+    if transcript:
         lines = []
         for line in transcript:
-            who = {"C": "C: ", "S": "S: "}.get(str(line.get("who")), "")
-            lines.append(f"+{float(line.get('ms', 0)):.0f} ms  {who}{line.get('text', '')}")
+            if isinstance(line, TranscriptLine):
+                who = {"C": "C: ", "S": "S: "}.get(line.who, "")
+                lines.append(f"+{line.ms:.0f} ms  {who}{line.text}")
         out += f"<pre>{_lines(lines)}</pre>"
     proposal = data.get("flattening")
     if isinstance(proposal, Mapping) and proposal.get("record"):

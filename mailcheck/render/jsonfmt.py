@@ -13,6 +13,19 @@ from mailcheck.model import STATUS_ORDER, Finding, Report, Section, count_status
 SCHEMA_VERSION = 1
 
 
+def plain(value: Any) -> Any:
+    """Section and report data as JSON values: typed rows (SignatureRow, SpfTreeNode ...)
+    become the objects their to_json() gives, tuples lists."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    to_json = getattr(value, "to_json", None)
+    return plain(to_json()) if callable(to_json) else value
+
+
 def finding_dict(finding: Finding) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": finding.id,
@@ -45,7 +58,7 @@ def section_dict(section: Section) -> dict[str, Any]:
     if section.headline:
         out["headline"] = section.headline
     if section.data:
-        out["data"] = dict(section.data)
+        out["data"] = plain(section.data)
     return out
 
 
@@ -70,7 +83,7 @@ def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
         # a domain's Unicode form (IDN); for other reports, how the subject is shown
         out["subject_unicode" if report.kind == "domain" else "display"] = report.display
     if report.data:
-        out["data"] = dict(report.data)
+        out["data"] = plain(report.data)
     if verbose:
         out["queries"] = [
             {
@@ -109,12 +122,16 @@ def document(
 
 
 # What json.dumps leaves raw with ensure_ascii=False but a terminal (or a viewer) obeys:
-# DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators
-_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators; and lone
+# surrogates (a byte that was not UTF-8, kept by surrogateescape), which are not Unicode
+_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
 
 
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
-    """JSON text; every control character \\u-escaped (the values stay exactly as they were)."""
+    """JSON text; every control character \\u-escaped (the values stay exactly as they were,
+    but for a byte that was not UTF-8: JSON has no bytes, it reads \\xNN as printable() shows)."""
     text = json.dumps(
         doc,
         indent=2 if pretty else None,
@@ -122,4 +139,13 @@ def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
         separators=None if pretty else (",", ":"),
     )
     # these characters can only occur inside JSON strings, where \uXXXX means the same
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        # strict parsers reject a lone surrogate even as \uXXXX: an undecodable byte is the
+        # text \xNN, as printable() shows it (a JSON-encoded backslash, then xNN)
+        return f"\\\\x{code - 0xDC00:02x}" if code >= 0xDC80 else f"\\\\u{code:04x}"
+    return f"\\u{code:04x}"

@@ -11,14 +11,32 @@ from mailcheck.model import Finding, Location, Report, Section
 
 
 def safe_value(value: Any) -> Any:
-    """Data as shown: strings escaped (inside lists, tuples and mappings too)."""
+    """Data as shown: strings escaped (inside lists, tuples, mappings and typed rows too)."""
     if isinstance(value, str):
         return printable_lines(value)
     if isinstance(value, Mapping):
         return {safe_value(k): safe_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(safe_value(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return safe_row(value)
     return value
+
+
+def safe_row(row: Any) -> Any:
+    """A typed row (a DKIM signature, an SPF tree node, a transcript line, a hop) with every
+    string escaped; a row's strings are one-line values, so a line break is shown, not obeyed
+    (a server line holding "\n250 OK" must not draw a line of its own)."""
+    changes = {item.name: _one_line(getattr(row, item.name)) for item in dataclasses.fields(row)}
+    return dataclasses.replace(row, **changes)
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_one_line(v) for v in value)
+    return safe_value(value)
 
 
 def safe_finding(item: Finding) -> Finding:

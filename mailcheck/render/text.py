@@ -18,7 +18,18 @@ from rich.table import Table
 from rich.text import Text
 
 from mailcheck.escape import printable
-from mailcheck.model import STATUS_ORDER, Finding, Report, Section, Status, count_statuses
+from mailcheck.model import (
+    STATUS_ORDER,
+    Finding,
+    ReceivedHop,
+    Report,
+    Section,
+    SignatureRow,
+    SpfTreeNode,
+    Status,
+    TranscriptLine,
+    count_statuses,
+)
 
 STYLES = {
     Status.PASS: "green",
@@ -210,21 +221,21 @@ def finding_lines(
     return lines + hanging(prefix, body, width)
 
 
-def spf_tree_lines(data: dict[str, Any], width: int) -> list[Text]:
+def spf_tree_lines(tree: SpfTreeNode, width: int) -> list[Text]:
     """The include tree drawn with guides; wrapped labels keep the guides of their branch."""
 
-    def label(node: dict[str, Any], root: bool) -> Text:
-        text = Text(node["label"])
-        direct = node["direct_lookups"]
-        sub = node["total_lookups"] - direct
+    def label(node: SpfTreeNode, root: bool) -> Text:
+        text = Text(node.label)
+        direct = node.direct_lookups
+        sub = node.total_lookups - direct
         count = f"{direct} + {sub}" if sub else f"{direct}"
         if not root:
-            count = f"1 + {node['total_lookups']}" if node["total_lookups"] else "1"
+            count = f"1 + {node.total_lookups}" if node.total_lookups else "1"
         text.append(f"   {count} lookup{'s' if count != '1' else ''}", style="dim")
-        if node["status"] != "ok":
-            text.append(f"   [{node['status']}]", style="yellow")
-        if node["direct_terms"] and not root:
-            text.append("   " + " ".join(node["direct_terms"]), style="dim")
+        if node.status != "ok":
+            text.append(f"   [{node.status}]", style="yellow")
+        if node.direct_terms and not root:
+            text.append("   " + " ".join(node.direct_terms), style="dim")
         return text
 
     out: list[Text] = []
@@ -236,8 +247,8 @@ def spf_tree_lines(data: dict[str, Any], width: int) -> list[Text]:
         out.append(first + lines[0])
         out.extend(rest + line for line in lines[1:])
 
-    def add(node: dict[str, Any], lead: str) -> None:
-        children = node["children"]
+    def add(node: SpfTreeNode, lead: str) -> None:
+        children = node.children
         for number, child in enumerate(children):
             last = number == len(children) - 1
             draw(
@@ -248,14 +259,12 @@ def spf_tree_lines(data: dict[str, Any], width: int) -> list[Text]:
             )
             add(child, lead + ("    " if last else "│   "))
 
-    draw(label(data, True), "  ", "", "" if not data["children"] else "│ ")
-    if data["direct_terms"]:
-        terms = Text(", ".join(data["direct_terms"])) + Text(
-            f"   {data['direct_lookups']}", style="dim"
-        )
-        last = not data["children"]
+    draw(label(tree, True), "  ", "", "" if not tree.children else "│ ")
+    if tree.direct_terms:
+        terms = Text(", ".join(tree.direct_terms)) + Text(f"   {tree.direct_lookups}", style="dim")
+        last = not tree.children
         draw(terms, "  ", "└── " if last else "├── ", "    " if last else "│   ")
-    add(data, "  ")
+    add(tree, "  ")
     return out
 
 
@@ -322,7 +331,7 @@ def render_report(
         if section.family == "received" and section.data.get("hops"):
             emit(console, _indented(hop_table(section.data["hops"])))
         tree = section.data.get("tree") if section.family == "spf" else None
-        if tree and tree.get("children"):
+        if isinstance(tree, SpfTreeNode) and tree.children:
             emit(console, [Text("  include tree", style="dim")])
             emit(console, spf_tree_lines(tree, width))
     if verbose and report.queries:
@@ -376,28 +385,28 @@ def closing_lines(report: Report, width: int) -> list[Text]:
     return lines
 
 
-def signature_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
+def signature_table(rows: Sequence[SignatureRow], verbose: bool = False) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False)
     columns = ["#", "d=", "s=", "a=", "c=", "key", "l=", "result"] + (["h="] if verbose else [])
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in ("d=", "s="))
     for row in rows:
-        kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(row["key_type"] or "", "?")
-        key = f"{kind} {row['key_bits']}" if row["key_bits"] and kind == "RSA" else kind
-        status = _RESULT_STATUS.get(row["result"], Status.FAIL)
-        # every tag value comes from the message: escaped, whatever the service did
+        kind = {"rsa": "RSA", "ed25519": "Ed25519"}.get(row.key_type or "", "?")
+        key = f"{kind} {row.key_bits}" if row.key_bits and kind == "RSA" else kind
+        status = _RESULT_STATUS.get(row.result, Status.FAIL)
+        # every tag value comes from the message: escaped, whatever the caller did
         cells: list[Text | str] = [
-            str(row["index"]),
-            Text(printable(row["d"])),
-            Text(printable(row["s"])),
-            Text(printable(row["a"])),
-            Text(printable(row["c"])),
+            str(row.index),
+            Text(printable(row.domain)),
+            Text(printable(row.selector)),
+            Text(printable(row.algorithm)),
+            Text(printable(row.canonicalization)),
             key,
-            Text(printable(row["l"] or "")),
-            Text(printable(row["result"]).upper(), style=STYLES[status]),
+            Text(printable(row.body_length or "")),
+            Text(printable(row.result).upper(), style=STYLES[status]),
         ]
         if verbose:
-            cells.append(Text(printable(" ".join(row["h"]))))
+            cells.append(Text(printable(" ".join(row.signed_headers))))
         table.add_row(*cells)
     return table
 
@@ -405,23 +414,26 @@ def signature_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
 _RESULT_STATUS = {"pass": Status.PASS, "temperror": Status.ERROR, "neutral": Status.INFO}
 
 
-def hop_table(rows: list[dict[str, Any]]) -> Table:
+def hop_table(rows: Sequence[ReceivedHop]) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False)
     for column in ("time", "+delay", "from", "by", "with", "TLS"):
-        table.add_column(column, no_wrap=column in ("time", "+delay", "with"))
+        # "with" is a keyword (ESMTPSA, LMTP): a forged long one must not squeeze the rest out
+        limit = 16 if column == "with" else None
+        table.add_column(column, no_wrap=column in ("time", "+delay"), max_width=limit)
     for row in rows:
-        delay = "" if row["delay"] is None else f"{row['delay']:+.0f} s"
-        when = (row["time"] or "")[:19].replace("T", " ")
-        tls = row["tls"] or ("yes" if row["encrypted"] else "no")
-        source = row["from"]
-        if row["ip"] and row["ip"] not in source:
-            source = f"{source} [{row['ip']}]"
+        delay = "" if row.delay is None else f"{row.delay:+.0f} s"
+        # the time as the hop wrote it (its own offset), to the second
+        when = row.time.isoformat()[:19].replace("T", " ") if row.time else ""
+        tls = row.tls or ("yes" if row.encrypted else "no")
+        source = row.helo
+        if row.ip and row.ip not in source:
+            source = f"{source} [{row.ip}]"
         table.add_row(
-            printable(when),
+            when,
             delay,
             Text(printable(source)),
-            Text(printable(row["by"])),
-            Text(printable(row["with"])),
+            Text(printable(row.by)),
+            Text(printable(row.protocol)),
             Text(printable(tls)),
         )
     return table
@@ -430,18 +442,18 @@ def hop_table(rows: list[dict[str, Any]]) -> Table:
 _WHO = {"C": ("C: ", "bold cyan"), "S": ("S: ", "green"), "*": ("", "dim italic")}
 
 
-def transcript_lines(lines: list[dict[str, Any]], width: int) -> list[Text]:
+def transcript_lines(lines: Sequence[TranscriptLine], width: int) -> list[Text]:
     """The conversation: time since connect, who spoke, the line exactly (escaped)."""
-    times = [f"+{line['ms']:.0f} ms" for line in lines]
+    times = [f"+{line.ms:.0f} ms" for line in lines]
     column = max((len(t) for t in times), default=0)
     out: list[Text] = []
     previous = None
     for ms, line in zip(times, lines, strict=True):
-        prefix, style = _WHO.get(line["who"], ("", ""))
+        prefix, style = _WHO.get(line.who, ("", ""))
         shown_time = ms if ms != previous else ""
         previous = ms
         lead = styled("  " + shown_time.rjust(column) + " ", "dim")
-        text = Text(prefix + line["text"], style=style)
+        text = Text(prefix + printable(line.text), style=style)
         out.extend(hanging(lead, text, width))
     out.append(Text(""))
     return out

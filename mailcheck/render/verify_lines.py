@@ -85,7 +85,7 @@ def message_line(report: Report) -> MessageLine:
     if result == "fail":
         result = f"fail→{printable(str(dmarc.get('disposition', 'none')))}"
     rows = sections["dkim"].data.get("signatures", []) if "dkim" in sections else []
-    passing = sum(1 for r in rows if r["result"] == "pass")
+    passing = sum(1 for r in rows if r.result == "pass")
     dkim = f"{passing}/{len(rows)}" if rows else "-"
     if rows and dmarc.get("dkim_aligned"):
         dkim += " aligned"

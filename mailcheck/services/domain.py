@@ -256,12 +256,12 @@ def _sender_spf(
     engine: DnsEngine, domain: str, evaluation: Finding, zones: frozenset[str]
 ) -> Section:
     """The evaluation for a --sender of another domain, under that domain's own record."""
-    from mailcheck.escape import decode, printable
+    from mailcheck.escape import decode
     from mailcheck.records.spf import select_spf
 
     answer = engine.resolve(domain, "TXT")
     records = select_spf(answer.texts()) if answer.ok else []
-    record = printable(decode(records[0])) if len(records) == 1 else None
+    record = decode(records[0]) if len(records) == 1 else None
     headline = f"{domain}: {record}" if record else f"{domain}: {answer.describe()}"
     data = {"domain": domain, "record": record}
     findings = located((evaluation,), record_location(answer, zones, "v=spf1"))

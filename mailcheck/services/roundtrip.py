@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from mailcheck.catalog import finding
 from mailcheck.errors import NetworkError, UsageError
-from mailcheck.escape import printable
+from mailcheck.escape import decode
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.session import SessionError
@@ -189,7 +189,7 @@ def delivery_sections(
         item = finding(
             "send.arrived",
             Status.ERROR,
-            printable(
+            (
                 f"could not determine whether it arrived: {where}: {arrival.problem} "
                 f"(after {arrival.seconds:.1f} s)"
             ),
@@ -214,7 +214,7 @@ def delivery_sections(
         VerifyRequest(authserv_ids=authserv_ids),
     )
     ours = str(checked.data.get("verdict", ""))
-    theirs = [printable(v) for v in split_headers(arrival.data).values("Authentication-Results")]
+    theirs = [decode(v) for v in split_headers(arrival.data).values("Authentication-Results")]
     data.update({"receiver_authentication_results": theirs, "verdict": ours})
     items = [
         finding(
@@ -226,12 +226,12 @@ def delivery_sections(
         finding(
             "send.auth-results",
             Status.INFO,
-            printable(
+            (
                 ("the receiver says: " + " | ".join(theirs))
                 if theirs
                 else "the receiver added no Authentication-Results header"
             )
-            + printable(f"; mailcheck says: {ours}"),
+            + f"; mailcheck says: {ours}",
             evidence=tuple(theirs),
         ),
     ]

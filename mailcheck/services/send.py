@@ -11,7 +11,6 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.transport import TraceContext, judge
-from mailcheck.escape import printable
 from mailcheck.message.dkim_sign import SigningKey, sign
 from mailcheck.message.headers import split_headers
 from mailcheck.message.smtp_codes import explain
@@ -60,7 +59,7 @@ def prepare(message: bytes, dkim: DkimPlan | None, engine: DnsEngine) -> Prepare
             finding(
                 "send.dkim-key",
                 Status.WARN,
-                printable(f"{dkim.key_file} is readable by other users: it is a private key"),
+                f"{dkim.key_file} is readable by other users: it is a private key",
             )
         )
     signed = sign(message, dkim.key, dkim.selector, dkim.domain)
@@ -73,7 +72,7 @@ def prepare(message: bytes, dkim: DkimPlan | None, engine: DnsEngine) -> Prepare
             finding(
                 "send.dkim",
                 Status.PASS,
-                printable(f"signed {what}; verified against the key at {record}"),
+                f"signed {what}; verified against the key at {record}",
             )
         )
         return Prepared(signed, tuple(findings))
@@ -84,7 +83,7 @@ def prepare(message: bytes, dkim: DkimPlan | None, engine: DnsEngine) -> Prepare
         finding(
             "send.dkim",
             status,
-            printable(f"signed {what}, but it does not verify against {record}: {reason}"),
+            f"signed {what}, but it does not verify against {record}: {reason}",
         )
     )
     return Prepared(signed, tuple(findings), signature_ok=False)
@@ -232,23 +231,23 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
         mark("deferred", f"not delivered: {step}: {text}")
         return False
     if trace.greeting_code != 220:
-        mark("deferred", printable(f"refused at connect: {trace.greeting_code} {trace.greeting}"))
+        mark("deferred", f"refused at connect: {trace.greeting_code} {trace.greeting}")
         return False
     if trace.login in ("refused", "no-tls", "untrusted", "unavailable"):
-        mark("rejected", printable(_login_text(trace)))
+        mark("rejected", _login_text(trace))
         return True
     if trace.blocked:
         mark("rejected", f"not sent: {trace.blocked}")
         return True
     if trace.mail_reply is not None and not trace.mail_reply.positive:
         status = "deferred" if trace.mail_reply.code < 500 else "rejected"
-        mark(status, printable(f"MAIL FROM refused: {_reply_text(trace.mail_reply)}"))
+        mark(status, f"MAIL FROM refused: {_reply_text(trace.mail_reply)}")
         return status == "rejected"
     _rcpt_refusals(trace, outcomes, where)
     if trace.data_reply is not None and trace.data_reply.code != 354:
         accepted = _accepted_rcpts(trace, outcomes)
         status = "deferred" if trace.data_reply.code < 500 else "rejected"
-        mark(status, printable(f"DATA refused: {_reply_text(trace.data_reply)}"), accepted)
+        mark(status, f"DATA refused: {_reply_text(trace.data_reply)}", accepted)
     if trace.mail_reply is None and not trace.rcpt_replies:
         mark("deferred", "not delivered: the session ended before MAIL FROM")
     return all(o.final for o in outcomes.values())
@@ -263,10 +262,10 @@ def _after_data(trace: HostTrace, outcomes: dict[str, Outcome], where: str) -> b
         for outcome in accepted:
             outcome.status, outcome.reply, outcome.host = "accepted", str(reply), trace.host
             outcome.queue_id = qid
-            outcome.history.append(printable(f"{where}: {reply}"))
+            outcome.history.append(f"{where}: {reply}")
     else:
         status = "deferred" if reply.code < 500 else "rejected"
-        text = printable(f"message refused after DATA: {_reply_text(reply)}")
+        text = f"message refused after DATA: {_reply_text(reply)}"
         for outcome in accepted:
             outcome.status, outcome.reply, outcome.host = status, text, trace.host
             outcome.history.append(f"{where}: {text}")
@@ -284,7 +283,7 @@ def _rcpt_refusals(trace: HostTrace, outcomes: dict[str, Outcome], where: str) -
             continue
         outcome = outcomes[recipient]
         outcome.status = "deferred" if reply.code < 500 else "rejected"
-        outcome.reply = printable(f"RCPT TO refused: {_reply_text(reply)}")
+        outcome.reply = f"RCPT TO refused: {_reply_text(reply)}"
         outcome.host = trace.host
         outcome.history.append(f"{where}: {outcome.reply}")
 
@@ -320,7 +319,7 @@ def deliver(
         outcomes.extend(route.values())
         if problem:
             for outcome in route.values():
-                outcome.status, outcome.reply = "deferred", printable(problem)
+                outcome.status, outcome.reply = "deferred", problem
             continue
         done = False
         tried: list[HostTrace] = []
@@ -330,8 +329,8 @@ def deliver(
             if target.problem:
                 for outcome in route.values():
                     if not outcome.final:
-                        outcome.history.append(printable(target.problem))
-                        outcome.status, outcome.reply = "deferred", printable(target.problem)
+                        outcome.history.append(target.problem)
+                        outcome.status, outcome.reply = "deferred", target.problem
                 continue
             for address in target.addresses:
                 pending = [r for r, o in route.items() if not o.final]
@@ -390,9 +389,9 @@ def recipient_findings(outcomes: list[Outcome]) -> list[Finding]:
             finding(
                 "send.recipient",
                 status,
-                printable(f"{outcome.recipient}: {text}"),
+                f"{outcome.recipient}: {text}",
                 subject=outcome.recipient,
-                evidence=tuple(printable(h) for h in outcome.history),
+                evidence=tuple(outcome.history),
             )
         )
     return out

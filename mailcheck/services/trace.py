@@ -18,8 +18,7 @@ import dns.reversename
 from mailcheck.catalog import finding
 from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
-from mailcheck.escape import printable
-from mailcheck.model import Finding, Report, Section, Status
+from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
@@ -345,7 +344,7 @@ def _run_trace(
                 finding(
                     connect_id(options.protocol),
                     Status.ERROR,
-                    printable(target.problem),
+                    target.problem,
                     subject=target.host,
                 )
             )
@@ -479,10 +478,9 @@ def trace_section(
         "port": trace.port,
         "protocol": trace.protocol,
         "preference": trace.preference,
-        "transcript": [
-            {"ms": round(line.at * 1000, 1), "who": line.who, "text": printable(line.text)}
-            for line in start
-        ],
+        "transcript": tuple(
+            TranscriptLine(round(line.at * 1000, 1), line.who, line.text) for line in start
+        ),
         "banner_seconds": trace.banner_seconds,
         "error": trace.error.message if trace.error else None,
     }
@@ -491,7 +489,7 @@ def trace_section(
         ("capabilities_after", trace.caps_after),
     ):
         if caps is not None:
-            data[key] = {k: printable(v) for k, v in caps.items.items()}
+            data[key] = dict(caps.items)
     if trace.mailbox_caps_before:
         data["capabilities_before"] = dict.fromkeys(trace.mailbox_caps_before, "")
     if trace.mailbox_caps_after:
@@ -511,7 +509,7 @@ def trace_section(
                     "outcome": p.outcome,
                     "version": p.version,
                     "cipher": p.cipher,
-                    "detail": printable(p.detail),
+                    "detail": p.detail,
                 }
                 for p in probes
             ]
@@ -520,7 +518,7 @@ def trace_section(
         where += f"  (MX {trace.preference})"
     return Section(
         "smtp" if trace.protocol == "smtp" else "mailbox",
-        printable(where),
+        where,
         tuple(findings),
         trace.protocol.upper(),
         data,

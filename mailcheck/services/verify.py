@@ -19,7 +19,7 @@ from mailcheck.checks.message_auth import (
 )
 from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
-from mailcheck.escape import printable
+from mailcheck.escape import clip, printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
 from mailcheck.messages import RawMessage
 from mailcheck.model import Report, Section, Status
@@ -175,13 +175,13 @@ def _stopped(
     if headers is not None:
         data.update(
             {
-                "from": printable(headers.first("From") or ""),
-                "subject": printable(headers.first("Subject") or "", limit=200),
-                "message_id": printable(headers.first("Message-ID") or ""),
+                "from": headers.first("From") or "",
+                "subject": clip(headers.first("Subject") or "", 200),
+                "message_id": headers.first("Message-ID") or "",
             }
         )
-    section = Section("message", "Message", (finding(check_id, status, printable(text)),), "", data)
-    verdict = printable(text, limit=120)
+    section = Section("message", "Message", (finding(check_id, status, text),), "", data)
+    verdict = clip(text, 120)
     return Report(
         "message",
         printable(message.source),

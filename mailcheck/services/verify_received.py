@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.escape import printable
 from mailcheck.message.headers import Headers, parse_received, unfold
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, ReceivedHop, Section, Status
 
 RECEIVED_LIMIT = 100  # hops read: a real path has a handful, a loop is cut at ~25-100
 
@@ -29,7 +28,7 @@ def received_section(headers: Headers) -> Section:
         previous = hop.when or previous
     out: list[Finding] = []
     if hops:
-        path = " → ".join(printable(h.by) or "?" for h in hops)
+        path = " → ".join(h.by or "?" for h in hops)
         first = "MUA → " if hops[0].authenticated and not extra else ""
         if extra:
             first = f"({extra} older) → "
@@ -44,7 +43,7 @@ def received_section(headers: Headers) -> Section:
             )
         out.append(finding("received.path", Status.INFO, f"{len(hops)} hop(s): {first}{path}"))
     for hop, delay in zip(hops, delays, strict=True):
-        by = printable(hop.by)
+        by = hop.by
         if delay is not None and delay > 3600:
             out.append(
                 finding(
@@ -63,20 +62,20 @@ def received_section(headers: Headers) -> Section:
                     "one of the clocks is wrong",
                 )
             )
-    rows = [
-        {
-            "from": printable(h.from_helo),
-            "ip": printable(h.from_ip),
-            "by": printable(h.by),
-            "with": printable(h.with_protocol),
-            "tls": printable(h.tls),
-            "authenticated": h.authenticated,
-            "encrypted": h.encrypted,
-            "time": h.when.isoformat() if h.when else None,
-            "delay": d,
-        }
+    rows = tuple(
+        ReceivedHop(
+            helo=h.from_helo,
+            ip=h.from_ip,
+            by=h.by,
+            protocol=h.with_protocol,
+            tls=h.tls,
+            authenticated=h.authenticated,
+            encrypted=h.encrypted,
+            time=h.when,
+            delay=d,
+        )
         for h, d in zip(hops, delays, strict=True)
-    ]
+    )
     data: dict[str, Any] = {"hops": rows}
     if extra:
         data["not_read"] = extra

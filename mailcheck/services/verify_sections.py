@@ -9,14 +9,14 @@ from mailcheck.checks.advice import dkim_hint
 from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_trusted
 from mailcheck.checks.signatures import ArcResult, Signature
 from mailcheck.checks.spf import SpfResult
-from mailcheck.escape import printable
+from mailcheck.escape import clip
 from mailcheck.message.headers import (
     Headers,
     address_domain,
     from_addresses,
 )
 from mailcheck.messages import RawMessage
-from mailcheck.model import Finding, Section, Status
+from mailcheck.model import Finding, Section, SignatureRow, Status
 
 _DKIM_STATUS = {
     "pass": Status.PASS,
@@ -54,7 +54,7 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
             finding(
                 "message.from",
                 Status.FAIL,
-                printable(
+                (
                     f"{count} From: headers with {len(addresses)} "
                     f"addresses ({_some(addresses)}): DMARC needs "
                     "exactly one author domain"
@@ -66,7 +66,7 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
             finding(
                 "message.from",
                 Status.FAIL,
-                printable(f"From: has no usable address ({headers.first('From')})"),
+                f"From: has no usable address ({headers.first('From')})",
             )
         )
     else:
@@ -80,7 +80,7 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
             )
         )
     for problem in headers.problems[:PROBLEMS_SHOWN]:
-        findings.append(finding("message.format", Status.WARN, printable(problem)))
+        findings.append(finding("message.format", Status.WARN, problem))
     if len(headers.problems) > PROBLEMS_SHOWN:
         findings.append(
             finding(
@@ -90,17 +90,17 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
             )
         )
     if message.note:
-        findings.append(finding("message.format", Status.INFO, printable(message.note)))
+        findings.append(finding("message.format", Status.INFO, message.note))
     data = {
-        "from": printable(headers.first("From") or ""),
-        "from_domain": printable(from_domain),
-        "from_address": printable(addresses[0]) if len(addresses) == 1 else "",
-        "subject": printable(headers.first("Subject") or "", limit=200),
-        "date": printable(headers.first("Date") or ""),
-        "message_id": printable(headers.first("Message-ID") or ""),
+        "from": headers.first("From") or "",
+        "from_domain": from_domain,
+        "from_address": addresses[0] if len(addresses) == 1 else "",
+        "subject": clip(headers.first("Subject") or "", 200),
+        "date": headers.first("Date") or "",
+        "message_id": headers.first("Message-ID") or "",
         "size": len(message.data),
     }
-    headline = printable(f"From: {addresses[0]}" if len(addresses) == 1 else "")
+    headline = f"From: {addresses[0]}" if len(addresses) == 1 else ""
     return Section("message", "Message", tuple(findings), headline, data), from_domain
 
 
@@ -110,26 +110,24 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
     skipped = max(0, present - len(signatures))
     if not signatures:
         findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
-    rows = []
+    rows: list[SignatureRow] = []
     for sig in signatures:
         t = sig.tags
-        label = printable(
+        label = (
             f"#{sig.index + 1} d={sig.domain} s={sig.selector} "
             f"{t.get('a', '?')} {t.get('c', 'simple/simple')}"
         )
         detail = ""
         if sig.computed_bh:
-            detail = printable(
-                f"signed bh={t.get('bh', '')[:12]}…  computed bh={sig.computed_bh[:12]}…"
-            )
+            detail = f"signed bh={t.get('bh', '')[:12]}…  computed bh={sig.computed_bh[:12]}…"
         findings.append(
             finding(
                 "dkim.signature",
                 _DKIM_STATUS.get(sig.result, Status.FAIL),
-                printable(f"{label}: {sig.result}: {sig.reason}"),
+                f"{label}: {sig.result}: {sig.reason}",
                 details=detail,
-                hint=printable(dkim_hint(sig)) if sig.result != "pass" else None,
-                subject=printable(sig.domain),
+                hint=dkim_hint(sig) if sig.result != "pass" else None,
+                subject=sig.domain,
             )
         )
         for note in sig.notes:
@@ -137,26 +135,26 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
                 finding(
                     "dkim.body-length" if note.startswith("l=") else "dkim.signature",
                     Status.WARN,
-                    printable(f"#{sig.index + 1} d={sig.domain}: {note}"),
-                    subject=printable(sig.domain),
+                    f"#{sig.index + 1} d={sig.domain}: {note}",
+                    subject=sig.domain,
                 )
             )
         rows.append(
-            {
-                "index": sig.index + 1,
-                "d": printable(sig.domain),
-                "s": printable(sig.selector),
-                "a": printable(t.get("a", "")),
-                "c": printable(t.get("c", "simple/simple")),
-                "h": [printable(h) for h in sig.signed_headers],
-                "l": printable(t["l"]) if "l" in t else None,
-                "result": sig.result,
-                "reason": printable(sig.reason),
-                "key_type": sig.key.key_type if sig.key else None,
-                "key_bits": sig.key.bits if sig.key else None,
-                "signed_bh": printable(t.get("bh", "")),
-                "computed_bh": sig.computed_bh or None,
-            }
+            SignatureRow(
+                index=sig.index + 1,
+                domain=sig.domain,
+                selector=sig.selector,
+                algorithm=t.get("a", ""),
+                canonicalization=t.get("c", "simple/simple"),
+                signed_headers=tuple(sig.signed_headers),
+                body_length=t.get("l", None),
+                result=sig.result,
+                reason=sig.reason,
+                key_type=sig.key.key_type if sig.key else None,
+                key_bits=sig.key.bits if sig.key else None,
+                signed_bh=t.get("bh", ""),
+                computed_bh=sig.computed_bh or None,
+            )
         )
     if skipped:
         findings.append(
@@ -176,7 +174,7 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
     )
     if skipped:
         headline += f", {skipped} not evaluated"
-    data: dict[str, Any] = {"signatures": rows}
+    data: dict[str, Any] = {"signatures": tuple(rows)}
     if skipped:
         data["not_evaluated"] = skipped
     return Section("dkim", "DKIM", tuple(findings), headline, data)
@@ -204,22 +202,20 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
         finding(
             "spf.message",
             _SPF_STATUS.get(spf.result, Status.ERROR),
-            printable(
-                f"{spf_in.ip} for {sender} (HELO {spf_in.helo or '?'}): {spf.result}{matched}"
-            ),
+            f"{spf_in.ip} for {sender} (HELO {spf_in.helo or '?'}): {spf.result}{matched}",
         ),
-        finding("spf.client", Status.INFO, printable(f"sending IP from {spf_in.source}")),
+        finding("spf.client", Status.INFO, f"sending IP from {spf_in.source}"),
     ]
     data = {
         "ip": spf_in.ip,
-        "helo": printable(spf_in.helo),
-        "mail_from": printable(spf_in.mail_from),
-        "source": printable(spf_in.source),
+        "helo": spf_in.helo,
+        "mail_from": spf_in.mail_from,
+        "source": spf_in.source,
         "result": spf.result,
-        "mechanism": printable(spf.mechanism) if spf.mechanism else spf.mechanism,
-        "explanation": printable(spf.explanation),
+        "mechanism": spf.mechanism,
+        "explanation": spf.explanation,
     }
-    return Section("spf", "SPF", tuple(out), printable(f"{spf_in.ip} → {spf.result}"), data)
+    return Section("spf", "SPF", tuple(out), f"{spf_in.ip} → {spf.result}", data)
 
 
 def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> Section:
@@ -245,8 +241,8 @@ def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> 
         finding(
             "dmarc.result",
             status,
-            printable(f"{from_domain}: {dmarc.result}{action}: {dmarc.reason}"),
-            hint=printable(advice) if advice else None,
+            f"{from_domain}: {dmarc.result}{action}: {dmarc.reason}",
+            hint=advice if advice else None,
         )
     ]
     if dmarc.location:
@@ -254,27 +250,27 @@ def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> 
             finding(
                 "dmarc.applied",
                 Status.INFO,
-                printable(
+                (
                     f"policy {dmarc.policy_tag}={dmarc.policy or 'none'} from {dmarc.location}; "
                     f"Organizational Domain {dmarc.org_domain}; adkim={dmarc.adkim} "
                     f"aspf={dmarc.aspf}"
                 ),
             )
         )
-    out.extend(finding("dmarc.applied", Status.INFO, printable(n)) for n in dmarc.notes)
+    out.extend(finding("dmarc.applied", Status.INFO, n) for n in dmarc.notes)
     data: dict[str, Any] = {
-        "from_domain": printable(from_domain),
+        "from_domain": from_domain,
         "result": dmarc.result,
         "disposition": dmarc.disposition,
         "policy": dmarc.policy,
         "policy_tag": dmarc.policy_tag,
-        "location": printable(dmarc.location),
-        "org_domain": printable(dmarc.org_domain),
+        "location": dmarc.location,
+        "org_domain": dmarc.org_domain,
         "spf_aligned": dmarc.spf_aligned,
-        "dkim_aligned": [printable(d) for d in dmarc.dkim_aligned],
-        "record": printable(dmarc.record),
+        "dkim_aligned": list(dmarc.dkim_aligned),
+        "record": dmarc.record,
     }
-    return Section("dmarc", "DMARC", tuple(out), printable(f"{dmarc.result}{action}"), data)
+    return Section("dmarc", "DMARC", tuple(out), f"{dmarc.result}{action}", data)
 
 
 def arc_section(arc: ArcResult) -> Section:
@@ -284,7 +280,7 @@ def arc_section(arc: ArcResult) -> Section:
             finding(
                 "arc.chain",
                 Status.ERROR,
-                printable(f"could not verify the chain: {arc.dns_errors[0]}"),
+                f"could not verify the chain: {arc.dns_errors[0]}",
             )
         )
     elif arc.cv == "pass":
@@ -298,7 +294,7 @@ def arc_section(arc: ArcResult) -> Section:
             )
         )
     elif arc.cv == "fail":
-        out.append(finding("arc.chain", Status.FAIL, printable(f"cv=fail: {arc.reason}")))
+        out.append(finding("arc.chain", Status.FAIL, f"cv=fail: {arc.reason}"))
     else:
         out.append(finding("arc.chain", Status.INFO, "no ARC sets"))
     for item in arc.instances:
@@ -306,7 +302,7 @@ def arc_section(arc: ArcResult) -> Section:
             finding(
                 "arc.instance",
                 Status.INFO,
-                printable(
+                (
                     f"i={item.instance}: AMS d={item.ams_domain} s={item.ams_selector} "
                     f"{'valid' if item.ams_valid else 'invalid'}; AS d={item.as_domain} "
                     f"{'valid' if item.as_valid else 'invalid'} cv={item.cv}; recorded: "
@@ -316,17 +312,17 @@ def arc_section(arc: ArcResult) -> Section:
         )
     data = {
         "cv": arc.cv,
-        "reason": printable(arc.reason),
+        "reason": arc.reason,
         "oldest_pass": arc.oldest_pass,
         "instances": [
             {
                 "i": i.instance,
-                "ams_domain": printable(i.ams_domain),
+                "ams_domain": i.ams_domain,
                 "ams_valid": i.ams_valid,
-                "as_domain": printable(i.as_domain),
+                "as_domain": i.as_domain,
                 "as_valid": i.as_valid,
-                "cv": printable(i.cv),
-                "aar": printable(i.aar),
+                "cv": i.cv,
+                "aar": i.aar,
             }
             for i in arc.instances
         ],
@@ -354,13 +350,13 @@ def auth_results_section(
 ) -> Section:
     out: list[Finding] = []
     for text in not_read or ():
-        out.append(finding("auth-results.header", Status.WARN, printable(text)))
+        out.append(finding("auth-results.header", Status.WARN, text))
     for check_id, text in claim_problems:
-        out.append(finding(check_id, Status.WARN, printable(text)))
+        out.append(finding(check_id, Status.WARN, text))
     for text in dict.fromkeys(mismatches):  # a flood of one claim reads as one line
-        out.append(finding("auth-results.mismatch", Status.WARN, printable(text)))
+        out.append(finding("auth-results.mismatch", Status.WARN, text))
     for text in unreadable:
-        out.append(finding("auth-results.header", Status.WARN, printable(f"cannot parse: {text}")))
+        out.append(finding("auth-results.header", Status.WARN, f"cannot parse: {text}"))
     by_server: dict[str, list[Any]] = {}
     for r in results:
         if r.header == "Authentication-Results":
@@ -374,15 +370,13 @@ def auth_results_section(
             )
         )
         whose = "your server" if is_trusted(items[0], trusted_ids) else "claim, not used"
-        out.append(
-            finding("auth-results.header", Status.INFO, printable(f"{server} ({whose}): {shown}"))
-        )
+        out.append(finding("auth-results.header", Status.INFO, f"{server} ({whose}): {shown}"))
     for claim in claims:
         out.append(
             finding(
                 "auth-results.header",
                 Status.INFO,
-                printable(
+                (
                     f"Received-SPF: {claim.result or '?'} client-ip={claim.client_ip or '?'}"
                     + (f" receiver={claim.receiver}" if claim.receiver else "")
                     + " (claim, not used)"
@@ -393,28 +387,28 @@ def auth_results_section(
         "results": [
             {
                 "header": r.header,
-                "authserv_id": printable(r.authserv_id),
+                "authserv_id": r.authserv_id,
                 "trusted": is_trusted(r, trusted_ids),
-                "method": printable(r.method),
-                "result": printable(r.result),
-                "properties": {k: printable(v) for k, v in r.properties.items()},
+                "method": r.method,
+                "result": r.result,
+                "properties": dict(r.properties),
                 "instance": r.instance,
             }
             for r in results
         ],
         "received_spf": [
             {
-                "result": printable(c.result),
-                "client_ip": printable(c.client_ip),
-                "envelope_from": printable(c.envelope_from),
-                "helo": printable(c.helo),
-                "receiver": printable(c.receiver),
+                "result": c.result,
+                "client_ip": c.client_ip,
+                "envelope_from": c.envelope_from,
+                "helo": c.helo,
+                "receiver": c.receiver,
             }
             for c in claims
         ],
     }
     if not_read:
-        data["not_read"] = [printable(t) for t in not_read]
+        data["not_read"] = list(not_read)
     return Section("auth-results", "Authentication-Results", tuple(out), "", data)
 
 
@@ -441,7 +435,7 @@ def verdict(
             f"   but ARC pass (sealed by {sealer}): a receiver that trusts that sealer may "
             "accept it"
         )
-    return printable(
+    return (
         f"{head.headline}   {dmarc_text}{arc_text}   ({spf_text}, DKIM {passing} of "
         f"{len(signatures)} passing, {aligned} aligned)"
     )

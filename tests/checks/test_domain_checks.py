@@ -211,15 +211,15 @@ def test_spf_tree_data(engine: DnsEngine) -> None:
     report = run(engine, "spf-limit.test")
     spf = next(s for s in report.sections if s.family == "spf")
     tree = spf.data["tree"]
-    assert tree["total_lookups"] == 14
-    assert tree["direct_terms"] == ["a", "mx"]
-    labels = [c["label"] for c in tree["children"]]
+    assert tree.total_lookups == 14
+    assert tree.direct_terms == ("a", "mx")
+    labels = [c.label for c in tree.children]
     assert labels == [
         "include:l1.spf-limit.test",
         "include:l2.spf-limit.test",
         "include:l3.spf-limit.test",
     ]
-    assert tree["children"][1]["children"][0]["label"] == "include:l4.spf-limit.test"
+    assert tree.children[1].children[0].label == "include:l4.spf-limit.test"
 
 
 def test_only_skip_limit_work(engine: DnsEngine) -> None:

@@ -44,7 +44,7 @@ def section(report: Report, family: str) -> dict:  # type: ignore[type-arg]
 
 
 def signatures(report: Report) -> list[tuple[str, str]]:
-    return [(r["result"], r["reason"]) for r in section(report, "dkim")["signatures"]]
+    return [(r.result, r.reason) for r in section(report, "dkim")["signatures"]]
 
 
 def describe(report: Report) -> str:
@@ -68,13 +68,13 @@ def test_canonicalizations(
     report = check(engine, sign(generated, message(), canonicalize=canonicalize))
     assert signatures(report)[0][0] == "pass"
     row = section(report, "dkim")["signatures"][0]
-    assert row["c"] == b"/".join(canonicalize).decode()
+    assert row.canonicalization == b"/".join(canonicalize).decode()
 
 
 def test_ed25519(engine: DnsEngine, generated: Generated) -> None:
     report = check(engine, sign(generated, message(), selector="ed"))
     row = section(report, "dkim")["signatures"][0]
-    assert (row["a"], row["key_type"], row["result"]) == ("ed25519-sha256", "ed25519", "pass")
+    assert (row.algorithm, row.key_type, row.result) == ("ed25519-sha256", "ed25519", "pass")
 
 
 def test_two_signatures_the_later_one_aligned(engine: DnsEngine, generated: Generated) -> None:
@@ -88,7 +88,7 @@ def test_two_signatures_the_later_one_aligned(engine: DnsEngine, generated: Gene
     )
     report = check(engine, esp_first)
     rows = section(report, "dkim")["signatures"]
-    assert [(r["d"], r["result"]) for r in rows] == [("esp.test", "pass"), ("dkim.test", "pass")]
+    assert [(r.domain, r.result) for r in rows] == [("esp.test", "pass"), ("dkim.test", "pass")]
     assert section(report, "dmarc")["result"] == "pass"
 
 
@@ -114,7 +114,7 @@ def test_body_changed(engine: DnsEngine, generated: Generated) -> None:
     assert signatures(report)[0][0] == "fail"
     assert "body hash did not verify" in signatures(report)[0][1]
     row = section(report, "dkim")["signatures"][0]
-    assert row["computed_bh"] and row["computed_bh"] != row["signed_bh"]
+    assert row.computed_bh and row.computed_bh != row.signed_bh
     [item] = [f for f in report.findings() if f.id == "dkim.signature"]
     assert "computed bh=" in item.details and "signed bh=" in item.details
     assert section(report, "dmarc")["result"] == "fail"
@@ -376,8 +376,8 @@ def test_received_timeline(engine: DnsEngine) -> None:
     ]
     report = check(engine, message(received=hops))
     rows = section(report, "received")["hops"]
-    assert [r["by"] for r in rows] == ["mx1.clean.test", "mx.receiver.test"]
-    assert rows[0]["authenticated"] and rows[1]["delay"] == pytest.approx(7290, abs=2)
+    assert [r.by for r in rows] == ["mx1.clean.test", "mx.receiver.test"]
+    assert rows[0].authenticated and rows[1].delay == pytest.approx(7290, abs=2)
     path = next(f for f in report.findings() if f.id == "received.path")
     assert path.summary == "2 hop(s): MUA → mx1.clean.test → mx.receiver.test"
     assert any(f.id == "received.delay" and f.status is S.WARN for f in report.findings())
@@ -690,8 +690,8 @@ def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: G
     report = check(engine, real_first, queries=True)
     rows = section(report, "dkim")["signatures"]
     assert len(rows) == 10
-    assert (rows[0]["d"], rows[0]["result"]) == ("dkim.test", "pass")
-    assert {(r["d"], r["result"]) for r in rows[1:]} == {("flood.test", "permerror")}
+    assert (rows[0].domain, rows[0].result) == ("dkim.test", "pass")
+    assert {(r.domain, r.result) for r in rows[1:]} == {("flood.test", "permerror")}
     assert section(report, "dkim")["not_evaluated"] == 1991
     dkim = [f for f in report.findings() if f.id == "dkim.signature"]
     assert len(dkim) == 11

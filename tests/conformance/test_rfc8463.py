@@ -26,5 +26,5 @@ def test_both_signatures_pass(tmp_path: Path) -> None:
     message = RawMessage("signed.eml", (DATA / "signed.eml").read_bytes())
     report = verify_message(message, engine, VerifyRequest())
     dkim = next(s for s in report.sections if s.family == "dkim")
-    results = [(row["a"], row["s"], row["result"]) for row in dkim.data["signatures"]]
+    results = [(row.algorithm, row.selector, row.result) for row in dkim.data["signatures"]]
     assert results == [("ed25519-sha256", "brisbane", "pass"), ("rsa-sha256", "test", "pass")]

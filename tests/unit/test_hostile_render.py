@@ -3,6 +3,7 @@ every format with colour forced, leave no control byte and no live markup in the
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -12,7 +13,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailcheck.model import ExitCode, Finding, Location, Report, Section, Status
+from mailcheck.model import (
+    ExitCode,
+    Finding,
+    Location,
+    ReceivedHop,
+    Report,
+    Section,
+    SignatureRow,
+    SpfTreeNode,
+    Status,
+    TranscriptLine,
+)
 from mailcheck.render import Format
 from mailcheck.render.writer import (
     DocumentWriter,
@@ -25,12 +37,15 @@ from mailcheck.render.writer import (
 )
 
 # ESC sequences (clear screen, OSC 8 link, a title), CR, NUL, BEL, bidi overrides, C1 CSI
-# and NEL, rich markup, HTML, and a line that would be a GitHub workflow command
+# and NEL, a byte that was not UTF-8 (a lone surrogate), rich markup, HTML, and a line that
+# would be a GitHub workflow command
 HOSTILE = (
     "A\x1b[2JB\x1b]8;;https://evil.invalid/\x1b\\link\x1b]8;;\x1b\\C\x1b]0;title\x07"
-    "D\rE\x00F\u202eG\u2066H\u200fI\x9b2JJ\x85K\x7fL"
+    "D\rE\x00F\u202eG\u2066H\u200fI\x9b2JJ\x85K\x7fL\udcffM"
     "[bold red]markup[/bold red]<script>alert(1)</script>\n::error::injected"
 )
+# What JSON holds: the value itself, but a byte that was not UTF-8 as the text \xff
+AS_JSON = HOSTILE.replace("\udcff", "\\xff")
 # Control characters no output may carry raw (newlines and tabs are layout)
 CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
@@ -53,6 +68,38 @@ def finding(status: Status, number: int) -> Finding:
     )
 
 
+def signature_row() -> SignatureRow:
+    return SignatureRow(
+        index=1,
+        domain="sig:" + HOSTILE,
+        selector=HOSTILE,
+        algorithm=HOSTILE,
+        canonicalization=HOSTILE,
+        signed_headers=(HOSTILE,),
+        body_length=HOSTILE,
+        result=HOSTILE,
+        reason=HOSTILE,
+        key_type="rsa",
+        key_bits=2048,
+        signed_bh=HOSTILE,
+    )
+
+
+def spf_tree() -> SpfTreeNode:
+    hostile = (HOSTILE, HOSTILE, HOSTILE, HOSTILE)
+    child = SpfTreeNode("tree:" + HOSTILE, *hostile, (HOSTILE,), 1, 1, True)
+    return SpfTreeNode(HOSTILE, HOSTILE, "ok", HOSTILE, None, (HOSTILE,), 1, 3, True, (child,))
+
+
+def hop() -> ReceivedHop:
+    when = datetime.datetime(2026, 12, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    return ReceivedHop("hop:" + HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE, True, True, when, 2.0)
+
+
+# Where each typed row shows in text output: its marker, escaped like the rest
+ROW_MARKERS = ("sig:A\\x1b[2JB", "tree:A\\x1b[2JB", "hop:A\\x1b[2JB", "line:A\\x1b[2JB")
+
+
 def hostile_report(kind: str = "domain") -> Report:
     data = {
         "record": HOSTILE,
@@ -61,20 +108,10 @@ def hostile_report(kind: str = "domain") -> Report:
         "result": HOSTILE,
         "disposition": HOSTILE,
         "cv": HOSTILE,
-        "signatures": [
-            {
-                "index": 1,
-                "d": HOSTILE,
-                "s": HOSTILE,
-                "a": HOSTILE,
-                "c": HOSTILE,
-                "key_type": "rsa",
-                "key_bits": 2048,
-                "l": HOSTILE,
-                "result": HOSTILE,
-                "h": [HOSTILE],
-            }
-        ],
+        "signatures": (signature_row(),),
+        "tree": spf_tree(),
+        "hops": (hop(),),
+        "transcript": (TranscriptLine(1.5, "S", "line:" + HOSTILE),),
     }
     sections = (
         Section(
@@ -86,6 +123,7 @@ def hostile_report(kind: str = "domain") -> Report:
         ),
         Section("dmarc", "DMARC", (finding(Status.ERROR, 4),), headline=HOSTILE, data=data),
         Section("dkim", "DKIM", (finding(Status.FAIL, 5),), headline=HOSTILE, data=data),
+        Section("received", "Received", (finding(Status.INFO, 6),), data=data),
     )
     return Report(kind, HOSTILE, sections, display=HOSTILE + "x", data=data)
 
@@ -166,9 +204,21 @@ def test_no_control_byte_and_no_markup_survives(
     if name in ("json", "sarif"):
         json.loads(text)
     if name == "jsonl":
-        assert [json.loads(line)["subject"] for line in text.splitlines()] == [HOSTILE] * 2
+        assert [json.loads(line)["subject"] for line in text.splitlines()] == [AS_JSON] * 2
+    if name in ("text", "text-verify"):
+        for marker in ROW_MARKERS:  # every typed row was drawn, escaped
+            assert marker in text, marker
+    if name == "html":
+        assert "line:A\\x1b[2JB" in text  # the transcript, escaped
     if name == "json":
-        assert json.loads(text)["reports"][0]["sections"][0]["data"]["record"] == HOSTILE
+        data = json.loads(text)["reports"][0]["sections"][0]["data"]
+        assert data["record"] == AS_JSON
+        # typed rows are JSON objects with the raw value (the \\u escapes of JSON decode to it)
+        assert data["signatures"][0]["d"] == "sig:" + AS_JSON
+        assert data["tree"]["children"][0]["label"] == "tree:" + AS_JSON
+        assert data["hops"][0]["from"] == "hop:" + AS_JSON
+        assert data["hops"][0]["time"] == "2026-12-02T03:04:05+00:00"
+        assert data["transcript"][0] == {"ms": 1.5, "who": "S", "text": "line:" + AS_JSON}
     if name == "junit":
         ET.fromstring(text)  # noqa: S314  (our own output, parsed to prove it is XML)
     if name == "github":

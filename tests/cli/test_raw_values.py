@@ -1,0 +1,66 @@
+"""Checks keep raw values, renderers escape them: the library API returns a record's real
+characters (ESC, bidi controls), while `--format text` and `--format json` show them escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mailcheck import Dns, check_domain
+from tests.conftest import CliRun
+
+# An SPF record with an ESC sequence (red) and a right-to-left override (U+202E) in a term
+ZONE = """$ORIGIN raw.test.
+$TTL 300
+@ SOA ns hm 1 3600 600 1209600 300
+@ NS ns
+ns A 127.0.0.1
+@ TXT "v=spf1 ip4:192.0.2.1 \\027[31mred\\226\\128\\174 -all"
+"""
+RECORD = "v=spf1 ip4:192.0.2.1 \x1b[31mred\u202e -all"
+SHOWN = "v=spf1 ip4:192.0.2.1 \\x1b[31mred\\u202e -all"
+
+
+@pytest.fixture
+def zone(tmp_path: Path) -> Path:
+    path = tmp_path / "raw.test.zone"
+    path.write_text(ZONE)
+    return path
+
+
+def test_library_returns_the_real_characters(zone: Path) -> None:
+    report = check_domain("raw.test", dns=Dns(zones=[str(zone)], offline=True))
+    spf = next(s for s in report.sections if s.family == "spf")
+    syntax = [f for f in spf.findings if f.id == "spf.syntax"]
+    assert [f.summary for f in syntax] == [
+        "raw.test: non-ASCII characters (SPF records are 7-bit ASCII, RFC 7208 3.1)",
+        "raw.test: \x1b[31mred\u202e: unknown term",
+    ]
+    assert all(f.evidence == (RECORD,) for f in syntax)
+    assert (spf.headline, spf.data["record"], spf.data["tree"].record) == (RECORD,) * 3
+
+
+def test_text_output_shows_them_escaped(run_cli: CliRun, zone: Path) -> None:
+    result = run_cli(
+        "domain", "raw.test", "--offline", "--zone", str(zone), "--verbose", "--no-config"
+    )
+    assert result.returncode == 1, result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert re.search(r"spf\.syntax +raw\.test: \\x1b\[31mred\\u202e: unknown term", result.stdout)
+    assert SHOWN in result.stdout  # the headline and the evidence
+
+
+def test_json_output_escapes_them_and_keeps_the_value(run_cli: CliRun, zone: Path) -> None:
+    result = run_cli(
+        "domain", "raw.test", "--offline", "--zone", str(zone), "--format", "json", "--no-config"
+    )
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\u001b[31mred\\u202e" in result.stdout
+    [report] = json.loads(result.stdout)["reports"]
+    spf = next(s for s in report["sections"] if s["family"] == "spf")
+    assert spf["data"]["record"] == RECORD == spf["headline"]
+    summaries = [f["summary"] for f in spf["findings"] if f["id"] == "spf.syntax"]
+    assert "raw.test: \x1b[31mred\u202e: unknown term" in summaries
