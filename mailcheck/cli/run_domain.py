@@ -423,6 +423,10 @@ def run(
         flags = dataclasses.replace(flags, zones=(*flags.zones, *domains))
         domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
+    if len(names) > 1:
+        from mailcheck.services.domain_pool import bulk_gc
+
+        bulk_gc()
     request = _request(opts, out, flags.offline)
     if request.ask_ns is not None and flags.offline:
         raise UsageError("--ask-ns asks the name servers over the network: not with --offline")
