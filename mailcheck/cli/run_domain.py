@@ -54,7 +54,7 @@ class DomainOptions:
     ca_file: str | None = None
     http_timeout: float = 10.0
     https_port: int | None = None
-    parallel: int = 16
+    parallel: int = 64
     from_file: str | None = None
     smtp_port: int | None = None  # --smtp (port 25 unless --smtp-port)
     smtp_timeout: float = 10.0
