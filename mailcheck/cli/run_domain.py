@@ -52,7 +52,7 @@ class DomainOptions:
     ca_file: str | None = None
     http_timeout: float = 10.0
     https_port: int | None = None
-    parallel: int = 16
+    parallel: int = 64
     from_file: str | None = None
     smtp_port: int | None = None  # --smtp (port 25 unless --smtp-port)
     smtp_timeout: float = 10.0
@@ -466,6 +466,10 @@ def run(
         flags = dataclasses.replace(flags, zones=(*flags.zones, *domains))
         domains = _zone_origins(domains)
     names = _names(domains, opts.from_file)
+    if len(names) > 1:
+        from mailcheck.services.domain_pool import bulk_gc
+
+        bulk_gc()
     request = _request(opts, out, flags.offline)
     if request.ask_ns is not None and flags.offline:
         raise UsageError("--ask-ns asks the name servers over the network: not with --offline")

@@ -78,3 +78,24 @@ def test_parse_takes_only_our_answer() -> None:
     assert _parse(ours[:11], request) is None  # shorter than a header
     assert _parse(((request.id + 1) & 0xFFFF).to_bytes(2, "big") + ours[2:], request) is None
     assert _parse(ours[:2] + b"\xff" * 40, request) is None  # garbled
+
+
+def test_query_ids_are_random_and_a_forked_worker_draws_its_own() -> None:
+    import ast
+    import os
+
+    name = dns.name.from_text("bench.test.")
+    ids = [Request(name, dns.rdatatype.A).id for _ in range(3000)]
+    assert len(set(ids)) > 2500  # 16 random bits each: about 2,900 distinct, never a counter
+    assert sorted(ids) != ids
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the IDs it would send next
+        os.write(writer, repr([Request(name, 1).id for _ in range(50)]).encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    with os.fdopen(reader) as pipe:
+        child = ast.literal_eval(pipe.read())
+    parent = [Request(name, 1).id for _ in range(50)]
+    assert child != parent  # not the parent's buffered IDs (1 in 2**800 by chance)

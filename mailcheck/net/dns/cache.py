@@ -31,6 +31,12 @@ class Lookup(Generic[A]):
     def done(self) -> bool:
         return self._answer is not None
 
+    def result(self) -> A:
+        """The answer; only once `done()` (nobody blocks on a lookup)."""
+        if self._answer is None:
+            raise RuntimeError("lookup not done")
+        return self._answer
+
     def add_done_callback(self, callback: Callable[[A], None]) -> None:
         """`callback(answer)` once the answer is there: now, if it already is."""
         with self._lock:

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from mailcheck.net.dns.answer import Answer
+from mailcheck.net.dns.cache import Lookup
 from mailcheck.net.dns.engine import DnsEngine
 
 Then = Callable[[Answer], None]
@@ -26,23 +27,23 @@ class Crawler:
 
     def __init__(self, engine: DnsEngine, workers: int = 8) -> None:
         self.engine = engine
-        self._pending: dict[Future[Any], list[Callable[[Any], None]]] = {}
-        # Finished futures arrive here (O(1) each, unlike waiting on the whole pending set).
-        self._done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
-        self._asked: dict[tuple[str, str, bool], Future[Answer]] = {}
+        # What is awaited (an engine lookup, or a spawned task's future) -> its continuations
+        self._pending: dict[object, list[Callable[[Any], None]]] = {}
+        # (what, its answer) arrive here as they finish (O(1) each, unlike waiting on the whole
+        # pending set); a spawned task's future stands for its own result.
+        self._done: queue.SimpleQueue[tuple[object, Any]] = queue.SimpleQueue()
+        self._asked: dict[tuple[str, str, bool], Lookup[Answer]] = {}
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
 
     def ask(self, name: str, rdtype: str, then: Then, dnssec: bool = False) -> None:
-        future = self.engine.submit(name, rdtype, dnssec=dnssec)
-        self._asked.setdefault((name.lower().rstrip("."), rdtype, dnssec), future)
-        self._watch(future, then)
-
-    def _watch(self, future: Future[Any], then: Callable[[Any], None]) -> None:
-        callbacks = self._pending.get(future)
+        lookup = self.engine.ask(name, rdtype, dnssec=dnssec)
+        self._asked.setdefault((name.lower().rstrip("."), rdtype, dnssec), lookup)
+        callbacks = self._pending.get(lookup)
         if callbacks is None:
-            self._pending[future] = [then]
-            future.add_done_callback(self._done.put)
+            self._pending[lookup] = [then]
+            put = self._done.put
+            lookup.add_done_callback(lambda answer: put((lookup, answer)))
         else:
             callbacks.append(then)
 
@@ -63,20 +64,22 @@ class Crawler:
                 max_workers=self._workers, thread_name_prefix="mailcheck-task"
             )
         future = self._pool.submit(work)
-        self._watch(future, then)
+        self._pending[future] = [then]
+        future.add_done_callback(lambda done: self._done.put((done, done)))
 
     def answers(self) -> list[Answer]:
         """Every distinct question this crawler asked, in the order first asked."""
-        return [f.result() for f in self._asked.values() if f.done()]
+        return [lookup.result() for lookup in self._asked.values() if lookup.done()]
 
     def run(self) -> None:
         try:
             while self._pending:
-                future = self._done.get()
-                callbacks = self._pending.pop(future, None)
+                what, result = self._done.get()
+                callbacks = self._pending.pop(what, None)
                 if callbacks is None:
                     continue
-                result = future.result()
+                if isinstance(result, Future):
+                    result = result.result()  # a spawned task's exception is raised here
                 for then in callbacks:
                     then(result)
         finally:

@@ -45,7 +45,7 @@ UNREACHABLE = "port unreachable"
 DEADLINE = "deadline reached before an answer"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Query:
     request: Request
     host: str
@@ -66,7 +66,7 @@ class DnsTransport:
     """`query()` from any thread; `done(response, "")` or `done(None, reason)` in the I/O thread."""
 
     def __init__(self, max_in_flight: int = 64, max_qps: float | None = None) -> None:
-        self.max_in_flight = max(1, max_in_flight)
+        self.max_in_flight = _within_fd_limit(max(1, max_in_flight))
         # --max-qps: a token bucket (a tenth of a second's worth of burst) over UDP sends
         self.max_qps = max_qps if max_qps and max_qps > 0 else None
         self._burst = max(1.0, (self.max_qps or 0) / 10)
@@ -370,13 +370,19 @@ class DnsTransport:
                 _call(what)  # type: ignore[arg-type]
 
     def _close_socket(self, item: _Query) -> None:
-        if item.sock is None:
+        sock = item.sock
+        if sock is None:
             return
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(item.sock)
-        with contextlib.suppress(OSError):
-            item.sock.close()
         item.sock = None
+        # try/except, not contextlib.suppress: this runs once per query, in the I/O thread
+        try:  # noqa: SIM105
+            self._selector.unregister(sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        try:  # noqa: SIM105
+            sock.close()
+        except OSError:
+            pass
 
     def _finish(self, item: _Query, response: Response | None, reason: str) -> None:
         if item.finished:
@@ -408,6 +414,29 @@ class DnsTransport:
         for sock in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+# Descriptors left for everything else (files, HTTPS fetches, SMTP, worker pipes)
+FD_RESERVE = 128
+
+
+def _within_fd_limit(wanted: int) -> int:
+    """Each query in flight holds a socket: raise the soft limit on open files (1,024 on
+    many systems) toward the hard one when --concurrency needs it, else ask fewer at once
+    (queued, not failed with "Too many open files")."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: no such limit to mind
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FD_RESERVE
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return wanted
+    raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = raised
+    return max(1, min(wanted, soft - FD_RESERVE))
 
 
 def _nothing() -> None:

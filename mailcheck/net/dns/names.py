@@ -9,6 +9,10 @@ class InvalidName(ValueError):
     """A name that cannot be asked for (empty label, label over 63 octets, ...)."""
 
 
+# Characters of a name that needs no escapes and no IDNA: its labels are its dotted parts
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
 def to_name(name: str | dns.name.Name) -> dns.name.Name:
     if isinstance(name, dns.name.Name):
         return name if name.is_absolute() else name.concatenate(dns.name.root)
@@ -16,6 +20,15 @@ def to_name(name: str | dns.name.Name) -> dns.name.Name:
     if not text:
         raise InvalidName("empty name")
     try:
+        if _PLAIN.issuperset(text):
+            # What from_text builds, a fifth of its CPU (every query of a bulk run parses
+            # its name); Name() checks empty labels and lengths as from_text does.
+            if text == ".":
+                return dns.name.root
+            labels = text.split(".")
+            if labels[-1]:
+                labels.append("")
+            return dns.name.Name([label.encode() for label in labels])
         if text.isascii():
             return dns.name.from_text(text if text.endswith(".") else text + ".")
         return dns.name.from_unicode(text if text.endswith(".") else text + ".")

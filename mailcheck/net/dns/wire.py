@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 
 import dns.flags
 import dns.message
@@ -179,6 +180,31 @@ _BARE_RCODES = frozenset(
 )
 
 
+class _Ids:
+    """Query IDs from the operating system's random source, read 2,048 at a time: one
+    getrandom() call per query cost a bulk run a syscall and a lock hand-over each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: list[int] = []
+
+    def reset(self) -> None:
+        """In a forked child: a lock of its own, and never the parent's next IDs."""
+        self._lock = threading.Lock()
+        self._ids = []
+
+    def next(self) -> int:
+        with self._lock:
+            if not self._ids:
+                pool = os.urandom(4096)
+                self._ids = [int.from_bytes(pool[i : i + 2], "big") for i in range(0, 4096, 2)]
+            return self._ids.pop()
+
+
+_IDS = _Ids()
+os.register_at_fork(after_in_child=_IDS.reset)
+
+
 class Request:
     """One recursive question, rendered once: what `dns.message.make_query(qname, rdtype,
     use_edns=0, payload=1232, want_dnssec=dnssec)` with RD (and AD with DNSSEC) sends, byte for
@@ -188,7 +214,7 @@ class Request:
 
     def __init__(self, qname: dns.name.Name, rdtype: int, dnssec: bool = False) -> None:
         # dnspython draws its ids from the operating system's random source too
-        self.id = int.from_bytes(os.urandom(2), "big")
+        self.id = _IDS.next()
         self.qname = qname
         self.rdtype = rdtype
         name_wire = qname.to_wire() or b""  # bytes: no file given
