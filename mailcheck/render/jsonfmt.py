@@ -115,11 +115,11 @@ _UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u20
 
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
     """JSON text; every control character \\u-escaped (the values stay exactly as they were)."""
-    text = json.dumps(
-        doc,
-        indent=2 if pretty else None,
-        ensure_ascii=False,
-        separators=None if pretty else (",", ":"),
-    )
+    if pretty:
+        from mailcheck.render.json_indent import indented
+
+        text = indented(doc)  # json.dumps(doc, indent=2, ensure_ascii=False), faster
+    else:
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # these characters can only occur inside JSON strings, where \uXXXX means the same
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
