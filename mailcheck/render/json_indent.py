@@ -9,18 +9,20 @@ from typing import Any
 _INFINITY = float("inf")
 
 
-def indented(value: object) -> str:
+def indented(value: object, margin: int = 0) -> str:
     """What json.dumps(value, indent=2, ensure_ascii=False) returns, character for character.
 
     Python's json has no C encoder for indented output: its pure-Python one (generators,
     a closure per level) cost more per verified message than the DKIM signatures' RSA.
     This walks the value once, strings escaped by json's own C function. Anything json
-    would refuse (an unknown type, a circular value) is left to json, for its error."""
+    would refuse (an unknown type, a circular value) is left to json, for its error.
+    `margin`: spaces after each line break, as if the text were nested that deep."""
     out: list[str] = []
     try:
-        _value(value, "\n", out)
+        _value(value, "\n" + " " * margin, out)
     except (TypeError, ValueError, RecursionError):
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        return text.replace("\n", "\n" + " " * margin) if margin else text
     return "".join(out)
 
 

@@ -113,13 +113,17 @@ def document(
 _UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
-def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
-    """JSON text; every control character \\u-escaped (the values stay exactly as they were)."""
+def dumps(doc: Mapping[str, Any], *, pretty: bool = True, margin: int = 0) -> str:
+    """JSON text; every control character \\u-escaped (the values stay exactly as they were).
+    `margin`: spaces before every line but the first (pretty text nested in a document)."""
     if pretty:
         from mailcheck.render.json_indent import indented
 
-        text = indented(doc)  # json.dumps(doc, indent=2, ensure_ascii=False), faster
+        # json.dumps(doc, indent=2, ensure_ascii=False), faster
+        text = indented(doc, margin)
     else:
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii() and "\x7f" not in text:
+        return text  # none of them (isascii is a flag of the string: free)
     # these characters can only occur inside JSON strings, where \uXXXX means the same
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -220,8 +220,7 @@ def spool_entry(verbose: bool, report: Report) -> tuple[tuple[int, ...], str]:
     from mailcheck.render.jsonfmt import dumps, report_dict
 
     counts = count_statuses(report.findings())
-    # JSON strings hold no raw line break, so every "\n" here is layout
-    text = dumps(report_dict(report, verbose=verbose)).replace("\n", "\n    ")
+    text = dumps(report_dict(report, verbose=verbose), margin=4)
     return tuple(counts[status] for status in STATUS_ORDER), text
 
 
