@@ -161,7 +161,9 @@ _RECEIVED_FOR = re.compile(r"\bfor\s+<?([^\s;>]+)>?", re.IGNORECASE)
 _TLS = re.compile(r"\((?:using|version=)\s*(TLS[^)]*)\)|\b(TLSv1(?:\.\d)?)", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=64)  # verify reads the trusted hop twice: for SPF, for the path
+# verify reads the trusted hop twice (for SPF, for the path): kept for a few calls only,
+# as a forged field can be as large as the header section
+@functools.lru_cache(maxsize=8)
 def parse_received(text: str) -> Received:
     """One Received: field (RFC 5321 4.4), read leniently: MTAs format the comments freely."""
     main, _, stamp = text.rpartition(";")
