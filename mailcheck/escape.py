@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Characters that reorder or hide text on a terminal (Trojan Source, CVE-2021-42574).
 _BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-_PLAIN = re.compile(r"[\x20-\x7e]*")
 
 
 def decode(data: bytes) -> str:
@@ -26,7 +22,7 @@ def printable(text: str | bytes, limit: int | None = None) -> str:
     """
     if isinstance(text, bytes):
         text = decode(text)
-    if _PLAIN.fullmatch(text):  # the common case: printable ASCII, nothing to escape
+    if text.isascii() and text.isprintable():  # the common case: nothing to escape
         return text if limit is None or len(text) <= limit else text[: max(0, limit - 1)] + "…"
     out = []
     for char in text:

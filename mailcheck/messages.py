@@ -177,7 +177,10 @@ def _folder_entries(path: Path) -> list[Path]:
     else:
         # a plain folder: its subfolders are not messages (a Maildir's cur/ holds only files)
         entries = [f for f in path.iterdir() if f.is_symlink() or not f.is_dir()]
-    return sorted(f for f in entries if not f.name.startswith("."))
+    # Path's own order (its parts compared in turn), by a key: comparing 10,000 Path objects
+    # pairwise took longer than reading the files; Windows compares parts case-folded
+    key = (lambda f: f.parts) if os.name == "posix" else None
+    return sorted((f for f in entries if not f.name.startswith(".")), key=key)
 
 
 def _message(path: Path, kind: str, fmt: str, until: float | None) -> Iterator[RawMessage]:

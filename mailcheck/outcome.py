@@ -45,6 +45,13 @@ class ExitTally:
         if unreachable and all(f.status is Status.ERROR for f in unreachable):
             self.errors = True
 
+    def merge(self, other: ExitTally) -> None:
+        """What another tally saw (one report's, added where it was made: a --jobs worker)."""
+        self.failed |= other.failed
+        self.errors |= other.errors
+        self.regressed |= other.regressed
+        self.unsure |= other.unsure
+
     @property
     def code(self) -> ExitCode:
         if self.regression:

@@ -113,7 +113,7 @@ def _signatures(name: str) -> Callable[[Any], Any]:
         from mailcheck.checks import signatures
 
         replacement = getattr(signatures, name)
-        factory = name in ("_fast_rsa_verify", "fast_re_btag")
+        factory = name in ("_fast_rsa_verify", "fast_re_btag", "fast_rfc822_parse")
         return replacement(original) if factory else replacement
 
     return make
@@ -135,6 +135,7 @@ DKIMPY_SPEEDUPS = Patch(
             _signatures("fast_strip_trailing_whitespace"),
         ),
         ("dkim", "RE_BTAG", _signatures("fast_re_btag")),
+        ("dkim", "rfc822_parse", _signatures("fast_rfc822_parse")),
     ),
     why="dkimpy verifies RSA with Python integers and compiles its canonicalization "
     "patterns at every call; the replacements are exact equivalents (tested against them)",

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailcheck.checks.dkimpy_parse import fast_rfc822_parse  # noqa: F401 (thirdparty: by name)
 from mailcheck.escape import decode
 from mailcheck.message.headers import Headers, tags
 from mailcheck.net.dns.answer import Answer, Outcome
@@ -114,7 +115,6 @@ def fast_str2int(data: bytes | bytearray) -> int:
 
 
 _WSP = re.compile(rb"[\t ]+")
-_LINE_BREAK = re.compile(rb"\r?\n")
 _TRAILING_WSP = re.compile(rb"[\t ]+\r\n")
 
 
@@ -127,18 +127,24 @@ def fast_compress_whitespace(content: bytes) -> bytes:
 
 
 def fast_unfold_header_value(content: bytes) -> bytes:
-    return _LINE_BREAK.sub(b"", content) if b"\n" in content else content
+    """Every LF goes, with the CR just before it: what removing \r?\n does, in two C
+    passes (dkimpy's header values all end in CRLF, so the pattern ran on every one)."""
+    return content.replace(b"\r\n", b"").replace(b"\n", b"") if b"\n" in content else content
 
 
 def fast_strip_trailing_whitespace(content: bytes) -> bytes:
+    if b" \r\n" not in content and b"\t\r\n" not in content:
+        return content  # most bodies: no line ends in white space
     return _TRAILING_WSP.sub(b"\r\n", content)
 
 
 # dkim.RE_BTAG (the b= value, removed before hashing the signature header) spells folding
 # white space as (?:(?:\s*\r?\n)?\s+)?, which matches exactly the strings \s* matches;
 # whitespace and base64 characters are disjoint, so each repetition matches the same text
-# either way, and this form runs about three times faster on a 2048-bit signature.
-FAST_RE_BTAG = re.compile(rb"([;\s]b\s*=)(?:\s*[a-zA-Z0-9+/=])*(?:\r?\n\Z)?")
+# either way (white space, then base64 characters: a run of them per repetition ends at
+# the same place as one at a time), and this form runs several times faster on a
+# 2048-bit signature.
+FAST_RE_BTAG = re.compile(rb"([;\s]b\s*=)(?:\s*[a-zA-Z0-9+/=]+)*(?:\r?\n\Z)?")
 
 
 def fast_re_btag(original: Any) -> re.Pattern[bytes]:

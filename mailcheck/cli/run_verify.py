@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import UsageError
 from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
-from mailcheck.model import ExitCode, Report, select_findings
+from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.outcome import ExitTally
 from mailcheck.render import Format
@@ -52,24 +52,21 @@ class Tally:
     not_evaluated: Counter[str] = field(default_factory=Counter)
 
     def add(self, report: Report) -> None:
+        self.add_tallied(tallied(report))
+
+    def add_tallied(self, item: Tallied) -> None:
         self.messages += 1
-        sections = {s.family: s for s in report.sections}
-        dmarc = sections.get("dmarc")
-        if dmarc is None:
-            reason = next((f.id for f in report.findings()), "message.format")
-            self.not_evaluated[_NOT_EVALUATED.get(reason, reason)] += 1
+        if item.not_evaluated:
+            self.not_evaluated[item.not_evaluated] += 1
             self.dmarc["not evaluated"] += 1
             return
-        self.dmarc[dmarc.data.get("result", "not evaluated")] += 1
-        if dmarc.data.get("result") == "fail":
-            self.disposition[dmarc.data.get("disposition", "none")] += 1
-        dkim = sections.get("dkim")
-        for row in dkim.data.get("signatures", []) if dkim else []:
-            self.signers.setdefault(row.domain or "?", Counter())[row.result] += 1
-        spf = sections.get("spf")
-        self.spf[spf.data.get("result", "not evaluated") if spf else "not evaluated"] += 1
-        arc = sections.get("arc")
-        self.arc[arc.data.get("cv", "none") if arc else "none"] += 1
+        self.dmarc[item.dmarc] += 1
+        if item.disposition is not None:
+            self.disposition[item.disposition] += 1
+        for domain, result in item.signers:
+            self.signers.setdefault(domain, Counter())[result] += 1
+        self.spf[item.spf] += 1
+        self.arc[item.arc] += 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +78,76 @@ class Tally:
             "not_evaluated": dict(sorted(self.not_evaluated.items())),
             "dkim_by_domain": {d: dict(sorted(c.items())) for d, c in sorted(self.signers.items())},
         }
+
+
+class Tallied(NamedTuple):
+    """What the summary counts of one report (small: made in a --jobs worker, sent back)."""
+
+    not_evaluated: str  # why it was not evaluated ("" when it was)
+    dmarc: str = ""
+    disposition: str | None = None  # of a failing DMARC result
+    signers: tuple[tuple[str, str], ...] = ()  # (d=, result) of each DKIM signature
+    spf: str = ""
+    arc: str = ""
+
+
+def tallied(report: Report) -> Tallied:
+    sections = {s.family: s for s in report.sections}
+    dmarc = sections.get("dmarc")
+    if dmarc is None:
+        reason = next((f.id for f in report.findings()), "message.format")
+        return Tallied(_NOT_EVALUATED.get(reason, reason))
+    result = dmarc.data.get("result", "not evaluated")
+    dkim = sections.get("dkim")
+    spf = sections.get("spf")
+    arc = sections.get("arc")
+    return Tallied(
+        "",
+        result,
+        dmarc.data.get("disposition", "none") if dmarc.data.get("result") == "fail" else None,
+        tuple(
+            (row.domain or "?", row.result)
+            for row in (dkim.data.get("signatures", []) if dkim else [])
+        ),
+        spf.data.get("result", "not evaluated") if spf else "not evaluated",
+        arc.data.get("cv", "none") if arc else "none",
+    )
+
+
+class Done(NamedTuple):
+    """One message, finished: what the run adds up, and the writer's part (prepared, or the
+    whole report where the writer has no prepared form, and for the run's first message)."""
+
+    subject: str
+    exit: ExitTally
+    tally: Tallied
+    prepared: object
+    report: Report | None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What becomes of each report where it is made, in a --jobs worker or in this process
+    alike: blocklists, --only/--skip, its share of the exit code and summary, and the
+    writer's serialising. Picklable (a spawned worker receives it)."""
+
+    only: tuple[str, ...]
+    skip: tuple[str, ...]
+    threshold: Status | None
+    lists: tuple[Blocklist, ...] | None
+    prepare: Callable[[Report], object] | None
+
+    def __call__(self, report: Report, engine: DnsEngine, whole: bool) -> Done:
+        if self.lists is not None:
+            from mailcheck.checks.dnsbl import with_blocklists
+
+            report = with_blocklists(report, engine, self.lists)
+        report = select_findings(report, self.only, self.skip)
+        code = ExitTally(self.threshold)
+        code.add(report)
+        if whole or self.prepare is None:
+            return Done(report.subject, code, tallied(report), None, report)
+        return Done(report.subject, code, tallied(report), self.prepare(report), None)
 
 
 _NOT_EVALUATED = {
@@ -124,7 +191,8 @@ def run(
     streams = out.format is Format.JSONL or (
         out.format is Format.TEXT and out.verbose and total != 1
     )
-    pool = _pool(opts, total, engine, request)
+    finish = Finish(tuple(out.only), tuple(out.skip), out.threshold, lists, writer.prepare())
+    pool = _pool(opts, total, engine, request, finish)
     messages = read_messages(list(inputs), opts.mbox_format, flags.deadline)
     with (
         engine,
@@ -134,18 +202,19 @@ def run(
         found = (
             pool.map(messages)
             if pool is not None
-            else (verify_message(message, engine, request, memo) for message in messages)
+            else (
+                finish(verify_message(message, engine, request, memo), engine, not number)
+                for number, message in enumerate(messages)
+            )
         )
-        for report in found:
-            if lists is not None:
-                from mailcheck.checks.dnsbl import with_blocklists
-
-                report = with_blocklists(report, engine, lists)
-            report = select_findings(report, out.only, out.skip)
-            tally.add(report)
-            tally_code.add(report)
-            bar.advance(report.subject)
-            writer.report(report)
+        for done in found:
+            tally.add_tallied(done.tally)
+            tally_code.merge(done.exit)
+            bar.advance(done.subject)
+            if done.report is not None:
+                writer.report(done.report)
+            else:
+                writer.prepared(done.prepared)
     code = tally_code.code
     stats = engine.stats()
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
@@ -154,8 +223,12 @@ def run(
 
 
 def _pool(
-    opts: VerifyOptions, total: int | None, engine: DnsEngine, request: VerifyRequest
-) -> VerifyPool | None:
+    opts: VerifyOptions,
+    total: int | None,
+    engine: DnsEngine,
+    request: VerifyRequest,
+    finish: Finish,
+) -> VerifyPool[Done] | None:
     """--jobs: worker processes for the DKIM/ARC work, or None for the serial path (one
     message's -v query lines are what it asked in this process, so -v stays serial)."""
     from mailcheck.services.verify_pool import VerifyPool, default_jobs
@@ -163,7 +236,7 @@ def _pool(
     jobs = opts.jobs or default_jobs(total)
     if jobs <= 1 or request.queries:
         return None
-    return VerifyPool(jobs, engine, request)
+    return VerifyPool(jobs, engine, request, finish)
 
 
 def _blocklists(opts: VerifyOptions) -> tuple[Blocklist, ...] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +23,16 @@ class Headers:
     too_large: bool = False
 
     def values(self, name: str) -> list[bytes]:
-        key = name.lower().encode()
-        return [v for n, v in self.fields if n.lower() == key]
+        return list(self._by_name.get(name.lower().encode(), ()))
+
+    @functools.cached_property
+    def _by_name(self) -> dict[bytes, list[bytes]]:
+        """The values by lower-case name, in order: verify asks for a dozen names, and
+        scanning every field for each cost more than splitting the header section."""
+        index: dict[bytes, list[bytes]] = {}
+        for name, value in self.fields:
+            index.setdefault(name.lower(), []).append(value)
+        return index
 
     def text(self, name: str) -> list[str]:
         return [unfold(v) for v in self.values(name)]
@@ -36,7 +45,10 @@ class Headers:
 def unfold(value: bytes) -> str:
     """Unfolded header value as text (undecodable bytes survive for printable())."""
     text = value.decode("utf-8", "surrogateescape")
-    return re.sub(r"\r?\n[ \t]+", " ", text).strip()
+    return (_FOLD.sub(" ", text) if "\n" in text else text).strip()
+
+
+_FOLD = re.compile(r"\r?\n[ \t]+")
 
 
 HEADER_LIMIT = 1 << 20
@@ -109,8 +121,11 @@ def tags(value: str) -> dict[str, str]:
         name, _, raw = part.partition("=")
         key = name.strip().lower()
         if key and key not in out:
-            out[key] = re.sub(r"\s+", "", raw) if key in ("b", "bh") else raw.strip()
+            out[key] = _SPACE.sub("", raw) if key in ("b", "bh") else raw.strip()
     return out
+
+
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,9 @@ _RECEIVED_FOR = re.compile(r"\bfor\s+<?([^\s;>]+)>?", re.IGNORECASE)
 _TLS = re.compile(r"\((?:using|version=)\s*(TLS[^)]*)\)|\b(TLSv1(?:\.\d)?)", re.IGNORECASE)
 
 
+# verify reads the trusted hop twice (for SPF, for the path): kept for a few calls only,
+# as a forged field can be as large as the header section
+@functools.lru_cache(maxsize=8)
 def parse_received(text: str) -> Received:
     """One Received: field (RFC 5321 4.4), read leniently: MTAs format the comments freely."""
     main, _, stamp = text.rpartition(";")

@@ -129,17 +129,33 @@ _UNSAFE = re.compile(
 )
 
 
-def dumps(doc: Mapping[str, Any], *, pretty: bool = True) -> str:
+def dumps(doc: Mapping[str, Any], *, pretty: bool = True, margin: int = 0) -> str:
     """JSON text; every control character \\u-escaped (the values stay exactly as they were,
-    but for a byte that was not UTF-8: JSON has no bytes, it reads \\xNN as printable() shows)."""
-    text = json.dumps(
-        doc,
-        indent=2 if pretty else None,
-        ensure_ascii=False,
-        separators=None if pretty else (",", ":"),
-    )
+    but for a byte that was not UTF-8: JSON has no bytes, it reads \\xNN as printable() shows).
+    `margin`: spaces before every line but the first (pretty text nested in a document)."""
+    text = _encoded(doc, pretty)
+    if margin:
+        text = text.replace("\n", "\n" + " " * margin)  # no JSON string holds a raw line break
+    if text.isascii() and "\x7f" not in text:
+        return text  # none of the characters below (isascii is a flag of the string: free)
     # these characters can only occur inside JSON strings, where \uXXXX means the same
     return _UNSAFE.sub(_escaped, text)
+
+
+def _encoded(doc: Mapping[str, Any], pretty: bool) -> str:
+    """What json.dumps(doc, indent=2 or compact, ensure_ascii=False) writes, written by orjson:
+    Python's json has no C encoder for indented output, and its Python one cost a verified
+    message more than checking its signatures' RSA. orjson refuses a lone surrogate (a byte
+    that was not UTF-8) and integers beyond 64 bits: json writes those."""
+    import orjson
+
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if pretty else 0)
+    try:
+        return orjson.dumps(doc, option=option).decode()
+    except orjson.JSONEncodeError:
+        if pretty:
+            return json.dumps(doc, indent=2, ensure_ascii=False)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from mailcheck.escape import printable
 from mailcheck.model import Report, Status
@@ -188,17 +189,31 @@ def _print(console: Console, batch: list[Text]) -> None:
 
 def _line_text(line: MessageLine, widths: tuple[int, ...]) -> Text:
     label_w, sender_w, subject_w, *fixed = widths
-    text = Text(line.status.word.ljust(6), style=_STYLES[line.status])
-    text.append("  " + _cell(line.label, label_w) + "  ")
-    text.append(_cell(line.sender, sender_w) + "  ")
+    parts = [
+        ("  " + _cell(line.label, label_w) + "  ", ""),
+        (_cell(line.sender, sender_w) + "  ", ""),
+    ]
     if line.problem:
-        text.append(line.problem, style=_STYLES[line.status])
+        parts.append((line.problem, _STYLES[line.status]))
     else:
-        text.append(_cell(line.subject, subject_w))
+        parts.append((_cell(line.subject, subject_w), ""))
         for width, value in zip(fixed, _results(line), strict=True):
-            text.append("  ")
+            parts.append(("  ", ""))
             word = value.split("→")[0].split(" ")[0]
-            text.append(_cell(value, width), style=_RESULT_STYLES.get(word, ""))
+            parts.append((_cell(value, width), _RESULT_STYLES.get(word, "")))
+    # One Text made at once, as Text.append would make it piece by piece (that cost as
+    # much per line as the rest of printing it): the same text, the same spans.
+    first = strip_control_codes(line.status.word.ljust(6))
+    pieces = [first]
+    spans: list[Span] = []
+    offset = len(first)
+    for piece, style in parts:
+        piece = strip_control_codes(piece)
+        if style and piece:
+            spans.append(Span(offset, offset + len(piece), style))
+        pieces.append(piece)
+        offset += len(piece)
+    text = Text("".join(pieces), style=_STYLES[line.status], spans=spans)
     text.rstrip()
     return text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,15 @@ class Writer:
     def report(self, report: Report) -> None:
         raise NotImplementedError
 
+    def prepare(self) -> Callable[[Report], object] | None:
+        """A picklable function turning a report into what prepared() takes, run where the
+        report is made (a --jobs worker), so the parent only writes; None: report() it is."""
+        return None
+
+    def prepared(self, item: object) -> None:
+        """A report as prepare()'s function made it: the same output as report() gives."""
+        raise NotImplementedError
+
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
         """Called once after the last report, with the run's exit code and run-wide data."""
 
@@ -101,15 +111,26 @@ class JsonlWriter(Writer):
     ordered = False
 
     def report(self, report: Report) -> None:
-        from mailcheck.render.jsonfmt import SCHEMA_VERSION, dumps, report_dict
+        self.prepared(jsonl_line(self.settings.command, self.settings.verbose, report))
 
-        line = {
-            "schema_version": SCHEMA_VERSION,
-            "command": self.settings.command,
-            **report_dict(report, verbose=self.settings.verbose),
-        }
-        sys.stdout.write(dumps(line, pretty=False) + "\n")
+    def prepare(self) -> Callable[[Report], object] | None:
+        return functools.partial(jsonl_line, self.settings.command, self.settings.verbose)
+
+    def prepared(self, item: object) -> None:
+        assert isinstance(item, str)
+        sys.stdout.write(item)
         sys.stdout.flush()
+
+
+def jsonl_line(command: str, verbose: bool, report: Report) -> str:
+    from mailcheck.render.jsonfmt import SCHEMA_VERSION, dumps, report_dict
+
+    line = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        **report_dict(report, verbose=verbose),
+    }
+    return dumps(line, pretty=False) + "\n"
 
 
 class DocumentWriter(Writer):
@@ -127,6 +148,15 @@ class DocumentWriter(Writer):
             self.spool.add(report)
         else:
             self.reports.append(report)
+
+    def prepare(self) -> Callable[[Report], object] | None:
+        if self.spool is None:
+            return None
+        return functools.partial(spool_entry, self.spool.verbose)
+
+    def prepared(self, item: object) -> None:
+        assert self.spool is not None and isinstance(item, tuple)
+        self.spool.add_entry(item)
 
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
         if self.spool is not None:
@@ -155,13 +185,13 @@ class JsonSpool:
         self.count = 0
 
     def add(self, report: Report) -> None:
-        from mailcheck.render.jsonfmt import dumps, report_dict
+        self.add_entry(spool_entry(self.verbose, report))
 
-        for item in report.findings():
-            self.counts[item.status] += 1
-        # an element of the top-level "reports" list sits two levels deep; JSON strings
-        # hold no raw line break, so every "\n" here is layout
-        text = dumps(report_dict(report, verbose=self.verbose)).replace("\n", "\n    ")
+    def add_entry(self, entry: tuple[tuple[int, ...], str]) -> None:
+        """What spool_entry() made of a report: its counts by status, and its JSON."""
+        counts, text = entry
+        for status, count in zip(self.counts, counts, strict=True):
+            self.counts[status] += count
         self.file.write(("    " if not self.count else ",\n    ") + text)
         self.count += 1
 
@@ -181,6 +211,17 @@ class JsonSpool:
             sys.stdout.write(chunk)
         sys.stdout.write("\n  ]" + tail + "\n")
         self.file.close()
+
+
+def spool_entry(verbose: bool, report: Report) -> tuple[tuple[int, ...], str]:
+    """A report as JsonSpool keeps it: its findings counted by status (in STATUS_ORDER),
+    and its JSON as an element of the top-level "reports" list, two levels deep."""
+    from mailcheck.model import STATUS_ORDER, count_statuses
+    from mailcheck.render.jsonfmt import dumps, report_dict
+
+    counts = count_statuses(report.findings())
+    text = dumps(report_dict(report, verbose=verbose), margin=4)
+    return tuple(counts[status] for status in STATUS_ORDER), text
 
 
 def document_text(
@@ -232,20 +273,14 @@ class VerifyTextWriter(Writer):
         self.omitted = {True: 0, False: 0}
 
     def report(self, report: Report) -> None:
-        self.count += 1
         if not self.settings.verbose:
             # message_line escapes what it shows; a lone report is escaped by self.full
             from mailcheck.render.verify_lines import message_line
 
+            self.prepared(message_line(report))
             self.first = report if self.count == 1 else None
-            line = message_line(report)
-            passing = line.status in (Status.PASS, Status.INFO, Status.SKIP)
-            if self.kept[passing] >= self.KEEP:
-                self.omitted[passing] += 1
-                return
-            self.kept[passing] += 1
-            self.lines.append(line)
             return
+        self.count += 1
         if self.count == 1:
             self.first = report
             return
@@ -253,6 +288,24 @@ class VerifyTextWriter(Writer):
             self.full.report(self.first)
             self.first = None
         self.full.report(report)
+
+    def prepare(self) -> Callable[[Report], object] | None:
+        if self.settings.verbose:
+            return None
+        from mailcheck.render.verify_lines import message_line
+
+        return message_line
+
+    def prepared(self, item: object) -> None:
+        """One message's line (a MessageLine): kept for the table, or counted past KEEP."""
+        self.count += 1
+        self.first = None
+        passing = getattr(item, "status", None) in (Status.PASS, Status.INFO, Status.SKIP)
+        if self.kept[passing] >= self.KEEP:
+            self.omitted[passing] += 1
+            return
+        self.kept[passing] += 1
+        self.lines.append(item)
 
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
         if self.count == 1 and self.first is not None:

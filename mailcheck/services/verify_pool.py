@@ -8,10 +8,10 @@ import itertools
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import dns.name
 import dns.rdatatype
@@ -28,6 +28,12 @@ from mailcheck.services.verify import RunMemo, VerifyRequest, verify_message
 CHUNK = 16
 SERIAL = 1  # jobs: the parent process alone (the serial path)
 
+T = TypeVar("T")
+# What becomes of each report where it was made: (report, engine, whole) -> what the parent
+# takes; `whole` is true for the run's first message only (a lone message is shown in full).
+# Picklable: a spawned worker receives it.
+Finish = Callable[[Report, DnsEngine, bool], T]
+
 
 def default_jobs(messages: int | None) -> int:
     """--jobs 0 (auto): every core for a large mailbox, none extra for a few messages (the
@@ -38,19 +44,23 @@ def default_jobs(messages: int | None) -> int:
     return max(SERIAL, min(cores or 1, 16))
 
 
-class VerifyPool:
+class VerifyPool(Generic[T]):
     """`jobs` worker processes, each with an engine whose only source is this parent's engine:
     every question is asked once per run (the parent's cache), and each worker sees the very
-    answers the serial path would. Reports come back in input order."""
+    answers the serial path would. Each report is finished in its worker (`finish`: what the
+    parent would otherwise do to it, serialising included: sending whole reports back cost
+    the parent more than the messages cost a worker); results come back in input order."""
 
-    def __init__(self, jobs: int, engine: DnsEngine, request: VerifyRequest) -> None:
+    def __init__(
+        self, jobs: int, engine: DnsEngine, request: VerifyRequest, finish: Finish[T]
+    ) -> None:
         self._engine = engine
-        self._jobs: queue.SimpleQueue[tuple[list[RawMessage], Future[list[Report]]] | None] = (
+        self._jobs: queue.SimpleQueue[tuple[list[RawMessage], bool, Future[list[T]]] | None] = (
             queue.SimpleQueue()
         )
         # started before any thread exists (the DNS I/O thread starts at the first query)
         ends, self._processes = workers.start(
-            jobs, _worker, (request, engine.config), "mailcheck-verify"
+            jobs, _worker, (request, engine.config, finish), "mailcheck-verify"
         )
         self._drivers: list[threading.Thread] = []
         for number, ours in enumerate(ends):
@@ -60,16 +70,16 @@ class VerifyPool:
             driver.start()
             self._drivers.append(driver)
 
-    def map(self, messages: Iterable[RawMessage]) -> Iterator[Report]:
-        """The report of each message, in order; a bounded number of chunks under way."""
-        window: collections.deque[Future[list[Report]]] = collections.deque()
+    def map(self, messages: Iterable[RawMessage]) -> Iterator[T]:
+        """Each message's finished report, in order; a bounded number of chunks under way."""
+        window: collections.deque[Future[list[T]]] = collections.deque()
         it = iter(messages)
         chunks = iter(lambda: list(itertools.islice(it, CHUNK)), [])
-        for chunk in chunks:
+        for number, chunk in enumerate(chunks):
             if len(window) >= 2 * len(self._processes):
                 yield from _result(window.popleft())
-            future: Future[list[Report]] = Future()
-            self._jobs.put((chunk, future))
+            future: Future[list[T]] = Future()
+            self._jobs.put((chunk, number == 0, future))
             window.append(future)
         while window:
             yield from _result(window.popleft())
@@ -85,7 +95,7 @@ class VerifyPool:
                 process.terminate()
                 process.join(timeout=1)
 
-    def __enter__(self) -> VerifyPool:
+    def __enter__(self) -> VerifyPool[T]:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -105,9 +115,9 @@ class VerifyPool:
                 if job is None:
                     _send(conn, ("stop", None))
                     return
-                chunk, future = job
+                chunk, first, future = job
                 try:
-                    conn.send(("verify", chunk))
+                    conn.send(("verify", (chunk, first)))
                     while True:
                         kind, payload = conn.recv()
                         if kind == "dns":
@@ -124,7 +134,7 @@ class VerifyPool:
                     return
 
 
-def _result(future: Future[list[Report]]) -> list[Report]:
+def _result(future: Future[list[T]]) -> list[T]:
     """Wait in short steps: a signal may be delivered to another thread, and the main thread
     runs Python's handler (Ctrl-C's immediate exit) only when it wakes."""
     while True:
@@ -161,6 +171,7 @@ def _worker(
     conn: Connection,
     request: VerifyRequest,
     config: EngineConfig,
+    finish: Finish[Any],
     inherited: tuple[Connection, ...] = (),
 ) -> None:
     workers.settle(inherited)
@@ -171,13 +182,17 @@ def _worker(
             kind, payload = conn.recv()
             if kind != "verify":
                 return
+            chunk, first = payload
             try:
-                reports: Any = [verify_message(m, engine, request, memo) for m in payload]
+                done = [
+                    finish(verify_message(m, engine, request, memo), engine, first and not i)
+                    for i, m in enumerate(chunk)
+                ]
             except (EOFError, OSError):
                 return  # the parent is gone (its pipe closed): nothing to report to
             except Exception as exc:  # reported by the parent as a run error, not lost
                 conn.send(("error", f"{type(exc).__name__}: {exc}"))
                 continue
-            conn.send(("done", reports))
+            conn.send(("done", done))
     except (EOFError, OSError):
         return

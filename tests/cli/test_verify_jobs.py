@@ -114,3 +114,19 @@ def test_one_ctrl_c_ends_the_workers_too(
         while _session_processes(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _session_processes(process.pid) == []
+
+
+@pytest.mark.timeout(60)
+def test_a_lone_message_is_shown_whole_with_jobs(
+    run_cli: CliRun, dns_server: DnsServer, generated: Generated, tmp_path: Path
+) -> None:
+    """Workers send back each message's line, not its report; the run's first message
+    comes whole, so one message given with --jobs still prints its full report."""
+    path = tmp_path / "one.eml"
+    path.write_bytes(sign(generated, message(received=[received()])))
+    args = ["verify", str(path), "--nameserver", dns_server.address, "--timeout", "0.5"]
+    serial = run_cli(*args, "--jobs", "1", timeout=50)
+    pooled = run_cli(*args, "--jobs", "2", timeout=50)
+    assert serial.returncode == pooled.returncode == 0, serial.stderr + pooled.stderr
+    assert pooled.stdout == serial.stdout
+    assert "DKIM" in pooled.stdout and "Summary:" not in pooled.stdout

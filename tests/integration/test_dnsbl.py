@@ -255,3 +255,30 @@ def test_only_dnsbl_needs_the_option(run_cli: CliRun) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("mailcheck: error: --only dnsbl shows blocklist findings")
+
+
+def test_verify_jobs_ask_the_lists_as_one_process_does(
+    run_cli: CliRun, server: DnsServer, tmp_path: Path
+) -> None:
+    """--jobs workers ask the lists (through the parent's resolver) and apply --skip where
+    the report is made: every line is the one a single process writes."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for number in range(6):
+        (folder / f"{number}.eml").write_bytes(
+            (ROOT / "examples/messages/tampered.eml").read_bytes()
+        )
+    args = ("verify", str(folder), "--nameserver", server.address, "--timeout", "0.5")
+    args += ("--dnsbl", "--skip", "dkim", "--format", "jsonl")
+    serial = run_cli(*args, "--jobs", "1", cwd=tmp_path)
+    pooled = run_cli(*args, "--jobs", "2", cwd=tmp_path)
+    assert serial.returncode == pooled.returncode == 1, serial.stderr + pooled.stderr
+
+    def lines(out: str) -> list[dict[str, Any]]:
+        return [{**json.loads(line), "duration_ms": 0} for line in out.splitlines()]
+
+    assert lines(pooled.stdout) == lines(serial.stdout)
+    for report in lines(pooled.stdout):
+        found = [f for s in report["sections"] for f in s["findings"]]
+        assert ("dnsbl.ip", "fail") in [(f["id"], f["status"]) for f in found]
+        assert not [f for f in found if f["id"].startswith("dkim.")]

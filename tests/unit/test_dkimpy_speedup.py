@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,6 +11,7 @@ from mailcheck.checks.signatures import (
     FAST_RE_BTAG,
     fast_compress_whitespace,
     fast_int2str,
+    fast_rfc822_parse,
     fast_str2int,
     fast_strip_trailing_whitespace,
     fast_unfold_header_value,
@@ -135,3 +138,23 @@ def test_rsa_verification_is_equivalent(index: int, algorithm: str, data: bytes,
     )
     # dkimpy reads the signature as an integer: a leading zero byte changes nothing
     assert expected == (case in ("valid", "long") or (case == "short" and leading_zero))
+
+
+# messages made of what the parser cares about: line ends of both kinds, folding, names
+message_text = st.lists(
+    st.sampled_from(
+        [b"\r", b"\n", b"\r\n", b" ", b"\t", b"A", b":", b"From ", b"x: y", b"\x00", b"\xc3"]
+    ),
+    max_size=40,
+).map(b"".join)
+
+
+@given(message_text)
+def test_message_parsing_is_equivalent(data: bytes) -> None:
+    def parsed(parse: Any) -> object:
+        try:
+            return parse(data)
+        except Exception as exc:  # the same error, with the same words
+            return (type(exc), str(exc))
+
+    assert parsed(fast_rfc822_parse(None)) == parsed(originals["rfc822_parse"])

@@ -41,3 +41,33 @@ def test_spooled_json_is_byte_for_byte_the_document(
     written = capsys.readouterr().out
     assert written == document_text(settings, reports, ExitCode.FAILED, extra)
     assert writer.reports == []  # nothing kept
+
+
+@pytest.mark.parametrize("fmt", [Format.JSON, Format.JSONL])
+def test_reports_prepared_elsewhere_write_the_same_bytes(
+    capsys: pytest.CaptureFixture[str], fmt: Format
+) -> None:
+    """verify --jobs: a worker runs the writer's prepare() function on each report and
+    pickles the result; the parent hands it to prepared(): the bytes report() writes."""
+    import pickle
+
+    from mailcheck.render.writer import JsonlWriter, Writer
+
+    settings = WriterSettings("verify", fmt)
+    reports = [_report(n, 10) for n in range(5)]
+
+    def written(writer: Writer, prepared: bool) -> str:
+        prepare = pickle.loads(pickle.dumps(writer.prepare()))  # noqa: S301 (our own bytes)
+        assert prepare is not None
+        for report in reports:
+            if prepared:
+                writer.prepared(pickle.loads(pickle.dumps(prepare(report))))  # noqa: S301
+            else:
+                writer.report(report)
+        writer.finish(ExitCode.FAILED, {"dns": {"queries": 3}})
+        return capsys.readouterr().out
+
+    make = JsonlWriter if fmt is Format.JSONL else DocumentWriter
+    assert written(make(settings), True) == written(make(settings), False)
+    shown = written(make(settings), True)
+    assert "\x1b" not in shown and "\u202e" not in shown and "\\u001b[31m" in shown
