@@ -81,12 +81,18 @@ def _read(path: str, option: str, *, text: bool) -> bytes:
     return data
 
 
+def _exists(path: str) -> InputError:
+    return InputError(f"--save {path}: the file exists (mailcheck never overwrites a file)")
+
+
 def _check_save(path: str | None) -> None:
     if path is None:
         return
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"--save {path}: is a directory (give the name of a new file)")
     if target.exists():
-        raise InputError(f"--save {path}: the file exists (mailcheck never overwrites a file)")
+        raise _exists(path)
     if not target.parent.is_dir():
         raise InputError(f"--save {path}: no such directory {target.parent}")
 
@@ -211,9 +217,7 @@ def _save(path: str, message: bytes) -> str:
         with open(path, "xb") as handle:  # never overwrite: checked before, enforced here
             handle.write(message)
     except FileExistsError:
-        raise InputError(
-            f"--save {path}: the file exists (mailcheck never overwrites a file)"
-        ) from None
+        raise _exists(path) from None
     except OSError as exc:
         raise InputError(f"--save {path}: {exc.strerror or exc}") from None
     return path

@@ -80,13 +80,19 @@ def _hosts_file_name(short: str) -> str | None:
 
 
 def check_connection(
-    ipv4: bool, ipv6: bool, source_address: str | None, ca_file: str | None
+    ipv4: bool, ipv6: bool, source_address: str | None, ca_file: str | None, ehlo: str | None
 ) -> int | None:
     """Validate the options every connecting command shares; the address family asked for."""
     import ipaddress
 
     from mailcheck.errors import UsageError
 
+    refuse_control_characters(ehlo, "--ehlo")
+    if ehlo is not None and (not ehlo or any(c.isspace() for c in ehlo)):
+        # an empty name used to fall back to this host's name without a word
+        raise UsageError(
+            f"--ehlo {ehlo!r}: give one name: a host name or an address literal ([192.0.2.1])"
+        )
     if ipv4 and ipv6:
         raise UsageError("-4 and -6 exclude each other")
     if source_address is not None:

@@ -140,8 +140,7 @@ def check_route(job: SendJob) -> Route:
     """Every value that goes into a protocol command or picks a server, checked before any
     file is read or anything is sent."""
     conn, login = job.conn, job.conn.login
-    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
-    refuse_control_characters(conn.ehlo, "--ehlo")
+    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file, conn.ehlo)
     refuse_control_characters(job.user, "--user")
     if job.sender is None:
         raise UsageError("--from is required (the author of the test message)")

@@ -78,10 +78,9 @@ def trace_request(
     for port_value, name in ((opts.port, port_option), (opts.https_port, "--https-port")):
         if port_value is not None:
             require_port(port_value, name)
-    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file)
+    family = check_connection(conn.ipv4, conn.ipv6, conn.source_address, conn.ca_file, conn.ehlo)
     for value, option in (
         (opts.target, "TARGET"),
-        (conn.ehlo, "--ehlo"),
         (opts.mail_from, "--mail-from"),
         *((rcpt, "--rcpt") for rcpt in opts.rcpt),
         (opts.user, "--user"),

@@ -92,6 +92,12 @@ def test_dry_run_save_and_json(run_cli: CliRun, tmp_path: Path) -> None:
     )
     assert code == 2 and "exists" in err
     assert target.read_bytes().startswith(b"From: alice@example.com")
+    # a folder is not "a file that exists": the user is told what to give instead
+    code, out, err = dry(
+        run_cli, "--from", "alice@example.com", "--to", "bob@example.net", "--save", str(tmp_path)
+    )
+    assert (code, out) == (2, "")
+    assert err.strip().endswith(f"--save {tmp_path}: is a directory (give the name of a new file)")
 
 
 def test_group_readable_key_is_warned_about(run_cli: CliRun, tmp_path: Path) -> None:

@@ -59,6 +59,9 @@ SEND = ("send", "--from", "alice@dkim.test", "--to", "bob@example.net")
             "--user 'a\\rQUIT': control",
         ),
         ((*SEND, "--ehlo", INJECTED), "--ehlo 'x\\r\\nRSET': control"),
+        # an empty or spaced EHLO name is refused, not replaced by this host's name
+        (("trace", "mx.smtp-good.test", "--ehlo", ""), "--ehlo '': give one name"),
+        ((*SEND, "--ehlo", "a b"), "--ehlo 'a b': give one name"),
         ((*SEND, "--user", "a\nb", "--server", "mx.smtp-good.test"), "--user 'a\\nb': control"),
         ((*SEND, "--mail-from", f"a@b.test{INJECTED}"), "--mail-from 'a@b.testx\\r\\nRSET'"),
         (
