@@ -147,13 +147,18 @@ class Outcome:
         return self.status in ("accepted", "rejected", "unknown")
 
 
-def _routes(engine: DnsEngine, request: SendRequest) -> list[tuple[list[str], list[Target], str]]:
-    """(recipients, hosts to try in order, problem) per route."""
+Routing = tuple[list[str], list[Target], str, bool]
+
+
+def _routes(engine: DnsEngine, request: SendRequest) -> list[Routing]:
+    """(recipients, hosts to try in order, problem, whether the problem is permanent) per
+    route. A null MX (RFC 7505), a domain that does not exist or has no address is
+    permanent, as an MTA bounces it; a lookup that failed is for later, as an MTA retries."""
     if request.server is not None:
         trace_request = TraceRequest(target=request.server, host_only=True, family=request.family)
         targets, _domain, early = resolve_targets(engine, trace_request, "smtp")
         problem = early[0].summary if early else ""
-        return [(list(request.recipients), targets, problem)]
+        return [(list(request.recipients), targets, problem, False)]
     by_domain: dict[str, list[str]] = {}
     for recipient in request.recipients:
         by_domain.setdefault(recipient.rpartition("@")[2].lower(), []).append(recipient)
@@ -162,7 +167,8 @@ def _routes(engine: DnsEngine, request: SendRequest) -> list[tuple[list[str], li
         trace_request = TraceRequest(target=domain, family=request.family)
         targets, _domain, early = resolve_targets(engine, trace_request, "smtp")
         problem = early[0].summary if early else ""
-        routes.append((recipients, targets, problem))
+        permanent = bool(early) and early[0].status is Status.SKIP
+        routes.append((recipients, targets, problem, permanent))
     return routes
 
 
@@ -314,12 +320,13 @@ def deliver(
     shared = dataclasses.replace(
         _options(request, prepared.message), ends_at=started + request.deadline
     )
-    for recipients, targets, problem in _routes(engine, request):
+    for recipients, targets, problem, permanent in _routes(engine, request):
         route = {r: Outcome(r) for r in recipients}
         outcomes.extend(route.values())
         if problem:
             for outcome in route.values():
-                outcome.status, outcome.reply = "deferred", problem
+                outcome.status = "rejected" if permanent else "deferred"
+                outcome.reply = problem
             continue
         done = False
         tried: list[HostTrace] = []

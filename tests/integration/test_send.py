@@ -455,6 +455,24 @@ def test_all_mx_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> N
     assert len(reply["attempts"]) == 2
 
 
+def test_null_mx_recipient_is_rejected_not_deferred(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """A null MX (RFC 7505) says the domain accepts no mail: an MTA bounces at once (556
+    5.1.10), it does not retry; so the recipient is rejected (exit 1), not deferred (exit 3)."""
+    code, doc, _ = send(
+        run_cli,
+        dns_server,
+        "--port",
+        str(free_port()),
+        "--from",
+        "alice@dkim.test",
+        "--to",
+        "bob@smtp-nullmx.test",
+    )
+    reply = recipients(doc)["bob@smtp-nullmx.test"]
+    assert (code, reply["status"]) == (1, "rejected"), reply
+    assert "smtp-nullmx.test publishes a null MX: no MX host to contact" in reply["reply"]
+
+
 async def _close_during_data(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
     while True:
