@@ -6,11 +6,11 @@ import contextlib
 import dataclasses
 import functools
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mailcheck.model import ExitCode, Report, Status
+from mailcheck.model import ExitCode, Finding, Report, Status
 from mailcheck.render import Format
 from mailcheck.render.safe import safe_report, safe_value
 
@@ -357,6 +357,11 @@ class CsvWriter(FeedbackTextWriter):
         from mailcheck.render.feedback import write_csv
 
         write_csv(self.reports)
+        # a file that held no report, or a mailbox that failed, has no row: said on stderr,
+        # as the exit code alone would leave the user guessing why the table is short
+        unread = (r for r in self.reports if r.kind != "dmarc-report")
+        problems = (Status.WARN, Status.FAIL, Status.ERROR)
+        _to_stderr(f for r in unread for f in r.findings() if f.status in problems)
 
 
 class MessageWriter(Writer):
@@ -371,11 +376,15 @@ class MessageWriter(Writer):
         self.reports.append(report)
 
     def finish(self, code: ExitCode, extra: Mapping[str, Any] | None = None) -> None:
-        from mailcheck.escape import printable
-
         sys.stdout.buffer.write(self.message)
         sys.stdout.flush()
-        for item in (f for r in self.reports for f in r.findings()):
-            if item.status is not Status.INFO:
-                summary = printable(item.summary)
-                sys.stderr.write(f"mailcheck: {item.status.word} {item.id}: {summary}\n")
+        _to_stderr(f for r in self.reports for f in r.findings() if f.status is not Status.INFO)
+
+
+def _to_stderr(findings: Iterable[Finding]) -> None:
+    """Findings the output itself has no place for, one escaped line each on stderr."""
+    from mailcheck.escape import printable
+
+    for item in findings:
+        summary = printable(item.summary)
+        sys.stderr.write(f"mailcheck: {item.status.word} {item.id}: {summary}\n")

@@ -260,6 +260,22 @@ def test_csv_one_row_per_source_per_report(run_cli: CliRun) -> None:
     assert esp[0]["dkim_results"] == "sendfast.example/sf1=pass"
 
 
+def test_csv_says_on_stderr_what_has_no_row(run_cli: CliRun, tmp_path: Path) -> None:
+    """A file that is no report has no row in the table: the exit code alone (3) would leave
+    the user guessing, so the ERROR is one line on stderr; stdout stays a clean table."""
+    good = REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz"
+    (tmp_path / "good.xml.gz").write_bytes(good.read_bytes())
+    (tmp_path / "broken.xml").write_bytes(b'<?xml version="1.0"?><feedback><report_metadata>')
+    result = run_cli("report", str(tmp_path), *OFFLINE, "--format", "csv")
+    assert result.returncode == 3
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 7 and {r["reporter"] for r in rows} == {"google.com"}
+    assert result.stderr.splitlines() == [
+        f"mailcheck: ERROR report.malformed: {tmp_path}/broken.xml: not well-formed XML "
+        "(no element found: line 1, column 48)"
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["junit", "sarif", "github", "markdown"])
 def test_ci_formats(run_cli: CliRun, fmt: str) -> None:
     result = run_cli("report", *SAMPLES, "--offline", "--format", fmt, "--max-unaligned", "5")
