@@ -350,7 +350,7 @@ def test_send_to_a_silent_server_names_the_timeout_keyword() -> None:
     assert _summaries(report, "send.recipient") == [
         (
             "error",
-            "bob@example.net: not delivered (after 1 attempt): not delivered: banner: "
+            "bob@example.net: not delivered (after 1 attempt): banner: "
             "silence: no reply in 1.0 s (the per-step limit, timeout 1)",
         )
     ]

@@ -234,7 +234,7 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
     if trace.error is not None:
         step = trace.failed_step or "connect"
         text = "the connection was lost" if trace.error.kind == "closed" else trace.error.message
-        mark("deferred", f"not delivered: {step}: {text}")
+        mark("deferred", f"{step}: {text}")
         return False
     if trace.greeting_code != 220:
         mark("deferred", f"refused at connect: {trace.greeting_code} {trace.greeting}")
@@ -255,7 +255,7 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
         status = "deferred" if trace.data_reply.code < 500 else "rejected"
         mark(status, f"DATA refused: {_reply_text(trace.data_reply)}", accepted)
     if trace.mail_reply is None and not trace.rcpt_replies:
-        mark("deferred", "not delivered: the session ended before MAIL FROM")
+        mark("deferred", "the session ended before MAIL FROM")
     return all(o.final for o in outcomes.values())
 
 

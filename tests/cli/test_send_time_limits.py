@@ -67,7 +67,7 @@ def test_timeout_ends_a_silent_server(run_cli: CliRun) -> None:
     [(status, summary)] = _findings(doc, "send.recipient")
     assert status == "error" and code == 3
     assert summary == (
-        "bob@example.net: not delivered (after 1 attempt): not delivered: banner: silence: "
+        "bob@example.net: not delivered (after 1 attempt): banner: silence: "
         "no reply in 1.0 s (the per-step limit, --timeout 1)"
     )
 
