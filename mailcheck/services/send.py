@@ -253,7 +253,12 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
     if trace.data_reply is not None and trace.data_reply.code != 354:
         accepted = _accepted_rcpts(trace, outcomes)
         status = "deferred" if trace.data_reply.code < 500 else "rejected"
-        mark(status, f"DATA refused: {_reply_text(trace.data_reply)}", accepted)
+        said = _reply_text(trace.data_reply)
+        if trace.data_reply.code < 400:  # not a refusal: the server skipped "354 go ahead"
+            said = f"the server answered DATA with {said} instead of 354: the message was not sent"
+        else:
+            said = f"DATA refused: {said}"
+        mark(status, said, accepted)
     if trace.mail_reply is None and not trace.rcpt_replies:
         mark("deferred", "the session ended before MAIL FROM")
     return all(o.final for o in outcomes.values())

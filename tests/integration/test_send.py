@@ -518,6 +518,43 @@ async def _close_after_dot(reader: asyncio.StreamReader, writer: asyncio.StreamW
         await writer.drain()
 
 
+async def _data_answered_250(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+    while line := await reader.readline():
+        command = line.decode().strip().upper()
+        if command.startswith("EHLO"):
+            writer.write(b"250 mx.smtp-good.test\r\n")
+        elif command == "QUIT":
+            writer.write(b"221 bye\r\n")
+            await writer.drain()
+            return
+        else:  # DATA too: "250 ok" where "354 go ahead" belongs
+            writer.write(b"250 ok\r\n")
+        await writer.drain()
+
+
+def test_data_answered_250_is_not_called_a_refusal(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_data_answered_250) as server:
+        code, doc, _ = send(
+            run_cli,
+            dns_server,
+            "--server",
+            f"127.0.0.1:{server.port}",
+            "--tls",
+            "none",
+            "--from",
+            "alice@dkim.test",
+            "--to",
+            "bob@example.net",
+        )
+    reply = recipients(doc)["bob@example.net"]
+    assert (code, reply["status"]) == (3, "deferred"), reply
+    assert reply["reply"] == (
+        "the server answered DATA with 250 ok (requested action completed) instead of 354: "
+        "the message was not sent"
+    )
+
+
 @pytest.mark.parametrize(
     ("handler", "status", "text"),
     [
