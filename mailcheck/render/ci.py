@@ -31,6 +31,12 @@ def _label(report: Report) -> str:
     return report.display or report.subject
 
 
+def _about(report: Report, item: Finding) -> str:
+    """The finding's summary, led by what it is about (once: many summaries already are)."""
+    label = _label(report)
+    return item.summary if item.summary.startswith(f"{label}: ") else f"{label}: {item.summary}"
+
+
 def _items(reports: Sequence[Report]) -> Iterator[tuple[Report, str, Finding]]:
     for report in reports:
         for section in report.sections:
@@ -245,7 +251,7 @@ def sarif(
             "ruleId": item.id,
             "ruleIndex": index[item.id],
             "level": level,
-            "message": {"text": f"{_label(report)}: {item.summary}"},
+            "message": {"text": _about(report, item)},
             "partialFingerprints": {
                 "mailcheckFinding/v1": hashlib.sha256(
                     f"{report.subject}|{item.id}|{item.subject}".encode("utf-8", "surrogatepass")
@@ -320,7 +326,7 @@ def github(command: str, reports: Sequence[Report], *, regression: bool = False)
             if item.location.line is not None:
                 props.append(f"line={item.location.line}")
         props.append(f"title={_gh_property(f'mailcheck {item.id}')}")
-        message = f"{_label(report)}: {item.summary}"
+        message = _about(report, item)
         if item.hint:
             message += f"\n{item.hint}"
         lines.append(f"::{kind} {','.join(props)}::{_gh_data(message)}")

@@ -196,6 +196,23 @@ def test_github_annotation_points_at_the_zone_line(run_cli: CliRun) -> None:
     assert spf.startswith("::error file=examples/zones/broken.example.org.zone,line=8,")
 
 
+def test_annotations_name_the_domain_once(run_cli: CliRun, tmp_path: Path) -> None:
+    """A summary that already leads with the domain is not prefixed with it again."""
+    zone = tmp_path / "dup.zone"
+    zone.write_text(
+        "$ORIGIN dup.test.\n$TTL 300\n@ SOA ns1 host 1 7200 3600 1209600 3600\n@ NS ns1\n"
+        'ns1 A 192.0.2.1\n@ MX 10 mx\nmx A 192.0.2.2\n@ TXT "v=spf1 bogus -all"\n'
+    )
+    args = ("domain", "dup.test", "--offline", "--zone", str(zone), "--only", "spf.syntax")
+    github = run_cli(*args, "--format", "github").stdout.splitlines()[0]
+    assert github.endswith(
+        "::dup.test: bogus: unknown mechanism 'bogus'%0AFix the term as the message says."
+    )
+    sarif = json.loads(run_cli(*args, "--format", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    assert result["message"]["text"] == "dup.test: bogus: unknown mechanism 'bogus'"
+
+
 def test_hostile_text_is_escaped(run_cli: CliRun, dns_server: DnsServer, tmp_path: Path) -> None:
     def run(fmt: str) -> str:
         result = run_cli(
