@@ -114,8 +114,7 @@ def report(
     flags: DnsFlags,
     out: OutputOptions,
 ) -> ExitCode:
-    """Read DMARC aggregate and failure reports and TLS reports; say which domains are ready
-    for the next DMARC policy step and which senders would break."""
+    """Read DMARC and TLS reports: which domains can tighten DMARC, which senders would break."""
     from mailcheck.cli.run_report import RunOptions, run
     from mailcheck.feedback.imap import ImapOptions
 
