@@ -129,6 +129,8 @@ class Answer:
             return f"no {self.rdtype} record (NODATA){where}"
         if self.outcome is Outcome.NXDOMAIN:
             return f"name does not exist (NXDOMAIN){where}"
+        if self.outcome is Outcome.OFFLINE and self.detail:
+            return self.detail  # "--offline: no zone file covers this name": nothing was asked
         detail = f": {self.detail}" if self.detail else ""
         return f"{self.outcome.value}{where}{detail}"
 
