@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -147,13 +148,25 @@ def _check_login(where: str, user: object, password: object) -> str | None:
 
     args.optional(where, "user", user, str, "a str")
     args.optional(where, "password", password, (str, Secret), "a str or a mailcheck.Secret")
-    if user is not None and password is None:
+    text = password.reveal() if isinstance(password, Secret) else password
+    if user is not None and text is None:
         raise UsageError(f"{where}: user {user!r} needs a password")
-    if password is not None and user is None:
+    if text is not None and user is None:
         raise UsageError(f"{where}: password needs user")
-    if isinstance(password, Secret):
-        return password.reveal()
-    return password if isinstance(password, str) else None
+    if isinstance(text, str) and any(c in text for c in "\r\n\0"):
+        # IMAP LOGIN and POP3 PASS carry it as it is (the CLI refuses it too)
+        raise UsageError(f"{where}: the password holds CR, LF or NUL: it cannot be sent")
+    return text if isinstance(text, str) else None
+
+
+def _check_path(where: str, name: str, value: object) -> str | None:
+    checked = args.optional(where, name, value, (str, os.PathLike), "a str or a path")
+    return None if checked is None else os.fsdecode(checked)
+
+
+def _check_flags(where: str, **values: object) -> None:
+    for name, value in values.items():
+        args.need(where, name, value, bool, "True or False")
 
 
 def _check_strings(where: str, **values: object) -> None:
@@ -184,7 +197,7 @@ def trace(
     protocol: str | None = None,
     tls: str = "auto",
     require_tls: bool = False,
-    ca_file: str | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
     tls_name: str | None = None,
     ehlo: str | None = None,
     mail_from: str | None = None,
@@ -213,11 +226,18 @@ def trace(
     args.need("trace", "target", target, str, "a str")
     _check_strings(
         "trace",
-        ca_file=ca_file,
         tls_name=tls_name,
         ehlo=ehlo,
         mail_from=mail_from,
         source_address=source_address,
+    )
+    ca_file = _check_path("trace", "ca_file", ca_file)
+    _check_flags(
+        "trace",
+        require_tls=require_tls,
+        all_mx=all_mx,
+        host_only=host_only,
+        allow_insecure_auth=allow_insecure_auth,
     )
     rcpt = args.strings("trace", "rcpt", rcpt)
     password = _check_login("trace", user, password)
@@ -280,7 +300,7 @@ def send(
     server: str | None = None,
     port: int | None = None,
     tls: str = "auto",
-    ca_file: str | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
     tls_name: str | None = None,
     ehlo: str | None = None,
     user: str | None = None,
@@ -337,12 +357,13 @@ def send(
         html=html,
         mail_from=mail_from,
         server=server,
-        ca_file=ca_file,
         tls_name=tls_name,
         ehlo=ehlo,
         dkim_domain=dkim_domain,
         source_address=source_address,
     )
+    ca_file = _check_path(where, "ca_file", ca_file)
+    _check_flags(where, allow_insecure_auth=allow_insecure_auth, force=force, dry_run=dry_run)
     pairs = args.attachments(where, attachments)
     lines = args.headers(where, headers)
     password = _check_login(where, user, password)

@@ -565,3 +565,40 @@ def test_send_takes_header_mappings_and_bytes_like_parts() -> None:
     [received] = recorder.received
     assert b"\r\nX-Lab: one\r\n" in received["content"]
     assert b'filename="a.txt"' in received["content"]
+
+
+@pytest.mark.parametrize("function", ["send", "trace"])
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        (
+            {"allow_insecure_auth": "no"},
+            TypeError,
+            "{f}: allow_insecure_auth must be True or False",
+        ),
+        ({"ca_file": 5}, TypeError, "{f}: ca_file must be a str or a path or None, not int"),
+        (
+            {"user": "u", "password": Secret("a\r\nb")},
+            UsageError,
+            "{f}: the password holds CR, LF or NUL",
+        ),
+    ],
+)
+def test_send_and_trace_refuse_bad_flags_paths_and_passwords(
+    function: str, keywords: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        if function == "send":
+            send("a@example.com", ["b@example.net"], server=_nobody(), **keywords)
+        else:
+            trace("mx.example.com", **keywords)
+    assert str(raised.value).startswith(message.format(f=function))
+    assert "a\r\nb" not in str(raised.value)
+
+
+def test_trace_takes_a_path_as_ca_file(certs: Certificates, tmp_path: Path) -> None:
+    """A pathlib.Path is a path: refused by type, it would have broken working callers."""
+    ca = tmp_path / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(ca))
+    report = trace("127.0.0.1", port=free_port(), ca_file=ca, timeout=5, dns=ZONES)
+    assert [(f.id, f.status.value) for f in report.findings()] == [("smtp.connect", "error")]
