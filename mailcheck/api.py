@@ -58,12 +58,19 @@ def _engine(dns: Dns | None, scope: str = "the DNS limit") -> DnsEngine:
     )
 
 
+def _check_request(where: str, request: object) -> None:
+    from mailcheck.services.domain import DomainRequest
+
+    args.optional(where, "request", request, DomainRequest, "a DomainRequest")
+
+
 def check_domain(
     domain: str, *, dns: Dns | None = None, request: DomainRequest | None = None
 ) -> Report:
     """Every check of `mailcheck domain` for one domain (the families of `request`)."""
     args.need("check_domain", "domain", domain, str, "a str")
     _check_dns("check_domain", dns)
+    _check_request("check_domain", request)
     return check_domains([domain], dns=dns, request=request)[0]
 
 
@@ -84,7 +91,7 @@ def check_domains(
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise UsageError(f"parallel {parallel!r}: give a whole number of at least 1")
     _check_dns("check_domains", dns)
-    args.optional("check_domains", "request", request, DomainRequest, "a DomainRequest")
+    _check_request("check_domains", request)
     names = [parse_domain(d) for d in args.strings("check_domains", "domains", domains)]
     if not names:
         return []

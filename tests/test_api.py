@@ -469,7 +469,7 @@ def test_send_and_trace_refuse_a_bad_login_or_option_before_connecting(
         (
             lambda: check_domain("example.com", dns=ZONES, request="x"),
             TypeError,
-            "check_domains: request must be a DomainRequest or None, not str",
+            "check_domain: request must be a DomainRequest or None, not str",
         ),
         (
             lambda: check_domains("example.com", dns=ZONES),
