@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mailcheck import api_args as args
 from mailcheck.model import Report
 
 if TYPE_CHECKING:
@@ -28,11 +30,20 @@ class Dns:
     timeout: float = 2.0
     deadline: float = 30.0
 
+    def __post_init__(self) -> None:
+        # checked here, not at the first lookup: a list of names, never a str's characters
+        for name in ("nameservers", "zones"):
+            value = args.strings("Dns", name, getattr(self, name), paths=name == "zones")
+            object.__setattr__(self, name, value)
+        args.need("Dns", "offline", self.offline, bool, "True or False")
+        for name in ("timeout", "deadline"):
+            object.__setattr__(self, name, args.seconds(f"Dns.{name}", getattr(self, name)))
+
 
 def _engine(dns: Dns | None, scope: str = "the DNS limit") -> DnsEngine:
     from mailcheck.net.dns import DnsOptions, LimitNames, build_engine
 
-    dns = dns or Dns()
+    dns = dns if dns is not None else Dns()
     # a TIMEOUT names what ran out as the caller set it: Dns's fields, not the CLI's options
     names = LimitNames("Dns.timeout", "Dns.deadline", scope, "Dns.deadline")
     return build_engine(
@@ -47,10 +58,19 @@ def _engine(dns: Dns | None, scope: str = "the DNS limit") -> DnsEngine:
     )
 
 
+def _check_request(where: str, request: object) -> None:
+    from mailcheck.services.domain import DomainRequest
+
+    args.optional(where, "request", request, DomainRequest, "a DomainRequest")
+
+
 def check_domain(
     domain: str, *, dns: Dns | None = None, request: DomainRequest | None = None
 ) -> Report:
     """Every check of `mailcheck domain` for one domain (the families of `request`)."""
+    args.need("check_domain", "domain", domain, str, "a str")
+    _check_dns("check_domain", dns)
+    _check_request("check_domain", request)
     return check_domains([domain], dns=dns, request=request)[0]
 
 
@@ -70,7 +90,9 @@ def check_domains(
 
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise UsageError(f"parallel {parallel!r}: give a whole number of at least 1")
-    names = [parse_domain(d) for d in domains]
+    _check_dns("check_domains", dns)
+    _check_request("check_domains", request)
+    names = [parse_domain(d) for d in args.strings("check_domains", "domains", domains)]
     if not names:
         return []
     wanted = request or DomainRequest()
@@ -98,6 +120,12 @@ def verify_message(
     from mailcheck.services.verify import VerifyRequest
     from mailcheck.services.verify import verify_message as verify
 
+    hint = "open(path, 'rb').read()"
+    message = args.raw_bytes("verify_message", "the raw message", message, hint)
+    for name, value in (("ip", ip), ("helo", helo), ("mail_from", mail_from)):
+        args.optional("verify_message", name, value, str, "a str")
+    args.need("verify_message", "source", source, str, "a str")
+    _check_dns("verify_message", dns)
     if ip is not None:
         import ipaddress
 
@@ -114,6 +142,43 @@ def verify_message(
             engine,
             VerifyRequest(ip=ip, helo=helo, mail_from=mail_from),
         )
+
+
+def _check_dns(where: str, dns: object) -> None:
+    args.optional(where, "dns", dns, Dns, "a mailcheck.Dns")
+
+
+def _check_login(where: str, user: object, password: object) -> str | None:
+    """The password as a str: a str or a Secret, given with `user` (as the CLI asks for one)."""
+    from mailcheck.errors import UsageError
+    from mailcheck.services.send_request import Secret
+
+    args.optional(where, "user", user, str, "a str")
+    args.optional(where, "password", password, (str, Secret), "a str or a mailcheck.Secret")
+    text = password.reveal() if isinstance(password, Secret) else password
+    if user is not None and text is None:
+        raise UsageError(f"{where}: user {user!r} needs a password")
+    if text is not None and user is None:
+        raise UsageError(f"{where}: password needs user")
+    if isinstance(text, str) and any(c in text for c in "\r\n\0"):
+        # IMAP LOGIN and POP3 PASS carry it as it is (the CLI refuses it too)
+        raise UsageError(f"{where}: the password holds CR, LF or NUL: it cannot be sent")
+    return text if isinstance(text, str) else None
+
+
+def _check_path(where: str, name: str, value: object) -> str | None:
+    checked = args.optional(where, name, value, (str, os.PathLike), "a str or a path")
+    return None if checked is None else os.fsdecode(checked)
+
+
+def _check_flags(where: str, **values: object) -> None:
+    for name, value in values.items():
+        args.need(where, name, value, bool, "True or False")
+
+
+def _check_strings(where: str, **values: object) -> None:
+    for name, value in values.items():
+        args.optional(where, name, value, str, "a str")
 
 
 def _check_choices(
@@ -139,7 +204,7 @@ def trace(
     protocol: str | None = None,
     tls: str = "auto",
     require_tls: bool = False,
-    ca_file: str | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
     tls_name: str | None = None,
     ehlo: str | None = None,
     mail_from: str | None = None,
@@ -148,7 +213,7 @@ def trace(
     all_mx: bool = False,
     host_only: bool = False,
     user: str | None = None,
-    password: str | None = None,
+    password: str | Secret | None = None,
     allow_insecure_auth: bool = False,
     family: int | None = None,
     source_address: str | None = None,
@@ -165,6 +230,25 @@ def trace(
     from mailcheck.services.trace import run_trace
     from mailcheck.services.trace_request import MailProtocol, QuitStep, TraceOptions, trace_request
 
+    args.need("trace", "target", target, str, "a str")
+    _check_strings(
+        "trace",
+        tls_name=tls_name,
+        ehlo=ehlo,
+        mail_from=mail_from,
+        source_address=source_address,
+    )
+    ca_file = _check_path("trace", "ca_file", ca_file)
+    _check_flags(
+        "trace",
+        require_tls=require_tls,
+        all_mx=all_mx,
+        host_only=host_only,
+        allow_insecure_auth=allow_insecure_auth,
+    )
+    rcpt = args.strings("trace", "rcpt", rcpt)
+    password = _check_login("trace", user, password)
+    _check_dns("trace", dns)
     _check_choices(
         family,
         tls,
@@ -218,12 +302,12 @@ def send(
     body: str | None = None,
     html: str | None = None,
     attachments: Sequence[tuple[str, bytes]] = (),
-    headers: Sequence[str] = (),
+    headers: Sequence[str] | Mapping[str, str] = (),
     mail_from: str | None = None,
     server: str | None = None,
     port: int | None = None,
     tls: str = "auto",
-    ca_file: str | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
     tls_name: str | None = None,
     ehlo: str | None = None,
     user: str | None = None,
@@ -262,27 +346,48 @@ def send(
         run_send,
     )
 
+    where = "send"
+    args.need(where, "sender", sender, str, "a str")
+    to = [to] if isinstance(to, str) else args.strings(where, "to", to)  # one address
+    hint = "Path(file).read_bytes()"
+    if message is not None:
+        message = args.raw_bytes(where, "message", message, hint)
+    if isinstance(dkim_key, str):
+        dkim_key = dkim_key.encode()  # a PEM key read as text
+    if dkim_key is not None:
+        dkim_key = args.raw_bytes(where, "dkim_key", dkim_key, hint)
+    args.need(where, "dkim_selector", dkim_selector, str, "a str")
+    _check_strings(
+        where,
+        subject=subject,
+        body=body,
+        html=html,
+        mail_from=mail_from,
+        server=server,
+        tls_name=tls_name,
+        ehlo=ehlo,
+        dkim_domain=dkim_domain,
+        source_address=source_address,
+    )
+    ca_file = _check_path(where, "ca_file", ca_file)
+    _check_flags(where, allow_insecure_auth=allow_insecure_auth, force=force, dry_run=dry_run)
+    pairs = args.attachments(where, attachments)
+    lines = args.headers(where, headers)
+    password = _check_login(where, user, password)
+    _check_dns(where, dns)
     _check_choices(family, tls)
     timeout = require_seconds(timeout, "timeout")
     deadline = require_seconds(deadline, "deadline")
     if port is not None:
         require_port(port, "port")
-    if isinstance(to, str):
-        to = [to]  # one address, not its characters
     parts = Compose(
-        subject,
-        body,
-        html,
-        tuple(Attachment(name, data) for name, data in attachments),
-        tuple(headers),
+        subject, body, html, tuple(Attachment(name, data) for name, data in pairs), lines
     )
     if message is not None and parts != Compose():
         raise UsageError(
             "message is sent unchanged: subject, body, html, attachments and "
             "headers build a new one"
         )
-    if isinstance(password, str):
-        password = Secret(password)
     conn = ConnectionOptions(
         ipv4=family == 4,
         ipv6=family == 6,
@@ -301,7 +406,7 @@ def send(
         server=server,
         port=port,
         user=user,
-        password=password,
+        password=None if password is None else Secret(password),
         conn=conn,
         dkim=None if dkim_key is None else DkimKey(dkim_key, dkim_selector, dkim_domain),
         force=force,

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,30 +184,42 @@ def test_trace_refuses_bad_numbers_before_anything_is_sent(
     or (a negative deadline) were taken."""
     asked = dns_server.queries
     with pytest.raises(UsageError) as raised:
-        trace("smtp-good.test", dns=Dns(nameservers=[dns_server.address]), **keywords)  # type: ignore[arg-type]
+        trace("smtp-good.test", dns=Dns(nameservers=[dns_server.address]), **keywords)
     assert raised.value.message == message
     assert dns_server.queries == asked
 
 
 @pytest.mark.parametrize(
-    ("dns", "message"),
+    ("keywords", "error", "message"),
     [
-        (Dns(offline=True, timeout=float("nan")), "Dns.timeout nan: give a finite number"),
-        (Dns(offline=True, timeout=0), "Dns.timeout 0: give a finite number"),
-        (Dns(offline=True, deadline=-1), "Dns.deadline -1: give a finite number"),
-        (Dns(offline=True, deadline=float("inf")), "Dns.deadline inf: give a finite number"),
+        ({"timeout": float("nan")}, ValueError, "Dns.timeout nan: give a finite number"),
+        ({"timeout": 0}, ValueError, "Dns.timeout 0: give a finite number"),
+        ({"deadline": -1}, ValueError, "Dns.deadline -1: give a finite number"),
+        ({"deadline": float("inf")}, ValueError, "Dns.deadline inf: give a finite number"),
+        ({"timeout": "5"}, TypeError, "Dns.timeout must be a number of seconds, not str"),
+        ({"timeout": True}, TypeError, "Dns.timeout must be a number of seconds, not bool"),
+        ({"zones": "examples/zones"}, TypeError, "Dns: zones must be a list of str, not str"),
+        ({"nameservers": "1.2.3.4"}, TypeError, "Dns: nameservers must be a list of str"),
+        ({"nameservers": [None]}, TypeError, "Dns: each item of nameservers must be a str"),
+        ({"offline": "yes"}, TypeError, "Dns: offline must be True or False, not str"),
     ],
 )
-def test_every_function_refuses_bad_dns_limits(dns: Dns, message: str) -> None:
-    expected = f"{message} of seconds above 0"
-    for call in (
-        lambda: check_domain("example.com", dns=dns),
-        lambda: verify_message(b"Subject: x\r\n\r\nbody\r\n", dns=dns),
-        lambda: trace("127.0.0.1", port=free_port(), dns=dns),
-    ):
-        with pytest.raises(UsageError) as raised:
-            call()
-        assert raised.value.message == expected
+def test_dns_refuses_bad_fields_when_built(
+    keywords: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """Built fine and failed only at the first check (or split a str into characters)."""
+    with pytest.raises(error) as raised:
+        Dns(**keywords)
+    assert str(raised.value).startswith(message)
+
+
+def test_dns_takes_paths_and_lists() -> None:
+    dns = Dns(zones=[ROOT / "examples" / "zones"], nameservers=["127.0.0.1"], timeout=1)
+    assert dns.zones == (str(ROOT / "examples" / "zones"),) and dns.nameservers == ("127.0.0.1",)
+    assert check_domain("example.net", dns=Dns(zones=dns.zones, offline=True)).subject
+
+
+def test_check_domains_refuses_a_bad_parallel() -> None:
     with pytest.raises(UsageError, match=r"^parallel 0: give a whole number of at least 1$"):
         check_domains(["example.com"], dns=ZONES, parallel=0)
 
@@ -372,3 +385,220 @@ def test_send_refuses_what_the_cli_refuses_before_anything_is_sent() -> None:
         send("a@example.com", ["b@example.net"], dkim_key=b"-----BEGIN", dkim_selector="s")
     with pytest.raises(UsageError, match=r"^dkim_key needs dkim_selector$"):
         send("a@example.com", ["b@example.net"], dkim_key=b"-----BEGIN", dkim_selector="")
+
+
+# -- bad arguments: refused up front, naming the keyword -----------------------------------
+
+SIGNED = (ROOT / "examples" / "messages" / "signed.eml").read_bytes()
+
+
+def _verdict(report: Any) -> list[tuple[str, str, str]]:
+    return [(f.id, f.status.value, f.summary) for f in report.findings()]
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview], ids=["bytearray", "memoryview"])
+def test_verify_message_takes_any_bytes_like_message(kind: Any) -> None:
+    """A bytearray was a false DKIM FAIL (permerror ... TypeError), a memoryview a crash."""
+    expected = verify_message(SIGNED, dns=ZONES)
+    report = verify_message(kind(SIGNED), dns=ZONES)
+    assert _verdict(report) == _verdict(expected) and report.status == expected.status
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [(None, "None"), (123, "int"), (ROOT / "README.md", "PosixPath"), ("Subject: x", "str")],
+)
+def test_verify_message_refuses_what_is_not_bytes(message: Any, kind: str) -> None:
+    with pytest.raises(TypeError) as raised:
+        verify_message(message, dns=ZONES)
+    assert str(raised.value) == (
+        "verify_message: give the raw message as bytes (open(path, 'rb').read()), not " + kind
+    )
+
+
+@pytest.mark.parametrize("value", [123, b"x", None])
+def test_secret_takes_only_a_str(value: Any) -> None:
+    """Secret(123) crashed mid-conversation after EHLO; Secret(None) skipped the login."""
+    with pytest.raises(TypeError, match=r"^Secret: give the password as a str, not "):
+        Secret(value)
+
+
+def _nobody() -> str:
+    return f"127.0.0.1:{free_port()}"  # nothing listens: an attempt would be an ERROR
+
+
+@pytest.mark.parametrize("function", ["send", "trace"])
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        ({"user": "u"}, UsageError, "{f}: user 'u' needs a password"),
+        ({"user": "u", "password": None}, UsageError, "{f}: user 'u' needs a password"),
+        ({"password": "s"}, UsageError, "{f}: password needs user"),
+        ({"user": "u", "password": 123}, TypeError, "{f}: password must be a str or a mailcheck"),
+        ({"user": 5, "password": "s"}, TypeError, "{f}: user must be a str or None, not int"),
+        ({"dns": "x"}, TypeError, "{f}: dns must be a mailcheck.Dns or None, not str"),
+        ({"ehlo": 7}, TypeError, "{f}: ehlo must be a str or None, not int"),
+    ],
+)
+def test_send_and_trace_refuse_a_bad_login_or_option_before_connecting(
+    function: str, keywords: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        if function == "send":
+            send("a@example.com", ["b@example.net"], server=_nobody(), **keywords)
+        else:
+            trace("mx.example.com", **keywords)
+    assert str(raised.value).startswith(message.format(f=function))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: check_domain(None), TypeError, "check_domain: domain must be a str, not None"),
+        (lambda: check_domain(123), TypeError, "check_domain: domain must be a str, not int"),
+        (
+            lambda: check_domain(b"example.com"),
+            TypeError,
+            "check_domain: domain must be a str, not bytes",
+        ),
+        (
+            lambda: check_domain("example.com", dns="foo"),
+            TypeError,
+            "check_domain: dns must be a mailcheck.Dns or None, not str",
+        ),
+        (
+            lambda: check_domain("example.com", dns=ZONES, request="x"),
+            TypeError,
+            "check_domain: request must be a DomainRequest or None, not str",
+        ),
+        (
+            lambda: check_domains("example.com", dns=ZONES),
+            TypeError,
+            "check_domains: domains must be a list of str, not str: give a list",
+        ),
+        (
+            lambda: check_domains([None], dns=ZONES),
+            TypeError,
+            "check_domains: each item of domains must be a str, not None",
+        ),
+        (lambda: trace(None), TypeError, "trace: target must be a str, not None"),
+        (
+            lambda: trace("mx.example.com", mail_from="a@b", rcpt="c@d"),
+            TypeError,
+            "trace: rcpt must be a list of str, not str: give a list",
+        ),
+        (
+            lambda: verify_message(SIGNED, ip=123),
+            TypeError,
+            "verify_message: ip must be a str or None, not int",
+        ),
+        (
+            lambda: verify_message(SIGNED, dns="x"),
+            TypeError,
+            "verify_message: dns must be a mailcheck.Dns or None, not str",
+        ),
+    ],
+)
+def test_domain_trace_and_verify_refuse_bad_types(
+    call: Any, error: type[Exception], message: str
+) -> None:
+    """They raised AttributeError deep inside, or split a str into its characters
+    ("invalid domain 'e'")."""
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"to": [None]}, "send: each item of to must be a str, not None"),
+        ({"to": None}, "send: to must be a list of str, not None: give a list"),
+        ({"sender": None}, "send: sender must be a str, not None"),
+        ({"message": "Subject: x\r\n\r\nx"}, "send: give message as bytes"),
+        ({"body": 123}, "send: body must be a str or None, not int"),
+        ({"subject": b"x"}, "send: subject must be a str or None, not bytes"),
+        ({"attachments": ["/tmp/x"]}, "send: each item of attachments must be a (file name"),
+        ({"attachments": "/tmp/x"}, "send: attachments must be a list, not str: give a list"),
+        ({"attachments": [("a.txt", "text")]}, "send: give an attachment's content as bytes"),
+        ({"attachments": [(1, b"x")]}, "send: an attachment's file name must be a str, not int"),
+        ({"headers": "X-A: b"}, "send: headers must be a list of str, not str: give a list"),
+        ({"headers": {"X-A": 1}}, "send: header 'X-A' must be a str, not int"),
+        ({"dkim_key": 5, "dkim_selector": "s"}, "send: give dkim_key as bytes"),
+        ({"dkim_selector": None}, "send: dkim_selector must be a str, not None"),
+        ({"dns": "x"}, "send: dns must be a mailcheck.Dns or None, not str"),
+    ],
+)
+def test_send_refuses_bad_types_before_anything_is_sent(
+    keywords: dict[str, Any], message: str
+) -> None:
+    arguments: dict[str, Any] = {"sender": "a@example.com", "to": ["b@example.net"]}
+    with pytest.raises(TypeError) as raised:
+        send(**{**arguments, **keywords}, server=_nobody())
+    assert str(raised.value).startswith(message)
+
+
+def test_send_reads_a_str_dkim_key_as_the_pem_text() -> None:
+    """A str key was "the key is encrypted; give an unencrypted key"."""
+    with pytest.raises(InputError, match=r"^dkim_key: not a private key"):
+        send("a@example.com", ["b@example.net"], dkim_key="garbage", dkim_selector="s", dns=ZONES)
+
+
+@pytest.mark.timeout(60)
+def test_send_takes_header_mappings_and_bytes_like_parts() -> None:
+    recorder = Recorder()
+    server = start_smtp(handler=recorder)
+    try:
+        report = send(
+            "alice@example.com",
+            "bob@example.net",
+            headers={"X-Lab": "one"},
+            attachments=[("a.txt", bytearray(b"hello"))],
+            server=f"127.0.0.1:{server.port}",
+            tls="none",
+            dns=ZONES,
+        )
+    finally:
+        server.stop()
+    [(status, accepted)] = _summaries(report, "send.recipient")
+    assert status == "pass", accepted
+    [received] = recorder.received
+    assert b"\r\nX-Lab: one\r\n" in received["content"]
+    assert b'filename="a.txt"' in received["content"]
+
+
+@pytest.mark.parametrize("function", ["send", "trace"])
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        (
+            {"allow_insecure_auth": "no"},
+            TypeError,
+            "{f}: allow_insecure_auth must be True or False",
+        ),
+        ({"ca_file": 5}, TypeError, "{f}: ca_file must be a str or a path or None, not int"),
+        (
+            {"user": "u", "password": Secret("a\r\nb")},
+            UsageError,
+            "{f}: the password holds CR, LF or NUL",
+        ),
+    ],
+)
+def test_send_and_trace_refuse_bad_flags_paths_and_passwords(
+    function: str, keywords: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        if function == "send":
+            send("a@example.com", ["b@example.net"], server=_nobody(), **keywords)
+        else:
+            trace("mx.example.com", **keywords)
+    assert str(raised.value).startswith(message.format(f=function))
+    assert "a\r\nb" not in str(raised.value)
+
+
+def test_trace_takes_a_path_as_ca_file(certs: Certificates, tmp_path: Path) -> None:
+    """A pathlib.Path is a path: refused by type, it would have broken working callers."""
+    ca = tmp_path / "ca.pem"
+    certs.ca.cert_pem.write_to_path(str(ca))
+    report = trace("127.0.0.1", port=free_port(), ca_file=ca, timeout=5, dns=ZONES)
+    assert [(f.id, f.status.value) for f in report.findings()] == [("smtp.connect", "error")]

@@ -38,6 +38,9 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            # the type only: the value is the secret
+            raise TypeError(f"Secret: give the password as a str, not {type(value).__name__}")
         self._value = value
 
     def reveal(self) -> str:
