@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,7 +85,8 @@ def check_domains(
     mailcheck.errors.InputError before any lookup."""
     from mailcheck.errors import UsageError
     from mailcheck.records.domain_name import parse_domain
-    from mailcheck.services.domain import DomainRequest, check_domain
+    from mailcheck.services.domain import DomainRequest
+    from mailcheck.services.domain_run import reports
 
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise UsageError(f"parallel {parallel!r}: give a whole number of at least 1")
@@ -100,9 +100,13 @@ def check_domains(
         # offline means no network at all: no MTA-STS or BIMI fetch either
         wanted = dataclasses.replace(wanted, fetch=dataclasses.replace(wanted.fetch, offline=True))
     engine = _engine(dns, "the domain's limit")
-    with engine, ThreadPoolExecutor(max(1, min(parallel, len(names)))) as pool:
-        # each domain gets its own deadline (a scoped view of the shared engine)
-        return list(pool.map(lambda name: check_domain(name, engine.scoped(), wanted), names))
+    found: list[Report | None] = [None] * len(names)
+    with engine:
+        # the CLI's scheduler: each domain in a scoped view of the shared engine (its own
+        # deadline), a few queued ahead of the `parallel` threads
+        for index, report in reports(names, engine, wanted, parallel, None):
+            found[index] = report
+    return [report for report in found if report is not None]
 
 
 def verify_message(

@@ -5,37 +5,34 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import itertools
-import json
-import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mailcheck.catalog import CHECKS, finding
+from mailcheck.catalog import CHECKS
 from mailcheck.checks import libs
 from mailcheck.checks.options import AskOptions, FetchOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
 from mailcheck.cli.config_file import load as load_config
 from mailcheck.cli.output import check_selection, families_wanted, open_writer
 from mailcheck.errors import InputError, UsageError
-from mailcheck.files import MB, read_stdin, read_text
-from mailcheck.model import ExitCode, Report, Status, select_findings
+from mailcheck.files import read_stdin, read_text
+from mailcheck.model import ExitCode, Report, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.outcome import ExitTally
 from mailcheck.records.domain_name import DomainName, parse_domain
 from mailcheck.render import Format
+from mailcheck.services import domain_run
 from mailcheck.services.connecting import check_ca_file, check_ip
 from mailcheck.services.domain_request import DEADLINE_OPTIONS, FAMILIES, DomainRequest
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.gating.baseline import Baseline
     from mailcheck.gating.expectations import Config
-    from mailcheck.services.domain_pool import DomainPool
     from mailcheck.services.trace import TraceRequest
 
 
@@ -254,204 +251,38 @@ def _baseline(
     flags: DnsFlags,
     names: list[DomainName],
     request: DomainRequest,
-    config: Config | None,
-    today: datetime.date,
-) -> tuple[str, dict[str, dict[str, Any]]]:
+    judging: domain_run.Judging,
+) -> Baseline:
     """(label, report dicts by domain): the live DNS checked alike, or a saved JSON report."""
-    from mailcheck.render.jsonfmt import SCHEMA_VERSION, report_dict
-
     spec = opts.baseline or ""
-    if spec == "live":
-        if flags.offline:
-            raise UsageError("--baseline live asks the DNS: it cannot be used with --offline")
-        if not flags.zones:
-            raise UsageError("--baseline live compares --zone files with the live DNS: give --zone")
-        live = build_engine(dataclasses.replace(flags, zones=()).options())
-        out: dict[str, dict[str, Any]] = {}
-        with live, progress(True, total=len(names)) as bar:
-            for _index, report in _reports(names, live, request, opts.parallel, None, config):
-                if config is not None:
-                    report = _apply_config(report, config, today)
-                out[report.subject] = report_dict(report)
-                bar.advance(f"live: {report.subject}")
-        return "the live DNS", out
-    if not os.path.exists(spec):
-        raise InputError(
-            f"--baseline {spec}: no such file",
-            hint="save one first: mailcheck domain ... --format json --fail-on never > " + spec,
+    if spec != "live":
+        return domain_run.saved_baseline(spec)
+    if flags.offline:
+        raise UsageError("--baseline live asks the DNS: it cannot be used with --offline")
+    if not flags.zones:
+        raise UsageError("--baseline live compares --zone files with the live DNS: give --zone")
+    options = dataclasses.replace(flags, zones=()).options()
+    with progress(True, total=len(names)) as bar:
+        return domain_run.live_baseline(
+            options,
+            names,
+            request,
+            opts.parallel,
+            judging,
+            lambda subject: bar.advance(f"live: {subject}"),
         )
-    text = read_text(spec, f"--baseline {spec}", limit=256 * MB)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--baseline {spec}: not a mailcheck JSON report ({exc})") from None
-    except RecursionError:
-        raise InputError(
-            f"--baseline {spec}: not a mailcheck JSON report (nested too deeply)"
-        ) from None
-    if not isinstance(doc, dict) or "schema_version" not in doc or "reports" not in doc:
-        raise InputError(f"--baseline {spec}: not a mailcheck JSON report (--format json)")
-    if doc["schema_version"] != SCHEMA_VERSION:
-        raise InputError(
-            f"--baseline {spec}: written with report schema version {doc['schema_version']}, "
-            f"this mailcheck reads version {SCHEMA_VERSION}",
-            hint="save the baseline again with this version: mailcheck domain ... --format json",
-        )
-    if doc.get("command") != "domain":
-        raise InputError(
-            f"--baseline {spec}: a report of mailcheck {doc.get('command')}, not of domain"
-        )
-    saved = {str(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
-    return spec, saved
-
-
-def _against(report: Report, baseline: tuple[str, dict[str, dict[str, Any]]]) -> Report:
-    from mailcheck.gating.baseline import compare, unknown_to_baseline, with_changes
-    from mailcheck.render.jsonfmt import report_dict
-
-    label, saved = baseline
-    current = report_dict(report)
-    before = saved.get(report.subject)
-    note = []
-    if before is None:
-        # a domain the baseline does not know has no known problems: every one of them is new
-        before = unknown_to_baseline(current)
-        note.append(
-            finding(
-                "regression.new",
-                Status.INFO,
-                f"{report.subject} is not in the baseline ({label}): every problem counts as new",
-            )
-        )
-    findings, summary = compare(before, current, label)
-    return with_changes(report, [*note, *findings], summary)
-
-
-def _apply_config(report: Report, config: Config, today: datetime.date) -> Report:
-    """The expectations file's policy and waivers (imported only when there is a file)."""
-    from mailcheck.gating.apply import apply
-
-    return apply(report, config, today)
-
-
-def _for_domain(request: DomainRequest, config: Config | None, name: str) -> DomainRequest:
-    """The request with what the expectations file says about this domain."""
-    if config is None:
-        return request
-    expected = config.expectations(name)
-    changes: dict[str, object] = {}
-    if expected.no_mail:
-        changes["no_mail"] = True
-    if expected.dkim_selectors and not request.selectors:
-        changes["selectors"] = expected.dkim_selectors
-    return dataclasses.replace(request, **changes) if changes else request  # type: ignore[arg-type]
-
-
-def _check_one(
-    engine: DnsEngine,
-    name: DomainName,
-    request: DomainRequest,
-    update: Callable[[str], None] | None,
-    view: DnsEngine | None = None,
-) -> Report:
-    from mailcheck.services.domain import check_domain
-
-    # A view per domain: its own deadline, and its answers released to the engine's bounded
-    # cache when it is done (memory stays flat over any number of domains). `view`: the one
-    # the domain's first questions were asked in (_ask_early).
-    with view or engine.scoped() as mine:
-        return check_domain(name, mine, request, update)
-
-
-def _early_questions(name: DomainName) -> list[tuple[str, str]]:
-    """What every domain check asks first, whatever its options: MX, SPF and DMARC always
-    run (MxCheck, SpfCheck and DmarcCheck start with these)."""
-    domain = name.ascii
-    return [
-        (domain, "MX"),
-        (domain, "A"),
-        (domain, "AAAA"),
-        (domain, "TXT"),
-        (domain, "SPF"),
-        (f"_dmarc.{domain}", "TXT"),
-    ]
 
 
 def _ask_early(
     engine: DnsEngine, names: list[DomainName], flags: DnsFlags, opts: DomainOptions
 ) -> DnsEngine | None:
-    """One domain, checked against the DNS: its first questions go out now, in the view the
-    domain will be checked in, and the checks (~30 ms of imports) load while the answers
-    travel instead of before the questions leave. Every option has been checked by now: a
-    command line with an error sends nothing. Not with --jobs workers to fork (no thread may
-    run before they are), nor with --zone or --baseline (which ask in an order of their own)."""
+    """One domain, checked against the DNS: its first questions go out now (ask_early).
+    Every option has been checked by now: a command line with an error sends nothing. Not
+    with --jobs workers to fork (no thread may run before they are), nor with --zone or
+    --baseline (which ask in an order of their own)."""
     if len(names) != 1 or flags.offline or flags.zones or opts.baseline is not None:
         return None
-    view = engine.scoped()
-    for question in _early_questions(names[0]):
-        view.submit(*question)
-    return view
-
-
-def _reports(
-    names: list[DomainName],
-    engine: DnsEngine,
-    request: DomainRequest,
-    parallel: int,
-    update: Callable[[str], None] | None,
-    config: Config | None = None,
-    early: DnsEngine | None = None,
-) -> Iterator[tuple[int, Report]]:
-    """(input index, report) as each domain finishes; a few domains are queued ahead of the
-    workers, and a report is held nowhere here once yielded (flat memory in bulk runs)."""
-    workers = max(1, min(parallel, len(names)))
-    todo = iter(enumerate(names))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailcheck-domain") as pool:
-        running: dict[Future[Report], int] = {}
-
-        def fill() -> None:
-            for index, name in itertools.islice(todo, 2 * workers - len(running)):
-                future = pool.submit(
-                    _check_one,
-                    engine,
-                    name,
-                    _for_domain(request, config, name.ascii),
-                    update if len(names) == 1 else None,
-                    early if index == 0 else None,
-                )
-                running[future] = index
-
-        fill()
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = running.pop(future)
-                yield index, future.result()
-            fill()
-
-
-def _pool(
-    opts: DomainOptions,
-    flags: DnsFlags,
-    request: DomainRequest,
-    domains: int,
-    overall: float | None,
-) -> DomainPool | None:
-    """--jobs: worker processes each checking its share of the domains with an engine of its
-    own (--concurrency, --max-qps and --parallel split among them), or None: one process."""
-    if domains <= 1:
-        return None  # one domain is one process whatever --jobs says: no multiprocessing import
-    from mailcheck.services.domain_pool import DomainPool, default_jobs
-
-    jobs = min(opts.jobs or default_jobs(domains), domains)
-    if jobs <= 1:
-        return None
-    if "dmarc" in request.families:
-        from mailcheck.checks.dmarc_walk import psl_org_domain
-
-        # the Public Suffix List parsed once, here: the workers share its pages (forked)
-        psl_org_domain("example.com")
-    return DomainPool(jobs, flags.options(), opts.parallel, overall)
+    return domain_run.ask_early(engine, names[0])
 
 
 def run(
@@ -480,34 +311,37 @@ def run(
         request = dataclasses.replace(request, dnsbl=blocklists_of(config))
     elif any(o.split(".")[0] == "dnsbl" for o in out.only):
         raise UsageError("--only dnsbl shows blocklist findings: ask the lists with --dnsbl")
-    today = datetime.date.today()
-    engine = build_engine(flags.options())
+    judging = domain_run.Judging(config, datetime.date.today())
+    options = flags.options()
+    engine = build_engine(options)
     overall = time.monotonic() + flags.total_deadline if flags.total_deadline else None
     _check_coverage(engine, names, flags, opts.baseline)
     early = _ask_early(engine, names, flags, opts)  # one domain: its first questions leave now
-    baseline: tuple[str, dict[str, dict[str, Any]]] | None = None
     if opts.baseline is not None:
-        baseline = _baseline(opts, flags, names, request, config, today)
+        baseline = _baseline(opts, flags, names, request, judging)
+        judging = dataclasses.replace(judging, baseline=baseline)
     # reports are handed to the writer as they come (in name order for an ordered writer)
     # and not kept here: memory stays flat in the number of domains
     pending: dict[int, Report] = {}
     tally = ExitTally(out.threshold, regression=out.fail_on is FailOn.REGRESSION)
-    pool = _pool(opts, flags, request, len(names), overall)  # before any thread: the workers fork
+    # before any thread: the workers fork
+    pool = domain_run.pool_for(opts.jobs, options, request, len(names), opts.parallel, overall)
     if out.format is Format.TEXT:
         libs.warm("mailcheck.render.text")  # rich: imported while the DNS answers travel
     writer = open_writer("domain", out)
     written = 0  # an ordered writer gets the reports in the order of the names
     with engine, pool or contextlib.nullcontext(), progress(True, total=len(names)) as bar:
-        if pool is not None:
-            tasks = ((i, n, _for_domain(request, config, n.ascii)) for i, n in enumerate(names))
-            found = pool.reports(tasks)
-        else:
-            found = _reports(names, engine, request, opts.parallel, bar.status, config, early)
+        found = domain_run.domain_reports(
+            names,
+            engine,
+            request,
+            opts.parallel,
+            judging,
+            pool=pool,
+            update=bar.status,
+            early=early,
+        )
         for index, report in found:
-            if config is not None:
-                report = _apply_config(report, config, today)
-            if baseline is not None:
-                report = _against(report, baseline)
             report = select_findings(report, out.only, out.skip)
             tally.add(report)
             bar.advance(report.display or report.subject)
@@ -524,7 +358,7 @@ def run(
     if early is not None:
         # the domain asked its first questions ahead of its checks, which then found them
         # under way: the same questions and queries as ever, not hits of a cache
-        hits -= len(_early_questions(names[0]))
+        hits -= len(domain_run.early_questions(names[0]))
     dns = {"queries": stats.queries, "cache_hits": hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns})
     return code

@@ -6,11 +6,16 @@ SPF lookup count before and after."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.errors import InputError
 from mailcheck.model import Finding, Location, Report, Section, Status
+
+# (label, report dicts by domain): what a run is compared with
+Baseline = tuple[str, dict[str, dict[str, Any]]]
 
 _SEVERITY = {"pass": 0, "info": 0, "skip": 0, "warn": 1, "error": 2, "fail": 3}
 _STATUS = {"warn": Status.WARN, "error": Status.ERROR, "fail": Status.FAIL}
@@ -284,3 +289,49 @@ def regressed(reports: list[Report]) -> bool:
         for r in reports
         for f in r.findings()
     )
+
+
+def saved(spec: str, text: str, schema_version: int) -> Baseline:
+    """The reports of a saved `mailcheck domain --format json` run (`text`, read from `spec`)
+    of report schema `schema_version`, by domain."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--baseline {spec}: not a mailcheck JSON report ({exc})") from None
+    except RecursionError:
+        raise InputError(
+            f"--baseline {spec}: not a mailcheck JSON report (nested too deeply)"
+        ) from None
+    if not isinstance(doc, dict) or "schema_version" not in doc or "reports" not in doc:
+        raise InputError(f"--baseline {spec}: not a mailcheck JSON report (--format json)")
+    if doc["schema_version"] != schema_version:
+        raise InputError(
+            f"--baseline {spec}: written with report schema version {doc['schema_version']}, "
+            f"this mailcheck reads version {schema_version}",
+            hint="save the baseline again with this version: mailcheck domain ... --format json",
+        )
+    if doc.get("command") != "domain":
+        raise InputError(
+            f"--baseline {spec}: a report of mailcheck {doc.get('command')}, not of domain"
+        )
+    reports = {str(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
+    return spec, reports
+
+
+def against(report: Report, current: dict[str, Any], baseline: Baseline) -> Report:
+    """`report` (whose JSON form is `current`) with its changes against the baseline."""
+    label, reports = baseline
+    before = reports.get(report.subject)
+    note = []
+    if before is None:
+        # a domain the baseline does not know has no known problems: every one of them is new
+        before = unknown_to_baseline(current)
+        note.append(
+            finding(
+                "regression.new",
+                Status.INFO,
+                f"{report.subject} is not in the baseline ({label}): every problem counts as new",
+            )
+        )
+    findings, summary = compare(before, current, label)
+    return with_changes(report, [*note, *findings], summary)
