@@ -439,18 +439,16 @@ def test_direct_to_mx_moves_on_after_4xx(run_cli: CliRun, dns_server: DnsServer,
     assert hosts[:2] == ["down.smtp-next.test", "mx.smtp-next.test"]
 
 
-def test_all_mx_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
+def _to_mx(run_cli: CliRun, dns_server: DnsServer, to: str) -> tuple[int, dict[str, Any]]:
+    """Send to `to` through its domain's MX hosts, on a port where nothing listens."""
     code, doc, _ = send(
-        run_cli,
-        dns_server,
-        "--port",
-        str(free_port()),
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@smtp-next.test",
+        run_cli, dns_server, "--port", str(free_port()), "--from", "alice@dkim.test", "--to", to
     )
-    reply = recipients(doc)["bob@smtp-next.test"]
+    return code, recipients(doc)[to]
+
+
+def test_all_mx_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
+    code, reply = _to_mx(run_cli, dns_server, "bob@smtp-next.test")
     assert code == 3 and reply["status"] == "deferred"
     assert len(reply["attempts"]) == 2
 
@@ -458,17 +456,7 @@ def test_all_mx_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> N
 def test_null_mx_recipient_is_rejected_not_deferred(run_cli: CliRun, dns_server: DnsServer) -> None:
     """A null MX (RFC 7505) says the domain accepts no mail: an MTA bounces at once (556
     5.1.10), it does not retry; so the recipient is rejected (exit 1), not deferred (exit 3)."""
-    code, doc, _ = send(
-        run_cli,
-        dns_server,
-        "--port",
-        str(free_port()),
-        "--from",
-        "alice@dkim.test",
-        "--to",
-        "bob@smtp-nullmx.test",
-    )
-    reply = recipients(doc)["bob@smtp-nullmx.test"]
+    code, reply = _to_mx(run_cli, dns_server, "bob@smtp-nullmx.test")
     assert (code, reply["status"]) == (1, "rejected"), reply
     assert "smtp-nullmx.test publishes a null MX: no MX host to contact" in reply["reply"]
 
