@@ -13,6 +13,7 @@ from mailcheck.model import Report
 
 if TYPE_CHECKING:
     from mailcheck.net.dns.engine import DnsEngine
+    from mailcheck.services.connecting import ConnectionOptions
     from mailcheck.services.domain import DomainRequest
     from mailcheck.services.send_request import Secret
 
@@ -201,6 +202,30 @@ def _check_choices(
             raise UsageError(f"{name} {value!r}: one of {', '.join(map(str, allowed))}")
 
 
+def _connection(
+    family: int | None,
+    source_address: str | None,
+    tls: str,
+    ca_file: str | None,
+    tls_name: str | None,
+    ehlo: str | None,
+    allow_insecure_auth: bool,
+) -> ConnectionOptions:
+    """The connection settings trace() and send() share, as the CLI's option group holds them."""
+    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
+
+    return ConnectionOptions(
+        ipv4=family == 4,
+        ipv6=family == 6,
+        source_address=source_address,
+        tls=tls,
+        ca_file=ca_file,
+        tls_name=tls_name,
+        ehlo=ehlo,
+        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
+    )
+
+
 def trace(
     target: str,
     *,
@@ -230,7 +255,6 @@ def trace(
     trace; `dns` says where names are looked up. A value that would inject a command (CR, LF
     ...) or a password for an address no certificate can prove raises
     mailcheck.errors.UsageError before anything is sent."""
-    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
     from mailcheck.services.trace import run_trace
     from mailcheck.services.trace_request import MailProtocol, QuitStep, TraceOptions, trace_request
 
@@ -259,16 +283,7 @@ def trace(
         ("protocol", protocol, (None, *(p.value for p in MailProtocol))),
         ("quit_after", quit_after, (None, *(s.value for s in QuitStep))),
     )
-    conn = ConnectionOptions(
-        ipv4=family == 4,
-        ipv6=family == 6,
-        source_address=source_address,
-        tls=tls,
-        ca_file=ca_file,
-        tls_name=tls_name,
-        ehlo=ehlo,
-        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
-    )
+    conn = _connection(family, source_address, tls, ca_file, tls_name, ehlo, allow_insecure_auth)
     options = TraceOptions(
         target=target,
         port=port,
@@ -340,7 +355,6 @@ def send(
     mailcheck.errors.UsageError (or InputError) before anything is sent."""
     from mailcheck.errors import UsageError, require_port, require_seconds
     from mailcheck.message.compose import Attachment
-    from mailcheck.services.connecting import ConnectionOptions, LoginOptions
     from mailcheck.services.send_request import (
         Compose,
         DkimKey,
@@ -392,16 +406,7 @@ def send(
             "message is sent unchanged: subject, body, html, attachments and "
             "headers build a new one"
         )
-    conn = ConnectionOptions(
-        ipv4=family == 4,
-        ipv6=family == 6,
-        source_address=source_address,
-        tls=tls,
-        ca_file=ca_file,
-        tls_name=tls_name,
-        ehlo=ehlo,
-        login=LoginOptions(allow_insecure_auth=allow_insecure_auth),
-    )
+    conn = _connection(family, source_address, tls, ca_file, tls_name, ehlo, allow_insecure_auth)
     job = SendJob(
         sender=sender,
         to=tuple(to),
