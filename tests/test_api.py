@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import re
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from mailcheck import Dns, Secret, check_domain, check_domains, send, trace, verify_message
 from mailcheck.errors import InputError, UsageError
+from mailcheck.model import Report
 from tests.conftest import ROOT, CliRun
 from tests.dnsserver import DnsServer
 from tests.integration.test_send import Recorder
@@ -100,6 +102,15 @@ def certs() -> Certificates:
     return Certificates()
 
 
+def _same_as_cli(report: Report, cli: subprocess.CompletedProcess[str]) -> None:
+    """The library's report and the CLI's JSON of the same run: both PASS, the same findings."""
+    shown = json.loads(cli.stdout)["reports"][0]
+    assert cli.returncode == 0 and report.status.value == shown["status"] == "pass"
+    assert _ids((f.id, f.status.value) for f in report.findings()) == _ids(
+        (f["id"], f["status"]) for s in shown["sections"] for f in s["findings"]
+    )
+
+
 def _ids(findings: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(set(findings))
 
@@ -132,11 +143,7 @@ def test_trace_returns_the_report_the_cli_renders(
     finally:
         server.stop()
     assert capfd.readouterr() == ("", "")
-    shown = json.loads(cli.stdout)["reports"][0]
-    assert cli.returncode == 0 and report.status.value == shown["status"] == "pass"
-    assert _ids((f.id, f.status.value) for f in report.findings()) == _ids(
-        (f["id"], f["status"]) for s in shown["sections"] for f in s["findings"]
-    )
+    _same_as_cli(report, cli)
     starttls = [f for f in report.findings() if f.id == "tls.starttls"]
     assert starttls[0].status.value == "pass"
 
@@ -305,11 +312,7 @@ def test_send_returns_the_report_the_cli_renders(
     finally:
         server.stop()
     assert capfd.readouterr() == ("", "")
-    shown = json.loads(cli.stdout)["reports"][0]
-    assert cli.returncode == 0 and report.status.value == shown["status"] == "pass"
-    assert _ids((f.id, f.status.value) for f in report.findings()) == _ids(
-        (f["id"], f["status"]) for s in shown["sections"] for f in s["findings"]
-    )
+    _same_as_cli(report, cli)
     [(status, accepted)] = _summaries(report, "send.recipient")
     assert status == "pass" and accepted.startswith(
         "bob@example.net: accepted by mx.smtp-good.test"
