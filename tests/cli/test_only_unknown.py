@@ -91,3 +91,26 @@ def test_select_keeps_the_errors_when_a_selector_matched_nothing() -> None:
     assert list(select_findings(_report(fine), ["tls"], []).findings()) == []
     # a skipped family stays hidden
     assert list(select_findings(_report(refused), ["tls"], ["smtp"]).findings()) == []
+
+
+def test_send_when_the_mx_lookup_fails_is_deferred_not_rejected(
+    run_cli: CliRun, dead_dns: str
+) -> None:
+    """A null MX is a bounce (rejected, exit 1); an MX lookup that failed says nothing about
+    the domain: deferred, exit 3, as an MTA would try again later."""
+    result = run_cli(
+        "send",
+        "--from",
+        "a@example.com",
+        "--to",
+        "bob@evil.test",
+        "-n",
+        dead_dns,
+        "--format",
+        "json",
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    doc: Any = json.loads(result.stdout)
+    [recipient] = doc["reports"][0]["data"]["recipients"]
+    assert (result.returncode, recipient["status"]) == (3, "deferred"), recipient
+    assert recipient["reply"].startswith("could not look up the MX hosts: ERROR from "), recipient
