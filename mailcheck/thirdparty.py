@@ -215,3 +215,48 @@ class _Deferred(type):
 
     def __instancecheck__(cls, instance: Any) -> bool:
         return isinstance(instance, cls.real())
+
+
+# -- dnspython's optional features, known without importlib.metadata ---------------------
+# dns._features imports importlib.metadata (with email, csv and zipfile: ~10 ms before a
+# domain run's first query) to read the versions of optional packages; the only feature a
+# mailcheck run asks at import is "idna" (dns.name), whose package states its own version.
+DNSPYTHON_FEATURE_MAJORS = (2,)
+
+
+def import_dns_features() -> types.ModuleType:
+    """dns._features, imported with a stand-in for importlib.metadata that imports the real
+    module on first use (so any have() mailcheck did not answer works as released), and
+    "idna" answered from idna.__version__ against dnspython's own requirement."""
+    if "dns._features" in sys.modules or "importlib.metadata" in sys.modules:
+        return importlib.import_module("dns._features")
+    version = importlib.import_module("dns.version")
+    if version.MAJOR not in DNSPYTHON_FEATURE_MAJORS:
+        return importlib.import_module("dns._features")
+    package = importlib.import_module("importlib")
+    stand_in = types.ModuleType("importlib.metadata", "stands in for importlib.metadata")
+
+    def real(attribute: str) -> Any:
+        if sys.modules.get("importlib.metadata") is stand_in:
+            del sys.modules["importlib.metadata"]
+        return getattr(importlib.import_module("importlib.metadata"), attribute)
+
+    stand_in.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules["importlib.metadata"] = stand_in
+    package.metadata = stand_in  # what `import importlib.metadata` binds, until the real one
+    try:
+        features = importlib.import_module("dns._features")
+    finally:
+        if sys.modules.get("importlib.metadata") is stand_in:
+            del sys.modules["importlib.metadata"]
+    requirements = features._requirements.get("idna", [])
+    if all(r.startswith("idna>=") for r in requirements) and "idna" not in features._cache:
+        try:
+            idna = importlib.import_module("idna")
+        except ImportError:
+            features.force("idna", False)
+        else:
+            have = features._tuple_from_text(str(idna.__version__))
+            needed = [features._tuple_from_text(r.split(">=", 1)[1]) for r in requirements]
+            features.force("idna", all(have >= n for n in needed))
+    return features

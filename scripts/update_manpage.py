@@ -80,7 +80,9 @@ def manpage() -> str:
     from typer.main import get_command
 
     from mailcheck import __version__
-    from mailcheck.cli import app
+    from mailcheck.cli import register
+
+    app = register()
 
     root: Any = get_command(app)
     lines = [

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
-from mailcheck.cli import domain as _domain  # noqa: F401  (registers the command)
-from mailcheck.cli import explain as _explain  # noqa: F401
-from mailcheck.cli import report as _report  # noqa: F401
-from mailcheck.cli import schema as _schema  # noqa: F401
-from mailcheck.cli import send as _send  # noqa: F401
-from mailcheck.cli import trace as _trace  # noqa: F401
-from mailcheck.cli import verify as _verify  # noqa: F401
+import typer
+
 from mailcheck.cli.app import app
 from mailcheck.model import ExitCode
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main", "register"]
+
+# Each command's module registers it with the Typer app when imported.
+COMMANDS = ("domain", "explain", "report", "schema", "send", "trace", "verify")
+
+
+def register(names: tuple[str, ...] = COMMANDS) -> typer.Typer:
+    """`app` with the commands `names` registered (all of them by default): a command is
+    registered when its module is imported."""
+    for name in names:
+        importlib.import_module(f"mailcheck.cli.{name}")
+    return app
+
+
+def _wanted(argv: list[str]) -> tuple[str, ...]:
+    """The commands this run needs: only the one named first (each command's module and its
+    Typer command cost a few ms to build), every one for the help, completion or an unknown
+    word (whose error lists them)."""
+    if len(argv) > 1 and argv[1] in COMMANDS and "_MAILCHECK_COMPLETE" not in os.environ:
+        return (argv[1],)
+    return COMMANDS
 
 
 def main() -> None:
     from mailcheck.cli import signals
 
     signals.install()
+    register(_wanted(sys.argv))
     from mailcheck.cli.app import main as run
     from mailcheck.errors import OutputError
 

@@ -113,11 +113,12 @@ def _environment_formats(command: Any) -> None:
     some other command accepts is ignored with one line on stderr (the default format
     stays), so one environment serves every command. A value no command accepts is still
     the usage error it is, as is any value given as --format."""
+    from mailcheck.render import ALL_FORMATS  # every command's, registered in this run or not
+
     params = [p for p in _all_params(command) if getattr(p, "envvar", None) == ENV_FORMAT]
-    known = {str(c).lower() for p in params for c in getattr(p.type, "choices", ())}
     for param in params:
         kind: Any = type(param)
-        param.__class__ = _lenient(kind, frozenset(known))
+        param.__class__ = _lenient(kind, ALL_FORMATS)
 
 
 def _all_params(command: Any) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
@@ -12,22 +11,8 @@ from mailcheck.cli.common import EXIT_CODES_HELP, DnsFlags, OutputOptions, optio
 from mailcheck.cli.connect_options import CaFileOpt, TlsOpt
 from mailcheck.cli.groups import Dns, Login, Output, user_option, with_groups
 from mailcheck.model import ExitCode
+from mailcheck.render import ReportFormat
 from mailcheck.services.connecting import LoginOptions, TlsMode
-
-
-class ReportFormat(str, enum.Enum):
-    """Every shared format, plus CSV (one row per source per aggregate report)."""
-
-    TEXT = "text"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    GITHUB = "github"
-    MARKDOWN = "markdown"
-    HTML = "html"
-
 
 EPILOG = (
     "Examples:\n\n"

@@ -16,6 +16,23 @@ class Format(str, enum.Enum):
     HTML = "html"
 
 
+class ReportFormat(str, enum.Enum):
+    """`mailcheck report`'s formats: the shared ones and CSV (a row per source per report)."""
+
+    TEXT = "text"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+# Every value some command's --format (or MAILCHECK_FORMAT) accepts
+ALL_FORMATS = frozenset(f.value for f in (*Format, *ReportFormat))
+
 # Formats that render the whole run at the end (not streamed, not text)
 DOCUMENT_FORMATS = (
     Format.JSON,

@@ -29,7 +29,9 @@ def test_readme_output_blocks_match_the_program() -> None:
 def test_readme_mentions_every_option(name: str) -> None:
     from typer.main import get_command
 
-    from mailcheck.cli import app
+    from mailcheck.cli import register
+
+    app = register()
 
     text = (ROOT / "README.md").read_text()
     command = get_command(app).commands[name]  # type: ignore[attr-defined]

@@ -77,3 +77,39 @@ def test_no_other_module_assigns_to_a_third_party_library() -> None:
             if assignment.search(line) and "setattr(command" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+FEATURES_PROBE = """
+import importlib, sys
+{setup}
+import dns._features, dns.name
+features = {{f: dns._features.have(f) for f in ("idna", "dnssec")}}
+print(features["idna"], features["dnssec"], type(dns.name.IDNA_DEFAULT).__name__)
+import importlib.metadata
+print(importlib.metadata.version("dnspython") == dns.version.version)
+"""
+
+
+def _features(setup: str) -> list[str]:
+    import subprocess
+    import sys
+
+    code = FEATURES_PROBE.format(setup=setup)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return result.stdout.split()
+
+
+def test_dnspython_features_without_importlib_metadata_are_dnspythons_own() -> None:
+    # dnspython as released reads the versions through importlib.metadata; mailcheck's
+    # import answers "idna" from the package itself and leaves the rest to the stand-in,
+    # which imports the real module when asked: same answers, same IDNA codec
+    released = _features("")
+    ours = _features(
+        "from mailcheck import thirdparty\n"
+        "thirdparty.import_dns_features()\n"
+        "assert 'importlib.metadata' not in sys.modules, 'imported at once'\n"
+        "assert sys.modules['dns._features']._cache == {'idna': True}"
+    )
+    assert released == ours == ["True", "True", "IDNA2008Codec", "True"]

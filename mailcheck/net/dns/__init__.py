@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dns._features
+from mailcheck.thirdparty import import_dns_features
 
 # DNS over HTTPS through dnspython is never used (upstreams are plain DNS servers), and its
 # probe imports httpx/httpcore when dns.query loads: about 100 ms of start-up for nothing.
 for _feature in ("doh", "doq", "trio", "wmi"):
-    dns._features.force(_feature, False)
+    import_dns_features().force(_feature, False)
 
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
