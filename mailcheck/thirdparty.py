@@ -243,7 +243,9 @@ def import_dns_features() -> types.ModuleType:
 
     stand_in.__getattr__ = real  # type: ignore[method-assign]
     sys.modules["importlib.metadata"] = stand_in
-    package.metadata = stand_in  # what `import importlib.metadata` binds, until the real one
+    setattr(
+        package, "metadata", stand_in
+    )  # what `import importlib.metadata` binds, till the real one
     try:
         features = importlib.import_module("dns._features")
     finally:
