@@ -243,9 +243,8 @@ def import_dns_features() -> types.ModuleType:
 
     stand_in.__getattr__ = real  # type: ignore[method-assign]
     sys.modules["importlib.metadata"] = stand_in
-    setattr(
-        package, "metadata", stand_in
-    )  # what `import importlib.metadata` binds, till the real one
+    # what `import importlib.metadata` binds, until the real module replaces it
+    package.metadata = stand_in  # type: ignore[attr-defined]
     try:
         features = importlib.import_module("dns._features")
     finally:
