@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.count import bounded
 from mailcheck.checks.dmarc_walk import (
-    _PSL,
     AppliedPolicy,
     Discovery,
     Level,
-    _psl,
     discover,
     psl_org_domain,
+    warm_psl,
 )
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode
@@ -57,9 +55,7 @@ class DmarcCheck:
         self._waiting = 0
 
     def start(self) -> None:
-        # Loading the Public Suffix List takes ~50 ms of CPU: do it while DNS answers travel.
-        if not _PSL:
-            threading.Thread(target=_psl, daemon=True).start()
+        warm_psl(self.domain)
         # Every name of the walk is known in advance: ask them all at once. Even a domain
         # with its own record needs the levels above for its Organizational Domain (4.10.2).
         self._ask(self.levels)

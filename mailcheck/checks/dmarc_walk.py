@@ -3,6 +3,7 @@ record whose policy applies, and the Public Suffix List answer RFC 7489 receiver
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from dataclasses import dataclass, field
@@ -12,39 +13,81 @@ from mailcheck.net.dns.answer import Answer
 from mailcheck.records.dmarc import DmarcRecord, parse_dmarc
 
 _PSL_LOCK = threading.Lock()
-_PSL: list[Any] = []
+_RULES: list[list[str]] = []  # the bundled list's rules, read once per process
+_BY_TLD: dict[str, Any] = {}  # top-level label -> PublicSuffixList of that label's rules
+_MAX_TLDS = 4096  # bound: a bulk run may name any number of made-up top-level labels
 
 
-def _psl() -> Any:
-    """The Public Suffix List, parsed once per process even when many threads ask at once."""
+def _rules() -> list[str]:
+    """The bundled list's rules, normalised as PublicSuffixList() normalises them."""
     with _PSL_LOCK:
-        if not _PSL:
-            _PSL.append(_parse_psl())
-        return _PSL[0]
+        if not _RULES:
+            from publicsuffixlist import PSLFILE
+
+            with open(PSLFILE, "rb") as file:
+                lines = file.read().decode("utf8", "surrogateescape").splitlines()
+            _RULES.append(
+                [
+                    rule
+                    for rule in (line.lower().split(" ")[0].rstrip() for line in lines)
+                    if rule and not rule.startswith("//")
+                ]
+            )
+        return _RULES[0]
 
 
-def _parse_psl() -> Any:
-    """The bundled list, parsed as PublicSuffixList() parses it (the same rules), in a third
-    less CPU: its parser punycodes each of the ~10,000 rules; only the few hundred that are
-    not ASCII need it. A one-domain run paid ~30 ms of CPU for the list."""
-    from publicsuffixlist import PSLFILE, PublicSuffixList, encode_idn
+def _psl(domain: str = "example.com") -> Any:
+    """A PublicSuffixList holding the rules of `domain`'s top-level label: the only ones that
+    can match a name under it (a rule matches label by label from the right), so its answers
+    are the whole list's. Parsing the whole list cost a one-domain run ~15 ms of CPU (the
+    parser punycodes each of ~10,000 rules) while its first DNS answers were due."""
+    tld = _tld(domain)
+    with _PSL_LOCK:
+        found = _BY_TLD.get(tld)
+    if found is not None:
+        return found
+    found = _parse_psl(tld, _rules())
+    with _PSL_LOCK:
+        if len(_BY_TLD) >= _MAX_TLDS:
+            _BY_TLD.clear()
+        return _BY_TLD.setdefault(tld, found)
 
-    with open(PSLFILE, "rb") as file:
-        lines = file.read().decode("utf8", "surrogateescape").splitlines()
-    rules = [line for line in lines if line and not line.startswith("//")]  # what it skips
+
+def _tld(domain: str) -> str:
+    return domain.rstrip(".").rsplit(".", 1)[-1].lower()
+
+
+def warm_psl(domain: str) -> None:
+    """Load the list's rules for `domain` in a thread, while DNS answers travel."""
+    if _tld(domain) not in _BY_TLD:
+        threading.Thread(target=_psl, args=(domain,), daemon=True).start()
+
+
+def _parse_psl(tld: str, rules: list[str]) -> Any:
+    """The rules under `tld` (in its ASCII or Unicode form), with the punycoded form of each
+    rule that is not ASCII, as PublicSuffixList() adds them."""
+    from publicsuffixlist import PublicSuffixList, encode_idn
+
+    forms = {tld}
+    if tld.startswith("xn--"):
+        with contextlib.suppress(UnicodeError):
+            forms.add(tld.encode("ascii").decode("idna"))
+    elif not tld.isascii():
+        with contextlib.suppress(UnicodeError, ValueError):
+            forms.add(encode_idn(tld))
+    suffixes = tuple("." + form for form in forms)
+    chosen = [rule for rule in rules if rule in forms or rule.endswith(suffixes)]
     encoded = []
-    for line in rules:
-        if not line.isascii():
-            rule = line.lower().split(" ")[0].rstrip()
-            if rule and not rule.startswith("//"):
-                bare = encode_idn(rule.lstrip("!"))
-                encoded.append("!" + bare if rule.startswith("!") else bare)
-    return PublicSuffixList(rules + encoded, accept_encoded_idn=False)
+    for rule in chosen:
+        if not rule.isascii():
+            bare = encode_idn(rule.lstrip("!"))
+            encoded.append("!" + bare if rule.startswith("!") else bare)
+    return PublicSuffixList(chosen + encoded, accept_encoded_idn=False)
 
 
 def psl_org_domain(domain: str) -> str:
     """RFC 7489 Organizational Domain: the public suffix plus one label."""
-    found = _psl().privatesuffix(domain)
+    found = _psl(domain).privatesuffix(domain)
     return str(found) if found else domain
 
 

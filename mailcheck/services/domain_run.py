@@ -143,7 +143,7 @@ def pool_for(
     if "dmarc" in request.families:
         from mailcheck.checks.dmarc_walk import psl_org_domain
 
-        # the Public Suffix List parsed once, here: the workers share its pages (forked)
+        # the Public Suffix List's rules read once, here: the workers share them (forked)
         psl_org_domain("example.com")
     return DomainPool(jobs, options, parallel, overall)
 
