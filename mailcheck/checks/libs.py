@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import sys
 import threading
 from types import ModuleType
@@ -46,6 +45,8 @@ def _import(modules: list[str]) -> None:
 
 def load_checkdmarc() -> None:
     """Import the checkdmarc parsers we use; safe to call from a background thread."""
+    import logging  # ~1.5 ms, only where checkdmarc (which logs) is used
+
     logging.getLogger("checkdmarc").addHandler(logging.NullHandler())
     import checkdmarc.bimi
     import checkdmarc.mta_sts
