@@ -35,9 +35,18 @@ def check_selectors(values: Iterable[str], known_ids: Iterable[str], option: str
         )
 
 
-def check_selection(only: Sequence[str], skip: Sequence[str], known_ids: Iterable[str]) -> None:
-    """--only and --skip of one command: each names real ids or families, and no --only value
-    is taken away again by a --skip value (the run would show nothing and exit 0)."""
+def check_selection(
+    only: Sequence[str], skip: Sequence[str], known_ids: Iterable[str] | None = None
+) -> None:
+    """--only and --skip of one command: each names real ids or families (`known_ids`, or
+    else the catalogue's, loaded only when there is a selection to check), and no --only
+    value is taken away again by a --skip value (the run would show nothing and exit 0)."""
+    if not only and not skip:
+        return
+    if known_ids is None:
+        from mailcheck.catalog import CHECKS
+
+        known_ids = CHECKS
     ids = set(known_ids)
     check_selectors(only, ids, "--only")
     check_selectors(skip, ids, "--skip")

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mailcheck.catalog import CHECKS
 from mailcheck.checks import libs
 from mailcheck.checks.options import AskOptions, FetchOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
@@ -288,7 +287,7 @@ def _ask_early(
 def run(
     domains: Sequence[str], *, opts: DomainOptions, flags: DnsFlags, out: OutputOptions
 ) -> ExitCode:
-    check_selection(out.only, out.skip, CHECKS)
+    check_selection(out.only, out.skip)
     if opts.from_zones:
         if opts.from_file:
             raise UsageError("--from-zones and --from-file exclude each other")

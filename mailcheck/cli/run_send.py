@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.groups import container
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
@@ -163,7 +162,7 @@ def _secret(value: str | None) -> Secret | None:
 
 
 def run(opts: SendOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
-    check_selection(out.only, out.skip, CHECKS)
+    check_selection(out.only, out.skip)
     refuse_regression(out, "send")
     login = opts.conn.login
     refuse_command_line_password(login.password)

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import UsageError
@@ -173,7 +172,7 @@ def _request(opts: VerifyOptions, verbose: bool = False) -> VerifyRequest:
 def run(
     inputs: Sequence[str], *, opts: VerifyOptions, flags: DnsFlags, out: OutputOptions
 ) -> ExitCode:
-    check_selection(out.only, out.skip, CHECKS)
+    check_selection(out.only, out.skip)
     refuse_regression(out, "verify")
     if not inputs:
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
