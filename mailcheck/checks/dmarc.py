@@ -1,4 +1,5 @@
-"""DMARC checks: RFC 9989 discovery (tree walk), tag values, report destinations."""
+"""DMARC checks: RFC 9989 discovery (tree walk) and the policy; other tags in dmarc_tags,
+report destinations in dmarc_reports."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from mailcheck.catalog import finding
 from mailcheck.checks.count import bounded
+from mailcheck.checks.dmarc_reports import ReportDestinations
+from mailcheck.checks.dmarc_tags import other_tags
 from mailcheck.checks.dmarc_walk import (
     AppliedPolicy,
     Discovery,
@@ -18,13 +21,11 @@ from mailcheck.checks.dmarc_walk import (
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode
 from mailcheck.model import Finding, Location, Section, Status
-from mailcheck.net.dns.answer import Answer, Outcome
+from mailcheck.net.dns.answer import Answer
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.records.dmarc import (
-    FO_VALUES,
     POLICIES,
     DmarcRecord,
-    ReportUri,
     is_dmarc,
     walk_targets,
 )
@@ -32,8 +33,6 @@ from mailcheck.records.dmarc import (
 __all__ = ["AppliedPolicy", "Discovery", "DmarcCheck", "Level", "discover", "psl_org_domain"]
 
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
-# Report domains looked up (MX, A, AAAA, authorisation): bounded work for a hostile record.
-MAX_DESTINATIONS = 10
 
 
 class DmarcCheck:
@@ -47,9 +46,7 @@ class DmarcCheck:
         self.levels = [Level(name) for name in walk_targets(domain)]
         self.apex: Answer | None = None
         self.discovery: Discovery | None = None
-        self.authorizations: dict[str, Answer] = {}
-        self.report_mx: dict[str, dict[str, Answer]] = {}
-        self.unchecked_destinations = 0
+        self.destinations = ReportDestinations(crawler)
         self._domain_exists = domain_exists
         self._check_reports = check_reports
         self._waiting = 0
@@ -77,28 +74,9 @@ class DmarcCheck:
         self._waiting -= 1
         if self._waiting == 0:
             self.discovery = discover(self.domain, self.levels)
-            if self._check_reports:
-                self._ask_destinations()
-
-    def _ask_destinations(self) -> None:
-        level = self.discovery.policy_level if self.discovery else None
-        record = level.record if level else None
-        if record is None or level is None:
-            return
-        for uri in record.uris("rua") + record.uris("ruf"):
-            if uri.error or uri.scheme != "mailto" or not uri.domain:
-                continue
-            dest = uri.domain
-            if dest not in self.report_mx and len(self.report_mx) >= MAX_DESTINATIONS:
-                self.unchecked_destinations += 1
-                continue
-            if dest not in self.report_mx:
-                self.report_mx[dest] = {}
-                for rdtype in ("MX", "A", "AAAA"):
-                    self.crawler.store(dest, rdtype, self.report_mx[dest], rdtype)
-            if self._external(dest) is not False and dest not in self.authorizations:
-                name = f"{level.name}._report._dmarc.{dest}"
-                self.crawler.store(name, "TXT", self.authorizations, dest)
+            policy = self.discovery.policy_level
+            if self._check_reports and policy is not None and policy.record is not None:
+                self.destinations.ask(policy, policy.record, self._external)
 
     def _external(self, dest: str) -> bool | None:
         """Outside the Organizational Domain (authorisation needed, RFC 9990 4)? None when a
@@ -279,7 +257,7 @@ class DmarcCheck:
             )
         out.extend(self._org_domain(disc))
         out.extend(self._tags(level, record))
-        out.extend(self._reports(level, record))
+        out.extend(self.destinations.findings(level, record, self._external, disc))
         return out
 
     @staticmethod
@@ -373,7 +351,7 @@ class DmarcCheck:
         for tag in record.duplicates:
             out.append(finding("dmarc.syntax", Status.FAIL, f"tag {tag}= appears more than once"))
         out.extend(self._policy(level, record))
-        out.extend(self._other_tags(record))
+        out.extend(other_tags(record))
         return out
 
     def _policy(self, level: Level, record: DmarcRecord) -> list[Finding]:
@@ -448,240 +426,3 @@ class DmarcCheck:
                     )
                 )
         return out
-
-    def _other_tags(self, record: DmarcRecord) -> list[Finding]:
-        out = []
-        pct = record.get("pct")
-        if pct is not None:
-            out.append(self._pct(pct))
-        t = record.get("t")
-        if t is not None:
-            if t.strip().lower() == "y":
-                out.append(
-                    finding(
-                        "dmarc.testing",
-                        Status.WARN,
-                        "t=y: testing mode, receivers apply a weaker policy",
-                    )
-                )
-            elif t.strip().lower() != "n":
-                out.append(finding("dmarc.testing", Status.WARN, f"t={t} is not y or n: ignored"))
-        for tag in ("adkim", "aspf"):
-            value = record.get(tag)
-            if value is None:
-                continue
-            value = value.strip().lower()
-            if value not in ("r", "s"):
-                out.append(
-                    finding(
-                        "dmarc.alignment",
-                        Status.WARN,
-                        f"{tag}={value} is not r or s: relaxed (r) is used",
-                    )
-                )
-            elif value == "s":
-                out.append(
-                    finding(
-                        "dmarc.alignment",
-                        Status.INFO,
-                        f"{tag}=s: strict alignment, subdomains do not align",
-                    )
-                )
-        psd = record.get("psd")
-        if psd is not None:
-            value = psd.strip().lower()
-            if value == "y":
-                out.append(
-                    finding(
-                        "dmarc.psd",
-                        Status.WARN,
-                        "psd=y: this record declares a Public Suffix Domain",
-                        hint="Remove psd=y unless you operate a public suffix.",
-                    )
-                )
-            elif value not in ("n", "u"):
-                out.append(
-                    finding("dmarc.psd", Status.WARN, f"psd={psd} is not y, n or u: ignored")
-                )
-        fo = record.get("fo")
-        if fo is not None:
-            options = [o.strip().lower() for o in fo.split(":")]
-            bad = [o for o in options if o not in FO_VALUES]
-            if bad or ("0" in options and "1" in options) or len(set(options)) != len(options):
-                out.append(finding("dmarc.fo", Status.WARN, f"fo={fo} is invalid: fo=0 is used"))
-        for tag in ("rf", "ri"):
-            if record.get(tag) is not None:
-                out.append(
-                    finding(
-                        "dmarc.removed-tag",
-                        Status.INFO,
-                        f"{tag}= was removed in RFC 9989 and is ignored",
-                    )
-                )
-        for tag in record.unknown:
-            out.append(finding("dmarc.unknown-tag", Status.WARN, f"unknown tag {tag}= is ignored"))
-        return out
-
-    @staticmethod
-    def _pct(pct: str) -> Finding:
-        text = pct.strip()
-        if not text.isdigit() or int(text) > 100:
-            return finding(
-                "dmarc.pct",
-                Status.WARN,
-                f"pct={pct} is out of range (and pct was removed in RFC 9989)",
-            )
-        if int(text) == 100:
-            return finding(
-                "dmarc.pct", Status.INFO, "pct=100 has no effect (pct was removed in RFC 9989)"
-            )
-        return finding(
-            "dmarc.pct",
-            Status.WARN,
-            f"pct={text}: RFC 7489 receivers apply the policy to {text}% of failing "
-            "mail only (pct was removed in RFC 9989)",
-        )
-
-    def _reports(self, level: Level, record: DmarcRecord) -> list[Finding]:
-        out = []
-        rua = record.uris("rua")
-        if not rua:
-            out.append(
-                finding("dmarc.no-rua", Status.WARN, "no rua=: you receive no aggregate reports")
-            )
-        ruf = record.uris("ruf")
-        if ruf:
-            out.append(
-                finding(
-                    "dmarc.ruf",
-                    Status.INFO,
-                    f"ruf= asks for failure reports ({len(ruf)} destination"
-                    f"{'s' if len(ruf) > 1 else ''}); few receivers send them",
-                )
-            )
-        seen: set[str] = set()
-        for tag, uris in (("rua", rua), ("ruf", ruf)):
-            for uri in uris:
-                out.extend(self._uri(level, tag, uri, seen))
-        if self.unchecked_destinations:
-            out.append(
-                finding(
-                    "dmarc.report-uri",
-                    Status.WARN,
-                    f"{self.unchecked_destinations} more report destinations not checked (the "
-                    f"first {MAX_DESTINATIONS} domains are); receivers need honour only two",
-                    hint="List one or two report addresses.",
-                )
-            )
-        return out
-
-    def _uri(self, level: Level, tag: str, uri: ReportUri, seen: set[str]) -> list[Finding]:
-        shown = uri.raw
-        if uri.error:
-            return [finding("dmarc.report-uri", Status.FAIL, f"{tag}: '{shown}' {uri.error}")]
-        if uri.scheme != "mailto":
-            return [
-                finding(
-                    "dmarc.report-uri",
-                    Status.INFO,
-                    f"{tag}: '{shown}': receivers need only support mailto:",
-                )
-            ]
-        dest = uri.domain
-        if dest in seen:
-            return []
-        seen.add(dest)
-        out = self._accepts_mail(tag, dest)
-        external = self._external(dest)
-        if external is False:
-            return out  # inside one Organizational Domain: no authorisation needed
-        answer = self.authorizations.get(dest)
-        record_name = f"{level.name}._report._dmarc.{dest}"
-        if answer is None:
-            return out
-        authorised = not answer.outcome.is_error and any(
-            is_dmarc(decode(t)) for t in answer.texts()
-        )
-        if external is None and not authorised:
-            disc = self.discovery
-            level_error = disc.unknown[0].answer if disc and disc.unknown else None
-            why = level_error.error_text() if level_error else "part of the walk failed"
-            out.append(
-                finding(
-                    "dmarc.rua-unauthorized",
-                    Status.ERROR,
-                    f"could not determine whether {dest} is inside the Organizational Domain "
-                    f"(and needs no authorisation): {why}",
-                )
-            )
-            return out
-        if answer.outcome.is_error:
-            out.append(
-                finding(
-                    "dmarc.rua-unauthorized",
-                    Status.ERROR,
-                    f"could not check the authorisation of {dest}: {answer.describe()}",
-                    evidence=[answer.error_text()],
-                )
-            )
-        elif any(is_dmarc(decode(t)) for t in answer.texts()):
-            out.append(
-                finding(
-                    "dmarc.rua-unauthorized",
-                    Status.PASS,
-                    f"{dest} accepts reports for {level.name}",
-                    evidence=[f'{record_name} TXT "v=DMARC1"'],
-                )
-            )
-        else:
-            out.append(
-                finding(
-                    "dmarc.rua-unauthorized",
-                    Status.FAIL,
-                    f"{dest} has not authorised reports for {level.name}",
-                    hint=f'ask them to publish {record_name} TXT "v=DMARC1"',
-                )
-            )
-        return out
-
-    def _accepts_mail(self, tag: str, dest: str) -> list[Finding]:
-        answers = self.report_mx.get(dest, {})
-        mx = answers.get("MX")
-        if mx is None:
-            return []
-        if mx.outcome.is_error:
-            return [
-                finding(
-                    "dmarc.report-domain-mail",
-                    Status.ERROR,
-                    f"{tag}: could not check whether {dest} accepts mail: {mx.describe()}",
-                )
-            ]
-        if mx.outcome is Outcome.NXDOMAIN:
-            return [
-                finding(
-                    "dmarc.report-domain-mail",
-                    Status.FAIL,
-                    f"{tag}: report domain {dest} does not exist",
-                )
-            ]
-        hosts = [r.rdata.exchange.to_text(omit_final_dot=True) for r in mx.records]
-        if hosts == ["."]:
-            return [
-                finding(
-                    "dmarc.report-domain-mail",
-                    Status.FAIL,
-                    f"{tag}: report domain {dest} publishes a null MX (accepts no mail)",
-                )
-            ]
-        if not hosts and not any(
-            answers.get(t) is not None and answers[t].records for t in ("A", "AAAA")
-        ):
-            return [
-                finding(
-                    "dmarc.report-domain-mail",
-                    Status.FAIL,
-                    f"{tag}: report domain {dest} has no MX and no address",
-                )
-            ]
-        return []

@@ -87,7 +87,7 @@ def test_fan_out_is_bounded(zone: Path) -> None:
 
 @pytest.mark.timeout(60)
 def test_many_mx_hosts_and_report_domains_are_bounded(zone: Path) -> None:
-    from mailcheck.checks.dmarc import MAX_DESTINATIONS
+    from mailcheck.checks.dmarc_reports import MAX_DESTINATIONS
     from mailcheck.checks.mx import MAX_HOSTS
 
     engine = build_engine(DnsOptions(zones=(str(zone),), offline=True))
