@@ -204,7 +204,7 @@ def _stapled(session: Session, server_name: str) -> Handshake:
     """A handshake that asks for the stapled OCSP response (status_request). It runs over
     memory buffers, fed from the session's socket: every read and write stays within the
     step and overall limits, as on every other connection."""
-    from OpenSSL import SSL
+    from OpenSSL import SSL, crypto
 
     got: dict[str, bytes] = {}
 
@@ -243,8 +243,10 @@ def _stapled(session: Session, server_name: str) -> Handshake:
             raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
         conn.bio_write(data)
     _flush(conn, session)
+    # DER straight from OpenSSL: cryptography objects would need its serialization module
     chain = tuple(
-        cert.public_bytes(_der()) for cert in conn.get_peer_cert_chain(as_cryptography=True) or []
+        crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
+        for cert in conn.get_peer_cert_chain() or []
     )
     version = conn.get_protocol_version_name()
     cipher = conn.get_cipher_name() or ""
@@ -255,12 +257,6 @@ def _stapled(session: Session, server_name: str) -> Handshake:
     return Handshake(
         OCSP, "stapled" if staple else "not stapled", version, cipher, staple=staple, chain=chain
     )
-
-
-def _der() -> Any:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return Encoding.DER
 
 
 def _reason(exc: Exception) -> str:
