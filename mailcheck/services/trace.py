@@ -234,7 +234,7 @@ def _run_trace(
     if request.ends_at is not None:
         ends_at = min(ends_at, request.ends_at)
     options = dataclasses.replace(request.options(), ends_at=ends_at)
-    if options.tls != "none":
+    if _reaches_tls(options):
         # the certificate's judgement (cryptography) and the grading handshakes' libraries
         # load while the lookups and the conversation wait on the network, not after them
         grading = request.grade_tls and options.protocol == "smtp"
@@ -366,6 +366,12 @@ def _talk(
             break
 
 
+def _reaches_tls(options: ProbeOptions) -> bool:
+    """Whether a conversation gets as far as TLS: implicit TLS always, STARTTLS unless
+    --tls none, or --quit-after stops before it (then nothing is graded either)."""
+    return options.tls == "implicit" or (options.tls != "none" and wants(options, "tls"))
+
+
 def _gradable(trace: HostTrace) -> bool:
     return trace.protocol == "smtp" and trace.tls is not None and trace.error is None
 
@@ -375,7 +381,7 @@ def _early_probes(
 ) -> dict[tuple[str, str], list[Handshake]]:
     """With --user (SMTP): every grading handshake before the login session, against each
     host's first address, with the credentials taken out of the options they travel with."""
-    if not options.user or options.protocol != "smtp" or options.tls == "none":
+    if not options.user or options.protocol != "smtp" or not _reaches_tls(options):
         return {}
     from mailcheck.net.tlsprobe import probe_tls
 
