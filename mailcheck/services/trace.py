@@ -17,7 +17,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
-from mailcheck.net.dns.answer import Outcome
+from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe, wants
 from mailcheck.net.tlsprobe import Grading, Handshake
@@ -104,8 +104,23 @@ class Target:
 
 
 def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[str], str]:
+    return _addresses_of(engine, [host], family)[0]
+
+
+def _addresses_of(
+    engine: DnsEngine, hosts: list[str], family: int | None
+) -> list[tuple[list[str], str]]:
+    """Each host's addresses (or why there are none): every A and AAAA question asked at
+    once, in the hosts' order, then awaited (one round trip, not two per host)."""
     types = {4: ("A",), 6: ("AAAA",)}.get(family or 0, ("A", "AAAA"))
-    answers = [engine.resolve(host, t) for t in types]
+    asked = [[engine.submit(host, t) for t in types] for host in hosts]
+    return [
+        _found(host, [f.result() for f in futures], types)
+        for host, futures in zip(hosts, asked, strict=True)
+    ]
+
+
+def _found(host: str, answers: list[Answer], types: tuple[str, ...]) -> tuple[list[str], str]:
     found = [r.text for a in answers for r in a.records]
     if found:
         return found, ""
@@ -141,10 +156,11 @@ def resolve_targets(
     if hosts and all(h == "" or h == "." for _p, h in hosts):
         return [], name, [_nothing(f"{name} publishes a null MX: no MX host to contact")]
     if hosts:
-        targets = []
-        for preference, host in hosts:
-            addresses, problem = _addresses(engine, host, request.family)
-            targets.append(Target(host, preference, addresses, problem))
+        found = _addresses_of(engine, [host for _p, host in hosts], request.family)
+        targets = [
+            Target(host, preference, addresses, problem)
+            for (preference, host), (addresses, problem) in zip(hosts, found, strict=True)
+        ]
         return targets, name, []
     addresses, problem = _addresses(engine, name, request.family)
     if not addresses and not problem.startswith("could not"):
