@@ -330,6 +330,6 @@ def trace(folder: Path, runs: int) -> list[Row]:
             peer_values,
             note="same conversation (EHLO, STARTTLS, EHLO, MAIL, RCPT, QUIT); swaks does not "
             "verify the certificate, mailcheck does, and grades TLS with five more handshakes "
-            "(two at a time, alongside the conversation)",
+            "(all at once, alongside the conversation)",
         )
     ]

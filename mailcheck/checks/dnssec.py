@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.checks.mx import MAX_HOSTS
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome, Record
@@ -282,6 +281,9 @@ class DnssecCheck:
         self.crawler.ask(self.domain, "MX", self._on_mx)
 
     def _on_mx(self, answer: Answer) -> None:
+        # here, not at the top: `trace` uses this module's zone probe, not the MX check
+        from mailcheck.checks.mx import MAX_HOSTS
+
         # the same hosts the MX check follows: the most preferred, at most MAX_HOSTS
         records = sorted(answer.records, key=lambda r: (r.rdata.preference, r.text))
         names: list[str] = []

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
@@ -257,6 +256,11 @@ def _name(info: CertInfo) -> x509.Name:
 
 
 def spki(der: bytes) -> bytes:
+    # here, not at the top: serialization (its SSH key code, ciphers and their decrepit
+    # variants) is needed only for a TLSA record with selector 1, and costs every trace
+    # about 3 ms of CPU while the conversation waits for this module
+    from cryptography.hazmat.primitives import serialization
+
     cert = x509.load_der_x509_certificate(der)
     return cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo

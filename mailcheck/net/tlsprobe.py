@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -109,20 +110,22 @@ def handshake(
         session.close()
 
 
-# Probe connections open at once against one server: one after another, the probes
-# doubled the length of a trace; all at once would look like a flood to a server limiting
-# connections per client. With the main conversation's (Grading) that makes three at most,
-# well under the per-client limits of common MTAs (Postfix's smtpd_client_connection_count_limit
-# is 50; Exim and others leave it unset or higher by default).
-AT_ONCE = 2
+# Every probe connection at once: one after another, the probes doubled the length of a
+# trace, and two at a time still left the grading three handshakes long after the
+# conversation against a server some round trips away (each probe is a connection, a
+# greeting, EHLO, STARTTLS, the handshake and QUIT: six round trips or so). With the main
+# conversation's that makes six connections at most (seven with --user, none of them at
+# once with the session), under the per-client limits of common MTAs (Postfix's
+# smtpd_client_connection_count_limit is 50, Exchange's MaxInboundConnectionPerSource 20;
+# Exim and others leave it unset) and what one sending MTA opens to a busy destination.
+AT_ONCE = len(VERSIONS) + 2
 
 
 def probe_tls(
     host: str, address: str, options: ProbeOptions, server_name: str, known: str
 ) -> list[Handshake]:
     """Every version but `known` (the one the main conversation negotiated), then the weak
-    cipher probe and the OCSP stapling probe; AT_ONCE connections at a time; results in
-    that order."""
+    cipher probe and the OCSP stapling probe, all at once; results in that order."""
     from concurrent.futures import ThreadPoolExecutor
 
     labels = _labels(known)
@@ -137,10 +140,10 @@ def _labels(known: str) -> list[str]:
     return [label for label, _version in VERSIONS if label != known] + ["weak ciphers", OCSP]
 
 
-# The order Grading starts the probes in: first the two that do not depend on the main
+# The probes Grading starts at the greeting: those that do not depend on the main
 # conversation (the weak-cipher one is often the slowest: an anonymous finite-field DH key
-# exchange costs the server tens of milliseconds), then the versions, each but the one the
-# main conversation negotiated, which is known by the time a connection is free for them.
+# exchange costs both ends tens of milliseconds). The versions follow the moment the main
+# conversation's is known, each but that one.
 _STARTED_FIRST = ("weak ciphers", OCSP)
 
 
@@ -149,7 +152,9 @@ class Grading:
     rather than after it (the probes used to add their length to every trace): from its
     greeting (`greeted`: a server that is down or refuses the session gets no probe), with
     the version it negotiates (`negotiated`) left out. Results (`results`) in probe_tls's
-    order. AT_ONCE probe connections at a time, besides the main conversation's."""
+    order. The probes' threads are started by a thread of the grading's own, so that the
+    conversation does not wait for each to start (at the greeting the imports of the run
+    hold the interpreter's lock)."""
 
     def __init__(self, host: str, address: str, options: ProbeOptions, server_name: str) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
@@ -158,12 +163,21 @@ class Grading:
         self._known: Future[str] = Future()
         self._pool = ThreadPoolExecutor(max_workers=AT_ONCE, thread_name_prefix="tls-probe")
         self._pending: dict[str, Future[Handshake | None]] = {}
+        self._launcher: threading.Thread | None = None
 
     def greeted(self) -> None:
-        if self._pending or (self._known.done() and not self._known.result()):
+        if self._launcher is not None or (self._known.done() and not self._known.result()):
             return
-        order = [*_STARTED_FIRST, *(label for label, _version in VERSIONS)]
-        self._pending = {label: self._pool.submit(self._one, label) for label in order}
+        self._launcher = threading.Thread(target=self._launch, name="tls-probe-launcher")
+        self._launcher.start()
+
+    def _launch(self) -> None:
+        for label in _STARTED_FIRST:
+            self._pending[label] = self._pool.submit(self._one, label)
+        known = self._known.result()  # negotiated() is always called (close() too)
+        for label, _version in VERSIONS:
+            if known and label != known:
+                self._pending[label] = self._pool.submit(self._one, label)
 
     def negotiated(self, version: str) -> None:
         """The main conversation's TLS version, once known; "" when it negotiated none
@@ -172,13 +186,8 @@ class Grading:
             self._known.set_result(version)
 
     def _one(self, label: str) -> Handshake | None:
-        if label in _STARTED_FIRST:
-            if self._known.done() and not self._known.result():
-                return None
-        else:
-            known = self._known.result()  # negotiated() is always called (close() too)
-            if not known or label == known:
-                return None
+        if self._known.done() and not self._known.result():
+            return None
         return handshake(*self._args, label)
 
     def results(self) -> list[Handshake]:
@@ -186,8 +195,9 @@ class Grading:
         [] when there was none. Waits for the probes still running, then closes."""
         try:
             known = self._known.result(timeout=0) if self._known.done() else ""
-            if not known or not self._pending:
+            if not known or self._launcher is None:
                 return []
+            self._launcher.join()  # `known` is set: every probe is submitted
             found = {label: future.result() for label, future in self._pending.items()}
         finally:
             self.close()
@@ -197,6 +207,8 @@ class Grading:
     def close(self) -> None:
         """Skip the probes not started; wait for those running (each within its limits)."""
         self.negotiated("")
+        if self._launcher is not None:
+            self._launcher.join()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -204,7 +216,7 @@ def _stapled(session: Session, server_name: str) -> Handshake:
     """A handshake that asks for the stapled OCSP response (status_request). It runs over
     memory buffers, fed from the session's socket: every read and write stays within the
     step and overall limits, as on every other connection."""
-    from OpenSSL import SSL
+    from OpenSSL import SSL, crypto
 
     got: dict[str, bytes] = {}
 
@@ -243,8 +255,10 @@ def _stapled(session: Session, server_name: str) -> Handshake:
             raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
         conn.bio_write(data)
     _flush(conn, session)
+    # DER straight from OpenSSL: cryptography objects would need its serialization module
     chain = tuple(
-        cert.public_bytes(_der()) for cert in conn.get_peer_cert_chain(as_cryptography=True) or []
+        crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
+        for cert in conn.get_peer_cert_chain() or []
     )
     version = conn.get_protocol_version_name()
     cipher = conn.get_cipher_name() or ""
@@ -255,12 +269,6 @@ def _stapled(session: Session, server_name: str) -> Handshake:
     return Handshake(
         OCSP, "stapled" if staple else "not stapled", version, cipher, staple=staple, chain=chain
     )
-
-
-def _der() -> Any:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return Encoding.DER
 
 
 def _reason(exc: Exception) -> str:

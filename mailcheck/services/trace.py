@@ -11,32 +11,27 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import dns.reversename
+from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.checks.dnssec import ZoneProbe, verify_rrset
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
 from mailcheck.net.dns.answer import Answer, Outcome
-from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.net.probe import HostTrace, ProbeOptions, probe, wants
 from mailcheck.net.tlsprobe import Grading, Handshake
-
-if TYPE_CHECKING:
-    from mailcheck.checks.mta_sts import MtaStsCheck
+from mailcheck.services.trace_dns import LOGIN_PORTS as LOGIN_PORTS
+from mailcheck.services.trace_dns import Beside, Policy
+from mailcheck.services.trace_dns import context as judging_context
+from mailcheck.services.trace_dns import policy_of as policy_of
 
 IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
 PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}
 DEFAULT_PORT = {"smtp": 25, "imap": 143, "pop3": 110}
 IMPLICIT_DEFAULT = {"smtp": 465, "imap": 993, "pop3": 995}
-LOGIN_PORTS = {587, 465, 143, 993, 110, 995}
 
 Progress = Callable[[str], None]
-Policy = tuple[str | None, tuple[str, ...]]  # MTA-STS mode and mx patterns
 
 
 @dataclass(frozen=True)
@@ -109,8 +104,23 @@ class Target:
 
 
 def _addresses(engine: DnsEngine, host: str, family: int | None) -> tuple[list[str], str]:
+    return _addresses_of(engine, [host], family)[0]
+
+
+def _addresses_of(
+    engine: DnsEngine, hosts: list[str], family: int | None
+) -> list[tuple[list[str], str]]:
+    """Each host's addresses (or why there are none): every A and AAAA question asked at
+    once, in the hosts' order, then awaited (one round trip, not two per host)."""
     types = {4: ("A",), 6: ("AAAA",)}.get(family or 0, ("A", "AAAA"))
-    answers = [engine.resolve(host, t) for t in types]
+    asked = [[engine.submit(host, t) for t in types] for host in hosts]
+    return [
+        _found(host, [f.result() for f in futures], types)
+        for host, futures in zip(hosts, asked, strict=True)
+    ]
+
+
+def _found(host: str, answers: list[Answer], types: tuple[str, ...]) -> tuple[list[str], str]:
     found = [r.text for a in answers for r in a.records]
     if found:
         return found, ""
@@ -146,10 +156,11 @@ def resolve_targets(
     if hosts and all(h == "" or h == "." for _p, h in hosts):
         return [], name, [_nothing(f"{name} publishes a null MX: no MX host to contact")]
     if hosts:
-        targets = []
-        for preference, host in hosts:
-            addresses, problem = _addresses(engine, host, request.family)
-            targets.append(Target(host, preference, addresses, problem))
+        found = _addresses_of(engine, [host for _p, host in hosts], request.family)
+        targets = [
+            Target(host, preference, addresses, problem)
+            for (preference, host), (addresses, problem) in zip(hosts, found, strict=True)
+        ]
         return targets, name, []
     addresses, problem = _addresses(engine, name, request.family)
     if not addresses and not problem.startswith("could not"):
@@ -164,96 +175,16 @@ def _nothing(why: str) -> Finding:
     return finding("smtp.connect", Status.SKIP, why)
 
 
-def _context(
-    engine: DnsEngine,
-    trace: HostTrace,
-    request: TraceRequest,
-    domain: str | None,
-    policy: Policy,
-    port: int,
-) -> TraceContext:
-    crawler = Crawler(engine)
-    ptr: dict[str, Answer] = {}
-    tlsa: dict[str, Answer] = {}
-    name = trace.verified_name  # --tls-name, else the host
-    zone = ZoneProbe(name)
-    if trace.protocol == "smtp":
-        crawler.store(dns.reversename.from_address(trace.address).to_text(), "PTR", ptr, "ptr")
-    # DANE for SMTP is published at port 25 (RFC 7672 section 2.2.1) whatever port a lab
-    # server listens on: a mail domain's MX hosts (the implicit MX too) are looked up there,
-    # as the DNSSEC checks of `domain` do. A host named directly (`trace HOST --port N`,
-    # IMAP, POP3, submission) is a service at port N (RFC 6698), looked up at _N.
-    tlsa_port = 25 if domain is not None and trace.protocol == "smtp" else port
-    tlsa_name = f"_{tlsa_port}._tcp.{name}"
-    if not is_ip_address(name):
-        crawler.store(tlsa_name, "TLSA", tlsa, "tlsa", dnssec=True)
-        zone.ask(crawler, ("A",))
-    crawler.run()
-    ptr_names = None
-    if "ptr" in ptr and not ptr["ptr"].outcome.is_error:
-        ptr_names = tuple(
-            r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr["ptr"].records
-        )
-    tlsa_answer = tlsa.get("tlsa")
-    # the zone's verdict also when the lookup failed: in a signed zone that is a reason for
-    # DANE senders to defer (transport reports it), in an unsigned one it does not matter
-    verdict = (
-        verify_rrset(zone, tlsa_answer)
-        if tlsa_answer is not None and (tlsa_answer.records or tlsa_answer.outcome.is_error)
-        else None
-    )
-    names = tuple(dict.fromkeys(n for n in (name,) if not is_ip_address(n)))
-    return TraceContext(
-        names=names,
-        ptr_names=ptr_names,
-        tlsa=tlsa_answer,
-        tlsa_secure=verdict.secure if verdict else None,
-        tlsa_state=verdict.state if verdict else "",
-        tlsa_detail=verdict.detail if verdict else "",
-        tlsa_name=tlsa_name if not is_ip_address(name) else "",
-        sts_mode=policy[0],
-        sts_patterns=policy[1],
-        require_tls=request.require_tls,
-        login_port=port in LOGIN_PORTS,
-        ca_file=request.ca_file,
-    )
-
-
-def _policy(
-    engine: DnsEngine, domain: str | None, request: TraceRequest
-) -> tuple[Policy, list[Finding]]:
-    """The domain's MTA-STS policy (mode and mx patterns), when it publishes one, and the
-    findings (as `domain` gives them) when it publishes one that could not be fetched."""
-    if domain is None:
-        return (None, ()), []
-    from mailcheck.checks.mta_sts import FetchOptions, MtaStsCheck  # only a domain has a policy
-
-    crawler = Crawler(engine)
-    fetch = FetchOptions(
-        request.ca_file, request.step_timeout, request.https_port, request.allow_private
-    )
-    check = MtaStsCheck(domain, crawler, fetch)
-    check.start()
-    crawler.run()
-    return policy_of(check), check.problems()
-
-
-def policy_of(check: MtaStsCheck) -> Policy:
-    parsed = check.parsed_policy()
-    if not parsed:
-        return None, ()
-    return parsed["policy"]["mode"], tuple(parsed["policy"]["mx"])
-
-
 Attempt = tuple[HostTrace, Grading | None]
 
 
-def _try_host(target: Target, options: ProbeOptions, grade: bool) -> list[Attempt]:
+def _try_host(target: Target, options: ProbeOptions, grade: bool, beside: Beside) -> list[Attempt]:
     """The conversation with each of the host's addresses until one answers; with `grade`,
     the grading handshakes run alongside each conversation (a trace used to last as long
-    as both, one after the other)."""
+    as both, one after the other), as do the DNS questions about the address (`beside`)."""
     attempts: list[Attempt] = []
     for address in target.addresses:
+        beside.host(target.host, address, options.protocol, options.tls_name)
         grading = None
         if grade:
             grading = Grading(target.host, address, options, options.tls_name or target.host)
@@ -319,7 +250,7 @@ def _run_trace(
     if request.ends_at is not None:
         ends_at = min(ends_at, request.ends_at)
     options = dataclasses.replace(request.options(), ends_at=ends_at)
-    if options.tls != "none":
+    if _reaches_tls(options):
         # the certificate's judgement (cryptography) and the grading handshakes' libraries
         # load while the lookups and the conversation wait on the network, not after them
         grading = request.grade_tls and options.protocol == "smtp"
@@ -330,62 +261,49 @@ def _run_trace(
     sections: list[Section] = []
     if early:
         sections.append(Section("smtp", "SMTP", tuple(early)))
-    if policy is None and options.protocol == "smtp":
-        policy, sts_problems = _policy(engine, domain, request)
-        if sts_problems:
-            sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
-    elif policy is None:
-        policy = (None, ())
-    traces: list[HostTrace] = []
-    unresolved: list[Finding] = []
-    for target in targets:
-        if target.problem:
-            unresolved.append(
-                finding(
-                    connect_id(options.protocol),
-                    Status.ERROR,
-                    target.problem,
-                    subject=target.host,
-                )
-            )
-    usable = [t for t in targets if t.addresses]
-    # with a login test the grading handshakes come first, on connections of their own: the
-    # account's session stays one connection, and none of them carries credentials
-    first = _early_probes(usable, options, progress) if request.grade_tls else {}
-    # without a login the grading handshakes run alongside each conversation (SMTP, when it
-    # is to reach STARTTLS); each host's, when --all-mx talks to several at once
-    grade = (
-        request.grade_tls
-        and not first
-        and not options.user
-        and options.protocol == "smtp"
-        and options.tls != "none"
-        and wants(options, "tls")
-    )
-    attempts: list[Attempt] = []
+    # what only the judgement needs from DNS (the MTA-STS policy, PTR and TLSA records) is
+    # asked beside the conversations, not before or after them: no round trips of its own
+    beside = Beside(engine, request, domain, options.port)
     try:
-        _talk(usable, options, request.all_mx, grade, progress, attempts)
-        traces.extend(trace for trace, _grading in attempts)
-        if unresolved:
-            sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
-        if grade and progress and any(g is not None for _t, g in attempts):
-            progress("grading TLS")
-        for trace, grader in attempts:
-            # the PTR/TLSA answers are fetched and the conversation judged (which loads
-            # cryptography) while the grading handshakes finish
-            context = _context(engine, trace, request, domain, policy, options.port)
-            judged = judge(trace, context)
-            if grader is not None:
-                probes = grader.results() if _gradable(trace) else []
-            else:
-                probes = first.get((trace.host, trace.address), []) if _gradable(trace) else []
-            if probes:
-                judged.extend(_graded(trace, probes, judged, context))
-            sections.append(trace_section(trace, judged, probes))
+        fetching = None
+        if policy is None and options.protocol == "smtp" and domain is not None:
+            fetching = beside.policy()
+        attempts: list[Attempt] = []
+        try:
+            first = _conversations(targets, options, request, progress, beside, attempts)
+            if fetching is not None:
+                policy, sts_problems = fetching.result()
+                if sts_problems:
+                    sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
+            unresolved = [
+                finding(connect_id(options.protocol), Status.ERROR, t.problem, subject=t.host)
+                for t in targets
+                if t.problem
+            ]
+            if unresolved:
+                sections.append(Section("smtp", "Name resolution", tuple(unresolved)))
+            if progress and any(g is not None for _t, g in attempts):
+                progress("grading TLS")
+            for trace, grader in attempts:
+                facts = beside.facts(trace.host, trace.address, trace.protocol, trace.tls_name)
+                context = judging_context(facts, request, policy or (None, ()), options.port)
+                # judged (which loads cryptography) while the grading handshakes finish
+                judged = judge(trace, context)
+                if grader is not None:
+                    probes = grader.results() if _gradable(trace) else []
+                else:
+                    key = (trace.host, trace.address)
+                    probes = first.get(key, []) if _gradable(trace) else []
+                if probes:
+                    judged.extend(_graded(trace, probes, judged, context))
+                sections.append(trace_section(trace, judged, probes))
+        finally:
+            for _trace, grader in attempts:
+                if grader is not None:
+                    grader.close()
     finally:
-        for _trace, grader in attempts:
-            if grader is not None:
-                grader.close()
+        beside.close()
+    policy = policy or (None, ())
     data: dict[str, Any] = {
         "protocol": options.protocol,
         "port": options.port,
@@ -408,6 +326,34 @@ def _run_trace(
     )
 
 
+def _conversations(
+    targets: list[Target],
+    options: ProbeOptions,
+    request: TraceRequest,
+    progress: Progress | None,
+    beside: Beside,
+    attempts: list[Attempt],
+) -> dict[tuple[str, str], list[Handshake]]:
+    """Talk to the hosts (`attempts` gets each conversation and its grading); returns the
+    grading handshakes made before them, with a login test."""
+    usable = [t for t in targets if t.addresses]
+    # with a login test the grading handshakes come first, on connections of their own: the
+    # account's session stays one connection, and none of them carries credentials
+    first = _early_probes(usable, options, progress) if request.grade_tls else {}
+    # without a login the grading handshakes run alongside each conversation (SMTP, when it
+    # is to reach STARTTLS); each host's, when --all-mx talks to several at once
+    grade = (
+        request.grade_tls
+        and not first
+        and not options.user
+        and options.protocol == "smtp"
+        and options.tls != "none"
+        and wants(options, "tls")
+    )
+    _talk(usable, options, request.all_mx, grade, progress, attempts, beside)
+    return first
+
+
 def _talk(
     usable: list[Target],
     options: ProbeOptions,
@@ -415,22 +361,31 @@ def _talk(
     grade: bool,
     progress: Progress | None,
     attempts: list[Attempt],
+    beside: Beside,
 ) -> None:
     """The conversations: every host at once with --all-mx, else one host after another
     until one answers. `attempts` gets each (kept by the caller, which closes the gradings
     whatever happens)."""
     if all_mx and len(usable) > 1:
+        for target in usable:  # asked about in the hosts' order, as they were one by one
+            beside.host(target.host, target.addresses[0], options.protocol, options.tls_name)
         with ThreadPoolExecutor(max_workers=min(8, len(usable))) as pool:
-            for found in pool.map(lambda t: _try_host(t, options, grade), usable):
+            for found in pool.map(lambda t: _try_host(t, options, grade, beside), usable):
                 attempts.extend(found)
         return
     for target in usable:
         if progress:
             progress(f"talking to {target.host}")
-        found = _try_host(target, options, grade)
+        found = _try_host(target, options, grade, beside)
         attempts.extend(found)
         if found and found[-1][0].reached:
             break
+
+
+def _reaches_tls(options: ProbeOptions) -> bool:
+    """Whether a conversation gets as far as TLS: implicit TLS always, STARTTLS unless
+    --tls none, or --quit-after stops before it (then nothing is graded either)."""
+    return options.tls == "implicit" or (options.tls != "none" and wants(options, "tls"))
 
 
 def _gradable(trace: HostTrace) -> bool:
@@ -442,7 +397,7 @@ def _early_probes(
 ) -> dict[tuple[str, str], list[Handshake]]:
     """With --user (SMTP): every grading handshake before the login session, against each
     host's first address, with the credentials taken out of the options they travel with."""
-    if not options.user or options.protocol != "smtp" or options.tls == "none":
+    if not options.user or options.protocol != "smtp" or not _reaches_tls(options):
         return {}
     from mailcheck.net.tlsprobe import probe_tls
 

@@ -188,6 +188,9 @@ def test_trace_fetches_private_policy_hosts_only_when_allowed(
         [(status, summary)] = got["mta-sts.policy-fetch"]
         assert status == "error" and "not a public address" in summary, summary
         assert got["tls.certificate"][0][0] == "pass" and result.returncode == 3
+        # the policy is fetched beside the conversation, and still reported before it
+        sections = json.loads(result.stdout)["reports"][0]["sections"]
+        assert [s["family"] for s in sections] == ["mta-sts", "smtp"], sections
 
 
 @pytest.mark.parametrize("allow", [True, False])
