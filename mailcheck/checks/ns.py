@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
@@ -12,7 +13,10 @@ from mailcheck.checks.options import AskOptions as AskOptions  # where it was de
 from mailcheck.model import Finding, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.net.dns.direct import DirectAnswer, ask_server, server_label
+
+if TYPE_CHECKING:
+    # direct queries (dnspython's message code, ~11 ms to import): only with --ask-ns
+    from mailcheck.net.dns.direct import DirectAnswer
 
 MAX_NS = 13  # a referral holds at most 13 servers in practice; more is not worth asking
 MAX_WALK = 8  # labels walked up to find the zone apex
@@ -119,6 +123,8 @@ class NsCheck:
         ]
 
     def _ask_one(self, address: str) -> dict[str, DirectAnswer]:
+        from mailcheck.net.dns.direct import ask_server
+
         assert self.ask is not None
         timeout = self.crawler.engine.config.timeout
         out: dict[str, DirectAnswer] = {}
@@ -315,6 +321,8 @@ class NsCheck:
         servers = self.servers()
         if not servers:
             return []
+        from mailcheck.net.dns.direct import server_label
+
         out: list[Finding] = []
         good, lame, unreachable = [], [], []
         asked = []  # --verbose: what each server said (these queries bypass the resolver log)

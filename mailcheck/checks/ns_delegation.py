@@ -9,7 +9,6 @@ from mailcheck.catalog import finding
 from mailcheck.model import Finding, Status
 from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.net.dns.direct import ask_server, server_label
 
 MAX_PARENT_ADDRESSES = 4  # parent servers tried, one after another, until one answers
 
@@ -54,6 +53,9 @@ class DelegationCheck:
         return out
 
     def _ask(self) -> Delegation:
+        # direct queries (dnspython's message code, ~11 ms to import): only with --ask-ns
+        from mailcheck.net.dns.direct import ask_server, server_label
+
         engine = self.crawler.engine
         parent = self.apex.split(".", 1)[1]
         answer = engine.resolve(parent, "NS")
@@ -94,6 +96,8 @@ class DelegationCheck:
 
     def _probe_extra(self, result: Delegation) -> None:
         """A server named only at the parent gets queries too: does it serve the zone?"""
+        from mailcheck.net.dns.direct import ask_server
+
         timeout = self.crawler.engine.config.timeout
         for name in sorted(set(result.names) - set(self.zone_names)):
             addresses = self._addresses(name)

@@ -26,11 +26,18 @@ print("UNUSED=" + ",".join(sorted(set(sys.modules) & set({unused!r}))), file=sys
 
 # A domain run needs neither the other commands (each costs its module and its Typer
 # command) nor importlib.metadata (dnspython's optional-feature probe: ~10 ms before the
-# first question could leave).
+# first question could leave); offline, nor the network side of the DNS engine (dnspython's
+# message code, ~11 ms).
 OTHER_COMMANDS = tuple(
     f"mailcheck.cli.{name}" for name in ("explain", "report", "schema", "send", "trace", "verify")
 )
-UNUSED_BY_DOMAIN = (*OTHER_COMMANDS, "importlib.metadata")
+UNUSED_BY_DOMAIN = (
+    *OTHER_COMMANDS,
+    "importlib.metadata",
+    "dns.message",
+    "mailcheck.net.dns.upstream",
+    "mailcheck.net.dns.direct",
+)
 
 
 def _zone(tmp_path: Path, extra: list[str]) -> Path:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field  # noqa: E402
 from mailcheck.errors import UsageError, require_seconds  # noqa: E402
 from mailcheck.net.dns.answer import Answer, CnameLink, LimitNames, Outcome, Record  # noqa: E402
 from mailcheck.net.dns.engine import DnsEngine, EngineConfig, Source  # noqa: E402
-from mailcheck.net.dns.upstream import Upstream, parse_servers, system_servers  # noqa: E402
 
 __all__ = [
     "Answer",
@@ -71,7 +70,11 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         raise UsageError("--concurrency must be at least 1")
     if options.max_qps is not None and not 0 < options.max_qps < float("inf"):
         raise UsageError("--max-qps must be more than 0")  # NaN fails the comparison too
-    given = parse_servers(options.nameservers) if options.nameservers else None
+    given = None
+    if options.nameservers:
+        from mailcheck.net.dns.upstream import parse_servers  # the network side: only if used
+
+        given = parse_servers(options.nameservers)
     if options.offline and given is not None:
         raise UsageError("--offline and --nameserver cannot be used together")
     sources: list[Source] = list(options.extra_sources)
@@ -81,6 +84,8 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         sources += load_zones(options.zones)
     upstream = None
     if not options.offline:
+        from mailcheck.net.dns.upstream import Upstream, system_servers
+
         upstream = Upstream(
             given if given is not None else system_servers(),
             timeout=options.timeout,

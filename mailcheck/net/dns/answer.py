@@ -52,6 +52,7 @@ class LimitNames:
 
 # Why a lookup timed out, as the upstream reports it (SourceAnswer.limit)
 PER_QUERY, PER_QUERY_TCP, DEADLINE_PASSED = "timeout", "timeout (TCP)", "deadline"
+MAX_CNAME_LINKS = 16  # as the zone overlay allows; BIND and Unbound stop at 11 to 16 restarts
 
 
 @dataclass(frozen=True)

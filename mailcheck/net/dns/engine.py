@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import dns.name
 import dns.rdatatype
@@ -16,6 +16,7 @@ import dns.rdatatype
 from mailcheck.model import QueryLine, QueryStats
 from mailcheck.net.dns.answer import (
     DEADLINE_PASSED,
+    MAX_CNAME_LINKS,
     PER_QUERY_TCP,
     Answer,
     CnameLink,
@@ -26,7 +27,10 @@ from mailcheck.net.dns.answer import (
 )
 from mailcheck.net.dns.cache import Lookup, RunCache
 from mailcheck.net.dns.names import InvalidName, display, to_name
-from mailcheck.net.dns.upstream import MAX_CNAME_LINKS, Upstream
+
+if TYPE_CHECKING:
+    # the network side (dnspython's message code, ~11 ms to import): only when asked for
+    from mailcheck.net.dns.upstream import Upstream
 
 
 class Source(Protocol):

@@ -22,6 +22,7 @@ from mailcheck.model import Location
 from mailcheck.net.address import split_host_port
 from mailcheck.net.dns.answer import (
     DEADLINE_PASSED,
+    MAX_CNAME_LINKS,
     PER_QUERY,
     PER_QUERY_TCP,
     CnameLink,
@@ -98,9 +99,6 @@ def system_servers() -> list[Server]:
             hint="use --nameserver IP[:PORT], or --offline with --zone FILE",
         )
     return servers
-
-
-MAX_CNAME_LINKS = 16  # as the zone overlay allows; BIND and Unbound stop at 11 to 16 restarts
 
 
 def _records(
