@@ -150,7 +150,7 @@ def bulk(
     ]
     rig.delay = rtt
     queries_before, cpu_before = rig.proxy.queries if rig.proxy else 0, _proxy_cpu(rig)
-    samples = repeat(command, runs, check=expect_exit(0, 1, 3), warm=False)
+    samples = repeat(command, runs, check=expect_exit(0, 1, 3), warm=False, memory=True)
     proxy_cpu = _proxy_cpu(rig) - cpu_before
     served = (rig.proxy.queries if rig.proxy else 0) - queries_before
     rig.delay = 0.0

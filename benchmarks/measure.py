@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,14 +55,23 @@ def mailcheck_command() -> list[str]:
 WORKDIR = Path(tempfile.mkdtemp(prefix="mailcheck-bench-cwd-"))
 
 
-def run(command: Sequence[str], env: dict[str, str] | None = None, timeout: float = 3600) -> Sample:
+def run(
+    command: Sequence[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 3600,
+    memory: bool = False,
+) -> Sample:
     """Run one process to its end; its rusage (os.wait4) gives CPU (its own and that of the
     worker processes it waited for). Peak memory is sampled from /proc instead of taken from
     ru_maxrss: Linux carries the forking parent's high-water mark over exec() (a benchmark that
     has grown to 90 MB made every later child "peak" at 90 MB), and rusage does not add up
     worker processes (domain/verify --jobs). The figure is the larger of the main process's
     own high-water mark (VmHWM, exact) and the whole tree's sampled sum of proportional set
-    sizes (pages a forked worker still shares with its parent count once)."""
+    sizes (pages a forked worker still shares with its parent count once).
+
+    Only with `memory` (the many-domain rows): sampling reads the child's page tables and
+    the polling loop runs on the same two cores, which added 10-20 ms to a 150 ms process.
+    Otherwise the benchmark blocks in wait4 and the figure is the process's own."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -74,7 +84,14 @@ def run(command: Sequence[str], env: dict[str, str] | None = None, timeout: floa
         )
         deadline = time.monotonic() + timeout
         tree_peak, sampled = 0, 0.0
-        while True:
+        if not memory:
+            watchdog = threading.Timer(timeout, process.kill)
+            watchdog.start()
+            try:
+                pid, status, usage = os.wait4(process.pid, 0)
+            finally:
+                watchdog.cancel()
+        while memory:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -137,13 +154,14 @@ def repeat(
     env: dict[str, str] | None = None,
     check: Callable[[Sample], None] | None = None,
     warm: bool = True,
+    memory: bool = False,
 ) -> list[Sample]:
     """`runs` measured runs after one unmeasured warm-up (bytecode and file caches)."""
     if warm:
         run(command, env)
     samples = []
     for _ in range(runs):
-        sample = run(command, env)
+        sample = run(command, env, memory=memory)
         if check is not None:
             check(sample)
         samples.append(sample)

@@ -93,6 +93,9 @@ def handshake(
         step = "handshake"
         if label == OCSP:
             return _stapled(session, server_name)
+        if label == "weak ciphers":
+            assert context is not None
+            return _server_hello(session, context, server_name)
         tls = session.start_tls(server_name, lambda _data: None, context)
         cipher = tls.cipher()
         result = Handshake(label, "accepted", tls.version() or "", cipher[0] if cipher else "")
@@ -269,6 +272,103 @@ def _stapled(session: Session, server_name: str) -> Handshake:
     return Handshake(
         OCSP, "stapled" if staple else "not stapled", version, cipher, staple=staple, chain=chain
     )
+
+
+_WIRE_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2"}
+_HANDSHAKE, _ALERT, _SERVER_HELLO = 22, 21, 2
+
+
+def _server_hello(session: Session, context: ssl.SSLContext, server_name: str) -> Handshake:
+    """The weak-cipher probe, judged from the server's first answer: a ServerHello naming
+    one of the suites offered says it accepts it, as testssl.sh and sslscan decide. The rest
+    of the handshake is not made: with anonymous finite-field DH (what Postfix picks) both
+    ends would spend milliseconds on a 3072-bit key exchange that decides nothing. Anything
+    but a ServerHello (an alert, a close, bytes that are not TLS) goes to OpenSSL, which
+    says what it is, as on a full handshake."""
+    # bytes the server sent before the handshake stay unread: not TLS (start_tls drops them)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=server_name)
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    _send(session, outgoing.read())
+    names = {c["id"] & 0xFFFF: str(c["name"]) for c in context.get_ciphers()}
+    received = b""
+    while True:
+        hello = _parse_hello(received)
+        if hello is not None:
+            version, suite = hello
+            if suite in names and version in _WIRE_VERSIONS:
+                return Handshake("weak ciphers", "accepted", _WIRE_VERSIONS[version], names[suite])
+        if hello is not None or _not_a_hello(received):
+            incoming.write(received)  # OpenSSL judges it: an alert, or a broken answer
+            try:
+                tls.do_handshake()
+            except ssl.SSLWantReadError:
+                pass  # a ServerHello OpenSSL takes, with a suite or version we did not offer
+            except ssl.SSLError as exc:
+                reason = str(exc.reason or exc)
+                raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
+            raise SessionError("tls", "TLS handshake failed: not a ServerHello", alert="protocol")
+        data = _receive(session)
+        received += data
+        if len(received) > MAX_HANDSHAKE:
+            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
+
+
+def _records(data: bytes) -> tuple[list[tuple[int, bytes]], bool]:
+    """The complete TLS records at the start of `data`, and whether the bytes after them
+    can still become a record (False: not TLS)."""
+    records: list[tuple[int, bytes]] = []
+    at = 0
+    while len(data) - at >= 5:
+        kind, length = data[at], int.from_bytes(data[at + 3 : at + 5], "big")
+        if kind not in (20, 21, 22, 23) or data[at + 1] != 3 or length > 18432:
+            return records, False
+        if len(data) - at - 5 < length:
+            break
+        records.append((kind, data[at + 5 : at + 5 + length]))
+        at += 5 + length
+    return records, True
+
+
+def _parse_hello(data: bytes) -> tuple[int, int] | None:
+    """(version, cipher suite) of a ServerHello at the start of `data` (its handshake
+    message may span records), or None while it is incomplete or not there."""
+    records, _ok = _records(data)
+    body = b""
+    for kind, payload in records:
+        if kind != _HANDSHAKE:
+            break
+        body += payload
+    if len(body) < 4 + 2 + 32 + 1 or body[0] != _SERVER_HELLO:
+        return None
+    at = 4 + 2 + 32
+    session_id = body[at]
+    if session_id > 32 or len(body) < at + 1 + session_id + 2:
+        return None
+    version = int.from_bytes(body[4:6], "big")
+    suite = int.from_bytes(body[at + 1 + session_id : at + 3 + session_id], "big")
+    return version, suite
+
+
+def _not_a_hello(data: bytes) -> bool:
+    """True once `data` cannot begin with a ServerHello: an alert, another handshake
+    message, or bytes that are not TLS records."""
+    records, ok = _records(data)
+    if not ok:
+        return True
+    if records and records[0][0] != _HANDSHAKE:
+        return True
+    return bool(records and records[0][1] and records[0][1][0] != _SERVER_HELLO)
+
+
+def _send(session: Session, data: bytes) -> None:
+    assert session.sock is not None
+    session.sock.settimeout(_remaining(session))
+    try:
+        session.sock.sendall(data)
+    except OSError as exc:
+        raise SessionError("closed", f"connection lost: {exc}") from None
 
 
 def _reason(exc: Exception) -> str:
