@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from mailcheck.catalog import CHECKS
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.cli.secrets import read_password, refuse_command_line_password
@@ -25,7 +24,7 @@ def _request(opts: TraceOptions, flags: DnsFlags) -> TraceRequest:
 
 
 def run(opts: TraceOptions, *, flags: DnsFlags, out: OutputOptions) -> ExitCode:
-    check_selection(out.only, out.skip, CHECKS)
+    check_selection(out.only, out.skip)
     refuse_regression(out, "trace")
     request = _request(opts, flags)
     engine = build_engine(flags.options())
