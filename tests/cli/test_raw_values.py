@@ -53,6 +53,17 @@ def test_text_output_shows_them_escaped(run_cli: CliRun, zone: Path) -> None:
     assert SHOWN in result.stdout  # the headline and the evidence
 
 
+def test_verbose_query_lines_escape_as_everything_else(run_cli: CliRun, zone: Path) -> None:
+    """The DNS query log showed dnspython's presentation escapes (\\027 for ESC, \\226\\128
+    for UTF-8) while the findings above it showed \\x1b: one record, two spellings."""
+    result = run_cli(
+        "domain", "raw.test", "--offline", "--zone", str(zone), "--verbose", "--no-config"
+    )
+    log = result.stdout[result.stdout.index("DNS queries") :]
+    assert f'→ "{SHOWN}"' in log
+    assert "\\027" not in log and "\\226" not in log
+
+
 def test_json_output_escapes_them_and_keeps_the_value(run_cli: CliRun, zone: Path) -> None:
     result = run_cli(
         "domain", "raw.test", "--offline", "--zone", str(zone), "--format", "json", "--no-config"
