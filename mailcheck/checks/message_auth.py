@@ -163,7 +163,9 @@ def spf_claim_problems(
 @dataclass
 class DmarcVerdict:
     from_domain: str
-    result: str  # pass | fail | none | temperror | permerror
+    # pass | fail | none | temperror | permerror, or unknown: no aligned DKIM pass and SPF
+    # not evaluated (no connecting IP), so an aligned SPF pass could still decide it
+    result: str
     reason: str
     policy: str | None = None
     policy_tag: str = "p"
@@ -190,13 +192,14 @@ def _aligned(identity: str, author: str, mode: str, orgs: dict[str, str]) -> boo
 def evaluate_dmarc(
     engine: DnsEngine,
     from_domain: str,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     known: dict[str, DmarcCheck] | None = None,
 ) -> DmarcVerdict:
     """RFC 9989: policy discovery, Organizational Domains by tree walk, alignment, result.
 
+    `spf_result` None: SPF was not evaluated (no connecting IP, no MAIL FROM or HELO).
     `known` keeps the walks of earlier messages (DNS does not change within a run)."""
     known = {} if known is None else known
     names = {
@@ -282,6 +285,14 @@ def evaluate_dmarc(
                 "no aligned identifier passed, and a DNS error left "
                 f"{', '.join(unsure)} undetermined"
             )
+        elif spf_result is None:
+            # unknown is never fail: an aligned SPF pass alone would make it pass (RFC 9989 4.4)
+            verdict.result = "unknown"
+            verdict.disposition = "none"
+            verdict.reason = (
+                f"could not determine: {verdict.reason} (an aligned SPF pass alone would "
+                "make it pass)"
+            )
     return verdict
 
 
@@ -298,7 +309,7 @@ def _guessed(identity: str, author: str, mode: str, guessed: dict[str, str]) -> 
 
 def _unsure_alignment(
     verdict: DmarcVerdict,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     guessed: dict[str, str],
@@ -329,7 +340,7 @@ def _unsure_alignment(
 
 def _judge(
     verdict: DmarcVerdict,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     testing: str | None,
@@ -358,7 +369,7 @@ def _judge(
     if spf_result == "pass":
         reasons.append(f"SPF passes for {spf_domain} (not aligned, aspf={verdict.aspf})")
     else:
-        reasons.append(f"SPF {spf_result}")
+        reasons.append(f"SPF {spf_result or 'not evaluated'}")
     verdict.reason = "; ".join(reasons)
     disposition = verdict.policy or "none"
     if (testing or "").strip().lower() == "y" and disposition != "none":

@@ -99,12 +99,14 @@ def verify_message(
         else None
     )
     spf_in = spf_input(headers, request.ip, request.helo, request.mail_from, request.trusted_hop)
-    spf = memo.evaluate_spf(engine, spf_in) if spf_in else None
+    # an IP alone names no identity: without MAIL FROM (Return-Path, --mail-from) and HELO
+    # there is nothing to check, and "none" would be a verdict over data we do not have
+    spf = memo.evaluate_spf(engine, spf_in) if spf_in and spf_in.identity_domain else None
     dmarc = None
     if from_domain:
         spf_domain = spf_in.identity_domain if spf_in else ""
         dmarc = evaluate_dmarc(
-            engine, from_domain, spf.result if spf else "none", spf_domain, signatures, memo.dmarc
+            engine, from_domain, spf.result if spf else None, spf_domain, signatures, memo.dmarc
         )
     results, unreadable, not_read = parse_authentication_results(headers)
     sections = [

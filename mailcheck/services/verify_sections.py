@@ -181,6 +181,21 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
 
 
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
+    if spf_in is not None and spf is None:
+        return Section(
+            "spf",
+            "SPF",
+            (
+                finding(
+                    "spf.client",
+                    Status.SKIP,
+                    f"{spf_in.ip} (from {spf_in.source}): no identity to check: no MAIL FROM "
+                    "(the message has no Return-Path header) and no HELO name",
+                    hint="give --mail-from ADDR ('' for a bounce) and --helo NAME",
+                ),
+            ),
+            data={"ip": spf_in.ip, "source": spf_in.source},
+        )
     if spf_in is None or spf is None:
         return Section(
             "spf",
@@ -235,8 +250,14 @@ def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> 
         "none": Status.WARN,
         "temperror": Status.ERROR,
         "permerror": Status.FAIL,
+        "unknown": Status.ERROR,
     }[dmarc.result]
     action = f" → {dmarc.disposition}" if dmarc.result == "fail" else ""
+    if dmarc.result == "unknown":
+        advice = (
+            "Give the connecting address with --ip (and --mail-from, --helo), or name the "
+            "Received header your server added with --trusted-hop N, so SPF can be evaluated"
+        )
     out = [
         finding(
             "dmarc.result",
