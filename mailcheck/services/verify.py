@@ -21,7 +21,7 @@ from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.escape import clip, printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
-from mailcheck.messages import RawMessage
+from mailcheck.messages import RawMessage, not_a_message
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.services.verify_received import received_section
@@ -88,8 +88,7 @@ def verify_message(
             message,
             started,
             "message.format",
-            "not an email message: "
-            + (headers.problems[-1] if headers.problems else "it is empty"),
+            "not an email message: " + (not_a_message(message.data) or "no header fields"),
         )
     head, from_domain = message_section(message, headers)
     signatures = verify_dkim(message.data, headers, engine, memo.keys)

@@ -177,26 +177,41 @@ def _message_findings(doc: dict) -> list[tuple[str, str, str]]:  # type: ignore[
 
 
 @pytest.mark.parametrize(
-    ("data", "summary"),
+    ("data", "reason"),
     [
-        ("", "not an email message: it is empty"),
-        ("just some text\nno header at all\n", "not an email message: no header fields"),
+        ("", "it is empty"),
+        ("just some text\nno header at all\n", "no header fields"),
+        ("\x00\x01\x02\xff binary", "no header fields"),
+        ("\nhello, a body without headers\n", "no header fields (it starts with an empty line)"),
     ],
 )
-def test_non_message_same_verdict_as_file_stdin_or_in_folder(
-    run_cli: CliRun, tmp_path: Path, data: str, summary: str
+def test_non_message_named_or_on_stdin_is_an_input_error(
+    run_cli: CliRun, tmp_path: Path, data: str, reason: str
 ) -> None:
+    """It was a message.format FAIL (exit 1), as if a message had failed authentication.
+    A file named on the command line or stdin is an input error, exit 2, before anything is
+    printed, in every format; inside a folder the entry is that message's finding."""
     folder = tmp_path / "folder"
     folder.mkdir()
-    path = write(folder / "odd.eml", data.encode())
-    seen = []
-    for args, stdin in (([str(path)], None), (["-"], data), ([str(folder)], None)):
-        result = run_cli("verify", *args, "--offline", "--format", "json", input=stdin)
-        assert result.stderr == ""
-        seen.append((result.returncode, _message_findings(json.loads(result.stdout))))
-    assert seen == [(1, [("message.format", "fail", summary)])] * 3
-    text = run_cli("verify", str(path), "--offline")
-    assert text.returncode == 1 and f"FAIL   message.format  {summary}" in text.stdout
+    path = write(folder / "odd.eml", data.encode("utf-8", "surrogateescape"))
+    hint = (
+        "mailcheck: hint: Give the raw message as received, with all its headers (.eml), a "
+        "Maildir or an mbox file"
+    )
+    for args, stdin, label in (([str(path)], None, str(path)), (["-"], data, "<stdin>")):
+        for fmt in ("text", "json"):
+            result = run_cli("verify", *args, "--offline", "--format", fmt, input=stdin)
+            assert (result.returncode, result.stdout) == (2, ""), result.stderr
+            error = f"mailcheck: error: {label}: not an email message: {reason}"
+            assert result.stderr.splitlines() == [error, hint]
+    # named with a good message before it: refused before the good one is reported
+    good = write(tmp_path / "good.eml", message())
+    both = run_cli("verify", str(good), str(path), "--offline")
+    assert (both.returncode, both.stdout) == (2, "")
+    in_folder = run_cli("verify", str(folder), "--offline", "--format", "json")
+    assert in_folder.returncode == 1, in_folder.stderr
+    summary = f"not an email message: {reason}"
+    assert _message_findings(json.loads(in_folder.stdout)) == [("message.format", "fail", summary)]
 
 
 @pytest.mark.timeout(60)
