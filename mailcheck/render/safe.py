@@ -72,7 +72,7 @@ def safe_report(report: Report) -> Report:
     queries = tuple(
         dataclasses.replace(
             q,
-            name=printable(q.name),
+            name=printable(from_presentation(q.name)),
             outcome=printable(q.outcome),
             source=printable(q.source),
             # records come in presentation format (\027 for ESC): escaped as all else is

@@ -182,6 +182,11 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
 
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
     if spf_in is not None and spf is None:
+        why = (
+            f"MAIL FROM {spf_in.mail_from} has no domain"
+            if spf_in.mail_from
+            else "no MAIL FROM (no Return-Path header, or <>) and no HELO name"
+        )
         return Section(
             "spf",
             "SPF",
@@ -189,8 +194,7 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
                 finding(
                     "spf.client",
                     Status.SKIP,
-                    f"{spf_in.ip} (from {spf_in.source}): no identity to check: no MAIL FROM "
-                    "(the message has no Return-Path header) and no HELO name",
+                    f"{spf_in.ip} (from {spf_in.source}): no identity to check: {why}",
                     hint="give --mail-from ADDR ('' for a bounce) and --helo NAME",
                 ),
             ),

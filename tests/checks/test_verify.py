@@ -722,3 +722,21 @@ def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: G
     report = check(engine, flood_first, **spf_fails())
     assert section(report, "dmarc")["result"] == "fail"
     assert "1991 more DKIM-Signature fields not evaluated" in describe(report)
+
+
+@pytest.mark.parametrize(
+    ("d", "s"), [("exa\x1bmple.test", "mail"), ("dkim.test", "[red]x[/red]"), ("a b.test", "s")]
+)
+def test_signature_naming_no_dns_name_is_a_permanent_failure(
+    engine: DnsEngine, d: str, s: str
+) -> None:
+    """A d=/s= no DNS name can hold was asked of the DNS anyway: offline or with the lookup
+    failing that was temperror (ERROR, exit 3) for a header that can never verify."""
+    forged = f"DKIM-Signature: v=1; a=rsa-sha256; d={d}; s={s}; h=from; bh=AAAA; b=AAAA"
+    report = check(engine, message(extra=[forged]), queries=True)
+    [(result, reason)] = signatures(report)
+    assert (result, reason) == (
+        "permerror",
+        f"s= and d= do not make a valid DNS name ({s}._domainkey.{d})",
+    )
+    assert not [q for q in report.queries if "_domainkey" in q.name]
