@@ -74,9 +74,7 @@ def parse_domain(text: str) -> DomainName:
         if not label:
             raise InputError(f"invalid domain {shown}: empty label")
         if len(label) > 63:
-            raise InputError(
-                f"invalid domain {shown}: label {label[:20]}... is over 63 characters"
-            )
+            raise InputError(f"invalid domain {shown}: label {label[:20]}... is over 63 characters")
         if not _LABEL.match(label):
             raise InputError(
                 f"invalid domain {shown}: label '{printable(label)}' may only hold letters, digits "
