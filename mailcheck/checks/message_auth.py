@@ -27,12 +27,15 @@ from mailcheck.net.dns.engine import DnsEngine
 class SpfInput:
     ip: str
     helo: str
-    mail_from: str
+    mail_from: str | None  # "" the null sender (<>), None unknown (no Return-Path)
     source: str
 
     @property
     def identity_domain(self) -> str:
-        """The domain SPF authenticated: MAIL FROM's, or HELO's for bounces (RFC 7208 2.4)."""
+        """The domain SPF authenticated: MAIL FROM's, or HELO's for bounces (RFC 7208 2.4);
+        "" when there is none to check (MAIL FROM unknown, or without a domain)."""
+        if self.mail_from is None:
+            return ""
         return address_domain(self.mail_from) if self.mail_from else self.helo.lower()
 
 
@@ -65,8 +68,9 @@ def spf_input(
     """Connecting IP, HELO and MAIL FROM from what the user vouches for: the options, or the
     Received header their own server added (and Return-Path, which final delivery writes).
     Received-SPF and Authentication-Results are anyone's claims: never an input."""
-    return_path = _return_path(headers)
-    sender = mail_from if mail_from is not None else (return_path or "")
+    # no Return-Path header: MAIL FROM is unknown, not the null sender (final delivery writes
+    # it, <> included, RFC 5321 4.4); SPF is then not evaluated rather than judged for "<>"
+    sender = mail_from if mail_from is not None else _return_path(headers)
     if ip:
         return SpfInput(ip, helo or "", sender, "--ip")
     hop = trusted_received(headers, trusted_hop)

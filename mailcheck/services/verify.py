@@ -58,7 +58,7 @@ class RunMemo:
         self.dmarc: dict[str, Any] = {}
 
     def evaluate_spf(self, engine: DnsEngine, spf_in: SpfInput) -> SpfResult:
-        key = (spf_in.ip, spf_in.mail_from, spf_in.helo)
+        key = (spf_in.ip, spf_in.mail_from or "", spf_in.helo)
         if key not in self.spf:
             self.spf[key] = evaluate(engine, *key)
         return self.spf[key]

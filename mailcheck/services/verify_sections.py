@@ -182,11 +182,12 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
 
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
     if spf_in is not None and spf is None:
-        why = (
-            f"MAIL FROM {spf_in.mail_from} has no domain"
-            if spf_in.mail_from
-            else "no MAIL FROM (no Return-Path header, or <>) and no HELO name"
-        )
+        if spf_in.mail_from is None:
+            why = "MAIL FROM is unknown: the message has no Return-Path header"
+        elif spf_in.mail_from:
+            why = f"MAIL FROM {spf_in.mail_from} has no domain"
+        else:
+            why = "MAIL FROM is <> (a bounce) and there is no HELO name"
         return Section(
             "spf",
             "SPF",

@@ -740,3 +740,27 @@ def test_signature_naming_no_dns_name_is_a_permanent_failure(
         f"s= and d= do not make a valid DNS name ({s}._domainkey.{d})",
     )
     assert not [q for q in report.queries if "_domainkey" in q.name]
+
+
+def test_no_return_path_means_mail_from_unknown_not_a_bounce(engine: DnsEngine) -> None:
+    """Without Return-Path (and --mail-from) SPF was evaluated for "<>" with the HELO name:
+    a verdict over an envelope sender nobody told us. A written <> is a bounce."""
+    hop = [received(ip="192.0.2.10", helo="mx1.clean.test")]
+    unknown = check(engine, message(sender="alice@clean.test", received=hop))
+    spf = [(f.status, f.summary) for f in unknown.findings() if f.id.startswith("spf.")]
+    assert spf == [
+        (
+            S.SKIP,
+            "192.0.2.10 (from Received header 1 (from mx1.clean.test by mx.receiver.test)): no "
+            "identity to check: MAIL FROM is unknown: the message has no Return-Path header",
+        )
+    ]
+    assert section(unknown, "dmarc")["result"] == "unknown"
+    assert unknown.status is S.ERROR
+    bounce = message(sender="alice@clean.test", received=hop, extra=["Return-Path: <>"])
+    spf_data = section(check(engine, bounce), "spf")
+    assert (spf_data["mail_from"], spf_data["helo"], spf_data["result"]) == (
+        "",
+        "mx1.clean.test",
+        "none",  # evaluated, for the HELO identity (mx1.clean.test publishes no SPF)
+    )
