@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -54,3 +55,39 @@ def printable_lines(text: str | bytes) -> str:
     if isinstance(text, bytes):
         text = decode(text)
     return "\n".join(printable(line) for line in text.split("\n"))
+
+
+_PRESENTATION_ESCAPE = re.compile(r"\\(\d{3}|.)", re.DOTALL)
+
+
+def from_presentation(text: str) -> str:
+    r"""A record in DNS presentation format (dnspython's to_text) with its `\DDD` escapes of
+    control and non-ASCII bytes turned back into those bytes, so printable() escapes them
+    the one way everything else is escaped (ESC is `\x1b`, never `\027`; UTF-8 shows as
+    text). Escapes that keep the record readable as written (`\"`, `\\`, `\.`, a `\DDD` of
+    a printable character) stay."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    raw = bytearray()
+    position = 0
+    for match in _PRESENTATION_ESCAPE.finditer(text):
+        start, end = match.span()
+        if start > position:
+            out.append(decode(bytes(raw)))
+            raw.clear()
+            out.append(text[position:start])
+        code = match.group(1)
+        if len(code) == 3 and code.isdigit() and int(code) < 256:
+            value = int(code)
+            if value < 0x20 or value >= 0x7F:
+                raw.append(value)
+                position = end
+                continue
+        out.append(decode(bytes(raw)))
+        raw.clear()
+        out.append(match.group(0))
+        position = end
+    out.append(decode(bytes(raw)))
+    out.append(text[position:])
+    return "".join(out)

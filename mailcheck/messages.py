@@ -196,6 +196,52 @@ def _message(path: Path, kind: str, fmt: str, until: float | None) -> Iterator[R
         yield RawMessage(label, data, kind=kind)
 
 
+NOT_A_MESSAGE_HINT = (
+    "give the raw message as received, with all its headers (.eml), a Maildir or an mbox file"
+)
+
+
+def not_a_message(data: bytes) -> str:
+    """Why `data` cannot be an email message at all ("" when it may be one): it is empty,
+    or its first line is not a header field (binary data, plain text, a report). An mbox is
+    judged message by message."""
+    if not data:
+        return "it is empty"
+    if is_mbox(data[:1024]):
+        return ""
+    from mailcheck.message.headers import split_headers
+
+    end = data.find(b"\n", 0, 65536)
+    first = data[: end if end >= 0 else 65536].rstrip(b"\r")
+    headers = split_headers(first + b"\r\n")
+    if headers.fields:
+        return ""
+    if headers.problems:
+        return headers.problems[-1]
+    return "no header fields (it starts with an empty line)"
+
+
+def refuse_non_messages(inputs: list[str]) -> None:
+    """A message file named on the command line that is empty or no message at all is an
+    input error (exit 2) before the run starts, as a missing one is; inside a folder or an
+    mbox such an entry is that message's finding, and the run goes on."""
+    for item in inputs:
+        if item == "-" or not os.path.isfile(item):
+            continue
+        try:
+            with open(item, "rb") as handle:
+                head = handle.read(65536)
+        except OSError:
+            continue  # unreadable: that input's ERROR, in the run
+        refuse_if_not_a_message(item, head)
+
+
+def refuse_if_not_a_message(label: str, data: bytes) -> None:
+    reason = not_a_message(data)
+    if reason:
+        raise InputError(f"{label}: not an email message: {reason}", hint=NOT_A_MESSAGE_HINT)
+
+
 def check_inputs(inputs: list[str]) -> None:
     """A name that does not exist at all is a typo: say so before the run starts (exit 2).
     Anything that exists but cannot be read is that message's ERROR, later."""

@@ -214,7 +214,10 @@ RESULT = _c(
     "dmarc.result",
     "DMARC result",
     "pass when an aligned DKIM signature or aligned SPF passes; otherwise fail, and the "
-    "policy (p=, sp= or np=) says what the receiver does: none, quarantine or reject.",
+    "policy (p=, sp= or np=) says what the receiver does: none, quarantine or reject. "
+    "unknown (ERROR) when no aligned DKIM signature passes and SPF could not be evaluated "
+    "(no connecting IP, or no MAIL FROM or HELO): an aligned SPF pass could still make it "
+    "pass.",
     "Sign with a key of the From: domain (or a subdomain, with relaxed alignment), or send "
     "from hosts its SPF record lists with a matching MAIL FROM.",
     "RFC 9989 §4.4",

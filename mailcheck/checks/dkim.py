@@ -206,12 +206,21 @@ class DkimCheck:
             return out
         listing = ", ".join(f"{s} ({keys[0][1].describe})" for s, keys in found.items())
         if found:
+            # selectors we could not ask are said, not counted as absent
+            unasked = ""
+            if errors:
+                names = sorted(errors)
+                more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+                unasked = (
+                    f"; {len(names)} could not be asked ({', '.join(names[:5])}{more}; "
+                    f"{names[0]}: {errors[names[0]].describe()})"
+                )
             out.append(
                 finding(
                     "dkim.selectors",
                     Status.INFO,
                     f"found {len(found)} of {len(self.selectors)} common selectors: "
-                    f"{listing}; discovery cannot prove there are no others",
+                    f"{listing}{unasked}; discovery cannot prove there are no others",
                 )
             )
         elif errors and not (self.parent is not None and self.parent.outcome is Outcome.NXDOMAIN):

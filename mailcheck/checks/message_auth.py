@@ -27,12 +27,15 @@ from mailcheck.net.dns.engine import DnsEngine
 class SpfInput:
     ip: str
     helo: str
-    mail_from: str
+    mail_from: str | None  # "" the null sender (<>), None unknown (no Return-Path)
     source: str
 
     @property
     def identity_domain(self) -> str:
-        """The domain SPF authenticated: MAIL FROM's, or HELO's for bounces (RFC 7208 2.4)."""
+        """The domain SPF authenticated: MAIL FROM's, or HELO's for bounces (RFC 7208 2.4);
+        "" when there is none to check (MAIL FROM unknown, or without a domain)."""
+        if self.mail_from is None:
+            return ""
         return address_domain(self.mail_from) if self.mail_from else self.helo.lower()
 
 
@@ -65,8 +68,9 @@ def spf_input(
     """Connecting IP, HELO and MAIL FROM from what the user vouches for: the options, or the
     Received header their own server added (and Return-Path, which final delivery writes).
     Received-SPF and Authentication-Results are anyone's claims: never an input."""
-    return_path = _return_path(headers)
-    sender = mail_from if mail_from is not None else (return_path or "")
+    # no Return-Path header: MAIL FROM is unknown, not the null sender (final delivery writes
+    # it, <> included, RFC 5321 4.4); SPF is then not evaluated rather than judged for "<>"
+    sender = mail_from if mail_from is not None else _return_path(headers)
     if ip:
         return SpfInput(ip, helo or "", sender, "--ip")
     hop = trusted_received(headers, trusted_hop)
@@ -163,7 +167,9 @@ def spf_claim_problems(
 @dataclass
 class DmarcVerdict:
     from_domain: str
-    result: str  # pass | fail | none | temperror | permerror
+    # pass | fail | none | temperror | permerror, or unknown: no aligned DKIM pass and SPF
+    # not evaluated (no connecting IP), so an aligned SPF pass could still decide it
+    result: str
     reason: str
     policy: str | None = None
     policy_tag: str = "p"
@@ -190,13 +196,14 @@ def _aligned(identity: str, author: str, mode: str, orgs: dict[str, str]) -> boo
 def evaluate_dmarc(
     engine: DnsEngine,
     from_domain: str,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     known: dict[str, DmarcCheck] | None = None,
 ) -> DmarcVerdict:
     """RFC 9989: policy discovery, Organizational Domains by tree walk, alignment, result.
 
+    `spf_result` None: SPF was not evaluated (no connecting IP, no MAIL FROM or HELO).
     `known` keeps the walks of earlier messages (DNS does not change within a run)."""
     known = {} if known is None else known
     names = {
@@ -282,6 +289,14 @@ def evaluate_dmarc(
                 "no aligned identifier passed, and a DNS error left "
                 f"{', '.join(unsure)} undetermined"
             )
+        elif spf_result is None:
+            # unknown is never fail: an aligned SPF pass alone would make it pass (RFC 9989 4.4)
+            verdict.result = "unknown"
+            verdict.disposition = "none"
+            verdict.reason = (
+                f"could not determine: {verdict.reason} (an aligned SPF pass alone would "
+                "make it pass)"
+            )
     return verdict
 
 
@@ -298,7 +313,7 @@ def _guessed(identity: str, author: str, mode: str, guessed: dict[str, str]) -> 
 
 def _unsure_alignment(
     verdict: DmarcVerdict,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     guessed: dict[str, str],
@@ -329,7 +344,7 @@ def _unsure_alignment(
 
 def _judge(
     verdict: DmarcVerdict,
-    spf_result: str,
+    spf_result: str | None,
     spf_domain: str,
     signatures: list[Signature],
     testing: str | None,
@@ -358,7 +373,7 @@ def _judge(
     if spf_result == "pass":
         reasons.append(f"SPF passes for {spf_domain} (not aligned, aspf={verdict.aspf})")
     else:
-        reasons.append(f"SPF {spf_result}")
+        reasons.append(f"SPF {spf_result or 'not evaluated'}")
     verdict.reason = "; ".join(reasons)
     disposition = verdict.policy or "none"
     if (testing or "").strip().lower() == "y" and disposition != "none":

@@ -342,11 +342,12 @@ class MxCheck:
             if self.fcrdns:
                 out.extend(self._fcrdns(host))
         if reachable == len(self.hosts):
+            count = sum(len(h.ips) for h in self.hosts)
             out.append(
                 finding(
                     "mx.host-address",
                     Status.PASS,
-                    f"every MX host resolves ({sum(len(h.ips) for h in self.hosts)} addresses)",
+                    f"every MX host resolves ({count} address{'' if count == 1 else 'es'})",
                 )
             )
         aaaa_failed = [

@@ -21,6 +21,9 @@ _QUIET.propagate = False
 
 _BH_MISMATCH = re.compile(r"body hash mismatch \(got b'([^']*)', expected b'([^']*)'\)")
 _ALGORITHMS = {"rsa-sha256": "rsa", "rsa-sha1": "rsa", "ed25519-sha256": "ed25519"}
+# what no selector or signing domain holds (RFC 6376 3.1, 3.5: letters, digits, hyphens,
+# dots; underscores occur; U-labels, RFC 8616): ASCII punctuation, spaces, control bytes
+_NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9._\-\u00a0-\U0010ffff]")
 _BYTES_REPR = re.compile(r"\bb'((?:[^'\\]|\\.)*)'" + r'|\bb"((?:[^"\\]|\\.)*)"')
 
 
@@ -63,6 +66,9 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
         missing = "d=" if not sig.domain else "s="
         return None, "permerror", f"the signature has no {missing}"
     name = f"{sig.selector}._domainkey.{sig.domain}"
+    if _NOT_IN_NAMES.search(name):
+        # a forged or broken header: permanent, and no question for the DNS (RFC 6376 6.1.1)
+        return None, "permerror", f"s= and d= do not make a valid DNS name ({name})"
     answer = engine.resolve(name, "TXT")
     if answer.outcome is Outcome.ERROR and answer.detail.startswith("invalid name"):
         # not a DNS failure: the signature names something no DNS can hold

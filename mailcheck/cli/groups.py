@@ -43,6 +43,7 @@ from mailcheck.cli.connect_options import (
     TlsNameOpt,
     TlsOpt,
 )
+from mailcheck.errors import UsageError
 from mailcheck.render import Format
 from mailcheck.services.connecting import ConnectionOptions, LoginOptions, TlsMode
 
@@ -143,6 +144,12 @@ class Output(Group):
         ]
 
     def build(self, values: dict[str, Any]) -> OutputOptions:
+        if values["quiet"] and values["verbose"]:
+            # one asks for less, the other for more: neither may win silently
+            raise UsageError(
+                "-q/--quiet and -v/--verbose cannot be used together",
+                hint="-q keeps only WARN and worse; -v adds the evidence and the DNS queries",
+            )
         chosen = str(values.pop("format").value)
         shown = Format(chosen) if chosen in Format._value2member_map_ else Format.TEXT
         return OutputOptions.of(shown, **values, choice=chosen)
@@ -294,12 +301,12 @@ def with_groups(**groups: Group) -> Callable[[F], F]:
 
         @functools.wraps(func)
         def command(**kwargs: Any) -> None:
-            for name, group in groups.items():
-                values = {p.name: kwargs.pop(p.name) for p in declared[name]}
-                kwargs[name] = group.build(values)
-            out = kwargs.get("out")
-            # the one error boundary around the command: its exit code, or a one-line error
-            with boundary(out.debug if isinstance(out, OutputOptions) else False):
+            # the one error boundary around the command, the options' own checks included:
+            # its exit code, or a one-line error
+            with boundary(kwargs.get("debug") is True):
+                for name, group in groups.items():
+                    values = {p.name: kwargs.pop(p.name) for p in declared[name]}
+                    kwargs[name] = group.build(values)
                 code = func(**kwargs)
             raise typer.Exit(int(code))
 

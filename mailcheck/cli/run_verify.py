@@ -5,14 +5,22 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mailcheck.cli.common import DnsFlags, OutputOptions, progress
 from mailcheck.cli.output import check_selection, open_writer, refuse_regression
 from mailcheck.errors import UsageError
-from mailcheck.messages import MBOX_FORMATS, check_inputs, count_hint, read_messages
+from mailcheck.messages import (
+    MBOX_FORMATS,
+    RawMessage,
+    check_inputs,
+    count_hint,
+    read_messages,
+    refuse_if_not_a_message,
+    refuse_non_messages,
+)
 from mailcheck.model import ExitCode, Report, Status, select_findings
 from mailcheck.net.dns import build_engine
 from mailcheck.outcome import ExitTally
@@ -178,6 +186,7 @@ def run(
         raise UsageError("no message given", hint="mailcheck verify message.eml (or - for stdin)")
     request = _request(opts, out.verbose)
     check_inputs(list(inputs))
+    refuse_non_messages(list(inputs))
     engine = build_engine(flags.options())
     lists = _blocklists(opts)
     tally = Tally()
@@ -192,7 +201,9 @@ def run(
     )
     finish = Finish(tuple(out.only), tuple(out.skip), out.threshold, lists, writer.prepare())
     pool = _pool(opts, total, engine, request, finish)
-    messages = read_messages(list(inputs), opts.mbox_format, flags.deadline)
+    messages = _named_inputs_are_messages(
+        read_messages(list(inputs), opts.mbox_format, flags.deadline)
+    )
     with (
         engine,
         pool or contextlib.nullcontext(),
@@ -219,6 +230,15 @@ def run(
     dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns, "messages": tally.as_dict()})
     return code
+
+
+def _named_inputs_are_messages(messages: Iterator[RawMessage]) -> Iterator[RawMessage]:
+    """stdin and a pipe named on the command line are read only now: empty, or no message at
+    all, they are the input error a named file is before the run (folder entries are not)."""
+    for message in messages:
+        if message.kind in ("file", "stdin") and not message.error:
+            refuse_if_not_a_message(message.source, message.data)
+        yield message
 
 
 def _pool(

@@ -15,7 +15,13 @@ FO_VALUES = ("0", "1", "d", "s")
 
 _VERSION = re.compile(r"^\s*v\s*=\s*DMARC1\s*(;|$)")
 _TAG = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*)$", re.DOTALL)
-_MAILTO = re.compile(r"^mailto:([^!@\s]+@[^!@\s]+?)(?:!(\d+)([kmgt]?))?$", re.IGNORECASE)
+# the address of a mailto: URI (RFC 6068): no space, control byte or character a URI never
+# holds unencoded (<, >, [, ], {, }, |, \, ^, `, "): markup in a record is not an address
+_MAILTO = re.compile(
+    r"^mailto:([^!@\s<>\[\]{}|\\^`\"\x00-\x1f\x7f]+@[^!@\s<>\[\]{}|\\^`\"\x00-\x1f\x7f]+?)"
+    r"(?:!(\d+)([kmgt]?))?$",
+    re.IGNORECASE,
+)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):\S+$")
 
 

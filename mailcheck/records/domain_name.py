@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from mailcheck.errors import InputError
+from mailcheck.escape import printable
 
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
 
@@ -38,21 +39,22 @@ def _to_unicode(ascii_name: str) -> str:
 def parse_domain(text: str) -> DomainName:
     """Validate a domain name given on the command line or in a file."""
     raw = text.strip()
-    shown = raw.encode("unicode_escape").decode("ascii")
+    # as typed, escaped the one way (printable), not a repr of an escape: ü stays ü
+    shown = f"'{printable(raw)}'"
     if not raw:
         raise InputError("empty domain name")
     if "@" in raw:
         hint = raw.rsplit("@", 1)[1]
         raise InputError(
-            f"invalid domain {shown!r}: give a domain, not an address",
+            f"invalid domain {shown}: give a domain, not an address",
             hint=f"did you mean {hint!r}?" if hint else "",
         )
     if "://" in raw or "/" in raw:
-        raise InputError(f"invalid domain {shown!r}: give a domain name, not a URL")
+        raise InputError(f"invalid domain {shown}: give a domain name, not a URL")
     name = raw[:-1] if raw.endswith(".") else raw
     try:
         ipaddress.ip_address(name.strip("[]"))
-        raise InputError(f"invalid domain {shown!r}: that is an IP address, not a domain")
+        raise InputError(f"invalid domain {shown}: that is an IP address, not a domain")
     except ValueError:
         pass
     if not name.isascii():
@@ -61,25 +63,23 @@ def parse_domain(text: str) -> DomainName:
         try:
             name = idna.encode(name, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError) as exc:
-            raise InputError(f"invalid domain {shown!r}: {exc}") from None
+            raise InputError(f"invalid domain {shown}: {exc}") from None
     name = name.lower()
     if len(name) > 253:
-        raise InputError(f"invalid domain {shown!r}: longer than 253 characters")
+        raise InputError(f"invalid domain {shown}: longer than 253 characters")
     labels = name.split(".")
     if len(labels) < 2:
-        raise InputError(f"invalid domain {shown!r}: not a fully qualified name (e.g. example.com)")
+        raise InputError(f"invalid domain {shown}: not a fully qualified name (e.g. example.com)")
     for label in labels:
         if not label:
-            raise InputError(f"invalid domain {shown!r}: empty label")
+            raise InputError(f"invalid domain {shown}: empty label")
         if len(label) > 63:
-            raise InputError(
-                f"invalid domain {shown!r}: label {label[:20]}... is over 63 characters"
-            )
+            raise InputError(f"invalid domain {shown}: label {label[:20]}... is over 63 characters")
         if not _LABEL.match(label):
             raise InputError(
-                f"invalid domain {shown!r}: label {label!r} may only hold letters, digits "
+                f"invalid domain {shown}: label '{printable(label)}' may only hold letters, digits "
                 "and hyphens, not at its ends"
             )
     if labels[-1].isdigit():
-        raise InputError(f"invalid domain {shown!r}: the top-level label is numeric")
+        raise InputError(f"invalid domain {shown}: the top-level label is numeric")
     return DomainName(name, _to_unicode(name))

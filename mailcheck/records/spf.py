@@ -270,7 +270,7 @@ def parse_spf(text: str) -> SpfRecord:
     seen_modifiers: set[str] = set()
     for index, raw in enumerate(p for p in body.split(" ") if p):
         if any(ord(c) < 0x21 or ord(c) > 0x7E for c in raw) and not errors:
-            errors.append("control or non-ASCII characters inside a term")
+            errors.append(f"control or non-ASCII characters inside the term '{raw}'")
         modifier = _MODIFIER.match(raw)
         if modifier:
             term = _modifier(raw, index, modifier.group(1), modifier.group(2))

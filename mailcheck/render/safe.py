@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from mailcheck.escape import printable, printable_lines
+from mailcheck.escape import from_presentation, printable, printable_lines
 from mailcheck.model import Finding, Location, Report, Section
 
 
@@ -72,10 +72,11 @@ def safe_report(report: Report) -> Report:
     queries = tuple(
         dataclasses.replace(
             q,
-            name=printable(q.name),
+            name=printable(from_presentation(q.name)),
             outcome=printable(q.outcome),
             source=printable(q.source),
-            answers=tuple(printable(a) for a in q.answers),
+            # records come in presentation format (\027 for ESC): escaped as all else is
+            answers=tuple(printable(from_presentation(a)) for a in q.answers),
         )
         for q in report.queries
     )

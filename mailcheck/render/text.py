@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from mailcheck.escape import printable
+from mailcheck.escape import clip, printable
 from mailcheck.model import (
     STATUS_ORDER,
     Finding,
@@ -48,6 +48,9 @@ SECTION_ORDER = {
 }
 # Summaries line up in one column across sections, up to this id width
 MAX_ID_WIDTH = 26
+# a section's heading (an SPF record, a list of hosts) stays a few lines: a 20 KB record
+# filled screens before the first finding; -v shows it whole, as the evidence does
+HEADLINE_LIMIT = 400
 QUIET_RANK = Status.WARN.rank
 
 
@@ -282,7 +285,10 @@ def section_lines(
     title = styled(section.title, "bold")
     lines: list[Text] = []
     if section.headline:
-        lines = hanging(title + Text("   "), Text(section.headline), width)
+        heading = section.headline
+        if len(heading) > HEADLINE_LIMIT and not verbose:
+            heading = f"{clip(heading, HEADLINE_LIMIT)} ({len(heading)} characters; -v shows all)"
+        lines = hanging(title + Text("   "), Text(heading), width)
     else:
         lines = [title]
     if transcript and section.data.get("transcript"):

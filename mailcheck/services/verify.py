@@ -21,7 +21,7 @@ from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.escape import clip, printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
-from mailcheck.messages import RawMessage
+from mailcheck.messages import RawMessage, not_a_message
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.services.verify_received import received_section
@@ -58,7 +58,7 @@ class RunMemo:
         self.dmarc: dict[str, Any] = {}
 
     def evaluate_spf(self, engine: DnsEngine, spf_in: SpfInput) -> SpfResult:
-        key = (spf_in.ip, spf_in.mail_from, spf_in.helo)
+        key = (spf_in.ip, spf_in.mail_from or "", spf_in.helo)
         if key not in self.spf:
             self.spf[key] = evaluate(engine, *key)
         return self.spf[key]
@@ -88,8 +88,7 @@ def verify_message(
             message,
             started,
             "message.format",
-            "not an email message: "
-            + (headers.problems[-1] if headers.problems else "it is empty"),
+            "not an email message: " + (not_a_message(message.data) or "no header fields"),
         )
     head, from_domain = message_section(message, headers)
     signatures = verify_dkim(message.data, headers, engine, memo.keys)
@@ -99,12 +98,14 @@ def verify_message(
         else None
     )
     spf_in = spf_input(headers, request.ip, request.helo, request.mail_from, request.trusted_hop)
-    spf = memo.evaluate_spf(engine, spf_in) if spf_in else None
+    # an IP alone names no identity: without MAIL FROM (Return-Path, --mail-from) and HELO
+    # there is nothing to check, and "none" would be a verdict over data we do not have
+    spf = memo.evaluate_spf(engine, spf_in) if spf_in and spf_in.identity_domain else None
     dmarc = None
     if from_domain:
         spf_domain = spf_in.identity_domain if spf_in else ""
         dmarc = evaluate_dmarc(
-            engine, from_domain, spf.result if spf else "none", spf_domain, signatures, memo.dmarc
+            engine, from_domain, spf.result if spf else None, spf_domain, signatures, memo.dmarc
         )
     results, unreadable, not_read = parse_authentication_results(headers)
     sections = [

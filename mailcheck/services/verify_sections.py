@@ -181,6 +181,26 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
 
 
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
+    if spf_in is not None and spf is None:
+        if spf_in.mail_from is None:
+            why = "MAIL FROM is unknown: the message has no Return-Path header"
+        elif spf_in.mail_from:
+            why = f"MAIL FROM {spf_in.mail_from} has no domain"
+        else:
+            why = "MAIL FROM is <> (a bounce) and there is no HELO name"
+        return Section(
+            "spf",
+            "SPF",
+            (
+                finding(
+                    "spf.client",
+                    Status.SKIP,
+                    f"{spf_in.ip} (from {spf_in.source}): no identity to check: {why}",
+                    hint="give --mail-from ADDR ('' for a bounce) and --helo NAME",
+                ),
+            ),
+            data={"ip": spf_in.ip, "source": spf_in.source},
+        )
     if spf_in is None or spf is None:
         return Section(
             "spf",
@@ -235,8 +255,14 @@ def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> 
         "none": Status.WARN,
         "temperror": Status.ERROR,
         "permerror": Status.FAIL,
+        "unknown": Status.ERROR,
     }[dmarc.result]
     action = f" → {dmarc.disposition}" if dmarc.result == "fail" else ""
+    if dmarc.result == "unknown":
+        advice = (
+            "Give the connecting address with --ip (and --mail-from, --helo), or name the "
+            "Received header your server added with --trusted-hop N, so SPF can be evaluated"
+        )
     out = [
         finding(
             "dmarc.result",

@@ -4,6 +4,7 @@ loopback (through --nameserver) and the zone files themselves (--zone --offline)
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,7 @@ CASES = [
     ("nomx.test", "mx.missing", S.WARN, "implicit MX"),
     ("nomxnoaddr.test", "mx.missing", S.FAIL, "cannot receive mail"),
     ("single.test", "mx.single", S.INFO, "only one MX host"),
+    ("clean.test", "mx.host-address", S.PASS, "every MX host resolves (4 addresses)"),
     ("ipv4only.test", "mx.ipv6", S.INFO, "no MX host has an IPv6"),
     ("noptr.test", "mx.fcrdns", S.WARN, "192.0.2.50 (host.noptr.test) has no PTR record"),
     ("noptr.test", "mx.fcrdns", S.WARN, "PTR somewhere-else.test resolves to nothing"),
@@ -238,3 +240,17 @@ def test_results_do_not_depend_on_answer_order(
     first = run(make_engine(), "spf-limit.test")
     second = run(make_engine(concurrency=1), "spf-limit.test")
     assert describe(first) == describe(second)
+
+
+def test_one_mx_address_is_one_address(tmp_path: Path) -> None:
+    """It said "every MX host resolves (1 addresses)"."""
+    from mailcheck import Dns, check_domain
+
+    zone = tmp_path / "one.test.zone"
+    zone.write_text(
+        "$ORIGIN one.test.\n$TTL 300\n@ SOA ns hm 1 7200 3600 1209600 3600\n@ NS ns\n"
+        "ns A 192.0.2.1\n@ MX 10 mx\nmx A 192.0.2.25\n"
+    )
+    report = check_domain("one.test", dns=Dns(zones=[str(zone)], offline=True))
+    [item] = [f for f in report.findings() if f.id == "mx.host-address"]
+    assert (item.status, item.summary) == (S.PASS, "every MX host resolves (1 address)")

@@ -209,3 +209,23 @@ def test_dkim_discovery_over_failed_probes_is_error(zone_dir: Path) -> None:
     assert selectors.status is S.ERROR
     expected = f"could not probe 1 of the {len(COMMON_SELECTORS)} selectors: SERVFAIL"
     assert selectors.summary.startswith(expected), selectors.summary
+
+
+def test_dkim_discovery_that_found_a_key_names_the_probes_that_failed(zone_dir: Path) -> None:
+    """'found 1 of 45 common selectors' said nothing of the selectors that could not be
+    asked: they were silently counted with the absent ones."""
+    from mailcheck.checks.dkim import COMMON_SELECTORS
+
+    failing = "selector1"  # dkim.test publishes its key at google
+    assert failing in COMMON_SELECTORS
+    behaviours = {f"{failing}._domainkey.dkim.test.": "SERVFAIL"}
+    with DnsServer(sorted(zone_dir.glob("*.zone")), behaviours=behaviours) as server:
+        engine = build_engine(DnsOptions(nameservers=(server.address,), timeout=2.0))
+        with engine:
+            report = check_domain(
+                parse_domain("dkim.test"), engine, DomainRequest(families=("dkim",))
+            )
+    selectors = one(report, "dkim.selectors")
+    assert selectors.status is S.INFO
+    assert selectors.summary.startswith(f"found 1 of {len(COMMON_SELECTORS)} common selectors")
+    assert f"; 1 could not be asked ({failing}; {failing}: SERVFAIL" in selectors.summary

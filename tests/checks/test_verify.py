@@ -39,6 +39,12 @@ def check(engine: DnsEngine, data: bytes, **request: object) -> Report:
     return verify_message(RawMessage("test.eml", data), engine, VerifyRequest(**request))  # type: ignore[arg-type]
 
 
+# SPF evaluated and failing for the sender's domain: a DMARC fail stands on both identifiers
+# (with SPF not evaluated, no aligned DKIM pass is DMARC "unknown", not "fail")
+def spf_fails(domain: str = "dkim.test") -> dict[str, object]:
+    return {"ip": "203.0.113.200", "mail_from": f"bounce@{domain}"}
+
+
 def section(report: Report, family: str) -> dict:  # type: ignore[type-arg]
     return dict(next(s for s in report.sections if s.family == family).data)
 
@@ -100,7 +106,7 @@ def test_only_unaligned_signature_fails_dmarc(engine: DnsEngine, generated: Gene
         domain="esp.test",
         key_selector="rsa2048",
     )
-    report = check(engine, data)
+    report = check(engine, data, **spf_fails("clean.test"))
     dmarc = section(report, "dmarc")
     assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject")
     [item] = [f for f in report.findings() if f.id == "dmarc.result"]
@@ -110,7 +116,7 @@ def test_only_unaligned_signature_fails_dmarc(engine: DnsEngine, generated: Gene
 
 def test_body_changed(engine: DnsEngine, generated: Generated) -> None:
     data = sign(generated, message()).replace(b"the report is attached", b"the invoice is attached")
-    report = check(engine, data)
+    report = check(engine, data, **spf_fails())
     assert signatures(report)[0][0] == "fail"
     assert "body hash did not verify" in signatures(report)[0][1]
     row = section(report, "dkim")["signatures"][0]
@@ -349,7 +355,7 @@ def test_authentication_results_disagreement(engine: DnsEngine, generated: Gener
         b"header.s=rsa2048; spf=none; dmarc=pass header.from=dkim.test\r\n"
     )
     data = header + signed.replace(b"the report is attached", b"the invoice is attached")
-    report = check(engine, data)
+    report = check(engine, data, **spf_fails())
     mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
     assert any(
         "says dkim=pass header.d=dkim.test, but the signature does not verify now" in m
@@ -461,7 +467,7 @@ def test_body_length_beyond_the_body_is_a_permanent_failure(
     data = fast_sign(
         message(), generated.dkim_keys["rsa2048"], "rsa2048", "dkim.test", extra_tags="l=9999; "
     )
-    report = check(engine, data)
+    report = check(engine, data, **spf_fails())
     [(result, reason)] = signatures(report)
     assert result == "permerror"
     assert reason == (
@@ -549,9 +555,11 @@ def test_dmarc_advice_names_what_would_pass(engine: DnsEngine, generated: Genera
         domain="esp.test",
         key_selector="rsa2048",
     )
-    assert advice(esp_only) == (
+    assert advice(esp_only, **spf_fails("esp.test")) == (
         "To pass: have the signer of d=esp.test sign with d= clean.test or a subdomain (a "
-        "custom DKIM domain): that signature verifies but is not aligned"
+        "custom DKIM domain): that signature verifies but is not aligned; or send from a "
+        "host listed in the SPF record of a MAIL FROM domain under clean.test or a subdomain "
+        "(now esp.test)"
     )
     spoof = message(sender="alice@clean.test", extra=["Return-Path: <alice@clean.test>"])
     assert advice(spoof, ip="203.0.113.200") == (
@@ -559,7 +567,9 @@ def test_dmarc_advice_names_what_would_pass(engine: DnsEngine, generated: Genera
         "clean.test"
     )
     broken = sign(generated, message()).replace(b"the report", b"the r3port")
-    assert advice(broken).startswith("To pass: fix signature d=dkim.test (body hash did not")
+    assert advice(broken, **spf_fails("esp.test")).startswith(
+        "To pass: fix signature d=dkim.test (body hash did not"
+    )
     good = sign(generated, message())
     assert advice(good) == ""
 
@@ -568,7 +578,7 @@ def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Genera
     signed = sign(generated, message())
     footer = signed + b"-- \r\nlist footer: unsubscribe at https://lists.test/\r\n"
     data = arc_chain(generated, footer, 1)
-    report = check(engine, data)
+    report = check(engine, data, **spf_fails())
     assert section(report, "dmarc")["result"] == "fail"
     assert section(report, "arc")["cv"] == "pass"
     assert "DMARC fail → reject   but ARC pass (sealed by dkim.test)" in report.data["verdict"]
@@ -671,7 +681,11 @@ def test_dmarc_verdict_that_no_failed_level_can_change_stands(
     make_engine: Callable[..., DnsEngine], failing_walk: str
 ) -> None:
     # unsigned, with its own p=reject record: whatever _dmarc.dkim.test holds, nothing aligns
-    report = check(make_engine(nameservers=(failing_walk,)), message(sender="alice@sub.dkim.test"))
+    report = check(
+        make_engine(nameservers=(failing_walk,)),
+        message(sender="alice@sub.dkim.test"),
+        **spf_fails(),
+    )
     dmarc = section(report, "dmarc")
     assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject"), describe(report)
     assert report.status is S.FAIL
@@ -705,6 +719,48 @@ def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: G
     assert len(key_lookups) == 10
     # the flood on top pushes the real signature out of the ten: not evaluated, not passed
     flood_first = ("\r\n".join(flood) + "\r\n").encode() + sign(generated, message())
-    report = check(engine, flood_first)
+    report = check(engine, flood_first, **spf_fails())
     assert section(report, "dmarc")["result"] == "fail"
     assert "1991 more DKIM-Signature fields not evaluated" in describe(report)
+
+
+@pytest.mark.parametrize(
+    ("d", "s"), [("exa\x1bmple.test", "mail"), ("dkim.test", "[red]x[/red]"), ("a b.test", "s")]
+)
+def test_signature_naming_no_dns_name_is_a_permanent_failure(
+    engine: DnsEngine, d: str, s: str
+) -> None:
+    """A d=/s= no DNS name can hold was asked of the DNS anyway: offline or with the lookup
+    failing that was temperror (ERROR, exit 3) for a header that can never verify."""
+    forged = f"DKIM-Signature: v=1; a=rsa-sha256; d={d}; s={s}; h=from; bh=AAAA; b=AAAA"
+    report = check(engine, message(extra=[forged]), queries=True)
+    [(result, reason)] = signatures(report)
+    assert (result, reason) == (
+        "permerror",
+        f"s= and d= do not make a valid DNS name ({s}._domainkey.{d})",
+    )
+    assert not [q for q in report.queries if "_domainkey" in q.name]
+
+
+def test_no_return_path_means_mail_from_unknown_not_a_bounce(engine: DnsEngine) -> None:
+    """Without Return-Path (and --mail-from) SPF was evaluated for "<>" with the HELO name:
+    a verdict over an envelope sender nobody told us. A written <> is a bounce."""
+    hop = [received(ip="192.0.2.10", helo="mx1.clean.test")]
+    unknown = check(engine, message(sender="alice@clean.test", received=hop))
+    spf = [(f.status, f.summary) for f in unknown.findings() if f.id.startswith("spf.")]
+    assert spf == [
+        (
+            S.SKIP,
+            "192.0.2.10 (from Received header 1 (from mx1.clean.test by mx.receiver.test)): no "
+            "identity to check: MAIL FROM is unknown: the message has no Return-Path header",
+        )
+    ]
+    assert section(unknown, "dmarc")["result"] == "unknown"
+    assert unknown.status is S.ERROR
+    bounce = message(sender="alice@clean.test", received=hop, extra=["Return-Path: <>"])
+    spf_data = section(check(engine, bounce), "spf")
+    assert (spf_data["mail_from"], spf_data["helo"], spf_data["result"]) == (
+        "",
+        "mx1.clean.test",
+        "none",  # evaluated, for the HELO identity (mx1.clean.test publishes no SPF)
+    )

@@ -176,3 +176,22 @@ def test_only_removed_again_by_skip_is_a_usage_error(
         "would be "
         "checked"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        (
+            "ex\x1bample.com",
+            "invalid domain 'ex\\x1bample.com': label 'ex\\x1bample' may only hold letters, "
+            "digits and hyphens, not at its ends",
+        ),
+        ("bü..de", "invalid domain 'bü..de': Empty Label"),
+    ],
+)
+def test_bad_domain_is_shown_as_typed_escaped_once(run_cli: CliRun, typed: str, error: str) -> None:
+    """The name was a repr of a unicode_escape: 'ex\\\\x1bample.com' (two backslashes) beside
+    'ex\\x1bample' for its label, and every non-ASCII letter as \\xfc."""
+    result = run_cli("domain", typed, "--offline")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == f"mailcheck: error: {error}"

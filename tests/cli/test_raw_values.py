@@ -53,6 +53,17 @@ def test_text_output_shows_them_escaped(run_cli: CliRun, zone: Path) -> None:
     assert SHOWN in result.stdout  # the headline and the evidence
 
 
+def test_verbose_query_lines_escape_as_everything_else(run_cli: CliRun, zone: Path) -> None:
+    """The DNS query log showed dnspython's presentation escapes (\\027 for ESC, \\226\\128
+    for UTF-8) while the findings above it showed \\x1b: one record, two spellings."""
+    result = run_cli(
+        "domain", "raw.test", "--offline", "--zone", str(zone), "--verbose", "--no-config"
+    )
+    log = result.stdout[result.stdout.index("DNS queries") :]
+    assert f'→ "{SHOWN}"' in log
+    assert "\\027" not in log and "\\226" not in log
+
+
 def test_json_output_escapes_them_and_keeps_the_value(run_cli: CliRun, zone: Path) -> None:
     result = run_cli(
         "domain", "raw.test", "--offline", "--zone", str(zone), "--format", "json", "--no-config"
@@ -64,3 +75,16 @@ def test_json_output_escapes_them_and_keeps_the_value(run_cli: CliRun, zone: Pat
     assert spf["data"]["record"] == RECORD == spf["headline"]
     summaries = [f["summary"] for f in spf["findings"] if f["id"] == "spf.syntax"]
     assert "raw.test: \x1b[31mred\u202e: unknown term" in summaries
+
+
+def test_verbose_query_names_escape_as_everything_else(
+    run_cli: CliRun, zone: Path, tmp_path: Path
+) -> None:
+    """A name asked because a message named it (From: alice@ra<ESC>w.test) showed as
+    ra\\027w.test in the query log and ra\\x1bw.test everywhere else."""
+    path = tmp_path / "m.eml"
+    path.write_bytes(b"From: alice@ra\x1bw.test\r\nSubject: x\r\n\r\nbody\r\n")
+    result = run_cli("verify", str(path), "--offline", "--zone", str(zone), "-v")
+    log = result.stdout[result.stdout.index("DNS queries") :]
+    assert "_dmarc.ra\\x1bw.test TXT" in log
+    assert "\\027" not in result.stdout and "\x1b" not in result.stdout

@@ -54,6 +54,32 @@ def test_domain_text_fits_a_terminal(run_cli: CliRun, columns: int) -> None:
     assert any(line.startswith("  │   ") and "a:out" in line for line in continued)
 
 
+def test_a_huge_record_heads_its_section_in_a_few_lines(run_cli: CliRun, tmp_path: Path) -> None:
+    """A 20 KB SPF record (legal over TCP) was printed whole as the SPF heading: screens of
+    addresses before the first finding. -v still shows it whole."""
+    strings = " ".join(
+        '"' + " ".join(f"ip4:198.51.{n % 250}.{m}" for m in range(12)) + ' "' for n in range(100)
+    )
+    zone = tmp_path / "huge.test.zone"
+    zone.write_text(
+        "$ORIGIN huge.test.\n$TTL 300\n@ SOA ns hm 1 7200 3600 1209600 3600\n@ NS ns\n"
+        f'ns A 192.0.2.1\n@ TXT "v=spf1 " {strings} "-all"\n'
+    )
+    args = ("domain", "huge.test", "--offline", "--zone", str(zone), "--only", "spf")
+    result = run_cli(*args, "--no-config")
+    block = result.stdout.split("\n\n")[1].splitlines()
+    heading = " ".join(
+        line.strip() for line in block[: block.index(next(filter(FINDING.match, block)))]
+    )
+    assert heading.startswith("SPF   v=spf1 ip4:198.51.0.0 ")
+    assert len(heading) < 500
+    doc = json.loads(run_cli(*args, "--no-config", "-f", "json").stdout)
+    size = len(doc["reports"][0]["sections"][0]["headline"])  # JSON keeps the whole record
+    assert heading.endswith(f"… ({size} characters; -v shows all)")
+    verbose = run_cli(*args, "--no-config", "-v").stdout
+    assert "198.51.99.11 -all" in verbose.split("\n\n")[1]
+
+
 def test_verdict_first_and_last_worst_first(run_cli: CliRun) -> None:
     result = run_cli(*BROKEN, env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()

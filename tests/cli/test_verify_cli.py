@@ -31,9 +31,15 @@ def good(generated: Generated) -> bytes:
     )
 
 
+# delivered by a host dkim.test's SPF does not list: with the signature broken, nothing aligned
+# passes (without a Received header SPF is not evaluated and DMARC is "unknown", exit 3)
+FORGER = received(ip="203.0.113.200", helo="forger.test")
+
+
 @pytest.fixture
 def bad(generated: Generated) -> bytes:
-    return sign(generated, message()).replace(b"the report", b"the r3port")
+    signed = sign(generated, message(received=[FORGER], extra=["Return-Path: <bounce@dkim.test>"]))
+    return signed.replace(b"the report", b"the r3port")
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -62,6 +68,32 @@ def test_failing_message_exits_1(
     result = run_cli("verify", str(write(tmp_path / "bad.eml", bad)), *ns(dns_server))
     assert result.returncode == 1
     assert "DMARC fail → reject" in result.stdout and "body hash did not verify" in result.stdout
+
+
+def test_unknown_sender_is_not_a_dmarc_fail(
+    run_cli: CliRun, dns_server: DnsServer, generated: Generated, tmp_path: Path
+) -> None:
+    """Unsigned, and no connecting IP: an aligned SPF pass could still make DMARC pass, so
+    the verdict is "could not determine" (exit 3), never "fail → reject" (exit 1)."""
+    path = write(tmp_path / "draft.eml", message())
+    result = run_cli("verify", str(path), *ns(dns_server))
+    assert result.returncode == 3, result.stdout
+    assert "DMARC unknown   (SPF not evaluated, DKIM 0 of 0 passing" in result.stdout
+    assert re.search(
+        r"ERROR +dmarc\.result +dkim\.test: unknown: could not determine", result.stdout
+    )
+    assert "fail → reject" not in result.stdout
+    # an IP without MAIL FROM or HELO names no identity: still not evaluated, never "none"
+    ip_only = run_cli("verify", str(path), *ns(dns_server), "--ip", "192.0.2.10")
+    assert ip_only.returncode == 3, ip_only.stdout
+    assert "SPF not evaluated" in ip_only.stdout and "for <> (bounce" not in ip_only.stdout
+    assert re.search(r"SKIP +spf\.client +192\.0\.2\.10 \(from --ip\): no identity", ip_only.stdout)
+    # given the whole envelope, SPF decides: dkim.test lists only its MX, so DMARC fails
+    known = run_cli(
+        "verify", str(path), *ns(dns_server), "--ip", "192.0.2.99", "--mail-from", "b@dkim.test"
+    )
+    assert known.returncode == 1, known.stdout
+    assert "DMARC fail → reject   (SPF fail" in known.stdout
 
 
 def test_dns_error_exits_3(
@@ -145,26 +177,41 @@ def _message_findings(doc: dict) -> list[tuple[str, str, str]]:  # type: ignore[
 
 
 @pytest.mark.parametrize(
-    ("data", "summary"),
+    ("data", "reason"),
     [
-        ("", "not an email message: it is empty"),
-        ("just some text\nno header at all\n", "not an email message: no header fields"),
+        ("", "it is empty"),
+        ("just some text\nno header at all\n", "no header fields"),
+        ("\x00\x01\x02\xff binary", "no header fields"),
+        ("\nhello, a body without headers\n", "no header fields (it starts with an empty line)"),
     ],
 )
-def test_non_message_same_verdict_as_file_stdin_or_in_folder(
-    run_cli: CliRun, tmp_path: Path, data: str, summary: str
+def test_non_message_named_or_on_stdin_is_an_input_error(
+    run_cli: CliRun, tmp_path: Path, data: str, reason: str
 ) -> None:
+    """It was a message.format FAIL (exit 1), as if a message had failed authentication.
+    A file named on the command line or stdin is an input error, exit 2, before anything is
+    printed, in every format; inside a folder the entry is that message's finding."""
     folder = tmp_path / "folder"
     folder.mkdir()
-    path = write(folder / "odd.eml", data.encode())
-    seen = []
-    for args, stdin in (([str(path)], None), (["-"], data), ([str(folder)], None)):
-        result = run_cli("verify", *args, "--offline", "--format", "json", input=stdin)
-        assert result.stderr == ""
-        seen.append((result.returncode, _message_findings(json.loads(result.stdout))))
-    assert seen == [(1, [("message.format", "fail", summary)])] * 3
-    text = run_cli("verify", str(path), "--offline")
-    assert text.returncode == 1 and f"FAIL   message.format  {summary}" in text.stdout
+    path = write(folder / "odd.eml", data.encode("utf-8", "surrogateescape"))
+    hint = (
+        "mailcheck: hint: Give the raw message as received, with all its headers (.eml), a "
+        "Maildir or an mbox file"
+    )
+    for args, stdin, label in (([str(path)], None, str(path)), (["-"], data, "<stdin>")):
+        for fmt in ("text", "json"):
+            result = run_cli("verify", *args, "--offline", "--format", fmt, input=stdin)
+            assert (result.returncode, result.stdout) == (2, ""), result.stderr
+            error = f"mailcheck: error: {label}: not an email message: {reason}"
+            assert result.stderr.splitlines() == [error, hint]
+    # named with a good message before it: refused before the good one is reported
+    good = write(tmp_path / "good.eml", message())
+    both = run_cli("verify", str(good), str(path), "--offline")
+    assert (both.returncode, both.stdout) == (2, "")
+    in_folder = run_cli("verify", str(folder), "--offline", "--format", "json")
+    assert in_folder.returncode == 1, in_folder.stderr
+    summary = f"not an email message: {reason}"
+    assert _message_findings(json.loads(in_folder.stdout)) == [("message.format", "fail", summary)]
 
 
 @pytest.mark.timeout(60)
@@ -380,11 +427,11 @@ def test_many_messages_one_line_each_failures_last_then_summary(
         "pass",
         "-",
     ]
-    assert table[3].split()[5:] == ["fail→reject", "0/1", "-", "-"]
+    assert table[3].split()[5:] == ["fail→reject", "0/1", "fail", "-"]
     assert "body hash" not in result.stdout  # the details are for -v
     summary = "\n".join(lines[lines.index("") + 1 :])
     assert summary.startswith("Summary: 4 messages\nDMARC         3 pass, 1 fail")
-    assert "SPF           3 pass, 1 not evaluated" in summary
+    assert "SPF           3 pass, 1 fail" in summary
     assert "ARC           4 none" in summary
     verbose = run_cli("verify", str(folder), *ns(dns_server), "-v")
     assert verbose.stdout.count("From: alice@dkim.test   DMARC") == 4

@@ -23,7 +23,7 @@ def _mailbox(folder: Path, gen: Generated) -> Path:
     """Every kind of verdict, many times over: pass, body changed, each key type, a missing
     key, no signature, ARC, and files that are no message at all."""
     kinds: list[bytes] = [
-        sign(gen, message(received=[received()])),
+        sign(gen, message(received=[received()], extra=["Return-Path: <bounce@dkim.test>"])),
         sign(gen, message()).replace(b"the report", b"the r3port"),
         sign(gen, message(), selector="rsa1024"),
         sign(gen, message(), selector="ed"),

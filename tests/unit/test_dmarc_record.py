@@ -63,6 +63,26 @@ def test_report_uri_errors() -> None:
     assert parse_report_uri("https://reports.example/dmarc").scheme == "https"
 
 
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "mailto:[link=http://evil.test]x[/link]@example.com",
+        "mailto:<b>x</b>@example.com",
+        "mailto:a\x1b[31m@example.com",
+        'mailto:"a b"@example.com',
+    ],
+)
+def test_markup_and_controls_are_no_mailto_address(uri: str) -> None:
+    """They were accepted as addresses at example.com, so the record passed as reporting."""
+    assert parse_report_uri(uri).error == "not a valid mailto: address"
+
+
+def test_ordinary_addresses_still_parse() -> None:
+    for uri in ("mailto:dmarc+rua@example.com", "mailto:a.b-c_d%40@example.com!10m"):
+        parsed = parse_report_uri(uri)
+        assert (parsed.error, parsed.domain) == ("", "example.com")
+
+
 def test_walk_targets() -> None:
     assert walk_targets("a.b.example.com") == [
         "a.b.example.com",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailcheck.escape import printable
+from mailcheck.escape import from_presentation, printable
 
 
 def test_controls_are_escaped() -> None:
@@ -24,3 +25,18 @@ def test_no_terminal_control_survives(value: str | bytes) -> None:
     out = printable(value)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in out)
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in out)
+
+
+@pytest.mark.parametrize(
+    ("presented", "shown"),
+    [
+        (r'"v=spf1 \027[31mred -all"', r'"v=spf1 \x1b[31mred -all"'),
+        (r'"caf\195\169"', '"café"'),  # UTF-8 bytes become the text they spell
+        (r'"\255\254"', r'"\xff\xfe"'),  # bytes that are not UTF-8 stay bytes
+        (r'"a \\027 b"', r'"a \\027 b"'),  # an escaped backslash, then digits: not an escape
+        (r'"say \"hi\" \065"', r'"say \"hi\" \065"'),  # escapes of printable text stay
+        (r"host\.name.example.", r"host\.name.example."),
+    ],
+)
+def test_presentation_escapes_become_the_one_escaping(presented: str, shown: str) -> None:
+    assert printable(from_presentation(presented)) == shown
