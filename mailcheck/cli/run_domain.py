@@ -71,7 +71,8 @@ def _request(opts: DomainOptions, out: OutputOptions, offline: bool = False) -> 
         raise UsageError(f"--sender {opts.sender!r} is not an address (local@domain)")
     check_ca_file(opts.ca_file)
     for selector in opts.selectors:
-        if not selector or any(c in selector for c in " /@") or len(selector) > 63 * 4:
+        # DNS labels, internationalised ones too (RFC 8616): never markup or control bytes
+        if not _is_selector(selector, idn=True):
             raise UsageError(f"--selector {selector!r} is not a selector name")
     if not _is_selector(opts.bimi_selector):
         raise UsageError(f"--bimi-selector {opts.bimi_selector!r} is not a selector name")
@@ -122,13 +123,14 @@ def _ask_ns(opts: DomainOptions) -> AskOptions | None:
     return None if opts.ns_port is None else AskOptions(opts.ns_port)
 
 
-def _is_selector(name: str) -> bool:
-    """A BIMI selector is one or more DNS labels (the BIMI-Selector header's s= value)."""
+def _is_selector(name: str, idn: bool = False) -> bool:
+    """A BIMI selector is one or more DNS labels (the BIMI-Selector header's s= value); a
+    DKIM selector too, whose labels may be internationalised (`idn`)."""
     labels = name.rstrip(".").split(".")
     return bool(name) and all(
         0 < len(label) < 64
         and label.replace("-", "").replace("_", "").isalnum()
-        and label.isascii()
+        and (idn or label.isascii())
         for label in labels
     )
 

@@ -195,3 +195,25 @@ def test_bad_domain_is_shown_as_typed_escaped_once(run_cli: CliRun, typed: str, 
     result = run_cli("domain", typed, "--offline")
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == f"mailcheck: error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("selector", "shown"),
+    [("[red]x", "'[red]x'"), ("a\x1bb", "'a\\x1bb'"), ("a b", "'a b'"), ("x/y", "'x/y'")],
+)
+def test_a_dkim_selector_that_is_no_dns_name_is_refused_before_any_lookup(
+    run_cli: CliRun, selector: str, shown: str
+) -> None:
+    """It was asked in DNS and reported as dkim.key-missing FAIL (exit 1), while the same
+    text as --bimi-selector was refused: both are DNS labels."""
+    result = run_cli("domain", "example.com", "--offline", "--selector", selector)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[0] == (
+        f"mailcheck: error: --selector {shown} is not a selector name"
+    )
+
+
+def test_an_internationalised_dkim_selector_is_a_selector(run_cli: CliRun) -> None:
+    result = run_cli("domain", "example.com", "--offline", "--selector", "ключ", "--only", "dkim")
+    assert result.returncode == 3, result.stderr  # offline: nothing to answer, not refused
+    assert "selector" not in result.stderr
