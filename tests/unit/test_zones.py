@@ -124,6 +124,18 @@ def test_same_origin_twice_is_an_error(tmp_path: Path, zone_file: Path) -> None:
         build_engine(DnsOptions(zones=(str(zone_file), str(copy)), offline=True))
 
 
+def test_one_file_named_twice_is_loaded_once(tmp_path: Path, zone_file: Path) -> None:
+    # itself and through its folder, by two spellings of its path, or with its origin given:
+    # one file, not "two zone files for example.com"
+    for twice in (
+        (str(zone_file), str(zone_file.parent)),
+        (str(zone_file), str(zone_file.parent / "." / zone_file.name)),
+        (f"example.com={zone_file}", f"Example.COM.={zone_file}"),
+    ):
+        engine = build_engine(DnsOptions(zones=twice, offline=True))
+        assert engine.resolve("example.com", "SOA").exists, twice
+
+
 def test_more_specific_zone_wins(tmp_path: Path, zone_file: Path) -> None:
     sub = tmp_path / "sub.zone"
     sub.write_text("$ORIGIN sub.example.com.\n@ 300 A 192.0.2.99\n")

@@ -344,7 +344,8 @@ ZONE_SUFFIXES = (".zone", ".db")
 
 
 def _expand(specs: Iterable[str]) -> list[str]:
-    """A directory stands for every *.zone / *.db file in it (sorted, for stable output)."""
+    """A directory stands for every *.zone / *.db file in it (sorted, for stable output); a
+    file named twice (itself and through its folder, or twice over) is loaded once."""
     out: list[str] = []
     for spec in specs:
         if not spec.strip() or spec.strip().endswith("="):
@@ -360,7 +361,18 @@ def _expand(specs: Iterable[str]) -> list[str]:
             out.extend(str(p) for p in files)
         else:
             out.append(spec)
-    return out
+    seen: set[str] = set()
+    unique = []
+    for spec in out:
+        # as from_file reads it: ORIGIN=FILE unless the whole text is a file's name
+        origin, file = (
+            spec.split("=", 1) if "=" in spec and not os.path.exists(spec) else ("", spec)
+        )
+        key = f"{origin.strip().rstrip('.').lower()}={os.path.realpath(file)}"
+        if key not in seen:
+            seen.add(key)
+            unique.append(spec)
+    return unique
 
 
 def load_zones(specs: Iterable[str]) -> list[ZoneSource]:
