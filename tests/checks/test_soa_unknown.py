@@ -47,7 +47,7 @@ def test_soa_alone_is_an_error_when_the_zone_lookup_fails(zone: Path, how: str) 
     assert section.family == "soa"
     assert [(f.id, f.status) for f in section.findings] == [("soa.record", Status.ERROR)]
     assert section.findings[0].summary == (
-        f"could not determine the zone's SOA: {how} from {address}: {address} {how}"
+        f"could not determine the zone's SOA: {how} from {address}"
     )
     assert report.counts()[Status.ERROR] == 1
 
@@ -58,7 +58,7 @@ def test_ns_alone_is_an_error_when_the_zone_lookup_fails(zone: Path) -> None:
     [section] = report.sections
     assert [(f.id, f.status) for f in section.findings] == [("ns.records", Status.ERROR)]
     assert section.findings[0].summary == (
-        f"could not determine the name servers: SERVFAIL from {address}: {address} SERVFAIL"
+        f"could not determine the name servers: SERVFAIL from {address}"
     )
 
 

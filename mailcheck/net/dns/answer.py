@@ -132,6 +132,10 @@ class Answer:
             return f"name does not exist (NXDOMAIN){where}"
         if self.outcome is Outcome.OFFLINE and self.detail:
             return self.detail  # "--offline: no zone file covers this name": nothing was asked
+        same = f"{self.source} {self.outcome.value}"
+        if self.source and (self.detail == same or self.detail.startswith(same + " (")):
+            # one server, which said what the outcome says: not "SERVFAIL from S: S SERVFAIL"
+            return f"{self.outcome.value}{where}{self.detail[len(same) :]}"
         detail = f": {self.detail}" if self.detail else ""
         return f"{self.outcome.value}{where}{detail}"
 

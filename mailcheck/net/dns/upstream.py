@@ -305,7 +305,13 @@ def _result(
 def _failure(problems: list[tuple[Server, str]]) -> SourceAnswer:
     """The servers did not give a usable answer: transient, worth asking again later."""
     kinds = [p for _s, p in problems]
-    detail = "; ".join(f"{s} {p}" for s, p in problems) or "no server tried"
+    said: dict[str, int] = {}  # each server's answer once, with how often it came (retries)
+    for server, problem in problems:
+        said[f"{server} {problem}"] = said.get(f"{server} {problem}", 0) + 1
+    detail = (
+        "; ".join(text + (f" ({n} tries)" if n > 1 else "") for text, n in said.items())
+        or "no server tried"
+    )
     outcome, limit = Outcome.ERROR, ""
     if "SERVFAIL" in kinds:
         outcome = Outcome.SERVFAIL
