@@ -93,9 +93,9 @@ def handshake(
         step = "handshake"
         if label == OCSP:
             return _stapled(session, server_name)
-        if label == "weak ciphers":
+        if label in _BY_SERVER_HELLO:
             assert context is not None
-            return _server_hello(session, context, server_name)
+            return _server_hello(session, context, server_name, label)
         tls = session.start_tls(server_name, lambda _data: None, context)
         cipher = tls.cipher()
         result = Handshake(label, "accepted", tls.version() or "", cipher[0] if cipher else "")
@@ -275,16 +275,29 @@ def _stapled(session: Session, server_name: str) -> Handshake:
 
 
 _WIRE_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2"}
+# The probes a ServerHello decides, and the versions it may name for each: the weak ciphers
+# at any version up to TLS 1.2, and each version up to 1.2 (TLS 1.3's is in an extension:
+# that probe makes the whole handshake).
+_BY_SERVER_HELLO = {
+    "weak ciphers": (0x0301, 0x0302, 0x0303),
+    "TLSv1": (0x0301,),
+    "TLSv1.1": (0x0302,),
+    "TLSv1.2": (0x0303,),
+}
 _HANDSHAKE, _ALERT, _SERVER_HELLO = 22, 21, 2
 
 
-def _server_hello(session: Session, context: ssl.SSLContext, server_name: str) -> Handshake:
-    """The weak-cipher probe, judged from the server's first answer: a ServerHello naming
-    one of the suites offered says it accepts it, as testssl.sh and sslscan decide. The rest
-    of the handshake is not made: with anonymous finite-field DH (what Postfix picks) both
-    ends would spend milliseconds on a 3072-bit key exchange that decides nothing. Anything
-    but a ServerHello (an alert, a close, bytes that are not TLS) goes to OpenSSL, which
-    says what it is, as on a full handshake."""
+def _server_hello(
+    session: Session, context: ssl.SSLContext, server_name: str, label: str
+) -> Handshake:
+    """The weak-cipher probe and the probes of TLS 1.0 to 1.2, judged from the server's
+    first answer: a ServerHello naming one of the suites offered, at the version asked, says
+    it accepts them, as testssl.sh and sslscan decide. The rest of the handshake is not made:
+    with anonymous finite-field DH (what Postfix picks for the weak ciphers) both ends would
+    spend milliseconds on a 3072-bit key exchange that decides nothing, and each version's
+    key exchange, certificate and SMTP QUIT cost both ends as much again. Anything but such
+    a ServerHello (an alert, a close, another version, bytes that are not TLS) goes to
+    OpenSSL, which says what it is, as on a full handshake."""
     # bytes the server sent before the handshake stay unread: not TLS (start_tls drops them)
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_hostname=server_name)
@@ -297,8 +310,8 @@ def _server_hello(session: Session, context: ssl.SSLContext, server_name: str) -
         hello = _parse_hello(received)
         if hello is not None:
             version, suite = hello
-            if suite in names and version in _WIRE_VERSIONS:
-                return Handshake("weak ciphers", "accepted", _WIRE_VERSIONS[version], names[suite])
+            if suite in names and version in _BY_SERVER_HELLO[label]:
+                return Handshake(label, "accepted", _WIRE_VERSIONS[version], names[suite])
         if hello is not None or _not_a_hello(received):
             incoming.write(received)  # OpenSSL judges it: an alert, or a broken answer
             try:
