@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import math
 import os
+import re
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -192,11 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             import_typer_help()
     if not args and not os.environ.get("_MAILCHECK_COMPLETE"):
         # a bare `mailcheck` asked nothing: the help goes to stderr, like any usage error
-        with contextlib.redirect_stdout(sys.stderr):
+        with _trimmed(sys.stderr):
             command.main(["--help"], prog_name="mailcheck", standalone_mode=False)
         return ExitCode.USAGE
+    helping = "--help" in args or "-h" in args
     try:
-        result = command.main(args, prog_name="mailcheck", standalone_mode=False)
+        with _trimmed(sys.stdout) if helping else contextlib.nullcontext():
+            result = command.main(args, prog_name="mailcheck", standalone_mode=False)
     except click_errors.UsageError as exc:
         from mailcheck.cli.common import error_line
 
@@ -215,3 +219,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("\nmailcheck: interrupted\n")
         return ExitCode.INTERRUPTED
     return result if isinstance(result, int) else ExitCode.OK
+
+
+@contextlib.contextmanager
+def _trimmed(out: TextIO) -> Iterator[None]:
+    """Standard output, for the help, into `out` without rich's padding (see _Trimmed)."""
+    trimmed = _Trimmed(out)
+    try:
+        with contextlib.redirect_stdout(trimmed):
+            yield
+    finally:
+        trimmed.finish()
+
+
+class _Trimmed(io.TextIOBase):
+    """The help's stream without the spaces rich pads each line with to the full width
+    (rich has no option not to): lines end at their last character, colours kept."""
+
+    _TAIL = re.compile(r"(?: |\x1b\[[0-9;]*m)+$")  # spaces and colour codes, to the end
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._out = out
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._out.write(self._trim(line) + "\n")
+        return len(text)
+
+    def _trim(self, line: str) -> str:
+        tail = self._TAIL.search(line)
+        return line if tail is None else line[: tail.start()] + tail.group().replace(" ", "")
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def finish(self) -> None:  # the end of the help: what is left of its last line
+        self._out.write(self._trim(self._partial))
+        self._partial = ""
+        self._out.flush()
+
+    def isatty(self) -> bool:  # rich chooses colours and width by the real stream
+        return self._out.isatty()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._out, "encoding", "utf-8") or "utf-8"

@@ -111,3 +111,46 @@ def test_numbers_that_are_not_finite_are_usage_errors(
     assert result.returncode == 2
     assert result.stderr.startswith(f"mailcheck: error: invalid value for '{option}': '")
     assert "is not a finite number" in result.stderr
+
+
+def _help_on_a_terminal(args: list[str]) -> str:
+    """What `mailcheck ARGS` writes to a terminal (a pseudo-terminal: colours on)."""
+    import pty
+    import select
+
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailcheck", *args], stdout=child, stderr=child, env=env
+    )
+    os.close(child)
+    out = b""
+    try:
+        while select.select([main], [], [], 60)[0]:
+            try:
+                data = os.read(main, 65536)
+            except OSError:  # the child closed its side
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(main)
+        process.wait(timeout=60)
+    return out.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS, "report"])
+def test_help_lines_end_at_their_text(run_cli: CliRun, command: str) -> None:
+    """rich pads every line of the help to the full width (36 lines of `domain --help`
+    ended in spaces), in a pipe and on a terminal, between its colour codes there."""
+    import re
+
+    piped = run_cli(*([command] if command else []), "--help")
+    assert piped.returncode == 0
+    assert [line for line in piped.stdout.splitlines() if line.endswith(" ")] == []
+    shown = _help_on_a_terminal([*([command] if command else []), "--help"])
+    assert "\x1b[" in shown and "Usage" in shown
+    padded = re.compile(r" (?:\x1b\[[0-9;]*m)*$")
+    assert [line for line in shown.splitlines() if padded.search(line)] == []
