@@ -118,7 +118,8 @@ def domain(
             "--selector",
             "-s",
             metavar="NAME",
-            help="DKIM selector to check (repeatable); without it, common selectors are probed.",
+            help="DKIM selector to check (repeatable, or comma-separated); without it, common "
+            "selectors are probed.",
             panel="DKIM",
         ),
     ] = None,
@@ -265,7 +266,7 @@ def domain(
     opts = container(
         DomainOptions,
         locals(),
-        selectors=tuple(selector or ()),
+        selectors=tuple(name for value in selector or () for name in value.split(",")),
         smtp_port=smtp_port if smtp else None,
         ns_port=ns_port if ask_ns else None,
         allow_private=allow_private_addresses,

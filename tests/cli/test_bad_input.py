@@ -199,7 +199,13 @@ def test_bad_domain_is_shown_as_typed_escaped_once(run_cli: CliRun, typed: str, 
 
 @pytest.mark.parametrize(
     ("selector", "shown"),
-    [("[red]x", "'[red]x'"), ("a\x1bb", "'a\\x1bb'"), ("a b", "'a b'"), ("x/y", "'x/y'")],
+    [
+        ("[red]x", "'[red]x'"),
+        ("a\x1bb", "'a\\x1bb'"),
+        ("a b", "'a b'"),
+        ("x/y", "'x/y'"),
+        ("google,,s1", "''"),
+    ],
 )
 def test_a_dkim_selector_that_is_no_dns_name_is_refused_before_any_lookup(
     run_cli: CliRun, selector: str, shown: str
@@ -217,3 +223,12 @@ def test_an_internationalised_dkim_selector_is_a_selector(run_cli: CliRun) -> No
     result = run_cli("domain", "example.com", "--offline", "--selector", "ключ", "--only", "dkim")
     assert result.returncode == 3, result.stderr  # offline: nothing to answer, not refused
     assert "selector" not in result.stderr
+
+
+def test_dkim_selectors_may_be_given_comma_separated(run_cli: CliRun) -> None:
+    result = run_cli(
+        "domain", "broken.example.org", "--offline", "--zone", "examples/zones",
+        "-s", "google,selector1", "--selector", "s1", "--only", "dkim", "-f", "json",
+    )  # fmt: skip
+    [section] = json.loads(result.stdout)["reports"][0]["sections"]
+    assert section["data"]["selectors"] == ["google", "selector1", "s1"]
