@@ -180,6 +180,12 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
     return Section("dkim", "DKIM", tuple(findings), headline, data)
 
 
+def _spf_skipped(summary: str, hint: str, data: dict[str, object] | None = None) -> Section:
+    """SPF not evaluated: what was missing, and the options that supply it."""
+    finding_ = finding("spf.client", Status.SKIP, summary, hint=hint)
+    return Section("spf", "SPF", (finding_,), data=data if data is not None else {})
+
+
 def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
     if spf_in is not None and spf is None:
         if spf_in.mail_from is None:
@@ -188,33 +194,17 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
             why = f"MAIL FROM {spf_in.mail_from} has no domain"
         else:
             why = "MAIL FROM is <> (a bounce) and there is no HELO name"
-        return Section(
-            "spf",
-            "SPF",
-            (
-                finding(
-                    "spf.client",
-                    Status.SKIP,
-                    f"{spf_in.ip} (from {spf_in.source}): no identity to check: {why}",
-                    hint="give --mail-from ADDR ('' for a bounce) and --helo NAME",
-                ),
-            ),
-            data={"ip": spf_in.ip, "source": spf_in.source},
+        return _spf_skipped(
+            f"{spf_in.ip} (from {spf_in.source}): no identity to check: {why}",
+            "give --mail-from ADDR ('' for a bounce) and --helo NAME",
+            {"ip": spf_in.ip, "source": spf_in.source},
         )
     if spf_in is None or spf is None:
-        return Section(
-            "spf",
-            "SPF",
-            (
-                finding(
-                    "spf.client",
-                    Status.SKIP,
-                    f"no connecting IP: Received header {hop} (the one your server added) has "
-                    "no address, and Received-SPF is not trusted",
-                    hint="give --ip (and --helo, --mail-from), or --trusted-hop N for the "
-                    "Received header your server added",
-                ),
-            ),
+        return _spf_skipped(
+            f"no connecting IP: Received header {hop} (the one your server added) has "
+            "no address, and Received-SPF is not trusted",
+            "give --ip (and --helo, --mail-from), or --trusted-hop N for the "
+            "Received header your server added",
         )
     matched = f", matched '{spf.mechanism}'" if spf.mechanism else ""
     sender = spf_in.mail_from or "<> (bounce: HELO identity)"
