@@ -307,72 +307,83 @@ def _server_hello(
     names = {c["id"] & 0xFFFF: str(c["name"]) for c in context.get_ciphers()}
     received = b""
     while True:
-        hello = _parse_hello(received)
+        hello = _read_hello(received)
         if hello is not None:
             version, suite = hello
             if suite in names and version in _BY_SERVER_HELLO[label]:
                 return Handshake(label, "accepted", _WIRE_VERSIONS[version], names[suite])
-        if hello is not None or _not_a_hello(received):
-            incoming.write(received)  # OpenSSL judges it: an alert, or a broken answer
-            try:
-                tls.do_handshake()
-            except ssl.SSLWantReadError:
-                pass  # a ServerHello OpenSSL takes, with a suite or version we did not offer
-            except ssl.SSLError as exc:
-                reason = str(exc.reason or exc)
-                raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
-            raise SessionError("tls", "TLS handshake failed: not a ServerHello", alert="protocol")
-        data = _receive(session)
-        received += data
+            return _openssl_decides(session, tls, incoming, outgoing, received, label)
+        received += _receive(session)
         if len(received) > MAX_HANDSHAKE:
             raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
 
 
-def _records(data: bytes) -> tuple[list[tuple[int, bytes]], bool]:
-    """The complete TLS records at the start of `data`, and whether the bytes after them
-    can still become a record (False: not TLS)."""
-    records: list[tuple[int, bytes]] = []
-    at = 0
-    while len(data) - at >= 5:
-        kind, length = data[at], int.from_bytes(data[at + 3 : at + 5], "big")
-        if kind not in (20, 21, 22, 23) or data[at + 1] != 3 or length > 18432:
-            return records, False
-        if len(data) - at - 5 < length:
+def _openssl_decides(
+    session: Session,
+    tls: ssl.SSLObject,
+    incoming: ssl.MemoryBIO,
+    outgoing: ssl.MemoryBIO,
+    received: bytes,
+    label: str,
+) -> Handshake:
+    """What the ServerHello could not decide, OpenSSL does, with the whole handshake: an
+    alert or a close is a refusal as on any probe, and a server that cut its ServerHello into
+    more records than are read above is heard out, not judged to refuse."""
+    incoming.write(received)
+    while True:
+        try:
+            tls.do_handshake()
             break
-        records.append((kind, data[at + 5 : at + 5 + length]))
-        at += 5 + length
-    return records, True
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLError as exc:
+            reason = str(exc.reason or exc)
+            raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
+        _send(session, outgoing.read())
+        data = _receive(session)
+        received += data
+        if len(received) > MAX_HANDSHAKE:
+            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
+        incoming.write(data)
+    cipher = tls.cipher()
+    return Handshake(label, "accepted", tls.version() or "", cipher[0] if cipher else "")
 
 
-def _parse_hello(data: bytes) -> tuple[int, int] | None:
-    """(version, cipher suite) of a ServerHello at the start of `data` (its handshake
-    message may span records), or None while it is incomplete or not there."""
-    records, _ok = _records(data)
+# A ServerHello fits in one record; a server that cuts its start finer than this is not
+# heard out (OpenSSL judges what came): the reading stays bounded against a hostile server.
+_MAX_RECORDS = 32
+_NOT_A_HELLO = (0, -1)  # what _read_hello says when the bytes cannot begin with a ServerHello
+
+
+def _read_hello(data: bytes) -> tuple[int, int] | None:
+    """The ServerHello at the start of `data` (its message may span records): (version,
+    cipher suite); None while more bytes may complete it; _NOT_A_HELLO when they cannot (an
+    alert or another record type, another handshake message, bytes that are not TLS, a
+    malformed ServerHello, or more records than _MAX_RECORDS)."""
     body = b""
-    for kind, payload in records:
-        if kind != _HANDSHAKE:
-            break
-        body += payload
-    if len(body) < 4 + 2 + 32 + 1 or body[0] != _SERVER_HELLO:
-        return None
-    at = 4 + 2 + 32
-    session_id = body[at]
-    if session_id > 32 or len(body) < at + 1 + session_id + 2:
-        return None
-    version = int.from_bytes(body[4:6], "big")
-    suite = int.from_bytes(body[at + 1 + session_id : at + 3 + session_id], "big")
-    return version, suite
-
-
-def _not_a_hello(data: bytes) -> bool:
-    """True once `data` cannot begin with a ServerHello: an alert, another handshake
-    message, or bytes that are not TLS records."""
-    records, ok = _records(data)
-    if not ok:
-        return True
-    if records and records[0][0] != _HANDSHAKE:
-        return True
-    return bool(records and records[0][1] and records[0][1][0] != _SERVER_HELLO)
+    at = 0
+    for _ in range(_MAX_RECORDS):
+        if len(data) - at < 5:
+            return None
+        kind, length = data[at], int.from_bytes(data[at + 3 : at + 5], "big")
+        if kind != _HANDSHAKE or data[at + 1] != 3 or length > 18432:
+            return _NOT_A_HELLO
+        if len(data) - at - 5 < length:
+            return None
+        body += data[at + 5 : at + 5 + length]
+        at += 5 + length
+        if body and body[0] != _SERVER_HELLO:
+            return _NOT_A_HELLO
+        fixed = 4 + 2 + 32  # message header, version, random
+        if len(body) > fixed:
+            session_id = body[fixed]
+            if session_id > 32:
+                return _NOT_A_HELLO
+            if len(body) >= fixed + 1 + session_id + 2:
+                version = int.from_bytes(body[4:6], "big")
+                start = fixed + 1 + session_id
+                return version, int.from_bytes(body[start : start + 2], "big")
+    return _NOT_A_HELLO
 
 
 def _send(session: Session, data: bytes) -> None:
