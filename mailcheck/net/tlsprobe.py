@@ -305,14 +305,14 @@ def _server_hello(
         tls.do_handshake()
     _send(session, outgoing.read())
     names = {c["id"] & 0xFFFF: str(c["name"]) for c in context.get_ciphers()}
-    received = b""
+    received = bytearray()  # a server may trickle its answer: appending stays linear
     while True:
         hello = _read_hello(received)
         if hello is not None:
             version, suite = hello
             if suite in names and version in _BY_SERVER_HELLO[label]:
                 return Handshake(label, "accepted", _WIRE_VERSIONS[version], names[suite])
-            return _openssl_decides(session, tls, incoming, outgoing, received, label)
+            return _openssl_decides(session, tls, incoming, outgoing, bytes(received), label)
         received += _receive(session)
         if len(received) > MAX_HANDSHAKE:
             raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
@@ -355,12 +355,12 @@ _MAX_RECORDS = 32
 _NOT_A_HELLO = (0, -1)  # what _read_hello says when the bytes cannot begin with a ServerHello
 
 
-def _read_hello(data: bytes) -> tuple[int, int] | None:
+def _read_hello(data: bytes | bytearray) -> tuple[int, int] | None:
     """The ServerHello at the start of `data` (its message may span records): (version,
     cipher suite); None while more bytes may complete it; _NOT_A_HELLO when they cannot (an
     alert or another record type, another handshake message, bytes that are not TLS, a
     malformed ServerHello, or more records than _MAX_RECORDS)."""
-    body = b""
+    body = b""  # only the records read (each slice copied once): no pass over all of `data`
     at = 0
     for _ in range(_MAX_RECORDS):
         if len(data) - at < 5:
@@ -370,7 +370,7 @@ def _read_hello(data: bytes) -> tuple[int, int] | None:
             return _NOT_A_HELLO
         if len(data) - at - 5 < length:
             return None
-        body += data[at + 5 : at + 5 + length]
+        body += bytes(data[at + 5 : at + 5 + length])
         at += 5 + length
         if body and body[0] != _SERVER_HELLO:
             return _NOT_A_HELLO
