@@ -36,6 +36,14 @@ def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str 
             hint="Give --allow-private-addresses to fetch from hosts on private, loopback "
             "or link-local addresses (a lab, or a zone that is not public yet).",
         )
+    if result.failure is Failure.DNS:
+        return finding(
+            check_id,
+            Status.ERROR,
+            f"could not determine: {text}",
+            hint="The host's address could not be looked up: check the resolver (--nameserver, "
+            "--timeout), then run again.",
+        )
     if result.failure is Failure.NETWORK or result.failure is None:
         return finding(
             check_id,
@@ -334,7 +342,7 @@ def fetch_with(url: str, engine: Any, options: FetchOptions, **kwargs: Any) -> H
     )
     if (
         ends_at is not None
-        and result.failure is Failure.NETWORK
+        and result.failure in (Failure.NETWORK, Failure.DNS)
         and timeout < options.timeout
         and time.monotonic() >= ends_at - 0.05
     ):

@@ -19,6 +19,7 @@ class Failure(enum.Enum):
     """Why a fetch gave no usable body; it decides the verdict, so every error carries one."""
 
     NETWORK = "network"  # could not reach the host: ERROR (could not determine)
+    DNS = "dns"  # the host's address lookup failed (timeout, SERVFAIL): ERROR too
     SERVED = "served"  # reached, and what it served is wrong (certificate, status, size): FAIL
     MISSING = "missing"  # the DNS says the host has no address: FAIL
     PRIVATE = "private"  # resolves to a non-public address and the user did not allow it
@@ -123,7 +124,7 @@ def fetch(
     addresses, problem = _addresses(engine, host)
     if problem:
         return HttpResult(
-            url, error=problem, elapsed=time.monotonic() - started, failure=Failure.NETWORK
+            url, error=problem, elapsed=time.monotonic() - started, failure=Failure.DNS
         )
     if not addresses:
         return HttpResult(

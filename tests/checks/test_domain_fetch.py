@@ -167,3 +167,25 @@ def test_offline_smtp_contacts_nothing(run_cli: CliRun) -> None:
     ]
     assert found == [("smtp.connect", "skip", "offline: the MX hosts were not contacted (--smtp)")]
     assert result.returncode == 0
+
+
+def test_a_policy_host_whose_address_lookup_fails_says_so(ca_file: str) -> None:
+    """The lookup of mta-sts.<domain> times out: ERROR (could not determine), with a hint
+    about the resolver, not about HTTPS reachability (nothing was connected to)."""
+    from tests.conftest import STATIC_ZONES
+    from tests.dnsserver import DnsServer
+
+    with DnsServer(
+        [STATIC_ZONES / "test.zone"], behaviours={"mta-sts.sts-good.test.": "DROP"}
+    ) as dns:
+        engine = build_engine(DnsOptions(nameservers=(dns.address,), timeout=0.3, deadline=10))
+        with engine:
+            fetch = FetchOptions(ca_file=ca_file, timeout=2.0, allow_private=True)
+            report = run(engine, "sts-good.test", fetch, "mx", "mta-sts")
+    [item] = only(report, "mta-sts.policy-fetch")
+    assert item.status is S.ERROR
+    assert item.summary.startswith(
+        "could not determine: https://mta-sts.sts-good.test/.well-known/mta-sts.txt: "
+        "could not resolve mta-sts.sts-good.test: TIMEOUT from "
+    )
+    assert item.hint is not None and "resolver" in item.hint and "reachable" not in item.hint
