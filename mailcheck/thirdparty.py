@@ -251,7 +251,8 @@ def import_dns_features() -> types.ModuleType:
         if sys.modules.get("importlib.metadata") is stand_in:
             del sys.modules["importlib.metadata"]
     requirements = features._requirements.get("idna", [])
-    if all(r.startswith("idna>=") for r in requirements) and "idna" not in features._cache:
+    known = requirements and all(r.startswith("idna>=") for r in requirements)
+    if known and "idna" not in features._cache:
         try:
             idna = importlib.import_module("idna")
         except ImportError:
