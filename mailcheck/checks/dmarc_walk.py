@@ -46,11 +46,28 @@ def _psl(domain: str = "example.com") -> Any:
         found = _BY_TLD.get(tld)
     if found is not None:
         return found
-    found = _parse_psl(tld, _rules())
+    found = _parse_psl(tld, _rules() if len(_BY_TLD) < _SCAN_TLDS else _indexed(tld))
     with _PSL_LOCK:
         if len(_BY_TLD) >= _MAX_TLDS:
             _BY_TLD.clear()
         return _BY_TLD.setdefault(tld, found)
+
+
+_SCAN_TLDS = 8  # top-level labels looked up by a pass over all rules; then by an index
+_INDEX: list[dict[str, list[str]]] = []  # last label of each rule -> those rules
+
+
+def _indexed(tld: str) -> list[str]:
+    """The rules whose last label could be `tld` (in either form): a bulk run over many
+    top-level labels reads the list once, not once per label."""
+    with _PSL_LOCK:
+        if not _INDEX:
+            index: dict[str, list[str]] = {}
+            for rule in _RULES[0] if _RULES else []:
+                index.setdefault(rule.rsplit(".", 1)[-1].lstrip("!"), []).append(rule)
+            _INDEX.append(index)
+    index = _INDEX[0]
+    return [rule for form in _forms(tld) for rule in index.get(form, [])]
 
 
 def _tld(domain: str) -> str:
@@ -68,13 +85,7 @@ def _parse_psl(tld: str, rules: list[str]) -> Any:
     rule that is not ASCII, as PublicSuffixList() adds them."""
     from publicsuffixlist import PublicSuffixList, encode_idn
 
-    forms = {tld}
-    if tld.startswith("xn--"):
-        with contextlib.suppress(UnicodeError):
-            forms.add(tld.encode("ascii").decode("idna"))
-    elif not tld.isascii():
-        with contextlib.suppress(UnicodeError, ValueError):
-            forms.add(encode_idn(tld))
+    forms = _forms(tld)
     suffixes = tuple("." + form for form in forms)
     chosen = [rule for rule in rules if rule in forms or rule.endswith(suffixes)]
     encoded = []
@@ -83,6 +94,20 @@ def _parse_psl(tld: str, rules: list[str]) -> Any:
             bare = encode_idn(rule.lstrip("!"))
             encoded.append("!" + bare if rule.startswith("!") else bare)
     return PublicSuffixList(chosen + encoded, accept_encoded_idn=False)
+
+
+def _forms(tld: str) -> set[str]:
+    """A top-level label as the list may spell it: ASCII (xn--) and Unicode."""
+    from publicsuffixlist import encode_idn
+
+    forms = {tld}
+    if tld.startswith("xn--"):
+        with contextlib.suppress(UnicodeError):
+            forms.add(tld.encode("ascii").decode("idna"))
+    elif not tld.isascii():
+        with contextlib.suppress(UnicodeError, ValueError):
+            forms.add(encode_idn(tld))
+    return forms
 
 
 def psl_org_domain(domain: str) -> str:
