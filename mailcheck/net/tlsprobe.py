@@ -284,7 +284,7 @@ _BY_SERVER_HELLO = {
     "TLSv1.1": (0x0302,),
     "TLSv1.2": (0x0303,),
 }
-_HANDSHAKE, _ALERT, _SERVER_HELLO = 22, 21, 2
+_HANDSHAKE, _SERVER_HELLO = 22, 2  # record type, handshake message type
 
 
 def _server_hello(
@@ -330,6 +330,7 @@ def _openssl_decides(
     alert or a close is a refusal as on any probe, and a server that cut its ServerHello into
     more records than are read above is heard out, not judged to refuse."""
     incoming.write(received)
+    total = len(received)
     while True:
         try:
             tls.do_handshake()
@@ -341,8 +342,8 @@ def _openssl_decides(
             raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
         _send(session, outgoing.read())
         data = _receive(session)
-        received += data
-        if len(received) > MAX_HANDSHAKE:
+        total += len(data)
+        if total > MAX_HANDSHAKE:
             raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
         incoming.write(data)
     cipher = tls.cipher()
