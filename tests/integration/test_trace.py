@@ -253,6 +253,60 @@ def test_auth_before_tls_and_no_starttls(run_cli: CliRun, dns_server: DnsServer)
     assert code == 1
 
 
+def _offers_auth(mechanisms: bytes) -> Any:
+    """A server with no STARTTLS whose EHLO offers AUTH with these mechanisms."""
+
+    async def handler(reader: Any, writer: Any) -> None:
+        writer.write(b"220 mx.bad.test ESMTP\r\n")
+        while line := await reader.readline():
+            if line.upper().startswith(b"EHLO"):
+                writer.write(b"250-mx.bad.test\r\n250 AUTH " + mechanisms + b"\r\n")
+            elif line.upper().startswith(b"QUIT"):
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("mechanisms", "status", "summary"),
+    [
+        (
+            b"CRAM-MD5 SCRAM-SHA-256",
+            "warn",
+            "AUTH CRAM-MD5 SCRAM-SHA-256 is offered before TLS: the password is not sent, "
+            "but the user name and the mail after the login are, and the exchange can be "
+            "guessed offline",
+        ),
+        (
+            b"XOAUTH2 CRAM-MD5",
+            "fail",
+            "AUTH XOAUTH2 is offered before TLS: access tokens can be sent in clear",
+        ),
+        (
+            b"login cram-md5",
+            "fail",
+            "AUTH LOGIN is offered before TLS: passwords can be sent in clear",
+        ),
+    ],
+)
+def test_any_auth_before_tls_is_a_finding(
+    run_cli: CliRun, dns_server: DnsServer, mechanisms: bytes, status: str, summary: str
+) -> None:
+    # AUTH without TLS used to be named only when PLAIN or LOGIN was offered: a server
+    # offering CRAM-MD5 in clear got a tls.starttls WARN and nothing about AUTH
+    with MisbehavingServer(_offers_auth(mechanisms)) as server:
+        code, doc, _ = trace(run_cli, dns_server, "127.0.0.1", "--port", str(server.port))
+    assert findings(doc)["smtp.auth-plaintext"] == [(status, summary)]
+    assert code == (1 if status == "fail" else 0)
+
+
 def test_require_tls(run_cli: CliRun, dns_server: DnsServer) -> None:
     server = start_smtp()
     try:
