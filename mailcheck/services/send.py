@@ -167,7 +167,7 @@ def _routes(engine: DnsEngine, request: SendRequest) -> list[Routing]:
         trace_request = TraceRequest(target=domain, family=request.family)
         targets, _domain, early = resolve_targets(engine, trace_request, "smtp")
         problem = early[0].summary if early else ""
-        permanent = bool(early) and early[0].status is Status.SKIP
+        permanent = bool(early) and early[0].status in (Status.SKIP, Status.FAIL)
         routes.append((recipients, targets, problem, permanent))
     return routes
 

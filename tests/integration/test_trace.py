@@ -362,21 +362,49 @@ def test_next_mx_when_the_first_is_down(run_cli: CliRun, dns_server: DnsServer) 
 
 
 @pytest.mark.parametrize(
-    ("name", "said"),
+    ("name", "status", "said"),
     [
-        ("smtp-nullmx.test", "smtp-nullmx.test publishes a null MX: no MX host to contact"),
-        ("nothing-here.test", "nothing-here.test does not exist: nothing to contact"),
+        # the domain says it takes no mail: as it should be
+        (
+            "smtp-nullmx.test",
+            "skip",
+            "smtp-nullmx.test publishes a null MX: no MX host to contact",
+        ),
+        # a misspelt or vanished name is a known answer: FAIL, not an OK trace of nothing
+        ("nothing-here.test", "fail", "nothing-here.test does not exist: nothing to contact"),
         (
             "_mta-sts.sts-smtp.test",
+            "fail",
             "_mta-sts.sts-smtp.test has no MX records and no address (A/AAAA): nothing to contact",
         ),
     ],
 )
-def test_nothing_to_contact(run_cli: CliRun, dns_server: DnsServer, name: str, said: str) -> None:
+def test_nothing_to_contact(
+    run_cli: CliRun, dns_server: DnsServer, name: str, status: str, said: str
+) -> None:
     """RFC 5321 section 5.1 (and RFC 7505): `trace` says why it contacted nothing, in the
     words of `domain --smtp` (tests/integration/test_domain_smtp.py)."""
     code, doc, _ = trace(run_cli, dns_server, name)
-    assert findings(doc) == {"smtp.connect": [("skip", said)]} and code == 0
+    assert findings(doc) == {"smtp.connect": [(status, said)]}
+    assert code == (1 if status == "fail" else 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "check_id"),
+    [
+        (("--host",), "smtp.connect"),
+        (("--port", "993"), "mailbox.connect"),
+        (("--protocol", "pop3"), "mailbox.connect"),
+    ],
+)
+def test_a_host_that_does_not_exist_fails_in_every_protocol(
+    run_cli: CliRun, dns_server: DnsServer, args: tuple[str, ...], check_id: str
+) -> None:
+    # it was ERROR "has no A or AAAA record" (exit 3, "could not determine") here, and SKIP
+    # with exit 0 for the same name traced as a mail domain: DNS answered, so FAIL (exit 1)
+    code, doc, _ = trace(run_cli, dns_server, "nothing-here.test", *args)
+    assert findings(doc) == {check_id: [("fail", "nothing-here.test does not exist (NXDOMAIN)")]}
+    assert code == 1
 
 
 def test_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
