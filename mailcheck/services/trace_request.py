@@ -99,6 +99,12 @@ def trace_request(
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
+    if opts.user and opts.quit_after in ("connect", "banner", "ehlo", "tls"):
+        # the login comes after TLS: the user would get a trace without it, and no word why
+        raise UsageError(
+            f"--user asks for a login, which comes after TLS: --quit-after {opts.quit_after} "
+            "ends the session before it (--quit-after mail, or no --user)"
+        )
     tls_name = check_tls_name(conn.tls_name)
     refuse_login_to_address(opts.user, target, login.allow_insecure_auth, tls_name)
     return TraceRequest(

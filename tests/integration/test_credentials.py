@@ -272,6 +272,22 @@ def test_tls_name_usage_errors(
     assert code == 2 and stderr.splitlines()[0] == message
 
 
+@pytest.mark.parametrize("step", ["connect", "banner", "ehlo", "tls"])
+def test_a_login_with_a_session_that_ends_before_it_is_a_usage_error(
+    run_cli: CliRun, dns_server: DnsServer, step: str
+) -> None:
+    # it traced up to the step and said nothing of the login the user asked for (exit 0)
+    code, _doc, stderr = run(
+        run_cli, dns_server, "trace", "mx.smtp-good.test", "--user", USER,
+        "--password-env", "SMTP_PASSWORD", "--quit-after", step,
+    )  # fmt: skip
+    assert code == 2
+    assert stderr.splitlines()[0] == (
+        f"mailcheck: error: --user asks for a login, which comes after TLS: --quit-after "
+        f"{step} ends the session before it (--quit-after mail, or no --user)"
+    )
+
+
 def _mechanism_server(
     certs: Certificates, recorder: Recorder, mechanisms: str, echo: bool = False
 ) -> MisbehavingServer:
