@@ -233,17 +233,33 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     if before and (trace.tls is None or trace.tls.mode == "starttls"):
         if trace.protocol == "imap":
             plain_login = "LOGINDISABLED" not in before
-            mechanisms = {c[5:] for c in before if c.startswith("AUTH=")}
+            mechanisms = {c[5:].upper() for c in before if c.upper().startswith("AUTH=")}
         else:
             plain_login = "USER" in before
             sasl = next((c for c in before if c.upper().startswith("SASL")), "")
-            mechanisms = set(sasl.split()[1:])
-        if plain_login or mechanisms & PLAINTEXT_MECHANISMS:
+            mechanisms = {m.upper() for m in sasl.split()[1:]}
+        exposed = mechanisms & (PLAINTEXT_MECHANISMS | BEARER_MECHANISMS)
+        if plain_login or exposed:
             what = "LOGIN" if trace.protocol == "imap" else "USER/PASS"
+            offered = f"AUTH {' '.join(sorted(exposed))}" if exposed else ""
+            what = f"{what} and {offered}" if plain_login and exposed else offered or what
+            password = plain_login or exposed & PLAINTEXT_MECHANISMS
             yield finding(
                 "mailbox.plaintext-login",
                 Status.FAIL,
-                f"{name} allows {what} before TLS: passwords can be sent in clear",
+                f"{name} allows {what} before TLS: "
+                f"{'passwords' if password else 'access tokens'} can be sent in clear",
+                hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
+                subject=trace.host,
+            )
+        elif mechanisms:
+            # as for SMTP: no password on the wire, but the rest of the session is
+            yield finding(
+                "mailbox.plaintext-login",
+                Status.WARN,
+                f"{name} allows AUTH {' '.join(sorted(mechanisms))} before TLS: the password "
+                "is not sent, but the user name and the mail after the login are, and the "
+                "exchange can be guessed offline",
                 hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
                 subject=trace.host,
             )
