@@ -288,6 +288,46 @@ def test_a_login_with_a_session_that_ends_before_it_is_a_usage_error(
     )
 
 
+@pytest.mark.parametrize(
+    ("command", "source", "said"),
+    [
+        (
+            ("trace", "mx.smtp-good.test", "--user", USER),
+            ("--password-env", "SMTP_PASSWORD"),
+            "--password-env SMTP_PASSWORD: the variable is empty",
+        ),
+        (
+            ("send", "--server", "mx.smtp-good.test", "--user", USER),
+            ("--password-file", "{file}"),
+            "--password-file {file}: the first line (the password) is empty",
+        ),
+        (
+            ("report", "--imap", "mx.smtp-good.test", "--user", USER),
+            ("--password-env", "SMTP_PASSWORD"),
+            "--password-env SMTP_PASSWORD: the variable is empty",
+        ),
+    ],
+)
+def test_an_empty_password_is_a_usage_error(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    tmp_path: Any,
+    command: tuple[str, ...],
+    source: tuple[str, str],
+    said: str,
+) -> None:
+    # a CI secret a fork's job cannot read arrives empty: it was sent, and the login test
+    # blamed the server ("login refused")
+    empty = tmp_path / "password"
+    empty.write_text("\n")
+    empty.chmod(0o600)
+    option, value = source[0], source[1].format(file=empty)
+    extra = ("--from", "a@example.org", "--to", "b@example.org") if command[0] == "send" else ()
+    result = invoke(run_cli, dns_server, *command, option, value, *extra, password="")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines()[0] == f"mailcheck: error: {said.format(file=empty)}"
+
+
 def _mechanism_server(
     certs: Certificates, recorder: Recorder, mechanisms: str, echo: bool = False
 ) -> MisbehavingServer:
