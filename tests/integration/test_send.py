@@ -306,8 +306,16 @@ def test_partial_acceptance(
 
 
 def test_wrong_password(
-    run_cli: CliRun, dns_server: DnsServer, submission: Any, recorder: Recorder, ca_file: str
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    submission: Any,
+    recorder: Recorder,
+    ca_file: str,
+    tmp_path: Path,
 ) -> None:
+    wrong = tmp_path / "password"
+    wrong.write_text("not-the-password\n")
+    wrong.chmod(0o600)
     code, doc, _ = send(
         run_cli,
         dns_server,
@@ -318,7 +326,7 @@ def test_wrong_password(
         "--user",
         USER,
         "--password-file",
-        os.devnull,
+        str(wrong),
         "--from",
         "alice@dkim.test",
         "--to",
