@@ -177,7 +177,11 @@ def resolve_targets(
 def _nothing(why: str, status: Status = Status.SKIP) -> Finding:
     # a name that DNS says does not exist, or has no address, is a known answer: FAIL (never
     # OK: a trace of a misspelt name must not pass), and ERROR only when the lookup failed
-    return finding("smtp.connect", status, why)
+    return finding("smtp.connect", status, why, hint=_NO_NAME if status is Status.FAIL else None)
+
+
+# the connection hint (firewalls, a running service) is beside the point when DNS said no
+_NO_NAME = "Check the spelling of the name, and that its MX or A/AAAA records are published."
 
 
 def _unresolved(problem: str) -> Status:
@@ -287,7 +291,11 @@ def _run_trace(
                     sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
             unresolved = [
                 finding(
-                    connect_id(options.protocol), _unresolved(t.problem), t.problem, subject=t.host
+                    connect_id(options.protocol),
+                    _unresolved(t.problem),
+                    t.problem,
+                    subject=t.host,
+                    hint=None if _unresolved(t.problem) is Status.ERROR else _NO_NAME,
                 )
                 for t in targets
                 if t.problem

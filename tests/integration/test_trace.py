@@ -404,6 +404,10 @@ def test_a_host_that_does_not_exist_fails_in_every_protocol(
     # with exit 0 for the same name traced as a mail domain: DNS answered, so FAIL (exit 1)
     code, doc, _ = trace(run_cli, dns_server, "nothing-here.test", *args)
     assert findings(doc) == {check_id: [("fail", "nothing-here.test does not exist (NXDOMAIN)")]}
+    [said] = [f for s in doc["reports"][0]["sections"] for f in s["findings"]]
+    assert said["hint"] == (
+        "Check the spelling of the name, and that its MX or A/AAAA records are published."
+    )
     assert code == 1
 
 
