@@ -104,6 +104,34 @@ def test_trace_login_to_an_ip_address_is_refused_before_connecting(
     assert recorder.connections == 0 and recorder.auth_lines == []
 
 
+def test_trace_login_goes_to_the_server_named_never_to_an_mx_host(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    # smtp-good.test's MX is mx.smtp-good.test, whose certificate the trusted CA issued: the
+    # password went there (AUTH PLAIN), though only the MX record, unsigned, named that host.
+    # A login now traces the name given, as `send --server` does (smtp-good.test has no A)
+    server = MisbehavingServer(recording_smtp(server_context(certs.good), recorder))
+    with server:
+        args = ("trace", "smtp-good.test", "--port", str(server.port), "--ca-file", ca_file)
+        code, doc, _ = run(run_cli, dns_server, *args, *LOGIN)
+    assert recorder.connections == 0 and recorder.auth_lines == []
+    assert ids(doc) == {"smtp.connect": [("fail", "smtp-good.test has no A or AAAA record")]}
+    assert code == 1
+
+
+def test_trace_login_with_all_mx_is_a_usage_error(run_cli: CliRun, dns_server: DnsServer) -> None:
+    code, _doc, stderr = run(run_cli, dns_server, "trace", "smtp-good.test", "--all-mx", *LOGIN)
+    assert code == 2
+    assert stderr.splitlines()[0] == (
+        "mailcheck: error: --user logs in to the server named, never to MX hosts DNS names: "
+        "not with --all-mx"
+    )
+
+
 def test_send_login_to_an_ip_address_is_refused_before_connecting(
     run_cli: CliRun,
     dns_server: DnsServer,
