@@ -46,7 +46,10 @@ PLAINTEXT_LOGIN = _c(
     "mailbox.plaintext-login",
     "Login before TLS",
     "An IMAP server should announce LOGINDISABLED before TLS, and a POP3 server should not "
-    "offer USER/PASS or PLAIN in clear: otherwise clients may send passwords unencrypted.",
+    "offer USER/PASS or PLAIN in clear: otherwise clients may send passwords unencrypted "
+    "(FAIL; so do XOAUTH2/OAUTHBEARER tokens). A challenge-response mechanism (CRAM-MD5, "
+    "SCRAM) offered before TLS is a WARN: the password is not sent, but the user name and "
+    "the session are, and the exchange can be guessed offline.",
     "Require TLS for authentication (Dovecot: disable_plaintext_auth = yes).",
     "RFC 9051 §6.2.3",
     "RFC 8314 §3",

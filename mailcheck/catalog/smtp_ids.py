@@ -42,8 +42,11 @@ EXTENSIONS = _c(
 AUTH_PLAINTEXT = _c(
     "smtp.auth-plaintext",
     "AUTH before TLS",
-    "The server offers PLAIN or LOGIN authentication on an unencrypted connection: a client "
-    "that uses it sends the password in clear.",
+    "The server offers PLAIN or LOGIN authentication (or an XOAUTH2/OAUTHBEARER token) on an "
+    "unencrypted connection: a client that uses it sends the password in clear (FAIL). A "
+    "challenge-response mechanism (CRAM-MD5, SCRAM) offered there is a WARN: the password is "
+    "not sent, but the user name and the session after the login are, and the exchange can "
+    "be guessed offline.",
     "Offer AUTH only after STARTTLS (Postfix: smtpd_tls_auth_only = yes).",
     "RFC 4954 §4",
     "RFC 8314 §3",

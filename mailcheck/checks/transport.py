@@ -19,6 +19,8 @@ from mailcheck.net.smtp import Capabilities, Reply
 SLOW = 3.0
 EXPIRING_DAYS = 14
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
+# bearer tokens travel as readable as a password does (RFC 7628 §5)
+BEARER_MECHANISMS = {"XOAUTH2", "OAUTHBEARER"}
 __all__ = ["TraceContext", "certificate_data", "connect_id", "judge"]
 
 
@@ -95,18 +97,36 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         yield from _names(trace, ctx)
     before = trace.caps_before
     if before is not None and (trace.tls is None or trace.tls.mode == "starttls"):
-        plain = set(before.auth) & PLAINTEXT_MECHANISMS
-        if plain:
-            yield finding(
-                "smtp.auth-plaintext",
-                Status.FAIL,
-                f"AUTH {' '.join(sorted(plain))} is offered before TLS: passwords "
-                "can be sent in clear",
-                subject=trace.host,
-            )
+        yield from _auth_before_tls(trace, {m.upper() for m in before.auth})
     yield from _login(trace, "smtp.login")
     if not ctx.sending:
         yield from _probe_replies(trace)
+
+
+def _auth_before_tls(trace: HostTrace, offered: set[str]) -> Iterator[Finding]:
+    """AUTH on a connection TLS does not protect: any mechanism there is a finding, as
+    RFC 8314 §3 wants a login only over TLS; one that shows the secret is a failure."""
+    exposed = offered & (PLAINTEXT_MECHANISMS | BEARER_MECHANISMS)
+    if exposed:
+        secret = "passwords" if exposed & PLAINTEXT_MECHANISMS else "access tokens"
+        yield finding(
+            "smtp.auth-plaintext",
+            Status.FAIL,
+            f"AUTH {' '.join(sorted(exposed))} is offered before TLS: {secret} "
+            "can be sent in clear",
+            subject=trace.host,
+        )
+    elif offered:
+        # a challenge-response mechanism hides the password, not the user name, the
+        # session after login, or the exchange an eavesdropper can guess offline
+        yield finding(
+            "smtp.auth-plaintext",
+            Status.WARN,
+            f"AUTH {' '.join(sorted(offered))} is offered before TLS: the password is "
+            "not sent, but the user name and the mail after the login are, and the "
+            "exchange can be guessed offline",
+            subject=trace.host,
+        )
 
 
 def _tls_changes(trace: HostTrace) -> str:
@@ -213,17 +233,33 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     if before and (trace.tls is None or trace.tls.mode == "starttls"):
         if trace.protocol == "imap":
             plain_login = "LOGINDISABLED" not in before
-            mechanisms = {c[5:] for c in before if c.startswith("AUTH=")}
+            mechanisms = {c[5:].upper() for c in before if c.upper().startswith("AUTH=")}
         else:
             plain_login = "USER" in before
             sasl = next((c for c in before if c.upper().startswith("SASL")), "")
-            mechanisms = set(sasl.split()[1:])
-        if plain_login or mechanisms & PLAINTEXT_MECHANISMS:
+            mechanisms = {m.upper() for m in sasl.split()[1:]}
+        exposed = mechanisms & (PLAINTEXT_MECHANISMS | BEARER_MECHANISMS)
+        if plain_login or exposed:
             what = "LOGIN" if trace.protocol == "imap" else "USER/PASS"
+            offered = f"AUTH {' '.join(sorted(exposed))}" if exposed else ""
+            what = f"{what} and {offered}" if plain_login and exposed else offered or what
+            password = plain_login or exposed & PLAINTEXT_MECHANISMS
             yield finding(
                 "mailbox.plaintext-login",
                 Status.FAIL,
-                f"{name} allows {what} before TLS: passwords can be sent in clear",
+                f"{name} allows {what} before TLS: "
+                f"{'passwords' if password else 'access tokens'} can be sent in clear",
+                hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
+                subject=trace.host,
+            )
+        elif mechanisms:
+            # as for SMTP: no password on the wire, but the rest of the session is
+            yield finding(
+                "mailbox.plaintext-login",
+                Status.WARN,
+                f"{name} allows AUTH {' '.join(sorted(mechanisms))} before TLS: the password "
+                "is not sent, but the user name and the mail after the login are, and the "
+                "exchange can be guessed offline",
                 hint="Set disable_plaintext_auth (Dovecot) or the equivalent.",
                 subject=trace.host,
             )

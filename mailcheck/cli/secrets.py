@@ -39,13 +39,19 @@ def _read_password(user: str | None, env: str | None, file: str | None) -> str |
         value = os.environ.get(env)
         if value is None:
             raise UsageError(f"--password-env {env}: the variable is not set")
+        if not value:
+            # a CI secret a job may not read (a fork's pull request) arrives empty: a login
+            # test with it would blame the server ("login refused")
+            raise UsageError(f"--password-env {env}: the variable is empty")
         return value
     if file:
         path = Path(file)
         text = read_text(path, f"--password-file {file}")
         if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
             sys.stderr.write(f"mailcheck: warning: {file} is readable by other users\n")
-        return text.splitlines()[0] if text else ""
+        if not text or not text.splitlines()[0]:
+            raise UsageError(f"--password-file {file}: the first line (the password) is empty")
+        return text.splitlines()[0]
     if sys.stdin.isatty():
         import getpass
 

@@ -106,7 +106,7 @@ def trace(
         str | None,
         user_option(
             "Login test as this user (SMTP AUTH, IMAP, POP3): only over TLS, with a "
-            "trusted certificate.",
+            "trusted certificate, to the server named (implies --host).",
             "Login",
         ),
     ] = None,

@@ -154,6 +154,13 @@ def expand(source: str, data: bytes, depth: int = 0, message_id: str = "") -> It
             for name, content in unzip(data):
                 yield from expand(f"{source}:{name}", content, depth + 1, message_id)
         elif kind in ("xml", "json"):
+            if len(data) > MAX_UNPACKED:
+                # the limit an archive's report has: parsing a plain one of 256 MB (what a
+                # file may hold, for mbox) took gigabytes of memory before it was refused
+                raise UnpackError(
+                    f"{len(data)} bytes of {kind.upper()}: more than a report may be "
+                    f"({MAX_UNPACKED // MB} MB): refused"
+                )
             yield Blob(source, data, kind, message_id)
         elif kind == "message":
             yield from _message(source, data, depth, message_id)

@@ -167,7 +167,7 @@ def _routes(engine: DnsEngine, request: SendRequest) -> list[Routing]:
         trace_request = TraceRequest(target=domain, family=request.family)
         targets, _domain, early = resolve_targets(engine, trace_request, "smtp")
         problem = early[0].summary if early else ""
-        permanent = bool(early) and early[0].status is Status.SKIP
+        permanent = bool(early) and early[0].status in (Status.SKIP, Status.FAIL)
         routes.append((recipients, targets, problem, permanent))
     return routes
 
@@ -386,11 +386,14 @@ def _attempt_section(
 def recipient_findings(outcomes: list[Outcome]) -> list[Finding]:
     out = []
     for outcome in outcomes:
+        hint = None
         if outcome.status == "accepted":
             qid = f", queue id {outcome.queue_id}" if outcome.queue_id else ""
             status, text = Status.PASS, f"accepted by {outcome.host}{qid}: {outcome.reply}"
         elif outcome.status == "rejected":
             status, text = Status.FAIL, f"rejected: {outcome.reply}"
+            # refused by us before MAIL FROM (SIZE, SMTPUTF8): there is no reply to read
+            hint = _NOT_SENT if outcome.reply.startswith("not sent:") else None
         elif outcome.status == "unknown":
             status, text = Status.ERROR, f"unknown: {outcome.reply}"
         else:
@@ -404,9 +407,16 @@ def recipient_findings(outcomes: list[Outcome]) -> list[Finding]:
                 f"{outcome.recipient}: {text}",
                 subject=outcome.recipient,
                 evidence=tuple(outcome.history),
+                hint=hint,
             )
         )
     return out
+
+
+_NOT_SENT = (
+    "Nothing was sent: the server's EHLO said it would refuse this message. Make it fit "
+    "(smaller attachments, ASCII addresses), or send through a server that accepts it."
+)
 
 
 def send_report(

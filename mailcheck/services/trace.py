@@ -127,6 +127,8 @@ def _found(host: str, answers: list[Answer], types: tuple[str, ...]) -> tuple[li
     errors = [a for a in answers if a.outcome.is_error]
     if errors:
         return [], f"could not resolve {host}: {errors[0].describe()}"
+    if all(a.outcome is Outcome.NXDOMAIN for a in answers):
+        return [], f"{host} does not exist (NXDOMAIN)"
     return [], f"{host} has no {' or '.join(types)} record"
 
 
@@ -152,8 +154,9 @@ def resolve_targets(
         why = f"could not look up the MX hosts: {mx.describe()}"
         return [], None, [finding("smtp.connect", Status.ERROR, why)]
     if mx.outcome is Outcome.NXDOMAIN:
-        return [], name, [_nothing(f"{name} does not exist: nothing to contact")]
+        return [], name, [_nothing(f"{name} does not exist: nothing to contact", Status.FAIL)]
     if hosts and all(h == "" or h == "." for _p, h in hosts):
+        # the domain says it takes no mail (RFC 7505): as it should be, not a failure
         return [], name, [_nothing(f"{name} publishes a null MX: no MX host to contact")]
     if hosts:
         found = _addresses_of(engine, [host for _p, host in hosts], request.family)
@@ -165,14 +168,25 @@ def resolve_targets(
     addresses, problem = _addresses(engine, name, request.family)
     if not addresses and not problem.startswith("could not"):
         why = f"{name} has no MX records and no address (A/AAAA): nothing to contact"
-        return [], name, [_nothing(why)]
+        return [], name, [_nothing(why, Status.FAIL)]
     # the implicit MX: the domain itself (RFC 5321 section 5.1; no "MX 0" shown, as no MX
     # record names it)
     return [Target(name, None, addresses, problem)], name, []
 
 
-def _nothing(why: str) -> Finding:
-    return finding("smtp.connect", Status.SKIP, why)
+def _nothing(why: str, status: Status = Status.SKIP) -> Finding:
+    # a name that DNS says does not exist, or has no address, is a known answer: FAIL (never
+    # OK: a trace of a misspelt name must not pass), and ERROR only when the lookup failed
+    return finding("smtp.connect", status, why, hint=_NO_NAME if status is Status.FAIL else None)
+
+
+# the connection hint (firewalls, a running service) is beside the point when DNS said no
+_NO_NAME = "Check the spelling of the name, and that its MX or A/AAAA records are published."
+
+
+def _unresolved(problem: str) -> Status:
+    """A lookup that failed is inconclusive; NXDOMAIN or no address is an answer."""
+    return Status.ERROR if problem.startswith("could not") else Status.FAIL
 
 
 Attempt = tuple[HostTrace, Grading | None]
@@ -276,7 +290,13 @@ def _run_trace(
                 if sts_problems:
                     sections.append(Section("mta-sts", "MTA-STS", tuple(sts_problems)))
             unresolved = [
-                finding(connect_id(options.protocol), Status.ERROR, t.problem, subject=t.host)
+                finding(
+                    connect_id(options.protocol),
+                    _unresolved(t.problem),
+                    t.problem,
+                    subject=t.host,
+                    hint=None if _unresolved(t.problem) is Status.ERROR else _NO_NAME,
+                )
                 for t in targets
                 if t.problem
             ]

@@ -99,6 +99,16 @@ def trace_request(
             raise UsageError(f"{address!r} is not an address (local@domain)")
     if opts.protocol in ("imap", "pop3") and (opts.mail_from or opts.rcpt):
         raise UsageError("--mail-from and --rcpt are SMTP probes")
+    if opts.user and opts.quit_after in ("connect", "banner", "ehlo", "tls"):
+        # the login comes after TLS: the user would get a trace without it, and no word why
+        raise UsageError(
+            f"--user asks for a login, which comes after TLS: --quit-after {opts.quit_after} "
+            "ends the session before it (--quit-after mail, or no --user)"
+        )
+    if opts.user and opts.all_mx:
+        raise UsageError(
+            "--user logs in to the server named, never to MX hosts DNS names: not with --all-mx"
+        )
     tls_name = check_tls_name(conn.tls_name)
     refuse_login_to_address(opts.user, target, login.allow_insecure_auth, tls_name)
     return TraceRequest(
@@ -116,8 +126,9 @@ def trace_request(
         ca_file=conn.ca_file,
         tls_name=tls_name,
         all_mx=opts.all_mx,
-        # one name to verify: one server, never the MX hosts of a domain
-        host_only=opts.host_only or tls_name is not None,
+        # one name to verify: one server, never the MX hosts of a domain; a login too, as
+        # `send --server`: an MX record (unsigned DNS) would choose who gets the password
+        host_only=opts.host_only or tls_name is not None or opts.user is not None,
         step_timeout=timeout,
         deadline=deadline,
         step_option=step_option,

@@ -482,6 +482,8 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
     (folder / "6-deep.xml").write_bytes(
         b"<feedback>" + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</feedback>"
     )
+    # uncompressed, past the limit an archive's report has (it was parsed: ~11x in memory)
+    (folder / "7-huge.xml").write_bytes(b"<feedback>" + b" " * (32 * 1024 * 1024))
     result = run_cli("report", str(folder), "--offline", "--format", "json")
     doc = json.loads(result.stdout)
     problems = {
@@ -494,6 +496,7 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
         "4-xxe.xml": "XML refused: DTDForbidden (DTDs and entities are not allowed)",
         "5-bomb.zip": "zip member 'r.xml' expands past 32 MB: refused (a bomb?)",
         "6-deep.xml": "XML nested more than 16 levels deep: not a DMARC report",
+        "7-huge.xml": "33554442 bytes of XML: more than a report may be (32 MB): refused",
     }
     assert "root:" not in result.stdout
     # the good report was still read and judged

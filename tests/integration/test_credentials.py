@@ -104,6 +104,34 @@ def test_trace_login_to_an_ip_address_is_refused_before_connecting(
     assert recorder.connections == 0 and recorder.auth_lines == []
 
 
+def test_trace_login_goes_to_the_server_named_never_to_an_mx_host(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    certs: Certificates,
+    recorder: Recorder,
+    ca_file: str,
+) -> None:
+    # smtp-good.test's MX is mx.smtp-good.test, whose certificate the trusted CA issued: the
+    # password went there (AUTH PLAIN), though only the MX record, unsigned, named that host.
+    # A login now traces the name given, as `send --server` does (smtp-good.test has no A)
+    server = MisbehavingServer(recording_smtp(server_context(certs.good), recorder))
+    with server:
+        args = ("trace", "smtp-good.test", "--port", str(server.port), "--ca-file", ca_file)
+        code, doc, _ = run(run_cli, dns_server, *args, *LOGIN)
+    assert recorder.connections == 0 and recorder.auth_lines == []
+    assert ids(doc) == {"smtp.connect": [("fail", "smtp-good.test has no A or AAAA record")]}
+    assert code == 1
+
+
+def test_trace_login_with_all_mx_is_a_usage_error(run_cli: CliRun, dns_server: DnsServer) -> None:
+    code, _doc, stderr = run(run_cli, dns_server, "trace", "smtp-good.test", "--all-mx", *LOGIN)
+    assert code == 2
+    assert stderr.splitlines()[0] == (
+        "mailcheck: error: --user logs in to the server named, never to MX hosts DNS names: "
+        "not with --all-mx"
+    )
+
+
 def test_send_login_to_an_ip_address_is_refused_before_connecting(
     run_cli: CliRun,
     dns_server: DnsServer,
@@ -270,6 +298,62 @@ def test_tls_name_usage_errors(
 ) -> None:
     code, _doc, stderr = run(run_cli, dns_server, *args)
     assert code == 2 and stderr.splitlines()[0] == message
+
+
+@pytest.mark.parametrize("step", ["connect", "banner", "ehlo", "tls"])
+def test_a_login_with_a_session_that_ends_before_it_is_a_usage_error(
+    run_cli: CliRun, dns_server: DnsServer, step: str
+) -> None:
+    # it traced up to the step and said nothing of the login the user asked for (exit 0)
+    code, _doc, stderr = run(
+        run_cli, dns_server, "trace", "mx.smtp-good.test", "--user", USER,
+        "--password-env", "SMTP_PASSWORD", "--quit-after", step,
+    )  # fmt: skip
+    assert code == 2
+    assert stderr.splitlines()[0] == (
+        f"mailcheck: error: --user asks for a login, which comes after TLS: --quit-after "
+        f"{step} ends the session before it (--quit-after mail, or no --user)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "source", "said"),
+    [
+        (
+            ("trace", "mx.smtp-good.test", "--user", USER),
+            ("--password-env", "SMTP_PASSWORD"),
+            "--password-env SMTP_PASSWORD: the variable is empty",
+        ),
+        (
+            ("send", "--server", "mx.smtp-good.test", "--user", USER),
+            ("--password-file", "{file}"),
+            "--password-file {file}: the first line (the password) is empty",
+        ),
+        (
+            ("report", "--imap", "mx.smtp-good.test", "--user", USER),
+            ("--password-env", "SMTP_PASSWORD"),
+            "--password-env SMTP_PASSWORD: the variable is empty",
+        ),
+    ],
+)
+def test_an_empty_password_is_a_usage_error(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    tmp_path: Any,
+    command: tuple[str, ...],
+    source: tuple[str, str],
+    said: str,
+) -> None:
+    # a CI secret a fork's job cannot read arrives empty: it was sent, and the login test
+    # blamed the server ("login refused")
+    empty = tmp_path / "password"
+    empty.write_text("\n")
+    empty.chmod(0o600)
+    option, value = source[0], source[1].format(file=empty)
+    extra = ("--from", "a@example.org", "--to", "b@example.org") if command[0] == "send" else ()
+    result = invoke(run_cli, dns_server, *command, option, value, *extra, password="")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines()[0] == f"mailcheck: error: {said.format(file=empty)}"
 
 
 def _mechanism_server(

@@ -372,7 +372,7 @@ def test_errors_now_are_never_new_and_absence_never_fixed(repo: Path, live: DnsS
 
 
 def test_selectors_probed_on_one_side_only_are_not_fixed(repo: Path, live: DnsServer) -> None:
-    code, _doc, _ = run_json(repo, live, "--selector mail,nothere > sel.json")
+    code, _doc, _ = run_json(repo, live, "--selector mail --selector nothere > sel.json")
     assert code == 1  # no key at nothere
     code, doc, _ = run_json(
         repo, live, "--zone zones/example.com.zone --baseline sel.json --fail-on regression"

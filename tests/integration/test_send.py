@@ -306,8 +306,16 @@ def test_partial_acceptance(
 
 
 def test_wrong_password(
-    run_cli: CliRun, dns_server: DnsServer, submission: Any, recorder: Recorder, ca_file: str
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    submission: Any,
+    recorder: Recorder,
+    ca_file: str,
+    tmp_path: Path,
 ) -> None:
+    wrong = tmp_path / "password"
+    wrong.write_text("not-the-password\n")
+    wrong.chmod(0o600)
     code, doc, _ = send(
         run_cli,
         dns_server,
@@ -318,7 +326,7 @@ def test_wrong_password(
         "--user",
         USER,
         "--password-file",
-        os.devnull,
+        str(wrong),
         "--from",
         "alice@dkim.test",
         "--to",
@@ -631,3 +639,43 @@ def test_smtputf8_address(
     else:
         assert code == 1 and reply["status"] == "rejected"
         assert "needs SMTPUTF8" in reply["reply"] and recorder.received == []
+
+
+def test_a_message_over_the_servers_size_is_not_sent(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """SIZE 100 in EHLO: the message (some 600 bytes) is refused before MAIL FROM, and the
+    hint says so (it told the user to read a server reply that never came)."""
+    received: list[bytes] = []
+
+    async def small(reader: Any, writer: Any) -> None:
+        writer.write(b"220 mx.small.test ESMTP\r\n")
+        while line := await reader.readline():
+            received.append(line.upper())
+            if line.upper().startswith(b"EHLO"):
+                writer.write(b"250-mx.small.test\r\n250 SIZE 100\r\n")
+            elif line.upper().startswith(b"QUIT"):
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+    with MisbehavingServer(small) as server:
+        code, doc, _ = send(
+            run_cli, dns_server, "--server", f"127.0.0.1:{server.port}", "--tls", "none",
+            "--from", "alice@dkim.test", "--to", "bob@example.net",
+        )  # fmt: skip
+    sections = doc["reports"][0]["sections"]
+    [said] = [f for s in sections for f in s["findings"] if f["id"] == "send.recipient"]
+    assert said["status"] == "fail"
+    assert said["summary"].startswith("bob@example.net: rejected: not sent: the message is ")
+    assert said["summary"].endswith(" bytes and the server accepts at most 100 (SIZE)")
+    assert said["hint"] == (
+        "Nothing was sent: the server's EHLO said it would refuse this message. Make it fit "
+        "(smaller attachments, ASCII addresses), or send through a server that accepts it."
+    )
+    assert not any(line.startswith((b"MAIL", b"RCPT", b"DATA")) for line in received)
+    assert code == 1

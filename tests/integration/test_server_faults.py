@@ -480,3 +480,48 @@ def test_pop3_without_stls_is_named_so(run_cli: CliRun, dns_server: DnsServer) -
         ("warn", f"no STLS on port {server.port}: everything travels in clear")
     ]
     assert got["mailbox.plaintext-login"][0][0] == "fail" and code == 1
+
+
+def _pop3_with_sasl(mechanisms: bytes) -> Any:
+    """A POP3 server without STLS or USER whose CAPA offers SASL with these mechanisms."""
+    import asyncio
+
+    async def pop3(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"+OK POP3 ready\r\n")
+        while line := (await reader.readline()).strip().upper():
+            if line == b"CAPA":
+                writer.write(b"+OK\r\nSASL " + mechanisms + b"\r\nTOP\r\n.\r\n")
+            else:
+                writer.write(b"+OK bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    return pop3
+
+
+@pytest.mark.parametrize(
+    ("mechanisms", "status", "summary"),
+    [
+        # it was PASS "no USER/PASS and no plaintext SASL before TLS: no login in clear"
+        (
+            b"CRAM-MD5",
+            "warn",
+            "POP3 allows AUTH CRAM-MD5 before TLS: the password is not sent, but the user name "
+            "and the mail after the login are, and the exchange can be guessed offline",
+        ),
+        # a bearer token is as readable as a password (it was PASS too)
+        (
+            b"XOAUTH2 CRAM-MD5",
+            "fail",
+            "POP3 allows AUTH XOAUTH2 before TLS: access tokens can be sent in clear",
+        ),
+        (b"PLAIN", "fail", "POP3 allows AUTH PLAIN before TLS: passwords can be sent in clear"),
+    ],
+)
+def test_pop3_sasl_before_tls(
+    run_cli: CliRun, dns_server: DnsServer, mechanisms: bytes, status: str, summary: str
+) -> None:
+    with MisbehavingServer(_pop3_with_sasl(mechanisms)) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
+    assert ids(doc)["mailbox.plaintext-login"] == [(status, summary)]
+    assert code == (1 if status == "fail" else 0)

@@ -253,6 +253,60 @@ def test_auth_before_tls_and_no_starttls(run_cli: CliRun, dns_server: DnsServer)
     assert code == 1
 
 
+def _offers_auth(mechanisms: bytes) -> Any:
+    """A server with no STARTTLS whose EHLO offers AUTH with these mechanisms."""
+
+    async def handler(reader: Any, writer: Any) -> None:
+        writer.write(b"220 mx.bad.test ESMTP\r\n")
+        while line := await reader.readline():
+            if line.upper().startswith(b"EHLO"):
+                writer.write(b"250-mx.bad.test\r\n250 AUTH " + mechanisms + b"\r\n")
+            elif line.upper().startswith(b"QUIT"):
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("mechanisms", "status", "summary"),
+    [
+        (
+            b"CRAM-MD5 SCRAM-SHA-256",
+            "warn",
+            "AUTH CRAM-MD5 SCRAM-SHA-256 is offered before TLS: the password is not sent, "
+            "but the user name and the mail after the login are, and the exchange can be "
+            "guessed offline",
+        ),
+        (
+            b"XOAUTH2 CRAM-MD5",
+            "fail",
+            "AUTH XOAUTH2 is offered before TLS: access tokens can be sent in clear",
+        ),
+        (
+            b"login cram-md5",
+            "fail",
+            "AUTH LOGIN is offered before TLS: passwords can be sent in clear",
+        ),
+    ],
+)
+def test_any_auth_before_tls_is_a_finding(
+    run_cli: CliRun, dns_server: DnsServer, mechanisms: bytes, status: str, summary: str
+) -> None:
+    # AUTH without TLS used to be named only when PLAIN or LOGIN was offered: a server
+    # offering CRAM-MD5 in clear got a tls.starttls WARN and nothing about AUTH
+    with MisbehavingServer(_offers_auth(mechanisms)) as server:
+        code, doc, _ = trace(run_cli, dns_server, "127.0.0.1", "--port", str(server.port))
+    assert findings(doc)["smtp.auth-plaintext"] == [(status, summary)]
+    assert code == (1 if status == "fail" else 0)
+
+
 def test_require_tls(run_cli: CliRun, dns_server: DnsServer) -> None:
     server = start_smtp()
     try:
@@ -308,21 +362,53 @@ def test_next_mx_when_the_first_is_down(run_cli: CliRun, dns_server: DnsServer) 
 
 
 @pytest.mark.parametrize(
-    ("name", "said"),
+    ("name", "status", "said"),
     [
-        ("smtp-nullmx.test", "smtp-nullmx.test publishes a null MX: no MX host to contact"),
-        ("nothing-here.test", "nothing-here.test does not exist: nothing to contact"),
+        # the domain says it takes no mail: as it should be
+        (
+            "smtp-nullmx.test",
+            "skip",
+            "smtp-nullmx.test publishes a null MX: no MX host to contact",
+        ),
+        # a misspelt or vanished name is a known answer: FAIL, not an OK trace of nothing
+        ("nothing-here.test", "fail", "nothing-here.test does not exist: nothing to contact"),
         (
             "_mta-sts.sts-smtp.test",
+            "fail",
             "_mta-sts.sts-smtp.test has no MX records and no address (A/AAAA): nothing to contact",
         ),
     ],
 )
-def test_nothing_to_contact(run_cli: CliRun, dns_server: DnsServer, name: str, said: str) -> None:
+def test_nothing_to_contact(
+    run_cli: CliRun, dns_server: DnsServer, name: str, status: str, said: str
+) -> None:
     """RFC 5321 section 5.1 (and RFC 7505): `trace` says why it contacted nothing, in the
     words of `domain --smtp` (tests/integration/test_domain_smtp.py)."""
     code, doc, _ = trace(run_cli, dns_server, name)
-    assert findings(doc) == {"smtp.connect": [("skip", said)]} and code == 0
+    assert findings(doc) == {"smtp.connect": [(status, said)]}
+    assert code == (1 if status == "fail" else 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "check_id"),
+    [
+        (("--host",), "smtp.connect"),
+        (("--port", "993"), "mailbox.connect"),
+        (("--protocol", "pop3"), "mailbox.connect"),
+    ],
+)
+def test_a_host_that_does_not_exist_fails_in_every_protocol(
+    run_cli: CliRun, dns_server: DnsServer, args: tuple[str, ...], check_id: str
+) -> None:
+    # it was ERROR "has no A or AAAA record" (exit 3, "could not determine") here, and SKIP
+    # with exit 0 for the same name traced as a mail domain: DNS answered, so FAIL (exit 1)
+    code, doc, _ = trace(run_cli, dns_server, "nothing-here.test", *args)
+    assert findings(doc) == {check_id: [("fail", "nothing-here.test does not exist (NXDOMAIN)")]}
+    [said] = [f for s in doc["reports"][0]["sections"] for f in s["findings"]]
+    assert said["hint"] == (
+        "Check the spelling of the name, and that its MX or A/AAAA records are published."
+    )
+    assert code == 1
 
 
 def test_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
