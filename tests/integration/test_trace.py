@@ -411,6 +411,19 @@ def test_a_host_that_does_not_exist_fails_in_every_protocol(
     assert code == 1
 
 
+def test_localhost_is_the_loopback_host_whatever_the_resolver_says(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    # the test resolver (like the one on these machines) answers NXDOMAIN for localhost: it
+    # is not asked (RFC 6761 6.3), so the trace reaches the loopback address, here a closed
+    # port (ERROR, exit 3), instead of failing with "localhost does not exist"
+    port = free_port()
+    code, doc, _ = trace(run_cli, dns_server, "localhost", "--host", "--port", str(port))
+    [(status, summary)] = findings(doc)["smtp.connect"][:1]
+    assert status == "error" and f"127.0.0.1]:{port}" in summary
+    assert code == 3
+
+
 def test_unreachable_exits_3(run_cli: CliRun, dns_server: DnsServer) -> None:
     port = free_port()
     started = time.monotonic()

@@ -200,3 +200,17 @@ def test_an_empty_zone_value_is_refused_not_the_current_folder(spec: str) -> Non
     with pytest.raises(InputError) as caught:
         load_zones([spec])
     assert caught.value.message == f"--zone {spec!r}: give a zone file or a folder of them"
+
+
+def test_localhost_is_the_loopback_address_without_asking_anyone(tmp_path: Path) -> None:
+    """RFC 6761 6.3: address queries for localhost (and names under it) answer the loopback
+    addresses, other types nothing; offline too, and a zone file for it still wins."""
+    engine = build_engine(DnsOptions(offline=True))
+    assert [r.text for r in engine.resolve("localhost", "A").records] == ["127.0.0.1"]
+    assert [r.text for r in engine.resolve("mx.LocalHost.", "AAAA").records] == ["::1"]
+    answer = engine.resolve("localhost", "MX")
+    assert (answer.outcome.value, answer.source) == ("NODATA", "localhost (RFC 6761)")
+    zone = tmp_path / "localhost.zone"
+    zone.write_text("$ORIGIN localhost.\n@ 300 SOA ns h 1 3600 600 86400 300\n@ 300 A 127.0.0.7\n")
+    own = build_engine(DnsOptions(zones=(str(zone),), offline=True))
+    assert [r.text for r in own.resolve("localhost", "A").records] == ["127.0.0.7"]

@@ -82,6 +82,9 @@ def build_engine(options: DnsOptions) -> DnsEngine:
         from mailcheck.net.dns.zones import load_zones
 
         sources += load_zones(options.zones)
+    from mailcheck.net.dns.localhost import LocalhostSource
+
+    sources.append(LocalhostSource())  # after the zone files: a zone for localhost wins
     upstream = None
     if not options.offline:
         from mailcheck.net.dns.upstream import Upstream, system_servers
