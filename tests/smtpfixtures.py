@@ -281,6 +281,30 @@ async def refuse_implicit_tls(reader: asyncio.StreamReader, writer: asyncio.Stre
     await asyncio.sleep(3600)
 
 
+def plain_smtp(name: bytes, capabilities: bytes, received: list[bytes] | None = None) -> Handler:
+    """A server without TLS: greets as `name`, answers EHLO with `capabilities` (the text of
+    its last 250 line), QUIT with 221 and anything else with 250; each command line it reads
+    (upper-cased) is added to `received`."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 " + name + b" ESMTP\r\n")
+        while line := (await reader.readline()).upper():
+            if received is not None:
+                received.append(line)
+            if line.startswith(b"EHLO"):
+                writer.write(b"250-" + name + b"\r\n250 " + capabilities + b"\r\n")
+            elif line.startswith(b"QUIT"):
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        await _close(writer)
+
+    return handler
+
+
 def close_after(greeting: bytes, partial: bytes) -> Handler:
     """Greets, reads one command, sends the start of a reply and hangs up."""
 

@@ -26,6 +26,7 @@ from tests.smtpfixtures import (
     USER,
     MisbehavingServer,
     free_port,
+    plain_smtp,
     server_context,
     start_smtp,
 )
@@ -648,22 +649,7 @@ def test_a_message_over_the_servers_size_is_not_sent(
     hint says so (it told the user to read a server reply that never came)."""
     received: list[bytes] = []
 
-    async def small(reader: Any, writer: Any) -> None:
-        writer.write(b"220 mx.small.test ESMTP\r\n")
-        while line := await reader.readline():
-            received.append(line.upper())
-            if line.upper().startswith(b"EHLO"):
-                writer.write(b"250-mx.small.test\r\n250 SIZE 100\r\n")
-            elif line.upper().startswith(b"QUIT"):
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-    with MisbehavingServer(small) as server:
+    with MisbehavingServer(plain_smtp(b"mx.small.test", b"SIZE 100", received)) as server:
         code, doc, _ = send(
             run_cli, dns_server, "--server", f"127.0.0.1:{server.port}", "--tls", "none",
             "--from", "alice@dkim.test", "--to", "bob@example.net",

@@ -25,6 +25,7 @@ from tests.smtpfixtures import (
     greeting_421,
     greylisting,
     long_line,
+    plain_smtp,
     self_signed_context,
     server_context,
     silent,
@@ -255,22 +256,7 @@ def test_auth_before_tls_and_no_starttls(run_cli: CliRun, dns_server: DnsServer)
 
 def _offers_auth(mechanisms: bytes) -> Any:
     """A server with no STARTTLS whose EHLO offers AUTH with these mechanisms."""
-
-    async def handler(reader: Any, writer: Any) -> None:
-        writer.write(b"220 mx.bad.test ESMTP\r\n")
-        while line := await reader.readline():
-            if line.upper().startswith(b"EHLO"):
-                writer.write(b"250-mx.bad.test\r\n250 AUTH " + mechanisms + b"\r\n")
-            elif line.upper().startswith(b"QUIT"):
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-    return handler
+    return plain_smtp(b"mx.bad.test", b"AUTH " + mechanisms)
 
 
 @pytest.mark.timeout(30)
