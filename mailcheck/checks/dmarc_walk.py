@@ -46,7 +46,8 @@ def _psl(domain: str = "example.com") -> Any:
         found = _BY_TLD.get(tld)
     if found is not None:
         return found
-    found = _parse_psl(tld, _rules() if len(_BY_TLD) < _SCAN_TLDS else _indexed(tld))
+    forms = _forms(tld)
+    found = _parse_psl(forms, _rules() if len(_BY_TLD) < _SCAN_TLDS else _indexed(forms))
     with _PSL_LOCK:
         if len(_BY_TLD) >= _MAX_TLDS:
             _BY_TLD.clear()
@@ -57,8 +58,8 @@ _SCAN_TLDS = 8  # top-level labels looked up by a pass over all rules; then by a
 _INDEX: list[dict[str, list[str]]] = []  # last label of each rule -> those rules
 
 
-def _indexed(tld: str) -> list[str]:
-    """The rules whose last label could be `tld` (in either form): a bulk run over many
+def _indexed(forms: set[str]) -> list[str]:
+    """The rules whose last label is one of `forms` (a label's spellings): a bulk run over many
     top-level labels reads the list once, not once per label."""
     with _PSL_LOCK:
         if not _INDEX:
@@ -67,7 +68,7 @@ def _indexed(tld: str) -> list[str]:
                 index.setdefault(rule.rsplit(".", 1)[-1].lstrip("!"), []).append(rule)
             _INDEX.append(index)
     index = _INDEX[0]
-    return [rule for form in _forms(tld) for rule in index.get(form, [])]
+    return [rule for form in forms for rule in index.get(form, [])]
 
 
 def _tld(domain: str) -> str:
@@ -80,12 +81,11 @@ def warm_psl(domain: str) -> None:
         threading.Thread(target=_psl, args=(domain,), daemon=True).start()
 
 
-def _parse_psl(tld: str, rules: list[str]) -> Any:
-    """The rules under `tld` (in its ASCII or Unicode form), with the punycoded form of each
-    rule that is not ASCII, as PublicSuffixList() adds them."""
+def _parse_psl(forms: set[str], rules: list[str]) -> Any:
+    """The rules under a top-level label (`forms`: its ASCII and Unicode spellings), with the
+    punycoded form of each rule that is not ASCII, as PublicSuffixList() adds them."""
     from publicsuffixlist import PublicSuffixList, encode_idn
 
-    forms = _forms(tld)
     suffixes = tuple("." + form for form in forms)
     chosen = [rule for rule in rules if rule in forms or rule.endswith(suffixes)]
     encoded = []

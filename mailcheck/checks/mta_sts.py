@@ -36,22 +36,15 @@ def fetch_failure(check_id: str, url: str, result: HttpResult, served_hint: str 
             hint="Give --allow-private-addresses to fetch from hosts on private, loopback "
             "or link-local addresses (a lab, or a zone that is not public yet).",
         )
-    if result.failure is Failure.DNS:
-        return finding(
-            check_id,
-            Status.ERROR,
-            f"could not determine: {text}",
-            hint="The host's address could not be looked up: check the resolver (--nameserver, "
-            "--timeout), then run again.",
+    if result.failure in (Failure.DNS, Failure.NETWORK, None):
+        hint = (
+            "The host's address could not be looked up: check the resolver (--nameserver, "
+            "--timeout), then run again."
+            if result.failure is Failure.DNS
+            else "Check that the host is reachable over HTTPS from where mailcheck runs "
+            "(routing, firewall, proxy), then run again."
         )
-    if result.failure is Failure.NETWORK or result.failure is None:
-        return finding(
-            check_id,
-            Status.ERROR,
-            f"could not determine: {text}",
-            hint="Check that the host is reachable over HTTPS from where mailcheck runs "
-            "(routing, firewall, proxy), then run again.",
-        )
+        return finding(check_id, Status.ERROR, f"could not determine: {text}", hint=hint)
     return finding(check_id, Status.FAIL, text, hint=served_hint or None)
 
 

@@ -252,10 +252,8 @@ def _stapled(session: Session, server_name: str) -> Handshake:
             reason = _reason(exc)
             raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
         _flush(conn, session)
-        data = _receive(session)
+        data = _receive(session, received)
         received += len(data)
-        if received > MAX_HANDSHAKE:
-            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
         conn.bio_write(data)
     _flush(conn, session)
     # DER straight from OpenSSL: cryptography objects would need its serialization module
@@ -313,9 +311,7 @@ def _server_hello(
             if suite in names and version in _BY_SERVER_HELLO[label]:
                 return Handshake(label, "accepted", _WIRE_VERSIONS[version], names[suite])
             return _openssl_decides(session, tls, incoming, outgoing, bytes(received), label)
-        received += _receive(session)
-        if len(received) > MAX_HANDSHAKE:
-            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
+        received += _receive(session, len(received))
 
 
 def _openssl_decides(
@@ -341,10 +337,8 @@ def _openssl_decides(
             reason = str(exc.reason or exc)
             raise SessionError("tls", f"TLS handshake failed: {reason}", alert=reason) from None
         _send(session, outgoing.read())
-        data = _receive(session)
+        data = _receive(session, total)
         total += len(data)
-        if total > MAX_HANDSHAKE:
-            raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
         incoming.write(data)
     cipher = tls.cipher()
     return Handshake(label, "accepted", tls.version() or "", cipher[0] if cipher else "")
@@ -420,7 +414,9 @@ def _flush(conn: Any, session: Session) -> None:
             raise SessionError("closed", f"connection lost: {exc}") from None
 
 
-def _receive(session: Session) -> bytes:
+def _receive(session: Session, so_far: int) -> bytes:
+    """The next bytes of a handshake of which `so_far` came already: a server that streams
+    without end is cut off at MAX_HANDSHAKE."""
     assert session.sock is not None
     session.sock.settimeout(_remaining(session))
     try:
@@ -435,6 +431,8 @@ def _receive(session: Session) -> bytes:
         raise SessionError(
             "tls", "TLS handshake failed: the server closed the connection", alert="EOF"
         )
+    if so_far + len(data) > MAX_HANDSHAKE:
+        raise SessionError("too-long", f"more than {MAX_HANDSHAKE} bytes in the handshake")
     return data
 
 

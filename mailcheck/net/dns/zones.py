@@ -166,9 +166,8 @@ class ZoneSource:
     def from_file(cls, spec: str) -> ZoneSource:
         """Load `FILE` or `ORIGIN=FILE`; errors name the file and line (exit 2)."""
         origin: dns.name.Name | None = None
-        path_text = spec
-        if "=" in spec and not os.path.exists(spec):
-            origin_text, path_text = spec.split("=", 1)
+        origin_text, path_text = _split_spec(spec)
+        if origin_text is not None:
             try:
                 origin = dns.name.from_text(origin_text.strip().rstrip(".") + ".")
             except dns.exception.DNSException as exc:
@@ -343,6 +342,15 @@ def _answer_size(owner: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> int:
 ZONE_SUFFIXES = (".zone", ".db")
 
 
+def _split_spec(spec: str) -> tuple[str | None, str]:
+    """(origin as typed or None, file) of a --zone value: ORIGIN=FILE, unless the whole text
+    is the name of an existing file."""
+    if "=" in spec and not os.path.exists(spec):
+        origin, path = spec.split("=", 1)
+        return origin, path
+    return None, spec
+
+
 def _expand(specs: Iterable[str]) -> list[str]:
     """A directory stands for every *.zone / *.db file in it (sorted, for stable output); a
     file named twice (itself and through its folder, or twice over) is loaded once."""
@@ -364,11 +372,8 @@ def _expand(specs: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     unique = []
     for spec in out:
-        # as from_file reads it: ORIGIN=FILE unless the whole text is a file's name
-        origin, file = (
-            spec.split("=", 1) if "=" in spec and not os.path.exists(spec) else ("", spec)
-        )
-        key = f"{origin.strip().rstrip('.').lower()}={os.path.realpath(file)}"
+        origin, file = _split_spec(spec)
+        key = f"{(origin or '').strip().rstrip('.').lower()}={os.path.realpath(file)}"
         if key not in seen:
             seen.add(key)
             unique.append(spec)
