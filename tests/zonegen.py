@@ -20,7 +20,7 @@ import dns.rdatatype
 import dns.rdtypes.ANY.DNSKEY
 import dns.zone
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 STATIC = Path(__file__).resolve().parent / "zones"
 
@@ -33,6 +33,27 @@ class Generated:
     tlsa_spki: dict[str, bytes] = field(default_factory=dict)
     dane_key: bytes = b""  # PEM: the key the TLSA records of the dane-*.test zones name
     dane_port: int = 0  # the loopback port their TLSA records are also published for
+
+
+# SubjectPublicKeyInfo of id-ecPublicKey with NULL parameters (neither a named curve nor a
+# valid explicit one): cryptography raises UnsupportedAlgorithm for it.
+EXPLICIT_CURVE_KEY = "MBgwCwYHKoZIzj0CAQUAAwkAMAYCAQACAQA="
+
+
+def _pkcs1(gen: Generated) -> str:
+    key = serialization.load_pem_private_key(gen.dkim_keys["rsa2048"], None)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+    return base64.b64encode(der).decode()
+
+
+def _ec_spki() -> str:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
 
 
 def _spki(public_key: rsa.RSAPublicKey) -> str:
@@ -126,6 +147,12 @@ def dkim_zone(gen: Generated) -> str:
         f'service._domainkey TXT "v=DKIM1; s=tlsrpt; p={good[:200]}" "{good[200:]}"',
         f'dsa._domainkey TXT "v=DKIM1; k=dsa; p={good[:200]}" "{good[200:]}"',
         "delegated._domainkey CNAME rsa2048._domainkey.dkim.test.",
+        # a bare PKCS#1 RSAPublicKey, which verifiers accept in place of SubjectPublicKeyInfo
+        f"pkcs1._domainkey TXT {_split(f'v=DKIM1; p={_pkcs1(gen)}')}",
+        # an EC key (P-256), and one on a curve of its own (explicit parameters: cryptography
+        # refuses those with an exception of its own)
+        f'ec._domainkey TXT "v=DKIM1; p={_ec_spki()}"',
+        f'eccurve._domainkey TXT "v=DKIM1; p={EXPLICIT_CURVE_KEY}"',
         'multi._domainkey TXT "v=DKIM1; p="',
         f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
         # discovery finds a key published at a common selector name

@@ -6,7 +6,6 @@ import functools
 from collections.abc import Sequence
 
 from mailcheck.catalog import finding
-from mailcheck.checks import libs
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.escape import decode
 from mailcheck.model import Finding, Location, Section, Status
@@ -103,9 +102,6 @@ class DkimCheck:
 
     def _on_key(self, selector: str, answer: Answer) -> None:
         self.answers[selector] = answer
-        if any("ed25519" not in decode(r.txt) for r in answer.records):
-            # Parsing an RSA key imports cryptography: do it while other answers travel.
-            libs.warm(*libs.CRYPTOGRAPHY)
 
     def _on_parent(self, answer: Answer) -> None:
         self.parent = answer

@@ -8,11 +8,6 @@ import sys
 import threading
 from types import ModuleType
 
-# What parsing an RSA key or a certificate imports (about 30 ms here).
-CRYPTOGRAPHY = (
-    "cryptography.hazmat.primitives.asymmetric.rsa",
-    "cryptography.hazmat.primitives.serialization",
-)
 _WARMING: set[str] = set()
 _WARMING_LOCK = threading.Lock()
 

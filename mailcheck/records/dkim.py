@@ -8,6 +8,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from mailcheck.records.rsakey import rsa_bits
+
 KEY_TYPES = ("rsa", "ed25519")
 HASHES = ("sha1", "sha256")
 
@@ -75,6 +77,16 @@ def _decode_key(key_type: str, data: str) -> tuple[int | None, str]:
         if len(raw) != 32:
             return None, f"an Ed25519 key is 32 bytes, p= holds {len(raw)}"
         return 256, ""
+    bits = rsa_bits(raw)
+    if bits is not None:
+        return bits, ""
+    return cryptography_rsa_bits(raw)
+
+
+def cryptography_rsa_bits(raw: bytes) -> tuple[int | None, str]:
+    """(bits, error) for DER key bytes as cryptography reads them: every key that `rsa_bits`
+    leaves undecided (damaged, another algorithm, an unusual encoding) is judged here."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import (
         load_der_public_key,
@@ -83,6 +95,8 @@ def _decode_key(key_type: str, data: str) -> tuple[int | None, str]:
 
     try:
         key = load_der_public_key(raw)
+    except UnsupportedAlgorithm:  # e.g. an EC key on a curve of its own
+        return None, "p= holds a public key that is not RSA"
     except (ValueError, TypeError):
         # Some publish a bare PKCS#1 RSAPublicKey instead of SubjectPublicKeyInfo; verifiers
         # (dkimpy among them) accept it.

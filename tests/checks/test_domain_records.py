@@ -58,6 +58,9 @@ DKIM_CASES = [
     ("badbase64", "dkim.key-invalid", S.FAIL, "not valid base64"),
     ("service", "dkim.service", S.FAIL, "s=tlsrpt excludes email"),
     ("dsa", "dkim.key-invalid", S.FAIL, "k=dsa is not a known key type"),
+    ("pkcs1", "dkim.key", S.PASS, "pkcs1: RSA 2048-bit key"),
+    ("ec", "dkim.key-invalid", S.FAIL, "p= holds a public key that is not RSA"),
+    ("eccurve", "dkim.key-invalid", S.FAIL, "p= holds a public key that is not RSA"),
     (
         "delegated",
         "dkim.cname",
