@@ -275,15 +275,22 @@ def _baseline(
 
 
 def _ask_early(
-    engine: DnsEngine, names: list[DomainName], flags: DnsFlags, opts: DomainOptions
+    engine: DnsEngine,
+    names: list[DomainName],
+    flags: DnsFlags,
+    opts: DomainOptions,
+    request: DomainRequest,
+    config: Config | None,
 ) -> DnsEngine | None:
-    """One domain, checked against the DNS: its first questions go out now (ask_early).
+    """One domain, checked against the DNS: its first questions go out now, and its checks
+    walk ahead while the run loads (ask_early), with what the expectations file says of it.
     Every option has been checked by now: a command line with an error sends nothing. Not
     with --jobs workers to fork (no thread may run before they are), nor with --zone or
     --baseline (which ask in an order of their own)."""
     if len(names) != 1 or flags.offline or flags.zones or opts.baseline is not None:
         return None
-    return domain_run.ask_early(engine, names[0])
+    name = names[0]
+    return domain_run.ask_early(engine, name, domain_run.for_domain(request, config, name.ascii))
 
 
 def run(
@@ -317,7 +324,8 @@ def run(
     engine = build_engine(options)
     overall = time.monotonic() + flags.total_deadline if flags.total_deadline else None
     _check_coverage(engine, names, flags, opts.baseline)
-    early = _ask_early(engine, names, flags, opts)  # one domain: its first questions leave now
+    # one domain: its first questions leave now
+    early = _ask_early(engine, names, flags, opts, request, config)
     if opts.baseline is not None:
         baseline = _baseline(opts, flags, names, request, judging)
         judging = dataclasses.replace(judging, baseline=baseline)
@@ -355,11 +363,6 @@ def run(
                 written += 1
     code = tally.code
     stats = pool.stats() if pool is not None else engine.stats()
-    hits = stats.cache_hits
-    if early is not None:
-        # the domain asked its first questions ahead of its checks, which then found them
-        # under way: the same questions and queries as ever, not hits of a cache
-        hits -= len(domain_run.early_questions(names[0]))
-    dns = {"queries": stats.queries, "cache_hits": hits, "errors": stats.errors}
+    dns = {"queries": stats.queries, "cache_hits": stats.cache_hits, "errors": stats.errors}
     writer.finish(code, {"dns": dns})
     return code

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mailcheck.catalog import finding
 from mailcheck.checks import nomail, soa
-from mailcheck.checks.bimi import BimiCheck
-from mailcheck.checks.dkim import DkimCheck
-from mailcheck.checks.dmarc import DmarcCheck
-from mailcheck.checks.dnssec import DnssecCheck
-from mailcheck.checks.mta_sts import MtaStsCheck
-from mailcheck.checks.mx import MxCheck
-from mailcheck.checks.ns import NsCheck
-from mailcheck.checks.spf import SpfCheck, evaluate, evaluation_finding
-from mailcheck.checks.tlsrpt import TlsRptCheck
+from mailcheck.checks.spf import evaluate, evaluation_finding
 from mailcheck.checks.where import located, record_location, zone_files
 from mailcheck.model import Finding, Location, QueryLine, QueryStats, Report, Section, Status
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain_name import DomainName
+from mailcheck.services.domain_plan import Checks, plan
 
 # where they were defined: what a domain check is asked, importable without the checks
 from mailcheck.services.domain_request import DEADLINE_OPTIONS as DEADLINE_OPTIONS
@@ -33,40 +26,8 @@ Progress = Callable[[str], None]
 
 if TYPE_CHECKING:
     from mailcheck.checks.dnsbl import Blocklist
+    from mailcheck.checks.mx import MxCheck
     from mailcheck.services.trace import TraceRequest
-
-
-@dataclass
-class _Checks:
-    mx: MxCheck
-    spf: SpfCheck
-    dmarc: DmarcCheck
-    dkim: DkimCheck | None = None
-    mta_sts: MtaStsCheck | None = None
-    tls_rpt: TlsRptCheck | None = None
-    bimi: BimiCheck | None = None
-    dnssec: DnssecCheck | None = None
-    ns: NsCheck | None = None
-
-
-def _plan(name: str, crawler: Crawler, request: DomainRequest) -> _Checks:
-    mx = MxCheck(name, crawler, fcrdns=request.fcrdns)
-    checks = _Checks(
-        mx, SpfCheck(name, crawler), DmarcCheck(name, crawler, domain_exists=mx.domain_exists)
-    )
-    mail = not request.no_mail
-    if request.wants("dkim") and (mail or request.selectors):
-        checks.dkim = DkimCheck(name, crawler, request.selectors)
-    if mail and request.wants("mta-sts", "tls-rpt"):
-        checks.mta_sts = MtaStsCheck(name, crawler, request.fetch)
-        checks.tls_rpt = TlsRptCheck(name, crawler)
-    if mail and request.wants("bimi"):
-        checks.bimi = BimiCheck(name, crawler, request.fetch, request.bimi_selector)
-    if request.wants("dnssec", "dane", "tls-rpt"):
-        checks.dnssec = DnssecCheck(name, crawler)
-    if request.wants("ns", "soa"):
-        checks.ns = NsCheck(name, crawler, request.ask_ns)
-    return checks
 
 
 def check_domain(
@@ -75,21 +36,7 @@ def check_domain(
     started = time.monotonic()
     name = domain.ascii
     crawler = Crawler(engine)
-    checks = _plan(name, crawler, request)
-    # MX, SPF and DMARC always run: other families and the profile build on them.
-    for check in (
-        checks.mx,
-        checks.spf,
-        checks.dmarc,
-        checks.dkim,
-        checks.mta_sts,
-        checks.tls_rpt,
-        checks.bimi,
-        checks.dnssec,
-        checks.ns,
-    ):
-        if check is not None:
-            check.start()
+    checks = plan(name, crawler, request)
     if progress:
         progress(f"{domain.unicode}: looking up records")
     crawler.run()
@@ -123,7 +70,7 @@ def _sections(
     domain: DomainName,
     engine: DnsEngine,
     request: DomainRequest,
-    checks: _Checks,
+    checks: Checks,
     progress: Progress | None,
     crawler: Crawler,
 ) -> list[Section]:
@@ -205,7 +152,7 @@ def _sections(
     return sections
 
 
-def _unknown_inputs(request: DomainRequest, checks: _Checks) -> list[Section]:
+def _unknown_inputs(request: DomainRequest, checks: Checks) -> list[Section]:
     """The ERRORs of the lookups every check builds on (MX, SPF, DMARC, NS), when their own
     family is not wanted: a selected check they left unevaluated (`--only soa` with the DNS
     down) must not make an empty, OK report; --only keeps them only then (select_findings)."""
@@ -236,7 +183,7 @@ def _within(trace: TraceRequest, engine: DnsEngine) -> TraceRequest:
 
 
 def _blocklists(
-    name: str, engine: DnsEngine, lists: tuple[Blocklist, ...], checks: _Checks
+    name: str, engine: DnsEngine, lists: tuple[Blocklist, ...], checks: Checks
 ) -> Section:
     """MX host addresses and the single addresses of the domain's own SPF record."""
     from mailcheck.checks.dnsbl import check_blocklists, domain_subjects  # only with --dnsbl

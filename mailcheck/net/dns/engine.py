@@ -127,6 +127,7 @@ class DnsEngine:
             self._seconds = self.config.overall_deadline or self._seconds
             self._overall = True
         self._memo: dict[Key, Lookup[Answer]] = {}
+        self._ahead: set[Key] = set()  # asked by `ahead`, not yet by anyone else
         self._released = False
         self._lock = self._shared.lock
 
@@ -172,13 +173,42 @@ class DnsEngine:
             mine = self._memo.get(key)
             if mine is not None:
                 # One subject sees one answer per question, whatever other subjects retry.
-                self._shared.hits += 1
+                if key in self._ahead:
+                    self._ahead.discard(key)  # asked ahead of its asker: not a hit
+                else:
+                    self._shared.hits += 1
                 return mine
             mine = self._memo[key] = Lookup()
             if not self._released:
                 self._shared.cache.acquire(key)  # kept while this subject is under way
         self._attach(key, name, dnssec, mine, reasks=1)
         return mine
+
+    def ahead(
+        self,
+        name: str | dns.name.Name,
+        rdtype: str | int,
+        then: Callable[[Answer], None] | None = None,
+        dnssec: bool = False,
+    ) -> None:
+        """Ask now what this view's checks will ask later (a domain's first questions while
+        the checks load, and what those answers will make them ask): the lookup they will
+        join, so that their first `ask` of it is not counted as a cache hit. `then` runs in
+        the thread that completes the answer. Nothing once the view is done."""
+        key = (_key(name), self._type(rdtype), dnssec)
+        with self._lock:
+            if self._released:
+                return
+            mine = self._memo.get(key)
+            started = mine is None
+            if mine is None:
+                mine = self._memo[key] = Lookup()
+                self._ahead.add(key)
+                self._shared.cache.acquire(key)
+        if started:
+            self._attach(key, name, dnssec, mine, reasks=1)
+        if then is not None:
+            mine.add_done_callback(then)
 
     def resolve_many(self, questions: Iterable[tuple[str, str]]) -> list[Answer]:
         futures = [self.submit(n, t) for n, t in questions]

@@ -26,18 +26,24 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 import dns.flags
-import dns.message
 
 from mailcheck.net.dns.answer import PER_QUERY, PER_QUERY_TCP
 from mailcheck.net.dns.wire import Negative, Request, read_negative
 
+if TYPE_CHECKING:
+    # dnspython's message reader (~15 ms of imports) is loaded when the first answer is read,
+    # while the first questions travel, not before they leave
+    import dns.message
+
+    # A response (a negative one read without dnspython: see wire.py)
+    Response: TypeAlias = dns.message.Message | Negative
+    # response, or None and the reason ("timeout", DEADLINE, "port unreachable", ...)
+    Done: TypeAlias = Callable[[Response | None, str], None]
+
 MAX_DATAGRAM = 65535
-# A response (a negative one read without dnspython: see negative.py)
-Response = dns.message.Message | Negative
-# response, or None and the reason ("timeout", DEADLINE, "port unreachable", ...)
-Done = Callable[[Response | None, str], None]
 
 # Reasons that say the server cannot be reached at all: asking it again is pointless.
 UNREACHABLE = "port unreachable"
@@ -472,6 +478,8 @@ def _parse(data: bytes, request: Request) -> Response | None:
     negative = read_negative(data)
     if negative is not None:
         return negative if request.is_response(negative) else None
+    import dns.message  # see the imports above
+
     try:
         response = dns.message.from_wire(data)
     except Exception:  # any malformed wire data is just not our answer

@@ -7,10 +7,10 @@ import ipaddress
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dns.exception
 import dns.flags
-import dns.message
 import dns.name
 import dns.rcode
 import dns.rdataclass
@@ -30,9 +30,14 @@ from mailcheck.net.dns.answer import (
     Record,
     SourceAnswer,
 )
-from mailcheck.net.dns.exchange import DEADLINE, UNREACHABLE, DnsTransport, Response
+from mailcheck.net.dns.exchange import DEADLINE, UNREACHABLE, DnsTransport
 from mailcheck.net.dns.names import display
 from mailcheck.net.dns.wire import Negative, Request
+
+if TYPE_CHECKING:
+    import dns.message
+
+    from mailcheck.net.dns.exchange import Response
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,17 @@ from __future__ import annotations
 import os
 import struct
 import threading
+from typing import TYPE_CHECKING
 
 import dns.flags
-import dns.message
 import dns.name
 import dns.opcode
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+
+if TYPE_CHECKING:
+    import dns.message
 
 _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
