@@ -630,3 +630,29 @@ def test_message_reports_claim_no_dns_counts_of_their_own(
                     assert counted["queries"] == 7
             assert [d["kind"] for d in docs] == ["message", "message"]
             assert [d.get("dns") for d in docs] == [None, None]
+
+
+def test_a_key_cryptography_cannot_load_is_a_permerror(run_cli: CliRun, tmp_path: Path) -> None:
+    """An EC key on a curve of its own (explicit parameters) published as a DKIM key: a
+    DKIM permerror naming it, not an internal error (cryptography raises a class of its own)."""
+    from tests.zonegen import EXPLICIT_CURVE_KEY
+
+    zone = tmp_path / "ec.zone"
+    zone.write_text(
+        "$ORIGIN ec.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+        f'sel._domainkey TXT "v=DKIM1; k=rsa; p={EXPLICIT_CURVE_KEY}"\n'
+    )
+    mail = tmp_path / "ec.eml"
+    mail.write_bytes(
+        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=ec.test; s=sel;"
+        b" h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+        b"From: a@ec.test\r\nTo: b@example.org\r\nSubject: hi\r\n\r\n"
+    )
+    result = run_cli("verify", str(mail), "--zone", str(zone), "--offline", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [report] = json.loads(result.stdout)["reports"]
+    [dkim] = [f for s in report["sections"] for f in s["findings"] if f["id"] == "dkim.signature"]
+    assert dkim["status"] == "fail"
+    assert dkim["summary"].endswith(
+        "permerror: key unusable: p= holds a public key that is not RSA"
+    )
