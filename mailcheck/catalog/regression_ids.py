@@ -8,7 +8,9 @@ NEW = _c(
     "regression.new",
     "New problem",
     "A finding at WARN, ERROR or FAIL that the baseline (the live DNS, or a saved report) "
-    "did not have: the proposed change introduces it. --fail-on regression fails on these.",
+    "did not have: the proposed change introduces it. --fail-on regression fails on these. "
+    "At INFO, a note: the saved baseline has no report of this domain (it holds others), so "
+    "every problem of it counts as new.",
     "Look at the finding it names; fix the change before it is published.",
 )
 

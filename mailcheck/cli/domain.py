@@ -247,8 +247,8 @@ def domain(
         option(
             "--baseline",
             metavar="live|FILE",
-            help="Compare with the live DNS (with --zone) or a saved JSON report: what is "
-            "new, worse, fixed; use --fail-on regression in CI.",
+            help="Compare with the live DNS (with --zone) or a saved JSON report of these "
+            "domains: what is new, worse, fixed; use --fail-on regression in CI.",
             panel="Expectations",
         ),
     ] = None,

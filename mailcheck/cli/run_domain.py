@@ -257,7 +257,14 @@ def _baseline(
     """(label, report dicts by domain): the live DNS checked alike, or a saved JSON report."""
     spec = opts.baseline or ""
     if spec != "live":
-        return domain_run.saved_baseline(spec)
+        from mailcheck.gating.baseline import missing, not_held_warning
+
+        baseline = domain_run.saved_baseline(spec)
+        # none of the domains in it: exit 2; some: said once here, and in each one's report
+        absent = missing(baseline, [n.ascii for n in names])
+        if absent:
+            sys.stderr.write(f"mailcheck: warning: {not_held_warning(spec, absent)}\n")
+        return baseline
     if flags.offline:
         raise UsageError("--baseline live asks the DNS: it cannot be used with --offline")
     if not flags.zones:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from mailcheck.catalog import finding
@@ -318,20 +318,52 @@ def saved(spec: str, text: str, schema_version: int) -> Baseline:
     return spec, reports
 
 
+def _listed(names: Sequence[str], most: int = 5) -> str:
+    """Names for a one-line message: the first `most`, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
+
+
+def missing(baseline: Baseline, subjects: Sequence[str]) -> list[str]:
+    """The domains of `subjects` the saved baseline holds no report of (each once, in order).
+    A baseline that holds none of them is the wrong file (another domain's report, or an
+    empty one): there is nothing to compare, so that is an input error, said before any DNS
+    question. The domains it lacks among others it holds are new to it (added to a list)."""
+    label, reports = baseline
+    absent = list(dict.fromkeys(s for s in subjects if s not in reports))
+    if not absent or len(absent) < len(set(subjects)):
+        return absent
+    held = f"its reports are of {_listed(sorted(reports))}" if reports else "it holds no report"
+    raise InputError(
+        f"--baseline {label}: no report of {_listed(absent)} in it ({held}): nothing to compare",
+        hint="save a baseline of these domains: mailcheck domain ... --format json "
+        f"--fail-on never > {label}",
+    )
+
+
+def not_held_warning(label: str, absent: Sequence[str]) -> str:
+    """What a run says once when some of its domains are new to the baseline."""
+    return (
+        f"--baseline {label}: no report of {_listed(absent)} in it: "
+        f"every problem of {'that domain' if len(absent) == 1 else 'those domains'} "
+        "counts as new"
+    )
+
+
 def against(report: Report, current: dict[str, Any], baseline: Baseline) -> Report:
     """`report` (whose JSON form is `current`) with its changes against the baseline."""
     label, reports = baseline
     before = reports.get(report.subject)
-    note = []
     if before is None:
-        # a domain the baseline does not know has no known problems: every one of them is new
-        before = unknown_to_baseline(current)
-        note.append(
-            finding(
-                "regression.new",
-                Status.INFO,
-                f"{report.subject} is not in the baseline ({label}): every problem counts as new",
-            )
+        # a domain the baseline does not know has no known problems: every one of them is
+        # new; its records are not "changes" (the baseline says nothing of them)
+        findings, summary = compare(unknown_to_baseline(current), current, label)
+        note = finding(
+            "regression.new",
+            Status.INFO,
+            f"{report.subject} is not in the baseline ({label}): every problem counts as new",
         )
+        kept = [f for f in findings if f.id not in ("regression.record", "regression.spf-lookups")]
+        return with_changes(report, [note, *kept], summary)
     findings, summary = compare(before, current, label)
-    return with_changes(report, [*note, *findings], summary)
+    return with_changes(report, findings, summary)

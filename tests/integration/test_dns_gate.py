@@ -181,31 +181,125 @@ def test_saved_baseline_report(repo: Path, live: DnsServer) -> None:
     assert code == 1
 
 
-def test_a_domain_missing_from_the_baseline_has_only_new_problems(
-    repo: Path, live: DnsServer
+def run_domains(repo: Path, live: DnsServer, args: str) -> subprocess.CompletedProcess[str]:
+    (repo / "domains.txt").write_text("example.com\nexample.net\n")
+    return shell(f"mailcheck domain {args}", repo, live)
+
+
+def regression_findings(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [
+        (f["id"], f["status"], f["summary"])
+        for s in report["sections"]
+        if s["family"] == "regression"
+        for f in s["findings"]
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+@pytest.mark.parametrize(
+    ("held", "domains"),
+    [
+        ("its reports are of example.net", ["example.net"]),
+        ("its reports are of example.net, example.org", ["example.org", "example.net"]),
+        ("it holds no report", []),
+    ],
+    ids=["other-domain", "other-domains", "no-report"],
+)
+def test_a_baseline_of_other_domains_is_an_input_error(
+    repo: Path, live: DnsServer, fmt: str, held: str, domains: list[str]
 ) -> None:
-    """A baseline saved for another domain must not let a weakened policy through."""
-    result = shell("mailcheck domain example.net --format json > other.json", repo, live)
-    assert result.returncode in (0, 1), result.stderr
-    edit(repo, "p=reject", "p=none")
-    args = "--zone zones/example.com.zone --baseline other.json --fail-on regression"
-    code, doc, _ = run_json(repo, live, args)
-    assert code == 1
-    findings = [f for s in doc["reports"][0]["sections"] for f in s["findings"]]
-    new = {
-        (f["status"], f["summary"].split(":")[1].strip())
-        for f in findings
-        if f["id"] == "regression.new" and f["status"] != "info"
-    }
-    assert ("fail", "policy.dmarc-policy") in new
-    [note] = [f for f in findings if f["id"] == "regression.new" and f["status"] == "info"]
-    assert note["summary"] == (
-        "example.com is not in the baseline (other.json): every problem counts as new"
+    """A baseline saved for other domains (or none) cannot gate this one: every finding would
+    be "new", or a clean domain would pass a comparison that compares nothing. One line and
+    exit 2 in every format, before any DNS question, naming what it holds."""
+    made = shell("mailcheck domain example.net --format json", repo, live)
+    assert made.returncode in (0, 1), made.stderr
+    doc = json.loads(made.stdout)
+    [report] = doc["reports"]
+    doc["reports"] = [{**report, "subject": name} for name in domains]
+    (repo / "other.json").write_text(json.dumps(doc))
+    args = "example.com --zone zones/example.com.zone --baseline other.json --fail-on regression"
+    asked = live.queries
+    result = shell(f"mailcheck domain {args} --format {fmt}", repo, live)
+    assert live.queries == asked  # said before any DNS question
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"mailcheck: error: --baseline other.json: no report of example.com in it ({held}): "
+        "nothing to compare",
+        "mailcheck: hint: Save a baseline of these domains: mailcheck domain ... --format json "
+        "--fail-on never > other.json",
+    ]
+
+
+def test_a_long_list_missing_from_the_baseline_stays_one_line(repo: Path, live: DnsServer) -> None:
+    made = shell("mailcheck domain example.net --format json > net.json", repo, live)
+    assert made.returncode in (0, 1), made.stderr
+    (repo / "many.txt").write_text("".join(f"d{i}.example.com\n" for i in range(1, 8)))
+    result = shell("mailcheck domain --from-file many.txt --baseline net.json", repo, live)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "mailcheck: error: --baseline net.json: no report of d1.example.com, d2.example.com, "
+        "d3.example.com, d4.example.com, d5.example.com and 2 more in it (its reports are of "
+        "example.net): nothing to compare"
     )
-    # the same domain unchanged, still missing from that baseline: nothing new, exit 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_domain_new_to_the_baseline_has_only_new_problems(
+    repo: Path, live: DnsServer, fmt: str
+) -> None:
+    """A domain added to a --from-file list, checked with domains the baseline holds: every
+    problem of it is new (a weakened policy must not pass the gate), said once on stderr and
+    as a note in its report; its records are not shown as changes from "(none)"."""
+    made = shell("mailcheck domain example.net --format json > net.json", repo, live)
+    assert made.returncode in (0, 1), made.stderr
+    edit(repo, "p=reject", "p=none")
+    args = "--from-file domains.txt --zone zones --baseline net.json --fail-on regression"
+    result = run_domains(repo, live, f"{args} --format {fmt}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "mailcheck: warning: --baseline net.json: no report of example.com in it: every "
+        "problem of that domain counts as new"
+    ]
+    note = "example.com is not in the baseline (net.json): every problem counts as new"
+    if fmt == "text":
+        assert " ".join(result.stdout.split()).count(note) == 1
+        assert "(none) →" not in result.stdout
+        return
+    com, net = json.loads(result.stdout)["reports"]
+    assert (com["subject"], net["subject"]) == ("example.com", "example.net")
+    changes = regression_findings(com)
+    assert changes[0] == ("regression.new", "info", note)
+    assert ("regression.new", "fail") in {(i, s) for i, s, t in changes if "dmarc-policy" in t}
+    assert not [c for c in changes if c[0] in ("regression.record", "regression.spf-lookups")]
+    assert com["data"]["baseline"]["new"]
+    # example.net is in the baseline and unchanged: compared, nothing new, no note
+    assert [i for i, _, _ in regression_findings(net)] == ["regression.spf-lookups"]
+    assert net["data"]["baseline"]["new"] == []
+    # example.com unchanged, still new to that baseline: no problem of it, nothing new: exit 0
     edit(repo, "p=none", "p=reject")
-    code, _doc, _ = run_json(repo, live, args)
-    assert code == 0
+    result = run_domains(repo, live, f"{args} --format {fmt}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_live_baseline_holds_every_domain_checked(
+    repo: Path, live: DnsServer, fmt: str
+) -> None:
+    """--baseline live checks the same domains against the DNS: none is ever missing from it,
+    so nothing is said about it, and only the change counts."""
+    edit(repo, "p=reject", "p=none")
+    args = "--from-file domains.txt --zone zones --baseline live --fail-on regression"
+    result = run_domains(repo, live, f"{args} --format {fmt}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not in the baseline" not in result.stdout + result.stderr
+    assert "no report of" not in result.stderr
+    if fmt == "text":
+        assert "Changes against the live DNS" in result.stdout
+        return
+    com, net = json.loads(result.stdout)["reports"]
+    assert sorted(com["data"]["baseline"]["new"]) == ["dmarc.policy-none", "policy.dmarc-policy"]
+    assert net["data"]["baseline"]["new"] == []
 
 
 def test_fixing_a_problem_is_reported_as_fixed(repo: Path, live: DnsServer) -> None:
