@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from mailcheck.catalog import finding
 from mailcheck.model import Finding, Status
 from mailcheck.net.probe import HostTrace
+from mailcheck.net.session import SessionError, tls_record
 
 
 def connect_id(protocol: str) -> str:
@@ -79,19 +80,12 @@ def sniff_hint(trace: HostTrace) -> str | None:
     error, data = trace.error, trace.first_bytes
     if error is None:
         return None
-    if (
-        error.kind == "tls"
-        and trace.tls is None
-        and "WRONG_VERSION_NUMBER" in error.message.upper()
-    ):
-        return (
-            "The server answered in plain text, not TLS: it may expect STARTTLS first "
-            "(--tls auto or --tls starttls)."
-        )
-    if trace.failed_step != "banner":
-        return None
-    if data[:1] in (b"\x15", b"\x16") and data[1:2] == b"\x03":
-        return "The first bytes are a TLS record: this port speaks TLS at once (--tls implicit)."
+    greeting = trace.failed_step == "banner"
+    hint = tls_mismatch_hint(
+        trace.protocol, trace.port, error, data, greeting=greeting, tls_up=trace.tls is not None
+    )
+    if hint or not greeting:
+        return hint
     seen = ""
     if data.startswith((b"* OK", b"* PREAUTH", b"* BYE")):
         seen = "imap"
@@ -106,10 +100,29 @@ def sniff_hint(trace: HostTrace) -> str | None:
         return (
             f"The server speaks {data.split(b'/')[0].split(b'-')[0].decode()}, not a mail protocol."
         )
-    silent = error.kind in ("timeout", "deadline") and not data
-    if silent and trace.port not in STANDARD_PORTS.get(trace.protocol, ()) and trace.tls is None:
+    return None
+
+
+def tls_mismatch_hint(
+    protocol: str, port: int, error: SessionError, first: bytes, *, greeting: bool, tls_up: bool
+) -> str | None:
+    """Which --tls to try when the server's TLS choice is not ours: it answered a TLS
+    handshake in plain text, or sent a TLS record (or nothing, on a port not standard for
+    `protocol`) where the greeting belongs. `greeting`: the failure came while waiting for
+    it; `tls_up`: TLS was established before. One wording for trace and report --imap."""
+    if error.kind == "tls" and not tls_up and "WRONG_VERSION_NUMBER" in error.message.upper():
         return (
-            f"Port {trace.port} is not a standard {trace.protocol.upper()} port: if it expects "
+            "The server answered in plain text, not TLS: it may expect STARTTLS first "
+            "(--tls auto or --tls starttls)."
+        )
+    if not greeting or tls_up:
+        return None
+    if tls_record(first):
+        return "The first bytes are a TLS record: this port speaks TLS at once (--tls implicit)."
+    silent = error.kind in ("timeout", "deadline") and not first
+    if silent and port not in STANDARD_PORTS.get(protocol, ()):
+        return (
+            f"Port {port} is not a standard {protocol.upper()} port: if it expects "
             "TLS from the first byte, try --tls implicit."
         )
     return None

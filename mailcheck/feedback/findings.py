@@ -457,6 +457,7 @@ def input_report(collected: Collected) -> Report | None:
                 problem.check_id,
                 Status.ERROR,
                 _p(f"{problem.source}: {problem.message}"),
+                hint=problem.hint or None,
                 subject=_p(problem.source),
             )
         )

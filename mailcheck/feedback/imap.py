@@ -220,7 +220,8 @@ def unreachable(options: ImapOptions, error: NetworkError) -> Problem:
     finding of the run, as an unreachable server is in trace, and the other inputs' reports
     are still shown; only the command line's own mistakes (exit 2) end the run."""
     why = re.sub(r"^--imap \S+: ", "", error.message)  # the label names the server already
-    return Problem(f"imap://{options.server}/{options.folder}", why, check_id=MAILBOX)
+    where = f"imap://{options.server}/{options.folder}"
+    return Problem(where, why, check_id=MAILBOX, hint=error.hint)
 
 
 def imap_address(options: ImapOptions) -> tuple[str, int, bool]:
@@ -267,9 +268,17 @@ def _login(
 ) -> Mailbox:
     session.connect(address, port)
     client = ImapClient(session)
-    if implicit:
-        _verified_tls(session, host, options.ca_file)
-    greeting = client.greeting()
+    try:
+        if implicit:
+            _verified_tls(session, host, options.ca_file)
+        greeting = client.greeting()
+    except SessionError as exc:
+        # a TLS choice that is not the server's: say which --tls to try, as trace does
+        from mailcheck.checks.connection import tls_mismatch_hint
+
+        up = session.tls is not None
+        hint = tls_mismatch_hint("imap", port, exc, session.first, greeting=True, tls_up=up)
+        raise NetworkError(f"--imap {host}:{port}: {exc.message}", hint=hint or "") from None
     caps = greeting_capabilities(greeting) or client.capabilities()[1]
     if not implicit:
         if "STARTTLS" not in caps:

@@ -41,6 +41,7 @@ class Problem:
     message_id: str = ""  # the carrying message (--move-to leaves it in place)
     # report.mailbox: the --imap folder itself (not one report in it) could not be read
     check_id: str = "report.malformed"
+    hint: str = ""  # what to try (report.mailbox: the --tls the server seems to speak)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ library's email package. Pure: the caller reads files and passes their contents.
 from __future__ import annotations
 
 import datetime
+import email.errors
 import email.policy
 import email.utils
 import mimetypes
@@ -19,7 +20,6 @@ from mailcheck.records.domain_name import parse_domain
 
 # Header field names: printable US-ASCII except colon (RFC 5322 §3.6.8)
 _FIELD_NAME = re.compile(r"^[\x21-\x39\x3b-\x7e]+$")
-_NAME_ADDR = re.compile(r"^\s*([^<>]*?)\s*<([^<>]*)>\s*$")
 # Headers the message builder owns: give them with their own options
 _OWNED = {"from": "--from", "to": "--to", "date": "", "message-id": "", "mime-version": ""}
 _OWNED_CONTENT = ("content-type", "content-transfer-encoding")
@@ -58,21 +58,13 @@ def has_control(text: str) -> bool:
 
 
 def parse_mailbox(text: str, option: str) -> Mailbox:
-    """`alice@example.com` or `Alice <alice@example.com>`; a clear InputError otherwise."""
+    """`alice@example.com` or `Alice <alice@example.com>`, read as RFC 5322 reads a mailbox
+    (the standard library's address parser): a quoted display name may hold <, >, commas
+    ('"Evil <x@y>" <a@b.example>' is the address a@b.example); a clear InputError otherwise."""
     shown = repr(text)  # control characters escaped, once
     if has_control(text):
         raise InputError(f"{option} {shown}: control characters in an address")
-    match = _NAME_ADDR.match(text)
-    if match:
-        display, address = match.group(1).strip().strip('"').strip(), match.group(2).strip()
-    else:
-        display, address = "", text.strip()
-    if not address or "@" not in address or any(c in address for c in "<>,; \t"):
-        raise InputError(
-            f"{option} {shown} is not an address",
-            hint="give local@domain, or 'Name <local@domain>'",
-        )
-    local, _, domain = address.rpartition("@")
+    display, local, domain = _one_mailbox(text, option, shown)
     if not local or any(c.isspace() or c in '<>"(),;:\\[]' for c in local) or len(local) > 64:
         raise InputError(f"{option} {shown}: invalid local part {local!r}")
     try:
@@ -82,6 +74,34 @@ def parse_mailbox(text: str, option: str) -> Mailbox:
     if "." not in ascii_domain:
         raise InputError(f"{option} {shown}: {domain!r} is not a full domain name")
     return Mailbox(display, local, domain, ascii_domain)
+
+
+# what the address parser may note and the mailbox still be one we can use: a period in an
+# unquoted name ("J. Smith", obsolete syntax), a UTF-8 local part (SMTPUTF8 decides later)
+_HARMLESS = (email.errors.ObsoleteHeaderDefect, email.errors.NonASCIILocalPartDefect)
+_NOT_AN_ADDRESS = "give local@domain, or 'Name <local@domain>'"
+
+
+def _one_mailbox(text: str, option: str, shown: str) -> tuple[str, str, str]:
+    """(display name, local part, domain) of the one mailbox `text` holds."""
+    header = email.policy.default.header_factory("To", text)
+    addresses = header.addresses
+    if len(addresses) > 1:
+        raise InputError(
+            f"{option} {shown}: {len(addresses)} addresses where one belongs",
+            hint="give one address per option; quote a name holding a comma: "
+            "'\"Smith, J\" <local@domain>'",
+        )
+    defects = [d for d in header.defects if not isinstance(d, _HARMLESS)]
+    if defects or any(group.display_name is not None for group in header.groups):
+        raise InputError(
+            f"{option} {shown} is not an address ({defects[0] if defects else 'a group'})",
+            hint=_NOT_AN_ADDRESS + "; quote a name holding <, >, @, commas or quotes",
+        )
+    if not addresses or not addresses[0].username or not addresses[0].domain:
+        raise InputError(f"{option} {shown} is not an address", hint=_NOT_AN_ADDRESS)
+    address = addresses[0]
+    return address.display_name.strip(), address.username, address.domain
 
 
 def parse_header(text: str) -> tuple[str, str]:

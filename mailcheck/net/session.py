@@ -19,6 +19,12 @@ MAX_LINE = 8192
 MAX_REPLY_LINES = 200
 
 
+def tls_record(data: bytes) -> bool:
+    """Whether `data` begins like a TLS record (a handshake or an alert, version 3.x): what a
+    port that speaks TLS from the first byte sends where a plain-text greeting belongs."""
+    return data[:1] in (b"\x15", b"\x16") and data[1:2] == b"\x03"
+
+
 class SessionError(Exception):
     """The conversation could not go on: closed, timed out, garbage, TLS failure."""
 
@@ -108,6 +114,7 @@ class Session:
         self.sock: socket.socket | ssl.SSLSocket | None = None
         self._buffer = b""
         self.first = b""  # the first bytes the server sent: what it speaks, if not ours
+        self.lines_read = 0
         self.address: tuple[str, int] | None = None
         self.tls: ssl.SSLSocket | None = None
         # the password and every form of it sent (base64 tokens): a server that echoes one
@@ -228,6 +235,11 @@ class Session:
             if len(self._buffer) > limit:
                 raise SessionError("too-long", _endless(limit))
             self._fill(started)
+            if self.tls is None and not self.lines_read and tls_record(self._buffer):
+                # TLS where a plain-text greeting belongs: no line break may ever come, so
+                # waiting out the time limit would only hide what the server already said
+                raise SessionError("garbage", "a TLS record where a plain-text greeting belongs")
+        self.lines_read += 1
         raw, _, self._buffer = self._buffer.partition(b"\n")
         if len(raw) > limit:
             raise SessionError("too-long", _endless(limit))

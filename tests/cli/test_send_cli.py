@@ -118,13 +118,31 @@ def test_group_readable_key_is_warned_about(run_cli: CliRun, tmp_path: Path) -> 
     assert code == 0 and "WARN send.dkim-key" in err and "readable by other users" in err
 
 
+def test_quoted_display_name_with_angle_brackets(run_cli: CliRun) -> None:
+    """'"Evil <x@y>" <a@b.example>' is one valid mailbox: a@b.example, named 'Evil <x@y>'."""
+    code, out, err = dry(run_cli, "--from", '"Evil <x@y>" <a@b.example>', "--to", "bob@example.net")
+    assert code == 0, err
+    message = email.message_from_string(out, policy=email.policy.default)
+    assert out.startswith('From: "Evil <x@y>" <a@b.example>\n')
+    [author] = message["From"].addresses
+    assert (author.display_name, author.addr_spec) == ("Evil <x@y>", "a@b.example")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--to", "bob@example.net"), "--from is required"),
         (("--from", "alice@example.com"), "at least one --to"),
         (("--from", "alice", "--to", "bob@example.net"), "is not an address"),
-        (("--from", "a@example.com", "--to", "b@x.org, c@y.org"), "is not an address"),
+        (("--from", "a@example.com", "--to", "b@x.org, c@y.org"), "2 addresses where one"),
+        (("--from", "a@b.example, c@d.example", "--to", "b@x.org"), "2 addresses where one"),
+        (("--from", "Smith, J <a@b.example>", "--to", "b@x.org"), "2 addresses where one"),
+        (("--from", "Alice <>", "--to", "b@x.org"), "'Alice <>' is not an address"),
+        (("--from", "Evil <x@y> <a@b.example>", "--to", "b@x.org"), "is not an address"),
+        (("--from", '"Evil <x@y> <a@b.example>', "--to", "b@x.org"), "is not an address"),
+        (("--from", '"Evil" <x@y>" <a@b.example>', "--to", "b@x.org"), "is not an address"),
+        (("--from", "group: a@b.example;", "--to", "b@x.org"), "is not an address (a group)"),
+        (("--from", '"E\x1b[2J" <a@b.example>', "--to", "b@x.org"), "control characters"),
         (("--from", "a@example.com", "--to", "b@localhost"), "not a fully qualified name"),
         (
             ("--from", "a@example.com", "--to", "b@example.net", "--attach", "/no/such/file"),

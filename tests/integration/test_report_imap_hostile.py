@@ -264,3 +264,115 @@ def test_move_without_move_or_uidplus(
         "UID STORE 7 +FLAGS.SILENT (\\Deleted)",
         "LOGOUT",
     ]
+
+
+def mailbox_findings(out: str) -> list[dict[str, str]]:
+    return [
+        f
+        for r in json.loads(out)["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+        if f["id"] == "report.mailbox"
+    ]
+
+
+def timed_report(
+    run_cli: CliRun, handler: Scenario, ca_file: str, *extra: str
+) -> tuple[int, dict[str, str], float, int]:
+    """One `report --imap` run against `handler`: exit code, its report.mailbox finding, the
+    seconds it took, the port."""
+    import time
+
+    with MisbehavingServer(handler) as listening:
+        started = time.monotonic()
+        result = run_cli(
+            *("report", "--imap", f"127.0.0.1:{listening.port}", "--user", "dmarc@example.test"),
+            *("--password-env", "IMAP_PASSWORD", "--ca-file", ca_file, "--offline"),
+            *("--format", "json", *extra),
+            env={"IMAP_PASSWORD": PASSWORD},
+            timeout=60,
+        )
+        took = time.monotonic() - started
+    assert result.stderr == ""
+    assert PASSWORD not in result.stdout
+    [found] = mailbox_findings(result.stdout)
+    return result.returncode, found, took, listening.port
+
+
+@pytest.mark.timeout(60)
+def test_implicit_tls_against_a_plain_text_server_suggests_starttls(
+    run_cli: CliRun, ca_file: str
+) -> None:
+    """--tls implicit (or --imap HOST:993) where the server greets in plain text:
+    told at once, with trace's suggestion, not after the timeout."""
+    received: list[bytes] = []
+
+    async def plain(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
+            writer.write(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+            await writer.drain()
+            while data := await reader.read(4096):
+                received.append(data)
+
+    code, found, took, port = timed_report(
+        run_cli, plain, ca_file, "--tls", "implicit", "--timeout", "20"
+    )
+    assert code == 3 and found["status"] == "error"
+    assert found["summary"] == (
+        f"imap://127.0.0.1:{port}/INBOX: TLS handshake failed: WRONG_VERSION_NUMBER"
+    )
+    assert found["hint"] == (
+        "The server answered in plain text, not TLS: it may expect STARTTLS first "
+        "(--tls auto or --tls starttls)."
+    )
+    assert took < 10, took
+    assert b"".join(received).startswith(b"\x16\x03")  # a ClientHello and nothing more
+    assert PASSWORD.encode() not in b"".join(received)
+
+
+@pytest.mark.timeout(60)
+def test_a_tls_record_where_the_greeting_belongs_suggests_tls_implicit(
+    run_cli: CliRun, ca_file: str
+) -> None:
+    """STARTTLS expected (--tls auto on a port other than 993), and the server's first bytes
+    are a TLS record (here an alert): no line break will come, so no waiting for one."""
+    from tests.smtpfixtures import HANDSHAKE_FAILURE
+
+    async def tls_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
+            writer.write(HANDSHAKE_FAILURE)
+            await writer.drain()
+            await reader.read()
+
+    code, found, took, port = timed_report(run_cli, tls_first, ca_file, "--timeout", "20")
+    assert code == 3 and found["status"] == "error"
+    assert found["summary"] == (
+        f"imap://127.0.0.1:{port}/INBOX: a TLS record where a plain-text greeting belongs"
+    )
+    assert found["hint"] == (
+        "The first bytes are a TLS record: this port speaks TLS at once (--tls implicit)."
+    )
+    assert took < 10, took
+
+
+@pytest.mark.timeout(60)
+def test_a_silent_implicit_tls_port_suggests_tls_implicit(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    """A real implicit-TLS server on a port other than 993 says nothing until a ClientHello
+    comes: only the timeout tells, and then the suggestion trace gives."""
+
+    async def implicit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError, ssl.SSLError, asyncio.CancelledError):
+            await writer.start_tls(tls_context)  # waits for a ClientHello that never comes
+
+    code, found, _took, port = timed_report(run_cli, implicit, ca_file, "--timeout", "1")
+    assert code == 3 and found["status"] == "error"
+    assert found["summary"] == (
+        f"imap://127.0.0.1:{port}/INBOX: silence: no reply in 1.0 s "
+        "(the per-step limit, --timeout 1)"
+    )
+    assert found["hint"] == (
+        f"Port {port} is not a standard IMAP port: if it expects TLS from the first byte, "
+        "try --tls implicit."
+    )

@@ -610,6 +610,35 @@ def test_implicit_tls_submission(
     assert "C: STARTTLS" not in lines
 
 
+def test_quoted_display_name_with_angle_brackets_and_a_comma(
+    run_cli: CliRun, dns_server: DnsServer, submission: Any, recorder: Recorder, ca_file: str
+) -> None:
+    """A quoted display name may hold <, > and commas (RFC 5322 3.2.4): the envelope sender
+    is the address outside the quotes, and the name reaches the From header unchanged."""
+    args = via(submission, ca_file)[:4]
+    code, doc, everything = send(
+        run_cli,
+        dns_server,
+        *args,
+        *("--from", '"Evil <x@y.example>, Inc." <alice@dkim.test>', "--to", "bob@example.net"),
+    )
+    assert code == 0, everything
+    [arrived] = recorder.received
+    assert arrived["mail_from"] == "alice@dkim.test"
+    assert arrived["rcpt_tos"] == ["bob@example.net"]
+    assert any(line.startswith("C: MAIL FROM:<alice@dkim.test>") for line in transcript(doc))
+    assert (
+        b'\r\nFrom: "Evil <x@y.example>, Inc." <alice@dkim.test>\r\n'
+        in b"\r\n" + arrived["content"]
+    )
+    parsed = email.message_from_bytes(arrived["content"], policy=email.policy.default)
+    [author] = parsed["From"].addresses
+    assert (author.display_name, author.addr_spec) == (
+        "Evil <x@y.example>, Inc.",
+        "alice@dkim.test",
+    )
+
+
 @pytest.mark.parametrize("offered", [True, False])
 def test_smtputf8_address(
     run_cli: CliRun, dns_server: DnsServer, recorder: Recorder, offered: bool
