@@ -73,6 +73,8 @@ def check_connection(trace: HostTrace) -> Iterator[Finding]:
 
 
 STANDARD_PORTS = {"smtp": (25, 587, 465, 2525), "imap": (143, 993), "pop3": (110, 995)}
+# the port where each protocol speaks TLS from the first byte (--tls auto takes TLS there)
+IMPLICIT_DEFAULT = {"smtp": 465, "imap": 993, "pop3": 995}
 
 
 def sniff_hint(trace: HostTrace) -> str | None:
@@ -111,9 +113,14 @@ def tls_mismatch_hint(
     `protocol`) where the greeting belongs. `greeting`: the failure came while waiting for
     it; `tls_up`: TLS was established before. One wording for trace and report --imap."""
     if error.kind == "tls" and not tls_up and "WRONG_VERSION_NUMBER" in error.message.upper():
+        # --tls auto takes TLS at once on the implicit port: there only starttls helps
+        choice = (
+            "--tls starttls"
+            if IMPLICIT_DEFAULT.get(protocol) == port
+            else ("--tls auto or --tls starttls")
+        )
         return (
-            "The server answered in plain text, not TLS: it may expect STARTTLS first "
-            "(--tls auto or --tls starttls)."
+            f"The server answered in plain text, not TLS: it may expect STARTTLS first ({choice})."
         )
     if not greeting or tls_up:
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.connection import IMPLICIT_DEFAULT
 from mailcheck.checks.transport import TraceContext, certificate_data, connect_id, judge
 from mailcheck.model import Finding, Report, Section, Status, TranscriptLine
 from mailcheck.net.address import is_ip_address
@@ -26,10 +27,9 @@ from mailcheck.services.trace_dns import Beside, Policy
 from mailcheck.services.trace_dns import context as judging_context
 from mailcheck.services.trace_dns import policy_of as policy_of
 
-IMPLICIT_PORTS = {465: "smtp", 993: "imap", 995: "pop3"}
+IMPLICIT_PORTS = {port: protocol for protocol, port in IMPLICIT_DEFAULT.items()}
 PROTOCOL_PORTS = {143: "imap", 993: "imap", 110: "pop3", 995: "pop3"}
 DEFAULT_PORT = {"smtp": 25, "imap": 143, "pop3": 110}
-IMPLICIT_DEFAULT = {"smtp": 465, "imap": 993, "pop3": 995}
 
 Progress = Callable[[str], None]
 
