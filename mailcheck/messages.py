@@ -18,6 +18,8 @@ MBOX_FORMATS = ("auto", "mboxo", "mboxrd")
 
 @dataclass(frozen=True)
 class RawMessage:
+    """A message as read from a file, folder or mbox, or why it could not be read."""
+
     source: str
     data: bytes
     note: str = ""

@@ -202,6 +202,8 @@ class Section:
 
 @dataclass(frozen=True)
 class QueryStats:
+    """DNS counts of a run or a subject: queries, cache hits, errors, time."""
+
     queries: int = 0
     cache_hits: int = 0
     errors: int = 0

@@ -23,3 +23,20 @@ def test_tool(command: list[str]) -> None:
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_dataclass_has_a_docstring() -> None:
+    """Python 3.11 builds a missing dataclass docstring from inspect.signature when the class
+    is created (~0.15 ms each, at every start-up): say in words what the class holds."""
+    import ast
+
+    missing = []
+    for path in sorted((ROOT / "mailcheck").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ClassDef)
+                and any("dataclass" in ast.unparse(d) for d in node.decorator_list)
+                and ast.get_docstring(node) is None
+            ):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert missing == []

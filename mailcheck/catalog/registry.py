@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """A check id's catalogue entry: its title, explanation, hint and references."""
+
     id: str
     title: str
     explain: str

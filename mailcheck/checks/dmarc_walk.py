@@ -123,6 +123,8 @@ def _parse_cached(text: str) -> DmarcRecord:
 
 @dataclass
 class Level:
+    """One level of the DMARC tree walk: the name asked and its DMARC records."""
+
     name: str
     answer: Answer | None = None
     records: list[str] = field(default_factory=list)

@@ -128,12 +128,16 @@ def query_name(subject: str, zone: str) -> str:
 
 @dataclass(frozen=True)
 class Subject:
+    """What a blocklist is asked about, and why it is (the record it came from)."""
+
     value: str  # an address, or the domain for domain lists
     why: str  # "MX mx1.example.com", "SPF ip4:192.0.2.1", "connecting IP"
 
 
 @dataclass
 class _Asked:
+    """One blocklist question about one subject, with its answers once they come."""
+
     subject: Subject
     blocklist: Blocklist
     answer: Answer | None = None

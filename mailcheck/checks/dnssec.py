@@ -65,6 +65,8 @@ class ZoneProbe:
 
 @dataclass(frozen=True)
 class ZoneVerdict:
+    """Whether a zone is signed and validates: its state, apex and the AD flag seen."""
+
     state: str  # signed | unanchored | unsigned | island | bogus | error
     apex: str | None
     detail: str
@@ -261,6 +263,8 @@ def _signed(apex: str, anchored: bool, tail: str, ad: bool | None) -> ZoneVerdic
 
 @dataclass
 class MxDane:
+    """An MX host's DNSSEC probe and TLSA answer, for its DANE judgement."""
+
     host: str
     probe: ZoneProbe
     tlsa: Answer | None = None

@@ -25,6 +25,8 @@ from mailcheck.net.dns.engine import DnsEngine
 
 @dataclass(frozen=True)
 class SpfInput:
+    """What SPF is evaluated with for a message: IP, HELO, MAIL FROM, and their source."""
+
     ip: str
     helo: str
     mail_from: str | None  # "" the null sender (<>), None unknown (no Return-Path)
@@ -166,6 +168,8 @@ def spf_claim_problems(
 
 @dataclass
 class DmarcVerdict:
+    """A message's DMARC result: the policy found, and what it asks of receivers."""
+
     from_domain: str
     # pass | fail | none | temperror | permerror, or unknown: no aligned DKIM pass and SPF
     # not evaluated (no connecting IP), so an aligned SPF pass could still decide it
@@ -388,6 +392,8 @@ def _judge(
 
 @dataclass(frozen=True)
 class AuthResult:
+    """One method's result in an Authentication-Results header, with its properties."""
+
     header: str  # "Authentication-Results" or "ARC-Authentication-Results"
     authserv_id: str
     method: str

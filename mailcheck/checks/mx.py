@@ -22,6 +22,8 @@ MAX_HOSTS = 20
 
 @dataclass
 class MxHost:
+    """One MX host: its record, preference, and the answers about its addresses."""
+
     name: str
     preference: int
     record_text: str

@@ -24,6 +24,8 @@ MAX_WALK = 8  # labels walked up to find the zone apex
 
 @dataclass
 class NsHost:
+    """One name server of a zone: its addresses, and its own answers when asked directly."""
+
     name: str
     addresses: dict[str, Answer] = field(default_factory=dict)  # "A"/"AAAA" -> answer
     # address -> the server's own answers, by question ("SOA", "MX", "SPF", "DMARC", "MTA-STS")

@@ -23,6 +23,8 @@ NO_NEXT_UPDATE = datetime.timedelta(days=4)
 
 @dataclass(frozen=True)
 class Stapling:
+    """The judgement of a stapled OCSP response (or of its absence)."""
+
     status: Status
     category: str  # good | insufficient | unknown, or "" when not graded (none stapled)
     text: str

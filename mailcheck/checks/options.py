@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FetchOptions:
+    """How HTTPS resources (MTA-STS policies, BIMI files) are fetched."""
+
     ca_file: str | None = None
     timeout: float = 10.0
     port: int | None = None

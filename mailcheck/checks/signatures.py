@@ -369,6 +369,8 @@ def _policy(sig: Signature) -> None:
 
 @dataclass
 class ArcInstance:
+    """One ARC set (AMS and AS of one instance) and whether each verifies."""
+
     instance: int
     ams_domain: str = ""
     ams_selector: str = ""
@@ -382,6 +384,8 @@ class ArcInstance:
 
 @dataclass
 class ArcResult:
+    """The ARC chain's validation (cv=), with each instance and any DNS trouble."""
+
     cv: str  # none | pass | fail
     reason: str
     instances: list[ArcInstance]

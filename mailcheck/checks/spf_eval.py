@@ -11,6 +11,8 @@ from mailcheck.net.dns.engine import DnsEngine
 
 @dataclass(frozen=True)
 class SpfResult:
+    """check_host()'s answer for an IP and sender, with the mechanism that decided."""
+
     result: str
     explanation: str
     mechanism: str | None

@@ -33,6 +33,8 @@ class Unflattenable(Exception):
 
 @dataclass
 class Proposal:
+    """A flattened SPF record proposed in place of lookups: before and after counts."""
+
     record: str
     before: int
     after: int

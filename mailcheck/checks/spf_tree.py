@@ -68,6 +68,8 @@ class TermLookup:
 
 @dataclass
 class SpfNode:
+    """A domain in the SPF include tree: its record, its children and its lookups."""
+
     domain: str
     via: Term | None = None
     depth: int = 0

@@ -39,6 +39,8 @@ GOOD_CURVES = {"secp256r1", "secp384r1", "secp521r1"}
 
 @dataclass(frozen=True)
 class Rating:
+    """A TLS aspect's rating (protocol, cipher, key...), with the reason for it."""
+
     aspect: str
     category: str
     reason: str

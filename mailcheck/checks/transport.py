@@ -26,6 +26,8 @@ __all__ = ["TraceContext", "certificate_data", "connect_id", "judge"]
 
 @dataclass(frozen=True)
 class TraceContext:
+    """What DNS says about a traced host (names, PTR, TLSA), for the judgement."""
+
     names: tuple[str, ...]
     ptr_names: tuple[str, ...] | None = None
     tlsa: Answer | None = None

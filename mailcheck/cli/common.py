@@ -193,6 +193,8 @@ def note(message: str) -> None:
 
 @dataclass(frozen=True)
 class OutputOptions:
+    """The shared output options: format, colour, verbosity, exit-code policy."""
+
     format: Format = Format.TEXT
     color: Color = Color.AUTO
     verbose: bool = False
@@ -251,6 +253,8 @@ class OutputOptions:
 
 @dataclass(frozen=True)
 class DnsFlags:
+    """The shared DNS options: name servers, zone files, offline, limits."""
+
     nameservers: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
     offline: bool = False

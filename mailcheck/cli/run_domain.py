@@ -40,6 +40,8 @@ OFFLINE_EHLO = "mailcheck.invalid"
 
 @dataclass(frozen=True)
 class DomainOptions:
+    """`mailcheck domain`'s own options, as given on the command line."""
+
     ip: str | None = None
     sender: str | None = None
     helo: str | None = None

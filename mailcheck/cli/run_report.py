@@ -19,6 +19,8 @@ from mailcheck.services.connecting import LoginOptions
 
 @dataclass(frozen=True)
 class RunOptions:
+    """`mailcheck report`'s own options, as given on the command line."""
+
     check_dns: bool = False
     max_unaligned: float | None = None
     csv: bool = False

@@ -41,6 +41,8 @@ MAX_FILE = 25 * MB  # attachments and --eml: more is not a test message
 
 @dataclass(frozen=True)
 class SendOptions:
+    """`mailcheck send`'s own options, as given on the command line."""
+
     to: tuple[str, ...] = ()
     sender: str | None = None
     mail_from: str | None = None

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VerifyOptions:
+    """`mailcheck verify`'s own options, as given on the command line."""
+
     ip: str | None = None
     helo: str | None = None
     mail_from: str | None = None

@@ -22,6 +22,8 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class DkimAuth:
+    """A DKIM result in an aggregate report record (auth_results)."""
+
     domain: str
     selector: str
     result: str
@@ -29,6 +31,8 @@ class DkimAuth:
 
 @dataclass(frozen=True)
 class SpfAuth:
+    """An SPF result in an aggregate report record (auth_results)."""
+
     domain: str
     scope: str
     result: str
@@ -57,6 +61,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Policy:
+    """The DMARC policy a reporter says it applied (policy_published)."""
+
     domain: str
     p: str
     sp: str = ""
@@ -69,6 +75,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class AggregateReport:
+    """A DMARC aggregate report (RFC 9990), as read from its XML."""
+
     source: str
     org_name: str
     email: str

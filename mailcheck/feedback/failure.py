@@ -18,6 +18,8 @@ MAX_FIELD = 2000
 
 @dataclass(frozen=True)
 class FailureReport:
+    """A DMARC failure report (ARF, RFC 6591), as read from its message."""
+
     source: str
     reporter: str  # the report message's From:
     feedback_type: str  # auth-failure (RFC 6591) | abuse | fraud ...

@@ -46,6 +46,8 @@ class Recheck:
 
 @dataclass
 class Source:
+    """One sending IP in the aggregate reports: its name, messages and results."""
+
     ip: str
     ptr: Ptr
     org: str
@@ -78,6 +80,8 @@ class Failing:
 
 @dataclass
 class DomainSummary:
+    """What a domain's aggregate reports add up to, for its policy verdict."""
+
     domain: str
     policy: str  # p= of the newest report
     pct: int | None
@@ -297,6 +301,8 @@ def _add_row(
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a domain is ready for its next DMARC policy step, in words."""
+
     state: str  # ready | review | not-ready | final | no-data
     text: str
     short: str = ""  # for the summary table

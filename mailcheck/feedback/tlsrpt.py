@@ -33,6 +33,8 @@ COMMAND_FOR = {"tls": "trace", "dane": "trace", "dnssec": "domain", "mta-sts": "
 
 @dataclass(frozen=True)
 class FailureDetail:
+    """One failure-details entry of a TLS report (RFC 8460)."""
+
     result_type: str
     sending_mta_ip: str
     receiving_mx: str
@@ -45,6 +47,8 @@ class FailureDetail:
 
 @dataclass(frozen=True)
 class TlsPolicy:
+    """One policy of a TLS report with its success and failure counts."""
+
     policy_type: str  # sts | tlsa | no-policy-found
     domain: str
     strings: tuple[str, ...]
@@ -56,6 +60,8 @@ class TlsPolicy:
 
 @dataclass(frozen=True)
 class TlsReport:
+    """An SMTP TLS report (RFC 8460), as read from its JSON."""
+
     source: str
     org_name: str
     report_id: str

@@ -67,6 +67,8 @@ MTA_STS_MODES = ("none", "testing", "enforce")
 
 @dataclass(frozen=True)
 class Expectations:
+    """What the expectations file requires of one domain."""
+
     dmarc_policy: str | None = None
     spf_max_lookups: int | None = None
     spf_require_includes: tuple[str, ...] = ()
@@ -91,6 +93,8 @@ class Expectations:
 
 @dataclass(frozen=True)
 class Waiver:
+    """A finding the expectations file accepts, until a date, with the reason."""
+
     id: str
     reason: str
     domain: str | None = None
@@ -112,6 +116,8 @@ class DnsblZones:
 
 @dataclass(frozen=True)
 class Config:
+    """The expectations file: defaults, per-domain expectations, waivers, blocklists."""
+
     path: str
     defaults: Expectations = Expectations()
     domains: dict[str, Expectations] = field(default_factory=dict)

@@ -129,6 +129,8 @@ def parse_header(text: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file attached to a message `send` composes."""
+
     filename: str
     content: bytes
     content_type: str = ""
@@ -136,6 +138,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Draft:
+    """A message `send` composes: sender, recipients, subject, body and attachments."""
+
     sender: Mailbox
     recipients: tuple[Mailbox, ...]
     subject: str | None = None

@@ -31,6 +31,8 @@ SIGNED = (
 
 @dataclass(frozen=True)
 class SigningKey:
+    """A DKIM private key loaded for signing, with its algorithm and size."""
+
     algorithm: str  # rsa-sha256 | ed25519-sha256
     bits: int | None  # RSA modulus size
     private: bytes  # in the form dkimpy wants: PKCS#1 PEM (RSA), base64 seed (Ed25519)

@@ -130,6 +130,8 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class Received:
+    """One Received header, parsed into its from/by/with/id/for parts and date."""
+
     raw: str
     from_helo: str = ""
     from_rdns: str = ""

@@ -28,6 +28,8 @@ class Failure(enum.Enum):
 
 @dataclass(frozen=True)
 class HttpResult:
+    """An HTTPS fetch's outcome: status, type, body and address, or the error."""
+
     url: str
     status: int | None = None
     content_type: str = ""

@@ -14,6 +14,8 @@ _CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ImapStatus:
+    """An IMAP command's tagged status, with the untagged lines before it."""
+
     status: str  # OK | NO | BAD | BYE | PREAUTH
     text: str
     untagged: tuple[str, ...] = ()
@@ -180,6 +182,8 @@ def greeting_capabilities(greeting: ImapStatus) -> list[str]:
 
 @dataclass(frozen=True)
 class PopReply:
+    """A POP3 reply: +OK or -ERR, its text, and a multi-line body's lines."""
+
     ok: bool
     text: str
     lines: tuple[str, ...] = ()

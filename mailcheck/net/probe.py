@@ -27,6 +27,8 @@ LOGIN_AFTER = (None, "mail", "rcpt")  # the login test comes after TLS, before M
 
 @dataclass(frozen=True)
 class ProbeOptions:
+    """How a host is traced: protocol, port, TLS choice and the SMTP dialogue."""
+
     protocol: str = "smtp"  # smtp | imap | pop3
     port: int = 25
     tls: str = "auto"  # auto | starttls | implicit | none
@@ -66,6 +68,8 @@ class Watch(Protocol):
 
 @dataclass
 class TlsState:
+    """The TLS a conversation reached: mode, version, cipher and the chain."""
+
     mode: str  # implicit | starttls
     version: str = ""
     cipher: str = ""
@@ -79,6 +83,8 @@ class TlsState:
 
 @dataclass
 class HostTrace:
+    """One host's conversation: the transcript, TLS state, and what went wrong."""
+
     host: str
     address: str
     port: int

@@ -83,6 +83,8 @@ class Line:
 
 @dataclass
 class Transcript:
+    """A conversation's C:/S: lines, timed from its start."""
+
     started: float = field(default_factory=time.monotonic)
     lines: list[Line] = field(default_factory=list)
 

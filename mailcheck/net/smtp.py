@@ -16,6 +16,8 @@ _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 @dataclass(frozen=True)
 class Reply:
+    """An SMTP reply: its code and lines."""
+
     code: int
     lines: tuple[str, ...]
 

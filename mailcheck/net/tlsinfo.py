@@ -27,6 +27,8 @@ from mailcheck.net.session import presented_chain as presented_chain
 
 @dataclass(frozen=True)
 class CertInfo:
+    """What a certificate says: names, issuer, validity, key."""
+
     subject: str
     issuer: str
     common_name: str
@@ -148,6 +150,8 @@ def trust_store(ca_file: str | None) -> tuple[x509.Certificate, ...]:
 
 @dataclass(frozen=True)
 class Trust:
+    """Whether a certificate chain verified, and why not."""
+
     trusted: bool
     detail: str
 

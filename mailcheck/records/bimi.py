@@ -10,6 +10,8 @@ _TAG = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class BimiRecord:
+    """A BIMI record's tags and syntax problems."""
+
     text: str
     tags: dict[str, str] = field(default_factory=dict)
     syntax: tuple[str, ...] = ()

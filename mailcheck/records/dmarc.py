@@ -32,6 +32,8 @@ def is_dmarc(text: str) -> bool:
 
 @dataclass(frozen=True)
 class ReportUri:
+    """One rua/ruf URI of a DMARC record, parsed (scheme, address, size limit)."""
+
     raw: str
     scheme: str
     address: str = ""
@@ -42,6 +44,8 @@ class ReportUri:
 
 @dataclass(frozen=True)
 class DmarcRecord:
+    """A DMARC record's tags, in order, with its syntax problems."""
+
     text: str
     tags: dict[str, str] = field(default_factory=dict)
     order: tuple[str, ...] = ()

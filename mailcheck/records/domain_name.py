@@ -14,6 +14,8 @@ _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
 
 @dataclass(frozen=True)
 class DomainName:
+    """A domain name in its ASCII (punycode) and Unicode forms."""
+
     ascii: str
     unicode: str
 

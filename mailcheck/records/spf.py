@@ -56,6 +56,8 @@ class Term:
 
 @dataclass(frozen=True)
 class SpfRecord:
+    """An SPF record's terms, with its syntax errors."""
+
     text: str
     terms: tuple[Term, ...] = ()
     errors: tuple[str, ...] = field(default=())

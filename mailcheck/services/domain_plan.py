@@ -37,6 +37,8 @@ R = TypeVar("R")
 
 @dataclass
 class Checks:
+    """The checks a domain gets, by family (None: not asked for)."""
+
     mx: MxCheck
     spf: SpfCheck
     dmarc: DmarcCheck

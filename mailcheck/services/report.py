@@ -19,6 +19,8 @@ MAX_PTR = 5000  # reverse lookups per run; further sources show "(not looked up)
 
 @dataclass(frozen=True)
 class ReportRequest:
+    """What `report` does beyond reading: DNS checks, the unaligned-source limit."""
+
     lookups: bool = True  # PTR lookups (off with --offline)
     check_dns: bool = False
     max_unaligned: float | None = None
@@ -26,6 +28,8 @@ class ReportRequest:
 
 @dataclass
 class Collected:
+    """Everything read from the inputs of `report`, and what could not be read."""
+
     aggregate: list[AggregateReport] = field(default_factory=list)
     tls: list[TlsReport] = field(default_factory=list)
     failures: list[FailureReport] = field(default_factory=list)

@@ -31,6 +31,8 @@ _SEARCH = re.compile(r"^\* SEARCH((?: \d+)*)", re.I)
 
 @dataclass(frozen=True)
 class DeliveryTarget:
+    """The mailbox `send --check-delivery` watches for the message."""
+
     user: str
     host: str
     port: int
@@ -111,6 +113,8 @@ def open_target(
 
 @dataclass
 class Arrival:
+    """The message found in the mailbox (or not), with the time it took."""
+
     data: bytes = b""
     uid: int = 0
     seconds: float = 0.0

@@ -31,6 +31,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class DkimPlan:
+    """How `send` signs: the key, selector and domain, and the key file's safety."""
+
     key: SigningKey
     selector: str
     domain: str
@@ -109,6 +111,8 @@ def _published_mismatch(dkim: DkimPlan, published: Any) -> str:
 
 @dataclass(frozen=True)
 class SendRequest:
+    """Everything `send` needs to deliver one message."""
+
     mail_from: str  # envelope sender (A-label domain unless SMTPUTF8)
     recipients: tuple[str, ...]
     server: str | None = None  # host or IP; None: each recipient domain's MX hosts

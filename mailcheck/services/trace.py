@@ -36,6 +36,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class TraceRequest:
+    """Everything `trace` needs to talk to its target."""
+
     target: str
     protocol: str | None = None
     port: int | None = None
@@ -97,6 +99,8 @@ class TraceRequest:
 
 @dataclass
 class Target:
+    """A host to trace: its name, MX preference and addresses, or why it cannot be."""
+
     host: str
     preference: int | None
     addresses: list[str]

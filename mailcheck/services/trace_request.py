@@ -39,6 +39,8 @@ class QuitStep(str, enum.Enum):
 
 @dataclass(frozen=True)
 class TraceOptions:
+    """`trace`'s options as the library takes them."""
+
     target: str
     port: int | None = None
     protocol: str | None = None

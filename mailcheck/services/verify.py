@@ -38,6 +38,8 @@ from mailcheck.services.verify_sections import (
 
 @dataclass(frozen=True)
 class VerifyRequest:
+    """Everything `verify` needs besides the messages."""
+
     ip: str | None = None
     helo: str | None = None
     mail_from: str | None = None

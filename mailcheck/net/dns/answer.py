@@ -78,6 +78,8 @@ class Record:
 
 @dataclass(frozen=True)
 class CnameLink:
+    """One CNAME followed on the way to an answer."""
+
     owner: str
     target: str
     origin: Location | None = None

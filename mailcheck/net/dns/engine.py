@@ -47,6 +47,8 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
+    """The DNS engine's limits: timeouts, retries, deadlines, concurrency, cache."""
+
     timeout: float = 2.0
     retries: int = 1
     deadline: float = 30.0  # seconds of DNS per subject (each `scoped()` view), or per run

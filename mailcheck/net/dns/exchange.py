@@ -53,6 +53,8 @@ DEADLINE = "deadline reached before an answer"
 
 @dataclass(eq=False, slots=True)
 class _Query:
+    """One DNS query in flight: where it goes, its limits and who waits for it."""
+
     request: Request
     host: str
     port: int

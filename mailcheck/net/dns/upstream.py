@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Server:
+    """A DNS server to ask: its address and port."""
+
     host: str
     port: int = 53
 
