@@ -199,7 +199,7 @@ def udp_response(
             cache[key] = None
         else:
             limit = request.payload if request.edns >= 0 else 512
-            wire = response.to_wire()
+            wire = response.to_wire(max_size=65535)
             if len(wire) > limit:
                 response.answer = []
                 response.flags |= dns.flags.TC
@@ -380,7 +380,7 @@ class _TCPHandler(socketserver.BaseRequestHandler):
         if behaviour == "TC_TCP":
             response.answer = []
             response.flags |= dns.flags.TC
-        wire = response.to_wire()
+        wire = response.to_wire(max_size=65535)
         with contextlib.suppress(OSError):
             sock.sendall(struct.pack("!H", len(wire)) + wire)
 

@@ -75,6 +75,12 @@ def _non_public(address: str) -> bool:
     )
 
 
+def _ptr_names(answer: Answer) -> list[str]:
+    """The names of a PTR answer in a fixed order: which ten are followed, and the name a
+    finding shows, must not follow the order a server lists them in (resolvers rotate it)."""
+    return sorted({r.rdata.target.to_text(omit_final_dot=True).lower() for r in answer.records})
+
+
 def _is_ip_literal(name: str) -> bool:
     text = name.strip("[]")
     try:
@@ -138,8 +144,7 @@ class MxCheck:
     def _on_ptr(self, host: MxHost, address: str, answer: Answer) -> None:
         host.ptr[address] = answer
         rdtype = "AAAA" if ":" in address else "A"
-        for record in answer.records[:10]:
-            name = record.rdata.target.to_text(omit_final_dot=True).lower()
+        for name in _ptr_names(answer)[:10]:
             self.crawler.store(name, rdtype, host.forward, (address, name))
 
     # -- judgement --------------------------------------------------------------------
@@ -404,7 +409,7 @@ class MxCheck:
                     )
                 )
                 continue
-            names = [r.rdata.target.to_text(omit_final_dot=True).lower() for r in ptr.records]
+            names = _ptr_names(ptr)
             if not names:
                 out.append(
                     finding(

@@ -19,6 +19,7 @@ _QUIET = logging.getLogger("mailcheck.dkimpy")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
+_KEY_IN_TEXT = re.compile(r" \(b'[A-Za-z0-9+/=\s]*'\)")
 _BH_MISMATCH = re.compile(r"body hash mismatch \(got b'([^']*)', expected b'([^']*)'\)")
 _ALGORITHMS = {"rsa-sha256": "rsa", "rsa-sha1": "rsa", "ed25519-sha256": "ed25519"}
 # what no selector or signing domain holds (RFC 6376 3.1, 3.5: letters, digits, hyphens,
@@ -223,12 +224,10 @@ def _verifier_class() -> Any:
 
         def verify_sig(self, sig: Any, include_headers: Any, sig_header: Any, dnsfunc: Any) -> Any:
             name = sig[b"s"] + b"._domainkey." + sig[b"d"] + b"."
-            try:
-                self.pk, self.keysize, self.ktag, self.seqtlsrpt = self.keys.get(
-                    name, dnsfunc(name)
-                )
-            except dkim.KeyFormatError:
-                return False
+            # dkimpy's own verify_sig returns False here, which reads as a signature that
+            # did not verify: a key it cannot use is a permerror (RFC 6376 6.1.2), raised to
+            # _verify_one
+            self.pk, self.keysize, self.ktag, self.seqtlsrpt = self.keys.get(name, dnsfunc(name))
             return self.verify_sig_process(sig, include_headers, sig_header, dnsfunc)
 
     return CachedKeyDKIM
@@ -306,8 +305,15 @@ def _verify_one(verifier: Any, sig: Signature, record: bytes) -> None:
         if "too small" in text:
             sig.result = "policy"
             sig.reason = f"key too small ({sig.key.bits if sig.key else '?'} bits, minimum 1024)"
+        elif text == "bad version" and sig.key is not None:
+            sig.result = "permerror"
+            sig.reason = f"key unusable: v={plain(sig.key.tags.get('v', ''))} is not DKIM1"
         else:
-            sig.result, sig.reason = "permerror", f"key unusable: {plain(text)}"
+            # without the key's base64, which dkimpy puts in its text: "... key (p=): why"
+            sig.result, sig.reason = (
+                "permerror",
+                f"key unusable: {plain(_KEY_IN_TEXT.sub('', text))}",
+            )
         return
     except dkim.DKIMException as exc:
         sig.result, sig.reason = "permerror", f"malformed: {plain(exc)}"

@@ -254,3 +254,27 @@ def test_one_mx_address_is_one_address(tmp_path: Path) -> None:
     report = check_domain("one.test", dns=Dns(zones=[str(zone)], offline=True))
     [item] = [f for f in report.findings() if f.id == "mx.host-address"]
     assert (item.status, item.summary) == (S.PASS, "every MX host resolves (1 address)")
+
+
+def test_fcrdns_does_not_depend_on_the_order_of_the_ptr_records(tmp_path: Path) -> None:
+    """An MX address with 12 PTR names (10 are followed), of which one resolves back: which
+    names were followed, and so the verdict, came from the order the server listed them in
+    (resolvers rotate records): PASS one run, WARN the next. Both orders now agree."""
+    names = [f"n{i:02}.fc.test." for i in range(12)]  # n00 resolves back to the address
+    found = []
+    for order in (names, names[::-1]):
+        ptrs = "".join(f"1 PTR {name}\n" for name in order)
+        (tmp_path / "fc.zone").write_text(
+            "$ORIGIN fc.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+            "@ MX 10 mx\nmx A 192.0.2.1\nn00 A 192.0.2.1\n"
+        )
+        (tmp_path / "rev.zone").write_text(
+            "$ORIGIN 2.0.192.in-addr.arpa.\n$TTL 300\n"
+            "@ SOA ns.fc.test. hostmaster.fc.test. 1 3600 600 86400 300\n" + ptrs
+        )
+        zones = (str(tmp_path / "fc.zone"), str(tmp_path / "rev.zone"))
+        with build_engine(DnsOptions(zones=zones, offline=True)) as engine:
+            report = run(engine, "fc.test")
+        found.append([(f.status, f.summary) for f in report.findings() if f.id == "mx.fcrdns"])
+    assert found[0] == found[1]
+    assert [status for status, _summary in found[0]] == [S.PASS]

@@ -656,3 +656,59 @@ def test_a_key_cryptography_cannot_load_is_a_permerror(run_cli: CliRun, tmp_path
     assert dkim["summary"].endswith(
         "permerror: key unusable: p= holds a public key that is not RSA"
     )
+
+
+def _spki_with_and_without_null() -> tuple[str, str]:
+    """A 2048-bit RSA key as published, and the same key with its AlgorithmIdentifier
+    leaving out the NULL parameters (RFC 3279 wants them): cryptography reads both, dkimpy
+    cannot parse the second."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    der = (
+        rsa.generate_private_key(65537, 2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    head = bytes.fromhex("30820122300d06092a864886f70d0101010500")
+    assert der.startswith(head)
+    bare = bytes.fromhex("30820120300b06092a864886f70d010101") + der[len(head) :]
+    return base64.b64encode(der).decode(), base64.b64encode(bare).decode()
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ("v=DKIM1; p={key}", "key unusable: could not parse RSA public key"),
+        ("v=DKIM2; p={good}", "key unusable: v=DKIM2 is not DKIM1"),
+    ],
+)
+def test_a_key_dkimpy_cannot_use_is_a_permerror_not_a_failed_signature(
+    run_cli: CliRun, tmp_path: Path, record: str, reason: str
+) -> None:
+    """A key record the verifier cannot use (a key dkimpy cannot parse, v= not DKIM1) said
+    "fail: signature did not verify (a signed header changed, or a wrong key)": the
+    signature was never checked; RFC 6376 6.1.2 makes it a permanent error about the key."""
+    good, bare = _spki_with_and_without_null()
+    text = record.format(key=bare, good=good)
+    chunks = " ".join(f'"{text[i : i + 250]}"' for i in range(0, len(text), 250))
+    zone = tmp_path / "k.zone"
+    zone.write_text(
+        "$ORIGIN k.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+        f"sel._domainkey TXT {chunks}\n"
+    )
+    mail = tmp_path / "k.eml"
+    mail.write_bytes(
+        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=k.test; s=sel;"
+        b" h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
+        b"From: a@k.test\r\nTo: b@example.org\r\nSubject: hi\r\n\r\n"
+    )
+    result = run_cli("verify", str(mail), "--zone", str(zone), "--offline", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [report] = json.loads(result.stdout)["reports"]
+    [dkim] = [f for s in report["sections"] for f in s["findings"] if f["id"] == "dkim.signature"]
+    assert dkim["status"] == "fail"
+    assert f"rsa-sha256 relaxed/relaxed: permerror: {reason}" in dkim["summary"]
+    assert "MII" not in dkim["summary"]  # the key's base64 is not repeated in the summary

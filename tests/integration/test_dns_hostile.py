@@ -563,3 +563,24 @@ def test_cli_domain_deadline_is_per_domain_and_deadline_for_the_run(
     assert "deadline" not in each.stdout
     assert second[-1]["counts"]["error"] > 0
     assert "deadline" in json.dumps(second[-1])
+
+
+def test_an_answer_larger_than_the_edns_size_comes_over_tcp(tmp_path: Path) -> None:
+    """The test server itself: a TXT record of 3,000 bytes (a huge SPF record) asked with
+    EDNS (1232 bytes) made dnspython raise TooBig in the server's UDP thread, which died, and
+    every later question went unanswered; it is truncated over UDP, then answered over TCP."""
+    record = "v=spf1 " + " ".join(f"include:i{i}.big.test" for i in range(150)) + " -all"
+    strings = " ".join(f'"{record[i : i + 250]}"' for i in range(0, len(record), 250))
+    zone = tmp_path / "big.zone"
+    zone.write_text(
+        "$ORIGIN big.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+        f'@ TXT {strings}\nsmall TXT "v=spf1 -all"\n'
+    )
+    with DnsServer([zone]) as server:
+        options = DnsOptions(nameservers=(server.address,), timeout=0.5, deadline=5.0)
+        with build_engine(options) as engine:
+            big = engine.resolve("big.test", "TXT")
+            small = engine.resolve("small.big.test", "TXT")
+    assert big.outcome is Outcome.NOERROR
+    assert [r.txt.decode() for r in big.records] == [record]
+    assert small.outcome is Outcome.NOERROR  # the UDP side still answers
