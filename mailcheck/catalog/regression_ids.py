@@ -45,8 +45,8 @@ RECORD = _c(
 SPF_LOOKUPS = _c(
     "regression.spf-lookups",
     "SPF lookups before and after",
-    "The number of DNS-querying SPF terms in the baseline and with the change: a rising count "
-    "eats into the limit of 10.",
+    "The number of DNS-querying SPF terms in the baseline and with the change, shown when it "
+    "changed: a rising count (WARN) eats into the limit of 10.",
     "Keep the count well under 10: providers add lookups to their includes without notice.",
     "RFC 7208 §4.6.4",
 )

@@ -1,7 +1,7 @@
 """Regression mode: what a proposed zone changes against a baseline (the live DNS, or a
 saved JSON report). Both sides are compared in their JSON form, so a saved report and a
 fresh run are handled alike: new and worse findings, fixed ones, changed records, and the
-SPF lookup count before and after."""
+SPF lookup count before and after when it changed."""
 
 from __future__ import annotations
 
@@ -235,7 +235,9 @@ def _record_changes(
     old_lookups = _section_data(baseline, "spf").get("lookups")
     new_lookups = _section_data(current, "spf").get("lookups")
     summary["spf_lookups"] = {"before": old_lookups, "after": new_lookups}
-    if old_lookups is not None or new_lookups is not None:
+    # shown only when the count changed: "2 → 2" on every domain is noise in every CI log
+    # (the JSON summary keeps both counts either way)
+    if old_lookups != new_lookups:
         status = (
             Status.WARN
             if isinstance(old_lookups, int)

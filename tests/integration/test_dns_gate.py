@@ -273,13 +273,66 @@ def test_a_domain_new_to_the_baseline_has_only_new_problems(
     assert ("regression.new", "fail") in {(i, s) for i, s, t in changes if "dmarc-policy" in t}
     assert not [c for c in changes if c[0] in ("regression.record", "regression.spf-lookups")]
     assert com["data"]["baseline"]["new"]
-    # example.net is in the baseline and unchanged: compared, nothing new, no note
-    assert [i for i, _, _ in regression_findings(net)] == ["regression.spf-lookups"]
+    # example.net is in the baseline and unchanged: compared, nothing new, no note, no lines
+    assert regression_findings(net) == []
     assert net["data"]["baseline"]["new"] == []
     # example.com unchanged, still new to that baseline: no problem of it, nothing new: exit 0
     edit(repo, "p=none", "p=reject")
     result = run_domains(repo, live, f"{args} --format {fmt}")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+SPF_ONE_MORE = '"v=spf1 mx a:mx1.example.com include:_spf.example.net -all"'
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_spf_lookup_count_is_shown_only_when_it_changed(
+    repo: Path, live: DnsServer, fmt: str
+) -> None:
+    """A domain the change leaves alike has no "Changes" lines (an INFO "2 → 2" on every
+    domain was noise in every CI log); one lookup more shows the count before and after, WARN,
+    which is not a new problem: --fail-on regression passes."""
+    made = shell("mailcheck domain example.com --format json > saved.json", repo, live)
+    assert made.returncode == 0, made.stderr
+    command = (
+        "COLUMNS=100 mailcheck domain example.com --zone zones/example.com.zone "
+        f"--baseline saved.json --fail-on regression --format {fmt}"
+    )
+    same = shell(command, repo, live)
+    assert same.returncode == 0, same.stdout + same.stderr
+    if fmt == "text":
+        assert "Changes against" not in same.stdout
+        assert "SPF DNS lookups" not in same.stdout
+    else:
+        [report] = json.loads(same.stdout)["reports"]
+        assert regression_findings(report) == []
+        assert report["data"]["baseline"]["spf_lookups"] == {"before": 2, "after": 2}
+    edit(repo, SPF, SPF_ONE_MORE)
+    changed = shell(command, repo, live)
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    if fmt == "text":
+        section = changed.stdout.split("\n\nChanges against saved.json\n")[1].split("\n\n")[0]
+        assert section.splitlines() == [
+            "  WARN   regression.spf-lookups  SPF DNS lookups: 2 → 3 (limit 10)",
+            "                                 → Keep the count well under 10: providers add "
+            "lookups to their",
+            "                                 includes without notice. (RFC 7208 §4.6.4)",
+            "  INFO   regression.record       SPF record: 'v=spf1 mx include:_spf.example.net "
+            "-all' → 'v=spf1 mx",
+            "                                 a:mx1.example.com include:_spf.example.net -all'",
+        ]
+        return
+    [report] = json.loads(changed.stdout)["reports"]
+    assert regression_findings(report) == [
+        (
+            "regression.record",
+            "info",
+            "SPF record: 'v=spf1 mx include:_spf.example.net -all' → "
+            "'v=spf1 mx a:mx1.example.com include:_spf.example.net -all'",
+        ),
+        ("regression.spf-lookups", "warn", "SPF DNS lookups: 2 → 3 (limit 10)"),
+    ]
+    assert report["data"]["baseline"]["spf_lookups"] == {"before": 2, "after": 3}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
