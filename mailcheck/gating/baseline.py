@@ -13,6 +13,7 @@ from typing import Any
 from mailcheck.catalog import finding
 from mailcheck.errors import InputError
 from mailcheck.model import Finding, Location, Report, Section, Status
+from mailcheck.records.domain_name import parse_domain
 
 # (label, report dicts by domain): what a run is compared with
 Baseline = tuple[str, dict[str, dict[str, Any]]]
@@ -316,8 +317,19 @@ def saved(spec: str, text: str, schema_version: int) -> Baseline:
         raise InputError(
             f"--baseline {spec}: a report of mailcheck {doc.get('command')}, not of domain"
         )
-    reports = {str(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
+    reports = {_domain(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
     return spec, reports
+
+
+def _domain(subject: object) -> str:
+    """A report's subject as runs name their domains (lower-case ASCII, no trailing dot), so
+    a hand-edited `EXAMPLE.COM.` or the Unicode form of an IDN is the domain it names; a
+    subject that is no domain name is kept as it is (it matches no domain checked)."""
+    text = str(subject)
+    try:
+        return parse_domain(text).ascii
+    except InputError:
+        return text
 
 
 def _listed(names: Sequence[str], most: int = 5) -> str:

@@ -335,6 +335,57 @@ def test_the_spf_lookup_count_is_shown_only_when_it_changed(
     assert report["data"]["baseline"]["spf_lookups"] == {"before": 2, "after": 3}
 
 
+IDN_ZONE = """$ORIGIN xn--bcher-kva.example.com.
+$TTL 3600
+@      SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 3600
+@      NS  ns1.example.com.
+@      NS  ns2.example.com.
+@      MX  10 mx1.example.com.
+@      TXT "v=spf1 mx -all"
+_dmarc TXT "v=DMARC1; p=reject"
+"""
+
+
+@pytest.mark.parametrize(
+    ("domain", "written"),
+    [
+        ("example.com", "EXAMPLE.COM."),
+        ("xn--bcher-kva.example.com", "bücher.example.com"),
+        ("bücher.example.com", "XN--BCHER-KVA.Example.Com."),
+    ],
+)
+def test_baseline_subjects_are_matched_as_domain_names(
+    repo: Path, live: DnsServer, domain: str, written: str
+) -> None:
+    """A hand-edited baseline names its domain as a person writes it (capitals, a trailing
+    dot, the other form of an IDN): that is the domain checked, compared as with the saved
+    file (the DMARC record change shown), not a domain new to the baseline."""
+    saved_as = "example.com" if domain == "example.com" else "xn--bcher-kva.example.com"
+    zone = repo / "zones" / f"{saved_as}.zone"
+    if domain != "example.com":
+        zone.write_text(IDN_ZONE)
+    command = f"mailcheck domain {domain} --zone zones --format json"
+    made = shell(f"{command} --fail-on never > saved.json", repo, live)
+    assert made.returncode == 0, made.stderr
+    zone.write_text(zone.read_text().replace("p=reject", "p=none"))
+    gate = f"{command} --baseline saved.json --fail-on regression"
+    as_saved = shell(gate, repo, live)
+    doc = json.loads((repo / "saved.json").read_text())
+    assert doc["reports"][0]["subject"] == saved_as
+    doc["reports"][0]["subject"] = written
+    (repo / "saved.json").write_text(json.dumps(doc, ensure_ascii=False))
+    hand_edited = shell(gate, repo, live)
+    assert as_saved.returncode == 1, as_saved.stdout + as_saved.stderr
+    assert hand_edited.returncode == 1, hand_edited.stdout + hand_edited.stderr
+    assert hand_edited.stderr == as_saved.stderr == ""
+    [before], [after] = (json.loads(r.stdout)["reports"] for r in (as_saved, hand_edited))
+    changes = regression_findings(after)
+    assert changes == regression_findings(before)
+    assert after["data"]["baseline"] == before["data"]["baseline"]
+    assert ("regression.new", "warn") in {(i, s) for i, s, _ in changes}
+    assert any(t.startswith("DMARC record: 'v=DMARC1; p=reject") for _, _, t in changes)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_the_live_baseline_holds_every_domain_checked(
     repo: Path, live: DnsServer, fmt: str
