@@ -373,7 +373,7 @@ def against(report: Report, current: dict[str, Any], baseline: Baseline) -> Repo
         # new; its records are not "changes" (the baseline says nothing of them)
         findings, summary = compare(unknown_to_baseline(current), current, label)
         note = finding(
-            "regression.new",
+            "regression.no-baseline",
             Status.INFO,
             f"{report.subject} is not in the baseline ({label}): every problem counts as new",
         )

@@ -269,7 +269,7 @@ def test_a_domain_new_to_the_baseline_has_only_new_problems(
     com, net = json.loads(result.stdout)["reports"]
     assert (com["subject"], net["subject"]) == ("example.com", "example.net")
     changes = regression_findings(com)
-    assert changes[0] == ("regression.new", "info", note)
+    assert changes[0] == ("regression.no-baseline", "info", note)
     assert ("regression.new", "fail") in {(i, s) for i, s, t in changes if "dmarc-policy" in t}
     assert not [c for c in changes if c[0] in ("regression.record", "regression.spf-lookups")]
     assert com["data"]["baseline"]["new"]
@@ -333,6 +333,33 @@ def test_the_spf_lookup_count_is_shown_only_when_it_changed(
         ("regression.spf-lookups", "warn", "SPF DNS lookups: 2 → 3 (limit 10)"),
     ]
     assert report["data"]["baseline"]["spf_lookups"] == {"before": 2, "after": 3}
+
+
+def test_a_domain_new_to_the_baseline_is_no_gate_error(repo: Path, live: DnsServer) -> None:
+    """The note on a domain the baseline lacks is INFO, its own id: GitHub and SARIF showed it
+    as a new problem (an `::error`, a SARIF error, "1 new or worse") when it was
+    regression.new; `--skip regression.no-baseline` hides it and nothing else."""
+    made = shell("mailcheck domain example.net --format json > net.json", repo, live)
+    assert made.returncode in (0, 1), made.stderr
+    args = "--from-file domains.txt --zone zones --baseline net.json --fail-on regression"
+    result = run_domains(repo, live, f"{args} --format github")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line.startswith("::error")], lines
+    assert "not in the baseline" not in result.stdout
+    assert lines[-1].startswith("mailcheck domain: 2 report(s), 0 new or worse, 0 inconclusive")
+    result = run_domains(repo, live, f"{args} --format sarif")
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    assert [
+        r for r in results if r["level"] == "error" or r["ruleId"].startswith("regression.")
+    ] == []
+    result = run_domains(repo, live, f"{args} --format json --skip regression.no-baseline")
+    com, _net = json.loads(result.stdout)["reports"]
+    assert regression_findings(com) == []
+    explained = shell("mailcheck explain regression.no-baseline", repo, live)
+    assert explained.returncode == 0
+    assert "Domain not in the baseline" in explained.stdout
 
 
 IDN_ZONE = """$ORIGIN xn--bcher-kva.example.com.
