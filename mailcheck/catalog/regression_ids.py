@@ -8,10 +8,18 @@ NEW = _c(
     "regression.new",
     "New problem",
     "A finding at WARN, ERROR or FAIL that the baseline (the live DNS, or a saved report) "
-    "did not have: the proposed change introduces it. --fail-on regression fails on these. "
-    "At INFO, a note: the saved baseline has no report of this domain (it holds others), so "
-    "every problem of it counts as new.",
+    "did not have: the proposed change introduces it. --fail-on regression fails on these.",
     "Look at the finding it names; fix the change before it is published.",
+)
+
+NO_BASELINE = _c(
+    "regression.no-baseline",
+    "Domain not in the baseline",
+    "A note: the saved baseline has no report of this domain (it holds others: a domain "
+    "added to a --from-file list or to --from-zones), so every problem of it counts as new "
+    "(regression.new) and its records are not compared.",
+    "Save the baseline again with this domain in it once its problems are accepted: "
+    "mailcheck domain ... --format json --fail-on never > FILE.",
 )
 
 WORSE = _c(
@@ -45,8 +53,8 @@ RECORD = _c(
 SPF_LOOKUPS = _c(
     "regression.spf-lookups",
     "SPF lookups before and after",
-    "The number of DNS-querying SPF terms in the baseline and with the change: a rising count "
-    "eats into the limit of 10.",
+    "The number of DNS-querying SPF terms in the baseline and with the change, shown when it "
+    "changed: a rising count (WARN) eats into the limit of 10.",
     "Keep the count well under 10: providers add lookups to their includes without notice.",
     "RFC 7208 §4.6.4",
 )

@@ -1,7 +1,7 @@
 """Regression mode: what a proposed zone changes against a baseline (the live DNS, or a
 saved JSON report). Both sides are compared in their JSON form, so a saved report and a
 fresh run are handled alike: new and worse findings, fixed ones, changed records, and the
-SPF lookup count before and after."""
+SPF lookup count before and after when it changed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from mailcheck.catalog import finding
 from mailcheck.errors import InputError
 from mailcheck.model import Finding, Location, Report, Section, Status
+from mailcheck.records.domain_name import parse_domain
 
 # (label, report dicts by domain): what a run is compared with
 Baseline = tuple[str, dict[str, dict[str, Any]]]
@@ -235,7 +236,9 @@ def _record_changes(
     old_lookups = _section_data(baseline, "spf").get("lookups")
     new_lookups = _section_data(current, "spf").get("lookups")
     summary["spf_lookups"] = {"before": old_lookups, "after": new_lookups}
-    if old_lookups is not None or new_lookups is not None:
+    # shown only when the count changed: "2 → 2" on every domain is noise in every CI log
+    # (the JSON summary keeps both counts either way)
+    if old_lookups != new_lookups:
         status = (
             Status.WARN
             if isinstance(old_lookups, int)
@@ -314,8 +317,19 @@ def saved(spec: str, text: str, schema_version: int) -> Baseline:
         raise InputError(
             f"--baseline {spec}: a report of mailcheck {doc.get('command')}, not of domain"
         )
-    reports = {str(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
+    reports = {_domain(r.get("subject")): r for r in doc["reports"] if isinstance(r, dict)}
     return spec, reports
+
+
+def _domain(subject: object) -> str:
+    """A report's subject as runs name their domains (lower-case ASCII, no trailing dot), so
+    a hand-edited `EXAMPLE.COM.` or the Unicode form of an IDN is the domain it names; a
+    subject that is no domain name is kept as it is (it matches no domain checked)."""
+    text = str(subject)
+    try:
+        return parse_domain(text).ascii
+    except InputError:
+        return text
 
 
 def _listed(names: Sequence[str], most: int = 5) -> str:
@@ -359,7 +373,7 @@ def against(report: Report, current: dict[str, Any], baseline: Baseline) -> Repo
         # new; its records are not "changes" (the baseline says nothing of them)
         findings, summary = compare(unknown_to_baseline(current), current, label)
         note = finding(
-            "regression.new",
+            "regression.no-baseline",
             Status.INFO,
             f"{report.subject} is not in the baseline ({label}): every problem counts as new",
         )
