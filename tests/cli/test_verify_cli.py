@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -632,27 +633,36 @@ def test_message_reports_claim_no_dns_counts_of_their_own(
             assert [d.get("dns") for d in docs] == [None, None]
 
 
-def test_a_key_cryptography_cannot_load_is_a_permerror(run_cli: CliRun, tmp_path: Path) -> None:
-    """An EC key on a curve of its own (explicit parameters) published as a DKIM key: a
-    DKIM permerror naming it, not an internal error (cryptography raises a class of its own)."""
-    from tests.zonegen import EXPLICIT_CURVE_KEY
-
-    zone = tmp_path / "ec.zone"
+def _dkim_with_key(run_cli: CliRun, tmp_path: Path, record: str) -> dict[str, Any]:
+    """The dkim.signature finding of a message signed (badly: b= is not checked before the
+    key) by sel._domainkey.k.test, whose key record is `record`, read from a zone file."""
+    chunks = " ".join(f'"{record[i : i + 250]}"' for i in range(0, len(record), 250))
+    zone = tmp_path / "k.zone"
     zone.write_text(
-        "$ORIGIN ec.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
-        f'sel._domainkey TXT "v=DKIM1; k=rsa; p={EXPLICIT_CURVE_KEY}"\n'
+        "$ORIGIN k.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
+        f"sel._domainkey TXT {chunks}\n"
     )
-    mail = tmp_path / "ec.eml"
+    mail = tmp_path / "k.eml"
     mail.write_bytes(
-        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=ec.test; s=sel;"
+        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=k.test; s=sel;"
         b" h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
-        b"From: a@ec.test\r\nTo: b@example.org\r\nSubject: hi\r\n\r\n"
+        b"From: a@k.test\r\nTo: b@example.org\r\nSubject: hi\r\n\r\n"
     )
     result = run_cli("verify", str(mail), "--zone", str(zone), "--offline", "--format", "json")
     assert result.returncode == 1, result.stderr
     [report] = json.loads(result.stdout)["reports"]
     [dkim] = [f for s in report["sections"] for f in s["findings"] if f["id"] == "dkim.signature"]
     assert dkim["status"] == "fail"
+    found: dict[str, Any] = dkim
+    return found
+
+
+def test_a_key_cryptography_cannot_load_is_a_permerror(run_cli: CliRun, tmp_path: Path) -> None:
+    """An EC key on a curve of its own (explicit parameters) published as a DKIM key: a
+    DKIM permerror naming it, not an internal error (cryptography raises a class of its own)."""
+    from tests.zonegen import EXPLICIT_CURVE_KEY
+
+    dkim = _dkim_with_key(run_cli, tmp_path, f"v=DKIM1; k=rsa; p={EXPLICIT_CURVE_KEY}")
     assert dkim["summary"].endswith(
         "permerror: key unusable: p= holds a public key that is not RSA"
     )
@@ -692,23 +702,6 @@ def test_a_key_dkimpy_cannot_use_is_a_permerror_not_a_failed_signature(
     "fail: signature did not verify (a signed header changed, or a wrong key)": the
     signature was never checked; RFC 6376 6.1.2 makes it a permanent error about the key."""
     good, bare = _spki_with_and_without_null()
-    text = record.format(key=bare, good=good)
-    chunks = " ".join(f'"{text[i : i + 250]}"' for i in range(0, len(text), 250))
-    zone = tmp_path / "k.zone"
-    zone.write_text(
-        "$ORIGIN k.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n"
-        f"sel._domainkey TXT {chunks}\n"
-    )
-    mail = tmp_path / "k.eml"
-    mail.write_bytes(
-        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=k.test; s=sel;"
-        b" h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n"
-        b"From: a@k.test\r\nTo: b@example.org\r\nSubject: hi\r\n\r\n"
-    )
-    result = run_cli("verify", str(mail), "--zone", str(zone), "--offline", "--format", "json")
-    assert result.returncode == 1, result.stderr
-    [report] = json.loads(result.stdout)["reports"]
-    [dkim] = [f for s in report["sections"] for f in s["findings"] if f["id"] == "dkim.signature"]
-    assert dkim["status"] == "fail"
+    dkim = _dkim_with_key(run_cli, tmp_path, record.format(key=bare, good=good))
     assert f"rsa-sha256 relaxed/relaxed: permerror: {reason}" in dkim["summary"]
     assert "MII" not in dkim["summary"]  # the key's base64 is not repeated in the summary
