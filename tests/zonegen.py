@@ -40,6 +40,21 @@ class Generated:
 EXPLICIT_CURVE_KEY = "MBgwCwYHKoZIzj0CAQUAAwkAMAYCAQACAQA="
 
 
+def _large_spki(bits: int) -> str:
+    """SubjectPublicKeyInfo (rsaEncryption) of an RSA public key with a `bits`-bit modulus."""
+
+    def element(tag: int, body: bytes) -> bytes:
+        size = len(body).to_bytes((len(body).bit_length() + 7) // 8, "big")
+        head = bytes([len(body)]) if len(body) < 0x80 else bytes([0x80 | len(size)]) + size
+        return bytes([tag]) + head + body
+
+    modulus = ((1 << (bits - 1)) | 0xF00D).to_bytes(bits // 8, "big")
+    numbers = element(0x02, b"\x00" + modulus) + element(0x02, (65537).to_bytes(3, "big"))
+    algorithm = element(0x30, bytes.fromhex("06092a864886f70d0101010500"))
+    der = element(0x30, algorithm + element(0x03, b"\x00" + element(0x30, numbers)))
+    return base64.b64encode(der).decode()
+
+
 def _pkcs1(gen: Generated) -> str:
     key = serialization.load_pem_private_key(gen.dkim_keys["rsa2048"], None)
     der = key.public_key().public_bytes(
@@ -153,6 +168,12 @@ def dkim_zone(gen: Generated) -> str:
         # refuses those with an exception of its own)
         f'ec._domainkey TXT "v=DKIM1; p={_ec_spki()}"',
         f'eccurve._domainkey TXT "v=DKIM1; p={EXPLICIT_CURVE_KEY}"',
+        # keys larger than verifiers must support (RFC 8301: up to 4096 bits) and than
+        # OpenSSL will verify with (16384): public keys of those sizes, as published (the
+        # modulus of a made-up key: only its size is judged, and generating real ones of
+        # these sizes takes minutes)
+        f"rsa8192._domainkey TXT {_split(f'v=DKIM1; p={_large_spki(8192)}')}",
+        f"rsa16392._domainkey TXT {_split(f'v=DKIM1; p={_large_spki(16392)}')}",
         'multi._domainkey TXT "v=DKIM1; p="',
         f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
         # discovery finds a key published at a common selector name

@@ -41,6 +41,16 @@ KEY_WEAK = _c(
     "RFC 8301 §3.2",
 )
 
+KEY_LARGE = _c(
+    "dkim.key-large",
+    "RSA key larger than verifiers must support",
+    "Verifiers must be able to check RSA keys of 1024 to 4096 bits and may refuse larger ones "
+    "(RFC 8301); OpenSSL, under most verifiers, refuses keys over 16384 bits outright, so "
+    "every signature made with such a key fails to verify there.",
+    "Use a 2048-bit (or at most 4096-bit) RSA key, or an Ed25519 key beside it.",
+    "RFC 8301 §3.2",
+)
+
 KEY_INVALID = _c(
     "dkim.key-invalid",
     "Key that cannot be used",

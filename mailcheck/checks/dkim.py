@@ -65,6 +65,8 @@ COMMON_SELECTORS = (
 FIRST_WAVE = 6
 RSA_STRONG = 2048
 RSA_MINIMUM = 1024
+RSA_SUPPORTED = 4096  # verifiers must check 1024-4096 bits, may refuse more (RFC 8301 3.2)
+RSA_OPENSSL_LIMIT = 16384  # OPENSSL_RSA_MAX_MODULUS_BITS: OpenSSL refuses to verify past it
 
 
 class DkimCheck:
@@ -385,6 +387,28 @@ class DkimCheck:
                     "dkim.key-weak",
                     Status.WARN,
                     f"{selector}: RSA {bits}-bit key: use {RSA_STRONG} bits",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            ]
+        if bits > RSA_OPENSSL_LIMIT:
+            return [
+                finding(
+                    "dkim.key-large",
+                    Status.FAIL,
+                    f"{selector}: RSA {bits}-bit key: OpenSSL refuses keys over "
+                    f"{RSA_OPENSSL_LIMIT} bits, so most verifiers cannot check its signatures",
+                    evidence=evidence,
+                    subject=selector,
+                )
+            ]
+        if bits > RSA_SUPPORTED:
+            return [
+                finding(
+                    "dkim.key-large",
+                    Status.WARN,
+                    f"{selector}: RSA {bits}-bit key: verifiers need only support up to "
+                    f"{RSA_SUPPORTED} bits",
                     evidence=evidence,
                     subject=selector,
                 )

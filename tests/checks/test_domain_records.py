@@ -62,6 +62,13 @@ DKIM_CASES = [
     ("ec", "dkim.key-invalid", S.FAIL, "p= holds a public key that is not RSA"),
     ("eccurve", "dkim.key-invalid", S.FAIL, "p= holds a public key that is not RSA"),
     (
+        "rsa8192",
+        "dkim.key-large",
+        S.WARN,
+        "rsa8192: RSA 8192-bit key: verifiers need only support up to 4096 bits",
+    ),
+    ("rsa16392", "dkim.key-large", S.FAIL, "OpenSSL refuses keys over 16384 bits"),
+    (
         "delegated",
         "dkim.cname",
         S.INFO,
