@@ -97,17 +97,23 @@ def cryptography_rsa_bits(raw: bytes) -> tuple[int | None, str]:
         key = load_der_public_key(raw)
     except UnsupportedAlgorithm:  # e.g. an EC key on a curve of its own
         return None, "p= holds a public key that is not RSA"
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as exc:
         # Some publish a bare PKCS#1 RSAPublicKey instead of SubjectPublicKeyInfo; verifiers
         # (dkimpy among them) accept it.
         pem = b"-----BEGIN RSA PUBLIC KEY-----\n" + base64.encodebytes(raw)
         pem += b"-----END RSA PUBLIC KEY-----\n"
         try:
             key = load_pem_public_key(pem)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError) as second:
+            if any(str(e).startswith(("e must be", "n must be")) for e in (exc, second)):
+                # an RSA key, read whole, whose numbers no RSA key has: not a cut record
+                return None, "p= holds an RSA key whose exponent or modulus is out of range"
             return None, "p= does not hold an RSA public key (cut short, or not a key)"
     if not isinstance(key, rsa.RSAPublicKey):
         return None, "p= holds a public key that is not RSA"
+    if not key.public_numbers().n & 1:
+        # the product of two odd primes is odd: nobody holds the private half of this one
+        return None, "p= holds an RSA key with an even modulus, which no real key has"
     return key.key_size, ""
 
 

@@ -13,6 +13,7 @@ import base64
 import subprocess
 import sys
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import given, settings
@@ -144,6 +145,8 @@ def test_whatever_is_read_without_cryptography_cryptography_reads_alike(data: by
         assert judged[1] in (
             "p= does not hold an RSA public key (cut short, or not a key)",
             "p= holds a public key that is not RSA",
+            "p= holds an RSA key whose exponent or modulus is out of range",
+            "p= holds an RSA key with an even modulus, which no real key has",
         )
 
 
@@ -192,3 +195,33 @@ def test_a_domain_key_is_sized_without_importing_cryptography() -> None:
     # a damaged key still gets cryptography's verdict, in a run that imports it only then
     damaged = parse_dkim_key("v=DKIM1; p=" + base64.b64encode(der[:-9]).decode())
     assert damaged.error == "p= does not hold an RSA public key (cut short, or not a key)"
+
+
+@pytest.mark.parametrize(
+    ("modulus", "exponent", "error"),
+    [
+        ((1 << 2047) | 12345, 1, "p= holds an RSA key whose exponent or modulus is out of range"),
+        (
+            (1 << 2047) | 12345,
+            (1 << 2047) | 12347,
+            "p= holds an RSA key whose exponent or modulus is out of range",
+        ),
+        (1 << 2047, 65537, "p= holds an RSA key with an even modulus, which no real key has"),
+    ],
+)
+@pytest.mark.parametrize("layout", ["spki", "pkcs1"])
+def test_keys_no_rsa_key_can_be_are_named_for_what_is_wrong(
+    modulus: int, exponent: int, error: str, layout: str
+) -> None:
+    """Read whole, but with numbers no RSA key has: not "cut short" (whose hint is about
+    records split at 255 bytes), and never a key of some size."""
+    numbers = element(0x30, integer(modulus) + integer(exponent))
+    algorithm = element(0x30, element(0x06, RSA_ENCRYPTION) + b"\x05\x00")
+    der = (
+        numbers
+        if layout == "pkcs1"
+        else element(0x30, algorithm + element(0x03, b"\x00" + numbers))
+    )
+    assert rsa_bits(der) is None
+    key = parse_dkim_key("v=DKIM1; p=" + base64.b64encode(der).decode())
+    assert (key.bits, key.error) == (None, error)
