@@ -198,6 +198,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             command.main(["--help"], prog_name="mailcheck", standalone_mode=False)
         return ExitCode.USAGE
     helping = "--help" in args or "-h" in args
+    for flag in ("--install-completion", "--show-completion"):
+        if flag in args and len(args) > 1 and not helping:
+            # typer acts on the flag alone, for the shell it finds running this program:
+            # `--install-completion zsh` installed for bash without a word
+            from mailcheck.cli.common import error_line
+
+            extra = " ".join(a for a in args if a != flag)
+            error_line(
+                f"{flag} takes nothing after it (got '{extra}'): it is for the shell it runs in",
+                "For another shell, copy its script from completions/ (README: Shell completion)",
+            )
+            return ExitCode.USAGE
     try:
         with _trimmed(sys.stdout) if helping else contextlib.nullcontext():
             result = command.main(args, prog_name="mailcheck", standalone_mode=False)

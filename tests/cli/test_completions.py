@@ -138,6 +138,26 @@ def test_install_completion(tmp_path: Path) -> None:
     assert str(installed) in (tmp_path / ".bashrc").read_text()
 
 
+@pytest.mark.parametrize("flag", ["--install-completion", "--show-completion"])
+def test_a_shell_name_after_the_completion_flags_is_refused(
+    run_cli: CliRun, tmp_path: Path, flag: str
+) -> None:
+    """typer acts on the flag for the shell running the program, whatever follows it: asked
+    for zsh from bash, it installed bash's script. A word after it is a usage error, and
+    nothing is written."""
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run_cli(flag, "zsh", env={"HOME": str(home)})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"mailcheck: error: {flag} takes nothing after it (got 'zsh'): it is for the shell it "
+        "runs in\nmailcheck: hint: For another shell, copy its script from completions/ "
+        "(README: Shell completion)\n"
+    )
+    assert list(home.iterdir()) == []
+
+
 def test_schema_command_prints_the_shipped_schema(run_cli: CliRun) -> None:
     result = run_cli("schema")
     assert result.returncode == 0
