@@ -170,20 +170,8 @@ class DnsEngine:
         """`submit` for callers that only need a callback (the crawler): no Future, whose
         Condition and locks cost a bulk run a tenth of its CPU; the same lookup each time
         this view asks the same question."""
-        key = (_key(name), self._type(rdtype), dnssec)
-        with self._lock:
-            mine = self._memo.get(key)
-            if mine is not None:
-                # One subject sees one answer per question, whatever other subjects retry.
-                if key in self._ahead:
-                    self._ahead.discard(key)  # asked ahead of its asker: not a hit
-                else:
-                    self._shared.hits += 1
-                return mine
-            mine = self._memo[key] = Lookup()
-            if not self._released:
-                self._shared.cache.acquire(key)  # kept while this subject is under way
-        self._attach(key, name, dnssec, mine, reasks=1)
+        mine = self._join(name, rdtype, dnssec, ahead=False)
+        assert mine is not None  # only a question asked ahead is dropped
         return mine
 
     def ahead(
@@ -197,20 +185,36 @@ class DnsEngine:
         the checks load, and what those answers will make them ask): the lookup they will
         join, so that their first `ask` of it is not counted as a cache hit. `then` runs in
         the thread that completes the answer. Nothing once the view is done."""
+        mine = self._join(name, rdtype, dnssec, ahead=True)
+        if mine is not None and then is not None:
+            mine.add_done_callback(then)
+
+    def _join(
+        self, name: str | dns.name.Name, rdtype: str | int, dnssec: bool, *, ahead: bool
+    ) -> Lookup[Answer] | None:
+        """This view's lookup of the question, started if it is the first to ask it; None
+        for a question asked ahead once the view is done."""
         key = (_key(name), self._type(rdtype), dnssec)
         with self._lock:
-            if self._released:
-                return
+            if ahead and self._released:
+                return None
             mine = self._memo.get(key)
-            started = mine is None
-            if mine is None:
-                mine = self._memo[key] = Lookup()
+            if mine is not None:
+                # One subject sees one answer per question, whatever other subjects retry.
+                if ahead:
+                    pass  # walking ahead is not asking: no hit
+                elif key in self._ahead:
+                    self._ahead.discard(key)  # asked ahead of its asker: not a hit
+                else:
+                    self._shared.hits += 1
+                return mine
+            mine = self._memo[key] = Lookup()
+            if ahead:
                 self._ahead.add(key)
-                self._shared.cache.acquire(key)
-        if started:
-            self._attach(key, name, dnssec, mine, reasks=1)
-        if then is not None:
-            mine.add_done_callback(then)
+            if not self._released:
+                self._shared.cache.acquire(key)  # kept while this subject is under way
+        self._attach(key, name, dnssec, mine, reasks=1)
+        return mine
 
     def resolve_many(self, questions: Iterable[tuple[str, str]]) -> list[Answer]:
         futures = [self.submit(n, t) for n, t in questions]
