@@ -359,66 +359,36 @@ class DkimCheck:
 
     @staticmethod
     def _strength(selector: str, key: DkimKey, evidence: list[str]) -> list[Finding]:
-        if key.key_type == "ed25519":
-            return [
-                finding(
-                    "dkim.key",
-                    Status.PASS,
-                    f"{selector}: Ed25519 key (RFC 8463)",
-                    evidence=evidence,
-                    subject=selector,
-                )
-            ]
         bits = key.bits or 0
-        if bits < RSA_MINIMUM:
-            return [
-                finding(
-                    "dkim.key-weak",
-                    Status.FAIL,
-                    f"{selector}: RSA {bits}-bit key: verifiers reject keys under "
-                    f"{RSA_MINIMUM} bits",
-                    evidence=evidence,
-                    subject=selector,
-                )
-            ]
-        if bits < RSA_STRONG:
-            return [
-                finding(
-                    "dkim.key-weak",
-                    Status.WARN,
-                    f"{selector}: RSA {bits}-bit key: use {RSA_STRONG} bits",
-                    evidence=evidence,
-                    subject=selector,
-                )
-            ]
-        if bits > RSA_OPENSSL_LIMIT:
-            return [
-                finding(
-                    "dkim.key-large",
-                    Status.FAIL,
-                    f"{selector}: RSA {bits}-bit key: OpenSSL refuses keys over "
-                    f"{RSA_OPENSSL_LIMIT} bits, so most verifiers cannot check its signatures",
-                    evidence=evidence,
-                    subject=selector,
-                )
-            ]
-        if bits > RSA_SUPPORTED:
-            return [
-                finding(
-                    "dkim.key-large",
-                    Status.WARN,
-                    f"{selector}: RSA {bits}-bit key: verifiers need only support up to "
-                    f"{RSA_SUPPORTED} bits",
-                    evidence=evidence,
-                    subject=selector,
-                )
-            ]
-        return [
-            finding(
-                "dkim.key",
-                Status.PASS,
-                f"{selector}: RSA {bits}-bit key",
-                evidence=evidence,
-                subject=selector,
+        if key.key_type == "ed25519":
+            verdict = ("dkim.key", Status.PASS, f"{selector}: Ed25519 key (RFC 8463)")
+        elif bits < RSA_MINIMUM:
+            verdict = (
+                "dkim.key-weak",
+                Status.FAIL,
+                f"{selector}: RSA {bits}-bit key: verifiers reject keys under {RSA_MINIMUM} bits",
             )
-        ]
+        elif bits < RSA_STRONG:
+            verdict = (
+                "dkim.key-weak",
+                Status.WARN,
+                f"{selector}: RSA {bits}-bit key: use {RSA_STRONG} bits",
+            )
+        elif bits > RSA_OPENSSL_LIMIT:
+            verdict = (
+                "dkim.key-large",
+                Status.FAIL,
+                f"{selector}: RSA {bits}-bit key: OpenSSL refuses keys over "
+                f"{RSA_OPENSSL_LIMIT} bits, so most verifiers cannot check its signatures",
+            )
+        elif bits > RSA_SUPPORTED:
+            verdict = (
+                "dkim.key-large",
+                Status.WARN,
+                f"{selector}: RSA {bits}-bit key: verifiers need only support up to "
+                f"{RSA_SUPPORTED} bits",
+            )
+        else:
+            verdict = ("dkim.key", Status.PASS, f"{selector}: RSA {bits}-bit key")
+        check_id, status, text = verdict
+        return [finding(check_id, status, text, evidence=evidence, subject=selector)]
