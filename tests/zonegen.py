@@ -22,6 +22,8 @@ import dns.zone
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from tests.der import rsa_public_key, spki
+
 STATIC = Path(__file__).resolve().parent / "zones"
 
 
@@ -42,17 +44,8 @@ EXPLICIT_CURVE_KEY = "MBgwCwYHKoZIzj0CAQUAAwkAMAYCAQACAQA="
 
 def _large_spki(bits: int) -> str:
     """SubjectPublicKeyInfo (rsaEncryption) of an RSA public key with a `bits`-bit modulus."""
-
-    def element(tag: int, body: bytes) -> bytes:
-        size = len(body).to_bytes((len(body).bit_length() + 7) // 8, "big")
-        head = bytes([len(body)]) if len(body) < 0x80 else bytes([0x80 | len(size)]) + size
-        return bytes([tag]) + head + body
-
-    modulus = ((1 << (bits - 1)) | 0xF00D).to_bytes(bits // 8, "big")
-    numbers = element(0x02, b"\x00" + modulus) + element(0x02, (65537).to_bytes(3, "big"))
-    algorithm = element(0x30, bytes.fromhex("06092a864886f70d0101010500"))
-    der = element(0x30, algorithm + element(0x03, b"\x00" + element(0x30, numbers)))
-    return base64.b64encode(der).decode()
+    modulus = (1 << (bits - 1)) | 0xF00D
+    return base64.b64encode(spki(rsa_public_key(modulus, 65537))).decode()
 
 
 def _pkcs1(gen: Generated) -> str:

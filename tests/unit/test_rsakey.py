@@ -21,30 +21,10 @@ from hypothesis import strategies as st
 
 from mailcheck.records.dkim import cryptography_rsa_bits, parse_dkim_key
 from mailcheck.records.rsakey import rsa_bits
+from tests.der import RSA_ENCRYPTION, element, integer, rsa_public_key, spki
 
-RSA_ENCRYPTION = bytes.fromhex("2a864886f70d010101")
 RSASSA_PSS = bytes.fromhex("2a864886f70d01010a")
 EC_PUBLIC_KEY = bytes.fromhex("2a8648ce3d0201")
-
-
-def length(n: int, padded: bool) -> bytes:
-    """A DER length; `padded` spells it longer than DER allows: in the long form where the
-    short one was due, or with a needless leading zero byte."""
-    if n < 0x80 and not padded:
-        return bytes([n])
-    body = n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big")
-    if padded and n >= 0x80:
-        body = b"\x00" + body
-    return bytes([0x80 | len(body)]) + body
-
-
-def element(tag: int, body: bytes, padded: bool = False) -> bytes:
-    return bytes([tag]) + length(len(body), padded) + body
-
-
-def integer(value: int, padded: bool = False) -> bytes:
-    body = value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True)
-    return element(0x02, (b"\x00" + body) if padded else body)
 
 
 @st.composite
@@ -210,18 +190,13 @@ def test_a_domain_key_is_sized_without_importing_cryptography() -> None:
     ],
 )
 @pytest.mark.parametrize("layout", ["spki", "pkcs1"])
-def test_keys_no_rsa_key_can_be_are_named_for_what_is_wrong(
+def test_keys_with_numbers_no_rsa_key_has_are_named_for_what_is_wrong(
     modulus: int, exponent: int, error: str, layout: str
 ) -> None:
     """Read whole, but with numbers no RSA key has: not "cut short" (whose hint is about
     records split at 255 bytes), and never a key of some size."""
-    numbers = element(0x30, integer(modulus) + integer(exponent))
-    algorithm = element(0x30, element(0x06, RSA_ENCRYPTION) + b"\x05\x00")
-    der = (
-        numbers
-        if layout == "pkcs1"
-        else element(0x30, algorithm + element(0x03, b"\x00" + numbers))
-    )
+    numbers = rsa_public_key(modulus, exponent)
+    der = numbers if layout == "pkcs1" else spki(numbers)
     assert rsa_bits(der) is None
     key = parse_dkim_key("v=DKIM1; p=" + base64.b64encode(der).decode())
     assert (key.bits, key.error) == (None, error)
