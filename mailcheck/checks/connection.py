@@ -114,11 +114,8 @@ def tls_mismatch_hint(
     it; `tls_up`: TLS was established before. One wording for trace and report --imap."""
     if error.kind == "tls" and not tls_up and "WRONG_VERSION_NUMBER" in error.message.upper():
         # --tls auto takes TLS at once on the implicit port: there only starttls helps
-        choice = (
-            "--tls starttls"
-            if IMPLICIT_DEFAULT.get(protocol) == port
-            else ("--tls auto or --tls starttls")
-        )
+        implicit = IMPLICIT_DEFAULT.get(protocol) == port
+        choice = "--tls starttls" if implicit else "--tls auto or --tls starttls"
         return (
             f"The server answered in plain text, not TLS: it may expect STARTTLS first ({choice})."
         )
