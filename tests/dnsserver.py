@@ -47,6 +47,7 @@ import dns.zone
 class ServerConfig:
     zones: list[dns.zone.Zone] = field(default_factory=list)
     delay: float = 0.0
+    jitter: float = 0.0  # each answer waits delay + a random part of this (order shuffled)
     # name (and everything under it) -> "SERVFAIL" | "REFUSED" | "DROP" | "NOAA" (answers
     # without the authoritative-answer bit, like a lame server answering from its cache)
     behaviours: dict[str, str] = field(default_factory=dict)
@@ -56,6 +57,10 @@ class ServerConfig:
     tcp_peak: int = 0
     stopping: threading.Event = field(default_factory=threading.Event)
     seen: dict[str, int] = field(default_factory=dict)
+
+    def wait(self) -> float:
+        """How long one answer waits before it is sent."""
+        return self.delay + (random.uniform(0, self.jitter) if self.jitter else 0.0)
 
 
 def load_zone_files(paths: Iterable[Path]) -> list[dns.zone.Zone]:
@@ -253,9 +258,8 @@ class _UdpLoop:
                 if wire is None:
                     continue
                 sequence += 1
-                heapq.heappush(
-                    pending, (time.monotonic() + self.config.delay, sequence, wire, address)
-                )
+                due = time.monotonic() + self.config.wait()
+                heapq.heappush(pending, (due, sequence, wire, address))
 
     def _special(
         self,
@@ -372,8 +376,8 @@ class _TCPHandler(socketserver.BaseRequestHandler):
         if behaviour == "TC_STALL":
             select.select([sock], [], [], 30)  # until the client gives up (EOF) or 30 s
             return
-        if config.delay:
-            time.sleep(config.delay)
+        if config.delay or config.jitter:
+            time.sleep(config.wait())
         response = answer(config, request)
         if response is None:
             return
@@ -401,8 +405,11 @@ class DnsServer:
         behaviours: dict[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        jitter: float = 0.0,
     ) -> None:
-        self.config = ServerConfig(load_zone_files(zone_paths), delay, dict(behaviours or {}))
+        self.config = ServerConfig(
+            load_zone_files(zone_paths), delay, jitter, dict(behaviours or {})
+        )
         # One port for both protocols: bind TCP first, then UDP on the same number.
         wanted = port  # 0: any free port
         for _ in range(20):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from mailcheck.checks.count import Count, Resolution
 from mailcheck.escape import decode
@@ -20,6 +21,8 @@ MAX_NODES = 100
 MAX_MX = 10
 MAX_QUESTIONS = 400
 
+K = TypeVar("K", bound=Hashable)
+
 
 @dataclass
 class TermLookup:
@@ -30,7 +33,14 @@ class TermLookup:
     answers: dict[str, Answer] = field(default_factory=dict)  # "A", "AAAA", "MX"
     mx_hosts: list[str] = field(default_factory=list)
     host_answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
-    skipped: bool = False  # not asked: the tree's question budget was spent
+    asked: bool = False  # its own question (MX, or A and AAAA) left
+    hosts_asked: bool = False  # the MX hosts' addresses were asked
+    skipped: bool = False  # not followed: the tree's question budget was spent
+
+    @property
+    def cost(self) -> int:
+        """Questions of the tree's budget it asks (an MX's hosts are counted on arrival)."""
+        return 1 if self.term.name in ("mx", "exists") else 2
 
     def _unknown(self, answer: Answer | None) -> Count:
         why = "not followed (bound reached)" if self.skipped else "no answer"
@@ -85,6 +95,11 @@ class SpfNode:
     children: dict[int, SpfNode] = field(default_factory=dict)
     lookups: dict[int, TermLookup] = field(default_factory=dict)
     exp: Answer | None = None
+    asked: bool = False  # its TXT question left
+
+    def cut(self) -> SpfNode:
+        """The same include, not followed: a bound was reached before it."""
+        return SpfNode(self.domain, self.via, self.depth, self.ancestors, truncated=True)
 
     @property
     def label(self) -> str:
@@ -154,26 +169,69 @@ class SpfNode:
             yield from self.children[index].walk()
 
 
+class _Budget:
+    """The tree's bounds handed out in one order: from the first thing that does not fit on,
+    nothing more does (so what is followed is a prefix of that order)."""
+
+    def __init__(self) -> None:
+        self.nodes = 1  # the root's own record is always asked
+        self.questions = 0
+        self.full = False
+
+    def take(self, questions: int, nodes: int = 0) -> bool:
+        if (
+            self.full
+            or self.questions + questions > MAX_QUESTIONS
+            or self.nodes + nodes > MAX_NODES
+        ):
+            self.full = True
+            return False
+        self.questions += questions
+        self.nodes += nodes
+        return True
+
+
 class SpfTreeBuilder:
-    """Fetches the tree breadth-first through the crawler; every level's lookups overlap."""
+    """Fetches the tree through the crawler; every level's lookups overlap.
+
+    The bounds (MAX_NODES records, MAX_QUESTIONS questions) never depend on the order in
+    which answers arrive, so the same DNS data gives the same tree on every run. While the
+    whole tree fits, everything is asked as soon as it is found (then the order cannot
+    matter). The first time something does not fit, following stops and the tree is
+    settled: once this tree's open questions are answered, one pass hands the bounds out
+    again, records first, level by level (they decide the lookup count, the limit that
+    matters most), then the a/mx/exists lookups in evaluation order, and asks what it
+    allotted and was not yet asked; the pass is repeated until it asks nothing new.
+    """
 
     def __init__(self, domain: str, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.root = SpfNode(domain)
-        self.nodes = 1
-        self.questions = 0
+        self.root = SpfNode(domain, asked=True)
+        self.budget = _Budget()
+        self.settling = False  # the bounds were reached: the settling passes decide
         self.type99: Answer | None = None
+        self._open = 0  # this tree's questions not yet answered
+        self._asked = 0  # this tree's questions asked so far
+        self._in_pass = False
 
-    def _budget(self, questions: int) -> bool:
-        """Spend `questions` of the tree's budget; False when it is spent."""
-        if self.questions + questions > MAX_QUESTIONS:
-            return False
-        self.questions += questions
-        return True
+    def _ask(self, name: str, rdtype: str, then: Callable[[Answer], None]) -> None:
+        self._open += 1
+        self._asked += 1
+
+        def done(answer: Answer) -> None:
+            self._open -= 1
+            then(answer)
+            if self._open == 0 and self.settling:
+                self._settle()
+
+        self.crawler.ask(name, rdtype, done)
+
+    def _store(self, name: str, rdtype: str, into: dict[K, Answer], key: K) -> None:
+        self._ask(name, rdtype, functools.partial(into.__setitem__, key))
 
     def start(self) -> None:
-        self.crawler.ask(self.root.domain, "TXT", functools.partial(self._on_txt, self.root))
-        self.crawler.ask(self.root.domain, "SPF", self._on_type99)
+        self._ask(self.root.domain, "TXT", functools.partial(self._on_txt, self.root))
+        self._ask(self.root.domain, "SPF", self._on_type99)
 
     def _on_type99(self, answer: Answer) -> None:
         self.type99 = answer
@@ -202,7 +260,14 @@ class SpfTreeBuilder:
             self._follow(node, term)
         exp = node.record.modifier("exp")
         if exp is not None and not exp.error and not exp.has_macros and exp.value:
-            self.crawler.ask(exp.value, "TXT", functools.partial(self._on_exp, node))
+            self._ask(exp.value, "TXT", functools.partial(self._on_exp, node))
+
+    def _eager(self, questions: int, nodes: int = 0) -> bool:
+        """Before settling: True when this fits the bounds (then ask it now)."""
+        if not self.settling and self.budget.take(questions, nodes):
+            return True
+        self.settling = True
+        return False
 
     def _follow(self, node: SpfNode, term: Term) -> None:
         if term.error or term.has_macros or not term.queries_dns or term.name == "ptr":
@@ -214,35 +279,103 @@ class SpfTreeBuilder:
             node.children[term.index] = child
             if target in path:
                 child.loop = True
-            elif child.depth > MAX_DEPTH or self.nodes >= MAX_NODES or not self._budget(1):
+            elif child.depth > MAX_DEPTH:
                 child.truncated = True
-            else:
-                self.nodes += 1
-                self.crawler.ask(target, "TXT", functools.partial(self._on_txt, child))
+            elif self._eager(1, nodes=1):
+                self._ask_record(child)
             return
         lookup = TermLookup(term, target)
         node.lookups[term.index] = lookup
-        if not self._budget(1 if term.name in ("mx", "exists") else 2):
-            lookup.skipped = True
+        if self._eager(lookup.cost):
+            self._ask_lookup(lookup)
+
+    def _ask_record(self, node: SpfNode) -> None:
+        node.asked = True
+        self._ask(node.domain, "TXT", functools.partial(self._on_txt, node))
+
+    def _ask_lookup(self, lookup: TermLookup) -> None:
+        lookup.asked, lookup.skipped = True, False
+        if lookup.term.name == "mx":
+            self._ask(lookup.target, "MX", functools.partial(self._on_mx, lookup))
             return
-        if term.name == "mx":
-            self.crawler.ask(target, "MX", functools.partial(self._on_mx, lookup))
-            return
-        types = ("A",) if term.name == "exists" else ("A", "AAAA")
-        for rdtype in types:
-            self.crawler.store(target, rdtype, lookup.answers, rdtype)
+        for rdtype in ("A",) if lookup.term.name == "exists" else ("A", "AAAA"):
+            self._store(lookup.target, rdtype, lookup.answers, rdtype)
 
     def _on_mx(self, lookup: TermLookup, answer: Answer) -> None:
         lookup.answers["MX"] = answer
         records = sorted(answer.records, key=lambda r: (r.rdata.preference, r.text))
         hosts = [r.rdata.exchange.to_text(omit_final_dot=True).lower() for r in records]
         lookup.mx_hosts = [h for h in hosts if h][:MAX_MX]
-        if not self._budget(2 * len(lookup.mx_hosts)):
-            lookup.skipped = True
-            return
+        if self._eager(2 * len(lookup.mx_hosts)):
+            self._ask_hosts(lookup)
+
+    def _ask_hosts(self, lookup: TermLookup) -> None:
+        lookup.hosts_asked, lookup.skipped = True, False
         for host in lookup.mx_hosts:
             for rdtype in ("A", "AAAA"):
-                self.crawler.store(host, rdtype, lookup.host_answers, (host, rdtype))
+                self._store(host, rdtype, lookup.host_answers, (host, rdtype))
+
+    def _settle(self) -> None:
+        """Settling passes, while a pass asks something that is answered at once (walking
+        ahead, or a cached answer); a later answer calls this again."""
+        if self._in_pass:
+            return
+        self._in_pass = True
+        try:
+            while True:
+                asked = self._asked
+                self._pass()
+                if self._open or self._asked == asked:
+                    return
+        finally:
+            self._in_pass = False
+
+    def _pass(self) -> None:
+        """Hand the bounds out over what is known: every question asked so far is answered."""
+        self.budget = _Budget()
+        level = [self.root]
+        while level:
+            below = []
+            for node in level:
+                for term in node.evaluated_terms():
+                    child = node.children.get(term.index)
+                    if child is None or child.loop or child.depth > MAX_DEPTH:
+                        continue
+                    if not self.budget.take(1, nodes=1):
+                        node.children[term.index] = child.cut()
+                    elif not child.asked:
+                        self._ask_record(child)
+                    else:
+                        below.append(child)
+            level = below
+        self.budget.full = False  # the record bound reached stops records, not lookups
+        self._pass_lookups(self.root)
+
+    def _pass_lookups(self, node: SpfNode) -> None:
+        for term in node.evaluated_terms():
+            child = node.children.get(term.index)
+            if child is not None:
+                if not child.truncated:
+                    self._pass_lookups(child)
+                continue
+            lookup = node.lookups.get(term.index)
+            if lookup is None:
+                continue
+            if not self.budget.take(lookup.cost):
+                node.lookups[term.index] = TermLookup(term, lookup.target, skipped=True)
+                continue
+            if not lookup.asked:
+                self._ask_lookup(lookup)
+                continue
+            mx = lookup.answers.get("MX")
+            if mx is None:
+                continue
+            if not self.budget.take(2 * len(lookup.mx_hosts)):
+                node.lookups[term.index] = TermLookup(
+                    term, lookup.target, {"MX": mx}, lookup.mx_hosts, asked=True, skipped=True
+                )
+            elif not lookup.hosts_asked:
+                self._ask_hosts(lookup)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,21 @@ output, and the lookup count says "at least"."""
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from mailcheck.checks.spf_tree import MAX_QUESTIONS
+from mailcheck.model import SpfTreeNode
 from mailcheck.net.dns import DnsOptions, build_engine
+from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.records.domain_name import parse_domain
 from mailcheck.render.jsonfmt import report_dict
 from mailcheck.services.domain import DomainRequest, check_domain
+from mailcheck.services.domain_plan import walk_ahead
+from tests.dnsserver import DnsServer
 
 INCLUDES = 60
 TERMS = 60
@@ -106,3 +111,55 @@ def test_many_mx_hosts_and_report_domains_are_bounded(zone: Path) -> None:
     for item in report.findings():
         ids[item.id] = ids.get(item.id, 0) + 1
     assert max(ids.values()) <= 21, ids
+
+
+# where a record came from: a zone file's line, or the server's address
+_ORIGIN = re.compile(r" \((/\S+\.zone:\d+|127\.0\.0\.1:\d+)\)$")
+
+
+def _spf_section(engine: DnsEngine, ahead: bool = False) -> tuple[object, ...]:
+    """The SPF section's findings, data and tree; `ahead`: the checks walk ahead first (their
+    continuations run as answers arrive, or at once for answers already there)."""
+    request = DomainRequest(families=("spf",))
+    with engine:
+        view = engine.scoped()
+        if ahead:
+            walk_ahead(view, "fan.test", request)
+        report = check_domain(parse_domain("fan.test"), view, request)
+    [section] = [s for s in report.sections if s.family == "spf"]
+    evidence = [tuple(_ORIGIN.sub("", line) for line in f.evidence) for f in section.findings]
+    findings = tuple(
+        (f.id, f.status.value, f.summary, lines)
+        for f, lines in zip(section.findings, evidence, strict=True)
+    )
+    data = {k: v for k, v in section.data.items() if k != "tree"}
+    return findings, data, _shape(section.data["tree"])
+
+
+def _shape(node: SpfTreeNode) -> tuple[object, ...]:
+    """A tree node without where its record came from (a zone file line, or the server)."""
+    children = tuple(_shape(child) for child in node.children)
+    return node.label, node.status, node.record, node.total_lookups, node.total_exact, children
+
+
+@pytest.mark.timeout(120)
+def test_bounds_do_not_depend_on_the_order_answers_arrive_in(zone: Path) -> None:
+    """Past the tree's bounds, what is followed is chosen by the tree's order, not by which
+    answer came first: a server answering in a random order (each answer 0 to 20 ms late)
+    gives the same SPF findings and tree on every run, and the same as the zone file read
+    offline (answers in the order asked), walking ahead or not."""
+    files = DnsOptions(zones=(str(zone),), offline=True)
+    offline = _spf_section(build_engine(files))
+    runs = [_spf_section(build_engine(files), ahead=True)]
+    with DnsServer([zone], jitter=0.02) as server:
+        options = DnsOptions(nameservers=(server.address,), timeout=2.0, deadline=60.0)
+        runs += [_spf_section(build_engine(options), ahead=ahead) for ahead in (False, False, True)]
+    for run in runs:
+        assert run == offline
+    # records come first: every include of the root is followed and counted; the lookups
+    # of the a: terms take what is left, in evaluation order (the first includes' first)
+    _findings, data, tree = offline
+    assert data["lookups"] == INCLUDES + INCLUDES * TERMS
+    children = tree[-1]
+    assert isinstance(children, tuple) and len(children) == INCLUDES
+    assert {child[1] for child in children} == {"ok"}
