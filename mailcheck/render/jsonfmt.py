@@ -122,10 +122,9 @@ def document(
 
 # What json.dumps leaves raw with ensure_ascii=False but a terminal (or a viewer) obeys:
 # DEL, C1 controls (U+009B is CSI), bidi controls, line and paragraph separators; and lone
-# surrogates (a byte that was not UTF-8, kept by surrogateescape), which are not Unicode
-_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
-)
+# surrogates (a byte that was not UTF-8, kept by surrogateescape), which are not Unicode.
+# Compiled on first use (~1 ms): most documents are ASCII and never need it.
+_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
 
 
 def dumps(doc: Mapping[str, Any], *, pretty: bool = True, margin: int = 0) -> str:
@@ -138,7 +137,7 @@ def dumps(doc: Mapping[str, Any], *, pretty: bool = True, margin: int = 0) -> st
     if text.isascii() and "\x7f" not in text:
         return text  # none of the characters below (isascii is a flag of the string: free)
     # these characters can only occur inside JSON strings, where \uXXXX means the same
-    return _UNSAFE.sub(_escaped, text)
+    return re.sub(_UNSAFE, _escaped, text)  # re's own cache keeps it compiled
 
 
 def _encoded(doc: Mapping[str, Any], pretty: bool) -> str:
