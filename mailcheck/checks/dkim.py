@@ -257,8 +257,9 @@ class DkimCheck:
     def _key_findings(self, selector: str, keys: list[tuple[str, DkimKey]]) -> list[Finding]:
         answer = self.answers[selector]
         name = f"{selector}._domainkey.{self.domain}"
-        origin = next((str(r.origin) for r in answer.records if r.origin), "")
-        evidence = [t + (f"  ({origin})" if origin else "") for t, _k in keys]
+        # each record with its own zone file line (two keys are on two lines)
+        origins = {decode(r.txt): str(r.origin) for r in answer.records if r.origin}
+        evidence = [t + (f"  ({origins[t]})" if t in origins else "") for t, _k in keys]
         out: list[Finding] = []
         if answer.cnames:
             chain = " → ".join([answer.cnames[0].owner, *(c.target for c in answer.cnames)])
