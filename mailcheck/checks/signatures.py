@@ -13,7 +13,7 @@ from mailcheck.escape import decode
 from mailcheck.message.headers import Headers, tags
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
+from mailcheck.records.dkim import RSA_OPENSSL_LIMIT, DkimKey, looks_like_dkim, parse_dkim_key
 
 _QUIET = logging.getLogger("mailcheck.dkimpy")
 _QUIET.addHandler(logging.NullHandler())
@@ -90,7 +90,22 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
     wanted = _ALGORITHMS.get(sig.tags.get("a", "").lower())
     if wanted and wanted != key.key_type:
         return answer, "permerror", f"a={sig.tags.get('a')} but the key is {key.key_type}"
+    too_large = key_too_large(key)
+    if too_large:
+        # dkimpy would verify it with its own RSA, but OpenSSL, behind most verifiers, will
+        # not: receivers may refuse keys over 4096 bits (RFC 8301 3.2), a local policy
+        return answer, "policy", too_large
     return answer, "", ""
+
+
+def key_too_large(key: DkimKey) -> str:
+    """Why most verifiers cannot check a signature made with `key`, or "" if they can."""
+    if key.key_type != "rsa" or not key.bits or key.bits <= RSA_OPENSSL_LIMIT:
+        return ""
+    return (
+        f"key too large ({key.bits} bits): OpenSSL refuses keys over {RSA_OPENSSL_LIMIT} "
+        "bits, so most verifiers cannot check it"
+    )
 
 
 class KeyCache:
