@@ -239,12 +239,18 @@ def _arc_signer() -> Any:
 
 
 def arc_chain(
-    gen: Generated, data: bytes, sets: int, first: int = 1, selector: str = "rsa1024"
+    gen: Generated,
+    data: bytes,
+    sets: int,
+    first: int = 1,
+    selector: str = "rsa1024",
+    key_selector: str | None = None,
 ) -> bytes:
     """`data` forwarded through `sets` intermediaries, each adding its Authentication-Results
-    (arc=none at the first, arc=pass after) and an ARC set signed by dkimpy for dkim.test."""
+    (arc=none at the first, arc=pass after) and an ARC set signed by dkimpy for dkim.test
+    (with the private key of `key_selector`, default `selector`)."""
     signer = _arc_signer()
-    key = gen.dkim_keys[selector]
+    key = gen.dkim_keys[key_selector or selector]
     for hop in range(first, first + sets):
         server = f"hop{hop}.test"
         verdict = "none" if hop == 1 else "pass"

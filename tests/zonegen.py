@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,11 +86,31 @@ def multiprime_key(count: int = 34) -> list[int]:
 
 
 def _huge(gen: Generated) -> str:
-    gen.huge_primes = multiprime_key()
-    modulus = 1
-    for prime in gen.huge_primes:
-        modulus *= prime
-    return base64.b64encode(spki(rsa_public_key(modulus, 65537))).decode()
+    """The public key of selector "huge"; its private key is the PKCS#1 form dkimpy signs
+    with, its two "primes" each the product of half the factors (CRT needs only coprime
+    moduli), which dkimpy cannot tell from a key of two."""
+    primes = gen.huge_primes = multiprime_key()
+    e = 65537
+    half_a, half_b = math.prod(primes[::2]), math.prod(primes[1::2])
+    d = pow(e, -1, math.lcm(*(p - 1 for p in primes)))
+    fields = (
+        0,
+        half_a * half_b,
+        e,
+        d,
+        half_a,
+        half_b,
+        d % math.lcm(*(p - 1 for p in primes[::2])),
+        d % math.lcm(*(p - 1 for p in primes[1::2])),
+        pow(half_b, -1, half_a),
+    )
+    der = element(0x30, b"".join(integer(f) for f in fields))
+    gen.dkim_keys["huge"] = (
+        b"-----BEGIN RSA PRIVATE KEY-----\n"
+        + base64.encodebytes(der)
+        + b"-----END RSA PRIVATE KEY-----\n"
+    )
+    return base64.b64encode(spki(rsa_public_key(half_a * half_b, e))).decode()
 
 
 def _pkcs1(gen: Generated) -> str:

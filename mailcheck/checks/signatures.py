@@ -457,13 +457,25 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
         # dkimpy's verifier has no limit (its signer has): a chain past it fails, unread
         return ArcResult("fail", beyond, [], errors)
 
+    unusable: list[str] = []
+
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
         answer = engine.resolve(text, "TXT")
         if answer.outcome.is_error:
             errors.append(answer.error_text())
             raise dkim.DnsTimeoutError(answer.describe())
-        return answer.records[0].txt if answer.records else None
+        if not answer.records:
+            return None
+        record = answer.records[0].txt
+        # the keys DKIM signatures are judged by (_key_answer): dkimpy would use a key some
+        # verifiers cannot read, or one over OpenSSL's limit through its own RSA
+        key = parse_dkim_key(decode(record))
+        problem = key.error or key_too_large(key)
+        if problem and not key.revoked:
+            unusable.append(f"key {text.rstrip('.')}: {problem}")
+            raise dkim.KeyFormatError(problem)  # dkimpy: this signature does not validate
+        return record
 
     try:
         cv, results, reason = dkim.arc_verify(data, logger=_QUIET, dnsfunc=dnsfunc)
@@ -487,7 +499,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
         for r in results
     ]
     instances.sort(key=lambda i: i.instance)
-    return ArcResult(cv_text, plain(reason), instances, errors)
+    why = plain(reason)
+    if cv_text == "fail" and unusable:
+        why += f" ({unusable[0]})"
+    return ArcResult(cv_text, why, instances, errors)
 
 
 def _s(value: Any) -> str:

@@ -662,6 +662,51 @@ def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Genera
     )
 
 
+@pytest.mark.parametrize(
+    ("selector", "problem"),
+    [
+        (
+            "padded",
+            "p= is not DER: an integer of the key has a needless leading zero byte; strict "
+            "verifiers (Go, Rust, cryptography) cannot read it",
+        ),
+        (
+            "pssnull",
+            "p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) signatures cannot use",
+        ),
+    ],
+)
+def test_arc_sealed_with_a_key_some_verifiers_refuse_fails(
+    engine: DnsEngine, generated: Generated, selector: str, problem: str
+) -> None:
+    """dkimpy reads both keys and passed the chain; DKIM signatures with them are permerrors
+    (and `domain` FAILs the records): the chain fails, saying which key and why."""
+    data = arc_chain(
+        generated, sign(generated, message()), 1, selector=selector, key_selector="rsa2048"
+    )
+    arc = section(check(engine, data, **spf_fails()), "arc")
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == (
+        "Most recent ARC-Message-Signature did not validate "
+        f"(key {selector}._domainkey.dkim.test: {problem})"
+    )
+
+
+def test_arc_sealed_with_a_key_over_openssl_limit_fails(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """dkimpy's own RSA verified the seal of a key OpenSSL refuses, and passed the chain."""
+    data = arc_chain(generated, sign(generated, message()), 1, selector="huge")
+    arc = section(check(engine, data, **spf_fails()), "arc")
+    bits = math.prod(generated.huge_primes).bit_length()
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == (
+        "Most recent ARC-Message-Signature did not validate (key huge._domainkey.dkim.test: "
+        f"key too large ({bits} bits): OpenSSL refuses keys over 16384 bits, so most "
+        "verifiers cannot check it)"
+    )
+
+
 def test_huge_runs_keep_a_bounded_number_of_lines(
     engine: DnsEngine, generated: Generated, capsys: pytest.CaptureFixture[str]
 ) -> None:
