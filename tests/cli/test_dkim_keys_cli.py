@@ -70,8 +70,8 @@ def test_misencoded_key(
 ) -> None:
     """rsa2048's key, in an encoding some verifiers refuse: domain FAILs the record and
     verify finds the signature a permerror, naming the same defect (before, domain passed
-    nonull and pss, verify passed pssnull and padded with dkimpy, and padded was 'cut
-    short')."""
+    nonull and pss, which verify called permerror in dkimpy's words, and both commands
+    called pssnull and padded 'cut short, or not a key')."""
     data = sign(generated, message(received=[FORGER]), selector=selector, key_selector="rsa2048")
     domain, verify = run_both(run_cli, dns_server, selector, data, tmp_path)
     assert domain == [("dkim.key-invalid", "fail", f"{selector}: {error}")]
