@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ import dns.zone
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from tests.der import rsa_public_key, spki
+from tests.der import RSA_ENCRYPTION, element, integer, rsa_public_key, spki
 
 STATIC = Path(__file__).resolve().parent / "zones"
 
@@ -35,6 +36,7 @@ class Generated:
     tlsa_spki: dict[str, bytes] = field(default_factory=dict)
     dane_key: bytes = b""  # PEM: the key the TLSA records of the dane-*.test zones name
     dane_port: int = 0  # the loopback port their TLSA records are also published for
+    huge_primes: list[int] = field(default_factory=list)  # the factors of the "huge" key
 
 
 # SubjectPublicKeyInfo of id-ecPublicKey with NULL parameters (neither a named curve nor a
@@ -46,6 +48,69 @@ def _large_spki(bits: int) -> str:
     """SubjectPublicKeyInfo (rsaEncryption) of an RSA public key with a `bits`-bit modulus."""
     modulus = (1 << (bits - 1)) | 0xF00D
     return base64.b64encode(spki(rsa_public_key(modulus, 65537))).decode()
+
+
+RSASSA_PSS = bytes.fromhex("2a864886f70d01010a")  # 1.2.840.113549.1.1.10
+
+
+def _misencoded(gen: Generated, defect: str) -> str:
+    """The rsa2048 public key in an encoding some verifiers refuse (tests sign with its
+    private key): without the NULL parameters of rsaEncryption, as an RSASSA-PSS key (with
+    no parameters, as OpenSSL writes one, or NULL ones, which dkimpy reads), or with a
+    modulus padded by a needless zero byte."""
+    key = serialization.load_pem_private_key(gen.dkim_keys["rsa2048"], None)
+    numbers = key.public_key().public_numbers()  # type: ignore[union-attr]
+    pkcs1 = rsa_public_key(numbers.n, numbers.e)
+    oid, params = {
+        "nonull": (RSA_ENCRYPTION, b""),
+        "pss": (RSASSA_PSS, b""),
+        "pssnull": (RSASSA_PSS, b"\x05\x00"),
+    }.get(defect, (RSA_ENCRYPTION, b"\x05\x00"))
+    if defect == "padded":
+        pkcs1 = element(0x30, integer(numbers.n, padded=True) + integer(numbers.e))
+    algorithm = element(0x30, element(0x06, oid) + params)
+    der = element(0x30, algorithm + element(0x03, b"\x00" + pkcs1))
+    return base64.b64encode(der).decode()
+
+
+def multiprime_key(count: int = 34) -> list[int]:
+    """The prime factors of an RSA key of over 16384 bits (34 primes of 512 bits: a
+    two-prime key this large takes minutes to generate); its public half is an ordinary
+    RSA key, which verifiers cannot tell from one of two primes."""
+    primes: set[int] = set()
+    while len(primes) < count:
+        # two 512-bit primes at a time, from OpenSSL's fast generator
+        numbers = rsa.generate_private_key(65537, 1024).private_numbers()  # noqa: S505
+        primes |= {numbers.p, numbers.q}
+    return sorted(primes)[:count]
+
+
+def _huge(gen: Generated) -> str:
+    """The public key of selector "huge"; its private key is the PKCS#1 form dkimpy signs
+    with, its two "primes" each the product of half the factors (CRT needs only coprime
+    moduli), which dkimpy cannot tell from a key of two."""
+    primes = gen.huge_primes = multiprime_key()
+    e = 65537
+    half_a, half_b = math.prod(primes[::2]), math.prod(primes[1::2])
+    d = pow(e, -1, math.lcm(*(p - 1 for p in primes)))
+    fields = (
+        0,
+        half_a * half_b,
+        e,
+        d,
+        half_a,
+        half_b,
+        d % math.lcm(*(p - 1 for p in primes[::2])),
+        d % math.lcm(*(p - 1 for p in primes[1::2])),
+        pow(half_b, -1, half_a),
+    )
+    der = element(0x30, b"".join(integer(f) for f in fields))
+    gen.dkim_keys["huge"] = (
+        b"-----BEGIN RSA PRIVATE KEY-----\n"
+        + base64.encodebytes(der)
+        + b"-----END RSA PRIVATE KEY-----\n"
+    )
+    return base64.b64encode(spki(rsa_public_key(half_a * half_b, e))).decode()
 
 
 def _pkcs1(gen: Generated) -> str:
@@ -167,6 +232,13 @@ def dkim_zone(gen: Generated) -> str:
         # these sizes takes minutes)
         f"rsa8192._domainkey TXT {_split(f'v=DKIM1; p={_large_spki(8192)}')}",
         f"rsa16392._domainkey TXT {_split(f'v=DKIM1; p={_large_spki(16392)}')}",
+        # a real key of that size (tests sign with it), and rsa2048's public key encoded in
+        # ways some verifiers refuse
+        f"huge._domainkey TXT {_split(f'v=DKIM1; p={_huge(gen)}')}",
+        *(
+            f"{defect}._domainkey TXT {_split(f'v=DKIM1; k=rsa; p={_misencoded(gen, defect)}')}"
+            for defect in ("nonull", "pss", "pssnull", "padded")
+        ),
         'multi._domainkey TXT "v=DKIM1; p="',
         f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
         # discovery finds a key published at a common selector name

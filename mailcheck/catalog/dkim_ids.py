@@ -55,8 +55,13 @@ KEY_INVALID = _c(
     "dkim.key-invalid",
     "Key that cannot be used",
     "The p= data is not valid base64, not a public key, or of an unknown type. A common cause "
-    "is a key record cut at 255 bytes instead of being split into several strings.",
-    "Publish the whole key; split long records into strings of at most 255 bytes.",
+    "is a key record cut at 255 bytes instead of being split into several strings. A key "
+    "read whole fails too when its encoding is one some verifiers refuse (rsaEncryption "
+    "without the NULL parameters of RFC 3279, an integer with a needless leading zero "
+    "byte), or when it is an RSASSA-PSS key, which RFC 4055 bars from the RSASSA-PKCS1-v1_5 "
+    "signatures of k=rsa.",
+    "Publish the whole key, as OpenSSL writes it; split long records into strings of at most "
+    "255 bytes.",
     "RFC 6376 §3.6.1",
 )
 
@@ -131,7 +136,8 @@ SIGNATURE = _c(
     "DKIM signature",
     "Each DKIM-Signature verified on its own: pass, fail (the body or a signed header "
     "changed), permerror (no key, revoked key, malformed or expired signature), temperror "
-    "(DNS error fetching the key), policy (valid, but not acceptable: rsa-sha1, small key).",
+    "(DNS error fetching the key), policy (not acceptable: rsa-sha1, a key too small, or "
+    "one over 16384 bits, which OpenSSL refuses).",
     "Look at the reason: a changed body means something rewrote the message after signing.",
     "RFC 6376 §6",
     "RFC 8601 §2.7.1",

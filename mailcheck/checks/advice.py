@@ -36,6 +36,11 @@ _HINTS = (
         "selector and sign with it",
     ),
     (
+        "key too large",
+        "use an RSA key of 2048 bits (verifiers need support only 1024 to 4096, RFC 8301): "
+        "publish it under a new selector and sign with it",
+    ),
+    (
         "signature expired",
         "x= had passed when it was verified: the signer sets too short a lifetime, or the "
         "message was delayed; lengthen x= (days, not minutes)",

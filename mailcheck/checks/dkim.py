@@ -11,7 +11,8 @@ from mailcheck.escape import decode
 from mailcheck.model import Finding, Location, Section, Status
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
+from mailcheck.records.dkim import RSA_OPENSSL_LIMIT, DkimKey, looks_like_dkim, parse_dkim_key
+from mailcheck.records.rsakey import NO_NULL, PADDED, PSS
 
 # Selectors large providers and ESPs publish (Google, Microsoft 365, Mailchimp/Mandrill,
 # SendGrid, Mailgun, Amazon SES, Zoho, Fastmail, Proton, HubSpot, Postmark, Brevo, ...).
@@ -66,7 +67,14 @@ FIRST_WAVE = 6
 RSA_STRONG = 2048
 RSA_MINIMUM = 1024
 RSA_SUPPORTED = 4096  # verifiers must check 1024-4096 bits, may refuse more (RFC 8301 3.2)
-RSA_OPENSSL_LIMIT = 16384  # OPENSSL_RSA_MAX_MODULUS_BITS: OpenSSL refuses to verify past it
+
+
+# keys read whole that some verifiers cannot use: what to publish instead
+_ENCODING_HINTS = {
+    NO_NULL: "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
+    PADDED: "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
+    PSS: "Sign with an RSA key (openssl genpkey -algorithm RSA), not RSA-PSS",
+}
 
 
 class DkimCheck:
@@ -257,8 +265,9 @@ class DkimCheck:
     def _key_findings(self, selector: str, keys: list[tuple[str, DkimKey]]) -> list[Finding]:
         answer = self.answers[selector]
         name = f"{selector}._domainkey.{self.domain}"
-        origin = next((str(r.origin) for r in answer.records if r.origin), "")
-        evidence = [t + (f"  ({origin})" if origin else "") for t, _k in keys]
+        # each record with its own zone file line (two keys are on two lines)
+        origins = {decode(r.txt): str(r.origin) for r in answer.records if r.origin}
+        evidence = [t + (f"  ({origins[t]})" if t in origins else "") for t, _k in keys]
         out: list[Finding] = []
         if answer.cnames:
             chain = " → ".join([answer.cnames[0].owner, *(c.target for c in answer.cnames)])
@@ -305,7 +314,7 @@ class DkimCheck:
             return out
         if key.error:
             cut = any(len(s) == 255 for r in answer.records for s in r.strings)
-            hint = (
+            hint = _ENCODING_HINTS.get(key.error) or (
                 (
                     "The record looks cut at 255 bytes: publish the key as several strings "
                     'in one TXT record ("part1" "part2").'

@@ -13,7 +13,7 @@ from mailcheck.escape import decode
 from mailcheck.message.headers import Headers, tags
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.engine import DnsEngine
-from mailcheck.records.dkim import DkimKey, looks_like_dkim, parse_dkim_key
+from mailcheck.records.dkim import RSA_OPENSSL_LIMIT, DkimKey, looks_like_dkim, parse_dkim_key
 
 _QUIET = logging.getLogger("mailcheck.dkimpy")
 _QUIET.addHandler(logging.NullHandler())
@@ -90,7 +90,22 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
     wanted = _ALGORITHMS.get(sig.tags.get("a", "").lower())
     if wanted and wanted != key.key_type:
         return answer, "permerror", f"a={sig.tags.get('a')} but the key is {key.key_type}"
+    too_large = key_too_large(key)
+    if too_large:
+        # dkimpy would verify it with its own RSA, but OpenSSL, behind most verifiers, will
+        # not: receivers may refuse keys over 4096 bits (RFC 8301 3.2), a local policy
+        return answer, "policy", too_large
     return answer, "", ""
+
+
+def key_too_large(key: DkimKey) -> str:
+    """Why most verifiers cannot check a signature made with `key`, or "" if they can."""
+    if key.key_type != "rsa" or not key.bits or key.bits <= RSA_OPENSSL_LIMIT:
+        return ""
+    return (
+        f"key too large ({key.bits} bits): OpenSSL refuses keys over {RSA_OPENSSL_LIMIT} "
+        "bits, so most verifiers cannot check it"
+    )
 
 
 class KeyCache:
@@ -442,13 +457,25 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
         # dkimpy's verifier has no limit (its signer has): a chain past it fails, unread
         return ArcResult("fail", beyond, [], errors)
 
+    unusable: list[str] = []
+
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
         answer = engine.resolve(text, "TXT")
         if answer.outcome.is_error:
             errors.append(answer.error_text())
             raise dkim.DnsTimeoutError(answer.describe())
-        return answer.records[0].txt if answer.records else None
+        if not answer.records:
+            return None
+        record = answer.records[0].txt
+        # the keys DKIM signatures are judged by (_key_answer): dkimpy would use a key some
+        # verifiers cannot read, or one over OpenSSL's limit through its own RSA
+        key = parse_dkim_key(decode(record))
+        problem = key.error or key_too_large(key)
+        if problem and not key.revoked:
+            unusable.append(f"key {text.rstrip('.')}: {problem}")
+            raise dkim.KeyFormatError(problem)  # dkimpy: this signature does not validate
+        return record
 
     try:
         cv, results, reason = dkim.arc_verify(data, logger=_QUIET, dnsfunc=dnsfunc)
@@ -472,7 +499,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
         for r in results
     ]
     instances.sort(key=lambda i: i.instance)
-    return ArcResult(cv_text, plain(reason), instances, errors)
+    why = plain(reason)
+    if cv_text == "fail" and unusable:
+        why += f" ({unusable[0]})"
+    return ArcResult(cv_text, why, instances, errors)
 
 
 def _s(value: Any) -> str:

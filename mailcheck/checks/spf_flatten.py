@@ -75,13 +75,19 @@ def _networks(lookup: TermLookup, where: str) -> list[Network]:
     bad = sorted(lookup.errors(), key=lambda a: (a.name, a.rdtype))
     if bad:
         raise Unflattenable(f"{where}: '{term.raw}': {bad[0].error_text()}", lookup=True)
+    # a lookup not followed (the tree's bound) has no addresses: they are unknown, not none
+    if lookup.skipped:
+        raise Unflattenable(f"{where}: '{term.raw}' was not followed (bound reached)", lookup=True)
     if term.name == "mx":
         mx = lookup.answers.get("MX")
-        if mx is None:
+        wanted = [(host, rdtype) for host in lookup.mx_hosts for rdtype in ("A", "AAAA")]
+        if mx is None or any(key not in lookup.host_answers for key in wanted):
             raise Unflattenable(f"{where}: '{term.raw}' was not looked up", lookup=True)
-        answers = list(lookup.host_answers.values())
+        answers = [lookup.host_answers[key] for key in wanted]
     else:
-        answers = [a for t, a in lookup.answers.items() if t in ("A", "AAAA")]
+        if any(rdtype not in lookup.answers for rdtype in ("A", "AAAA")):
+            raise Unflattenable(f"{where}: '{term.raw}' was not looked up", lookup=True)
+        answers = [lookup.answers["A"], lookup.answers["AAAA"]]
     out: list[Network] = []
     for answer in answers:
         for record in answer.records:
@@ -94,8 +100,10 @@ def _networks(lookup: TermLookup, where: str) -> list[Network]:
 def collect(node: SpfNode, path: str = "") -> list[Network]:
     """Every range for which `node`'s record returns pass, when that is exactly expressible."""
     where = path or node.label
-    if node.loop or node.truncated:
-        raise Unflattenable(f"{where}: {'a loop' if node.loop else 'too deep to follow'}")
+    if node.loop:
+        raise Unflattenable(f"{where}: a loop")
+    if node.truncated:  # what it includes is unknown, not nothing
+        raise Unflattenable(f"{where}: {node.why_unknown()}", lookup=True)
     if node.answer is None or node.answer.outcome.is_error:
         detail = node.answer.error_text() if node.answer is not None else "not looked up"
         raise Unflattenable(f"{where}: {detail}", lookup=True)

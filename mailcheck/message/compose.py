@@ -73,7 +73,54 @@ def parse_mailbox(text: str, option: str) -> Mailbox:
         raise InputError(f"{option} {shown}: {exc.message}") from None
     if "." not in ascii_domain:
         raise InputError(f"{option} {shown}: {domain!r} is not a full domain name")
+    comments = _comments(text)
+    if comments:
+        # RFC 5322 comments carry no meaning and the message is written from the parts, so a
+        # comment would vanish from what is sent: refused, with the address as understood
+        # (an old-style "addr (Name)" with its comment as the name, as mail readers show it)
+        trailing = len(comments) == 1 and text.rstrip().endswith(")")
+        name = display or (comments[0].strip() if trailing else "")
+        if option == "--mail-from":
+            name = ""  # the envelope has no name
+        understood = str(Address(name, local, domain))
+        raise InputError(
+            f"{option} {shown}: the comment {'(' + comments[0] + ')'!r} would not be sent "
+            "(comments are not part of an address)",
+            hint=f"give {understood!r}; parentheses that belong to the name go inside "
+            "quotes: '\"Name (note)\" <local@domain>'",
+        )
     return Mailbox(display, local, domain, ascii_domain)
+
+
+def _comments(text: str) -> list[str]:
+    """The text of each top-level RFC 5322 comment in `text`: parentheses outside quoted
+    strings and domain literals (nested comments are part of the outer one)."""
+    out: list[str] = []
+    depth, start = 0, 0
+    quoted = literal = escaped = False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif depth:
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if not depth:
+                    out.append(text[start:i])
+        elif quoted:
+            quoted = char != '"'
+        elif literal:
+            literal = char != "]"
+        elif char == '"':
+            quoted = True
+        elif char == "[":
+            literal = True
+        elif char == "(":
+            depth, start = 1, i + 1
+    return out
 
 
 # what the address parser may note and the mailbox still be one we can use: a period in an

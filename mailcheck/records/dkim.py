@@ -8,10 +8,11 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from mailcheck.records.rsakey import rsa_bits
+from mailcheck.records.rsakey import rsa_bits, rsa_defect
 
 KEY_TYPES = ("rsa", "ed25519")
 HASHES = ("sha1", "sha256")
+RSA_OPENSSL_LIMIT = 16384  # OPENSSL_RSA_MAX_MODULUS_BITS: OpenSSL refuses to verify past it
 
 _TAG = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 
@@ -80,6 +81,9 @@ def _decode_key(key_type: str, data: str) -> tuple[int | None, str]:
     bits = rsa_bits(raw)
     if bits is not None:
         return bits, ""
+    defect = rsa_defect(raw)
+    if defect:
+        return None, defect
     return cryptography_rsa_bits(raw)
 
 

@@ -32,9 +32,12 @@ def _label(report: Report) -> str:
 
 
 def _about(report: Report, item: Finding) -> str:
-    """The finding's summary, led by what it is about (once: many summaries already are)."""
+    """The finding's summary, led by what it is about (once: many summaries already are,
+    as "label: ..." or as a sentence about it, "label is ...")."""
     label = _label(report)
-    return item.summary if item.summary.startswith(f"{label}: ") else f"{label}: {item.summary}"
+    if item.summary.startswith((f"{label}: ", f"{label} ")):
+        return item.summary
+    return f"{label}: {item.summary}"
 
 
 def _items(reports: Sequence[Report]) -> Iterator[tuple[Report, str, Finding]]:
@@ -45,8 +48,14 @@ def _items(reports: Sequence[Report]) -> Iterator[tuple[Report, str, Finding]]:
 
 
 # With --fail-on regression, what the gate decided: "decided" (new or worse: errors),
-# "inconclusive" (warnings), "known" (problems the baseline had too: notices), or None.
+# "inconclusive" (warnings), "known" (problems the baseline had too: notices), "note" (see
+# NOTES: notices), or None.
 _DECIDED = ("regression.new", "regression.worse")
+
+# INFO findings every CI format shows as a notice, with or without the gate: they change how
+# the rest of the report reads (a domain the baseline lacks: every problem of it counts as
+# new). A notice changes no exit code.
+NOTES = frozenset({"regression.no-baseline"})
 
 
 def _gate_items(
@@ -66,6 +75,9 @@ def _gate_items(
                 if item.id == "regression.inconclusive":
                     yield report, section.family, item, "inconclusive"
                     continue
+                if item.id in NOTES:
+                    yield report, section.family, item, "note"
+                    continue
                 if item.id.startswith("regression."):
                     yield report, section.family, item, None
                     continue
@@ -79,20 +91,46 @@ def _gate_items(
 
 
 def gate_counts(reports: Sequence[Report]) -> dict[str, int]:
-    counts = {"decided": 0, "inconclusive": 0, "known": 0}
+    counts = {"decided": 0, "inconclusive": 0, "known": 0, "note": 0}
     for _r, _f, _item, verdict in _gate_items(reports):
         if verdict is not None:
             counts[verdict] += 1
     fixed = sum(1 for r in reports for f in r.findings() if f.id == "regression.fixed")
-    return {**counts, "fixed": fixed}
+    unknown = sum(1 for r in reports for f in r.findings() if f.id == "regression.no-baseline")
+    return {**counts, "fixed": fixed, "not-in-baseline": unknown}
 
 
 def _gate_line(reports: Sequence[Report]) -> str:
     c = gate_counts(reports)
-    return (
+    line = (
         f"{c['decided']} new or worse, {c['inconclusive']} inconclusive, "
         f"{c['known']} known (unchanged), {c['fixed']} fixed"
     )
+    if c["not-in-baseline"]:
+        line += f"; {c['not-in-baseline']} not in the baseline (all their problems count as new)"
+    return line
+
+
+def _level(item: Finding) -> str | None:
+    """How a CI format shows a finding outside the gate: "error", "warning", "note" or None."""
+    return "note" if item.id in NOTES else _LEVELS.get(item.status)
+
+
+def _annotated(
+    reports: Sequence[Report], *, regression: bool
+) -> Iterator[tuple[Report, str, Finding, str]]:
+    """The findings SARIF and GitHub annotate, each with its level ("error", "warning" or
+    "note"): with --fail-on regression, what the gate decided; else by status (and NOTES)."""
+    if regression:
+        for report, family, item, verdict in _gate_items(reports):
+            level = _GATE_LEVELS.get(verdict or "")
+            if level is not None:
+                yield report, family, item, level
+        return
+    for report, family, item in _items(reports):
+        level = _level(item)
+        if level is not None:
+            yield report, family, item, level
 
 
 def _text(item: Finding) -> str:
@@ -205,31 +243,23 @@ def _artifact_uri(source: str) -> dict[str, str]:
     return {"uri": quote(posix, errors="surrogateescape"), "uriBaseId": "%SRCROOT%"}
 
 
-_GATE_LEVELS = {"decided": "error", "inconclusive": "warning", "known": "note"}
+_GATE_LEVELS = {"decided": "error", "inconclusive": "warning", "known": "note", "note": "note"}
 
 
 def sarif(
     command: str, reports: Sequence[Report], exit_code: int, *, regression: bool = False
 ) -> dict[str, Any]:
-    """A SARIF log: one run, a rule per check id that produced a FAIL, ERROR or WARN, and a
-    result for each of those; with --zone, results point at the zone file and line. With
-    --fail-on regression, new and worse problems are errors, inconclusive comparisons
-    warnings and problems the baseline had too notes, each finding once."""
+    """A SARIF log: one run, a rule per check id that produced a FAIL, ERROR or WARN (or a
+    note of NOTES), and a result for each of those; with --zone, results point at the zone
+    file and line. With --fail-on regression, new and worse problems are errors,
+    inconclusive comparisons warnings and problems the baseline had too notes, each finding
+    once."""
     from mailcheck.catalog import CHECKS
 
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results: list[dict[str, Any]] = []
-    if regression:
-        judged = [
-            (r, fam, item, _GATE_LEVELS.get(verdict or ""))
-            for r, fam, item, verdict in _gate_items(reports)
-        ]
-    else:
-        judged = [(r, fam, item, _LEVELS.get(item.status)) for r, fam, item in _items(reports)]
-    for report, family, item, level in judged:
-        if level is None:
-            continue
+    for report, family, item, level in _annotated(reports, regression=regression):
         if item.id not in index:
             spec = CHECKS.get(item.id)
             index[item.id] = len(rules)
@@ -304,22 +334,17 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-_GH_GATE = {"decided": "error", "inconclusive": "warning", "known": "notice"}
-_GH_STATUS = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}
+_GH_LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def github(command: str, reports: Sequence[Report], *, regression: bool = False) -> str:
-    """`::error file=F,line=N,title=ID::message` lines for FAIL/ERROR, `::warning` for WARN.
-    With --fail-on regression: `::error` for new or worse problems, `::warning` for
-    inconclusive comparisons, `::notice` for problems the baseline had too; each once."""
+    """`::error file=F,line=N,title=ID::message` lines for FAIL/ERROR, `::warning` for WARN,
+    `::notice` for NOTES. With --fail-on regression: `::error` for new or worse problems,
+    `::warning` for inconclusive comparisons, `::notice` for problems the baseline had too
+    (and NOTES); each once."""
     lines = []
-    if regression:
-        judged = [(r, item, _GH_GATE.get(v or "")) for r, _f, item, v in _gate_items(reports)]
-    else:
-        judged = [(r, item, _GH_STATUS.get(item.status)) for r, _f, item in _items(reports)]
-    for report, item, kind in judged:
-        if kind is None:
-            continue
+    for report, _family, item, level in _annotated(reports, regression=regression):
+        kind = _GH_LEVELS[level]
         props = []
         if item.location is not None:
             props.append(f"file={_gh_property(item.location.source)}")
@@ -381,8 +406,9 @@ def markdown(command: str, reports: Sequence[Report], *, regression: bool = Fals
             f"### mailcheck {command}: {md_escape(_label(report))} "
             f"({_ICONS[report.status]})\n\n{tally or 'no findings'}\n"
         )
-        problems = [f for f in findings if f.status in _LEVELS]
-        rest = [f for f in findings if f.status not in _LEVELS]
+        # problems, and the notes that say how to read them, are not folded away
+        problems = [f for f in findings if _level(f) is not None]
+        rest = [f for f in findings if _level(f) is None]
         if problems:
             out.append(_table(problems))
         if rest:
@@ -400,7 +426,7 @@ def _table(findings: Sequence[Finding]) -> str:
         text = md_escape(item.summary)
         if item.location is not None:
             text += f" <br><sub>{md_escape(str(item.location))}</sub>"
-        if item.hint and item.status in _LEVELS:
+        if item.hint and _level(item) is not None:
             text += f" <br><sub>{md_escape(item.hint)}</sub>"
         rows.append(f"| {_ICONS[item.status]} | `{item.id}` | {text} |")
     return "\n".join(rows) + "\n"

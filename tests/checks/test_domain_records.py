@@ -4,6 +4,7 @@ server with a test CA serving policies, logos and certificates."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from mailcheck.net.dns import DnsEngine
 from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
 from tests.checks.cases import case_table, describe, has
+from tests.zonegen import Generated
 
 S = Status
 
@@ -68,6 +70,35 @@ DKIM_CASES = [
         "rsa8192: RSA 8192-bit key: verifiers need only support up to 4096 bits",
     ),
     ("rsa16392", "dkim.key-large", S.FAIL, "OpenSSL refuses keys over 16384 bits"),
+    # keys read whole, in encodings some verifiers refuse: named for their defect (never
+    # "cut short", whose hint is about 255-byte strings)
+    (
+        "nonull",
+        "dkim.key-invalid",
+        S.FAIL,
+        "nonull: p= is not the DER RFC 3279 requires: rsaEncryption without NULL "
+        "parameters; dkimpy- and Go-based verifiers cannot read it",
+    ),
+    (
+        "pss",
+        "dkim.key-invalid",
+        S.FAIL,
+        "pss: p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) signatures cannot use",
+    ),
+    (
+        "pssnull",
+        "dkim.key-invalid",
+        S.FAIL,
+        "pssnull: p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) signatures "
+        "cannot use",
+    ),
+    (
+        "padded",
+        "dkim.key-invalid",
+        S.FAIL,
+        "padded: p= is not DER: an integer of the key has a needless leading zero byte; "
+        "strict verifiers (Go, Rust, cryptography) cannot read it",
+    ),
     (
         "delegated",
         "dkim.cname",
@@ -99,6 +130,42 @@ def test_truncated_record_hint(engine: DnsEngine) -> None:
     report = run(engine, "dkim.test", selectors=("truncated",), families=("dkim",))
     [item] = [f for f in report.findings() if f.id == "dkim.key-invalid"]
     assert "cut at 255 bytes" in item.hint
+
+
+def test_real_key_over_openssl_limit(engine: DnsEngine, generated: Generated) -> None:
+    """The key tests/checks/test_verify.py signs with (17,400 bits or so: its size varies)."""
+    bits = math.prod(generated.huge_primes).bit_length()
+    report = run(engine, "dkim.test", selectors=("huge",), families=("dkim",))
+    assert [(f.id, f.status, f.summary) for f in report.findings()] == [
+        (
+            "dkim.key-large",
+            S.FAIL,
+            f"huge: RSA {bits}-bit key: OpenSSL refuses keys over 16384 bits, so most "
+            "verifiers cannot check its signatures",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "hint"),
+    [
+        (
+            "nonull",
+            "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
+        ),
+        (
+            "padded",
+            "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
+        ),
+        ("pss", "Sign with an RSA key (openssl genpkey -algorithm RSA), not RSA-PSS"),
+        ("pssnull", "Sign with an RSA key (openssl genpkey -algorithm RSA), not RSA-PSS"),
+    ],
+)
+def test_misencoded_key_hint(engine: DnsEngine, selector: str, hint: str) -> None:
+    report = run(engine, "dkim.test", selectors=(selector,), families=("dkim",))
+    [item] = [f for f in report.findings() if f.id == "dkim.key-invalid"]
+    assert item.hint == hint
+    assert [f.status for f in report.findings()] == [S.FAIL]
 
 
 def test_dkim_discovery(engine: DnsEngine) -> None:

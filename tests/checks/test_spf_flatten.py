@@ -182,3 +182,38 @@ def test_a_long_proposal_says_so(server: DnsServer) -> None:
     strings = data["flattening"]["strings"]
     assert "".join(strings) == data["flattening"]["record"]
     assert len(strings) > 1 and all(len(x.encode()) <= 255 for x in strings)
+
+
+def test_lookups_past_the_trees_bound_give_no_partial_record(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Five includes of 50 a: terms each: 500 questions, over the tree's bound of 400, so the
+    last terms are not followed. Their addresses are unknown: no record is proposed without
+    them (it would leave those hosts out of SPF)."""
+    lines = [
+        "$ORIGIN many.test.",
+        "$TTL 300",
+        "@ SOA ns1 hostmaster 1 7200 3600 1209600 3600",
+        "@ NS ns1",
+        "ns1 A 192.0.2.53",
+        '@ TXT "v=spf1 ' + " ".join(f"include:i{n}.many.test" for n in range(5)) + ' -all"',
+    ]
+    for n in range(5):
+        record = "v=spf1 " + " ".join(f"a:h{n}-{t}.many.test" for t in range(50)) + " -all"
+        strings = " ".join(f'"{record[i : i + 200]}"' for i in range(0, len(record), 200))
+        lines.append(f"i{n} TXT {strings}")
+        lines += [f"h{n}-{t} A 10.{n}.{t}.1" for t in range(50)]
+    path = tmp_path_factory.mktemp("many") / "many.test.zone"
+    path.write_text("\n".join(lines) + "\n")
+    with DnsServer([path]) as server:
+        report, data = spf(server, "many.test")
+    [(status, summary)] = flatten_findings(report)
+    assert status is Status.ERROR
+    # 5 questions for the records; the other 395 go to lookups (2 each) in evaluation order:
+    # i0 to i2 whole, then i3's first 47
+    assert summary == (
+        "could not compute a flattened record: include:i3.many.test: 'a:h3-47.many.test' was "
+        "not followed (bound reached); include:i4.many.test: 'a:h4-0.many.test' was not "
+        "followed (bound reached)"
+    )
+    assert "flattening" not in data

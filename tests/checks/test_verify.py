@@ -3,6 +3,7 @@ served by the loopback DNS server), then altered to produce each verdict."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from tests.mailgen import (
     arc_chain,
     fast_sign,
     message,
+    multiprime_signer,
     received,
     sign,
     sign_without_from,
@@ -183,6 +185,74 @@ def test_small_key_and_sha1_are_policy(engine: DnsEngine, generated: Generated) 
     assert small[0] == "policy" and "key too small" in small[1]
     sha1 = signatures(check(engine, sign(generated, message(), algorithm=b"rsa-sha1")))[0]
     assert sha1 == ("policy", "rsa-sha1 signatures are not accepted (RFC 8301)")
+
+
+@pytest.mark.parametrize(
+    ("selector", "reason"),
+    [
+        (
+            "nonull",
+            "key unusable: p= is not the DER RFC 3279 requires: rsaEncryption without NULL "
+            "parameters; dkimpy- and Go-based verifiers cannot read it",
+        ),
+        (
+            "pss",
+            "key unusable: p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) "
+            "signatures cannot use",
+        ),
+        (
+            "pssnull",
+            "key unusable: p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) "
+            "signatures cannot use",
+        ),
+        (
+            "padded",
+            "key unusable: p= is not DER: an integer of the key has a needless leading zero "
+            "byte; strict verifiers (Go, Rust, cryptography) cannot read it",
+        ),
+    ],
+)
+def test_keys_some_verifiers_refuse_are_permerrors_as_domain_says(
+    engine: DnsEngine, generated: Generated, selector: str, reason: str
+) -> None:
+    """rsa2048's own key, published in an encoding some verifiers cannot read (dkimpy reads
+    the padded and the NULL-parameter PSS ones, and the signature verifies with them): the
+    same verdict and words as `mailcheck domain`, never a pass that depends on the reader."""
+    data = sign(generated, message(), selector=selector, key_selector="rsa2048")
+    report = check(engine, data, **spf_fails())
+    assert signatures(report) == [("permerror", reason)]
+    [item] = [f for f in report.findings() if f.id == "dkim.signature"]
+    assert item.status is S.FAIL
+    assert item.summary.endswith(f": permerror: {reason}")
+    assert section(report, "dmarc")["result"] == "fail"
+
+
+def test_key_over_openssl_limit_is_policy_not_dkimpys_pass(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """A signature that dkimpy's own RSA verifies, with a key of over 17,000 bits that
+    OpenSSL, and so most receivers, refuse: what receivers do (policy), as `domain` says
+    dkim.key-large. dkimpy passed it."""
+    data = fast_sign(
+        message(),
+        b"",
+        "huge",
+        "dkim.test",
+        signer=multiprime_signer(generated.huge_primes),
+    )
+    report = check(engine, data, **spf_fails())
+    bits = math.prod(generated.huge_primes).bit_length()
+    assert signatures(report) == [
+        (
+            "policy",
+            f"key too large ({bits} bits): OpenSSL refuses keys over 16384 bits, so most "
+            "verifiers cannot check it",
+        )
+    ]
+    [item] = [f for f in report.findings() if f.id == "dkim.signature"]
+    assert item.status is S.FAIL
+    assert item.hint.startswith("Use an RSA key of 2048 bits (verifiers need support only")
+    assert section(report, "dmarc")["result"] == "fail"
 
 
 def test_from_not_signed(engine: DnsEngine, generated: Generated) -> None:
@@ -589,6 +659,51 @@ def test_list_mail_with_passing_arc_says_so(engine: DnsEngine, generated: Genera
     mismatches = [f.summary for f in report.findings() if f.id == "auth-results.mismatch"]
     assert "Authentication-Results (mx.receiver.test, your server) says arc=fail, we get pass" in (
         mismatches
+    )
+
+
+@pytest.mark.parametrize(
+    ("selector", "problem"),
+    [
+        (
+            "padded",
+            "p= is not DER: an integer of the key has a needless leading zero byte; strict "
+            "verifiers (Go, Rust, cryptography) cannot read it",
+        ),
+        (
+            "pssnull",
+            "p= holds an RSASSA-PSS key, which k=rsa (RSASSA-PKCS1-v1_5) signatures cannot use",
+        ),
+    ],
+)
+def test_arc_sealed_with_a_key_some_verifiers_refuse_fails(
+    engine: DnsEngine, generated: Generated, selector: str, problem: str
+) -> None:
+    """dkimpy reads both keys and passed the chain; DKIM signatures with them are permerrors
+    (and `domain` FAILs the records): the chain fails, saying which key and why."""
+    data = arc_chain(
+        generated, sign(generated, message()), 1, selector=selector, key_selector="rsa2048"
+    )
+    arc = section(check(engine, data, **spf_fails()), "arc")
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == (
+        "Most recent ARC-Message-Signature did not validate "
+        f"(key {selector}._domainkey.dkim.test: {problem})"
+    )
+
+
+def test_arc_sealed_with_a_key_over_openssl_limit_fails(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """dkimpy's own RSA verified the seal of a key OpenSSL refuses, and passed the chain."""
+    data = arc_chain(generated, sign(generated, message()), 1, selector="huge")
+    arc = section(check(engine, data, **spf_fails()), "arc")
+    bits = math.prod(generated.huge_primes).bit_length()
+    assert arc["cv"] == "fail"
+    assert arc["reason"] == (
+        "Most recent ARC-Message-Signature did not validate (key huge._domainkey.dkim.test: "
+        f"key too large ({bits} bits): OpenSSL refuses keys over 16384 bits, so most "
+        "verifiers cannot check it)"
     )
 
 

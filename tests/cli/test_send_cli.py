@@ -129,6 +129,43 @@ def test_quoted_display_name_with_angle_brackets(run_cli: CliRun) -> None:
 
 
 @pytest.mark.parametrize(
+    ("option", "given", "comment", "understood"),
+    [
+        ("--from", "alice@example.com (Alice)", "(Alice)", "Alice <alice@example.com>"),
+        ("--from", "Alice <alice@example.com> (work)", "(work)", "Alice <alice@example.com>"),
+        ("--to", "(team) Bob <bob@example.net>", "(team)", "Bob <bob@example.net>"),
+        ("--to", "bob(x)@example.net", "(x)", "bob@example.net"),
+        ("--mail-from", "bounce@example.com (VERP)", "(VERP)", "bounce@example.com"),
+    ],
+)
+def test_a_comment_in_an_address_is_refused_with_what_was_understood(
+    run_cli: CliRun, option: str, given: str, comment: str, understood: str
+) -> None:
+    """RFC 5322 comments are no part of an address: the message was written without them, so
+    'alice@example.com (Alice)' went out as From: alice@example.com, the name silently lost.
+    Refused before anything is sent, naming the comment and the address as understood."""
+    args = {"--from": "alice@example.com", "--to": "bob@example.net", option: given}
+    code, out, err = dry(run_cli, *[x for pair in args.items() for x in pair])
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"mailcheck: error: {option} {given!r}: the comment {comment!r} would not be sent "
+        "(comments are not part of an address)",
+        f"mailcheck: hint: Give {understood!r}; parentheses that belong to the name go "
+        "inside quotes: '\"Name (note)\" <local@domain>'",
+    ]
+
+
+def test_parentheses_in_a_quoted_name_are_the_name(run_cli: CliRun) -> None:
+    """Quoted, "(work)" is part of the display name (no comment): sent as written."""
+    code, out, err = dry(
+        run_cli, "--from", '"Alice (work)" <alice@example.com>', "--to", "bob@example.net"
+    )
+    assert code == 0, err
+    [author] = email.message_from_string(out, policy=email.policy.default)["From"].addresses
+    assert (author.display_name, author.addr_spec) == ("Alice (work)", "alice@example.com")
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--to", "bob@example.net"), "--from is required"),

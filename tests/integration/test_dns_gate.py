@@ -346,20 +346,67 @@ def test_a_domain_new_to_the_baseline_is_no_gate_error(repo: Path, live: DnsServ
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert not [line for line in lines if line.startswith("::error")], lines
-    assert "not in the baseline" not in result.stdout
     assert lines[-1].startswith("mailcheck domain: 2 report(s), 0 new or worse, 0 inconclusive")
     result = run_domains(repo, live, f"{args} --format sarif")
     assert result.returncode == 0, result.stdout + result.stderr
     results = json.loads(result.stdout)["runs"][0]["results"]
-    assert [
-        r for r in results if r["level"] == "error" or r["ruleId"].startswith("regression.")
-    ] == []
+    assert [r for r in results if r["level"] == "error"] == []
+    assert [r["ruleId"] for r in results if r["ruleId"].startswith("regression.")] == [
+        "regression.no-baseline"
+    ]
     result = run_domains(repo, live, f"{args} --format json --skip regression.no-baseline")
     com, _net = json.loads(result.stdout)["reports"]
     assert regression_findings(com) == []
     explained = shell("mailcheck explain regression.no-baseline", repo, live)
     assert explained.returncode == 0
     assert "Domain not in the baseline" in explained.stdout
+
+
+NOTE = "example.com is not in the baseline (net.json): every problem counts as new"
+
+
+@pytest.mark.parametrize("gate", [True, False])
+@pytest.mark.parametrize("fmt", ["github", "sarif", "junit", "markdown"])
+def test_every_ci_format_shows_the_note_on_a_domain_new_to_the_baseline(
+    repo: Path, live: DnsServer, fmt: str, gate: bool
+) -> None:
+    """The note said on stderr is in every CI format too, as a notice (GitHub `::notice`,
+    SARIF `note`; a passing JUnit test case, an unfolded Markdown row), with and without
+    --fail-on regression: GitHub and SARIF left it out (it is INFO). It fails nothing."""
+    made = shell("mailcheck domain example.net --format json > net.json", repo, live)
+    assert made.returncode in (0, 1), made.stderr
+    fail_on = "--fail-on regression" if gate else "--fail-on never"
+    args = f"--from-file domains.txt --zone zones --baseline net.json {fail_on} --format {fmt}"
+    result = run_domains(repo, live, args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.count("no report of example.com in it") == 1
+    if fmt == "github":
+        notes = [line for line in result.stdout.splitlines() if "no-baseline" in line]
+        assert notes == [f"::notice title=mailcheck regression.no-baseline::{NOTE}"]
+        if gate:
+            assert result.stdout.splitlines()[-1].endswith(
+                "; 1 not in the baseline (all their problems count as new)"
+            )
+    elif fmt == "sarif":
+        doc = json.loads(result.stdout)
+        notes = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "regression.no-baseline"]
+        assert [(r["level"], r["message"]["text"]) for r in notes] == [("note", NOTE)]
+        assert notes[0]["locations"][0]["logicalLocations"][0]["name"] == "example.com"
+        assert doc["runs"][0]["invocations"][0]["exitCode"] == 0
+    elif fmt == "junit":
+        root = ET.fromstring(result.stdout)  # noqa: S314  (our output)
+        [case] = root.findall(".//testcase[@name='regression.no-baseline']")
+        assert [child.tag for child in case] == ["system-out"]
+        assert (case.findtext("system-out") or "").startswith(f"INFO: {NOTE}\n")
+        assert root.get("failures") == "0"
+    else:
+        # in the table of what to look at, not folded among the passing findings
+        com = result.stdout.split("### mailcheck domain: example.com")[1].split("### ")[0]
+        table, _, folded = com.partition("<details>")
+        assert "`regression.no-baseline`" in table
+        assert "no-baseline" not in folded
+        if gate:
+            assert "1 not in the baseline" in result.stdout.splitlines()[0]
 
 
 IDN_ZONE = """$ORIGIN xn--bcher-kva.example.com.

@@ -20,10 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailcheck.records.dkim import cryptography_rsa_bits, parse_dkim_key
-from mailcheck.records.rsakey import rsa_bits
+from mailcheck.records.rsakey import NO_NULL, PADDED, PSS, rsa_bits, rsa_defect
 from tests.der import RSA_ENCRYPTION, element, integer, rsa_public_key, spki
 
 RSASSA_PSS = bytes.fromhex("2a864886f70d01010a")
+CUT = "p= does not hold an RSA public key (cut short, or not a key)"
 EC_PUBLIC_KEY = bytes.fromhex("2a8648ce3d0201")
 
 
@@ -119,8 +120,10 @@ def keys(draw: st.DrawFn) -> bytes:
 def test_whatever_is_read_without_cryptography_cryptography_reads_alike(data: bytes) -> None:
     bits = rsa_bits(data)
     judged = cryptography_rsa_bits(data)  # never raises: a key it cannot read is an error
+    defect = rsa_defect(data)
     if bits is not None:
         assert judged == (bits, "")
+        assert defect == ""  # a strict key has none of the defects verifiers disagree on
     elif judged[0] is None:
         assert judged[1] in (
             "p= does not hold an RSA public key (cut short, or not a key)",
@@ -155,6 +158,52 @@ def test_real_keys_are_read_without_cryptography() -> None:
     )
     assert rsa_bits(der) is None
     assert cryptography_rsa_bits(der) == (None, "p= holds a public key that is not RSA")
+
+
+def _key(n: int, e: int, oid: bytes, params: bytes, pad: bool = False) -> bytes:
+    pkcs1 = element(0x30, integer(n, pad) + integer(e)) if pad else rsa_public_key(n, e)
+    return element(
+        0x30, element(0x30, element(0x06, oid) + params) + element(0x03, b"\x00" + pkcs1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("oid", "params", "pad", "defect"),
+    [
+        (RSA_ENCRYPTION, b"", False, NO_NULL),
+        (RSASSA_PSS, b"", False, PSS),
+        (RSASSA_PSS, b"\x05\x00", False, PSS),
+        (RSASSA_PSS, b"\x30\x00", False, PSS),
+        (RSA_ENCRYPTION, b"\x05\x00", True, PADDED),
+        (RSA_ENCRYPTION, b"", True, NO_NULL),
+        (RSA_ENCRYPTION, b"\x05\x00", False, ""),
+        (EC_PUBLIC_KEY, b"\x05\x00", False, ""),
+    ],
+)
+def test_keys_verifiers_disagree_on_are_named_for_their_defect(
+    oid: bytes, params: bytes, pad: bool, defect: str
+) -> None:
+    """Read whole, but refused by some verifiers (cryptography reads the first two, dkimpy
+    the PSS key with NULL parameters and the padded one): never a key of some size, never
+    "cut short"."""
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    numbers = public.public_numbers()
+    der = _key(numbers.n, numbers.e, oid, params, pad)
+    assert rsa_defect(der) == defect
+    key = parse_dkim_key("v=DKIM1; p=" + base64.b64encode(der).decode())
+    if defect:
+        assert rsa_bits(der) is None
+        assert (key.bits, key.error) == (None, defect)
+        # cryptography alone would have called these 2048-bit keys, or damaged ones
+        read = cryptography_rsa_bits(der)
+        assert read == ((2048, "") if not pad and params != b"\x05\x00" else (None, CUT))
+    elif oid == RSA_ENCRYPTION:
+        assert (key.bits, key.error) == (2048, "")
+    else:  # an RSA key under an EC OID: cryptography's verdict
+        assert key.bits is None and key.error
+    # a bare PKCS#1 key with a padded modulus
+    padded = element(0x30, integer(numbers.n, True) + integer(numbers.e))
+    assert rsa_defect(padded) == PADDED
 
 
 def test_a_domain_key_is_sized_without_importing_cryptography() -> None:

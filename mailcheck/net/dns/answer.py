@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,26 @@ class Record:
         return tuple(self.rdata.strings)
 
 
+def record_order(record: Record) -> tuple[Any, ...]:
+    """Where a record sorts among the records of its RRset. An RRset has no order (RFC 2181
+    §5) and servers rotate it, so every answer lists its records in this one: addresses by
+    value (10.0.0.2 before 10.0.0.10), MX by preference then host, names (NS, PTR, CNAME)
+    alphabetically, TXT by its text, anything else by its presentation text."""
+    rdata = record.rdata
+    if record.rdtype in ("A", "AAAA"):
+        try:
+            return (record.rdtype, 0, ipaddress.ip_address(record.text).packed, "")
+        except ValueError:
+            pass
+    elif record.rdtype == "MX":
+        return (record.rdtype, 0, rdata.preference, rdata.exchange.to_text().lower())
+    elif record.rdtype in ("NS", "PTR", "CNAME"):
+        return (record.rdtype, 0, rdata.target.to_text().lower(), "")
+    elif record.rdtype in ("TXT", "SPF"):
+        return (record.rdtype, 0, record.txt, record.strings)
+    return (record.rdtype, 1, record.text.lower(), record.text)
+
+
 @dataclass(frozen=True)
 class CnameLink:
     """One CNAME followed on the way to an answer."""
@@ -102,6 +123,12 @@ class Answer:
     # A network failure (timeout, SERVFAIL, closed, deadline): another subject asking the
     # same question later asks the network again instead of sharing this failure.
     transient: bool = False
+
+    def __post_init__(self) -> None:
+        # one order whatever order the server sent (see record_order): evidence, data and
+        # "the first record" never change with a server's rotation
+        ordered = tuple(sorted(self.records, key=record_order))
+        object.__setattr__(self, "records", ordered)
 
     @property
     def ok(self) -> bool:
