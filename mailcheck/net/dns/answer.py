@@ -126,9 +126,10 @@ class Answer:
 
     def __post_init__(self) -> None:
         # one order whatever order the server sent (see record_order): evidence, data and
-        # "the first record" never change with a server's rotation
-        ordered = tuple(sorted(self.records, key=record_order))
-        object.__setattr__(self, "records", ordered)
+        # "the first record" never change with a server's rotation (most answers hold one)
+        if len(self.records) > 1:
+            ordered = tuple(sorted(self.records, key=record_order))
+            object.__setattr__(self, "records", ordered)
 
     @property
     def ok(self) -> bool:
