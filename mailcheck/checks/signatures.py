@@ -98,6 +98,15 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
     return answer, "", ""
 
 
+def _key_record(answer: Answer) -> bytes | None:
+    """The first of the answer's records meant as a DKIM key: the others beside it (notes,
+    site verifications) are no key, wherever they sort among the records."""
+    for record in answer.records:
+        if looks_like_dkim(decode(record.txt)):
+            return record.txt
+    return None
+
+
 def key_too_large(key: DkimKey) -> str:
     """Why most verifiers cannot check a signature made with `key`, or "" if they can."""
     if key.key_type != "rsa" or not key.bits or key.bits <= RSA_OPENSSL_LIMIT:
@@ -276,7 +285,8 @@ def verify_dkim(
             sig.result, sig.reason = result, reason
             continue
         assert answer is not None
-        record = answer.records[0].txt
+        record = _key_record(answer)
+        assert record is not None  # _key_answer found exactly one
         if verifier is None:
             verifier = _verifier(data, keys or KeyCache())
         _verify_one(verifier, sig, record)
@@ -465,9 +475,9 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
         if answer.outcome.is_error:
             errors.append(answer.error_text())
             raise dkim.DnsTimeoutError(answer.describe())
-        if not answer.records:
+        record = _key_record(answer)
+        if record is None:
             return None
-        record = answer.records[0].txt
         # the keys DKIM signatures are judged by (_key_answer): dkimpy would use a key some
         # verifiers cannot read, or one over OpenSSL's limit through its own RSA
         key = parse_dkim_key(decode(record))

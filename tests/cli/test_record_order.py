@@ -126,3 +126,49 @@ def test_the_report_does_not_follow_the_servers_order(
         # two keys at one selector: each shown with its own zone file line
         lines = [e.rsplit(":", 1)[1] for e in found["dkim.multiple"]["evidence"]]
         assert len(set(lines)) == 2, found["dkim.multiple"]["evidence"]
+
+
+@pytest.mark.parametrize("note", ["note: rotated 2024", "google-site-verification=x"])
+def test_a_note_beside_the_key_is_not_taken_for_the_key(
+    run_cli: CliRun, tmp_path: Path, note: str
+) -> None:
+    """A selector holding its key and another TXT record: verify checks the signature with
+    the key (domain names that record as the key), wherever the other record sorts."""
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization as s
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        s.Encoding.PEM, s.PrivateFormat.TraditionalOpenSSL, s.NoEncryption()
+    )
+    spki = key.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
+    text = f"v=DKIM1; k=rsa; p={base64.b64encode(spki).decode()}"
+    chunks = " ".join(f'"{text[i : i + 200]}"' for i in range(0, len(text), 200))
+    path = tmp_path / "order.example.zone"
+    path.write_text(HEAD + f'sel._domainkey TXT {chunks}\nsel._domainkey TXT "{note}"\n')
+    data = (
+        b"From: a@order.example\r\nTo: b@example.net\r\nSubject: hi\r\n"
+        b"Date: Wed, 02 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@order.example>\r\n\r\nhello\r\n"
+    )
+    headers = [b"from", b"to", b"subject", b"date"]
+    signed = dkim.sign(data, b"sel", b"order.example", private, include_headers=headers) + data
+    message = tmp_path / "m.eml"
+    message.write_bytes(signed)
+    result = run_cli("verify", str(message), "--offline", "--zone", str(path), "--format", "json")
+    [report] = json.loads(result.stdout)["reports"]
+    found = [
+        (f["id"], f["status"], f["summary"])
+        for s in report["sections"]
+        for f in s["findings"]
+        if f["id"] == "dkim.signature"
+    ]
+    assert found == [
+        (
+            "dkim.signature",
+            "pass",
+            "#1 d=order.example s=sel rsa-sha256 relaxed/simple: pass: signature verified",
+        )
+    ], result.stdout
