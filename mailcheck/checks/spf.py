@@ -11,7 +11,15 @@ from mailcheck.checks.count import Verdict, bounded, listed
 from mailcheck.checks.spf_eval import SpfResult as SpfResult
 from mailcheck.checks.spf_eval import evaluate as evaluate
 from mailcheck.checks.spf_eval import evaluation_finding as evaluation_finding
-from mailcheck.checks.spf_tree import SpfNode, SpfTreeBuilder, find_limit_hit, void_counts
+from mailcheck.checks.spf_tree import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_QUESTIONS,
+    SpfNode,
+    SpfTreeBuilder,
+    find_limit_hit,
+    void_counts,
+)
 from mailcheck.escape import decode
 from mailcheck.model import Finding, Section, SpfTreeNode, Status
 from mailcheck.net.dns.answer import Outcome
@@ -23,6 +31,14 @@ VOID_LIMIT = 2
 LONG_RECORD = 450
 MAX_LISTED = 20  # names listed in JSON data; findings per id (the rest summed up)
 MAX_TERMS_SHOWN = 50
+
+
+def truncated_why(node: SpfNode) -> str:
+    """Why an include was not followed: the tree's depth, or its bounds on records and
+    questions (the first include that did not fit, and every one after it)."""
+    if node.depth > MAX_DEPTH:
+        return f"more than {MAX_DEPTH} includes deep"
+    return f"the tree's bounds reached: {MAX_NODES} records, {MAX_QUESTIONS} DNS questions"
 
 
 def node_status(node: SpfNode) -> str:
@@ -351,8 +367,7 @@ class SpfCheck:
                     finding(
                         "spf.lookup-limit",
                         Status.WARN,
-                        f"{label}: not followed (tree deeper than {node.depth - 1} "
-                        "levels or over 200 records)",
+                        f"{label}: not followed ({truncated_why(node)})",
                         subject=node.domain,
                         location=at,
                     )

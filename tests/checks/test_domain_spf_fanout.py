@@ -163,3 +163,31 @@ def test_bounds_do_not_depend_on_the_order_answers_arrive_in(zone: Path) -> None
     children = tree[-1]
     assert isinstance(children, tuple) and len(children) == INCLUDES
     assert {child[1] for child in children} == {"ok"}
+
+
+def test_an_include_past_the_record_bound_says_which_bound(tmp_path: Path) -> None:
+    """120 includes (the bound is MAX_NODES records): the includes not followed name the
+    bound that stopped them, not a depth the tree never had nor a bound it does not have."""
+    from mailcheck.checks.spf_tree import MAX_NODES
+
+    lines = [
+        "$ORIGIN many.test.",
+        "$TTL 300",
+        "@ SOA ns.many.test. h.many.test. 1 7200 3600 1209600 300",
+        "@ NS ns.many.test.",
+        "ns A 127.0.0.1",
+    ]
+    root = " ".join(f"include:i{n}.many.test" for n in range(120))
+    lines.append(f"@ TXT {txt('v=spf1 ' + root + ' -all')}")
+    lines += [f'i{n} TXT "v=spf1 ip4:192.0.2.{n} -all"' for n in range(120)]
+    path = tmp_path / "many.test.zone"
+    path.write_text("\n".join(lines) + "\n")
+    engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
+    with engine:
+        report = check_domain(parse_domain("many.test"), engine, DomainRequest(families=("spf",)))
+    cut = [f.summary for f in report.findings() if "not followed" in f.summary]
+    # the root is the first record: its first MAX_NODES - 1 includes are followed
+    assert cut[0] == (
+        f"include:i{MAX_NODES - 1}.many.test: not followed "
+        f"(the tree's bounds reached: {MAX_NODES} records, {MAX_QUESTIONS} DNS questions)"
+    ), cut
