@@ -179,8 +179,10 @@ class SpfCheck:
             )
         ]
         out.extend(self._record_findings())
-        out.extend(self._tree_findings())
+        # the lookup count before the includes not followed: the findings of one id are
+        # capped (bounded), and the count's permerror must not be the one folded away
         out.extend(self._limit_findings())
+        out.extend(self._tree_findings())
         out.extend(self._all_findings())
         out.extend(self._type99())
         return bounded(out)

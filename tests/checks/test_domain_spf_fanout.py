@@ -185,9 +185,43 @@ def test_an_include_past_the_record_bound_says_which_bound(tmp_path: Path) -> No
     engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
     with engine:
         report = check_domain(parse_domain("many.test"), engine, DomainRequest(families=("spf",)))
-    cut = [f.summary for f in report.findings() if "not followed" in f.summary]
+    cut = [f.summary for f in report.findings() if f.summary.startswith("include:")]
     # the root is the first record: its first MAX_NODES - 1 includes are followed
     assert cut[0] == (
         f"include:i{MAX_NODES - 1}.many.test: not followed "
         f"(the tree's bounds reached: {MAX_NODES} records, {MAX_QUESTIONS} DNS questions)"
     ), cut
+
+
+def test_the_lookup_count_is_shown_however_many_includes_were_cut(tmp_path: Path) -> None:
+    """More includes not followed than findings shown per id (MAX_LISTED): the permerror
+    of the lookup count (spf.lookup-limit, FAIL) is shown, not folded into "and N more"
+    behind the warnings of the includes not followed."""
+    from mailcheck.checks.spf import MAX_LISTED
+    from mailcheck.checks.spf_tree import MAX_NODES
+
+    count = MAX_NODES + MAX_LISTED + 5
+    lines = [
+        "$ORIGIN many.test.",
+        "$TTL 300",
+        "@ SOA ns.many.test. h.many.test. 1 7200 3600 1209600 300",
+        "@ NS ns.many.test.",
+        "ns A 127.0.0.1",
+    ]
+    root = " ".join(f"include:i{n}.many.test" for n in range(count))
+    lines.append(f"@ TXT {txt('v=spf1 ' + root + ' -all')}")
+    lines += [f'i{n} TXT "v=spf1 ip4:192.0.2.{n % 250} -all"' for n in range(count)]
+    path = tmp_path / "many.test.zone"
+    path.write_text("\n".join(lines) + "\n")
+    engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
+    with engine:
+        report = check_domain(parse_domain("many.test"), engine, DomainRequest(families=("spf",)))
+    limits = [(f.status.value, f.summary) for f in report.findings() if f.id == "spf.lookup-limit"]
+    status, summary = limits[0]
+    assert (status, summary.split(";")[:2]) == (
+        "fail",
+        [
+            f"at least {count} DNS-querying terms in the tree (limit 10)",
+            " evaluation stops with permerror at the 11th: include:i10.many.test",
+        ],
+    ), limits
