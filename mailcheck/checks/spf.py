@@ -518,6 +518,10 @@ class SpfCheck:
                 break
             node = node.children.get(redirect.index)
             seen += 1
+        if last.redirect is not None:
+            # the chain ends at a redirect= not followed (a loop, a bound, no record, an
+            # error): the tree's findings say which; what unlisted hosts get is not known
+            return []
         return [
             finding(
                 "spf.all-missing",

@@ -225,3 +225,35 @@ def test_the_lookup_count_is_shown_however_many_includes_were_cut(tmp_path: Path
             " evaluation stops with permerror at the 11th: include:i10.many.test",
         ],
     ), limits
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        # a redirect= loop
+        ['@ TXT "v=spf1 ip4:192.0.2.1 redirect=a.r.test"', 'a TXT "v=spf1 redirect=r.test"'],
+        # a redirect= past the tree's bounds
+        [
+            "@ TXT "
+            + txt(
+                "v=spf1 "
+                + " ".join(f"include:i{n}.r.test" for n in range(120))
+                + " redirect=last.r.test"
+            ),
+            *(f'i{n} TXT "v=spf1 ip4:192.0.2.{n} -all"' for n in range(120)),
+            'last TXT "v=spf1 -all"',
+        ],
+    ],
+)
+def test_a_redirect_not_followed_is_no_missing_all(tmp_path: Path, records: list[str]) -> None:
+    """A record ending in redirect= whose target was not followed: spf.all-missing ("no 'all'
+    and no redirect=") would be false; the loop or the bound is reported instead."""
+    head = ["$ORIGIN r.test.", "$TTL 300", "@ SOA ns.r.test. h.r.test. 1 7200 3600 1209600 300"]
+    path = tmp_path / "r.test.zone"
+    path.write_text("\n".join([*head, "@ NS ns.r.test.", "ns A 127.0.0.1", *records]) + "\n")
+    engine = build_engine(DnsOptions(zones=(str(path),), offline=True))
+    with engine:
+        report = check_domain(parse_domain("r.test"), engine, DomainRequest(families=("spf",)))
+    ids = {f.id for f in report.findings()}
+    assert "spf.all-missing" not in ids
+    assert ids & {"spf.include-loop", "spf.lookup-limit"}
