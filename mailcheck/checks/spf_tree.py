@@ -22,6 +22,7 @@ MAX_MX = 10
 MAX_QUESTIONS = 400
 
 K = TypeVar("K", bound=Hashable)
+Step = Callable[[], "Step"] | None  # the next settling step, if any
 
 
 @dataclass
@@ -33,8 +34,6 @@ class TermLookup:
     answers: dict[str, Answer] = field(default_factory=dict)  # "A", "AAAA", "MX"
     mx_hosts: list[str] = field(default_factory=list)
     host_answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
-    asked: bool = False  # its own question (MX, or A and AAAA) left
-    hosts_asked: bool = False  # the MX hosts' addresses were asked
     skipped: bool = False  # not followed: the tree's question budget was spent
 
     @property
@@ -95,11 +94,6 @@ class SpfNode:
     children: dict[int, SpfNode] = field(default_factory=dict)
     lookups: dict[int, TermLookup] = field(default_factory=dict)
     exp: Answer | None = None
-    asked: bool = False  # its TXT question left
-
-    def cut(self) -> SpfNode:
-        """The same include, not followed: a bound was reached before it."""
-        return SpfNode(self.domain, self.via, self.depth, self.ancestors, truncated=True)
 
     @property
     def label(self) -> str:
@@ -197,26 +191,29 @@ class SpfTreeBuilder:
     The bounds (MAX_NODES records, MAX_QUESTIONS questions) never depend on the order in
     which answers arrive, so the same DNS data gives the same tree on every run. While the
     whole tree fits, everything is asked as soon as it is found (then the order cannot
-    matter). The first time something does not fit, following stops and the tree is
-    settled: once this tree's open questions are answered, one pass hands the bounds out
-    again, records first, level by level (they decide the lookup count, the limit that
-    matters most), then the a/mx/exists lookups in evaluation order, and asks what it
-    allotted and was not yet asked; the pass is repeated until it asks nothing new.
+    matter). The first time something does not fit, following stops and, once this tree's
+    open questions are answered, the tree is built again from the root's answer in steps,
+    each once the previous one's answers are in: records level by level, in the tree's order
+    (they decide the lookup count, the limit that matters most), then the a/mx/exists
+    lookups in evaluation order with the questions left (an mx term holds room for its
+    hosts), then the mx hosts' addresses. Answers the eager start received are reused (the
+    engine keeps them); what it asked beyond the bounds is not used. A hostile tree costs at
+    most the eager start's MAX_QUESTIONS and the steps' MAX_QUESTIONS.
     """
 
     def __init__(self, domain: str, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.root = SpfNode(domain, asked=True)
+        self.root = SpfNode(domain)
         self.budget = _Budget()
         self.settling = False  # the bounds were reached: the settling passes decide
         self.type99: Answer | None = None
         self._open = 0  # this tree's questions not yet answered
-        self._asked = 0  # this tree's questions asked so far
-        self._in_pass = False
+        self._step: Callable[[], Step] | None = self._restart  # settling: what comes next
+        self._level: list[SpfNode] = []  # settling: the records whose includes come next
+        self._in_step = False
 
     def _ask(self, name: str, rdtype: str, then: Callable[[Answer], None]) -> None:
         self._open += 1
-        self._asked += 1
 
         def done(answer: Answer) -> None:
             self._open -= 1
@@ -290,11 +287,9 @@ class SpfTreeBuilder:
             self._ask_lookup(lookup)
 
     def _ask_record(self, node: SpfNode) -> None:
-        node.asked = True
         self._ask(node.domain, "TXT", functools.partial(self._on_txt, node))
 
     def _ask_lookup(self, lookup: TermLookup) -> None:
-        lookup.asked, lookup.skipped = True, False
         if lookup.term.name == "mx":
             self._ask(lookup.target, "MX", functools.partial(self._on_mx, lookup))
             return
@@ -310,72 +305,81 @@ class SpfTreeBuilder:
             self._ask_hosts(lookup)
 
     def _ask_hosts(self, lookup: TermLookup) -> None:
-        lookup.hosts_asked, lookup.skipped = True, False
         for host in lookup.mx_hosts:
             for rdtype in ("A", "AAAA"):
                 self._store(host, rdtype, lookup.host_answers, (host, rdtype))
 
     def _settle(self) -> None:
-        """Settling passes, while a pass asks something that is answered at once (walking
-        ahead, or a cached answer); a later answer calls this again."""
-        if self._in_pass:
+        """Settling steps, each at an idle point of this tree (every question it asked is
+        answered); a step whose questions are answered at once (walking ahead, or answers
+        already there) is followed by the next at once, a later answer calls this again."""
+        if self._in_step:
             return
-        self._in_pass = True
+        self._in_step = True
         try:
-            while True:
-                asked = self._asked
-                self._pass()
-                if self._open or self._asked == asked:
-                    return
+            while self._open == 0 and self._step is not None:
+                self._step = self._step()
         finally:
-            self._in_pass = False
+            self._in_step = False
 
-    def _pass(self) -> None:
-        """Hand the bounds out over what is known: every question asked so far is answered."""
+    def _restart(self) -> Step:
+        """Build the tree again from the root's answer, level by level, so that what the
+        eager start happened to receive first decides nothing (its answers are reused: the
+        engine keeps them)."""
+        answer = self.root.answer
+        self.root = SpfNode(self.root.domain, exp=self.root.exp)
         self.budget = _Budget()
-        level = [self.root]
-        while level:
-            below = []
-            for node in level:
-                for term in node.evaluated_terms():
-                    child = node.children.get(term.index)
-                    if child is None or child.loop or child.depth > MAX_DEPTH:
-                        continue
-                    if not self.budget.take(1, nodes=1):
-                        node.children[term.index] = child.cut()
-                    elif not child.asked:
-                        self._ask_record(child)
-                    else:
-                        below.append(child)
-            level = below
-        self.budget.full = False  # the record bound reached stops records, not lookups
-        self._pass_lookups(self.root)
+        self._level = [self.root]
+        if answer is not None:
+            self._on_txt(self.root, answer)
+        return self._records
 
-    def _pass_lookups(self, node: SpfNode) -> None:
+    def _records(self) -> Step:
+        """The includes one level down, in the tree's order, while the bounds allow."""
+        below = []
+        for node in self._level:
+            for term in node.evaluated_terms():
+                child = node.children.get(term.index)
+                if child is None or child.loop or child.depth > MAX_DEPTH:
+                    continue
+                if self.budget.take(1, nodes=1):
+                    self._ask_record(child)
+                    below.append(child)
+                else:
+                    child.truncated = True
+        self._level = below
+        return self._records if below else self._lookups
+
+    def _lookups(self) -> Step:
+        """The a/mx/exists lookups in evaluation order with the questions left, an mx term
+        holding room for its hosts (up to MAX_MX), so that no later step takes any back."""
+        self.budget.full = False  # the record bound stops records, not lookups
+        self._visit_lookups(self.root)
+        return self._hosts
+
+    def _visit_lookups(self, node: SpfNode) -> None:
         for term in node.evaluated_terms():
             child = node.children.get(term.index)
             if child is not None:
-                if not child.truncated:
-                    self._pass_lookups(child)
+                if not child.truncated and not child.loop:
+                    self._visit_lookups(child)
                 continue
             lookup = node.lookups.get(term.index)
             if lookup is None:
                 continue
-            if not self.budget.take(lookup.cost):
-                node.lookups[term.index] = TermLookup(term, lookup.target, skipped=True)
-                continue
-            if not lookup.asked:
+            held = 2 * MAX_MX if term.name == "mx" else 0
+            if self.budget.take(lookup.cost + held):
                 self._ask_lookup(lookup)
-                continue
-            mx = lookup.answers.get("MX")
-            if mx is None:
-                continue
-            if not self.budget.take(2 * len(lookup.mx_hosts)):
-                node.lookups[term.index] = TermLookup(
-                    term, lookup.target, {"MX": mx}, lookup.mx_hosts, asked=True, skipped=True
-                )
-            elif not lookup.hosts_asked:
-                self._ask_hosts(lookup)
+            else:
+                lookup.skipped = True
+
+    def _hosts(self) -> Step:
+        """The addresses of the hosts of every mx term followed (their room is held)."""
+        for node in self.root.walk():
+            for lookup in node.lookups.values():
+                if lookup.term.name == "mx" and not lookup.skipped and lookup.mx_hosts:
+                    self._ask_hosts(lookup)
+        return None
 
 
 @dataclass(frozen=True)
