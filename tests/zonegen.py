@@ -239,6 +239,10 @@ def dkim_zone(gen: Generated) -> str:
             f"{defect}._domainkey TXT {_split(f'v=DKIM1; k=rsa; p={_misencoded(gen, defect)}')}"
             for defect in ("nonull", "pss", "pssnull", "padded")
         ),
+        # tags and key types are case-sensitive (RFC 6376 3.2): verifiers ignore P=, and
+        # dkimpy refuses k=RSA
+        f'pupper._domainkey TXT "v=DKIM1; k=rsa; P={good[:200]}" "{good[200:]}"',
+        f'kupper._domainkey TXT "v=DKIM1; k=RSA; p={good[:200]}" "{good[200:]}"',
         'multi._domainkey TXT "v=DKIM1; p="',
         f'multi._domainkey TXT "v=DKIM1; p={good[:200]}" "{good[200:]}"',
         # discovery finds a key published at a common selector name

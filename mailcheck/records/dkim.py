@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from mailcheck.records.rsakey import rsa_bits, rsa_defect
 
 KEY_TYPES = ("rsa", "ed25519")
+KEY_TAGS = ("v", "g", "h", "k", "n", "p", "s", "t")  # RFC 6376 3.6.1 (g=: RFC 4871)
 HASHES = ("sha1", "sha256")
 RSA_OPENSSL_LIMIT = 16384  # OPENSSL_RSA_MAX_MODULUS_BITS: OpenSSL refuses to verify past it
 
@@ -134,7 +135,13 @@ def parse_dkim_key(text: str) -> DkimKey:
         if not match:
             syntax.append(f"'{part.strip()}' is not a tag=value pair")
             continue
-        name, value = match.group(1).lower(), match.group(2).strip()
+        name, value = match.group(1), match.group(2).strip()
+        if name != name.lower() and name.lower() in KEY_TAGS:
+            # tags are case-sensitive (RFC 6376 3.2): verifiers read P= as an unknown tag
+            syntax.append(
+                f"tag {name}= is not {name.lower()}=: tag names are case-sensitive, and "
+                "verifiers ignore it"
+            )
         if name in tags:
             syntax.append(f"tag {name}= appears more than once")
             continue
@@ -145,15 +152,16 @@ def parse_dkim_key(text: str) -> DkimKey:
             syntax.append("v= must be the first tag")
         if tags["v"] != "DKIM1":
             syntax.append(f"v={tags['v']} is not DKIM1")
-    key_type = tags.get("k", "rsa").strip().lower() or "rsa"
+    key_type = tags.get("k", "rsa").strip() or "rsa"
     if "p" not in tags:
         return DkimKey(
             text, tags, (*syntax, "the p= tag (the key) is missing"), key_type, error="no p= tag"
         )
     if key_type not in KEY_TYPES:
-        return DkimKey(
-            text, tags, tuple(syntax), key_type, error=f"k={key_type} is not a known key type"
-        )
+        error = f"k={key_type} is not a known key type"
+        if key_type.lower() in KEY_TYPES:  # values are case-sensitive too (RFC 6376 3.2)
+            error += f" (key types are case-sensitive: k={key_type.lower()})"
+        return DkimKey(text, tags, tuple(syntax), key_type, error=error)
     if not tags["p"].strip():
         return DkimKey(text, tags, tuple(syntax), key_type, revoked=True)
     bits, error = _decode_key(key_type, tags["p"])

@@ -111,3 +111,53 @@ def test_key_over_openssl_limit(
             "check it",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "domain_says", "verify_says"),
+    [
+        (
+            "pupper",
+            [
+                (
+                    "dkim.syntax",
+                    "fail",
+                    "pupper: tag P= is not p=: tag names are case-sensitive, and verifiers "
+                    "ignore it",
+                ),
+                ("dkim.syntax", "fail", "pupper: the p= tag (the key) is missing"),
+                ("dkim.key-invalid", "fail", "pupper: no p= tag"),
+            ],
+            "#1 d=dkim.test s=pupper rsa-sha256 relaxed/relaxed: permerror: key unusable: "
+            "no p= tag",
+        ),
+        (
+            "kupper",
+            [
+                (
+                    "dkim.key-invalid",
+                    "fail",
+                    "kupper: k=RSA is not a known key type (key types are case-sensitive: k=rsa)",
+                )
+            ],
+            "#1 d=dkim.test s=kupper rsa-sha256 relaxed/relaxed: permerror: key unusable: "
+            "k=RSA is not a known key type (key types are case-sensitive: k=rsa)",
+        ),
+    ],
+)
+def test_tags_and_key_types_are_case_sensitive(
+    run_cli: CliRun,
+    dns_server: DnsServer,
+    generated: Generated,
+    tmp_path: Path,
+    selector: str,
+    domain_says: list[tuple[str, str, str]],
+    verify_says: str,
+) -> None:
+    """RFC 6376 3.2: tag names and values are case-sensitive. A key record with P= has no
+    key for verifiers, and dkimpy refuses k=RSA; domain read both as p= and k=rsa and
+    passed them, while verify failed the signature."""
+    data = sign(generated, message(received=[FORGER]), selector=selector, key_selector="rsa2048")
+    domain, verify = run_both(run_cli, dns_server, selector, data, tmp_path)
+    assert domain == domain_says
+    assert verify == [("dkim.signature", "fail", verify_says)]
