@@ -39,15 +39,20 @@ def txt(text: str) -> str:
     return " ".join(f'"{p}"' for p in parts)
 
 
-@pytest.fixture(scope="module")
-def zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = [
-        "$ORIGIN fan.test.",
+def zone_head(origin: str) -> list[str]:
+    """The first lines of a test zone: its SOA, and a name server on loopback."""
+    return [
+        f"$ORIGIN {origin}.",
         "$TTL 300",
-        "@ SOA ns.fan.test. h.fan.test. 1 7200 3600 1209600 300",
-        "@ NS ns.fan.test.",
+        f"@ SOA ns.{origin}. h.{origin}. 1 7200 3600 1209600 300",
+        f"@ NS ns.{origin}.",
         "ns A 127.0.0.1",
     ]
+
+
+@pytest.fixture(scope="module")
+def zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = zone_head("fan.test")
     root = " ".join(f"include:i{n}.fan.test" for n in range(INCLUDES))
     lines.append(f"@ TXT {txt('v=spf1 ' + root + ' -all')}")
     for n in range(INCLUDES):
@@ -172,13 +177,7 @@ def test_an_include_past_the_record_bound_says_which_bound(tmp_path: Path) -> No
     bound that stopped them, not a depth the tree never had nor a bound it does not have."""
     from mailcheck.checks.spf_tree import MAX_NODES
 
-    lines = [
-        "$ORIGIN many.test.",
-        "$TTL 300",
-        "@ SOA ns.many.test. h.many.test. 1 7200 3600 1209600 300",
-        "@ NS ns.many.test.",
-        "ns A 127.0.0.1",
-    ]
+    lines = zone_head("many.test")
     root = " ".join(f"include:i{n}.many.test" for n in range(120))
     lines.append(f"@ TXT {txt('v=spf1 ' + root + ' -all')}")
     lines += [f'i{n} TXT "v=spf1 ip4:192.0.2.{n} -all"' for n in range(120)]
@@ -203,13 +202,7 @@ def test_the_lookup_count_is_shown_however_many_includes_were_cut(tmp_path: Path
     from mailcheck.checks.spf_tree import MAX_NODES
 
     count = MAX_NODES + MAX_LISTED + 5
-    lines = [
-        "$ORIGIN many.test.",
-        "$TTL 300",
-        "@ SOA ns.many.test. h.many.test. 1 7200 3600 1209600 300",
-        "@ NS ns.many.test.",
-        "ns A 127.0.0.1",
-    ]
+    lines = zone_head("many.test")
     root = " ".join(f"include:i{n}.many.test" for n in range(count))
     lines.append(f"@ TXT {txt('v=spf1 ' + root + ' -all')}")
     lines += [f'i{n} TXT "v=spf1 ip4:192.0.2.{n % 250} -all"' for n in range(count)]
@@ -265,13 +258,7 @@ def test_a_redirect_not_followed_is_no_missing_all(tmp_path: Path, records: list
 def deep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """12 records chained by includes, each include first and then 200 a: terms: built in
     levels, each level's lookups alone would take the whole question budget."""
-    lines = [
-        "$ORIGIN deep.test.",
-        "$TTL 300",
-        "@ SOA ns.deep.test. h.deep.test. 1 7200 3600 1209600 300",
-        "@ NS ns.deep.test.",
-        "ns A 127.0.0.1",
-    ]
+    lines = zone_head("deep.test")
     for level in range(12):
         name = "@" if level == 0 else f"d{level}"
         include = f"include:d{level + 1}.deep.test " if level < 11 else ""
