@@ -205,7 +205,7 @@ class SpfTreeBuilder:
         self.crawler = crawler
         self.root = SpfNode(domain)
         self.budget = _Budget()
-        self.settling = False  # the bounds were reached: the settling passes decide
+        self.settling = False  # the bounds were reached: the settling steps decide
         self.type99: Answer | None = None
         self._open = 0  # this tree's questions not yet answered
         self._step: Callable[[], Step] | None = self._restart  # settling: what comes next
