@@ -155,7 +155,7 @@ class NsCheck:
         findings = self._findings()
         data = {
             "zone": self.apex,
-            "servers": [{"name": h.name, "addresses": sorted(h.ips)} for h in self.hosts],
+            "servers": [{"name": h.name, "addresses": h.ips} for h in self.hosts],
         }
         parts = [", ".join(h.name for h in self.hosts)]
         if self.apex and self.apex != self.domain:

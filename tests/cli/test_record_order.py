@@ -115,7 +115,7 @@ def test_the_report_does_not_follow_the_servers_order(
         "NS10.order.example.",
         "ns2.order.example.",
     ]
-    assert sections["ns"]["data"]["servers"][0]["addresses"] == ["127.0.0.10", "127.0.0.9"]
+    assert sections["ns"]["data"]["servers"][0]["addresses"] == ["127.0.0.9", "127.0.0.10"]
     # selectors in the order asked, each one's records by their text
     assert [(k["selector"], k["record"]) for k in sections["dkim"]["data"]["keys"]] == [
         ("sel", "v=DKIM1; k=rsa; p="),
