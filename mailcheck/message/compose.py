@@ -89,6 +89,13 @@ def parse_mailbox(text: str, option: str) -> Mailbox:
             hint=f"give {understood!r}; parentheses that belong to the name go inside "
             "quotes: '\"Name (note)\" <local@domain>'",
         )
+    if display and option == "--mail-from":
+        # the envelope (MAIL FROM) holds an address only: the name would not be sent
+        raise InputError(
+            f"{option} {shown}: the name {display!r} would not be sent (the envelope sender "
+            "has no name)",
+            hint=f"give {str(Address('', local, domain))!r}; the name belongs in --from",
+        )
     return Mailbox(display, local, domain, ascii_domain)
 
 

@@ -155,6 +155,21 @@ def test_a_comment_in_an_address_is_refused_with_what_was_understood(
     ]
 
 
+def test_a_name_in_the_envelope_sender_is_refused(run_cli: CliRun) -> None:
+    """MAIL FROM holds an address only: 'Bounces <bounce@example.com>' as --mail-from lost its
+    name silently; refused before anything is sent, pointing the name to --from."""
+    given = "Bounces <bounce@example.com>"
+    code, out, err = dry(
+        run_cli, "--from", "alice@example.com", "--to", "bob@example.net", "--mail-from", given
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"mailcheck: error: --mail-from {given!r}: the name 'Bounces' would not be sent (the "
+        "envelope sender has no name)",
+        "mailcheck: hint: Give 'bounce@example.com'; the name belongs in --from",
+    ]
+
+
 def test_parentheses_in_a_quoted_name_are_the_name(run_cli: CliRun) -> None:
     """Quoted, "(work)" is part of the display name (no comment): sent as written."""
     code, out, err = dry(
