@@ -27,11 +27,28 @@ def register(names: tuple[str, ...] = COMMANDS) -> typer.Typer:
 
 def _wanted(argv: list[str]) -> tuple[str, ...]:
     """The commands this run needs: only the one named first (each command's module and its
-    Typer command cost a few ms to build), every one for the help, completion or an unknown
-    word (whose error lists them)."""
-    if len(argv) > 1 and argv[1] in COMMANDS and "_MAILCHECK_COMPLETE" not in os.environ:
+    Typer command cost a few ms to build), every one for the help, completion of the command
+    word itself or an unknown word (whose error lists them)."""
+    if "_MAILCHECK_COMPLETE" in os.environ:
+        argv = _completed_words()
+    if len(argv) > 1 and argv[1] in COMMANDS:
         return (argv[1],)
     return COMMANDS
+
+
+def _completed_words() -> list[str]:
+    """The words before the one being completed, as the shell's completion script passes
+    them (bash: COMP_WORDS and COMP_CWORD; zsh, fish and PowerShell: _TYPER_COMPLETE_ARGS):
+    only as far as a command name needs, so a plain split is enough."""
+    if "COMP_WORDS" in os.environ:
+        words = os.environ["COMP_WORDS"].split()
+        cword = os.environ.get("COMP_CWORD", "")
+        return words[: int(cword)] if cword.isdigit() else []
+    line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+    words = line.split()
+    if os.environ.get("_TYPER_COMPLETE_WORD_TO_COMPLETE") or not line.endswith(" "):
+        words = words[:-1]  # the last word is still being typed
+    return words
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mailcheck.cli import COMMANDS
 
 HEAVY = ("cryptography", "checkdmarc", "rich", "requests", "dkim", "nacl")
 
@@ -91,3 +94,48 @@ def test_an_rsa_key_and_text_output_load_what_they_need_and_judge_the_same(
     # the key was sized (its DER read without cryptography: records/rsakey.py) and rendered
     assert "selector1: RSA 2048-bit key" in out
     assert heavy == {"rich"}
+
+
+TAB_PROBE = """
+import contextlib, sys
+from mailcheck.cli import COMMANDS, main
+with contextlib.suppress(SystemExit):
+    main()
+built = [name for name in COMMANDS if f"mailcheck.cli.{name}" in sys.modules]
+print("BUILT=" + ",".join(built), file=sys.stderr)
+"""
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("shell", "env", "built", "candidate"),
+    [
+        # a word after the command: only that command is built
+        ("bash", {"COMP_WORDS": "mailcheck explain spf.", "COMP_CWORD": "2"}, "explain", "spf.all"),
+        ("zsh", {"_TYPER_COMPLETE_ARGS": "mailcheck explain spf."}, "explain", "spf.all"),
+        (
+            "fish",
+            {
+                "_TYPER_COMPLETE_ARGS": "mailcheck explain spf.",
+                "_TYPER_COMPLETE_FISH_ACTION": "get-args",  # as completions/ fish script
+            },
+            "explain",
+            "spf.all",
+        ),
+        # the command word itself: every command is a candidate
+        ("bash", {"COMP_WORDS": "mailcheck ex", "COMP_CWORD": "1"}, ",".join(COMMANDS), "explain"),
+    ],
+)
+def test_a_tab_press_builds_only_the_command_it_completes(
+    shell: str, env: dict[str, str], built: str, candidate: str
+) -> None:
+    """Completing an argument of `explain` imports and builds `explain` alone (each command
+    costs its module and its Typer command at every TAB press); the candidates are the same
+    as with every command built (tests/cli/test_completions.py runs the real shells)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("COMP_", "_TYPER_"))}
+    environ.update(env, _MAILCHECK_COMPLETE=f"complete_{shell}")
+    result = subprocess.run(
+        [sys.executable, "-c", TAB_PROBE], capture_output=True, text=True, env=environ, timeout=60
+    )
+    assert f"BUILT={built}" in result.stderr.splitlines(), result.stderr
+    assert candidate in result.stdout, result.stdout
