@@ -362,31 +362,34 @@ class _TCPHandler(socketserver.BaseRequestHandler):
             config.tcp_open += 1
             config.tcp_peak = max(config.tcp_peak, config.tcp_open)
         try:
-            self._answer(sock, config, request)
+            wire = self._answer(sock, config, request)
         finally:
+            # no longer open before the answer leaves: a client that opens its next
+            # connection on reading it is never counted beside this one
             with config.lock:
                 config.tcp_open -= 1
+        if wire is not None:
+            with contextlib.suppress(OSError):
+                sock.sendall(struct.pack("!H", len(wire)) + wire)
 
     def _answer(
         self, sock: socket.socket, config: ServerConfig, request: dns.message.Message
-    ) -> None:
+    ) -> bytes | None:
         behaviour = _behaviour(config, request.question[0].name)
         if behaviour == "TC_EOF":
-            return  # close without a word
+            return None  # close without a word
         if behaviour == "TC_STALL":
             select.select([sock], [], [], 30)  # until the client gives up (EOF) or 30 s
-            return
+            return None
         if config.delay or config.jitter:
             time.sleep(config.wait())
         response = answer(config, request)
         if response is None:
-            return
+            return None
         if behaviour == "TC_TCP":
             response.answer = []
             response.flags |= dns.flags.TC
-        wire = response.to_wire(max_size=65535)
-        with contextlib.suppress(OSError):
-            sock.sendall(struct.pack("!H", len(wire)) + wire)
+        return response.to_wire(max_size=65535)
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):
