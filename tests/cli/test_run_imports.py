@@ -103,6 +103,7 @@ with contextlib.suppress(SystemExit):
     main()
 built = [name for name in COMMANDS if f"mailcheck.cli.{name}" in sys.modules]
 print("BUILT=" + ",".join(built), file=sys.stderr)
+print("RICH=" + str("rich" in sys.modules), file=sys.stderr)
 """
 
 
@@ -139,3 +140,5 @@ def test_a_tab_press_builds_only_the_command_it_completes(
     )
     assert f"BUILT={built}" in result.stderr.splitlines(), result.stderr
     assert candidate in result.stdout, result.stdout
+    # bash shows candidates only: rich, which renders descriptions and help, is not loaded
+    assert f"RICH={shell != 'bash'}" in result.stderr.splitlines(), result.stderr
