@@ -70,9 +70,12 @@ RSA_SUPPORTED = 4096  # verifiers must check 1024-4096 bits, may refuse more (RF
 
 
 # keys read whole that some verifiers cannot use: what to publish instead
+_AS_OPENSSL_WRITES = (
+    "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout"
+)
 _ENCODING_HINTS = {
-    NO_NULL: "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
-    PADDED: "Publish the public key as OpenSSL writes it: openssl pkey -in private.pem -pubout",
+    NO_NULL: _AS_OPENSSL_WRITES,
+    PADDED: _AS_OPENSSL_WRITES,
     PSS: "Sign with an RSA key (openssl genpkey -algorithm RSA), not RSA-PSS",
 }
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.catalog import finding
-from mailcheck.checks.spf_tree import SpfNode, TermLookup
+from mailcheck.checks.spf_tree import NOT_FOLLOWED, SpfNode, TermLookup
 from mailcheck.model import Finding, Status
 from mailcheck.records.spf import Term
 
@@ -77,7 +77,7 @@ def _networks(lookup: TermLookup, where: str) -> list[Network]:
         raise Unflattenable(f"{where}: '{term.raw}': {bad[0].error_text()}", lookup=True)
     # a lookup not followed (the tree's bound) has no addresses: they are unknown, not none
     if lookup.skipped:
-        raise Unflattenable(f"{where}: '{term.raw}' was not followed (bound reached)", lookup=True)
+        raise Unflattenable(f"{where}: '{term.raw}' was {NOT_FOLLOWED}", lookup=True)
     if term.name == "mx":
         mx = lookup.answers.get("MX")
         wanted = [(host, rdtype) for host in lookup.mx_hosts for rdtype in ("A", "AAAA")]

@@ -22,6 +22,7 @@ MAX_MX = 10
 MAX_QUESTIONS = 400
 
 K = TypeVar("K", bound=Hashable)
+NOT_FOLLOWED = "not followed (bound reached)"  # a record or lookup past the tree's bounds
 Step = Callable[[], "Step"] | None  # the next settling step, if any
 
 
@@ -42,7 +43,7 @@ class TermLookup:
         return 1 if self.term.name in ("mx", "exists") else 2
 
     def _unknown(self, answer: Answer | None) -> Count:
-        why = "not followed (bound reached)" if self.skipped else "no answer"
+        why = NOT_FOLLOWED if self.skipped else "no answer"
         if answer is not None:
             why = answer.outcome.value
         return Count(0, (f"'{self.term.raw}' ({why})",))
@@ -129,7 +130,7 @@ class SpfNode:
 
     def why_unknown(self) -> str:
         if self.truncated:
-            return "not followed (bound reached)"
+            return NOT_FOLLOWED
         if self.answer is None:
             return "not looked up"
         return self.answer.outcome.value
@@ -208,7 +209,7 @@ class SpfTreeBuilder:
         self.settling = False  # the bounds were reached: the settling steps decide
         self.type99: Answer | None = None
         self._open = 0  # this tree's questions not yet answered
-        self._step: Callable[[], Step] | None = self._restart  # settling: what comes next
+        self._step: Step = self._restart  # settling: what comes next
         self._level: list[SpfNode] = []  # settling: the records whose includes come next
         self._in_step = False
 
@@ -327,7 +328,7 @@ class SpfTreeBuilder:
         eager start happened to receive first decides nothing (its answers are reused: the
         engine keeps them)."""
         answer = self.root.answer
-        self.root = SpfNode(self.root.domain, exp=self.root.exp)
+        self.root = SpfNode(self.root.domain)
         self.budget = _Budget()
         self._level = [self.root]
         if answer is not None:
