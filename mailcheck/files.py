@@ -89,3 +89,29 @@ def decode_text(data: bytes, label: str) -> str:
 def read_text(path: str | Path, label: str, *, limit: int = 16 * MB) -> str:
     """A UTF-8 text file (configuration, lists, bodies)."""
     return decode_text(read_file(path, label, limit=limit), label)
+
+
+def find_config(start: Path) -> tuple[Path, bool] | None:
+    """(file, is_pyproject): the nearest expectations file (mailcheck.toml, or pyproject.toml
+    with [tool.mailcheck]) at or above `start`.
+
+    The search stops at the root of the repository `start` is in (a folder holding .git),
+    so a file outside the project is never picked up by accident."""
+    for folder in (start, *start.parents):
+        local = folder / "mailcheck.toml"
+        if local.is_file():
+            return local, False
+        project = folder / "pyproject.toml"
+        if project.is_file() and _has_config_table(project):
+            return project, True
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _has_config_table(project: Path) -> bool:
+    try:
+        text = project.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.mailcheck" in text

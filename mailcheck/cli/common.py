@@ -268,10 +268,9 @@ class DnsFlags:
 
     def options(self) -> DnsOptions:
         from mailcheck.net.dns import DnsOptions, LimitNames
+        from mailcheck.net.dns.answer import PER_DOMAIN
 
-        names = LimitNames()
-        if self.per_domain:
-            names = LimitNames(deadline="--domain-deadline", deadline_scope="the domain's limit")
+        names = PER_DOMAIN if self.per_domain else LimitNames()
 
         servers = self.nameservers
         if not servers and os.environ.get("MAILCHECK_NAMESERVER", "x").strip() == "":

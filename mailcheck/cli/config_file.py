@@ -9,35 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailcheck.cli.common import note
-from mailcheck.files import read_text
+from mailcheck.files import find_config, read_text
 
 if TYPE_CHECKING:
     from mailcheck.gating.expectations import Config
-
-
-def find(start: Path) -> tuple[Path, bool] | None:
-    """(file, is_pyproject): the nearest expectations file at or above `start`.
-
-    The search stops at the root of the repository `start` is in (a folder holding .git),
-    so a file outside the project is never picked up by accident."""
-    for folder in (start, *start.parents):
-        local = folder / "mailcheck.toml"
-        if local.is_file():
-            return local, False
-        project = folder / "pyproject.toml"
-        if project.is_file() and _has_table(project):
-            return project, True
-        if (folder / ".git").exists():
-            return None
-    return None
-
-
-def _has_table(project: Path) -> bool:
-    try:
-        text = project.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return "[tool.mailcheck" in text
 
 
 def load(path: str | None, disabled: bool) -> Config | None:
@@ -47,7 +22,7 @@ def load(path: str | None, disabled: bool) -> Config | None:
     if path is not None:
         note(f"expectations: {path} (--config)")
         return _read(Path(path), pyproject=Path(path).name == "pyproject.toml", given=True)
-    found = find(Path.cwd())
+    found = find_config(Path.cwd())
     if found is None:
         note("expectations: none found (mailcheck.toml or [tool.mailcheck] in pyproject.toml)")
         return None

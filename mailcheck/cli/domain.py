@@ -27,6 +27,7 @@ from mailcheck.cli.groups import (
     with_groups,
 )
 from mailcheck.model import ExitCode
+from mailcheck.services.domain_request import CONCURRENCY
 
 EPILOG = (
     "Examples:\n\n"
@@ -50,9 +51,7 @@ EPILOG = (
 @with_groups(
     flags=Dns(
         step_alias=False,
-        # a bulk run at 30 ms per answer needs ~300 queries in flight per core to be bound by
-        # CPU rather than by this limit (--jobs splits it); one domain never comes near it
-        concurrency=512,
+        concurrency=CONCURRENCY,
         timeout_help="Per DNS query (one retry follows a timeout); --smtp-timeout and "
         "--http-timeout set the steps of --smtp and each HTTPS fetch.",
         deadline_help="The whole run, all domains together (default: none; each domain "

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mailcheck import early
 from mailcheck.checks import libs
 from mailcheck.checks.options import AskOptions, FetchOptions
 from mailcheck.cli.common import DnsFlags, FailOn, OutputOptions, progress
@@ -290,16 +291,21 @@ def _ask_early(
     opts: DomainOptions,
     request: DomainRequest,
     config: Config | None,
+    sent: early.Early | None,
 ) -> DnsEngine | None:
-    """One domain, checked against the DNS: its first questions go out now, and its checks
-    walk ahead while the run loads (ask_early), with what the expectations file says of it.
+    """One domain, checked against the DNS: its first questions go out now (or went out
+    before the CLI loaded: `sent`), and its checks walk ahead while the run loads
+    (ask_early), with what the expectations file says of it.
     Every option has been checked by now: a command line with an error sends nothing. Not
     with --jobs workers to fork (no thread may run before they are), nor with --zone or
     --baseline (which ask in an order of their own)."""
     if len(names) != 1 or flags.offline or flags.zones or opts.baseline is not None:
         return None
     name = names[0]
-    return domain_run.ask_early(engine, name, domain_run.for_domain(request, config, name.ascii))
+    request = domain_run.for_domain(request, config, name.ascii)
+    if sent is None:
+        return domain_run.ask_early(engine, name, request)
+    return domain_run.ask_early(engine, name, request, sent.view, sent.walked)
 
 
 def run(
@@ -330,11 +336,14 @@ def run(
         raise UsageError("--only dnsbl shows blocklist findings: ask the lists with --dnsbl")
     judging = domain_run.Judging(config, datetime.date.today())
     options = flags.options()
-    engine = build_engine(options)
+    # one domain: its first questions may have left before the CLI loaded (mailcheck.early)
+    one = names[0].ascii if len(names) == 1 and opts.baseline is None else None
+    sent = early.take(one, options)
+    engine = sent.engine if sent else build_engine(options)
     overall = time.monotonic() + flags.total_deadline if flags.total_deadline else None
     _check_coverage(engine, names, flags, opts.baseline)
-    # one domain: its first questions leave now
-    early = _ask_early(engine, names, flags, opts, request, config)
+    # one domain: its first questions leave now, if they have not yet
+    first = _ask_early(engine, names, flags, opts, request, config, sent)
     if opts.baseline is not None:
         baseline = _baseline(opts, flags, names, request, judging)
         judging = dataclasses.replace(judging, baseline=baseline)
@@ -357,7 +366,7 @@ def run(
             judging,
             pool=pool,
             update=bar.status,
-            early=early,
+            early=first,
         )
         for index, report in found:
             report = select_findings(report, out.only, out.skip)

@@ -102,6 +102,19 @@ def walk_ahead(view: DnsEngine, name: str, request: DomainRequest) -> None:
     plan(name, _Ahead(view), request)
 
 
+def walk_key(request: DomainRequest) -> tuple[object, ...]:
+    """What of `request` decides the questions `plan` asks: two requests with the same key
+    walk ahead the same way (fetches and the rest are left to the real checks)."""
+    return (
+        tuple(request.families),
+        request.no_mail,
+        tuple(request.selectors),
+        request.fcrdns,
+        request.bimi_selector,
+        request.ask_ns,
+    )
+
+
 class _Ahead(Crawler):
     """A crawler for checks that only walk ahead: each question goes to `DnsEngine.ahead`,
     its continuation runs as soon as the answer is there (in the I/O thread, or at once if

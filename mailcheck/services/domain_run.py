@@ -75,16 +75,27 @@ def early_questions(name: DomainName) -> list[tuple[str, str]]:
     ]
 
 
-def ask_early(engine: DnsEngine, name: DomainName, request: DomainRequest) -> DnsEngine:
+def ask_early(
+    engine: DnsEngine,
+    name: DomainName,
+    request: DomainRequest,
+    view: DnsEngine | None = None,
+    walked: DomainRequest | None = None,
+) -> DnsEngine:
     """One domain's first questions sent now, in the view it will be checked in (given to
     reports() as `early`), and its checks walking ahead as they load (domain_plan): the
-    network works while the run loads, instead of after."""
-    view = engine.scoped()
-    for question in early_questions(name):
-        view.ahead(*question)
-    import dns.message  # noqa: F401  # to read the answers: loaded while they travel
+    network works while the run loads, not after. `view` holds them if they were sent
+    already, before the CLI loaded (mailcheck.early), walking ahead for `walked`: done
+    again only if `request` asks otherwise."""
+    from mailcheck.services.domain_plan import walk_ahead, walk_key
 
-    from mailcheck.services.domain_plan import walk_ahead
+    if view is None:
+        view = engine.scoped()
+        for question in early_questions(name):
+            view.ahead(*question)
+    elif walked is not None and walk_key(walked) == walk_key(request):
+        return view
+    import dns.message  # noqa: F401  # to read the answers: loaded while they travel
 
     walk_ahead(view, name.ascii, request)
     return view

@@ -51,6 +51,10 @@ class LimitNames:
         return f"{scope}, {option} {seconds:g}, ran out"
 
 
+# domain's: each domain's time is its own (--domain-deadline), --deadline the whole run's
+PER_DOMAIN = LimitNames(deadline="--domain-deadline", deadline_scope="the domain's limit")
+
+
 # Why a lookup timed out, as the upstream reports it (SourceAnswer.limit)
 PER_QUERY, PER_QUERY_TCP, DEADLINE_PASSED = "timeout", "timeout (TCP)", "deadline"
 MAX_CNAME_LINKS = 16  # as the zone overlay allows; BIND and Unbound stop at 11 to 16 restarts
