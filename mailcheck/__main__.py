@@ -38,11 +38,45 @@ def main() -> None:
         sys.exit(ExitCode.INTERRUPTED)
     gc.freeze()  # what start-up made: never traversed again (nor copied by forked workers)
     gc.enable()  # a run's own garbage is collected as usual (bulk runs stay flat)
+    code: str | int | None = 0
     try:
         run()
+    except SystemExit as ending:
+        code = ending.code
     finally:
         kept.save()  # only when this run compiled something new
-        gc.freeze()  # exit: no full collection over everything the run still holds
+    _leave(code)
+
+
+def _leave(code: str | int | None) -> None:
+    """End the process without the interpreter's teardown (freeing every module, class and
+    object one by one: ~4% of a short run's CPU) when nothing is left for it to do: the
+    threads that warm libraries have finished, no other thread or child process is still
+    running (those get Python's own shutdown, which stops and waits for them), and what was
+    written is flushed."""
+    import contextlib
+    import os
+    import threading
+
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread.name == "mailcheck-warm":
+            thread.join()  # an import under way (checks.libs.warm): a few ms at most
+    busy = any(t is not current and not t.daemon and t.is_alive() for t in threading.enumerate())
+    processes = sys.modules.get("multiprocessing")
+    if busy or (processes is not None and processes.active_children()):
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe: signals._pipe_safe has already made its exit code of it
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")  # as Python prints a SystemExit's text
+        sys.stderr.flush()
+        code = 1
+    os._exit(code)
 
 
 if __name__ == "__main__":  # not again in a worker process (verify --jobs)
