@@ -36,6 +36,7 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.node
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -131,6 +132,18 @@ def _behaviour_of_wire(config: ServerConfig, data: bytes) -> tuple[str, dns.mess
     return (what, request) if what in _SPECIAL else None
 
 
+def _wildcard(zone: dns.zone.Zone, qname: dns.name.Name) -> dns.node.Node | None:
+    """The "*" child of the closest encloser answers a name that does not exist (RFC 4592
+    synthesis), as the --zone overlay does: one zone, the same answers both ways."""
+    name = qname
+    while name != zone.origin and name.is_subdomain(zone.origin):
+        name = name.parent()
+        if _name_exists(zone, name) or name == zone.origin:
+            node: dns.node.Node | None = zone.get_node(dns.name.Name(("*", *name.labels)))
+            return node
+    return None
+
+
 def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Message | None:
     with config.lock:
         config.queries += 1
@@ -159,6 +172,8 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
                 response.set_rcode(dns.rcode.REFUSED)
             return response
         node = zone.get_node(qname)
+        if node is None and not _name_exists(zone, qname):
+            node = _wildcard(zone, qname)
         if node is None:
             if not _name_exists(zone, qname):
                 response.set_rcode(dns.rcode.NXDOMAIN)

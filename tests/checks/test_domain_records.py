@@ -185,6 +185,26 @@ def test_dkim_discovery(engine: DnsEngine) -> None:
     assert len(queries) <= 6  # only the first wave was asked
 
 
+def test_a_domainkey_wildcard_is_one_key_not_every_selector(engine: DnsEngine) -> None:
+    """*._domainkey answers every name discovery asks: it was 'found 44 of 45 common
+    selectors', each with the same key and its own dkim.key-weak. The wildcard is said once,
+    its key judged once as '*'; a selector with a key of its own is still listed."""
+    report = run(engine, "dkwild.test", families=("dkim",))
+    [selectors] = [f for f in report.findings() if f.id == "dkim.selectors"]
+    assert selectors.status is S.INFO
+    assert selectors.summary == (
+        "a wildcard, *._domainkey.dkwild.test, answers every selector name with the same key "
+        "(RSA 1024-bit); besides it, s1 (revoked key (empty p=)): discovery cannot tell which "
+        "selectors are used; name yours with --selector"
+    )
+    weak = [f.summary for f in report.findings() if f.id == "dkim.key-weak"]
+    assert weak == ["*: RSA 1024-bit key: use 2048 bits"]
+    # a selector named with --selector is asked and judged as itself
+    named = run(engine, "dkwild.test", selectors=("google",), families=("dkim",))
+    weak = [f.summary for f in named.findings() if f.id == "dkim.key-weak"]
+    assert weak == ["google: RSA 1024-bit key: use 2048 bits"]
+
+
 def test_ed25519_only(engine: DnsEngine) -> None:
     report = run(engine, "dkim.test", selectors=("ed",), families=("dkim",))
     assert has(report, "dkim.ed25519-only", S.INFO, "sign with RSA as well")
