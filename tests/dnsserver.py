@@ -14,6 +14,8 @@ misbehave on purpose for chosen names (and everything under them):
 - SPOOF_PORT: the same, from the server's address but another port
 - MISMATCH: from the server's own address and port, first an answer with another ID, then
   one with the right ID for another question, then the real answer
+- REFERRAL: as an authoritative server that does not serve the name answers: no answer, no
+  AA or RA bit, the NS records of a zone elsewhere in the authority section
 """
 
 from __future__ import annotations
@@ -155,6 +157,12 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
         return None
     if behaviour in ("SERVFAIL", "REFUSED"):
         response.set_rcode(dns.rcode.from_text(behaviour))
+        return response
+    if behaviour == "REFERRAL":
+        response.flags &= ~(dns.flags.AA | dns.flags.RA)
+        response.authority.append(
+            dns.rrset.from_text("test.", 300, "IN", "NS", "ns.elsewhere.example.")
+        )
         return response
     if behaviour == "NOAA":
         response.flags &= ~dns.flags.AA

@@ -159,6 +159,28 @@ def _records(
     return (), tuple(chain), (), ""
 
 
+def _referral(response: Response) -> str:
+    """What a referral names ("" for anything else): no answer, no authority (AA) bit, NS
+    records and no SOA in the authority section. A recursive resolver answers or proves the
+    absence with the zone's SOA (RFC 2308); a referral only says whom to ask next, so an
+    empty answer with one is not NODATA (RFC 1034 §4.3.1: --nameserver must recurse)."""
+    if isinstance(response, Negative) or response.answer or response.flags & dns.flags.AA:
+        return ""
+    if response.rcode() != dns.rcode.NOERROR:
+        return ""
+    kinds = {rrset.rdtype for rrset in response.authority}
+    if dns.rdatatype.NS not in kinds or dns.rdatatype.SOA in kinds:
+        return ""
+    servers = sorted(
+        printable(display(rdata.target))
+        for rrset in response.authority
+        if rrset.rdtype == dns.rdatatype.NS
+        for rdata in rrset
+    )
+    shown = ", ".join(servers[:3]) + (f" and {len(servers) - 3} more" if len(servers) > 3 else "")
+    return f"a referral to {shown}, not an answer: not a recursive resolver"
+
+
 def _proven_negative(response: dns.message.Message, name: dns.name.Name) -> bool:
     """A negative answer carries the SOA of the zone that holds `name` (RFC 2308); a resolver
     that gave up half-way along a CNAME chain sends the partial chain without one."""
@@ -274,6 +296,13 @@ class _Asking:
             rcode = response.rcode()
             if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
                 self.problems.append((server, dns.rcode.to_text(rcode)))
+                self.attempt(index + 1)
+                return
+            referral = _referral(response)
+            if referral:
+                # an authoritative server (or a broken forwarder) pointing elsewhere: no
+                # answer about the name at all, not "no such record"
+                self.problems.append((server, referral))
                 self.attempt(index + 1)
                 return
             qname = self.request.qname
