@@ -14,6 +14,8 @@ misbehave on purpose for chosen names (and everything under them):
 - SPOOF_PORT: the same, from the server's address but another port
 - MISMATCH: from the server's own address and port, first an answer with another ID, then
   one with the right ID for another question, then the real answer
+- STRAY: TXT and MX answers hold records of another name only ("v=spf1 +all" at
+  stray.elsewhere.example), as a broken or forging server sends
 - REFERRAL: as an authoritative server that does not serve the name answers: no answer, no
   AA or RA bit, the NS records of a zone elsewhere in the authority section
 """
@@ -157,6 +159,15 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
         return None
     if behaviour in ("SERVFAIL", "REFUSED"):
         response.set_rcode(dns.rcode.from_text(behaviour))
+        return response
+    if behaviour == "STRAY":
+        data = {dns.rdatatype.TXT: '"v=spf1 +all"', dns.rdatatype.MX: "10 mx.elsewhere.example."}
+        if question.rdtype in data:
+            response.answer.append(
+                dns.rrset.from_text(
+                    "stray.elsewhere.example.", 300, "IN", question.rdtype, data[question.rdtype]
+                )
+            )
         return response
     if behaviour == "REFERRAL":
         response.flags &= ~(dns.flags.AA | dns.flags.RA)

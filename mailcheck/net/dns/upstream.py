@@ -156,6 +156,19 @@ def _records(
         if len(chain) >= MAX_CNAME_LINKS:
             return (), tuple(chain), (), "CNAME chain too long"
         current = target
+    # records of the asked type, for another name than the question led to: a broken or
+    # forged answer, not a proof that the name has none
+    stray = sorted({display(r.name) for r in response.answer if r.rdtype == rdtype})
+    if stray:
+        shown = ", ".join(printable(n) for n in stray[:3])
+        more = f" and {len(stray) - 3} more" if len(stray) > 3 else ""
+        return (
+            (),
+            tuple(chain),
+            (),
+            f"the answer holds {dns.rdatatype.to_text(rdtype)} records of {shown}{more}, "
+            f"not of {display(current)}",
+        )
     return (), tuple(chain), (), ""
 
 
@@ -322,7 +335,10 @@ def _result(
     records, chain, sigs, problem = _records(response, qname, rdtype, label)
     ad = bool(response.flags & dns.flags.AD)
     if problem:
-        return SourceAnswer(Outcome.SERVFAIL, (), chain, detail=problem), label, ad, ()
+        # a chain that does not end is what a resolver answers SERVFAIL for; stray records
+        # are this server's own fault
+        outcome = Outcome.SERVFAIL if problem.startswith("CNAME") else Outcome.ERROR
+        return SourceAnswer(outcome, (), chain, detail=problem), label, ad, ()
     if records:
         return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
     nx = response.rcode() == dns.rcode.NXDOMAIN
