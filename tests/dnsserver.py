@@ -14,6 +14,10 @@ misbehave on purpose for chosen names (and everything under them):
 - SPOOF_PORT: the same, from the server's address but another port
 - MISMATCH: from the server's own address and port, first an answer with another ID, then
   one with the right ID for another question, then the real answer
+- STRAY: TXT and MX answers hold records of another name only ("v=spf1 +all" at
+  stray.elsewhere.example), as a broken or forging server sends
+- REFERRAL: as an authoritative server that does not serve the name answers: no answer, no
+  AA or RA bit, the NS records of a zone elsewhere in the authority section
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.node
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -131,6 +136,18 @@ def _behaviour_of_wire(config: ServerConfig, data: bytes) -> tuple[str, dns.mess
     return (what, request) if what in _SPECIAL else None
 
 
+def _wildcard(zone: dns.zone.Zone, qname: dns.name.Name) -> dns.node.Node | None:
+    """The "*" child of the closest encloser answers a name that does not exist (RFC 4592
+    synthesis), as the --zone overlay does: one zone, the same answers both ways."""
+    name = qname
+    while name != zone.origin and name.is_subdomain(zone.origin):
+        name = name.parent()
+        if _name_exists(zone, name) or name == zone.origin:
+            node: dns.node.Node | None = zone.get_node(dns.name.Name(("*", *name.labels)))
+            return node
+    return None
+
+
 def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Message | None:
     with config.lock:
         config.queries += 1
@@ -142,6 +159,21 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
         return None
     if behaviour in ("SERVFAIL", "REFUSED"):
         response.set_rcode(dns.rcode.from_text(behaviour))
+        return response
+    if behaviour == "STRAY":
+        data = {dns.rdatatype.TXT: '"v=spf1 +all"', dns.rdatatype.MX: "10 mx.elsewhere.example."}
+        if question.rdtype in data:
+            response.answer.append(
+                dns.rrset.from_text(
+                    "stray.elsewhere.example.", 300, "IN", question.rdtype, data[question.rdtype]
+                )
+            )
+        return response
+    if behaviour == "REFERRAL":
+        response.flags &= ~(dns.flags.AA | dns.flags.RA)
+        response.authority.append(
+            dns.rrset.from_text("test.", 300, "IN", "NS", "ns.elsewhere.example.")
+        )
         return response
     if behaviour == "NOAA":
         response.flags &= ~dns.flags.AA
@@ -159,6 +191,8 @@ def answer(config: ServerConfig, request: dns.message.Message) -> dns.message.Me
                 response.set_rcode(dns.rcode.REFUSED)
             return response
         node = zone.get_node(qname)
+        if node is None and not _name_exists(zone, qname):
+            node = _wildcard(zone, qname)
         if node is None:
             if not _name_exists(zone, qname):
                 response.set_rcode(dns.rcode.NXDOMAIN)

@@ -201,7 +201,7 @@ class BimiCheck:
         try:
             meta = bimi.get_svg_metadata(result.body)
         except libs.bimi_errors() as exc:
-            return [*out, finding("bimi.logo", Status.FAIL, f"logo: {exc}")]
+            return [*out, finding("bimi.logo", Status.FAIL, f"logo: {libs.library_error(exc)}")]
         problems = bimi.check_svg_requirements(meta)
         if problems:
             out.extend(finding("bimi.logo", Status.FAIL, f"logo: {p}") for p in problems)
@@ -238,7 +238,7 @@ class BimiCheck:
                 finding(
                     "bimi.evidence",
                     Status.FAIL,
-                    f"mark certificate does not parse: {exc}",
+                    f"mark certificate does not parse: {libs.library_error(exc)}",
                 )
             ]
         errors = meta.get("validation_errors", [])

@@ -67,10 +67,10 @@ def total(counts: Iterable[Count]) -> Count:
     return out
 
 
-def listed(items: Iterable[str], limit: int = 4) -> str:
+def listed(items: Iterable[str], limit: int = 4, sep: str = ", ") -> str:
     """ "a, b, c, d and 3 more": bounded output however many items there are."""
     seen = list(dict.fromkeys(items))
-    shown = ", ".join(seen[:limit])
+    shown = sep.join(seen[:limit])
     return shown + (f" and {len(seen) - limit} more" if len(seen) > limit else "")
 
 

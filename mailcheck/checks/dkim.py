@@ -64,6 +64,9 @@ COMMON_SELECTORS = (
     "sendinblue",
 )
 FIRST_WAVE = 6
+# a selector nobody publishes: a key there comes from a wildcard (*._domainkey), which answers
+# every selector name that discovery asks
+WILDCARD_PROBE = "mailcheck-wildcard-probe"
 RSA_STRONG = 2048
 RSA_MINIMUM = 1024
 RSA_SUPPORTED = 4096  # verifiers must check 1024-4096 bits, may refuse more (RFC 8301 3.2)
@@ -94,6 +97,7 @@ class DkimCheck:
         )
         self.answers: dict[str, Answer] = {}
         self.parent: Answer | None = None
+        self.wildcard: Answer | None = None  # discovery: the answer at WILDCARD_PROBE
 
     def start(self) -> None:
         if self.explicit:
@@ -116,23 +120,42 @@ class DkimCheck:
     def _on_key(self, selector: str, answer: Answer) -> None:
         self.answers[selector] = answer
 
+    def _on_wildcard(self, answer: Answer) -> None:
+        self.wildcard = answer
+
+    def wildcard_texts(self) -> frozenset[str]:
+        """The key records a wildcard gives every selector name (empty: no such wildcard)."""
+        if self.explicit or self.wildcard is None:
+            return frozenset()
+        texts = frozenset(decode(r.txt) for r in self.wildcard.records)
+        return texts if any(looks_like_dkim(t) for t in texts) else frozenset()
+
     def _on_parent(self, answer: Answer) -> None:
         self.parent = answer
         if answer.outcome is Outcome.NXDOMAIN:
             self.selectors = self.selectors[:FIRST_WAVE]
         else:
             self._probe(self.selectors[FIRST_WAVE:])
+            name = f"{WILDCARD_PROBE}._domainkey.{self.domain}"
+            self.crawler.ask(name, "TXT", self._on_wildcard)
 
     # -- judgement --------------------------------------------------------------------
 
     def found(self) -> dict[str, list[tuple[str, DkimKey]]]:
         """selector -> [(raw text, parsed key)] for every selector that answered with a key."""
         out: dict[str, list[tuple[str, DkimKey]]] = {}
+        wildcard = self.wildcard_texts()
+        if wildcard and self.wildcard is not None:
+            # judged once, as "*", not once per selector name the wildcard answered
+            self.answers["*"] = self.wildcard
+            out["*"] = [(t, parse_dkim_key(t)) for t in sorted(wildcard) if looks_like_dkim(t)]
         for selector in self.selectors:
             answer = self.answers.get(selector)
             if answer is None or not answer.records:
                 continue
             texts = [decode(r.txt) for r in answer.records]
+            if wildcard and frozenset(texts) == wildcard and not answer.cnames:
+                continue  # the wildcard's answer, not a key published under this selector
             keys = [(t, parse_dkim_key(t)) for t in texts if looks_like_dkim(t)]
             if keys or self.explicit:
                 out[selector] = keys or [(t, parse_dkim_key(t)) for t in texts]
@@ -140,7 +163,7 @@ class DkimCheck:
 
     def section(self) -> Section:
         found = self.found()
-        findings = self._discovery(found)
+        findings = self._discovery(dict(found))
         for selector, keys in found.items():
             findings.extend(located(self._key_findings(selector, keys), self._where(selector)))
         usable = [k for keys in found.values() for _t, k in keys if not k.error and not k.revoked]
@@ -213,8 +236,22 @@ class DkimCheck:
                         )
                     )
             return out
+        wildcard = found.pop("*", None)
         listing = ", ".join(f"{s} ({keys[0][1].describe})" for s, keys in found.items())
-        if found:
+        if wildcard:
+            others = f"; besides it, {listing}" if listing else ""
+            out.append(
+                finding(
+                    "dkim.selectors",
+                    Status.INFO,
+                    f"a wildcard, *._domainkey.{self.domain}, answers every selector name with "
+                    f"the same key ({wildcard[0][1].describe}){others}: discovery cannot tell "
+                    "which selectors are used; name yours with --selector",
+                    hint="mailcheck domain DOMAIN --selector NAME",
+                    location=self._where("*"),
+                )
+            )
+        elif found:
             # selectors we could not ask are said, not counted as absent
             unasked = ""
             if errors:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from mailcheck.catalog import finding
 from mailcheck.escape import decode
 from mailcheck.model import Finding, Report, Section, Status
+from mailcheck.net.address import address_key
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
@@ -244,15 +245,7 @@ def _reasons(item: _Asked) -> list[str]:
 def _codes(answer: Answer) -> list[str]:
     """The answer's addresses in numeric order (servers shuffle them; reports must not)."""
     texts = [r.text for r in answer.records]
-    try:
-        return sorted(texts, key=ipaddress.ip_address)
-    except ValueError:
-        return sorted(texts)
-
-
-def _address_key(text: str) -> tuple[int, bytes]:
-    ip = ipaddress.ip_address(text)
-    return ip.version, ip.packed
+    return sorted(texts, key=address_key)
 
 
 def _put(crawler: Crawler, name: str, item: _Asked, answer: Answer) -> None:
@@ -293,7 +286,7 @@ def domain_subjects(
     subjects: dict[str, Subject] = {}
     skipped = []
     # per host in address order: the order records arrive in must not show in the report
-    ordered = sorted(mx_ips, key=lambda pair: _address_key(pair[1]))
+    ordered = sorted(mx_ips, key=lambda pair: address_key(pair[1]))
     hosts = list(dict.fromkeys(host for host, _address in mx_ips))
     for host, address in sorted(ordered, key=lambda pair: hosts.index(pair[0])):
         subjects.setdefault(address, Subject(address, f"MX {host}"))

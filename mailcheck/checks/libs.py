@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import sys
 import threading
 from types import ModuleType
@@ -36,6 +37,26 @@ def _import(modules: list[str]) -> None:
     for name in modules:
         with contextlib.suppress(Exception):  # the real import, later, reports any failure
             importlib.import_module(name)
+
+
+_GRAMMAR_ERROR = re.compile(
+    r"Error: Expected (?P<what>.+?) at position (?P<pos>\d+) "
+    r"\(marked with (?P<mark>\S+)\) in: (?P<text>.*)",
+    re.DOTALL,
+)
+
+
+def library_error(exc: Exception) -> str:
+    """A parser library's error, worded the same on every run. checkdmarc's grammar errors
+    list what the parser expected by the grammar's own names ("Regex or end_of_statement"),
+    joined from a set: their order changed from run to run with the hash seed, so one record
+    gave two texts (and a --baseline a changed finding). The position and the marked record
+    are kept."""
+    text = str(exc)
+    match = _GRAMMAR_ERROR.fullmatch(text)
+    if match is None:
+        return text
+    return f"syntax error at position {match['pos']} (marked with {match['mark']}): {match['text']}"
 
 
 def load_checkdmarc() -> None:

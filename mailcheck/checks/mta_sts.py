@@ -174,7 +174,7 @@ class MtaStsCheck:
             return finding(
                 "mta-sts.record",
                 Status.FAIL,
-                f"invalid record: {exc}",
+                f"invalid record: {libs.library_error(exc)}",
                 evidence=[text],
             )
         extra = "; " + "; ".join(parsed["warnings"]) if parsed["warnings"] else ""
@@ -226,7 +226,7 @@ class MtaStsCheck:
                 finding(
                     "mta-sts.policy-syntax",
                     Status.FAIL,
-                    f"policy is invalid: {exc}",
+                    f"policy is invalid: {libs.library_error(exc)}",
                     evidence=[clip(decode(result.body), 400)],
                 )
             )

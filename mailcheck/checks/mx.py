@@ -43,12 +43,18 @@ class MxHost:
         return out
 
     @property
-    def cname_target(self) -> str | None:
+    def aliased(self) -> Answer | None:
+        """The first address answer that went through a CNAME."""
         for rdtype in ("A", "AAAA"):
             answer = self.addresses.get(rdtype)
             if answer is not None and answer.cnames:
-                return answer.cnames[-1].target
+                return answer
         return None
+
+    @property
+    def cname_target(self) -> str | None:
+        aliased = self.aliased
+        return aliased.cnames[-1].target if aliased is not None else None
 
 
 def _non_public(address: str) -> bool:
@@ -295,8 +301,23 @@ class MxCheck:
                         location=host.location,
                     )
                 )
-            target = host.cname_target
-            if target:
+            aliased = host.aliased
+            if aliased is not None and aliased.outcome.is_error:
+                # a loop or a chain that breaks off has no host at its end to point the MX at
+                chain = " → ".join([host.name, *(link.target for link in aliased.cnames)])
+                out.append(
+                    finding(
+                        "mx.cname-target",
+                        Status.FAIL,
+                        f"{host.name} is a CNAME, and its chain does not end at a host "
+                        f"({chain}): {aliased.describe()}",
+                        hint="Point the MX at a host name with its own A or AAAA records.",
+                        subject=host.name,
+                        location=host.location,
+                    )
+                )
+            elif aliased is not None:
+                target = aliased.cnames[-1].target
                 out.append(
                     finding(
                         "mx.cname-target",

@@ -11,6 +11,7 @@ from mailcheck.catalog import finding
 from mailcheck.checks.ns_delegation import DelegationCheck
 from mailcheck.checks.options import AskOptions as AskOptions  # where it was defined
 from mailcheck.model import Finding, Section, Status
+from mailcheck.net.address import address_key
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
 
@@ -307,7 +308,7 @@ class NsCheck:
         return [
             (host, address, host.direct[address])
             for host in self.hosts
-            for address in sorted(host.direct)
+            for address in sorted(host.direct, key=address_key)
         ]
 
     def _direct_findings(self) -> list[Finding]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.catalog import finding
+from mailcheck.checks.count import listed
 from mailcheck.checks.spf_tree import NOT_FOLLOWED, SpfNode, TermLookup
 from mailcheck.model import Finding, Status
 from mailcheck.records.spf import Term
@@ -210,11 +211,14 @@ def advice(root: SpfNode, limit: int = 10) -> tuple[list[Finding], dict[str, Any
             finding(
                 "spf.flatten",
                 Status.ERROR,
-                "could not compute a flattened record: " + "; ".join(p.reason for p in failed),
+                "could not compute a flattened record: "
+                + listed((p.reason for p in failed), sep="; "),
             )
         ], None
     if proposal is None:
-        why = "; ".join(p.reason for p in problems) or "the record has no include to replace"
+        why = (
+            listed((p.reason for p in problems), sep="; ") or "the record has no include to replace"
+        )
         return [finding("spf.flatten", Status.INFO, f"no flattening proposal: {why}")], None
     summary = (
         f"proposed record ({proposal.before} → {proposal.after} DNS lookups; "

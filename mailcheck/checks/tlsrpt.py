@@ -77,7 +77,7 @@ class TlsRptCheck:
                 finding(
                     "tls-rpt.record",
                     Status.FAIL,
-                    f"invalid record: {exc}",
+                    f"invalid record: {libs.library_error(exc)}",
                     evidence=[records[0]],
                 )
             ]

@@ -15,6 +15,16 @@ def is_ip_address(text: str) -> bool:
         return False
 
 
+def address_key(text: str) -> tuple[int, bytes, str]:
+    """Sort key for address texts by value: IPv4 before IPv6, 127.0.0.9 before 127.0.0.10
+    (text order puts "10" first); a text that is not an address sorts last, by its text."""
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return 7, b"", text
+    return ip.version, ip.packed, text
+
+
 def parse_port(text: str) -> int:
     """1 to 65535 in ASCII digits only (str.isdigit() accepts other scripts' digits too)."""
     if not text:

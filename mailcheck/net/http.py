@@ -117,11 +117,15 @@ def fetch(
     record must not make mailcheck probe the network it runs in.
     """
     started = time.monotonic()
-    parsed = urllib.parse.urlsplit(url)
+    try:  # the URL is a record's text: urlsplit and .port raise on a bad [host] or :port
+        parsed = urllib.parse.urlsplit(url)
+        url_port = parsed.port
+    except ValueError as exc:
+        return HttpResult(url, error=f"not a valid URL: {exc}", failure=Failure.SERVED)
     if parsed.scheme.lower() != "https" or not parsed.hostname:
         return HttpResult(url, error="not an https: URL", failure=Failure.SERVED)
     host = parsed.hostname
-    port = parsed.port or port or 443
+    port = url_port or port or 443
     path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
     addresses, problem = _addresses(engine, host)
     if problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -58,4 +59,32 @@ def parse_bimi(text: str) -> BimiRecord:
         for url in (u.strip() for u in value.split(",") if u.strip()):
             if not url.lower().startswith("https://"):
                 syntax.append(f"{tag}={url} is not an https: URL")
+            elif problem := _url_problem(url):
+                syntax.append(f"{tag}={url} is not a valid URL: {problem}")
     return BimiRecord(text, tags, tuple(syntax))
+
+
+def _url_problem(url: str) -> str | None:
+    """Why an https: URL cannot be fetched as written, in our own words: the URL parser's
+    texts, and whether it checks a [host] at all, differ between Python versions."""
+    netloc = re.split(r"[/?#]", url[len("https://") :], maxsplit=1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        literal, bracket, port = netloc[1:].partition("]")
+        if not bracket:
+            return "a [ without its ]"
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return "the host in [brackets] is not an IPv6 address"
+        if port and not port.startswith(":"):
+            return "text after the [host] that is not a :port"
+        port = port[1:]
+    else:
+        host, _colon, port = netloc.partition(":")
+        if not host:
+            return "it names no host"
+        if "[" in host or "]" in host:
+            return "[ or ] in a host that is not an IPv6 address in brackets"
+    if port and (not port.isascii() or not port.isdigit() or int(port) > 65535):
+        return "the port is not a number from 0 to 65535"
+    return None

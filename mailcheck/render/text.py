@@ -51,6 +51,7 @@ MAX_ID_WIDTH = 26
 # a section's heading (an SPF record, a list of hosts) stays a few lines: a 20 KB record
 # filled screens before the first finding; -v shows it whole, as the evidence does
 HEADLINE_LIMIT = 400
+TREE_BRANCHES = 20  # the include tree's branches shown under one record without -v
 QUIET_RANK = Status.WARN.rank
 
 
@@ -224,8 +225,10 @@ def finding_lines(
     return lines + hanging(prefix, body, width)
 
 
-def spf_tree_lines(tree: SpfTreeNode, width: int) -> list[Text]:
-    """The include tree drawn with guides; wrapped labels keep the guides of their branch."""
+def spf_tree_lines(tree: SpfTreeNode, width: int, *, verbose: bool = False) -> list[Text]:
+    """The include tree drawn with guides; wrapped labels keep the guides of their branch.
+    Without --verbose each record shows its first TREE_BRANCHES branches and counts the rest:
+    a record of hundreds of includes drew hundreds of lines."""
 
     def label(node: SpfTreeNode, root: bool) -> Text:
         text = Text(node.label)
@@ -252,8 +255,11 @@ def spf_tree_lines(tree: SpfTreeNode, width: int) -> list[Text]:
 
     def add(node: SpfTreeNode, lead: str) -> None:
         children = node.children
+        hidden = 0 if verbose else max(0, len(children) - TREE_BRANCHES)
+        if hidden:
+            children = children[:TREE_BRANCHES]
         for number, child in enumerate(children):
-            last = number == len(children) - 1
+            last = number == len(children) - 1 and not hidden
             draw(
                 label(child, False),
                 lead,
@@ -261,6 +267,9 @@ def spf_tree_lines(tree: SpfTreeNode, width: int) -> list[Text]:
                 "    " if last else "│   ",
             )
             add(child, lead + ("    " if last else "│   "))
+        if hidden:
+            more = Text(f"… and {hidden} more (-v shows all)", style="dim")
+            draw(more, lead, "└── ", "    ")
 
     draw(label(tree, True), "  ", "", "" if not tree.children else "│ ")
     if tree.direct_terms:
@@ -339,7 +348,7 @@ def render_report(
         tree = section.data.get("tree") if section.family == "spf" else None
         if isinstance(tree, SpfTreeNode) and tree.children:
             emit(console, [Text("  include tree", style="dim")])
-            emit(console, spf_tree_lines(tree, width))
+            emit(console, spf_tree_lines(tree, width, verbose=verbose))
     if verbose and report.queries:
         console.print()
         emit(console, queries_lines(report, width))

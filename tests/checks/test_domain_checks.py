@@ -22,6 +22,13 @@ CASES = [
     ("nullmx.test", "mx.null", S.INFO, "accepts no mail"),
     ("nullmixed.test", "mx.null-mixed", S.FAIL, "mx1.clean.test"),
     ("mxcname.test", "mx.cname-target", S.FAIL, "alias.mxcname.test is a CNAME to mx1.clean.test"),
+    (
+        "mxloop.test",
+        "mx.cname-target",
+        S.FAIL,
+        "loop1.mxloop.test is a CNAME, and its chain does not end at a host "
+        "(loop1.mxloop.test → loop2.mxloop.test → loop1.mxloop.test): SERVFAIL from ",
+    ),
     ("mxip.test", "mx.ip-literal", S.FAIL, "192.0.2.10 is an IP address"),
     ("mxnoaddr.test", "mx.host-address", S.FAIL, "nowhere.mxnoaddr.test has no A or AAAA"),
     ("nomx.test", "mx.missing", S.WARN, "implicit MX"),
@@ -153,6 +160,15 @@ def test_clean_domain_has_no_problem(engine: DnsEngine, domain: str) -> None:
     problems = [f for f in report.findings() if f.status in (S.WARN, S.FAIL, S.ERROR)]
     assert problems == [], describe(report)
     assert report.status in (S.PASS, S.INFO)
+
+
+def test_an_mx_host_in_a_cname_loop_gets_no_target_to_point_at(engine: DnsEngine) -> None:
+    """A loop has no canonical name: the finding said 'loop1.mxloop.test is a CNAME to
+    loop1.mxloop.test' and advised pointing the MX at the very name it names."""
+    [item] = [f for f in run(engine, "mxloop.test").findings() if f.id == "mx.cname-target"]
+    assert item.status is S.FAIL
+    assert item.hint == "Point the MX at a host name with its own A or AAAA records."
+    assert item.summary.endswith(": CNAME loop")
 
 
 def test_idn_is_shown_both_ways(engine: DnsEngine) -> None:

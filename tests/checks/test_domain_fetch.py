@@ -189,3 +189,40 @@ def test_a_policy_host_whose_address_lookup_fails_says_so(ca_file: str) -> None:
         "could not resolve mta-sts.sts-good.test: TIMEOUT from "
     )
     assert item.hint is not None and "resolver" in item.hint and "reachable" not in item.hint
+
+
+def test_a_bimi_url_that_cannot_be_parsed_is_a_failure_not_a_crash(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    """l=https://[red]x[/red]/a.svg (a bracketed host that is no IP address) and a port past
+    65535 made the URL parser raise inside the fetch: the whole run ended in 'internal error'
+    (exit 4) over one domain's record. Both are the record's fault: FAIL, exit 1."""
+    from tests.dnsserver import DnsServer
+
+    zone = tmp_path / "badurl.test.zone"
+    zone.write_text(
+        "$ORIGIN badurl.test.\n$TTL 300\n@ SOA ns h 1 7200 3600 1209600 3600\n@ NS ns\n"
+        'ns A 127.0.0.1\n_dmarc TXT "v=DMARC1; p=reject"\n'
+        'default._bimi TXT "v=BIMI1; l=https://[red]x[/red]/a.svg; '
+        'a=https://bimi.badurl.test:99999/vmc.pem"\n'
+    )
+    expected = [
+        ("fail", "l=https://[red]x[/red]/a.svg is not a valid URL: "
+         "the host in [brackets] is not an IPv6 address"),
+        ("fail", "a=https://bimi.badurl.test:99999/vmc.pem is not a valid URL: "
+         "the port is not a number from 0 to 65535"),
+    ]  # fmt: skip
+    with DnsServer([zone]) as dns:
+        for where in (("--nameserver", dns.address), ("--zone", str(zone), "--offline")):
+            result = run_cli(
+                "domain", "badurl.test", *where, "--only", "bimi.record", "--format", "json",
+                "--no-config", "--allow-private-addresses",
+            )  # fmt: skip
+            assert result.returncode == 1, result.stderr
+            doc = json.loads(result.stdout)
+            found = [
+                (f["status"], f["summary"])
+                for s in doc["reports"][0]["sections"]
+                for f in s["findings"]
+            ]
+            assert found == expected, where

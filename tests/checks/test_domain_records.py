@@ -185,6 +185,26 @@ def test_dkim_discovery(engine: DnsEngine) -> None:
     assert len(queries) <= 6  # only the first wave was asked
 
 
+def test_a_domainkey_wildcard_is_one_key_not_every_selector(engine: DnsEngine) -> None:
+    """*._domainkey answers every name discovery asks: it was 'found 44 of 45 common
+    selectors', each with the same key and its own dkim.key-weak. The wildcard is said once,
+    its key judged once as '*'; a selector with a key of its own is still listed."""
+    report = run(engine, "dkwild.test", families=("dkim",))
+    [selectors] = [f for f in report.findings() if f.id == "dkim.selectors"]
+    assert selectors.status is S.INFO
+    assert selectors.summary == (
+        "a wildcard, *._domainkey.dkwild.test, answers every selector name with the same key "
+        "(RSA 1024-bit); besides it, s1 (revoked key (empty p=)): discovery cannot tell which "
+        "selectors are used; name yours with --selector"
+    )
+    weak = [f.summary for f in report.findings() if f.id == "dkim.key-weak"]
+    assert weak == ["*: RSA 1024-bit key: use 2048 bits"]
+    # a selector named with --selector is asked and judged as itself
+    named = run(engine, "dkwild.test", selectors=("google",), families=("dkim",))
+    weak = [f.summary for f in named.findings() if f.id == "dkim.key-weak"]
+    assert weak == ["google: RSA 1024-bit key: use 2048 bits"]
+
+
 def test_ed25519_only(engine: DnsEngine) -> None:
     report = run(engine, "dkim.test", selectors=("ed",), families=("dkim",))
     assert has(report, "dkim.ed25519-only", S.INFO, "sign with RSA as well")
@@ -218,6 +238,13 @@ STS_CASES = [
     ("sts-unresolved.test", "mta-sts.policy-fetch", S.FAIL, "has no A or AAAA record"),
     ("sts-multi.test", "mta-sts.record", S.FAIL, "2 MTA-STS records"),
     ("sts-badid.test", "mta-sts.record", S.FAIL, "1-32 letters or digits"),
+    # the parser's "Expected Regex or end_of_statement" came in either order, run to run
+    (
+        "sts-grammar.test",
+        "mta-sts.record",
+        S.FAIL,
+        "invalid record: syntax error at position 13 (marked with ➞): v=STSv1; id=x➞\x1b[31m",
+    ),
     ("clean.test", "mta-sts.record", S.INFO, "no MTA-STS record"),
     ("tlsrpt-bad.test", "tls-rpt.record", S.FAIL, "ftp://reports.test/x"),
     ("tlsrpt-multi.test", "tls-rpt.record", S.FAIL, "2 TLS-RPT records"),

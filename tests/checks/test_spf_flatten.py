@@ -3,6 +3,7 @@ through the engine from a DNS server on loopback; never a partial record when lo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from mailcheck.model import Report, Status
 from mailcheck.net.dns import DnsOptions, build_engine
 from mailcheck.records.domain_name import parse_domain
 from mailcheck.services.domain import DomainRequest, check_domain
+from tests.conftest import CliRun
 from tests.dnsserver import DnsServer
 
 pytestmark = pytest.mark.timeout(60)
@@ -217,3 +219,45 @@ def test_lookups_past_the_trees_bound_give_no_partial_record(
         "followed (bound reached)"
     )
     assert "flattening" not in data
+
+
+def test_many_unfollowed_includes_are_counted_not_listed(
+    tmp_path_factory: pytest.TempPathFactory, run_cli: CliRun
+) -> None:
+    """A record of 300 includes, each including the next: past the tree's bound the
+    not-followed includes were all named in spf.flatten (a 35 KB summary for 400), and the text
+    include tree drew a line for each. Four are named and the rest counted; the tree shows 20
+    branches of a record without -v and counts the rest."""
+    count = 300
+    record = "v=spf1 " + " ".join(f"include:i{n}.chain.test" for n in range(count)) + " -all"
+    strings = " ".join(f'"{record[i : i + 255]}"' for i in range(0, len(record), 255))
+    lines = [
+        "$ORIGIN chain.test.",
+        "$TTL 300",
+        "@ SOA ns1 hostmaster 1 7200 3600 1209600 3600",
+        "@ NS ns1",
+        "ns1 A 192.0.2.53",
+        f"@ TXT {strings}",
+    ]
+    lines += [f'i{n} TXT "v=spf1 include:i{n + 1}.chain.test -all"' for n in range(count)]
+    path = tmp_path_factory.mktemp("chain") / "chain.test.zone"
+    path.write_text("\n".join(lines) + "\n")
+    with DnsServer([path]) as server:
+        report, _data = spf(server, "chain.test")
+    [(status, summary)] = flatten_findings(report)
+    assert status is Status.ERROR
+    assert summary.startswith("could not compute a flattened record: include:i0.chain.test > ")
+    assert summary.count("not followed") == 4
+    assert re.search(r"\(bound reached\) and \d+ more$", summary), summary
+    text = run_cli(
+        "domain", "chain.test", "--zone", str(path), "--offline", "--only", "spf.flatten",
+        "--color", "never", "--no-config",
+    ).stdout  # fmt: skip
+    branches = [line for line in text.splitlines() if re.match(r"  [├└]── include:", line)]
+    assert len(branches) == 20
+    assert re.search(r"\n  └── … and \d+ more \(-v shows all\)\n", text), text
+    verbose = run_cli(
+        "domain", "chain.test", "--zone", str(path), "--offline", "--only", "spf.flatten",
+        "--color", "never", "--no-config", "-v",
+    ).stdout  # fmt: skip
+    assert "more (-v shows all)" not in verbose

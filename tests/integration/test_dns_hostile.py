@@ -56,6 +56,8 @@ BEHAVIOURS = {
     "drop.hostile.test.": "DROP",
     "half.hostile.test.": "DROP_HALF",
     "drop2.hostile.test.": "DROP_FIRST_2",
+    "referral.hostile.test.": "REFERRAL",
+    "stray.hostile.test.": "STRAY",
 }
 
 
@@ -291,6 +293,43 @@ def test_cli_truncated_everywhere_is_error_not_missing(run_cli: CliRun, hostile:
     assert result.returncode == 3, result.stdout + result.stderr
     assert "missing" not in result.stdout
     assert "FAIL" not in result.stdout and "ERROR" in result.stdout
+
+
+@pytest.mark.timeout(60)
+def test_cli_a_referral_is_error_not_missing(run_cli: CliRun, hostile: DnsServer) -> None:
+    """--nameserver pointed at a server that refers instead of answering (an authoritative
+    server for other zones, a broken forwarder): each empty referral was read as 'no such
+    record', and the domain failed mx.missing, spf.missing, dmarc.missing (exit 1)."""
+    result = run_cli(
+        "domain", "referral.hostile.test", "--nameserver", hostile.address,
+        "--only", "mx,spf,dmarc", "--color", "never", "--no-config",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout and "missing" not in result.stdout
+    assert (
+        f"could not determine the SPF record: ERROR from {hostile.address}: {hostile.address} "
+        "a referral to ns.elsewhere.example, not an answer: not a recursive resolver (2 tries)"
+    ) in " ".join(result.stdout.split())
+
+
+@pytest.mark.timeout(60)
+def test_cli_records_of_another_name_are_error_not_missing(
+    run_cli: CliRun, hostile: DnsServer
+) -> None:
+    """An answer that holds TXT or MX records, but only of a name the question did not lead
+    to, was read as 'no such record': spf.missing and mx.missing FAIL (exit 1)."""
+    result = run_cli(
+        "domain", "stray.hostile.test", "--nameserver", hostile.address,
+        "--only", "mx,spf", "--color", "never", "--no-config",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout and "missing" not in result.stdout
+    text = " ".join(result.stdout.split())
+    assert (
+        f"could not determine the SPF record: ERROR from {hostile.address}: the answer holds "
+        "TXT records of stray.elsewhere.example, not of stray.hostile.test"
+    ) in text
+    assert "MX records of stray.elsewhere.example, not of stray.hostile.test" in text
 
 
 @pytest.mark.timeout(60)

@@ -47,6 +47,14 @@ MAIL = '@ MX 10 mx\nmx A 192.0.2.10\n@ TXT "v=spf1 mx -all"\n_dmarc TXT "v=DMARC
 OLD_MAIL = (
     '@ MX 10 oldmx\noldmx A 192.0.2.99\n@ TXT "v=spf1 a -all"\n_dmarc TXT "v=DMARC1; p=none"\n'
 )
+# one name server with two addresses, whose text order ("127.0.0.10" < "127.0.0.9") is not
+# their value order
+MULTI_ZONE = (
+    "$ORIGIN nsmulti.example.\n$TTL 300\n"
+    + SOA.format(serial=9, timers=GOOD_TIMERS)
+    + "@ NS ns1\n@ NS ns2\nns1 A 127.0.0.10\nns1 A 127.0.0.9\nns2 A 127.0.0.2\n"
+    + MAIL
+)
 # the parent zone, served by 127.0.0.7: nsgood is delegated as the zone says, nsbad also to
 # ns9 (which refuses the zone), nsdead without ns5
 PARENT = """$ORIGIN example.
@@ -63,6 +71,8 @@ nsbad NS ns4.nsbad
 nsbad NS ns9.nsbad
 ns9.nsbad A 127.0.0.4
 nsdead NS ns1.nsdead
+nsmulti NS ns1.nsmulti
+nsmulti NS ns2.nsmulti
 """
 ZONES = {
     # the view of the resolver (--nameserver)
@@ -78,6 +88,7 @@ ZONES = {
         "nonsrec.example": "$ORIGIN nonsrec.example.\n$TTL 300\n"
         + SOA.format(serial=3, timers=GOOD_TIMERS)
         + MAIL,
+        "nsmulti.example": MULTI_ZONE,
         "nstimers.example": zone(
             "nstimers.example", 1, {"ns1": "192.0.2.53"}, MAIL, timers="60 120 3600 172800"
         ),
@@ -87,6 +98,7 @@ ZONES = {
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
         "nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL),
         "nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL),
+        "nsmulti.example": MULTI_ZONE,
     },
     "127.0.0.3": {
         "nsgood.example": zone("nsgood.example", 5, GOOD_NS, MAIL),
@@ -97,6 +109,8 @@ ZONES = {
     "127.0.0.5": {"nsbad.example": zone("nsbad.example", 2, BAD_NS, MAIL)},
     "127.0.0.6": {"nsdead.example": zone("nsdead.example", 7, DEAD_NS, MAIL)},
     "127.0.0.7": {"example": PARENT},
+    "127.0.0.9": {"nsmulti.example": MULTI_ZONE},
+    "127.0.0.10": {"nsmulti.example": MULTI_ZONE},
 }
 BEHAVIOURS = {"127.0.0.5": {"nsbad.example.": "NOAA"}, "127.0.0.6": {"nsdead.example.": "DROP"}}
 
@@ -134,7 +148,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
             stack.enter_context(started)
             break
         else:  # pragma: no cover
-            pytest.fail("no port free on 127.0.0.2-6")
+            pytest.fail("no port free on 127.0.0.2-10")
         yield resolver.address, port
 
 
@@ -181,6 +195,22 @@ def test_servers_that_agree(servers: tuple[str, int]) -> None:
     assert one(found, "soa.timers", Status.PASS).startswith("refresh 2 h, retry 1 h, expire 14 d")
     # 127.0.0.2 and 127.0.0.3 share a /24: one network outage takes both down
     assert "every IPv4 address is in 127.0.0.0/24" in one(found, "ns.diversity", Status.WARN)
+
+
+def test_a_servers_addresses_are_listed_by_value(servers: tuple[str, int]) -> None:
+    """--ask-ns evidence listed a server's addresses in text order, 127.0.0.10 before
+    127.0.0.9; they are listed by address value, as everywhere else."""
+    found = run(servers, "nsmulti.example")
+    assert one(found, "ns.authoritative", Status.PASS) == (
+        "all 3 server addresses answer authoritatively for nsmulti.example"
+    )
+    [authoritative] = found["ns.authoritative"]
+    assert [line.split(":")[0] for line in authoritative.evidence] == [
+        "ns1.nsmulti.example (127.0.0.9",
+        "ns1.nsmulti.example (127.0.0.10",
+        "ns2.nsmulti.example (127.0.0.2",
+    ]
+    assert one(found, "soa.serial", Status.PASS) == "all 3 server addresses have serial 9"
 
 
 def test_lame_servers_and_a_stale_secondary(servers: tuple[str, int]) -> None:

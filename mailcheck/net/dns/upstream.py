@@ -156,7 +156,42 @@ def _records(
         if len(chain) >= MAX_CNAME_LINKS:
             return (), tuple(chain), (), "CNAME chain too long"
         current = target
+    # records of the asked type, for another name than the question led to: a broken or
+    # forged answer, not a proof that the name has none
+    stray = sorted({display(r.name) for r in response.answer if r.rdtype == rdtype})
+    if stray:
+        shown = ", ".join(printable(n) for n in stray[:3])
+        more = f" and {len(stray) - 3} more" if len(stray) > 3 else ""
+        return (
+            (),
+            tuple(chain),
+            (),
+            f"the answer holds {dns.rdatatype.to_text(rdtype)} records of {shown}{more}, "
+            f"not of {display(current)}",
+        )
     return (), tuple(chain), (), ""
+
+
+def _referral(response: Response) -> str:
+    """What a referral names ("" for anything else): no answer, no authority (AA) bit, NS
+    records and no SOA in the authority section. A recursive resolver answers or proves the
+    absence with the zone's SOA (RFC 2308); a referral only says whom to ask next, so an
+    empty answer with one is not NODATA (RFC 1034 §4.3.1: --nameserver must recurse)."""
+    if isinstance(response, Negative) or response.answer or response.flags & dns.flags.AA:
+        return ""
+    if response.rcode() != dns.rcode.NOERROR:
+        return ""
+    kinds = {rrset.rdtype for rrset in response.authority}
+    if dns.rdatatype.NS not in kinds or dns.rdatatype.SOA in kinds:
+        return ""
+    servers = sorted(
+        printable(display(rdata.target))
+        for rrset in response.authority
+        if rrset.rdtype == dns.rdatatype.NS
+        for rdata in rrset
+    )
+    shown = ", ".join(servers[:3]) + (f" and {len(servers) - 3} more" if len(servers) > 3 else "")
+    return f"a referral to {shown}, not an answer: not a recursive resolver"
 
 
 def _proven_negative(response: dns.message.Message, name: dns.name.Name) -> bool:
@@ -276,6 +311,13 @@ class _Asking:
                 self.problems.append((server, dns.rcode.to_text(rcode)))
                 self.attempt(index + 1)
                 return
+            referral = _referral(response)
+            if referral:
+                # an authoritative server (or a broken forwarder) pointing elsewhere: no
+                # answer about the name at all, not "no such record"
+                self.problems.append((server, referral))
+                self.attempt(index + 1)
+                return
             qname = self.request.qname
             self.finish(_result(response, qname, self.rdtype, str(server)))
         except Exception as exc:  # a bug here must still complete the lookup
@@ -293,7 +335,10 @@ def _result(
     records, chain, sigs, problem = _records(response, qname, rdtype, label)
     ad = bool(response.flags & dns.flags.AD)
     if problem:
-        return SourceAnswer(Outcome.SERVFAIL, (), chain, detail=problem), label, ad, ()
+        # a chain that does not end is what a resolver answers SERVFAIL for; stray records
+        # are this server's own fault
+        outcome = Outcome.SERVFAIL if problem.startswith("CNAME") else Outcome.ERROR
+        return SourceAnswer(outcome, (), chain, detail=problem), label, ad, ()
     if records:
         return SourceAnswer(Outcome.NOERROR, records, chain), label, ad, sigs
     nx = response.rcode() == dns.rcode.NXDOMAIN
