@@ -417,7 +417,7 @@ class ArcInstance:
 class ArcResult:
     """The ARC chain's validation (cv=), with each instance and any DNS trouble."""
 
-    cv: str  # none | pass | fail
+    cv: str  # none | pass | fail | temperror (a key lookup failed: the chain is not judged)
     reason: str
     instances: list[ArcInstance]
     dns_errors: list[str]
@@ -510,6 +510,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
     ]
     instances.sort(key=lambda i: i.instance)
     why = plain(reason)
+    if errors and cv_text != "pass":
+        # dkimpy counts a key it could not fetch as a signature that does not validate: the
+        # chain is unknown, not failed (network trouble is never FAIL)
+        return ArcResult("temperror", why, instances, errors)
     if cv_text == "fail" and unusable:
         why += f" ({unusable[0]})"
     return ArcResult(cv_text, why, instances, errors)

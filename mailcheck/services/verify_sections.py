@@ -313,6 +313,15 @@ def arc_section(arc: ArcResult) -> Section:
         out.append(finding("arc.chain", Status.FAIL, f"cv=fail: {arc.reason}"))
     else:
         out.append(finding("arc.chain", Status.INFO, "no ARC sets"))
+    # with a key lookup failed, a signature dkimpy did not validate may be valid: unknown
+    unknown = bool(arc.dns_errors)
+
+    def judged(valid: bool) -> bool | None:
+        return None if unknown and not valid else valid
+
+    def shown(valid: bool) -> str:
+        return {True: "valid", False: "invalid", None: "not verified"}[judged(valid)]
+
     for item in arc.instances:
         out.append(
             finding(
@@ -320,8 +329,8 @@ def arc_section(arc: ArcResult) -> Section:
                 Status.INFO,
                 (
                     f"i={item.instance}: AMS d={item.ams_domain} s={item.ams_selector} "
-                    f"{'valid' if item.ams_valid else 'invalid'}; AS d={item.as_domain} "
-                    f"{'valid' if item.as_valid else 'invalid'} cv={item.cv}; recorded: "
+                    f"{shown(item.ams_valid)}; AS d={item.as_domain} "
+                    f"{shown(item.as_valid)} cv={item.cv}; recorded: "
                     f"{item.aar or '-'}"
                 ),
             )
@@ -334,9 +343,9 @@ def arc_section(arc: ArcResult) -> Section:
             {
                 "i": i.instance,
                 "ams_domain": i.ams_domain,
-                "ams_valid": i.ams_valid,
+                "ams_valid": judged(i.ams_valid),
                 "as_domain": i.as_domain,
-                "as_valid": i.as_valid,
+                "as_valid": judged(i.as_valid),
                 "cv": i.cv,
                 "aar": i.aar,
             }

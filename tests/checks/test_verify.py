@@ -885,3 +885,31 @@ def test_no_return_path_means_mail_from_unknown_not_a_bounce(engine: DnsEngine) 
         "mx1.clean.test",
         "none",  # evaluated, for the HELO identity (mx1.clean.test publishes no SPF)
     )
+
+
+@pytest.mark.timeout(30)
+def test_arc_key_lookup_failing_is_temperror_not_fail(
+    make_engine: Callable[..., DnsEngine], generated: Generated
+) -> None:
+    """A DNS failure fetching the sealer's key leaves the chain unknown: the ARC section, the
+    per-message line and the summary said cv "fail" and each signature "invalid" (dkimpy
+    counts a key it could not fetch as a signature that does not validate)."""
+    data = arc_chain(generated, sign(generated, message()), 1)
+    with DnsServer(
+        sorted(generated.directory.glob("*.zone")),
+        behaviours={"rsa1024._domainkey.dkim.test.": "SERVFAIL"},
+    ) as server:
+        report = check(make_engine(nameservers=(server.address,)), data)
+    arc = section(report, "arc")
+    assert arc["cv"] == "temperror", describe(report)
+    [instance] = arc["instances"]
+    assert (instance["ams_valid"], instance["as_valid"]) == (None, None)
+    [chain] = [f for f in report.findings() if f.id == "arc.chain"]
+    assert chain.status is S.ERROR
+    assert chain.summary.startswith("could not verify the chain: rsa1024._domainkey.dkim.test")
+    [line] = [f.summary for f in report.findings() if f.id == "arc.instance"]
+    assert line.startswith(
+        "i=1: AMS d=dkim.test s=rsa1024 not verified; AS d=dkim.test not verified"
+    )
+    assert section(report, "dmarc")["result"] == "pass"  # the DKIM key (rsa2048) answered
+    assert report.status is S.ERROR, describe(report)
