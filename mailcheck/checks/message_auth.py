@@ -212,7 +212,8 @@ def evaluate_dmarc(
     known = {} if known is None else known
     names = {
         from_domain,
-        spf_domain,
+        # like a signature's domain, SPF's matters only when it passed or may have passed
+        spf_domain if spf_result in ("pass", "temperror") else "",
         *(s.domain for s in signatures if s.result in ("pass", "temperror")),
     }
     missing = sorted(n for n in names if n and n not in known)

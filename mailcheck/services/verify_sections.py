@@ -9,6 +9,7 @@ from mailcheck.checks.advice import dkim_hint
 from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_trusted
 from mailcheck.checks.signatures import ArcResult, Signature
 from mailcheck.checks.spf import SpfResult
+from mailcheck.errors import InputError
 from mailcheck.escape import clip
 from mailcheck.message.headers import (
     Headers,
@@ -17,6 +18,7 @@ from mailcheck.message.headers import (
 )
 from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, Section, SignatureRow, Status
+from mailcheck.records.domain_name import parse_domain
 
 _DKIM_STATUS = {
     "pass": Status.PASS,
@@ -67,6 +69,17 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
                 "message.from",
                 Status.FAIL,
                 f"From: has no usable address ({headers.first('From')})",
+            )
+        )
+    elif problem := _not_a_domain(address_domain(addresses[0])):
+        # an address literal or a malformed name: no author domain to discover a policy for
+        # (its "labels" went out as DNS questions: _dmarc.[192.0.2.10], _dmarc.0.2.10] ...)
+        findings.append(
+            finding(
+                "message.from",
+                Status.FAIL,
+                f"From: {addresses[0]}: {problem}: DMARC cannot be applied",
+                hint="Send from an address at a domain name (one that publishes DMARC).",
             )
         )
     else:
@@ -207,6 +220,8 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
             "Received header your server added",
         )
     matched = f", matched '{spf.mechanism}'" if spf.mechanism else ""
+    if spf.result == "none" and spf.explanation:
+        matched = f": {spf.explanation}"  # why there is no record to check (a malformed name)
     sender = spf_in.mail_from or "<> (bounce: HELO identity)"
     out = [
         finding(
@@ -353,6 +368,15 @@ def arc_section(arc: ArcResult) -> Section:
         ],
     }
     return Section("arc", "ARC", tuple(out), arc.cv, data)
+
+
+def _not_a_domain(domain: str) -> str:
+    """Why the From: address's domain is not a domain name DMARC can use ("" when it is)."""
+    try:
+        parse_domain(domain)
+    except InputError as exc:
+        return exc.message
+    return ""
 
 
 PROBLEMS_SHOWN = 10  # header lines reported one by one; a forged header can have thousands

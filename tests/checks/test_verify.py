@@ -146,6 +146,61 @@ def test_added_from_header(engine: DnsEngine, generated: Generated) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        (
+            "alice@[192.0.2.10]",
+            "invalid domain '[192.0.2.10]': that is an IP address, not a domain",
+        ),
+        ("alice@dkim..test", "invalid domain 'dkim..test': empty label"),
+    ],
+)
+def test_from_domain_that_is_no_domain_name(
+    engine: DnsEngine, generated: Generated, sender: str, why: str
+) -> None:
+    """An address literal or a malformed name in From: has no policy to discover: it was
+    asked of DNS label by label (_dmarc.[192.0.2.10], _dmarc.0.2.10], ..., an ERROR under
+    --offline, "none" from a resolver's NXDOMAIN) instead of being said to be unusable."""
+    data = sign(generated, message(sender=sender, received=[received()]))
+    report = check(engine, data, queries=True)
+    [author] = [f for f in report.findings() if f.id == "message.from"]
+    assert (author.status, author.summary) == (
+        S.FAIL,
+        f"From: {sender}: {why}: DMARC cannot be applied",
+    )
+    assert section(report, "dmarc") == {}
+    assert not [q.name for q in report.queries if q.name.startswith("_dmarc.")]
+    assert report.status is S.FAIL
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "helo", "shown"),
+    [
+        ("bounce@[192.0.2.10]", "mx1.clean.test", "bounce@[192.0.2.10] (HELO mx1.clean.test)"),
+        ("", "[192.0.2.10]", "<> (bounce: HELO identity) (HELO [192.0.2.10])"),
+    ],
+)
+def test_spf_identity_that_is_no_domain_name_is_none(
+    engine: DnsEngine, generated: Generated, mail_from: str, helo: str, shown: str
+) -> None:
+    """RFC 7208 4.3: a malformed identity domain (here an address literal, the usual HELO of
+    a client without a name) is SPF "none" before any lookup. pyspf asked DNS for
+    "[192.0.2.10]" TXT, so a resolver's NXDOMAIN gave "none" but --offline (or a failing
+    resolver) an SPF temperror, the message ERROR (exit 3); DMARC then walked the literal."""
+    data = sign(generated, message())
+    report = check(engine, data, ip="192.0.2.10", mail_from=mail_from, helo=helo, queries=True)
+    [spf] = [f for f in report.findings() if f.id == "spf.message"]
+    assert (spf.status, spf.summary) == (
+        S.INFO,
+        f"192.0.2.10 for {shown}: none: invalid domain '[192.0.2.10]': that is an IP "
+        "address, not a domain (RFC 7208 §4.3: no SPF record can apply)",
+    )
+    assert not [q.name for q in report.queries if "[" in q.name or "]" in q.name]
+    assert section(report, "dmarc")["result"] == "pass"  # by the aligned DKIM signature
+    assert report.status is S.PASS, describe(report)
+
+
+@pytest.mark.parametrize(
     ("change", "result", "reason"),
     [
         ((b"s=rsa2048", b"s=nothere"), "permerror", "no key at nothere._domainkey.dkim.test"),
