@@ -199,7 +199,10 @@ def _spf_skipped(summary: str, hint: str, data: dict[str, object] | None = None)
     return Section("spf", "SPF", (finding_,), data=data if data is not None else {})
 
 
-def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
+def spf_section(
+    spf_in: SpfInput | None, spf: SpfResult | None, hop: int, received: int | None = None
+) -> Section:
+    """`received`: how many Received headers the message has (None: not said)."""
     if spf_in is not None and spf is None:
         if spf_in.mail_from is None:
             why = "MAIL FROM is unknown: the message has no Return-Path header"
@@ -213,9 +216,18 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
             {"ip": spf_in.ip, "source": spf_in.source},
         )
     if spf_in is None or spf is None:
+        if received is not None and hop > received:
+            # not "header 5 has no address" of a message with one Received header
+            missing = (
+                "the message has no Received header"
+                if not received
+                else f"the message has {received} Received header{'s' if received > 1 else ''}"
+                f", so none is number {hop} (--trusted-hop)"
+            )
+        else:
+            missing = f"Received header {hop} (the one your server added) has no address"
         return _spf_skipped(
-            f"no connecting IP: Received header {hop} (the one your server added) has "
-            "no address, and Received-SPF is not trusted",
+            f"no connecting IP: {missing}, and Received-SPF is not trusted",
             "give --ip (and --helo, --mail-from), or --trusted-hop N for the "
             "Received header your server added",
         )

@@ -968,3 +968,25 @@ def test_arc_key_lookup_failing_is_temperror_not_fail(
     )
     assert section(report, "dmarc")["result"] == "pass"  # the DKIM key (rsa2048) answered
     assert report.status is S.ERROR, describe(report)
+
+
+@pytest.mark.parametrize(
+    ("hops", "trusted_hop", "missing"),
+    [
+        (0, 1, "the message has no Received header"),
+        (1, 3, "the message has 1 Received header, so none is number 3 (--trusted-hop)"),
+        (2, 3, "the message has 2 Received headers, so none is number 3 (--trusted-hop)"),
+    ],
+)
+def test_trusted_hop_past_the_received_headers_says_so(
+    engine: DnsEngine, generated: Generated, hops: int, trusted_hop: int, missing: str
+) -> None:
+    """It said "Received header 3 (the one your server added) has no address" of a message
+    that has no third Received header (or none at all)."""
+    data = sign(generated, message(received=[received()] * hops))
+    report = check(engine, data, trusted_hop=trusted_hop)
+    [client] = [f for f in report.findings() if f.id == "spf.client"]
+    assert (client.status, client.summary) == (
+        S.SKIP,
+        f"no connecting IP: {missing}, and Received-SPF is not trusted",
+    )
