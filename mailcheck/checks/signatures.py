@@ -90,12 +90,38 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
     wanted = _ALGORITHMS.get(sig.tags.get("a", "").lower())
     if wanted and wanted != key.key_type:
         return answer, "permerror", f"a={sig.tags.get('a')} but the key is {key.key_type}"
+    restriction = _key_restriction(sig, key)
+    if restriction:
+        return answer, "permerror", restriction
     too_large = key_too_large(key)
     if too_large:
         # dkimpy would verify it with its own RSA, but OpenSSL, behind most verifiers, will
         # not: receivers may refuse keys over 4096 bits (RFC 8301 3.2), a local policy
         return answer, "policy", too_large
     return answer, "", ""
+
+
+def _key_restriction(sig: Signature, key: DkimKey) -> str:
+    """What the key record's own tags forbid this signature (RFC 6376 3.6.1, 6.1.2 step 6);
+    dkimpy reads none of them, and passed such signatures (or, for s=, said "None")."""
+    if "email" not in key.services and "*" not in key.services:
+        return (
+            f"the key is for service s={plain(key.tags.get('s', ''))}, not email (RFC 6376 §3.6.1)"
+        )
+    algorithm = sig.tags.get("a", "").strip().lower()
+    digest = algorithm.rpartition("-")[2]
+    if algorithm in _ALGORITHMS and digest not in key.hashes:
+        return (
+            f"the key allows h={plain(key.tags.get('h', ''))} only, not the {digest} of "
+            f"a={algorithm} (RFC 6376 §6.1.2)"
+        )
+    identity = sig.tags.get("i", "").strip().rpartition("@")[2].lower().rstrip(".")
+    if "s" in key.flags and identity and identity != sig.domain:
+        return (
+            f"the key has t=s: i= must be in d={sig.domain} itself, not in {plain(identity)} "
+            "(RFC 6376 §3.6.1)"
+        )
+    return ""
 
 
 def _key_record(answer: Answer) -> bytes | None:

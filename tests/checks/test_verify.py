@@ -219,6 +219,58 @@ def test_signature_problems(
     assert got[0] == result and reason in got[1], got
 
 
+@pytest.mark.parametrize(
+    ("selector", "identity", "result", "reason"),
+    [
+        (
+            "sha1only",
+            b"",
+            "permerror",
+            "the key allows h=sha1 only, not the sha256 of a=rsa-sha256 (RFC 6376 §6.1.2)",
+        ),
+        (
+            "service",
+            b"",
+            "permerror",
+            "the key is for service s=tlsrpt, not email (RFC 6376 §3.6.1)",
+        ),
+        (
+            "tsflag",
+            b"@sub.dkim.test",
+            "permerror",
+            "the key has t=s: i= must be in d=dkim.test itself, not in sub.dkim.test "
+            "(RFC 6376 §3.6.1)",
+        ),
+        ("tsflag", b"alice@dkim.test", "pass", "signature verified"),
+    ],
+)
+def test_what_the_key_record_forbids(
+    engine: DnsEngine,
+    generated: Generated,
+    selector: str,
+    identity: bytes,
+    result: str,
+    reason: str,
+) -> None:
+    """RFC 6376 3.6.1 and 6.1.2: a key's h= (hashes), s= (services) and t=s (no i= in a
+    subdomain) restrict the signatures it verifies. dkimpy reads none of them: these passed
+    (aligned, so DMARC passed too), and s= gave "malformed: None"."""
+    import dkim
+
+    data = message()
+    signature = dkim.sign(
+        data,
+        selector.encode(),
+        b"dkim.test",
+        generated.dkim_keys["rsa2048"],
+        include_headers=[b"from", b"to", b"subject"],
+        identity=identity or None,
+    )
+    report = check(engine, signature + data, **spf_fails())
+    assert signatures(report) == [(result, reason)], describe(report)
+    assert section(report, "dmarc")["result"] == ("pass" if result == "pass" else "fail")
+
+
 def test_future_timestamp(engine: DnsEngine, generated: Generated) -> None:
     data = sign(generated, message())
     start = data.index(b"; t=") + 4
