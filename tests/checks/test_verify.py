@@ -1042,3 +1042,52 @@ def test_trusted_hop_past_the_received_headers_says_so(
         S.SKIP,
         f"no connecting IP: {missing}, and Received-SPF is not trusted",
     )
+
+
+NP_ZONE = """$ORIGIN np.test.
+$TTL 300
+@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300
+_dmarc TXT "v=DMARC1; p=reject; sp=none; np=quarantine"
+exists A 192.0.2.1
+gone CNAME key.broken-ns.test.
+"""
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("author", "result", "disposition", "tag"),
+    [
+        ("nosuch.np.test", "fail", "quarantine", "np"),  # NXDOMAIN: np= applies
+        ("exists.np.test", "fail", "none", "sp"),
+        ("gone.np.test", "temperror", "none", None),  # its MX lookup fails: np or sp unknown
+    ],
+)
+def test_np_applies_to_a_from_domain_that_does_not_exist(
+    make_engine: Callable[..., DnsEngine],
+    generated: Generated,
+    tmp_path: Path,
+    author: str,
+    result: str,
+    disposition: str,
+    tag: str | None,
+) -> None:
+    """RFC 9989 np=: the policy for non-existent subdomains, the ones a spoofer makes up.
+    verify never asked whether the From: domain exists and applied sp= ("fail → none" for
+    nosuch.np.test), where `mailcheck domain` applies np=."""
+    zone = tmp_path / "np.test.zone"
+    zone.write_text(NP_ZONE)
+    zones = [*sorted(generated.directory.glob("*.zone")), zone]
+    with DnsServer(zones, behaviours={"broken-ns.test.": "SERVFAIL"}) as server:
+        report = check(
+            make_engine(nameservers=(server.address,)),
+            message(sender=f"alice@{author}"),
+            **spf_fails(),
+        )
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == (result, disposition), describe(report)
+    if tag:
+        assert (dmarc["policy_tag"], dmarc["location"]) == (tag, "_dmarc.np.test")
+    else:
+        [finding] = [f for f in report.findings() if f.id == "dmarc.result"]
+        assert finding.status is S.ERROR
+        assert "whether gone.np.test exists could not be determined" in finding.summary
