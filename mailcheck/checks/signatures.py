@@ -498,6 +498,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
         answer = engine.resolve(text, "TXT")
+        if answer.outcome is Outcome.ERROR and answer.detail.startswith("invalid name"):
+            # an empty or impossible s= or d=: no key can be there, no DNS trouble (as for
+            # DKIM, _key_answer): the set does not validate, the chain fails
+            return None
         if answer.outcome.is_error:
             errors.append(answer.error_text())
             raise dkim.DnsTimeoutError(answer.describe())
