@@ -218,6 +218,8 @@ def dkim_zone(gen: Generated) -> str:
         f'sha1only._domainkey TXT "v=DKIM1; h=sha1; p={good[:200]}" "{good[200:]}"',
         'badbase64._domainkey TXT "v=DKIM1; p=this-is-not-base64!"',
         f'service._domainkey TXT "v=DKIM1; s=tlsrpt; p={good[:200]}" "{good[200:]}"',
+        # t=s: a signature's i= must be in d= itself, not a subdomain (RFC 6376 3.6.1)
+        f'tsflag._domainkey TXT "v=DKIM1; t=s; p={good[:200]}" "{good[200:]}"',
         f'dsa._domainkey TXT "v=DKIM1; k=dsa; p={good[:200]}" "{good[200:]}"',
         "delegated._domainkey CNAME rsa2048._domainkey.dkim.test.",
         # a bare PKCS#1 RSAPublicKey, which verifiers accept in place of SubjectPublicKeyInfo

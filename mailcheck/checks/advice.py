@@ -26,6 +26,21 @@ _HINTS = (
         "selector that is published",
     ),
     (
+        "the key is for service",
+        "the key record at {key} is for another service (s=): publish it with s=email or "
+        "without s=",
+    ),
+    (
+        "the key allows h=",
+        "the key record at {key} limits the hash (h=) to one the signer does not use: drop "
+        "h= from the record (or make it list sha256)",
+    ),
+    (
+        "the key has t=s",
+        "the key record at {key} has t=s (i= must be exactly d=): drop the s flag, or make "
+        "the signer use an i= in d={d} itself",
+    ),
+    (
         "key revoked",
         "the signer revoked this key (empty p=): it signed with a retired selector; make it "
         "sign with the current one",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from mailcheck.message.headers import (
     parse_received_spf,
     unfold,
 )
+from mailcheck.net.dns.answer import Outcome
 from mailcheck.net.dns.crawl import Crawler
 from mailcheck.net.dns.engine import DnsEngine
 
@@ -212,14 +214,17 @@ def evaluate_dmarc(
     known = {} if known is None else known
     names = {
         from_domain,
-        spf_domain,
+        # like a signature's domain, SPF's matters only when it passed or may have passed
+        spf_domain if spf_result in ("pass", "temperror") else "",
         *(s.domain for s in signatures if s.result in ("pass", "temperror")),
     }
     missing = sorted(n for n in names if n and n not in known)
     if missing:
         crawler = Crawler(engine)
         for name in missing:
-            known[name] = DmarcCheck(name, crawler, check_reports=False)
+            known[name] = DmarcCheck(
+                name, crawler, domain_exists=_exists(engine, name), check_reports=False
+            )
             known[name].start()
         crawler.run()
     checks = {n: known[n] for n in names if n}
@@ -293,6 +298,16 @@ def evaluate_dmarc(
                 "no aligned identifier passed, and a DNS error left "
                 f"{', '.join(unsure)} undetermined"
             )
+        elif author.existence_decides(level):
+            # np= (non-existent subdomains) and sp= differ, and whether the domain exists is
+            # unknown: so is the disposition of this failure
+            verdict.result = "temperror"
+            verdict.disposition = "none"
+            verdict.reason = (
+                f"{verdict.reason}; but whether np= or sp= of _dmarc.{level.name} applies is "
+                f"unknown: whether {from_domain} exists could not be determined (its MX "
+                "lookup failed)"
+            )
         elif spf_result is None:
             # unknown is never fail: an aligned SPF pass alone would make it pass (RFC 9989 4.4)
             verdict.result = "unknown"
@@ -302,6 +317,20 @@ def evaluate_dmarc(
                 "make it pass)"
             )
     return verdict
+
+
+def _exists(engine: DnsEngine, name: str) -> Callable[[], bool | None]:
+    """Whether `name` exists (None: unknown), asked only when an inherited record's np=
+    (RFC 9989: the policy for non-existent subdomains) could apply; NXDOMAIN for its MX, as
+    `mailcheck domain` judges it."""
+
+    def exists() -> bool | None:
+        answer = engine.resolve(name, "MX")
+        if answer.outcome.is_error:
+            return None
+        return answer.outcome is not Outcome.NXDOMAIN
+
+    return exists
 
 
 def _guessed(identity: str, author: str, mode: str, guessed: dict[str, str]) -> bool:

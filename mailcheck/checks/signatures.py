@@ -90,12 +90,38 @@ def _key_answer(engine: DnsEngine, sig: Signature) -> tuple[Answer | None, str, 
     wanted = _ALGORITHMS.get(sig.tags.get("a", "").lower())
     if wanted and wanted != key.key_type:
         return answer, "permerror", f"a={sig.tags.get('a')} but the key is {key.key_type}"
+    restriction = _key_restriction(sig, key)
+    if restriction:
+        return answer, "permerror", restriction
     too_large = key_too_large(key)
     if too_large:
         # dkimpy would verify it with its own RSA, but OpenSSL, behind most verifiers, will
         # not: receivers may refuse keys over 4096 bits (RFC 8301 3.2), a local policy
         return answer, "policy", too_large
     return answer, "", ""
+
+
+def _key_restriction(sig: Signature, key: DkimKey) -> str:
+    """What the key record's own tags forbid this signature (RFC 6376 3.6.1, 6.1.2 step 6);
+    dkimpy reads none of them, and passed such signatures (or, for s=, said "None")."""
+    if "email" not in key.services and "*" not in key.services:
+        return (
+            f"the key is for service s={plain(key.tags.get('s', ''))}, not email (RFC 6376 §3.6.1)"
+        )
+    algorithm = sig.tags.get("a", "").strip().lower()
+    digest = algorithm.rpartition("-")[2]
+    if algorithm in _ALGORITHMS and digest not in key.hashes:
+        return (
+            f"the key allows h={plain(key.tags.get('h', ''))} only, not the {digest} of "
+            f"a={algorithm} (RFC 6376 §6.1.2)"
+        )
+    identity = sig.tags.get("i", "").strip().rpartition("@")[2].lower().rstrip(".")
+    if "s" in key.flags and identity and identity != sig.domain:
+        return (
+            f"the key has t=s: i= must be in d={sig.domain} itself, not in {plain(identity)} "
+            "(RFC 6376 §3.6.1)"
+        )
+    return ""
 
 
 def _key_record(answer: Answer) -> bytes | None:
@@ -417,7 +443,7 @@ class ArcInstance:
 class ArcResult:
     """The ARC chain's validation (cv=), with each instance and any DNS trouble."""
 
-    cv: str  # none | pass | fail
+    cv: str  # none | pass | fail | temperror (a key lookup failed: the chain is not judged)
     reason: str
     instances: list[ArcInstance]
     dns_errors: list[str]
@@ -472,6 +498,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
         text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
         answer = engine.resolve(text, "TXT")
+        if answer.outcome is Outcome.ERROR and answer.detail.startswith("invalid name"):
+            # an empty or impossible s= or d=: no key can be there, no DNS trouble (as for
+            # DKIM, _key_answer): the set does not validate, the chain fails
+            return None
         if answer.outcome.is_error:
             errors.append(answer.error_text())
             raise dkim.DnsTimeoutError(answer.describe())
@@ -510,6 +540,10 @@ def verify_arc(data: bytes, engine: DnsEngine, headers: Headers | None = None) -
     ]
     instances.sort(key=lambda i: i.instance)
     why = plain(reason)
+    if errors and cv_text != "pass":
+        # dkimpy counts a key it could not fetch as a signature that does not validate: the
+        # chain is unknown, not failed (network trouble is never FAIL)
+        return ArcResult("temperror", why, instances, errors)
     if cv_text == "fail" and unusable:
         why += f" ({unusable[0]})"
     return ArcResult(cv_text, why, instances, errors)

@@ -28,6 +28,11 @@ def evaluate(
     """RFC 7208 check_host() with pyspf, every lookup through our engine."""
     import spf
 
+    malformed = _malformed(sender.rpartition("@")[2] if "@" in sender else helo)
+    if malformed:
+        # RFC 7208 4.3: a malformed or single-label domain is "none", before any lookup;
+        # pyspf asks DNS for it ("[192.0.2.10]" TXT), and a failed lookup made it temperror
+        return SpfResult("none", malformed, None, 0, ip, sender, helo)
     from mailcheck.net.dns.adapters import spf_session
 
     with spf_session(engine):
@@ -45,6 +50,18 @@ def evaluate(
         sender,
         helo,
     )
+
+
+def _malformed(domain: str) -> str:
+    """Why `domain` is no multi-label domain name check_host() can look up ("" if it is)."""
+    from mailcheck.errors import InputError
+    from mailcheck.records.domain_name import parse_domain
+
+    try:
+        parse_domain(domain)
+    except InputError as exc:
+        return f"{exc.message} (RFC 7208 §4.3: no SPF record can apply)"
+    return ""
 
 
 _EVAL_STATUS = {

@@ -113,7 +113,7 @@ def verify_message(
     sections = [
         head,
         dkim_section(signatures, len(headers.values("DKIM-Signature"))),
-        spf_section(spf_in, spf, request.trusted_hop),
+        spf_section(spf_in, spf, request.trusted_hop, len(headers.values("Received"))),
         dmarc_section(
             dmarc,
             from_domain,

@@ -9,6 +9,7 @@ from mailcheck.checks.advice import dkim_hint
 from mailcheck.checks.message_auth import DmarcVerdict, SpfClaim, SpfInput, is_trusted
 from mailcheck.checks.signatures import ArcResult, Signature
 from mailcheck.checks.spf import SpfResult
+from mailcheck.errors import InputError
 from mailcheck.escape import clip
 from mailcheck.message.headers import (
     Headers,
@@ -17,6 +18,7 @@ from mailcheck.message.headers import (
 )
 from mailcheck.messages import RawMessage
 from mailcheck.model import Finding, Section, SignatureRow, Status
+from mailcheck.records.domain_name import parse_domain
 
 _DKIM_STATUS = {
     "pass": Status.PASS,
@@ -67,6 +69,17 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
                 "message.from",
                 Status.FAIL,
                 f"From: has no usable address ({headers.first('From')})",
+            )
+        )
+    elif problem := _not_a_domain(address_domain(addresses[0])):
+        # an address literal or a malformed name: no author domain to discover a policy for
+        # (its "labels" went out as DNS questions: _dmarc.[192.0.2.10], _dmarc.0.2.10] ...)
+        findings.append(
+            finding(
+                "message.from",
+                Status.FAIL,
+                f"From: {addresses[0]}: {problem}: DMARC cannot be applied",
+                hint="Send from an address at a domain name (one that publishes DMARC).",
             )
         )
     else:
@@ -186,7 +199,10 @@ def _spf_skipped(summary: str, hint: str, data: dict[str, object] | None = None)
     return Section("spf", "SPF", (finding_,), data=data if data is not None else {})
 
 
-def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Section:
+def spf_section(
+    spf_in: SpfInput | None, spf: SpfResult | None, hop: int, received: int | None = None
+) -> Section:
+    """`received`: how many Received headers the message has (None: not said)."""
     if spf_in is not None and spf is None:
         if spf_in.mail_from is None:
             why = "MAIL FROM is unknown: the message has no Return-Path header"
@@ -200,13 +216,24 @@ def spf_section(spf_in: SpfInput | None, spf: SpfResult | None, hop: int) -> Sec
             {"ip": spf_in.ip, "source": spf_in.source},
         )
     if spf_in is None or spf is None:
+        if received is not None and hop > received:
+            # not "header 5 has no address" of a message with one Received header
+            missing = (
+                "the message has no Received header"
+                if not received
+                else f"the message has {received} Received header{'s' if received > 1 else ''}"
+                f", so none is number {hop} (--trusted-hop)"
+            )
+        else:
+            missing = f"Received header {hop} (the one your server added) has no address"
         return _spf_skipped(
-            f"no connecting IP: Received header {hop} (the one your server added) has "
-            "no address, and Received-SPF is not trusted",
+            f"no connecting IP: {missing}, and Received-SPF is not trusted",
             "give --ip (and --helo, --mail-from), or --trusted-hop N for the "
             "Received header your server added",
         )
     matched = f", matched '{spf.mechanism}'" if spf.mechanism else ""
+    if spf.result == "none" and spf.explanation:
+        matched = f": {spf.explanation}"  # why there is no record to check (a malformed name)
     sender = spf_in.mail_from or "<> (bounce: HELO identity)"
     out = [
         finding(
@@ -313,6 +340,15 @@ def arc_section(arc: ArcResult) -> Section:
         out.append(finding("arc.chain", Status.FAIL, f"cv=fail: {arc.reason}"))
     else:
         out.append(finding("arc.chain", Status.INFO, "no ARC sets"))
+    # with a key lookup failed, a signature dkimpy did not validate may be valid: unknown
+    unknown = bool(arc.dns_errors)
+
+    def judged(valid: bool) -> bool | None:
+        return None if unknown and not valid else valid
+
+    def shown(valid: bool) -> str:
+        return {True: "valid", False: "invalid", None: "not verified"}[judged(valid)]
+
     for item in arc.instances:
         out.append(
             finding(
@@ -320,8 +356,8 @@ def arc_section(arc: ArcResult) -> Section:
                 Status.INFO,
                 (
                     f"i={item.instance}: AMS d={item.ams_domain} s={item.ams_selector} "
-                    f"{'valid' if item.ams_valid else 'invalid'}; AS d={item.as_domain} "
-                    f"{'valid' if item.as_valid else 'invalid'} cv={item.cv}; recorded: "
+                    f"{shown(item.ams_valid)}; AS d={item.as_domain} "
+                    f"{shown(item.as_valid)} cv={item.cv}; recorded: "
                     f"{item.aar or '-'}"
                 ),
             )
@@ -334,9 +370,9 @@ def arc_section(arc: ArcResult) -> Section:
             {
                 "i": i.instance,
                 "ams_domain": i.ams_domain,
-                "ams_valid": i.ams_valid,
+                "ams_valid": judged(i.ams_valid),
                 "as_domain": i.as_domain,
-                "as_valid": i.as_valid,
+                "as_valid": judged(i.as_valid),
                 "cv": i.cv,
                 "aar": i.aar,
             }
@@ -344,6 +380,15 @@ def arc_section(arc: ArcResult) -> Section:
         ],
     }
     return Section("arc", "ARC", tuple(out), arc.cv, data)
+
+
+def _not_a_domain(domain: str) -> str:
+    """Why the From: address's domain is not a domain name DMARC can use ("" when it is)."""
+    try:
+        parse_domain(domain)
+    except InputError as exc:
+        return exc.message
+    return ""
 
 
 PROBLEMS_SHOWN = 10  # header lines reported one by one; a forged header can have thousands

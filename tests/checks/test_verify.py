@@ -146,6 +146,61 @@ def test_added_from_header(engine: DnsEngine, generated: Generated) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        (
+            "alice@[192.0.2.10]",
+            "invalid domain '[192.0.2.10]': that is an IP address, not a domain",
+        ),
+        ("alice@dkim..test", "invalid domain 'dkim..test': empty label"),
+    ],
+)
+def test_from_domain_that_is_no_domain_name(
+    engine: DnsEngine, generated: Generated, sender: str, why: str
+) -> None:
+    """An address literal or a malformed name in From: has no policy to discover: it was
+    asked of DNS label by label (_dmarc.[192.0.2.10], _dmarc.0.2.10], ..., an ERROR under
+    --offline, "none" from a resolver's NXDOMAIN) instead of being said to be unusable."""
+    data = sign(generated, message(sender=sender, received=[received()]))
+    report = check(engine, data, queries=True)
+    [author] = [f for f in report.findings() if f.id == "message.from"]
+    assert (author.status, author.summary) == (
+        S.FAIL,
+        f"From: {sender}: {why}: DMARC cannot be applied",
+    )
+    assert section(report, "dmarc") == {}
+    assert not [q.name for q in report.queries if q.name.startswith("_dmarc.")]
+    assert report.status is S.FAIL
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "helo", "shown"),
+    [
+        ("bounce@[192.0.2.10]", "mx1.clean.test", "bounce@[192.0.2.10] (HELO mx1.clean.test)"),
+        ("", "[192.0.2.10]", "<> (bounce: HELO identity) (HELO [192.0.2.10])"),
+    ],
+)
+def test_spf_identity_that_is_no_domain_name_is_none(
+    engine: DnsEngine, generated: Generated, mail_from: str, helo: str, shown: str
+) -> None:
+    """RFC 7208 4.3: a malformed identity domain (here an address literal, the usual HELO of
+    a client without a name) is SPF "none" before any lookup. pyspf asked DNS for
+    "[192.0.2.10]" TXT, so a resolver's NXDOMAIN gave "none" but --offline (or a failing
+    resolver) an SPF temperror, the message ERROR (exit 3); DMARC then walked the literal."""
+    data = sign(generated, message())
+    report = check(engine, data, ip="192.0.2.10", mail_from=mail_from, helo=helo, queries=True)
+    [spf] = [f for f in report.findings() if f.id == "spf.message"]
+    assert (spf.status, spf.summary) == (
+        S.INFO,
+        f"192.0.2.10 for {shown}: none: invalid domain '[192.0.2.10]': that is an IP "
+        "address, not a domain (RFC 7208 §4.3: no SPF record can apply)",
+    )
+    assert not [q.name for q in report.queries if "[" in q.name or "]" in q.name]
+    assert section(report, "dmarc")["result"] == "pass"  # by the aligned DKIM signature
+    assert report.status is S.PASS, describe(report)
+
+
+@pytest.mark.parametrize(
     ("change", "result", "reason"),
     [
         ((b"s=rsa2048", b"s=nothere"), "permerror", "no key at nothere._domainkey.dkim.test"),
@@ -162,6 +217,58 @@ def test_signature_problems(
     data = tamper_signature(sign(generated, message()), *change)
     got = signatures(check(engine, data))[0]
     assert got[0] == result and reason in got[1], got
+
+
+@pytest.mark.parametrize(
+    ("selector", "identity", "result", "reason"),
+    [
+        (
+            "sha1only",
+            b"",
+            "permerror",
+            "the key allows h=sha1 only, not the sha256 of a=rsa-sha256 (RFC 6376 §6.1.2)",
+        ),
+        (
+            "service",
+            b"",
+            "permerror",
+            "the key is for service s=tlsrpt, not email (RFC 6376 §3.6.1)",
+        ),
+        (
+            "tsflag",
+            b"@sub.dkim.test",
+            "permerror",
+            "the key has t=s: i= must be in d=dkim.test itself, not in sub.dkim.test "
+            "(RFC 6376 §3.6.1)",
+        ),
+        ("tsflag", b"alice@dkim.test", "pass", "signature verified"),
+    ],
+)
+def test_what_the_key_record_forbids(
+    engine: DnsEngine,
+    generated: Generated,
+    selector: str,
+    identity: bytes,
+    result: str,
+    reason: str,
+) -> None:
+    """RFC 6376 3.6.1 and 6.1.2: a key's h= (hashes), s= (services) and t=s (no i= in a
+    subdomain) restrict the signatures it verifies. dkimpy reads none of them: these passed
+    (aligned, so DMARC passed too), and s= gave "malformed: None"."""
+    import dkim
+
+    data = message()
+    signature = dkim.sign(
+        data,
+        selector.encode(),
+        b"dkim.test",
+        generated.dkim_keys["rsa2048"],
+        include_headers=[b"from", b"to", b"subject"],
+        identity=identity or None,
+    )
+    report = check(engine, signature + data, **spf_fails())
+    assert signatures(report) == [(result, reason)], describe(report)
+    assert section(report, "dmarc")["result"] == ("pass" if result == "pass" else "fail")
 
 
 def test_future_timestamp(engine: DnsEngine, generated: Generated) -> None:
@@ -885,3 +992,102 @@ def test_no_return_path_means_mail_from_unknown_not_a_bounce(engine: DnsEngine) 
         "mx1.clean.test",
         "none",  # evaluated, for the HELO identity (mx1.clean.test publishes no SPF)
     )
+
+
+@pytest.mark.timeout(30)
+def test_arc_key_lookup_failing_is_temperror_not_fail(
+    make_engine: Callable[..., DnsEngine], generated: Generated
+) -> None:
+    """A DNS failure fetching the sealer's key leaves the chain unknown: the ARC section, the
+    per-message line and the summary said cv "fail" and each signature "invalid" (dkimpy
+    counts a key it could not fetch as a signature that does not validate)."""
+    data = arc_chain(generated, sign(generated, message()), 1)
+    with DnsServer(
+        sorted(generated.directory.glob("*.zone")),
+        behaviours={"rsa1024._domainkey.dkim.test.": "SERVFAIL"},
+    ) as server:
+        report = check(make_engine(nameservers=(server.address,)), data)
+    arc = section(report, "arc")
+    assert arc["cv"] == "temperror", describe(report)
+    [instance] = arc["instances"]
+    assert (instance["ams_valid"], instance["as_valid"]) == (None, None)
+    [chain] = [f for f in report.findings() if f.id == "arc.chain"]
+    assert chain.status is S.ERROR
+    assert chain.summary.startswith("could not verify the chain: rsa1024._domainkey.dkim.test")
+    [line] = [f.summary for f in report.findings() if f.id == "arc.instance"]
+    assert line.startswith(
+        "i=1: AMS d=dkim.test s=rsa1024 not verified; AS d=dkim.test not verified"
+    )
+    assert section(report, "dmarc")["result"] == "pass"  # the DKIM key (rsa2048) answered
+    assert report.status is S.ERROR, describe(report)
+
+
+@pytest.mark.parametrize(
+    ("hops", "trusted_hop", "missing"),
+    [
+        (0, 1, "the message has no Received header"),
+        (1, 3, "the message has 1 Received header, so none is number 3 (--trusted-hop)"),
+        (2, 3, "the message has 2 Received headers, so none is number 3 (--trusted-hop)"),
+    ],
+)
+def test_trusted_hop_past_the_received_headers_says_so(
+    engine: DnsEngine, generated: Generated, hops: int, trusted_hop: int, missing: str
+) -> None:
+    """It said "Received header 3 (the one your server added) has no address" of a message
+    that has no third Received header (or none at all)."""
+    data = sign(generated, message(received=[received()] * hops))
+    report = check(engine, data, trusted_hop=trusted_hop)
+    [client] = [f for f in report.findings() if f.id == "spf.client"]
+    assert (client.status, client.summary) == (
+        S.SKIP,
+        f"no connecting IP: {missing}, and Received-SPF is not trusted",
+    )
+
+
+NP_ZONE = """$ORIGIN np.test.
+$TTL 300
+@ SOA ns.test. hostmaster.test. 1 3600 600 1209600 300
+_dmarc TXT "v=DMARC1; p=reject; sp=none; np=quarantine"
+exists A 192.0.2.1
+gone CNAME key.broken-ns.test.
+"""
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("author", "result", "disposition", "tag"),
+    [
+        ("nosuch.np.test", "fail", "quarantine", "np"),  # NXDOMAIN: np= applies
+        ("exists.np.test", "fail", "none", "sp"),
+        ("gone.np.test", "temperror", "none", None),  # its MX lookup fails: np or sp unknown
+    ],
+)
+def test_np_applies_to_a_from_domain_that_does_not_exist(
+    make_engine: Callable[..., DnsEngine],
+    generated: Generated,
+    tmp_path: Path,
+    author: str,
+    result: str,
+    disposition: str,
+    tag: str | None,
+) -> None:
+    """RFC 9989 np=: the policy for non-existent subdomains, the ones a spoofer makes up.
+    verify never asked whether the From: domain exists and applied sp= ("fail → none" for
+    nosuch.np.test), where `mailcheck domain` applies np=."""
+    zone = tmp_path / "np.test.zone"
+    zone.write_text(NP_ZONE)
+    zones = [*sorted(generated.directory.glob("*.zone")), zone]
+    with DnsServer(zones, behaviours={"broken-ns.test.": "SERVFAIL"}) as server:
+        report = check(
+            make_engine(nameservers=(server.address,)),
+            message(sender=f"alice@{author}"),
+            **spf_fails(),
+        )
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == (result, disposition), describe(report)
+    if tag:
+        assert (dmarc["policy_tag"], dmarc["location"]) == (tag, "_dmarc.np.test")
+    else:
+        [finding] = [f for f in report.findings() if f.id == "dmarc.result"]
+        assert finding.status is S.ERROR
+        assert "whether gone.np.test exists could not be determined" in finding.summary

@@ -80,11 +80,19 @@ def test_json_output_escapes_them_and_keeps_the_value(run_cli: CliRun, zone: Pat
 def test_verbose_query_names_escape_as_everything_else(
     run_cli: CliRun, zone: Path, tmp_path: Path
 ) -> None:
-    """A name asked because a message named it (From: alice@ra<ESC>w.test) showed as
-    ra\\027w.test in the query log and ra\\x1bw.test everywhere else."""
+    """A name asked because a message named it (an ARC set's d=ra<ESC>w.test: its key is
+    looked up) showed as ra\\027w.test in the query log and ra\\x1bw.test everywhere else.
+    (A From: domain with a control byte is no domain name: not asked, said so.)"""
     path = tmp_path / "m.eml"
-    path.write_bytes(b"From: alice@ra\x1bw.test\r\nSubject: x\r\n\r\nbody\r\n")
+    path.write_bytes(
+        b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=ra\x1bw.test; s=s; t=1; b=AAAA\r\n"
+        b"ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=ra\x1bw.test; s=s; "
+        b"h=from; bh=AAAA; b=AAAA\r\n"
+        b"ARC-Authentication-Results: i=1; mx.raw.test; none\r\n"
+        b"From: alice@ra\x1bw.test\r\nSubject: x\r\n\r\nbody\r\n"
+    )
     result = run_cli("verify", str(path), "--offline", "--zone", str(zone), "-v")
     log = result.stdout[result.stdout.index("DNS queries") :]
-    assert "_dmarc.ra\\x1bw.test TXT" in log
+    assert "s._domainkey.ra\\x1bw.test TXT" in log
+    assert "From: alice@ra\\x1bw.test: invalid domain" in result.stdout
     assert "\\027" not in result.stdout and "\x1b" not in result.stdout

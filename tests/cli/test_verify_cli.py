@@ -706,3 +706,25 @@ def test_a_key_dkimpy_cannot_use_is_a_permerror_not_a_failed_signature(
     dkim = _dkim_with_key(run_cli, tmp_path, record.format(key=bare, good=good))
     assert f"rsa-sha256 relaxed/relaxed: permerror: {reason}" in dkim["summary"]
     assert "MII" not in dkim["summary"]  # the key's base64 is not repeated in the summary
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_address_literal_mail_from_is_spf_none_not_an_error(run_cli: CliRun, fmt: str) -> None:
+    """A MAIL FROM at an address literal has no SPF record to check (RFC 7208 4.3: "none"):
+    pyspf asked DNS for "[192.0.2.10]" TXT, which --offline cannot answer, so a message
+    that passes DMARC by its DKIM signature was SPF temperror and exit 3."""
+    root = Path(__file__).resolve().parents[2]
+    result = run_cli(
+        "verify",
+        str(root / "examples/messages/signed.eml"),
+        *("--offline", "--zone", str(root / "examples/zones"), "--format", fmt),
+        *("--ip", "192.0.2.10", "--helo", "mx1.example.com", "--mail-from", "b@[192.0.2.10]"),
+    )
+    assert result.returncode == 0, result.stdout
+    if fmt == "json":
+        [report] = json.loads(result.stdout)["reports"]
+        [spf] = [s for s in report["sections"] if s["family"] == "spf"]
+        assert spf["data"]["result"] == "none"
+        assert "RFC 7208 §4.3: no SPF record can apply" in spf["data"]["explanation"]
+    else:
+        assert "DMARC pass   (SPF none, DKIM 1 of 1 passing, 1 aligned)" in result.stdout

@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mailcheck.escape import from_presentation
 from mailcheck.model import Location
 
 if TYPE_CHECKING:
@@ -174,8 +175,10 @@ class Answer:
         return f"{self.outcome.value}{where}{detail}"
 
     def error_text(self) -> str:
-        """ "could not determine" message for ERROR findings."""
-        return f"{self.name} {self.rdtype}: {self.describe()}"
+        """ "could not determine" message for ERROR findings. The name as the message named
+        it: dnspython's presentation form writes ESC as \\027 where every other text says
+        \\x1b once escaped (the query log turns it back the same way)."""
+        return f"{from_presentation(self.name)} {self.rdtype}: {self.describe()}"
 
 
 @dataclass(frozen=True)
