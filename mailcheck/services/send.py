@@ -231,10 +231,12 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
         return _after_data(trace, outcomes, where)
     if trace.content_sent:
         accepted = _accepted_rcpts(trace, outcomes)
+        # what came instead of the reply: silence, a hang-up, a reply that never ended
+        what = trace.error.message if trace.error is not None else "the session ended"
         mark(
             "unknown",
-            "the connection was lost after the whole message was sent, before the server's "
-            "reply: it may or may not have been accepted (not retried, to avoid a duplicate)",
+            f"the whole message was sent, then no reply came ({what}): it may or may not "
+            "have been accepted (not retried, to avoid a duplicate)",
             accepted,
         )
         _rcpt_refusals(trace, outcomes, where)
