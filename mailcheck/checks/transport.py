@@ -17,6 +17,9 @@ from mailcheck.net.probe import HostTrace
 from mailcheck.net.smtp import Capabilities, Reply
 
 SLOW = 3.0
+# an EHLO keyword and its parameters, and how many of them, in a one-line summary
+ITEM_LIMIT = 200
+LIST_LIMIT = 30
 EXPIRING_DAYS = 14
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # bearer tokens travel as readable as a password does (RFC 7628 §5)
@@ -91,10 +94,10 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     caps = trace.caps_after or trace.caps_before
     if caps is not None:
         listed = [
-            f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k
+            clip(f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k, ITEM_LIMIT)
             for k, v in caps.items.items()
         ]
-        summary = "; ".join(listed) + _tls_changes(trace)
+        summary = _some(listed, "; ") + _tls_changes(trace)
         yield finding("smtp.extensions", Status.INFO, summary, subject=trace.host)
         yield from _names(trace, ctx)
     before = trace.caps_before
@@ -138,12 +141,20 @@ def _tls_changes(trace: HostTrace) -> str:
         return ""
 
     def shown(caps: Capabilities, key: str) -> str:
-        return f"{key} {caps.items[key]}".strip()
+        return clip(f"{key} {caps.items[key]}".strip(), ITEM_LIMIT)
 
     added = [shown(after, k) for k in after.items if shown(after, k) not in _all(before)]
     removed = [shown(before, k) for k in before.items if shown(before, k) not in _all(after)]
     changes = [f"+{item}" for item in added] + [f"-{item}" for item in removed]
-    return f". After TLS: {', '.join(changes)}" if changes else ". Same after TLS"
+    return f". After TLS: {_some(changes, ', ')}" if changes else ". Same after TLS"
+
+
+def _some(items: list[str], separator: str) -> str:
+    """At most LIST_LIMIT items, then how many more: a server that advertises hundreds of
+    extensions gets a one-line summary (the transcript keeps every line)."""
+    shown = separator.join(items[:LIST_LIMIT])
+    more = len(items) - LIST_LIMIT
+    return f"{shown}{separator}and {more} more" if more > 0 else shown
 
 
 def _all(caps: Capabilities) -> set[str]:

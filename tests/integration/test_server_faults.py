@@ -525,3 +525,24 @@ def test_pop3_sasl_before_tls(
         code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
     assert ids(doc)["mailbox.plaintext-login"] == [(status, summary)]
     assert code == (1 if status == "fail" else 0)
+
+
+def test_hundreds_of_extensions_make_a_one_line_summary(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """150 EHLO keywords of 1,000 characters each: smtp.extensions listed every one of them
+    in full (150 KB in one summary, repeated in every format); now 30, each cut at 200
+    characters, and how many more. The transcript still has every line."""
+    keywords = [b"X%03d" % i + b"Y" * 996 for i in range(150)]
+    reply = b"".join(b"250-" + line + b"\r\n" for line in [b"mx.many.test", *keywords])
+    script = _script(reply + b"250 PIPELINING\r\n", after_line=True)
+    with MisbehavingServer(script) as server:
+        args = ("--tls", "none", "--quit-after", "ehlo", "--timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, *args)
+    [(status, summary)] = ids(doc)["smtp.extensions"]
+    items = summary.split("; ")
+    assert status == "info" and code == 0
+    assert items[0] == "X000" + "Y" * 195 + "…" and items[29].startswith("X029Y")
+    assert items[30:] == ["and 121 more"]
+    transcript = doc["reports"][0]["sections"][0]["data"]["transcript"]
+    assert sum(line["text"].startswith("250-X") for line in transcript) == 150
