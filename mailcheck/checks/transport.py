@@ -223,6 +223,26 @@ def _refusal(reply: Reply) -> str:
     return codes
 
 
+def _greeting(trace: HostTrace, name: str) -> Finding:
+    if not trace.preauth:
+        return finding(
+            "mailbox.greeting", Status.PASS, f"{name}: {trace.greeting}", subject=trace.host
+        )
+    if trace.tls is not None:
+        said = f"{name}: PREAUTH {trace.greeting} (authenticated at the greeting, over TLS)"
+        return finding("mailbox.greeting", Status.PASS, said, subject=trace.host)
+    # RFC 9051 6.2.1: STARTTLS only before authentication, so a PREAUTH in clear also
+    # lets anyone in the path keep a client from TLS
+    return finding(
+        "mailbox.greeting",
+        Status.FAIL,
+        f"{name} greeted with PREAUTH before TLS: the session is authenticated without a "
+        f"login, in clear, and STARTTLS can no longer start: {trace.greeting}",
+        hint="Do not pre-authenticate connections that TLS does not protect.",
+        subject=trace.host,
+    )
+
+
 def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     name = trace.protocol.upper()
     if trace.greeting_code != 220:
@@ -233,7 +253,7 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             subject=trace.host,
         )
         return
-    yield finding("mailbox.greeting", Status.PASS, f"{name}: {trace.greeting}", subject=trace.host)
+    yield _greeting(trace, name)
     before, after = trace.mailbox_caps_before, trace.mailbox_caps_after
     if before:
         extra = f"; after TLS: {' '.join(after)}" if after and after != before else ""
@@ -243,7 +263,7 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             f"{' '.join(before)}{extra}",
             subject=trace.host,
         )
-    if before and (trace.tls is None or trace.tls.mode == "starttls"):
+    if before and not trace.preauth and (trace.tls is None or trace.tls.mode == "starttls"):
         if trace.protocol == "imap":
             plain_login = "LOGINDISABLED" not in before
             mechanisms = {c[5:].upper() for c in before if c.upper().startswith("AUTH=")}
@@ -345,14 +365,19 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             f"{word} offered but refused: {trace.starttls_reply}",
             subject=trace.host,
         )
-    elif not trace.starttls_offered:
+    elif not trace.starttls_offered or trace.preauth:
         status = (
             Status.FAIL if (ctx.require_tls or ctx.login_port or trace.port == 25) else Status.WARN
+        )
+        said = (
+            f"{word} offered, but it cannot start after PREAUTH"
+            if trace.preauth and trace.starttls_offered
+            else f"no {word} on port {trace.port}"
         )
         yield finding(
             "tls.starttls",
             status,
-            f"no {word} on port {trace.port}: everything travels in clear",
+            f"{said}: everything travels in clear",
             subject=trace.host,
         )
     else:

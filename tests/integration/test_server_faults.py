@@ -546,3 +546,49 @@ def test_hundreds_of_extensions_make_a_one_line_summary(
     assert items[30:] == ["and 121 more"]
     transcript = doc["reports"][0]["sections"][0]["data"]["transcript"]
     assert sum(line["text"].startswith("250-X") for line in transcript) == 150
+
+
+def _imap_preauth(received: list[bytes]) -> Any:
+    import asyncio
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hello root\r\n")
+        while line := await reader.readline():
+            received.append(line)
+            tag = line.split(b" ")[0]
+            writer.write(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n" + tag + b" OK\r\n")
+            await writer.drain()
+
+    return handler
+
+
+def test_imap_preauth_in_clear_is_a_failure_and_gets_no_starttls_nor_password(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """A PREAUTH greeting on a plain connection: the session is open without a login and
+    STARTTLS is only for the not-authenticated state (RFC 9051 6.2.1). It was a PASS
+    greeting, then STARTTLS was sent anyway, and 'IMAP allows LOGIN before TLS' was the
+    failure named."""
+    received: list[bytes] = []
+    with MisbehavingServer(_imap_preauth(received)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", "imap",
+            "--nameserver", dns_server.address, "--format", "json", "--no-tls-grade",
+            "--user", "alice", "--password-env", "IMAP_PASSWORD", "--allow-insecure-auth",
+            env={"IMAP_PASSWORD": "s3cret-Pa55"},
+        )  # fmt: skip
+    got = ids(json.loads(result.stdout))
+    assert got["mailbox.greeting"] == [
+        (
+            "fail",
+            "IMAP greeted with PREAUTH before TLS: the session is authenticated without a "
+            "login, in clear, and STARTTLS can no longer start: [CAPABILITY IMAP4rev1 "
+            "STARTTLS AUTH=PLAIN] hello root",
+        )
+    ]
+    assert got["tls.starttls"][0][1] == (
+        "STARTTLS offered, but it cannot start after PREAUTH: everything travels in clear"
+    )
+    assert got["mailbox.login"][0][1].startswith("login not attempted: the server greeted with")
+    assert "mailbox.plaintext-login" not in got and result.returncode == 1
+    assert [line.split(b" ")[1].strip() for line in received] == [b"CAPABILITY", b"LOGOUT"]
