@@ -453,7 +453,18 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             subject=trace.host,
         )
     for name in ctx.names:
-        if not name_matches(leaf, name):
+        if name_matches(leaf, name) and not (leaf.dns_names or leaf.ip_names):
+            yield finding(
+                "tls.hostname",
+                Status.WARN,
+                (
+                    f"the certificate names {name} only in its CN (no subjectAltName): "
+                    "OpenSSL-based clients accept it, clients that follow RFC 9525 do not"
+                ),
+                hint="Put the host name in the certificate's subjectAltName.",
+                subject=trace.host,
+            )
+        elif not name_matches(leaf, name):
             yield finding(
                 "tls.hostname",
                 Status.FAIL,

@@ -84,6 +84,41 @@ def test_wildcard_covers_one_label_only(
     assert recorder.auth_lines == [] and code == 1
 
 
+def test_a_name_only_in_the_cn_is_trusted_warned_and_gets_no_password(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    """A certificate from the trusted CA with mx.example.com as its CN and no
+    subjectAltName (OpenSSL, so Postfix and Python's ssl, accept it for that name) was
+    'FAIL tls.certificate not issued by a trusted authority (validation failed: leaf
+    certificate has no matching subjectAltName (encountered processing <Certificate(...)>))'."""
+    cn_only = certs.ca.issue_cert(common_name="mx.example.com")
+    with _tls_server(server_context(cn_only), recorder) as server:
+        code, doc, _ = run(
+            run_cli, dns_server, "trace", "127.0.0.1", "--port", str(server.port),
+            "--tls-name", "mx.example.com", "--ca-file", ca_file, "--no-tls-grade", *LOGIN,
+        )  # fmt: skip
+    got = ids(doc)
+    [(status, summary)] = got["tls.certificate"]
+    assert status == "pass" and summary.startswith(
+        "issued by a trusted authority: CN=mx.example.com, SAN -, issuer "
+    )
+    assert got["tls.hostname"] == [
+        (
+            "warn",
+            "the certificate names mx.example.com only in its CN (no subjectAltName): "
+            "OpenSSL-based clients accept it, clients that follow RFC 9525 do not",
+        )
+    ]
+    # the stricter reading decides who gets a password
+    assert got["smtp.login"][0] == (
+        "warn",
+        "login not attempted: the certificate names mx.example.com only in its CN, in no "
+        "subjectAltName; the password would go to a server we cannot authenticate "
+        "(--allow-insecure-auth to send it anyway)",
+    )
+    assert recorder.auth_lines == [] and code == 0
+
+
 def test_expired_certificate_is_one_fail(
     run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
 ) -> None:
