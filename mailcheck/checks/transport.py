@@ -91,13 +91,22 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 f"EHLO refused: {trace.ehlo_reply} ({explain(trace.ehlo_reply.code)})",
                 subject=trace.host,
             )
+        elif trace.ehlo_reply.code != 250:
+            # 220 or 354 is neither a yes nor a no: the extensions were never listed
+            yield finding(
+                "smtp.ehlo",
+                Status.FAIL,
+                f"EHLO answered {trace.ehlo_reply}, not 250: the server's extensions (STARTTLS "
+                "among them) are unknown",
+                subject=trace.host,
+            )
     caps = trace.caps_after or trace.caps_before
     if caps is not None:
         listed = [
             clip(f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k, ITEM_LIMIT)
             for k, v in caps.items.items()
         ]
-        summary = _some(listed, "; ") + _tls_changes(trace)
+        summary = (_some(listed, "; ") or "none: EHLO listed no extensions") + _tls_changes(trace)
         yield finding("smtp.extensions", Status.INFO, summary, subject=trace.host)
         yield from _names(trace, ctx)
     before = trace.caps_before
@@ -354,7 +363,8 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     if trace.error is not None and trace.failed_step in ("tls", "banner", "capabilities"):
         return
     if trace.stopped_after in ("banner", "connect") or (
-        trace.protocol == "smtp" and trace.ehlo_reply is None
+        # EHLO (or the HELO after it) not answered 250: no list was heard to lack STARTTLS
+        trace.protocol == "smtp" and (trace.ehlo_reply is None or trace.ehlo_reply.code != 250)
     ):
         return
     word = "STLS" if trace.protocol == "pop3" else "STARTTLS"  # RFC 2595 names it so for POP3

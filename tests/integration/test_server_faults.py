@@ -627,3 +627,32 @@ def test_imap_preauth_in_clear_is_a_failure_and_gets_no_starttls_nor_password(
     assert got["mailbox.login"][0][1].startswith("login not attempted: the server greeted with")
     assert "mailbox.plaintext-login" not in got and result.returncode == 1
     assert [line.split(b" ")[1].strip() for line in received] == [b"CAPABILITY", b"LOGOUT"]
+
+
+@pytest.mark.parametrize("reply", [b"220 hello", b"354 go ahead"])
+def test_ehlo_answered_with_a_wrong_code_is_a_failure(
+    run_cli: CliRun, dns_server: DnsServer, reply: bytes
+) -> None:
+    """A 2xx or 3xx that is not 250 to EHLO: no finding said so (exit 0), and tls.starttls
+    claimed 'no STARTTLS ...: everything travels in clear' from a list never heard."""
+    with MisbehavingServer(_script(reply + b"\r\n", after_line=True)) as server:
+        args = ("--tls", "auto", "--quit-after", "ehlo", "--timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, *args)
+    got = ids(doc)
+    assert got["smtp.ehlo"] == [
+        (
+            "fail",
+            f"EHLO answered {reply.decode()}, not 250: the server's extensions (STARTTLS "
+            "among them) are unknown",
+        )
+    ]
+    assert "tls.starttls" not in got and code == 1
+
+
+def test_an_ehlo_without_extensions_says_so(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script(b"250 mx.bare.test\r\n", after_line=True)) as server:
+        code, doc = _timed(
+            run_cli, dns_server, server.port, "--quit-after", "ehlo", "--timeout", "1"
+        )
+    assert ids(doc)["smtp.extensions"] == [("info", "none: EHLO listed no extensions")]
+    assert code == 0
