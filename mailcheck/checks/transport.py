@@ -369,10 +369,14 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
         return
     word = "STLS" if trace.protocol == "pop3" else "STARTTLS"  # RFC 2595 names it so for POP3
     if trace.starttls_reply:
+        # a 2xx other than 220 (SMTP) is no refusal: the server went on in plain text
+        odd = trace.protocol == "smtp" and trace.starttls_reply[:1] == "2"
         yield finding(
             "tls.starttls",
             Status.FAIL,
-            f"{word} offered but refused: {trace.starttls_reply}",
+            f"{word} offered but answered {trace.starttls_reply}, not 220: TLS never started"
+            if odd
+            else f"{word} offered but refused: {trace.starttls_reply}",
             subject=trace.host,
         )
     elif not trace.starttls_offered or trace.preauth:

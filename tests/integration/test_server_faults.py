@@ -656,3 +656,29 @@ def test_an_ehlo_without_extensions_says_so(run_cli: CliRun, dns_server: DnsServ
         )
     assert ids(doc)["smtp.extensions"] == [("info", "none: EHLO listed no extensions")]
     assert code == 0
+
+
+def test_starttls_answered_250_is_not_called_a_refusal(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """'250 sure' to STARTTLS, then bytes that look like TLS: it was 'STARTTLS offered but
+    refused: 250 sure'; the server said yes in the wrong words, and TLS never started."""
+    import asyncio
+
+    ehlo = b"250-mx.odd.test\r\n250 STARTTLS\r\n"
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.odd.test ESMTP\r\n")
+        await reader.readline()
+        writer.write(ehlo)
+        await reader.readline()
+        writer.write(b"250 sure\r\n\x16\x03\x01garbage\r\n")
+        await writer.drain()
+        await asyncio.sleep(3600)
+
+    with MisbehavingServer(handler) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1", "--no-tls-grade")
+    assert ids(doc)["tls.starttls"] == [
+        ("fail", "STARTTLS offered but answered 250 sure, not 220: TLS never started")
+    ]
+    assert code == 1
