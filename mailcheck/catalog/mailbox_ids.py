@@ -16,7 +16,9 @@ CONNECT = _c(
 GREETING = _c(
     "mailbox.greeting",
     "IMAP/POP3 greeting",
-    "The server's first line: OK, or a refusal.",
+    "The server's first line: OK, or a refusal (FAIL). An IMAP PREAUTH greeting on a "
+    "connection TLS does not protect is a FAIL too: the session is open without a login, and "
+    "STARTTLS, allowed only before authentication, can no longer start (RFC 9051 §6.2.1).",
     "",
     "RFC 9051 §7.1",
     "RFC 1939 §4",

@@ -57,7 +57,10 @@ EXPIRY = _c(
 HOSTNAME = _c(
     "tls.hostname",
     "Certificate names the host",
-    "The certificate must name the host connected to (and, for MTA-STS, the MX host name).",
+    "The certificate must name the host connected to (and, for MTA-STS, the MX host name) "
+    "in its subjectAltName (FAIL when it does not). A name only in the CN of a certificate "
+    "without subjectAltName is a WARN: OpenSSL-based clients accept it, RFC 9525 clients do "
+    "not, and no password is sent to it.",
     "Add the host name to the certificate's subjectAltName.",
     "RFC 6125",
     "RFC 7817",

@@ -84,7 +84,13 @@ def sniff_hint(trace: HostTrace) -> str | None:
         return None
     greeting = trace.failed_step == "banner"
     hint = tls_mismatch_hint(
-        trace.protocol, trace.port, error, data, greeting=greeting, tls_up=trace.tls is not None
+        trace.protocol,
+        trace.port,
+        error,
+        data,
+        greeting=greeting,
+        tls_up=trace.tls is not None,
+        upgrading=trace.greeting_code is not None,
     )
     if hint or not greeting:
         return hint
@@ -106,13 +112,28 @@ def sniff_hint(trace: HostTrace) -> str | None:
 
 
 def tls_mismatch_hint(
-    protocol: str, port: int, error: SessionError, first: bytes, *, greeting: bool, tls_up: bool
+    protocol: str,
+    port: int,
+    error: SessionError,
+    first: bytes,
+    *,
+    greeting: bool,
+    tls_up: bool,
+    upgrading: bool = False,
 ) -> str | None:
     """Which --tls to try when the server's TLS choice is not ours: it answered a TLS
     handshake in plain text, or sent a TLS record (or nothing, on a port not standard for
     `protocol`) where the greeting belongs. `greeting`: the failure came while waiting for
-    it; `tls_up`: TLS was established before. One wording for trace and report --imap."""
-    if error.kind == "tls" and not tls_up and "WRONG_VERSION_NUMBER" in error.message.upper():
+    it; `tls_up`: TLS was established before; `upgrading`: the handshake followed the
+    server's own yes to STARTTLS. One wording for trace and report --imap."""
+    plain = error.kind == "tls" and not tls_up and "WRONG_VERSION_NUMBER" in error.message.upper()
+    if plain and upgrading:
+        # STARTTLS was already the way in: no --tls choice helps, the server's upgrade is broken
+        return (
+            "The server accepted STARTTLS, then answered the TLS handshake in plain text: its "
+            "STARTTLS does not work (TLS not really set up, or a filter in the path)."
+        )
+    if plain:
         # --tls auto takes TLS at once on the implicit port: there only starttls helps
         implicit = IMPLICIT_DEFAULT.get(protocol) == port
         choice = "--tls starttls" if implicit else "--tls auto or --tls starttls"

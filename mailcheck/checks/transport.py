@@ -17,6 +17,9 @@ from mailcheck.net.probe import HostTrace
 from mailcheck.net.smtp import Capabilities, Reply
 
 SLOW = 3.0
+# an EHLO keyword and its parameters, and how many of them, in a one-line summary
+ITEM_LIMIT = 200
+LIST_LIMIT = 30
 EXPIRING_DAYS = 14
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # bearer tokens travel as readable as a password does (RFC 7628 §5)
@@ -88,13 +91,22 @@ def _smtp(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
                 f"EHLO refused: {trace.ehlo_reply} ({explain(trace.ehlo_reply.code)})",
                 subject=trace.host,
             )
+        elif trace.ehlo_reply.code != 250:
+            # 220 or 354 is neither a yes nor a no: the extensions were never listed
+            yield finding(
+                "smtp.ehlo",
+                Status.FAIL,
+                f"EHLO answered {trace.ehlo_reply}, not 250: the server's extensions (STARTTLS "
+                "among them) are unknown",
+                subject=trace.host,
+            )
     caps = trace.caps_after or trace.caps_before
     if caps is not None:
         listed = [
-            f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k
+            clip(f"{k} ({explain_extension(k, v)})" if explain_extension(k, v) else k, ITEM_LIMIT)
             for k, v in caps.items.items()
         ]
-        summary = "; ".join(listed) + _tls_changes(trace)
+        summary = (_some(listed, "; ") or "none: EHLO listed no extensions") + _tls_changes(trace)
         yield finding("smtp.extensions", Status.INFO, summary, subject=trace.host)
         yield from _names(trace, ctx)
     before = trace.caps_before
@@ -138,12 +150,20 @@ def _tls_changes(trace: HostTrace) -> str:
         return ""
 
     def shown(caps: Capabilities, key: str) -> str:
-        return f"{key} {caps.items[key]}".strip()
+        return clip(f"{key} {caps.items[key]}".strip(), ITEM_LIMIT)
 
     added = [shown(after, k) for k in after.items if shown(after, k) not in _all(before)]
     removed = [shown(before, k) for k in before.items if shown(before, k) not in _all(after)]
     changes = [f"+{item}" for item in added] + [f"-{item}" for item in removed]
-    return f". After TLS: {', '.join(changes)}" if changes else ". Same after TLS"
+    return f". After TLS: {_some(changes, ', ')}" if changes else ". Same after TLS"
+
+
+def _some(items: list[str], separator: str) -> str:
+    """At most LIST_LIMIT items, then how many more: a server that advertises hundreds of
+    extensions gets a one-line summary (the transcript keeps every line)."""
+    shown = separator.join(items[:LIST_LIMIT])
+    more = len(items) - LIST_LIMIT
+    return f"{shown}{separator}and {more} more" if more > 0 else shown
 
 
 def _all(caps: Capabilities) -> set[str]:
@@ -212,6 +232,26 @@ def _refusal(reply: Reply) -> str:
     return codes
 
 
+def _greeting(trace: HostTrace, name: str) -> Finding:
+    if not trace.preauth:
+        return finding(
+            "mailbox.greeting", Status.PASS, f"{name}: {trace.greeting}", subject=trace.host
+        )
+    if trace.tls is not None:
+        said = f"{name}: PREAUTH {trace.greeting} (authenticated at the greeting, over TLS)"
+        return finding("mailbox.greeting", Status.PASS, said, subject=trace.host)
+    # RFC 9051 6.2.1: STARTTLS only before authentication, so a PREAUTH in clear also
+    # lets anyone in the path keep a client from TLS
+    return finding(
+        "mailbox.greeting",
+        Status.FAIL,
+        f"{name} greeted with PREAUTH before TLS: the session is authenticated without a "
+        f"login, in clear, and STARTTLS can no longer start: {trace.greeting}",
+        hint="Do not pre-authenticate connections that TLS does not protect.",
+        subject=trace.host,
+    )
+
+
 def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     name = trace.protocol.upper()
     if trace.greeting_code != 220:
@@ -222,7 +262,7 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             subject=trace.host,
         )
         return
-    yield finding("mailbox.greeting", Status.PASS, f"{name}: {trace.greeting}", subject=trace.host)
+    yield _greeting(trace, name)
     before, after = trace.mailbox_caps_before, trace.mailbox_caps_after
     if before:
         extra = f"; after TLS: {' '.join(after)}" if after and after != before else ""
@@ -232,7 +272,7 @@ def _mailbox(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             f"{' '.join(before)}{extra}",
             subject=trace.host,
         )
-    if before and (trace.tls is None or trace.tls.mode == "starttls"):
+    if before and not trace.preauth and (trace.tls is None or trace.tls.mode == "starttls"):
         if trace.protocol == "imap":
             plain_login = "LOGINDISABLED" not in before
             mechanisms = {c[5:].upper() for c in before if c.upper().startswith("AUTH=")}
@@ -323,25 +363,35 @@ def _no_tls(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
     if trace.error is not None and trace.failed_step in ("tls", "banner", "capabilities"):
         return
     if trace.stopped_after in ("banner", "connect") or (
-        trace.protocol == "smtp" and trace.ehlo_reply is None
+        # EHLO (or the HELO after it) not answered 250: no list was heard to lack STARTTLS
+        trace.protocol == "smtp" and (trace.ehlo_reply is None or trace.ehlo_reply.code != 250)
     ):
         return
     word = "STLS" if trace.protocol == "pop3" else "STARTTLS"  # RFC 2595 names it so for POP3
     if trace.starttls_reply:
+        # a 2xx other than 220 (SMTP) is no refusal: the server went on in plain text
+        odd = trace.protocol == "smtp" and trace.starttls_reply[:1] == "2"
         yield finding(
             "tls.starttls",
             Status.FAIL,
-            f"{word} offered but refused: {trace.starttls_reply}",
+            f"{word} offered but answered {trace.starttls_reply}, not 220: TLS never started"
+            if odd
+            else f"{word} offered but refused: {trace.starttls_reply}",
             subject=trace.host,
         )
-    elif not trace.starttls_offered:
+    elif not trace.starttls_offered or trace.preauth:
         status = (
             Status.FAIL if (ctx.require_tls or ctx.login_port or trace.port == 25) else Status.WARN
+        )
+        said = (
+            f"{word} offered, but it cannot start after PREAUTH"
+            if trace.preauth and trace.starttls_offered
+            else f"no {word} on port {trace.port}"
         )
         yield finding(
             "tls.starttls",
             status,
-            f"no {word} on port {trace.port}: everything travels in clear",
+            f"{said}: everything travels in clear",
             subject=trace.host,
         )
     else:
@@ -417,7 +467,18 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             subject=trace.host,
         )
     for name in ctx.names:
-        if not name_matches(leaf, name):
+        if name_matches(leaf, name) and not (leaf.dns_names or leaf.ip_names):
+            yield finding(
+                "tls.hostname",
+                Status.WARN,
+                (
+                    f"the certificate names {name} only in its CN (no subjectAltName): "
+                    "OpenSSL-based clients accept it, clients that follow RFC 9525 do not"
+                ),
+                hint="Put the host name in the certificate's subjectAltName.",
+                subject=trace.host,
+            )
+        elif not name_matches(leaf, name):
             yield finding(
                 "tls.hostname",
                 Status.FAIL,

@@ -110,6 +110,7 @@ class HostTrace:
     mail_reply: Reply | None = None
     rcpt_replies: list[tuple[str, Reply]] = field(default_factory=list)
     login: str = ""  # ok | refused | no-tls | untrusted | unavailable | ""
+    preauth: bool = False  # IMAP PREAUTH: authenticated at the greeting, without a login
     login_text: str = ""
     login_reply: Reply | None = None  # SMTP AUTH's final reply
     login_mechanism: str = ""  # the SASL mechanism used (or LOGIN / USER for IMAP, POP3)
@@ -388,13 +389,17 @@ class _Dialect:
     starttls: Callable[[], tuple[bool, str]]  # accepted, reply as shown
     login: Callable[[HostTrace, ProbeOptions, list[str]], tuple[bool, str] | None]
     bye: Callable[[], object]
+    preauth: Callable[[], bool] = lambda: False  # the greeting was IMAP PREAUTH
 
 
 def _imap_dialect(client: ImapClient) -> _Dialect:
     from mailcheck.net.mailbox import greeting_capabilities, imap_login
 
+    said: list[str] = []
+
     def greet() -> tuple[int, str, list[str]]:
         greeting = client.greeting()
+        said.append(greeting.status)
         code = {"OK": 220, "PREAUTH": 220, "BYE": 421}[greeting.status]
         return code, greeting.text, greeting_capabilities(greeting)
 
@@ -418,6 +423,7 @@ def _imap_dialect(client: ImapClient) -> _Dialect:
         starttls,
         login,
         lambda: client.command("LOGOUT"),
+        lambda: said == ["PREAUTH"],
     )
 
 
@@ -473,6 +479,7 @@ def _mailbox(
     code, text, greeted = dialect.greet()
     trace.banner_seconds = time.monotonic() - started
     trace.greeting, trace.greeting_code = text, code
+    trace.preauth = dialect.preauth()
     if code != 220 or not wants(options, "ehlo"):
         trace.stopped_after = "banner"
         return
@@ -481,6 +488,7 @@ def _mailbox(
     trace.starttls_offered = dialect.offers_tls(trace.mailbox_caps_before)
     if (
         trace.tls is None
+        and not trace.preauth  # STARTTLS is for the not-authenticated state (RFC 9051 6.2.1)
         and options.tls in ("auto", "starttls")
         and wants(options, "tls")
         and (trace.starttls_offered or options.tls == "starttls")
@@ -491,7 +499,13 @@ def _mailbox(
             _record_tls(session, trace, "starttls", host)
             trace.failed_step = "capabilities"
             trace.mailbox_caps_after = dialect.capabilities()
-    if _may_login(trace, options):
+    if trace.preauth and options.user:
+        trace.login = "unavailable"
+        trace.login_text = (
+            "login not attempted: the server greeted with PREAUTH (the session is already "
+            "authenticated); no password was sent"
+        )
+    elif _may_login(trace, options):
         trace.failed_step = "login"
         caps = trace.mailbox_caps_after or trace.mailbox_caps_before
         result = dialect.login(trace, options, caps)

@@ -187,7 +187,12 @@ def verify_chain(
     if not info.not_before <= moment <= info.not_after:
         moment = info.not_before + (info.not_after - info.not_before) / 2
     subject: Any
-    if name and name_matches(info, name):
+    if not (info.dns_names or info.ip_names) and info.common_name:
+        # no subjectAltName, a host name in the CN: OpenSSL (Postfix, Python's ssl) accepts
+        # that name, cryptography's server verifier never does, and its refusal read as
+        # "not issued by a trusted authority". Who vouches for it is asked apart from names.
+        subject = None
+    elif name and name_matches(info, name):
         target = name.lower().rstrip(".")
         subject = (
             x509.IPAddress(ipaddress.ip_address(target)) if _is_ip(target) else x509.DNSName(target)
@@ -206,14 +211,18 @@ def verify_chain(
         # The Web PKI profile for CAs, but any extensions on the leaf: mail servers (OpenSSL)
         # accept leaves that the browser profile rejects, e.g. a critical subjectAltName.
         builder = PolicyBuilder().store(Store(list(store_certs))).time(moment)
-        leaf_policy = ExtensionPolicy.permit_all().require_present(
-            x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
-        )
+        leaf_policy = ExtensionPolicy.permit_all()
+        if subject is not None:
+            leaf_policy = leaf_policy.require_present(
+                x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
+            )
         builder = builder.extension_policies(
             ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=leaf_policy
         )
-        verifier = builder.build_server_verifier(subject)
-        verifier.verify(leaf, intermediates)
+        if subject is None:  # the chain alone: the client verifier matches no name
+            builder.build_client_verifier().verify(leaf, intermediates)
+        else:
+            builder.build_server_verifier(subject).verify(leaf, intermediates)
     except VerificationError as exc:
         return Trust(False, _untrusted(info, intermediates, store_certs, str(exc)))
     except ValueError as exc:

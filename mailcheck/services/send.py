@@ -145,6 +145,7 @@ class Outcome:
     host: str = ""
     queue_id: str = ""
     history: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do when nothing was sent for a reason of ours
 
     @property
     def final(self) -> bool:
@@ -215,9 +216,12 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
     where = f"{trace.host} [{trace.address}]"
     pending = [outcomes[r] for r in outcomes if not outcomes[r].final]
 
-    def mark(status: str, text: str, targets: list[Outcome] | None = None) -> None:
+    def mark(
+        status: str, text: str, targets: list[Outcome] | None = None, hint: str | None = None
+    ) -> None:
         for outcome in pending if targets is None else targets:
             outcome.status, outcome.reply, outcome.host = status, text, trace.host
+            outcome.hint = hint
             outcome.history.append(f"{where}: {text}")
 
     if not trace.reached:
@@ -227,10 +231,12 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
         return _after_data(trace, outcomes, where)
     if trace.content_sent:
         accepted = _accepted_rcpts(trace, outcomes)
+        # what came instead of the reply: silence, a hang-up, a reply that never ended
+        what = trace.error.message if trace.error is not None else "the session ended"
         mark(
             "unknown",
-            "the connection was lost after the whole message was sent, before the server's "
-            "reply: it may or may not have been accepted (not retried, to avoid a duplicate)",
+            f"the whole message was sent, then no reply came ({what}): it may or may not "
+            "have been accepted (not retried, to avoid a duplicate)",
             accepted,
         )
         _rcpt_refusals(trace, outcomes, where)
@@ -244,10 +250,10 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
         mark("deferred", f"refused at connect: {trace.greeting_code} {trace.greeting}")
         return False
     if trace.login in ("refused", "no-tls", "untrusted", "unavailable"):
-        mark("rejected", _login_text(trace))
+        mark("rejected", _login_text(trace), hint=_login_hint(trace))
         return True
     if trace.blocked:
-        mark("rejected", f"not sent: {trace.blocked}")
+        mark("rejected", f"not sent: {trace.blocked}", hint=_NOT_SENT)
         return True
     if trace.mail_reply is not None and not trace.mail_reply.positive:
         status = "deferred" if trace.mail_reply.code < 500 else "rejected"
@@ -313,6 +319,23 @@ def _login_text(trace: HostTrace) -> str:
         why = _reply_text(reply) if reply and reply.code >= 400 else trace.login_text
         return f"not sent: the server refused the login: {why}"
     return f"not sent: {trace.login_text}"
+
+
+def _login_hint(trace: HostTrace) -> str:
+    """What to do when the message stayed here because the login did not happen: the
+    advice of the login itself, never the one about a message too big for the server."""
+    if trace.login == "refused":
+        return "Nothing was sent: the server refused the login. Check --user and the password."
+    if trace.login == "unavailable":
+        return (
+            "Nothing was sent: the server offers no login mechanism mailcheck speaks. Submit "
+            "through a server that offers one over TLS."
+        )
+    return (
+        "Nothing was sent: the password goes only over TLS, to a certificate trusted for the "
+        "server's name. Fix the server's TLS, or name what to trust (--tls-name, --ca-file); "
+        "--allow-insecure-auth sends it anyway."
+    )
 
 
 def deliver(
@@ -396,8 +419,8 @@ def recipient_findings(outcomes: list[Outcome]) -> list[Finding]:
             status, text = Status.PASS, f"accepted by {outcome.host}{qid}: {outcome.reply}"
         elif outcome.status == "rejected":
             status, text = Status.FAIL, f"rejected: {outcome.reply}"
-            # refused by us before MAIL FROM (SIZE, SMTPUTF8): there is no reply to read
-            hint = _NOT_SENT if outcome.reply.startswith("not sent:") else None
+            # refused by us before MAIL FROM (SIZE, SMTPUTF8, no login): no reply to read
+            hint = outcome.hint
         elif outcome.status == "unknown":
             status, text = Status.ERROR, f"unknown: {outcome.reply}"
         else:

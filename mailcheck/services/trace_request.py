@@ -111,6 +111,12 @@ def trace_request(
         raise UsageError(
             "--user logs in to the server named, never to MX hosts DNS names: not with --all-mx"
         )
+    if opts.all_mx and (opts.host_only or conn.tls_name):
+        # both name one server: --all-mx was dropped without a word, and one host traced
+        given = "--host" if opts.host_only else "--tls-name"
+        raise UsageError(
+            f"--all-mx traces every MX host of a domain; {given} names one server: not both"
+        )
     tls_name = check_tls_name(conn.tls_name)
     refuse_login_to_address(opts.user, target, login.allow_insecure_auth, tls_name)
     return TraceRequest(

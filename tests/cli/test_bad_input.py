@@ -232,3 +232,20 @@ def test_dkim_selectors_may_be_given_comma_separated(run_cli: CliRun) -> None:
     )  # fmt: skip
     [section] = json.loads(result.stdout)["reports"][0]["sections"]
     assert section["data"]["selectors"] == ["google", "selector1", "s1"]
+
+
+@pytest.mark.parametrize(
+    ("one_server", "given"),
+    [(("--host",), "--host"), (("--tls-name", "mx.example.com"), "--tls-name")],
+)
+def test_all_mx_with_one_named_server_is_a_usage_error(
+    run_cli: CliRun, one_server: tuple[str, ...], given: str
+) -> None:
+    """--all-mx beside --host or --tls-name was dropped without a word: the user asked for
+    every MX host and got the domain name traced as one host ("has no A or AAAA record")."""
+    result = run_cli("trace", "example.com", "--all-mx", *one_server, "--offline")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[0] == (
+        f"mailcheck: error: --all-mx traces every MX host of a domain; {given} names one "
+        "server: not both"
+    )

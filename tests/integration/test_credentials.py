@@ -183,6 +183,18 @@ def test_send_certificate_for_another_name_gets_no_password_and_no_message(
     assert recipient["status"] == "rejected" and code == 1
     assert "the certificate does not name mx.smtp-good.test" in recipient["reply"]
     assert recorder.auth_lines == [] and recorder.messages == 0
+    # the advice is the login's, not the one for a message too big for the server (SIZE)
+    [said] = _recipient_findings(doc)
+    assert said["hint"] == (
+        "Nothing was sent: the password goes only over TLS, to a certificate trusted for the "
+        "server's name. Fix the server's TLS, or name what to trust (--tls-name, --ca-file); "
+        "--allow-insecure-auth sends it anyway."
+    )
+
+
+def _recipient_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = doc["reports"][0]["sections"]
+    return [f for s in sections for f in s["findings"] if f["id"] == "send.recipient"]
 
 
 def test_allow_insecure_auth_sends_it_to_an_ip_address(
@@ -530,3 +542,19 @@ def test_send_through_a_cram_md5_only_server(
     assert ids(doc)["smtp.login"] == [("pass", "login accepted (AUTH CRAM-MD5)")]
     assert recorder.mechanisms == ["CRAM-MD5"] and recorder.messages == 1 and code == 0
     assert not any(line.upper().startswith("AUTH PLAIN") for line in recorder.lines)
+
+
+def test_send_with_a_wrong_password_says_to_check_the_login(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    with _mechanism_server(certs, recorder, "PLAIN") as server:
+        args = send_args(f"mx.smtp-good.test:{server.port}", ca_file)
+        result = invoke(run_cli, dns_server, *args, password="not-the-password")
+    doc = json.loads(result.stdout)
+    [said] = _recipient_findings(doc)
+    assert said["status"] == "fail" and result.returncode == 1
+    assert said["summary"].startswith("bob@example.net: rejected: not sent: the server refused")
+    assert said["hint"] == (
+        "Nothing was sent: the server refused the login. Check --user and the password."
+    )
+    assert recorder.logins == 0 and recorder.messages == 0

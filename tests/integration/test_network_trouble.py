@@ -4,6 +4,7 @@ send alike, while a handshake the server refuses and garbage that did arrive sta
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -125,6 +126,37 @@ def test_a_refused_starttls_handshake_is_a_failure(run_cli: CliRun, dns_server: 
     assert status == "fail" and summary.startswith("tls: TLS handshake failed: ")
     assert "HANDSHAKE_FAILURE" in summary.upper() and hint.startswith("Enable STARTTLS")
     assert "tls.handshake" not in _found(doc) and code == 1
+
+
+async def _plain_text_after_starttls(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    writer.write(b"220 ok ESMTP\r\n")
+    await reader.readline()
+    writer.write(b"250-localhost\r\n250 STARTTLS\r\n")
+    await reader.readline()
+    writer.write(b"220 go\r\n")
+    await writer.drain()
+    await reader.read(10)  # the start of the ClientHello, answered in plain text
+    writer.write(b"500 5.5.1 what is this?\r\n")
+    await writer.drain()
+    await asyncio.sleep(3600)
+
+
+def test_plain_text_after_starttls_gets_no_advice_to_use_starttls(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """The server said yes to STARTTLS, then answered the handshake in plain text: the hint
+    was "it may expect STARTTLS first (--tls auto or --tls starttls)", for a session that
+    had just used STARTTLS."""
+    with MisbehavingServer(_plain_text_after_starttls) as server:
+        code, doc = _trace(run_cli, dns_server, server.port, "--timeout", "5")
+    [(status, summary, hint)] = _found(doc)["tls.starttls"]
+    assert status == "fail" and "WRONG_VERSION_NUMBER" in summary.upper() and code == 1
+    assert hint == (
+        "The server accepted STARTTLS, then answered the TLS handshake in plain text: its "
+        "STARTTLS does not work (TLS not really set up, or a filter in the path)."
+    )
 
 
 def test_a_refused_implicit_handshake_gets_no_starttls_advice(

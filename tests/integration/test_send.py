@@ -515,6 +515,56 @@ async def _close_after_dot(reader: asyncio.StreamReader, writer: asyncio.StreamW
         await writer.drain()
 
 
+def _after_dot(then: bytes | None) -> Any:
+    """A server that takes the whole message, then says nothing (`then` None) or sends
+    `then` again and again in place of its reply."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
+        while line := await reader.readline():
+            command = line.decode().strip().upper()
+            if command == "DATA":
+                writer.write(b"354 go ahead\r\n")
+                await writer.drain()
+                while (line := await reader.readline()) not in (b".\r\n", b""):
+                    pass
+                while then is not None:
+                    writer.write(then * 50)
+                    await writer.drain()
+                await asyncio.sleep(3600)
+            writer.write(
+                b"250 mx.smtp-good.test\r\n" if command.startswith("EHLO") else b"250 Ok\r\n"
+            )
+            await writer.drain()
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("then", "what"),
+    [
+        (None, "silence: no reply in 1.0 s (the per-step limit, --timeout 1)"),
+        (b"250-queued\r\n", "a reply of more than 200 lines (an endless reply?)"),
+    ],
+)
+def test_no_reply_after_the_message_says_what_came_instead(
+    run_cli: CliRun, dns_server: DnsServer, then: bytes | None, what: str
+) -> None:
+    """Silence or an endless reply after the final dot was called "the connection was
+    lost": the outcome is unknown either way, and the user reads what really happened."""
+    with MisbehavingServer(_after_dot(then)) as server:
+        code, doc, _ = send(
+            run_cli, dns_server, "--server", f"127.0.0.1:{server.port}", "--tls", "none",
+            "--from", "alice@dkim.test", "--to", "bob@example.net", "--step-timeout", "1",
+        )  # fmt: skip
+    reply = recipients(doc)["bob@example.net"]
+    assert reply["status"] == "unknown" and code == 3
+    assert reply["reply"] == (
+        f"the whole message was sent, then no reply came ({what}): it may or may not have "
+        "been accepted (not retried, to avoid a duplicate)"
+    )
+
+
 async def _data_answered_250(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     writer.write(b"220 mx.smtp-good.test ESMTP\r\n")
     while line := await reader.readline():

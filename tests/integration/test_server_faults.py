@@ -84,6 +84,41 @@ def test_wildcard_covers_one_label_only(
     assert recorder.auth_lines == [] and code == 1
 
 
+def test_a_name_only_in_the_cn_is_trusted_warned_and_gets_no_password(
+    run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
+) -> None:
+    """A certificate from the trusted CA with mx.example.com as its CN and no
+    subjectAltName (OpenSSL, so Postfix and Python's ssl, accept it for that name) was
+    'FAIL tls.certificate not issued by a trusted authority (validation failed: leaf
+    certificate has no matching subjectAltName (encountered processing <Certificate(...)>))'."""
+    cn_only = certs.ca.issue_cert(common_name="mx.example.com")
+    with _tls_server(server_context(cn_only), recorder) as server:
+        code, doc, _ = run(
+            run_cli, dns_server, "trace", "127.0.0.1", "--port", str(server.port),
+            "--tls-name", "mx.example.com", "--ca-file", ca_file, "--no-tls-grade", *LOGIN,
+        )  # fmt: skip
+    got = ids(doc)
+    [(status, summary)] = got["tls.certificate"]
+    assert status == "pass" and summary.startswith(
+        "issued by a trusted authority: CN=mx.example.com, SAN -, issuer "
+    )
+    assert got["tls.hostname"] == [
+        (
+            "warn",
+            "the certificate names mx.example.com only in its CN (no subjectAltName): "
+            "OpenSSL-based clients accept it, clients that follow RFC 9525 do not",
+        )
+    ]
+    # the stricter reading decides who gets a password
+    assert got["smtp.login"][0] == (
+        "warn",
+        "login not attempted: the certificate names mx.example.com only in its CN, in no "
+        "subjectAltName; the password would go to a server we cannot authenticate "
+        "(--allow-insecure-auth to send it anyway)",
+    )
+    assert recorder.auth_lines == [] and code == 0
+
+
 def test_expired_certificate_is_one_fail(
     run_cli: CliRun, dns_server: DnsServer, certs: Certificates, recorder: Recorder, ca_file: str
 ) -> None:
@@ -525,3 +560,125 @@ def test_pop3_sasl_before_tls(
         code, doc = _timed(run_cli, dns_server, server.port, "--protocol", "pop3")
     assert ids(doc)["mailbox.plaintext-login"] == [(status, summary)]
     assert code == (1 if status == "fail" else 0)
+
+
+def test_hundreds_of_extensions_make_a_one_line_summary(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """150 EHLO keywords of 1,000 characters each: smtp.extensions listed every one of them
+    in full (150 KB in one summary, repeated in every format); now 30, each cut at 200
+    characters, and how many more. The transcript still has every line."""
+    keywords = [b"X%03d" % i + b"Y" * 996 for i in range(150)]
+    reply = b"".join(b"250-" + line + b"\r\n" for line in [b"mx.many.test", *keywords])
+    script = _script(reply + b"250 PIPELINING\r\n", after_line=True)
+    with MisbehavingServer(script) as server:
+        args = ("--tls", "none", "--quit-after", "ehlo", "--timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, *args)
+    [(status, summary)] = ids(doc)["smtp.extensions"]
+    items = summary.split("; ")
+    assert status == "info" and code == 0
+    assert items[0] == "X000" + "Y" * 195 + "…" and items[29].startswith("X029Y")
+    assert items[30:] == ["and 121 more"]
+    transcript = doc["reports"][0]["sections"][0]["data"]["transcript"]
+    assert sum(line["text"].startswith("250-X") for line in transcript) == 150
+
+
+def _imap_preauth(received: list[bytes]) -> Any:
+    import asyncio
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hello root\r\n")
+        while line := await reader.readline():
+            received.append(line)
+            tag = line.split(b" ")[0]
+            writer.write(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n" + tag + b" OK\r\n")
+            await writer.drain()
+
+    return handler
+
+
+def test_imap_preauth_in_clear_is_a_failure_and_gets_no_starttls_nor_password(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """A PREAUTH greeting on a plain connection: the session is open without a login and
+    STARTTLS is only for the not-authenticated state (RFC 9051 6.2.1). It was a PASS
+    greeting, then STARTTLS was sent anyway, and 'IMAP allows LOGIN before TLS' was the
+    failure named."""
+    received: list[bytes] = []
+    with MisbehavingServer(_imap_preauth(received)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", "imap",
+            "--nameserver", dns_server.address, "--format", "json", "--no-tls-grade",
+            "--user", "alice", "--password-env", "IMAP_PASSWORD", "--allow-insecure-auth",
+            env={"IMAP_PASSWORD": "s3cret-Pa55"},
+        )  # fmt: skip
+    got = ids(json.loads(result.stdout))
+    assert got["mailbox.greeting"] == [
+        (
+            "fail",
+            "IMAP greeted with PREAUTH before TLS: the session is authenticated without a "
+            "login, in clear, and STARTTLS can no longer start: [CAPABILITY IMAP4rev1 "
+            "STARTTLS AUTH=PLAIN] hello root",
+        )
+    ]
+    assert got["tls.starttls"][0][1] == (
+        "STARTTLS offered, but it cannot start after PREAUTH: everything travels in clear"
+    )
+    assert got["mailbox.login"][0][1].startswith("login not attempted: the server greeted with")
+    assert "mailbox.plaintext-login" not in got and result.returncode == 1
+    assert [line.split(b" ")[1].strip() for line in received] == [b"CAPABILITY", b"LOGOUT"]
+
+
+@pytest.mark.parametrize("reply", [b"220 hello", b"354 go ahead"])
+def test_ehlo_answered_with_a_wrong_code_is_a_failure(
+    run_cli: CliRun, dns_server: DnsServer, reply: bytes
+) -> None:
+    """A 2xx or 3xx that is not 250 to EHLO: no finding said so (exit 0), and tls.starttls
+    claimed 'no STARTTLS ...: everything travels in clear' from a list never heard."""
+    with MisbehavingServer(_script(reply + b"\r\n", after_line=True)) as server:
+        args = ("--tls", "auto", "--quit-after", "ehlo", "--timeout", "1")
+        code, doc = _timed(run_cli, dns_server, server.port, *args)
+    got = ids(doc)
+    assert got["smtp.ehlo"] == [
+        (
+            "fail",
+            f"EHLO answered {reply.decode()}, not 250: the server's extensions (STARTTLS "
+            "among them) are unknown",
+        )
+    ]
+    assert "tls.starttls" not in got and code == 1
+
+
+def test_an_ehlo_without_extensions_says_so(run_cli: CliRun, dns_server: DnsServer) -> None:
+    with MisbehavingServer(_script(b"250 mx.bare.test\r\n", after_line=True)) as server:
+        code, doc = _timed(
+            run_cli, dns_server, server.port, "--quit-after", "ehlo", "--timeout", "1"
+        )
+    assert ids(doc)["smtp.extensions"] == [("info", "none: EHLO listed no extensions")]
+    assert code == 0
+
+
+def test_starttls_answered_250_is_not_called_a_refusal(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """'250 sure' to STARTTLS, then bytes that look like TLS: it was 'STARTTLS offered but
+    refused: 250 sure'; the server said yes in the wrong words, and TLS never started."""
+    import asyncio
+
+    ehlo = b"250-mx.odd.test\r\n250 STARTTLS\r\n"
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.odd.test ESMTP\r\n")
+        await reader.readline()
+        writer.write(ehlo)
+        await reader.readline()
+        writer.write(b"250 sure\r\n\x16\x03\x01garbage\r\n")
+        await writer.drain()
+        await asyncio.sleep(3600)
+
+    with MisbehavingServer(handler) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "1", "--no-tls-grade")
+    assert ids(doc)["tls.starttls"] == [
+        ("fail", "STARTTLS offered but answered 250 sure, not 220: TLS never started")
+    ]
+    assert code == 1
