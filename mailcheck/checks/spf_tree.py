@@ -23,7 +23,10 @@ MAX_QUESTIONS = 400
 
 K = TypeVar("K", bound=Hashable)
 NOT_FOLLOWED = "not followed (bound reached)"  # a record or lookup past the tree's bounds
-Step = Callable[[], "Step"] | None  # the next settling step, if any
+# The next settling step, if any: a function of the builder, not a bound method (one kept in
+# the builder would make a reference cycle, freed only by the cyclic collector, which bulk
+# runs call seldom: every domain's tree and answers stayed until then)
+Step = Callable[["SpfTreeBuilder"], "Step"] | None
 
 
 @dataclass
@@ -209,7 +212,7 @@ class SpfTreeBuilder:
         self.settling = False  # the bounds were reached: the settling steps decide
         self.type99: Answer | None = None
         self._open = 0  # this tree's questions not yet answered
-        self._step: Step = self._restart  # settling: what comes next
+        self._step: Step = SpfTreeBuilder._restart  # settling: what comes next
         self._level: list[SpfNode] = []  # settling: the records whose includes come next
         self._in_step = False
 
@@ -319,7 +322,7 @@ class SpfTreeBuilder:
         self._in_step = True
         try:
             while self._open == 0 and self._step is not None:
-                self._step = self._step()
+                self._step = self._step(self)
         finally:
             self._in_step = False
 
@@ -333,7 +336,7 @@ class SpfTreeBuilder:
         self._level = [self.root]
         if answer is not None:
             self._on_txt(self.root, answer)
-        return self._records
+        return SpfTreeBuilder._records
 
     def _records(self) -> Step:
         """The includes one level down, in the tree's order, while the bounds allow."""
@@ -349,14 +352,14 @@ class SpfTreeBuilder:
                 else:
                     child.truncated = True
         self._level = below
-        return self._records if below else self._lookups
+        return SpfTreeBuilder._records if below else SpfTreeBuilder._lookups
 
     def _lookups(self) -> Step:
         """The a/mx/exists lookups in evaluation order with the questions left, an mx term
         holding room for its hosts (up to MAX_MX), so that no later step takes any back."""
         self.budget.full = False  # the record bound stops records, not lookups
         self._visit_lookups(self.root)
-        return self._hosts
+        return SpfTreeBuilder._hosts
 
     def _visit_lookups(self, node: SpfNode) -> None:
         for term in node.evaluated_terms():
@@ -394,30 +397,29 @@ class LimitHit:
 
 
 def find_limit_hit(root: SpfNode, limit: int = 10) -> LimitHit | None:
-    count = 0
-    certain = True
-    hit: LimitHit | None = None
+    certain = [True]
+    for count, (term, node) in enumerate(_querying_terms(root, certain), start=1):
+        if count == limit + 1:
+            return LimitHit(term, node, certain[0])
+    return None
 
-    def visit(node: SpfNode) -> None:
-        nonlocal count, hit, certain
-        for term in node.evaluated_terms():
-            if hit is not None:
-                return
-            if term.queries_dns:
-                count += 1
-                if count == limit + 1:
-                    hit = LimitHit(term, node, certain)
-                    return
-            if term.name not in ("include", "redirect") or not term.queries_dns:
-                continue
-            child = node.children.get(term.index)
-            if child is None or child.resolution is Resolution.UNKNOWN:
-                certain = False
-            elif child.resolution is Resolution.RESOLVED:
-                visit(child)
 
-    visit(root)
-    return hit
+def _querying_terms(node: SpfNode, certain: list[bool]) -> Iterator[tuple[Term, SpfNode]]:
+    """The terms that query DNS, in left-to-right evaluation order; `certain[0]` turns False
+    once an unknown part of the tree comes before the next one. (A generator, not a closure
+    that calls itself: that is a reference cycle, kept with the tree until the cyclic
+    collector runs.)"""
+    for term in node.evaluated_terms():
+        if not term.queries_dns:
+            continue
+        yield term, node
+        if term.name not in ("include", "redirect"):
+            continue
+        child = node.children.get(term.index)
+        if child is None or child.resolution is Resolution.UNKNOWN:
+            certain[0] = False
+        elif child.resolution is Resolution.RESOLVED:
+            yield from _querying_terms(child, certain)
 
 
 @dataclass

@@ -162,3 +162,41 @@ def test_lookups_leave_no_reference_cycles_for_the_collector(bulk_server: DnsSer
         gc.set_debug(0)
         gc.garbage.clear()
     assert cyclic < 200, f"{cyclic} objects in reference cycles after 800 queries"
+
+
+@pytest.mark.timeout(120)
+def test_domain_checks_leave_no_reference_cycles_for_the_collector(
+    bulk_server: DnsServer,
+) -> None:
+    # A bulk run collects cyclic garbage seldom (domain_pool.bulk_gc): a check that leaves
+    # its state in a cycle (an SPF tree builder holding a bound method of itself did) keeps
+    # every domain's tree and answers until then: peak memory grew with the domains.
+    import gc
+
+    from mailcheck.records.domain_name import parse_domain
+    from mailcheck.services.domain import check_domain
+    from mailcheck.services.domain_request import DomainRequest
+
+    engine = _engine(bulk_server)
+    request = DomainRequest()  # every family
+
+    def one(i: int) -> None:
+        with engine.scoped() as view:
+            report = check_domain(parse_domain(f"d{i}.bulk.test"), view, request)
+        ids = {f.id: f.status.value for f in report.findings()}
+        assert ids.get("spf.record") == "pass", ids
+
+    one(0)  # first imports and allocations
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(1, 51):
+            one(i)
+        engine.close()
+        gc.collect()
+        cyclic = len(gc.garbage)
+    finally:
+        engine.close()
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert cyclic < 50, f"{cyclic} objects in reference cycles after 50 domains"
