@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -140,27 +140,33 @@ def test_concurrency_beyond_the_open_file_limit_queues_instead_of_failing(
     assert run.stdout.split()[0] == "0", run.stdout
 
 
+def _cycles_left(engine: DnsEngine, domain: Callable[[int], None], count: int) -> int:
+    """Objects in reference cycles (what only the cyclic collector would free) after
+    `domain(i)` for i in 1..count, the first one (imports, the engine's thread) done before."""
+    import gc
+
+    domain(0)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector would free is kept to be counted
+    try:
+        for i in range(1, count + 1):
+            domain(i)
+        engine.close()  # its timers no longer hold the finished queries
+        gc.collect()
+        return len(gc.garbage)
+    finally:
+        engine.close()
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
 @pytest.mark.timeout(120)
 def test_lookups_leave_no_reference_cycles_for_the_collector(bulk_server: DnsServer) -> None:
     # A bulk run frees each query's objects by reference counting: a cycle per query (a
     # closure that calls itself) left tens of thousands for the cyclic collector to find,
     # which cost a third of a bulk run's CPU.
-    import gc
-
     engine = _engine(bulk_server)
-    _one_domain(engine, 0)  # the engine's thread and first allocations
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector would free is kept to be counted
-    try:
-        for i in range(1, 201):
-            _one_domain(engine, i)
-        engine.close()  # its timers no longer hold the finished queries
-        gc.collect()
-        cyclic = len(gc.garbage)
-    finally:
-        engine.close()
-        gc.set_debug(0)
-        gc.garbage.clear()
+    cyclic = _cycles_left(engine, lambda i: _one_domain(engine, i), 200)
     assert cyclic < 200, f"{cyclic} objects in reference cycles after 800 queries"
 
 
@@ -171,8 +177,6 @@ def test_domain_checks_leave_no_reference_cycles_for_the_collector(
     # A bulk run collects cyclic garbage seldom (domain_pool.bulk_gc): a check that leaves
     # its state in a cycle (an SPF tree builder holding a bound method of itself did) keeps
     # every domain's tree and answers until then: peak memory grew with the domains.
-    import gc
-
     from mailcheck.records.domain_name import parse_domain
     from mailcheck.services.domain import check_domain
     from mailcheck.services.domain_request import DomainRequest
@@ -186,17 +190,5 @@ def test_domain_checks_leave_no_reference_cycles_for_the_collector(
         ids = {f.id: f.status.value for f in report.findings()}
         assert ids.get("spf.record") == "pass", ids
 
-    one(0)  # first imports and allocations
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        for i in range(1, 51):
-            one(i)
-        engine.close()
-        gc.collect()
-        cyclic = len(gc.garbage)
-    finally:
-        engine.close()
-        gc.set_debug(0)
-        gc.garbage.clear()
+    cyclic = _cycles_left(engine, one, 50)
     assert cyclic < 50, f"{cyclic} objects in reference cycles after 50 domains"
