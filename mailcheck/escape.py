@@ -50,6 +50,18 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+def clip_words(text: str, limit: int) -> str:
+    """clip() at a word boundary: a sentence cut short ends on a whole word and an ellipsis
+    ("... from a unicode…", not "... from a unicode stri…")."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(0, limit - 1)]
+    space = head.rfind(" ")
+    if space >= limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…"
+
+
 def printable_lines(text: str | bytes) -> str:
     """printable() for text with several lines: each line escaped, the line breaks kept."""
     if isinstance(text, bytes):

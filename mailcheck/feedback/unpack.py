@@ -42,6 +42,7 @@ class Problem:
     # report.mailbox: the --imap folder itself (not one report in it) could not be read
     check_id: str = "report.malformed"
     hint: str = ""  # what to try (report.mailbox: the --tls the server seems to speak)
+    refs: tuple[str, ...] = ()  # the standard of the report's format (else the check's)
 
 
 @dataclass(frozen=True)

@@ -504,6 +504,30 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
     assert result.returncode == 3  # what could not be read leaves the run inconclusive
 
 
+def test_unreadable_report_cites_its_own_format(run_cli: CliRun, tmp_path: Path) -> None:
+    """A TLS report (JSON) that could not be read cited RFC 9990 §2.1 (DMARC); a parser
+    error was cut mid-word ("... from a unicode stri")."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "1-tls.json").write_bytes(b'{"organization-name": "x", "policies": [')
+    (folder / "2-deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    (folder / "3-dmarc.xml").write_bytes(b"<feedback><report_metadata>")
+    result = run_cli("report", str(folder), "--offline", "--format", "json")
+    doc = json.loads(result.stdout)
+    found = {
+        f["subject"].rsplit("/", 1)[-1]: (f["summary"].split(": ", 1)[1], f["refs"])
+        for f in section(doc, "report-input", "inputs")["findings"]
+    }
+    assert found["1-tls.json"][1] == ["RFC 8460 §4"]
+    assert found["2-deep.json"] == (
+        "not valid JSON (maximum recursion depth exceeded while decoding a JSON array from a "
+        "unicode string)",
+        ["RFC 8460 §4"],
+    )
+    assert found["3-dmarc.xml"][1] == ["RFC 9990 §2.1"]
+    assert result.returncode == 3
+
+
 def test_tls_report_policy_types_point_at_checks(run_cli: CliRun, tmp_path: Path) -> None:
     def policy(kind: str, results: list[tuple[str, int]]) -> dict[str, Any]:
         return {

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailcheck.escape import from_presentation, printable
+from mailcheck.escape import clip_words, from_presentation, printable
 
 
 def test_controls_are_escaped() -> None:
@@ -40,3 +40,13 @@ def test_no_terminal_control_survives(value: str | bytes) -> None:
 )
 def test_presentation_escapes_become_the_one_escaping(presented: str, shown: str) -> None:
     assert printable(from_presentation(presented)) == shown
+
+
+def test_clip_words_ends_on_a_whole_word() -> None:
+    text = "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+    assert (
+        clip_words(text, 80)
+        == "maximum recursion depth exceeded while decoding a JSON array from a unicode…"
+    )
+    assert clip_words(text, 200) == text
+    assert clip_words("x" * 100, 10) == "x" * 9 + "…"
