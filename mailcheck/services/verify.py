@@ -21,7 +21,7 @@ from mailcheck.checks.signatures import KeyCache, choose_dkim, verify_arc, verif
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.escape import clip, printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
-from mailcheck.messages import RawMessage, not_a_message
+from mailcheck.messages import RawMessage, not_a_message, without_bom
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.services.verify_received import received_section
@@ -75,6 +75,7 @@ def verify_message(
     if message.error:
         check_id = "message.too-large" if message.too_large else "message.read"
         return _stopped(message, started, check_id, f"could not read it: {message.error}")
+    message = without_bom(message)
     headers = split_headers(message.data)
     if headers.too_large:
         return _stopped(

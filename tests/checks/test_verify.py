@@ -85,6 +85,25 @@ def test_ed25519(engine: DnsEngine, generated: Generated) -> None:
     assert (row.algorithm, row.key_type, row.result) == ("ed25519-sha256", "ed25519", "pass")
 
 
+def test_utf8_byte_order_mark_before_the_headers_is_read_past(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """A message saved with a UTF-8 BOM (a Windows editor) was "not an email message: no
+    header fields" (exit 2), the BOM never named."""
+    from mailcheck.messages import not_a_message
+
+    data = b"\xef\xbb\xbf" + sign(generated, message())
+    assert not_a_message(data) == ""
+    report = check(engine, data)
+    assert signatures(report) == [("pass", "signature verified")]
+    notes = [f.summary for f in report.findings() if f.id == "message.format"]
+    assert notes == [
+        "a UTF-8 byte order mark before the first header field was skipped (an editor adds "
+        "it; it is no part of a message)"
+    ]
+    assert report.status is S.PASS, describe(report)
+
+
 def test_two_signatures_the_later_one_aligned(engine: DnsEngine, generated: Generated) -> None:
     """authheaders checks only the first signature; DMARC must use every signature."""
     esp_first = sign(

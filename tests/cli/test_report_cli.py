@@ -528,6 +528,40 @@ def test_unreadable_report_cites_its_own_format(run_cli: CliRun, tmp_path: Path)
     assert result.returncode == 3
 
 
+def test_byte_order_marks_and_utf16_reports_are_read(run_cli: CliRun, tmp_path: Path) -> None:
+    """A UTF-16 report (with its BOM, as XML requires) was "no report found" (exit 2); a
+    UTF-8 BOM then a line break before the declaration was "not well-formed XML", the BOM
+    never named."""
+    text = gzip.decompress(
+        (REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz").read_bytes()
+    ).decode()
+    folder = tmp_path / "boms"
+    folder.mkdir()
+    (folder / "1-utf16.xml").write_bytes(text.replace('"UTF-8"', '"UTF-16"').encode("utf-16"))
+    (folder / "2-bom-newline.xml").write_bytes(b"\xef\xbb\xbf\r\n" + text.encode())
+    (folder / "3-utf16be.xml.gz").write_bytes(
+        gzip.compress(b"\xfe\xff" + text.split("?>", 1)[1].encode("utf-16-be"))
+    )
+    (folder / "4-two-boms.xml").write_bytes(b"\xef\xbb\xbf" * 2 + text.encode())
+    result = run_cli("report", str(folder), "--offline", "--format", "json")
+    doc = json.loads(result.stdout)
+    [problem] = section(doc, "report-input", "inputs")["findings"]
+    assert problem["summary"] == (
+        f"{folder}/4-two-boms.xml: not well-formed XML after the UTF-8 byte order mark at its "
+        "start (not well-formed (invalid token): line 1, column 1)"
+    )
+    # three copies of one report: read, then counted once
+    assert section(doc, "dmarc-report", "shop.example")["data"]["messages"] == 4097
+    duplicates = [
+        f
+        for r in doc["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+        if f["id"] == "report.duplicate"
+    ]
+    assert [f["summary"] for f in duplicates] == ["2 duplicate report(s) counted once"]
+
+
 def test_tls_report_policy_types_point_at_checks(run_cli: CliRun, tmp_path: Path) -> None:
     def policy(kind: str, results: list[tuple[str, int]]) -> dict[str, Any]:
         return {
