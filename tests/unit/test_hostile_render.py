@@ -241,7 +241,11 @@ def test_one_query_is_singular(
     name: str, count: int, words: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The header of a report said "1 queries" in text and HTML."""
-    writer, _kind = CASES[name]
+    writer: Writer = (
+        TextWriter(settings(Format.TEXT))
+        if name == "text"
+        else DocumentWriter(settings(Format.HTML))
+    )
     report = Report("domain", "example.test", duration=0.25, dns=QueryStats(queries=count))
     text = OWN_SGR.sub("", render(writer, [report], monkeypatch))
     assert words in text, text
