@@ -50,6 +50,18 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+def clip_words(text: str, limit: int) -> str:
+    """clip() at a word boundary: a sentence cut short ends on a whole word and an ellipsis
+    ("... from a unicode…", not "... from a unicode stri…")."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(0, limit - 1)]
+    space = head.rfind(" ")
+    if space >= limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…"
+
+
 def printable_lines(text: str | bytes) -> str:
     """printable() for text with several lines: each line escaped, the line breaks kept."""
     if isinstance(text, bytes):
@@ -91,3 +103,57 @@ def from_presentation(text: str) -> str:
     out.append(decode(bytes(raw)))
     out.append(text[position:])
     return "".join(out)
+
+
+# RFC 2047 encoded words: =?charset?B|Q?text?= (charset may carry an RFC 2231 *language)
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
+_Q_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
+DECODE_LIMIT = 2000  # characters of a header value decoded for display; the rest as it came
+
+
+def _encoded_word(match: re.Match[str]) -> str:
+    """One encoded word decoded, or as it came when it cannot be (bad base64, unknown or
+    non-text charset, bytes that are not that charset)."""
+    import base64
+    import binascii
+    import codecs
+
+    charset, kind, text = match.group(1), match.group(2).lower(), match.group(3)
+    try:
+        codecs.lookup(charset)
+        if kind == "b":
+            raw = base64.b64decode(text, validate=True)
+        else:
+            raw = _Q_HEX.sub(
+                lambda m: bytes([int(m.group(1), 16)]), text.replace("_", " ").encode("ascii")
+            )
+        return raw.decode(charset)
+    except (LookupError, ValueError, binascii.Error, UnicodeError):
+        return match.group(0)
+
+
+def decode_words(text: str) -> str:
+    """A header value with its RFC 2047 encoded words decoded, for display (still untrusted:
+    escape it): "=?UTF-8?B?w6l0w6k=?=" is "été". The whitespace between two adjacent encoded
+    words goes (RFC 2047 6.2); a word that cannot be decoded is shown as it came; only the
+    first DECODE_LIMIT characters are decoded."""
+    if "=?" not in text:
+        return text
+    head, rest = text[:DECODE_LIMIT], text[DECODE_LIMIT:]
+    words = list(_ENCODED_WORD.finditer(head))
+    if not words:
+        return text
+    out: list[str] = []
+    last = 0
+    decoded_before = False
+    for match in words:
+        between = head[last : match.start()]
+        word = _encoded_word(match)
+        decoded = word != match.group(0)
+        if decoded and decoded_before and not between.strip(" \t\r\n"):
+            between = ""  # only whitespace between two encoded words
+        out += (between, word)
+        decoded_before = decoded
+        last = match.end()
+    out.append(head[last:])
+    return "".join(out) + rest

@@ -7,7 +7,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailcheck.errors import InputError
@@ -27,6 +27,22 @@ class RawMessage:
     # why the message could not be read ("" when it was): data is then empty
     error: str = ""
     too_large: bool = False
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+BOM_NOTE = (
+    "a UTF-8 byte order mark before the first header field was skipped (an editor adds it; "
+    "it is no part of a message)"
+)
+
+
+def without_bom(message: RawMessage) -> RawMessage:
+    """The message without a UTF-8 byte order mark at its start: an editor's addition that
+    made its first header field unreadable ("no header fields") and broke DKIM's view of it."""
+    if not message.data.startswith(UTF8_BOM):
+        return message
+    note = f"{message.note}; {BOM_NOTE}" if message.note else BOM_NOTE
+    return replace(message, data=message.data[len(UTF8_BOM) :], note=note)
 
 
 class _Unreadable(Exception):
@@ -206,7 +222,8 @@ NOT_A_MESSAGE_HINT = (
 def not_a_message(data: bytes) -> str:
     """Why `data` cannot be an email message at all ("" when it may be one): it is empty,
     or its first line is not a header field (binary data, plain text, a report). An mbox is
-    judged message by message."""
+    judged message by message; a UTF-8 byte order mark at the start is read past."""
+    data = data.removeprefix(UTF8_BOM)
     if not data:
         return "it is empty"
     if is_mbox(data[:1024]):

@@ -66,8 +66,11 @@ def finding(
     hint: str | None = None,
     subject: str = "",
     location: Location | None = None,
+    refs: tuple[str, ...] = (),
 ) -> Finding:
-    """Build a Finding whose refs (and default hint, for WARN/FAIL) come from the catalog."""
+    """Build a Finding whose refs (and default hint, for WARN/FAIL) come from the catalog;
+    `refs` replaces the catalog's when one check covers several formats (a report that could
+    not be read cites the standard of its own format)."""
     entry = CHECKS[check_id]
     if hint is None:
         hint = entry.hint if status in (Status.WARN, Status.FAIL) else ""
@@ -78,7 +81,7 @@ def finding(
         details=details,
         evidence=tuple(evidence),
         hint=hint,
-        refs=entry.refs,
+        refs=refs or entry.refs,
         subject=subject,
         location=location,
     )

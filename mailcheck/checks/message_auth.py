@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mailcheck.checks.dmarc import DmarcCheck
-from mailcheck.checks.dmarc_walk import unknown_names
+from mailcheck.checks.dmarc_walk import Discovery, unknown_names
 from mailcheck.checks.signatures import Signature
 from mailcheck.message.headers import (
     Headers,
@@ -173,8 +173,9 @@ class DmarcVerdict:
     """A message's DMARC result: the policy found, and what it asks of receivers."""
 
     from_domain: str
-    # pass | fail | none | temperror | permerror, or unknown: no aligned DKIM pass and SPF
-    # not evaluated (no connecting IP), so an aligned SPF pass could still decide it
+    # pass | fail | none | temperror | permerror, or unknown: no aligned DKIM pass, and SPF
+    # not evaluated (no connecting IP) or a signature not evaluated (beyond the limit) that
+    # could be aligned, so an aligned pass could still decide it
     result: str
     reason: str
     policy: str | None = None
@@ -188,6 +189,8 @@ class DmarcVerdict:
     spf_aligned: bool = False
     dkim_aligned: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # d= of signatures not evaluated (beyond the limit) that could have aligned
+    unevaluated: list[str] = field(default_factory=list)
 
 
 def _aligned(identity: str, author: str, mode: str, orgs: dict[str, str]) -> bool:
@@ -206,10 +209,12 @@ def evaluate_dmarc(
     spf_domain: str,
     signatures: list[Signature],
     known: dict[str, DmarcCheck] | None = None,
+    unevaluated: Sequence[str] = (),
 ) -> DmarcVerdict:
     """RFC 9989: policy discovery, Organizational Domains by tree walk, alignment, result.
 
     `spf_result` None: SPF was not evaluated (no connecting IP, no MAIL FROM or HELO).
+    `unevaluated`: the d= of signatures beyond the limit, neither passed nor failed.
     `known` keeps the walks of earlier messages (DNS does not change within a run)."""
     known = {} if known is None else known
     names = {
@@ -298,6 +303,21 @@ def evaluate_dmarc(
                 "no aligned identifier passed, and a DNS error left "
                 f"{', '.join(unsure)} undetermined"
             )
+        elif could := _could_align(verdict, disc, unevaluated):
+            # a signature not evaluated is not a failed one: any of these may pass
+            verdict.unevaluated = could
+            verdict.result = "unknown"
+            verdict.disposition = "none"
+            count = sum(1 for d in unevaluated if d.lower().rstrip(".") in set(could))
+            shown = ", ".join(f"d={d}" for d in verdict.unevaluated[:3])
+            more = (
+                f" and {len(verdict.unevaluated) - 3} more" if len(verdict.unevaluated) > 3 else ""
+            )
+            verdict.reason = (
+                f"could not determine: {verdict.reason}; but {count} DKIM signature"
+                f"{'s' if count != 1 else ''} not evaluated (by {shown}{more}) could be "
+                "aligned, and one aligned pass would make it pass"
+            )
         elif author.existence_decides(level):
             # np= (non-existent subdomains) and sp= differ, and whether the domain exists is
             # unknown: so is the disposition of this failure
@@ -317,6 +337,28 @@ def evaluate_dmarc(
                 "make it pass)"
             )
     return verdict
+
+
+def _could_align(verdict: DmarcVerdict, disc: Discovery, unevaluated: Sequence[str]) -> list[str]:
+    """The distinct d= among `unevaluated` that could align with the From: domain: itself
+    (adkim=s), or its Organizational Domain or a name under it (an Organizational Domain is
+    the name or one of its parents). When a level of the walk failed, the highest such
+    level could be the Organizational Domain."""
+    author = verdict.from_domain.lower().rstrip(".")
+    org = (disc.org_domain or author).lower().rstrip(".")
+    for level in disc.unknown:
+        name = level.name.lower().rstrip(".")
+        if name.count(".") < org.count("."):
+            org = name
+    out: list[str] = []
+    for domain in dict.fromkeys(d.lower().rstrip(".") for d in unevaluated):
+        if verdict.adkim == "s":
+            could = domain == author
+        else:
+            could = domain == org or domain.endswith("." + org)
+        if could:
+            out.append(domain)
+    return out
 
 
 def _exists(engine: DnsEngine, name: str) -> Callable[[], bool | None]:

@@ -296,14 +296,58 @@ def _verifier(data: bytes, keys: KeyCache) -> Any:
 DKIM_LIMIT = 10
 
 
+def _near(domain: str, author: str) -> bool:
+    """Whether a signing domain looks aligned with the From: domain before any DMARC lookup:
+    the same domain, or the same public-suffix-list Organizational Domain. Only an order of
+    work: DMARC judges alignment by its DNS tree walk."""
+    if not domain or not author:
+        return False
+    if domain == author:
+        return True
+    if domain.rsplit(".", 1)[-1] != author.rsplit(".", 1)[-1]:
+        return False  # and only the From: domain's part of the list is ever read
+    from mailcheck.checks.dmarc_walk import psl_org_domain
+
+    try:
+        return psl_org_domain(domain) == psl_org_domain(author)
+    except Exception:  # a d= no list can read (spaces, control bytes) aligns with nothing
+        return False
+
+
+def choose_dkim(headers: Headers, from_domain: str = "") -> tuple[list[Signature], list[Signature]]:
+    """(evaluated, not evaluated): at most DKIM_LIMIT signatures are evaluated, those whose
+    d= looks aligned with `from_domain` first, then the others in header order (the last
+    added first). A flood of forged signatures on top cannot push the author's own out."""
+    everything = [
+        Signature(i, tags(decode(v))) for i, v in enumerate(headers.values("DKIM-Signature"))
+    ]
+    if len(everything) <= DKIM_LIMIT:
+        return everything, []
+    author = from_domain.lower().rstrip(".")
+    near: dict[str, bool] = {}
+    for sig in everything:
+        if sig.domain not in near:
+            near[sig.domain] = _near(sig.domain, author)
+    order = sorted(everything, key=lambda s: (not near[s.domain], s.index))
+    chosen = sorted(order[:DKIM_LIMIT], key=lambda s: s.index)
+    return chosen, sorted(order[DKIM_LIMIT:], key=lambda s: s.index)
+
+
 def verify_dkim(
-    data: bytes, headers: Headers, engine: DnsEngine, keys: KeyCache | None = None
+    data: bytes,
+    headers: Headers,
+    engine: DnsEngine,
+    keys: KeyCache | None = None,
+    from_domain: str = "",
 ) -> list[Signature]:
-    """The first DKIM_LIMIT signatures (in header order: the last added first), verified."""
-    raw = headers.values("DKIM-Signature")[:DKIM_LIMIT]
-    signatures = [Signature(i, tags(decode(v))) for i, v in enumerate(raw)]
-    if not signatures:
-        return []
+    """The signatures choose_dkim picks (at most DKIM_LIMIT), verified, in header order."""
+    return verify_signatures(data, choose_dkim(headers, from_domain)[0], engine, keys)
+
+
+def verify_signatures(
+    data: bytes, signatures: list[Signature], engine: DnsEngine, keys: KeyCache | None = None
+) -> list[Signature]:
+    """Each signature verified (results set in place); the same list back."""
     verifier: Any = None
     for sig in signatures:
         answer, result, reason = _key_answer(engine, sig)

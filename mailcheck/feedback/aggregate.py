@@ -108,19 +108,28 @@ def iso_day(stamp: int) -> str:
 # -- XML ------------------------------------------------------------------------------
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def parse_xml(data: bytes, source: str) -> AggregateReport:
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
+    # a UTF-8 byte order mark, then a line break before the declaration (an editor's save):
+    # the parser reads the mark but not the declaration after the break
+    bom = data.startswith(_UTF8_BOM)
+    if bom and data[3:].lstrip(b" \t\r\n").startswith(b"<?xml"):
+        data = _UTF8_BOM + data[3:].lstrip(b" \t\r\n")
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         why = type(exc).__name__
         raise ReportError(f"XML refused: {why} (DTDs and entities are not allowed)") from None
     except ParseError as exc:
-        raise ReportError(f"not well-formed XML ({exc})") from None
+        after = " after the UTF-8 byte order mark at its start" if bom else ""
+        raise ReportError(f"not well-formed XML{after} ({exc})") from None
     tree = _as_dict(root, 0)
     if _local(root.tag) != "feedback":
         raise ReportError(f"XML whose root is <{_local(root.tag)}>, not a DMARC <feedback>")

@@ -459,6 +459,7 @@ def input_report(collected: Collected) -> Report | None:
                 _p(f"{problem.source}: {problem.message}"),
                 hint=problem.hint or None,
                 subject=_p(problem.source),
+                refs=problem.refs,
             )
         )
     if collected.skipped:

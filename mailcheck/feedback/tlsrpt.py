@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mailcheck.escape import clip_words
 from mailcheck.feedback.aggregate import ReportError
 
 MAX_POLICIES = 1000
@@ -163,4 +164,4 @@ def load_json(data: bytes) -> Any:
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise ReportError(f"not valid JSON ({str(exc)[:80]})") from None
+        raise ReportError(f"not valid JSON ({clip_words(str(exc), 120)})") from None

@@ -42,6 +42,7 @@ class Problem:
     # report.mailbox: the --imap folder itself (not one report in it) could not be read
     check_id: str = "report.malformed"
     hint: str = ""  # what to try (report.mailbox: the --tls the server seems to speak)
+    refs: tuple[str, ...] = ()  # the standard of the report's format (else the check's)
 
 
 @dataclass(frozen=True)
@@ -126,16 +127,30 @@ def unzip(data: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
+# byte order marks (XML 1.0 4.3.3, F.1): UTF-16 XML must start with one, and a parser
+# reads UTF-16 (and UTF-8) after its mark
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _text_head(head: bytes) -> str:
+    """The first bytes as text, for sniffing: after a byte order mark in its encoding, else
+    byte for byte."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(codec, "ignore")
+    return head.decode("latin-1")
+
+
 def sniff(data: bytes) -> str:
     """What the bytes are: gzip | zip | xml | json | message | unknown."""
     if data.startswith(GZIP_MAGIC):
         return "gzip"
     if data.startswith(ZIP_MAGIC):
         return "zip"
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    head = _text_head(data[:4096]).lstrip("\ufeff \t\r\n")
+    if head.startswith("<"):
         return "xml"
-    if head.startswith((b"{", b"[")):
+    if head.startswith(("{", "[")):
         return "json"
     if _HEADER_LINE.match(data[:1000]):
         return "message"

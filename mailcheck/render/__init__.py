@@ -5,6 +5,11 @@ from __future__ import annotations
 import enum
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """ "1 query", "2 queries", "0 queries": a count with its noun, for every format."""
+    return f"{count} {one if count == 1 else many}"
+
+
 class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"

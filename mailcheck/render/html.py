@@ -18,6 +18,7 @@ from mailcheck.model import (
     TranscriptLine,
     count_statuses,
 )
+from mailcheck.render import counted
 
 # Colours repeat the status word, never replace it (the page must survive being printed).
 _CSS = """
@@ -115,11 +116,13 @@ def _report(report: Report, verbose: bool) -> str:
     title = esc(report.display or report.subject)
     if report.display and report.display != report.subject:
         title += f' <span class="meta">({esc(report.subject)})</span>'
-    counted = f"{report.dns.queries} queries, " if report.dns is not None else ""
+    queries = (
+        counted(report.dns.queries, "query", "queries") + ", " if report.dns is not None else ""
+    )
     parts = [
         f"<section><h2>{title}</h2>",
         f"<p>{_status(report.status)} &nbsp; {_counts(report.findings())}"
-        f' <span class="meta">({counted}{report.duration:.2f} s)</span></p>',
+        f' <span class="meta">({queries}{report.duration:.2f} s)</span></p>',
     ]
     verdict = report.data.get("verdict")
     if verdict:

@@ -30,6 +30,7 @@ from mailcheck.model import (
     TranscriptLine,
     count_statuses,
 )
+from mailcheck.render import counted
 
 STYLES = {
     Status.PASS: "green",
@@ -182,7 +183,8 @@ def headline(report: Report) -> Text:
     line.append("   ")
     line.append_text(counts_text(report.findings()))
     if report.dns is not None and (report.kind == "domain" or report.dns.queries):
-        line.append(f"   ({report.dns.queries} queries, {report.duration:.2f} s)", style="dim")
+        queries = counted(report.dns.queries, "query", "queries")
+        line.append(f"   ({queries}, {report.duration:.2f} s)", style="dim")
     return line
 
 

@@ -12,7 +12,7 @@ from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Span, Text
 
-from mailcheck.escape import printable
+from mailcheck.escape import decode_words, printable
 from mailcheck.model import Report, Status
 from mailcheck.render.text import emit
 
@@ -74,7 +74,7 @@ def message_line(report: Report) -> MessageLine:
             status,
             label,
             printable(str(head.get("from_address") or head.get("from", ""))),
-            printable(str(head.get("subject", ""))),
+            printable(decode_words(str(head.get("subject", "")))),
             "",
             "",
             "",
@@ -96,7 +96,7 @@ def message_line(report: Report) -> MessageLine:
         status,
         label,
         printable(str(head.get("from_address") or head.get("from", ""))),
-        printable(str(head.get("subject", ""))),
+        printable(decode_words(str(head.get("subject", "")))),
         result,
         dkim,
         spf,

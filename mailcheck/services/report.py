@@ -65,7 +65,7 @@ class Collected:
                 if isinstance(exc, ReportError)
                 else (f"could not be read ({type(exc).__name__}: {exc})")
             )
-            self.problems.append(Problem(item.source, why))
+            self.problems.append(Problem(item.source, why, refs=_format_refs(item)))
             if item.message_id:
                 self.carriers[item.message_id] = False
             return
@@ -91,6 +91,20 @@ class Collected:
             failure = parse_arf(blob.data, blob.source)
             if self._first("failure", failure.key, blob.source):
                 self.failures.append(failure)
+
+
+# JSON is the format of SMTP TLS reports (RFC 8460 §4); DMARC aggregate reports are XML
+# (RFC 9990), read in JSON too when they look like one
+_DMARC_JSON = (b'"feedback"', b'"report_metadata"', b'"policy_published"')
+
+
+def _format_refs(blob: Blob) -> tuple[str, ...]:
+    """The standard a report that could not be read is cited against: its format's."""
+    if blob.kind == "json" and not any(mark in blob.data for mark in _DMARC_JSON):
+        return ("RFC 8460 §4",)
+    if blob.kind == "arf":
+        return ("RFC 9991", "RFC 6591")
+    return ()
 
 
 def collect(items: Iterable[Item]) -> Collected:

@@ -17,11 +17,11 @@ from mailcheck.checks.message_auth import (
     spf_claim_problems,
     spf_input,
 )
-from mailcheck.checks.signatures import KeyCache, verify_arc, verify_dkim
+from mailcheck.checks.signatures import KeyCache, choose_dkim, verify_arc, verify_signatures
 from mailcheck.checks.spf import SpfResult, evaluate
 from mailcheck.escape import clip, printable
 from mailcheck.message.headers import HEADER_LIMIT, Headers, split_headers
-from mailcheck.messages import RawMessage, not_a_message
+from mailcheck.messages import RawMessage, not_a_message, without_bom
 from mailcheck.model import Report, Section, Status
 from mailcheck.net.dns.engine import DnsEngine
 from mailcheck.services.verify_received import received_section
@@ -75,6 +75,7 @@ def verify_message(
     if message.error:
         check_id = "message.too-large" if message.too_large else "message.read"
         return _stopped(message, started, check_id, f"could not read it: {message.error}")
+    message = without_bom(message)
     headers = split_headers(message.data)
     if headers.too_large:
         return _stopped(
@@ -93,7 +94,8 @@ def verify_message(
             "not an email message: " + (not_a_message(message.data) or "no header fields"),
         )
     head, from_domain = message_section(message, headers)
-    signatures = verify_dkim(message.data, headers, engine, memo.keys)
+    signatures, skipped = choose_dkim(headers, from_domain)
+    verify_signatures(message.data, signatures, engine, memo.keys)
     arc = (
         verify_arc(message.data, engine, headers)
         if headers.values("ARC-Seal") or headers.values("ARC-Message-Signature")
@@ -107,12 +109,18 @@ def verify_message(
     if from_domain:
         spf_domain = spf_in.identity_domain if spf_in else ""
         dmarc = evaluate_dmarc(
-            engine, from_domain, spf.result if spf else None, spf_domain, signatures, memo.dmarc
+            engine,
+            from_domain,
+            spf.result if spf else None,
+            spf_domain,
+            signatures,
+            memo.dmarc,
+            [s.domain for s in skipped],
         )
     results, unreadable, not_read = parse_authentication_results(headers)
     sections = [
         head,
-        dkim_section(signatures, len(headers.values("DKIM-Signature"))),
+        dkim_section(signatures, skipped),
         spf_section(spf_in, spf, request.trusted_hop, len(headers.values("Received"))),
         dmarc_section(
             dmarc,

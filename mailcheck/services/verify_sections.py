@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mailcheck.catalog import finding
@@ -117,10 +118,10 @@ def message_section(message: RawMessage, headers: Headers) -> tuple[Section, str
     return Section("message", "Message", tuple(findings), headline, data), from_domain
 
 
-def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
-    """`present`: how many DKIM-Signature fields the message has (beyond the evaluated)."""
+def dkim_section(signatures: list[Signature], not_evaluated: Sequence[Signature] = ()) -> Section:
+    """`not_evaluated`: the signatures beyond the limit (neither passed nor failed)."""
     findings: list[Finding] = []
-    skipped = max(0, present - len(signatures))
+    skipped = len(not_evaluated)
     if not signatures:
         findings.append(finding("dkim.unsigned", Status.INFO, "no DKIM-Signature"))
     rows: list[SignatureRow] = []
@@ -170,12 +171,17 @@ def dkim_section(signatures: list[Signature], present: int = 0) -> Section:
             )
         )
     if skipped:
+        domains = list(dict.fromkeys(s.domain for s in not_evaluated))
+        named = ", ".join(f"d={clip(d, 80)}" for d in domains[:3])
+        if len(domains) > 3:
+            named += f" and {len(domains) - 3} more domains"
         findings.append(
             finding(
                 "dkim.signature",
                 Status.WARN,
-                f"{skipped} more DKIM-Signature fields not evaluated: only the first "
-                f"{len(signatures)} are checked, as receivers limit them (RFC 6376 §6.1)",
+                f"{skipped} more DKIM-Signature fields not evaluated ({named}): only "
+                f"{len(signatures)} are checked, those by the From: domain first, as receivers "
+                "limit them (RFC 6376 §6.1); not evaluated is neither pass nor fail",
                 hint="A sender adds one signature, a forwarder or list another: dozens "
                 "are a sign of a forged or looping message.",
             )
@@ -275,7 +281,12 @@ def dmarc_section(dmarc: DmarcVerdict | None, from_domain: str, advice: str) -> 
         "unknown": Status.ERROR,
     }[dmarc.result]
     action = f" → {dmarc.disposition}" if dmarc.result == "fail" else ""
-    if dmarc.result == "unknown":
+    if dmarc.result == "unknown" and dmarc.unevaluated:
+        advice = (
+            "More DKIM signatures could be aligned than are checked: a receiver that checks "
+            "fewer may fail the message; a real message carries one or two"
+        )
+    elif dmarc.result == "unknown":
         advice = (
             "Give the connecting address with --ip (and --mail-from, --helo), or name the "
             "Received header your server added with --trusted-hop N, so SPF can be evaluated"

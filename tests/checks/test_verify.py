@@ -85,6 +85,25 @@ def test_ed25519(engine: DnsEngine, generated: Generated) -> None:
     assert (row.algorithm, row.key_type, row.result) == ("ed25519-sha256", "ed25519", "pass")
 
 
+def test_utf8_byte_order_mark_before_the_headers_is_read_past(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """A message saved with a UTF-8 BOM (a Windows editor) was "not an email message: no
+    header fields" (exit 2), the BOM never named."""
+    from mailcheck.messages import not_a_message
+
+    data = b"\xef\xbb\xbf" + sign(generated, message())
+    assert not_a_message(data) == ""
+    report = check(engine, data)
+    assert signatures(report) == [("pass", "signature verified")]
+    notes = [f.summary for f in report.findings() if f.id == "message.format"]
+    assert notes == [
+        "a UTF-8 byte order mark before the first header field was skipped (an editor adds "
+        "it; it is no part of a message)"
+    ]
+    assert report.status is S.PASS, describe(report)
+
+
 def test_two_signatures_the_later_one_aligned(engine: DnsEngine, generated: Generated) -> None:
     """authheaders checks only the first signature; DMARC must use every signature."""
     esp_first = sign(
@@ -919,15 +938,23 @@ def test_dmarc_verdict_that_no_failed_level_can_change_stands(
     assert report.status is S.FAIL
 
 
+def _flood(count: int, domain: str) -> list[str]:
+    return [
+        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s=s{n}; "
+        "h=from:to:subject; bh=AAAA; b=AAAA"
+        for n in range(count)
+    ]
+
+
+def _on_top(fields: list[str], data: bytes) -> bytes:
+    return ("\r\n".join(fields) + "\r\n").encode() + data
+
+
 @pytest.mark.timeout(120)
 def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: Generated) -> None:
     """A flood of DKIM-Signature fields (forged, one selector each) costs ten key lookups and
-    ten verifications, not 2,000: the first ten are judged, the rest are one warning."""
-    flood = [
-        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=flood.test; s=s{n}; "
-        "h=from:to:subject; bh=AAAA; b=AAAA"
-        for n in range(2000)
-    ]
+    ten verifications, not 2,000: ten are judged, the rest are one warning."""
+    flood = _flood(2000, "flood.test")
     real_first = sign(generated, message(extra=flood))
     report = check(engine, real_first, queries=True)
     rows = section(report, "dkim")["signatures"]
@@ -939,17 +966,61 @@ def test_thousands_of_dkim_signatures_are_capped(engine: DnsEngine, generated: G
     assert len(dkim) == 11
     assert (dkim[-1].status, dkim[-1].summary) == (
         S.WARN,
-        "1991 more DKIM-Signature fields not evaluated: only the first 10 are checked, "
-        "as receivers limit them (RFC 6376 §6.1)",
+        "1991 more DKIM-Signature fields not evaluated (d=flood.test): only 10 are checked, "
+        "those by the From: domain first, as receivers limit them (RFC 6376 §6.1); not "
+        "evaluated is neither pass nor fail",
     )
     assert section(report, "dmarc")["result"] == "pass"
     key_lookups = {q.name for q in report.queries if "._domainkey." in q.name}
     assert len(key_lookups) == 10
-    # the flood on top pushes the real signature out of the ten: not evaluated, not passed
-    flood_first = ("\r\n".join(flood) + "\r\n").encode() + sign(generated, message())
-    report = check(engine, flood_first, **spf_fails())
-    assert section(report, "dmarc")["result"] == "fail"
-    assert "1991 more DKIM-Signature fields not evaluated" in describe(report)
+    # the flood on top cannot push the author's own signature out of the ten
+    report = check(engine, _on_top(flood, sign(generated, message())), **spf_fails())
+    rows = section(report, "dkim")["signatures"]
+    assert [(r.index, r.domain, r.result) for r in rows] == [
+        *((n, "flood.test", "permerror") for n in range(1, 10)),
+        (2001, "dkim.test", "pass"),
+    ]
+    assert section(report, "dmarc")["result"] == "pass"
+
+
+def test_aligned_signature_below_ten_foreign_ones_is_evaluated(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """Ten signatures by another domain above the author's valid one, SPF failing: the
+    author's signature was the eleventh, never evaluated, and DMARC said fail -> reject
+    where a receiver checking every signature passes the message."""
+    data = _on_top(_flood(10, "evil.test"), sign(generated, message()))
+    report = check(engine, data, **spf_fails())
+    rows = section(report, "dkim")["signatures"]
+    assert (rows[-1].index, rows[-1].domain, rows[-1].result) == (11, "dkim.test", "pass")
+    assert len(rows) == 10 and section(report, "dkim")["not_evaluated"] == 1
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["dkim_aligned"]) == ("pass", ["dkim.test"]), describe(report)
+
+
+@pytest.mark.timeout(60)
+def test_unevaluated_signature_that_could_align_is_not_a_dmarc_fail(
+    engine: DnsEngine, generated: Generated
+) -> None:
+    """Aligned signatures beyond the limit: the ones evaluated fail, the rest are neither
+    pass nor fail, so DMARC is unknown (ERROR), never fail -> reject."""
+    forged = _flood(500, "dkim.test")
+    report = check(engine, _on_top(forged, sign(generated, message())), **spf_fails())
+    rows = section(report, "dkim")["signatures"]
+    assert [(r.domain, r.result) for r in rows] == [("dkim.test", "permerror")] * 10
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("unknown", "none"), describe(report)
+    [result] = [f for f in report.findings() if f.id == "dmarc.result"]
+    assert result.status is S.ERROR
+    assert (
+        "but 491 DKIM signatures not evaluated (by d=dkim.test) could be aligned" in result.summary
+    )
+    assert "DMARC unknown" in report.data["verdict"]
+    # none of those left out could align (another Organizational Domain): fail stands
+    report = check(engine, message(extra=_flood(11, "flood.test")), **spf_fails())
+    dmarc = section(report, "dmarc")
+    assert (dmarc["result"], dmarc["disposition"]) == ("fail", "reject"), describe(report)
+    assert report.status is S.FAIL
 
 
 @pytest.mark.parametrize(

@@ -504,6 +504,64 @@ def test_bombs_and_damage_are_per_report(run_cli: CliRun, tmp_path: Path) -> Non
     assert result.returncode == 3  # what could not be read leaves the run inconclusive
 
 
+def test_unreadable_report_cites_its_own_format(run_cli: CliRun, tmp_path: Path) -> None:
+    """A TLS report (JSON) that could not be read cited RFC 9990 §2.1 (DMARC); a parser
+    error was cut mid-word ("... from a unicode stri")."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "1-tls.json").write_bytes(b'{"organization-name": "x", "policies": [')
+    (folder / "2-deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    (folder / "3-dmarc.xml").write_bytes(b"<feedback><report_metadata>")
+    result = run_cli("report", str(folder), "--offline", "--format", "json")
+    doc = json.loads(result.stdout)
+    found = {
+        f["subject"].rsplit("/", 1)[-1]: (f["summary"].split(": ", 1)[1], f["refs"])
+        for f in section(doc, "report-input", "inputs")["findings"]
+    }
+    assert found["1-tls.json"][1] == ["RFC 8460 §4"]
+    assert found["2-deep.json"] == (
+        "not valid JSON (maximum recursion depth exceeded while decoding a JSON array from a "
+        "unicode string)",
+        ["RFC 8460 §4"],
+    )
+    assert found["3-dmarc.xml"][1] == ["RFC 9990 §2.1"]
+    assert result.returncode == 3
+
+
+def test_byte_order_marks_and_utf16_reports_are_read(run_cli: CliRun, tmp_path: Path) -> None:
+    """A UTF-16 report (with its BOM, as XML requires) was "no report found" (exit 2); a
+    UTF-8 BOM then a line break before the declaration was "not well-formed XML", the BOM
+    never named."""
+    text = gzip.decompress(
+        (REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz").read_bytes()
+    ).decode()
+    folder = tmp_path / "boms"
+    folder.mkdir()
+    (folder / "1-utf16.xml").write_bytes(text.replace('"UTF-8"', '"UTF-16"').encode("utf-16"))
+    (folder / "2-bom-newline.xml").write_bytes(b"\xef\xbb\xbf\r\n" + text.encode())
+    (folder / "3-utf16be.xml.gz").write_bytes(
+        gzip.compress(b"\xfe\xff" + text.split("?>", 1)[1].encode("utf-16-be"))
+    )
+    (folder / "4-two-boms.xml").write_bytes(b"\xef\xbb\xbf" * 2 + text.encode())
+    result = run_cli("report", str(folder), "--offline", "--format", "json")
+    doc = json.loads(result.stdout)
+    [problem] = section(doc, "report-input", "inputs")["findings"]
+    assert problem["summary"] == (
+        f"{folder}/4-two-boms.xml: not well-formed XML after the UTF-8 byte order mark at its "
+        "start (not well-formed (invalid token): line 1, column 1)"
+    )
+    # three copies of one report: read, then counted once
+    assert section(doc, "dmarc-report", "shop.example")["data"]["messages"] == 4097
+    duplicates = [
+        f
+        for r in doc["reports"]
+        for s in r["sections"]
+        for f in s["findings"]
+        if f["id"] == "report.duplicate"
+    ]
+    assert [f["summary"] for f in duplicates] == ["2 duplicate report(s) counted once"]
+
+
 def test_tls_report_policy_types_point_at_checks(run_cli: CliRun, tmp_path: Path) -> None:
     def policy(kind: str, results: list[tuple[str, int]]) -> dict[str, Any]:
         return {

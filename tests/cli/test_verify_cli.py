@@ -439,6 +439,29 @@ def test_many_messages_one_line_each_failures_last_then_summary(
     assert "body hash did not verify" in verbose.stdout and "Summary: 4 messages" in verbose.stdout
 
 
+def test_many_messages_table_decodes_encoded_subjects(
+    run_cli: CliRun, dns_server: DnsServer, tmp_path: Path
+) -> None:
+    """The table showed RFC 2047 subjects as they came (=?UTF-8?B?...?=); decoded, they are
+    still escaped, and a word that cannot be decoded is shown as it came."""
+    folder = tmp_path / "box"
+    folder.mkdir()
+    subjects = {
+        "a.eml": "=?UTF-8?B?w6l0w6k=?= =?UTF-8?Q?_caf=C3=A9?=",
+        "b.eml": "=?UTF-8?B?G1syShs=?=x",  # ESC [2J ESC: decoded, then escaped
+        "c.eml": "=?UTF-8?B?!!!?= =?nope?Q?a?=",
+    }
+    for name, subject in subjects.items():
+        write(folder / name, message(subject=subject))
+    result = run_cli("verify", str(folder), *ns(dns_server))
+    lines = result.stdout.splitlines()
+    assert "" in lines, result.stdout + result.stderr
+    table = {line.split()[1]: line for line in lines[1 : lines.index("")]}
+    assert "été café" in table["a.eml"], table
+    assert "\\x1b[2J\\x1bx" in table["b.eml"] and "\x1b" not in result.stdout
+    assert "=?UTF-8?B?!!!?= =?nope?Q?a?=" in table["c.eml"]
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("many", "args", "first_output"),

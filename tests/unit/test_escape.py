@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailcheck.escape import from_presentation, printable
+from mailcheck.escape import clip_words, decode_words, from_presentation, printable
 
 
 def test_controls_are_escaped() -> None:
@@ -40,3 +40,37 @@ def test_no_terminal_control_survives(value: str | bytes) -> None:
 )
 def test_presentation_escapes_become_the_one_escaping(presented: str, shown: str) -> None:
     assert printable(from_presentation(presented)) == shown
+
+
+def test_clip_words_ends_on_a_whole_word() -> None:
+    text = "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+    assert (
+        clip_words(text, 80)
+        == "maximum recursion depth exceeded while decoding a JSON array from a unicode…"
+    )
+    assert clip_words(text, 200) == text
+    assert clip_words("x" * 100, 10) == "x" * 9 + "…"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("=?UTF-8?B?w6l0w6k=?= =?UTF-8?Q?_caf=C3=A9?= x", "été café x"),
+        ("a =?utf-8?q?=C3=A9?= b", "a é b"),
+        ("=?ISO-8859-1*fr?Q?caf=E9?=", "café"),
+        # broken: bad base64, unknown or non-text charset, bytes not of the charset
+        ("=?UTF-8?B?!!!?= =?nope?Q?a?=", "=?UTF-8?B?!!!?= =?nope?Q?a?="),
+        ("=?rot13?Q?a?= =?hex?Q?41?=", "=?rot13?Q?a?= =?hex?Q?41?="),
+        ("=?UTF-8?B?G+w=?=", "=?UTF-8?B?G+w=?="),
+        ("plain =? text", "plain =? text"),
+    ],
+)
+def test_decode_words(raw: str, shown: str) -> None:
+    assert decode_words(raw) == shown
+
+
+def test_decode_words_is_bounded() -> None:
+    word = "=?UTF-8?Q?a?="
+    text = word * 1000
+    decoded = decode_words(text)
+    assert decoded.startswith("a" * 100) and decoded.endswith(word)

@@ -17,6 +17,7 @@ from mailcheck.model import (
     ExitCode,
     Finding,
     Location,
+    QueryStats,
     ReceivedHop,
     Report,
     Section,
@@ -225,3 +226,27 @@ def test_no_control_byte_and_no_markup_survives(
         assert not re.search(r"^::error::injected", text, re.M)
     if name in ("markdown", "html", "junit"):
         assert "<script" not in text  # no live HTML (and no XML element of ours)
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "words"),
+    [
+        ("text", 1, "(1 query, 0.25 s)"),
+        ("text", 2, "(2 queries, 0.25 s)"),
+        ("html", 1, "(1 query, 0.25 s)"),
+        ("html", 3, "(3 queries, 0.25 s)"),
+    ],
+)
+def test_one_query_is_singular(
+    name: str, count: int, words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header of a report said "1 queries" in text and HTML."""
+    writer: Writer = (
+        TextWriter(settings(Format.TEXT))
+        if name == "text"
+        else DocumentWriter(settings(Format.HTML))
+    )
+    report = Report("domain", "example.test", duration=0.25, dns=QueryStats(queries=count))
+    text = OWN_SGR.sub("", render(writer, [report], monkeypatch))
+    assert words in text, text
+    assert "1 queries" not in text
