@@ -251,7 +251,7 @@ class SpfCheck:
                     )
                 if term.name in ("ip4", "ip6") and not term.error and term.value:
                     out.extend(self._broad(subject, term.raw, term.value, node))
-            macros = [t.raw for t in node.evaluated_terms() if t.has_macros]
+            macros = [t.raw for t in node.evaluated_terms() if t.per_message]
             if macros:
                 out.append(
                     finding(

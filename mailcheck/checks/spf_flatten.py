@@ -121,7 +121,7 @@ def _term(node: SpfNode, term: Term, where: str) -> list[Network]:
         if term.result == "pass":
             raise Unflattenable(f"{where}: '+all' passes every address")
         return []  # a non-pass result of an included record is "no match" for the includer
-    if term.has_macros or term.name in ("ptr", "exists"):
+    if term.per_message or term.name in ("ptr", "exists"):
         raise Unflattenable(f"{where}: '{term.raw}' depends on the sender, not on ranges")
     if term.result != "pass":
         # a -ip4: or ~a term carves an exception out of later ranges: ranges cannot say that

@@ -240,6 +240,45 @@ def test_spf_tree_data(engine: DnsEngine) -> None:
     assert tree.children[1].children[0].label == "include:l4.spf-limit.test"
 
 
+def test_spf_domain_macros_are_followed_and_counted(engine: DnsEngine) -> None:
+    """%{d} (the record's own domain, at every level) and %{o} (the domain checked) need no
+    message: the includes they name are followed and their lookups counted."""
+    report = run(engine, "spf-dmacro.test")
+    spf = next(s for s in report.sections if s.family == "spf")
+    [limit] = [f for f in spf.findings if f.id == "spf.lookup-limit"]
+    assert (limit.status, limit.summary) == (S.PASS, "5 of 10 DNS lookups"), describe(report)
+    tree = spf.data["tree"]
+    assert [c.label for c in tree.children] == [
+        "include:spf-dmacro.test.mac.provider.test",
+        "include:spf-dmacro.x.provider.test",
+    ]
+    assert tree.children[0].children[0].label == "include:_s.spf-dmacro.test"
+    assert (tree.total_lookups, tree.total_exact) == (5, True)
+    # only the per-message macro is called so
+    [macros] = [f for f in spf.findings if f.id == "spf.macros"]
+    assert (
+        macros.summary
+        == "_s.spf-dmacro.test: macros expanded per message: exists:%{i}.z.provider.test"
+    )
+    assert not [f for f in spf.findings if f.status in (S.ERROR, S.FAIL)], describe(report)
+
+
+@pytest.mark.parametrize(
+    ("ip", "matched"),
+    [
+        ("198.51.100.9", "include:%{d}.mac.provider.test"),  # through %{d}
+        ("203.0.113.7", "include:%{o1r}.x.provider.test"),  # through %{o1r}
+        ("203.0.113.44", "include:%{d}.mac.provider.test"),  # %{d2} of _s.spf-dmacro.test
+    ],
+)
+def test_spf_domain_macros_evaluate_as_the_tree_says(
+    engine: DnsEngine, ip: str, matched: str
+) -> None:
+    report = run(engine, "spf-dmacro.test", ip=ip)
+    [found] = [f for f in report.findings() if f.id == "spf.evaluation"]
+    assert f"{ip} → pass, matched '{matched}'" in found.summary, describe(report)
+
+
 def test_only_skip_limit_work(engine: DnsEngine) -> None:
     report = run(engine, "clean.test", families=("spf",))
     assert {s.family for s in report.sections} == {"spf"}
