@@ -103,6 +103,8 @@ def collect(node: SpfNode, path: str = "") -> list[Network]:
     where = path or node.label
     if node.loop:
         raise Unflattenable(f"{where}: a loop")
+    if node.malformed:
+        raise Unflattenable(f"{where}: not a valid domain name ({node.malformed})")
     if node.truncated:  # what it includes is unknown, not nothing
         raise Unflattenable(f"{where}: {node.why_unknown()}", lookup=True)
     if node.answer is None or node.answer.outcome.is_error:

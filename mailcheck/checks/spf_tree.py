@@ -16,6 +16,7 @@ from mailcheck.records.spf import (
     SpfRecord,
     Term,
     expand_domain_spec,
+    malformed_name,
     parse_spf,
     select_spf,
 )
@@ -98,6 +99,7 @@ class SpfNode:
     location: Location | None = None  # the zone file line of this node's record
     loop: bool = False
     truncated: bool = False
+    malformed: str = ""  # the (expanded) name is no domain name: never asked, no record
     children: dict[int, SpfNode] = field(default_factory=dict)
     lookups: dict[int, TermLookup] = field(default_factory=dict)
     exp: Answer | None = None
@@ -143,7 +145,7 @@ class SpfNode:
     def resolution(self) -> Resolution:
         """RESOLVED: one SPF record we have; MISSING: the DNS says there is none (or several,
         or a loop: permerror either way); UNKNOWN: not asked, not answered, or not followed."""
-        if self.loop:
+        if self.loop or self.malformed:
             return Resolution.MISSING
         if self.truncated or self.answer is None or self.answer.outcome.is_error:
             return Resolution.UNKNOWN
@@ -299,7 +301,10 @@ class SpfTreeBuilder:
             path = (*node.ancestors, node.domain)
             child = SpfNode(target, term, node.depth + 1, path)
             node.children[term.index] = child
-            if target in path:
+            problem = malformed_name(target)
+            if problem is not None:
+                child.malformed = problem
+            elif target in path:
                 child.loop = True
             elif child.depth > MAX_DEPTH:
                 child.truncated = True
@@ -365,7 +370,7 @@ class SpfTreeBuilder:
         for node in self._level:
             for term in node.evaluated_terms():
                 child = node.children.get(term.index)
-                if child is None or child.loop or child.depth > MAX_DEPTH:
+                if child is None or child.loop or child.malformed or child.depth > MAX_DEPTH:
                     continue
                 if self.budget.take(1, nodes=1):
                     self._ask_record(child)

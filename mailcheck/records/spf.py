@@ -161,6 +161,20 @@ def expand_domain_spec(value: str, domain: str, sender_domain: str) -> str | Non
     return name
 
 
+def malformed_name(name: str) -> str | None:
+    """Why an expanded name is no domain name check_host() can look up (RFC 7208 4.3: then
+    its result is "none", and an include of it permerror), or None."""
+    labels = name.split(".")
+    if len(labels) < 2:
+        return "not a fully qualified domain name"
+    for label in labels:
+        if not label:
+            return "an empty label"
+        if len(label.encode("utf-8", "surrogateescape")) > 63:
+            return "a label longer than 63 characters"
+    return None
+
+
 def check_macro_string(value: str, allow_exp_letters: bool = False) -> str | None:
     """Return a problem with the macro-string, or None when it is well formed."""
     pos = 0

@@ -78,6 +78,12 @@ CASES = [
     ("spf-redirect.test", "spf.fail-all", S.PASS, "reached by redirect"),
     ("spf-exp.test", "spf.exp", S.INFO, "%{i} is not one of our hosts"),
     ("spf-macro.test", "spf.macros", S.INFO, "exists:%{i}._spf.spf-macro.test"),
+    (
+        "spf-dlong.test",
+        "spf.include-missing",
+        S.FAIL,
+        "not a valid domain name (a label longer than 63 characters): permerror",
+    ),
     ("spf-mxlimit.test", "spf.mx-limit", S.FAIL, "11 MX records (limit 10)"),
     ("spf-broad.test", "spf.broad-range", S.WARN, "16,777,216 addresses"),
     ("spf-nonascii.test", "spf.syntax", S.FAIL, "non-ASCII"),
@@ -261,6 +267,19 @@ def test_spf_domain_macros_are_followed_and_counted(engine: DnsEngine) -> None:
         == "_s.spf-dmacro.test: macros expanded per message: exists:%{i}.z.provider.test"
     )
     assert not [f for f in spf.findings if f.status in (S.ERROR, S.FAIL)], describe(report)
+
+
+def test_spf_domain_macro_giving_no_domain_name_is_permerror_as_evaluated(
+    engine: DnsEngine,
+) -> None:
+    """%{d1} and 62 letters make a 66-character label: no name to ask (RFC 7208 4.3), so the
+    include is permerror, as pyspf evaluates it, not DNS trouble."""
+    report = run(engine, "spf-dlong.test", ip="192.0.2.1")
+    found = {f.id: f for f in report.findings() if f.id.startswith("spf.")}
+    assert found["spf.include-missing"].status is S.FAIL
+    assert "spf.dns-error" not in found, describe(report)
+    assert found["spf.lookup-limit"].status is S.PASS
+    assert "permerror" in found["spf.evaluation"].summary
 
 
 @pytest.mark.parametrize(
