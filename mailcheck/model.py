@@ -220,6 +220,7 @@ class QueryLine:
     source: str
     elapsed: float
     answers: tuple[str, ...] = ()
+    dnssec: bool = False  # asked with the DO bit (DNSSEC records wanted): a question of its own
 
 
 @dataclass(frozen=True)

@@ -193,8 +193,10 @@ EXP = _c(
 MACROS = _c(
     "spf.macros",
     "Macros",
-    "Terms with macros (%{i}, %{d} ...) are expanded per message, so they cannot be followed "
-    "without a sender; mailcheck shows them unexpanded (and evaluates them with --ip).",
+    "Terms with macros of the message (%{i}, %{s}, %{l}, %{h} ...) are expanded per message, so "
+    "they cannot be followed without a sender; mailcheck shows them unexpanded (and evaluates "
+    "them with --ip). %{d} (the record's own domain) and %{o} (the domain checked) need no "
+    "message: the names they give are followed and counted like any other.",
     "",
     "RFC 7208 §7",
 )

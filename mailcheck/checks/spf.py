@@ -44,6 +44,8 @@ def truncated_why(node: SpfNode) -> str:
 def node_status(node: SpfNode) -> str:
     if node.loop:
         return "loop"
+    if node.malformed:
+        return "none"
     if node.truncated:
         return "truncated"
     if node.answer is None:
@@ -251,7 +253,7 @@ class SpfCheck:
                     )
                 if term.name in ("ip4", "ip6") and not term.error and term.value:
                     out.extend(self._broad(subject, term.raw, term.value, node))
-            macros = [t.raw for t in node.evaluated_terms() if t.has_macros]
+            macros = [t.raw for t in node.evaluated_terms() if t.per_message]
             if macros:
                 out.append(
                     finding(
@@ -335,6 +337,16 @@ class SpfCheck:
                         Status.ERROR,
                         f"{label}: {node.answer.describe()}",
                         evidence=[node.answer.error_text()],
+                        subject=node.domain,
+                        location=at,
+                    )
+                )
+            elif node.malformed:
+                out.append(
+                    finding(
+                        "spf.include-missing",
+                        Status.FAIL,
+                        f"{label}: not a valid domain name ({node.malformed}): permerror",
                         subject=node.domain,
                         location=at,
                     )

@@ -103,6 +103,8 @@ def collect(node: SpfNode, path: str = "") -> list[Network]:
     where = path or node.label
     if node.loop:
         raise Unflattenable(f"{where}: a loop")
+    if node.malformed:
+        raise Unflattenable(f"{where}: not a valid domain name ({node.malformed})")
     if node.truncated:  # what it includes is unknown, not nothing
         raise Unflattenable(f"{where}: {node.why_unknown()}", lookup=True)
     if node.answer is None or node.answer.outcome.is_error:
@@ -121,7 +123,7 @@ def _term(node: SpfNode, term: Term, where: str) -> list[Network]:
         if term.result == "pass":
             raise Unflattenable(f"{where}: '+all' passes every address")
         return []  # a non-pass result of an included record is "no match" for the includer
-    if term.has_macros or term.name in ("ptr", "exists"):
+    if term.per_message or term.name in ("ptr", "exists"):
         raise Unflattenable(f"{where}: '{term.raw}' depends on the sender, not on ranges")
     if term.result != "pass":
         # a -ip4: or ~a term carves an exception out of later ranges: ranges cannot say that

@@ -12,7 +12,14 @@ from mailcheck.escape import decode
 from mailcheck.model import Location
 from mailcheck.net.dns.answer import Answer, Outcome
 from mailcheck.net.dns.crawl import Crawler
-from mailcheck.records.spf import SpfRecord, Term, parse_spf, select_spf
+from mailcheck.records.spf import (
+    SpfRecord,
+    Term,
+    expand_domain_spec,
+    malformed_name,
+    parse_spf,
+    select_spf,
+)
 
 # One hostile domain must cost bounded work: depth, records and questions per tree. Past the
 # bounds, what is not followed is "unknown", so counts over it read "at least N".
@@ -95,6 +102,7 @@ class SpfNode:
     location: Location | None = None  # the zone file line of this node's record
     loop: bool = False
     truncated: bool = False
+    malformed: str = ""  # the (expanded) name is no domain name: never asked, no record
     children: dict[int, SpfNode] = field(default_factory=dict)
     lookups: dict[int, TermLookup] = field(default_factory=dict)
     exp: Answer | None = None
@@ -112,6 +120,21 @@ class SpfNode:
         term = self.record.modifier("redirect")
         return term if term is not None and not term.error else None
 
+    def target(self, term: Term) -> str | None:
+        """The name a term of this record asks about: its domain-spec with %{d} (this
+        record's domain) and %{o} (the domain checked) expanded, or this domain; None when
+        it depends on a message (another macro)."""
+        if term.value is None:
+            return self.domain
+        value = term.value
+        if term.has_macros:
+            sender_domain = self.ancestors[0] if self.ancestors else self.domain
+            expanded = expand_domain_spec(value, self.domain, sender_domain)
+            if expanded is None:
+                return None
+            value = expanded
+        return value.rstrip(".").lower()
+
     def evaluated_terms(self) -> Iterator[Term]:
         """Terms check_host() evaluates when nothing matches: mechanisms up to all, redirect."""
         if self.record is None:
@@ -125,7 +148,7 @@ class SpfNode:
     def resolution(self) -> Resolution:
         """RESOLVED: one SPF record we have; MISSING: the DNS says there is none (or several,
         or a loop: permerror either way); UNKNOWN: not asked, not answered, or not followed."""
-        if self.loop:
+        if self.loop or self.malformed:
             return Resolution.MISSING
         if self.truncated or self.answer is None or self.answer.outcome.is_error:
             return Resolution.UNKNOWN
@@ -260,8 +283,9 @@ class SpfTreeBuilder:
         for term in node.evaluated_terms():
             self._follow(node, term)
         exp = node.record.modifier("exp")
-        if exp is not None and not exp.error and not exp.has_macros and exp.value:
-            self._ask(exp.value, "TXT", functools.partial(self._on_exp, node))
+        exp_name = node.target(exp) if exp is not None and not exp.error and exp.value else None
+        if exp_name:
+            self._ask(exp_name, "TXT", functools.partial(self._on_exp, node))
 
     def _eager(self, questions: int, nodes: int = 0) -> bool:
         """Before settling: True when this fits the bounds (then ask it now)."""
@@ -271,14 +295,19 @@ class SpfTreeBuilder:
         return False
 
     def _follow(self, node: SpfNode, term: Term) -> None:
-        if term.error or term.has_macros or not term.queries_dns or term.name == "ptr":
+        if term.error or not term.queries_dns or term.name == "ptr":
             return
-        target = (term.value or node.domain).rstrip(".").lower()
+        target = node.target(term)
+        if target is None:  # expanded per message: what it names is unknowable here
+            return
         if term.name in ("include", "redirect"):
             path = (*node.ancestors, node.domain)
             child = SpfNode(target, term, node.depth + 1, path)
             node.children[term.index] = child
-            if target in path:
+            problem = malformed_name(target)
+            if problem is not None:
+                child.malformed = problem
+            elif target in path:
                 child.loop = True
             elif child.depth > MAX_DEPTH:
                 child.truncated = True
@@ -344,7 +373,7 @@ class SpfTreeBuilder:
         for node in self._level:
             for term in node.evaluated_terms():
                 child = node.children.get(term.index)
-                if child is None or child.loop or child.depth > MAX_DEPTH:
+                if child is None or child.loop or child.malformed or child.depth > MAX_DEPTH:
                     continue
                 if self.budget.take(1, nodes=1):
                     self._ask_record(child)

@@ -29,6 +29,20 @@ _RECORDS = {
 }
 
 
+# Check ids that answer one question about one subject: when one of them is reported on a
+# side, not as ERROR, and none is ERROR, that side answered the question, so the absence of
+# the others is known there, whatever else in the family could not be checked (an offline
+# rua= domain does not make p=reject unknown).
+OUTCOMES: tuple[frozenset[str], ...] = (
+    frozenset({"dmarc.record", "dmarc.missing", "dmarc.multiple"}),
+    frozenset({"dmarc.policy", "dmarc.policy-none", "dmarc.policy-invalid"}),
+    frozenset({"spf.record", "spf.missing", "spf.multiple"}),
+    frozenset(
+        {"spf.all-pass", "spf.all-neutral", "spf.softfail-all", "spf.fail-all", "spf.all-missing"}
+    ),
+)
+
+
 def _findings(report: Mapping[str, Any]) -> dict[tuple[str, str, int], Mapping[str, Any]]:
     """Findings keyed by (id, subject, n): the n-th finding of that id about that subject."""
     out: dict[tuple[str, str, int], Mapping[str, Any]] = {}
@@ -82,6 +96,22 @@ def _clean(report: Mapping[str, Any], family: str) -> bool:
     return family == "domain"
 
 
+def _answered(
+    findings: Mapping[tuple[str, str, int], Mapping[str, Any]], check_id: str, subject: str
+) -> bool:
+    """On this side, was the question `check_id` answers for `subject` answered (another of
+    its outcomes reported, none an ERROR), so that the finding's absence is known?"""
+    group = next((g for g in OUTCOMES if check_id in g), None)
+    if group is None:
+        return False
+    statuses = [
+        str(item.get("status"))
+        for (other, about, _n), item in findings.items()
+        if other in group and about == subject
+    ]
+    return bool(statuses) and "error" not in statuses
+
+
 def _probed(report: Mapping[str, Any], check_id: str, subject: str) -> bool:
     """The check was made with this parameter: a DKIM selector must have been probed."""
     if _family(check_id) != "dkim" or not subject:
@@ -103,8 +133,9 @@ def compare(
     baseline: Mapping[str, Any], current: Mapping[str, Any], label: str
 ) -> tuple[list[Finding], dict[str, Any]]:
     """New, worse and fixed findings, and what could not be compared. An ERROR on either side
-    (or a family with errors where a finding is absent) makes that comparison inconclusive:
-    errors are never "new", and their absence is never "fixed"."""
+    (or a family with errors where a finding is absent, unless another outcome of the same
+    question was reported there: OUTCOMES) makes that comparison inconclusive: errors are
+    never "new", and their absence is never "fixed"."""
     before, after = _findings(baseline), _findings(current)
     out: list[Finding] = []
     summary: dict[str, Any] = {
@@ -131,7 +162,12 @@ def compare(
                     f"{check_id}{about}", f"ERROR {side}: {(item or {}).get('summary', '')}"
                 )
             continue
-        if now_item is not None and then_item is None and not _clean(baseline, family):
+        if (
+            now_item is not None
+            and then_item is None
+            and not _clean(baseline, family)
+            and not _answered(before, check_id, subject)
+        ):
             if _severity(now_item):
                 has_family = any(
                     sec.get("family") == family for sec in baseline.get("sections", [])
@@ -142,7 +178,7 @@ def compare(
         if then_item is not None and now_item is None:
             if not _probed(current, check_id, subject):
                 continue  # not asked this time (another selector list): neither fixed nor new
-            if not _clean(current, family):
+            if not _clean(current, family) and not _answered(after, check_id, subject):
                 if _severity(then_item):
                     inconclusive.setdefault(
                         f"{check_id}{about}", f"{family} could not be checked now"

@@ -10,6 +10,16 @@ from mailcheck.errors import InputError
 from mailcheck.escape import printable
 
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
+_LABEL_CHAR = re.compile(r"[a-z0-9_\-]")
+
+
+def _is_host(text: str) -> bool:
+    """Is `text` a domain name (the host part of what may be a URL)?"""
+    try:
+        parse_domain(text)
+    except InputError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,9 @@ def parse_domain(text: str) -> DomainName:
             f"invalid domain {shown}: give a domain, not an address",
             hint=f"did you mean {hint!r}?" if hint else "",
         )
-    if "://" in raw or "/" in raw:
+    if "://" in raw or ("/" in raw and _is_host(raw.split("/", 1)[0])):
+        # a URL (https://example.com/, example.com/path); any other '/' is a character a
+        # domain name cannot hold, said so below
         raise InputError(f"invalid domain {shown}: give a domain name, not a URL")
     name = raw[:-1] if raw.endswith(".") else raw
     try:
@@ -78,6 +90,14 @@ def parse_domain(text: str) -> DomainName:
         if len(label) > 63:
             raise InputError(f"invalid domain {shown}: label {label[:20]}... is over 63 characters")
         if not _LABEL.match(label):
+            bad = sorted({c for c in label if not _LABEL_CHAR.match(c)})
+            if bad:
+                chars = " ".join(f"'{printable(c)}'" for c in bad)
+                what = "characters" if len(bad) > 1 else "character"
+                raise InputError(
+                    f"invalid domain {shown}: invalid {what} {chars} in label "
+                    f"'{printable(label)}' (a domain name holds letters, digits and hyphens)"
+                )
             raise InputError(
                 f"invalid domain {shown}: label '{printable(label)}' may only hold letters, digits "
                 "and hyphens, not at its ends"

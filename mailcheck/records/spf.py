@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
@@ -15,6 +16,7 @@ _MODIFIER = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*)=(.*)$", re.DOTALL)
 _MECH = re.compile(r"^([+\-~?]?)([A-Za-z][A-Za-z0-9_.\-]*)(.*)$", re.DOTALL)
 _MACRO = re.compile(r"%(?:\{([slodiphcrtvSLODIPHCRTV])(\d*)([rR]?)([.\-+,/_=]*)\}|%|_|-)")
 _MACRO_LETTERS_DOMAIN = set("slodiphv")
+_MACRO_LETTERS_STATIC = set("do")  # known from the domain alone, without a message
 _CIDR4 = re.compile(r"^(0|[1-9][0-9]?)$")
 _QNUM = re.compile(r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$")
 _TOPLABEL = re.compile(
@@ -43,6 +45,12 @@ class Term:
     @property
     def has_macros(self) -> bool:
         return self.value is not None and "%" in self.value
+
+    @property
+    def per_message(self) -> bool:
+        """Uses a macro known only with a message (%{s} %{l} %{i} %{h} ...): what it names
+        differs per sender, IP or HELO. %{d} and %{o} are known from the domain alone."""
+        return self.value is not None and needs_message(self.value)
 
     @property
     def queries_dns(self) -> bool:
@@ -106,6 +114,65 @@ def is_spf(text: str) -> bool:
 def select_spf(texts: list[bytes]) -> list[bytes]:
     """Records that start with "v=spf1" followed by a space or the end (RFC 7208 4.5)."""
     return [t for t in texts if re.match(rb"^v=spf1( |$)", t, re.IGNORECASE)]
+
+
+def needs_message(value: str) -> bool:
+    """True when a macro-string uses a macro other than %{d} and %{o} (or %% %_ %-)."""
+    return any(
+        m.group(1) is not None and m.group(1).lower() not in _MACRO_LETTERS_STATIC
+        for m in _MACRO.finditer(value)
+    )
+
+
+def expand_domain_spec(value: str, domain: str, sender_domain: str) -> str | None:
+    """The name a domain-spec asks for, when its macros are known without a message
+    (RFC 7208 7): %{d} is `domain` (the record being evaluated), %{o} is `sender_domain`
+    (the domain checked at the top, the same at every level). Transformers apply: the
+    rightmost N parts, r (reversed), delimiters; an upper-case letter URL-escapes (7.3).
+    None when another macro (per message) is used or the string is malformed."""
+    if check_macro_string(value) is not None or needs_message(value):
+        return None
+    out: list[str] = []
+    pos = 0
+    for match in _MACRO.finditer(value):
+        out.append(value[pos : match.start()])
+        pos = match.end()
+        token = match.group(0)
+        if token in ("%%", "%_", "%-"):
+            out.append({"%%": "%", "%_": " ", "%-": "%20"}[token])
+            continue
+        letter, digits, reverse, delimiters = match.groups()
+        parts = re.split(
+            "[" + re.escape(delimiters or ".") + "]",
+            (domain if letter.lower() == "d" else sender_domain),
+        )
+        if reverse:
+            parts.reverse()
+        if digits:
+            parts = parts[-int(digits) :]
+        text = ".".join(parts)
+        out.append(urllib.parse.quote(text, safe="~") if letter.isupper() else text)
+    out.append(value[pos:])
+    name = "".join(out)
+    name = name[:-1] if name.endswith(".") else name
+    # longer than 253: labels are removed from the left until it fits (RFC 7208 7.3)
+    while len(name) > 253 and "." in name:
+        name = name.split(".", 1)[1]
+    return name
+
+
+def malformed_name(name: str) -> str | None:
+    """Why an expanded name is no domain name check_host() can look up (RFC 7208 4.3: then
+    its result is "none", and an include of it permerror), or None."""
+    labels = name.split(".")
+    if len(labels) < 2:
+        return "not a fully qualified domain name"
+    for label in labels:
+        if not label:
+            return "an empty label"
+        if len(label.encode("utf-8", "surrogateescape")) > 63:
+            return "a label longer than 63 characters"
+    return None
 
 
 def check_macro_string(value: str, allow_exp_letters: bool = False) -> str | None:

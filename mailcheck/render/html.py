@@ -130,7 +130,8 @@ def _report(report: Report, verbose: bool) -> str:
     parts.extend(_section(s) for s in report.sections)
     if verbose and report.queries:
         rows = "".join(
-            f"<tr><td>{esc(q.name)}</td><td>{esc(q.rdtype)}</td><td>{esc(q.outcome)}</td>"
+            f"<tr><td>{esc(q.name)}</td><td>{esc(q.rdtype)}{' +dnssec' if q.dnssec else ''}</td>"
+            f"<td>{esc(q.outcome)}</td>"
             f"<td>{esc(q.source)}</td><td>{esc('; '.join(q.answers))}</td></tr>"
             for q in report.queries
         )

@@ -7,9 +7,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailcheck import __version__
-from mailcheck.model import STATUS_ORDER, Finding, Report, Section, count_statuses
+from mailcheck.model import STATUS_ORDER, Finding, QueryLine, Report, Section, count_statuses
 
 SCHEMA_VERSION = 1
+
+
+def _query(q: QueryLine) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": q.name,
+        "type": q.rdtype,
+        "outcome": q.outcome,
+        "source": q.source,
+        "ms": round(q.elapsed * 1000, 2),
+        "answers": list(q.answers),
+    }
+    if q.dnssec:
+        out["dnssec"] = True  # only when set: asked with the DO bit
+    return out
 
 
 def plain(value: Any) -> Any:
@@ -84,17 +98,7 @@ def report_dict(report: Report, *, verbose: bool = False) -> dict[str, Any]:
     if report.data:
         out["data"] = plain(report.data)
     if verbose:
-        out["queries"] = [
-            {
-                "name": q.name,
-                "type": q.rdtype,
-                "outcome": q.outcome,
-                "source": q.source,
-                "ms": round(q.elapsed * 1000, 2),
-                "answers": list(q.answers),
-            }
-            for q in report.queries
-        ]
+        out["queries"] = [_query(q) for q in report.queries]
     return out
 
 

@@ -482,7 +482,9 @@ def queries_lines(report: Report, width: int) -> list[Text]:
     out = [styled("DNS queries", "bold")]
     for query in report.queries:
         head = Text("  " + printable(query.name) + " ")
-        head.append(f"{query.rdtype} {query.outcome}", style="bold")
+        # +dnssec (as dig writes it): asked again with the DO bit, not a duplicate line
+        dnssec = " +dnssec" if query.dnssec else ""
+        head.append(f"{query.rdtype}{dnssec} {query.outcome}", style="bold")
         head.append(f"  {printable(query.source)}, {query.elapsed * 1000:.1f}\u00a0ms", style="dim")
         out.extend(wrap(head, width, indent=4))
         if query.answers:

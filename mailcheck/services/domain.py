@@ -42,12 +42,19 @@ def check_domain(
     crawler.run()
     sections = _sections(domain, engine, request, checks, progress, crawler)
     # Sorted: the order answers arrived in must not show in the report.
-    answers = sorted(crawler.answers(), key=lambda a: (a.name, a.rdtype))
+    asked = sorted(crawler.questions(), key=lambda q: (q[0].name, q[0].rdtype, q[1]))
+    answers = [a for a, _dnssec in asked]
     queries = tuple(
         QueryLine(
-            a.name, a.rdtype, a.outcome.value, a.source, a.elapsed, tuple(r.text for r in a.records)
+            a.name,
+            a.rdtype,
+            a.outcome.value,
+            a.source,
+            a.elapsed,
+            tuple(r.text for r in a.records),
+            dnssec=dnssec,
         )
-        for a in answers
+        for a, dnssec in asked
     )
     stats = QueryStats(
         queries=len(answers),

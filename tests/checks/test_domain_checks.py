@@ -78,6 +78,12 @@ CASES = [
     ("spf-redirect.test", "spf.fail-all", S.PASS, "reached by redirect"),
     ("spf-exp.test", "spf.exp", S.INFO, "%{i} is not one of our hosts"),
     ("spf-macro.test", "spf.macros", S.INFO, "exists:%{i}._spf.spf-macro.test"),
+    (
+        "spf-dlong.test",
+        "spf.include-missing",
+        S.FAIL,
+        "not a valid domain name (a label longer than 63 characters): permerror",
+    ),
     ("spf-mxlimit.test", "spf.mx-limit", S.FAIL, "11 MX records (limit 10)"),
     ("spf-broad.test", "spf.broad-range", S.WARN, "16,777,216 addresses"),
     ("spf-nonascii.test", "spf.syntax", S.FAIL, "non-ASCII"),
@@ -238,6 +244,58 @@ def test_spf_tree_data(engine: DnsEngine) -> None:
         "include:l3.spf-limit.test",
     ]
     assert tree.children[1].children[0].label == "include:l4.spf-limit.test"
+
+
+def test_spf_domain_macros_are_followed_and_counted(engine: DnsEngine) -> None:
+    """%{d} (the record's own domain, at every level) and %{o} (the domain checked) need no
+    message: the includes they name are followed and their lookups counted."""
+    report = run(engine, "spf-dmacro.test")
+    spf = next(s for s in report.sections if s.family == "spf")
+    [limit] = [f for f in spf.findings if f.id == "spf.lookup-limit"]
+    assert (limit.status, limit.summary) == (S.PASS, "5 of 10 DNS lookups"), describe(report)
+    tree = spf.data["tree"]
+    assert [c.label for c in tree.children] == [
+        "include:spf-dmacro.test.mac.provider.test",
+        "include:spf-dmacro.x.provider.test",
+    ]
+    assert tree.children[0].children[0].label == "include:_s.spf-dmacro.test"
+    assert (tree.total_lookups, tree.total_exact) == (5, True)
+    # only the per-message macro is called so
+    [macros] = [f for f in spf.findings if f.id == "spf.macros"]
+    assert (
+        macros.summary
+        == "_s.spf-dmacro.test: macros expanded per message: exists:%{i}.z.provider.test"
+    )
+    assert not [f for f in spf.findings if f.status in (S.ERROR, S.FAIL)], describe(report)
+
+
+def test_spf_domain_macro_giving_no_domain_name_is_permerror_as_evaluated(
+    engine: DnsEngine,
+) -> None:
+    """%{d1} and 62 letters make a 66-character label: no name to ask (RFC 7208 4.3), so the
+    include is permerror, as pyspf evaluates it, not DNS trouble."""
+    report = run(engine, "spf-dlong.test", ip="192.0.2.1")
+    found = {f.id: f for f in report.findings() if f.id.startswith("spf.")}
+    assert found["spf.include-missing"].status is S.FAIL
+    assert "spf.dns-error" not in found, describe(report)
+    assert found["spf.lookup-limit"].status is S.PASS
+    assert "permerror" in found["spf.evaluation"].summary
+
+
+@pytest.mark.parametrize(
+    ("ip", "matched"),
+    [
+        ("198.51.100.9", "include:%{d}.mac.provider.test"),  # through %{d}
+        ("203.0.113.7", "include:%{o1r}.x.provider.test"),  # through %{o1r}
+        ("203.0.113.44", "include:%{d}.mac.provider.test"),  # %{d2} of _s.spf-dmacro.test
+    ],
+)
+def test_spf_domain_macros_evaluate_as_the_tree_says(
+    engine: DnsEngine, ip: str, matched: str
+) -> None:
+    report = run(engine, "spf-dmacro.test", ip=ip)
+    [found] = [f for f in report.findings() if f.id == "spf.evaluation"]
+    assert f"{ip} → pass, matched '{matched}'" in found.summary, describe(report)
 
 
 def test_only_skip_limit_work(engine: DnsEngine) -> None:

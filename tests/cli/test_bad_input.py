@@ -54,6 +54,23 @@ def test_from_file_without_domains_says_so(run_cli: CliRun, tmp_path: Path, cont
     assert piped.stderr.startswith("mailcheck: error: --from-file -: no domain in it")
 
 
+def test_markup_in_a_listed_domain_is_named_as_invalid_characters(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    """The '/' of '[/red]' made it 'give a domain name, not a URL'; shown literally, in color
+    too."""
+    listing = tmp_path / "domains.txt"
+    listing.write_text("[red]x[/red].test\n")
+    for color in ("never", "always"):
+        result = run_cli("domain", "--from-file", str(listing), "--offline", "--color", color)
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [
+            f"mailcheck: error: {listing}:1: invalid domain '[red]x[/red].test': invalid "
+            "characters '/' '[' ']' in label '[red]x[/red]' (a domain name holds letters, "
+            "digits and hyphens)"
+        ]
+
+
 FILE_OPTIONS = [
     (("domain", "example.com", "--offline", "--zone"), "zone file"),
     (("domain", "--offline", "--from-file"), "--from-file"),
@@ -183,8 +200,8 @@ def test_only_removed_again_by_skip_is_a_usage_error(
     [
         (
             "ex\x1bample.com",
-            "invalid domain 'ex\\x1bample.com': label 'ex\\x1bample' may only hold letters, "
-            "digits and hyphens, not at its ends",
+            "invalid domain 'ex\\x1bample.com': invalid character '\\x1b' in label "
+            "'ex\\x1bample' (a domain name holds letters, digits and hyphens)",
         ),
         ("bü..de", "invalid domain 'bü..de': Empty Label"),
     ],

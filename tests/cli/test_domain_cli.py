@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -364,3 +366,54 @@ def test_https_options(
     assert good.returncode == 0 and "mode enforce" in good.stdout
     missing = run_cli("domain", "sts-good.test", "--offline", "--ca-file", "/no/such.pem")
     assert missing.returncode == 2 and "--ca-file /no/such.pem" in missing.stderr
+
+
+GATE_ZONE = """$ORIGIN bl.test.
+$TTL 300
+@ SOA ns.bl.test. h.bl.test. 1 3600 600 1209600 300
+@ NS ns.bl.test.
+ns A 192.0.2.53
+@ MX 10 mx.bl.test.
+mx A 192.0.2.25
+@ TXT "v=spf1 mx -all"
+_dmarc TXT "v=DMARC1; p={policy}; rua=mailto:r@other.test"
+"""
+
+
+def _gate(run_cli: CliRun, tmp_path: Path, before: str, after: str) -> tuple[int, Any]:
+    """Save an --offline baseline with p=`before` (its rua= domain cannot be checked: DMARC
+    has ERROR findings on both sides), then gate the zone with p=`after` against it."""
+    zone = tmp_path / "bl.test.zone"
+    zone.write_text(GATE_ZONE.format(policy=before))
+    saved = run_cli("domain", "bl.test", "--zone", str(zone), "--offline", "--format", "json")
+    (tmp_path / "base.json").write_text(saved.stdout)
+    zone.write_text(GATE_ZONE.format(policy=after))
+    gate = run_cli(
+        "domain", "bl.test", "--zone", str(zone), "--offline", "--format", "json",
+        "--baseline", str(tmp_path / "base.json"), "--fail-on", "regression",
+    )  # fmt: skip
+    summary = json.loads(gate.stdout)["reports"][0]["data"]["baseline"]
+    return gate.returncode, summary
+
+
+def test_a_policy_known_on_both_sides_is_compared_despite_other_dmarc_errors(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    code, summary = _gate(run_cli, tmp_path, "reject", "none")
+    assert summary["new"] == ["dmarc.policy-none"], summary
+    assert code == 1
+    # what depends on the rua= domain that could not be asked stays unknown
+    assert "dmarc.policy-none" not in summary["inconclusive"]
+    assert "dmarc.rua-unauthorized" in summary["inconclusive"]
+    # and the way back is "fixed"
+    code, summary = _gate(run_cli, tmp_path, "none", "reject")
+    assert summary["fixed"] == ["dmarc.policy-none"], summary
+    assert summary["new"] == [] and "dmarc.policy-none" not in summary["inconclusive"]
+    assert code == 3  # nothing new; the rua= checks stay could-not-compare
+
+
+def test_the_outcome_groups_name_real_check_ids() -> None:
+    from mailcheck.catalog import CHECKS
+    from mailcheck.gating.baseline import OUTCOMES
+
+    assert sorted(i for group in OUTCOMES for i in group if i not in CHECKS) == []

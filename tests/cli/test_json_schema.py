@@ -58,3 +58,22 @@ def test_jsonl_lines_validate(run_cli: CliRun, dns_server: DnsServer) -> None:
 
 def test_schema_is_valid() -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
+
+
+def test_questions_asked_with_the_do_bit_are_marked(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """The DNSSEC check asks MX, SOA and TXT again with the DO bit: -v showed each twice, as
+    if duplicated. Text marks them +dnssec; JSON query entries have "dnssec": true."""
+    args = ("domain", "clean.test", "--nameserver", dns_server.address, "--verbose")
+    text = run_cli(*args).stdout.splitlines()
+    log = text[text.index("DNS queries") :]
+    asked = [line.split("  ")[1] for line in log if line.startswith("  clean.test ")]
+    assert "clean.test MX NOERROR" in asked and "clean.test MX +dnssec NOERROR" in asked
+    assert "clean.test TXT NOERROR" in asked and "clean.test TXT +dnssec NOERROR" in asked
+    assert len(asked) == len(set(asked)), asked  # no line looks like another
+    doc = json.loads(run_cli(*args, "--format", "json").stdout)
+    jsonschema.validate(doc, schema())
+    queries = doc["reports"][0]["queries"]
+    mx = [q.get("dnssec", False) for q in queries if (q["name"], q["type"]) == ("clean.test", "MX")]
+    assert mx == [False, True]
+    keys = [(q["name"], q["type"], q.get("dnssec", False)) for q in queries]
+    assert len(keys) == len(set(keys))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailcheck.records.spf import check_domain_spec, parse_spf, select_spf
+from mailcheck.records.spf import check_domain_spec, expand_domain_spec, parse_spf, select_spf
 
 
 @pytest.mark.parametrize(
@@ -92,6 +92,41 @@ def test_select_spf_needs_space_or_end() -> None:
 )
 def test_domain_spec(spec: str, ok: bool) -> None:
     assert (check_domain_spec(spec) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("spec", "expanded"),
+    [
+        ("%{d}.mac.example", "a.b.example.com.mac.example"),
+        ("%{d2}", "example.com"),
+        ("%{dr}", "com.example.b.a"),
+        ("%{d2r}", "b.a"),
+        ("%{o}", "example.com"),
+        ("%{o1r}.x", "example.x"),
+        ("%{d1-}", "a.b.example.com"),  # no '-' in it: one part
+        ("%{D}", "a.b.example.com"),
+        ("%{d}.", "a.b.example.com"),
+        ("%%x.%{d1}", "%x.com"),
+        ("plain.example", "plain.example"),
+        # known only with a message: per sender, IP or HELO
+        ("%{i}._spf.%{d}", None),
+        ("%{l}.%{d}", None),
+        ("%{s}", None),
+        ("%{h}.example", None),
+        ("%{ir}.%{v}.example", None),
+        ("%{p}.example", None),
+        ("%{z}.example", None),
+    ],
+)
+def test_domain_only_macros_expand(spec: str, expanded: str | None) -> None:
+    assert expand_domain_spec(spec, "a.b.example.com", "example.com") == expanded
+
+
+def test_expansion_longer_than_253_loses_labels_on_the_left() -> None:
+    domain = ".".join(["x" * 60] * 4) + ".example"  # 252 characters
+    name = expand_domain_spec("%{d}.extra", domain, domain)
+    assert name is not None and len(name) <= 253
+    assert name == ".".join(["x" * 60] * 3) + ".example.extra"
 
 
 @given(st.text(max_size=300))

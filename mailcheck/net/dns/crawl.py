@@ -69,7 +69,12 @@ class Crawler:
 
     def answers(self) -> list[Answer]:
         """Every distinct question this crawler asked, in the order first asked."""
-        return [lookup.result() for lookup in self._asked.values() if lookup.done()]
+        return [answer for answer, _dnssec in self.questions()]
+
+    def questions(self) -> list[tuple[Answer, bool]]:
+        """Every distinct question this crawler asked with its answer, and whether it was
+        asked with the DO bit (the same name and type may be asked both ways)."""
+        return [(lookup.result(), key[2]) for key, lookup in self._asked.items() if lookup.done()]
 
     def run(self) -> None:
         try:

@@ -408,7 +408,8 @@ class DnsEngine:
         except InvalidName as exc:
             done(
                 self._record(
-                    Answer(str(name), type_text, Outcome.ERROR, detail=f"invalid name: {exc}")
+                    Answer(str(name), type_text, Outcome.ERROR, detail=f"invalid name: {exc}"),
+                    dnssec,
                 )
             )
             return
@@ -418,7 +419,7 @@ class DnsEngine:
         if source is not None:
             result = source.lookup(qname, rdtype)
             if isinstance(result, Answer):  # another engine's answer, relayed whole
-                done(self._record(result))
+                done(self._record(result, dnssec))
                 return
             answer = Answer(
                 shown,
@@ -431,7 +432,7 @@ class DnsEngine:
                 signatures=result.signatures,
             )
             if result.continue_at is None:
-                done(self._record(replace(answer, elapsed=time.monotonic() - started)))
+                done(self._record(replace(answer, elapsed=time.monotonic() - started), dnssec))
                 return
             self._continue(answer, result.continue_at, rdtype, dnssec, depth, started, done)
             return
@@ -444,15 +445,16 @@ class DnsEngine:
                         Outcome.OFFLINE,
                         source="offline",
                         detail="--offline: no zone file covers this name",
-                    )
+                    ),
+                    dnssec,
                 )
             )
             return
         if self._shared.closed:
-            done(self._record(self._failed(shown, rdtype, "run interrupted")))
+            done(self._record(self._failed(shown, rdtype, "run interrupted"), dnssec))
             return
         if time.monotonic() >= self._deadline:
-            done(self._record(self._late(shown, rdtype)))
+            done(self._record(self._late(shown, rdtype), dnssec))
             return
 
         def answered(outcome: tuple[SourceAnswer, str, bool | None, tuple[Record, ...]]) -> None:
@@ -473,7 +475,7 @@ class DnsEngine:
             if result.continue_at is not None:
                 self._continue(answer, result.continue_at, rdtype, dnssec, depth, started, done)
                 return
-            done(self._record(answer))
+            done(self._record(answer, dnssec))
 
         self.upstream.start(qname, rdtype, self._deadline, dnssec, answered)
 
@@ -489,12 +491,14 @@ class DnsEngine:
     ) -> None:
         """A zone's CNAME points outside it: follow like a recursive resolver would."""
         if display(target) in {link.owner for link in answer.cnames}:
-            done(self._record(replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop")))
+            done(
+                self._record(replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME loop"), dnssec)
+            )
             return
         if depth >= 8 or len(answer.cnames) >= MAX_CNAME_LINKS:
             done(
                 self._record(
-                    replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long")
+                    replace(answer, outcome=Outcome.SERVFAIL, detail="CNAME chain too long"), dnssec
                 )
             )
             return
@@ -517,7 +521,8 @@ class DnsEngine:
                         signatures=rest.signatures,
                         transient=rest.transient,
                         elapsed=time.monotonic() - started,
-                    )
+                    ),
+                    dnssec,
                 )
             )
 
@@ -529,7 +534,9 @@ class DnsEngine:
                 return source
         return None
 
-    def _record(self, answer: Answer) -> Answer:
+    def _record(self, answer: Answer, dnssec: bool) -> Answer:
+        """Log the question and its answer; `dnssec`: asked with the DO bit (DNSSEC records
+        wanted), a question of its own beside the same name and type without it."""
         line = QueryLine(
             name=answer.name,
             rdtype=answer.rdtype,
@@ -537,6 +544,7 @@ class DnsEngine:
             source=answer.source,
             elapsed=answer.elapsed,
             answers=tuple(r.text for r in answer.records),
+            dnssec=dnssec,
         )
         failed = answer.outcome.value not in _ANSWERS
         with self._lock:
