@@ -682,3 +682,111 @@ def test_starttls_answered_250_is_not_called_a_refusal(
         ("fail", "STARTTLS offered but answered 250 sure, not 220: TLS never started")
     ]
     assert code == 1
+
+
+# -- a login "accepted" before the password was sent ---------------------------------------
+
+
+def _early_success(protocol: str, received: list[bytes]) -> Any:
+    """A server that offers one SASL mechanism in clear and answers success to the AUTH
+    command itself, before any credentials came (no continuation asked for them)."""
+    import asyncio
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        greeting = {
+            "imap": b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+            "pop3": b"+OK POP3 ready\r\n",
+            "smtp": b"220 mx.early.test ESMTP\r\n",
+        }[protocol]
+        writer.write(greeting)
+        while line := await reader.readline():
+            received.append(line)
+            words = line.split()
+            if protocol == "imap":
+                tag, verb = words[0], words[1].upper()
+                if verb == b"CAPABILITY":
+                    writer.write(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+                writer.write(tag + b" OK done\r\n")
+            elif protocol == "pop3":
+                body = b"\r\nSASL LOGIN\r\n." if words[0].upper() == b"CAPA" else b""
+                writer.write(b"+OK welcome" + body + b"\r\n")
+            elif words[0].upper() == b"EHLO":
+                writer.write(b"250-mx.early.test\r\n250 AUTH LOGIN\r\n")
+            elif words[0].upper() == b"AUTH":
+                writer.write(b"235 2.7.0 welcome\r\n")
+            else:
+                writer.write(b"221 bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("protocol", "check_id", "how", "said"),
+    [
+        ("imap", "mailbox.login", "AUTHENTICATE PLAIN", "OK done"),
+        ("pop3", "mailbox.login", "AUTH LOGIN", "welcome"),
+        ("smtp", "smtp.login", "AUTH LOGIN", "235 2.7.0 welcome"),
+    ],
+)
+def test_success_before_the_password_was_sent_is_no_login_accepted(
+    run_cli: CliRun, dns_server: DnsServer, protocol: str, check_id: str, how: str, said: str
+) -> None:
+    """An IMAP server's tagged OK to AUTHENTICATE PLAIN with no "+" asking for the
+    credentials (or a POP3 +OK, an SMTP 235 to AUTH LOGIN): it was PASS 'login accepted',
+    though the password never went out."""
+    received: list[bytes] = []
+    with MisbehavingServer(_early_success(protocol, received)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", protocol,
+            "--nameserver", dns_server.address, "--format", "json", "--no-tls-grade",
+            "--tls", "none", "--user", "alice", "--password-env", "PW",
+            "--allow-insecure-auth", env={"PW": "s3cret-Pa55"},
+        )  # fmt: skip
+    got = ids(json.loads(result.stdout))
+    assert got[check_id] == [
+        (
+            "fail",
+            f"login not completed ({how}): the server answered success ({said}) before "
+            "mailcheck sent the password: a protocol fault, no credentials were checked; "
+            "the password was not sent",
+        )
+    ]
+    assert result.returncode == 1
+    assert not any(b"s3cret" in line or b"czNjcmV0" in line for line in received)
+
+
+def test_send_stops_at_a_success_before_the_password(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """send through a server that answers 235 to AUTH LOGIN itself: the message went on
+    to MAIL FROM as though logged in; it stays here, and the user is told why."""
+    received: list[bytes] = []
+    with MisbehavingServer(_early_success("smtp", received)) as server:
+        result = run_cli(
+            "send", "--server", f"127.0.0.1:{server.port}", "--tls", "none",
+            "--allow-insecure-auth", "--user", "alice", "--password-env", "PW",
+            "--from", "alice@dkim.test", "--to", "bob@example.net",
+            "--nameserver", dns_server.address, "--format", "json",
+            env={"PW": "s3cret-Pa55"},
+        )  # fmt: skip
+    doc = json.loads(result.stdout)
+    said = [
+        item
+        for report in doc["reports"]
+        for section in report["sections"]
+        for item in section["findings"]
+        if item["summary"].startswith("bob@example.net")
+    ]
+    assert [(s["status"], s["summary"]) for s in said] == [
+        (
+            "fail",
+            "bob@example.net: rejected: not sent: the server answered success (235 2.7.0 "
+            "welcome) before mailcheck sent the password: a protocol fault, no credentials "
+            "were checked; the password was not sent",
+        )
+    ]
+    assert said[0]["hint"].startswith("Nothing was sent: the server claimed success before")
+    assert not any(line.upper().startswith((b"MAIL", b"DATA")) for line in received)
+    assert result.returncode == 1
