@@ -7,6 +7,7 @@ handshake are caught (STARTTLS response injection, CVE-2011-0411).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import socket
@@ -124,13 +125,18 @@ class Session:
         self.secrets: list[str] = []
 
     def redact(self, text: str) -> str:
-        for secret in sorted({s for s in self.secrets if s}, key=len, reverse=True):
-            text = text.replace(secret, "<redacted>")
-        if self.secrets:
+        """Every secret as sent, and as a hostile server may echo it changed: in another
+        case (S3CRET for s3cret), or base64-encoded (the password alone, or a token)."""
+        forms = {s for s in self.secrets if s}
+        forms |= {base64.b64encode(s.encode("utf-8", "surrogateescape")).decode() for s in forms}
+        for secret in sorted(forms, key=len, reverse=True):
+            text = re.sub(re.escape(secret), "<redacted>", text, flags=re.IGNORECASE)
+        if forms:
             # a truncated echo ("AUTH PLAIN AGFsaWNl...") still gives part of a token away
+            folded = [secret.casefold() for secret in forms]
             words = re.findall(r"[A-Za-z0-9+/=]{8,}", text)  # base64 runs
             for word in words:
-                if any(word in secret for secret in self.secrets):
+                if any(word.casefold() in secret for secret in folded):
                     text = text.replace(word, "<redacted>")
         return text
 

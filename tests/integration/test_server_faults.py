@@ -790,3 +790,71 @@ def test_send_stops_at_a_success_before_the_password(
     assert said[0]["hint"].startswith("Nothing was sent: the server claimed success before")
     assert not any(line.upper().startswith((b"MAIL", b"DATA")) for line in received)
     assert result.returncode == 1
+
+
+# -- a password echoed back in another form ------------------------------------------------
+
+
+def _echoing(protocol: str, password: str) -> Any:
+    """A server in clear that refuses the login with the password echoed back changed:
+    upper-cased, swapped case, as the base64 of the AUTH PLAIN string and of itself."""
+    import asyncio
+    import base64
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    echo = f"{password.upper()} {password.swapcase()} {b64(password)}".encode()
+    if protocol == "smtp":  # the AUTH PLAIN string mailcheck sent, in base64
+        echo += f" {b64(f'{chr(0)}alice{chr(0)}{password}')}".encode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.echo.test ESMTP\r\n" if protocol == "smtp" else b"+OK ready\r\n")
+        while line := await reader.readline():
+            verb = line.split()[0].upper()
+            if verb == b"EHLO":
+                writer.write(b"250-mx.echo.test\r\n250 AUTH PLAIN\r\n")
+            elif verb == b"CAPA":
+                writer.write(b"+OK\r\nUSER\r\n.\r\n")
+            elif verb == b"USER":
+                writer.write(b"+OK go on\r\n")
+            elif verb in (b"AUTH", b"PASS"):
+                bad = b"535 5.7.8 " if protocol == "smtp" else b"-ERR "
+                writer.write(bad + b"no such login: " + echo + b"\r\n")
+            else:
+                writer.write(b"221 bye\r\n" if protocol == "smtp" else b"+OK bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize("output", ["json", "text", "sarif", "markdown", "html", "junit"])
+@pytest.mark.parametrize(("protocol", "check_id"), [("smtp", "smtp"), ("pop3", "mailbox")])
+def test_a_password_echoed_in_another_form_is_redacted(
+    run_cli: CliRun, dns_server: DnsServer, protocol: str, check_id: str, output: str
+) -> None:
+    """Redaction matched the exact password only: echoed upper-cased (or, after USER/PASS,
+    as base64) it was shown in the transcript and the login finding, in every format."""
+    import base64
+    import re
+
+    password = "s3cret-Pa55word"
+    with MisbehavingServer(_echoing(protocol, password)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", protocol,
+            "--nameserver", dns_server.address, "--format", output, "--no-tls-grade",
+            "--tls", "none", "--user", "alice", "--password-env", "PW",
+            "--allow-insecure-auth", "--verbose", env={"PW": password},
+        )  # fmt: skip
+    everything = (result.stdout + result.stderr).lower()
+    redacted = r"(&lt;|\\?<)redacted(&gt;|\\?>)"  # as html and markdown escape it
+    echoes = 4 if protocol == "smtp" else 3
+    assert re.search(rf"no such login: {redacted}( {redacted}){{{echoes - 1}}}", everything)
+    token = base64.b64encode(f"\0alice\0{password}".encode()).decode()
+    for form in (password, base64.b64encode(password.encode()).decode(), token):
+        assert form.lower() not in everything
+        assert form[:12].lower() not in everything
+    assert result.returncode == 1
+    if output == "json":
+        assert ids(json.loads(result.stdout))[f"{check_id}.login"][0][0] == "fail"
