@@ -118,6 +118,7 @@ class Session:
         self._buffer = b""
         self.first = b""  # the first bytes the server sent: what it speaks, if not ours
         self.lines_read = 0
+        self.last_bytes = 0.0  # when the last bytes arrived (monotonic)
         self.address: tuple[str, int] | None = None
         self.tls: ssl.SSLSocket | None = None
         # the password and every form of it sent (base64 tokens): a server that echoes one
@@ -219,14 +220,25 @@ class Session:
         if not self.first:
             self.first = chunk[:64]
         self._buffer += chunk
+        self.last_bytes = time.monotonic()
 
     def _stalled(self, started: float, until: float) -> SessionError:
-        """Silence, or a trickle of bytes that never made a line: said apart, with the limit
-        that ran out (the whole line gets one step budget, however slowly it comes)."""
+        """Silence, part of a line then silence, or a trickle of bytes that never made a
+        line: said apart, with the limit that ran out (the whole line gets one step budget,
+        however slowly it comes)."""
         kind = "deadline" if self.deadline <= until + 1e-3 else "timeout"
         # the budget that ran out, not the clock: a loaded machine wakes us late (1.1 s for 1 s)
-        waited = min(time.monotonic() - started, max(0.0, until - started))
+        now = time.monotonic()
+        waited = min(now - started, max(0.0, until - started))
         partial = len(self._buffer)
+        if partial and now - self.last_bytes >= waited / 2:
+            # the bytes stopped coming: most of the wait was silence, not a slow line
+            return SessionError(
+                kind,
+                f"stalled after {partial} bytes of a line: no end of line within "
+                f"{waited:.1f} s ({self._limit(until)})",
+                received=partial,
+            )
         if partial:
             return SessionError(
                 kind,

@@ -318,6 +318,23 @@ def test_a_trickle_after_ehlo(run_cli: CliRun, dns_server: DnsServer) -> None:
     assert got["smtp.protocol"] == [("error", f"ehlo: {error}")] and code == 3
 
 
+def test_part_of_a_line_then_silence_is_no_trickle(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """'220 mx.hos' then nothing: it was 'a trickle: 10 bytes in 2.0 s', though the bytes
+    stopped at once; a trickle (bytes that keep coming slowly) keeps its wording."""
+    with MisbehavingServer(_script(b"220 mx.hos")) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "2")
+    got, error = _findings_and_error(doc)
+    assert error == (
+        "stalled after 10 bytes of a line: no end of line within 2.0 s "
+        "(the per-step limit, --timeout 2)"
+    )
+    [(status, summary)] = got["smtp.banner"]
+    assert status == "error" and summary.endswith(
+        f"the server's greeting never became a whole line ({error})"
+    )
+    assert code == 3
+
+
 def test_a_line_that_never_ends(run_cli: CliRun, dns_server: DnsServer) -> None:
     with MisbehavingServer(_script(*[b"x" * 1000] * 20)) as server:
         code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "3")
