@@ -875,3 +875,110 @@ def test_a_password_echoed_in_another_form_is_redacted(
     assert result.returncode == 1
     if output == "json":
         assert ids(json.loads(result.stdout))[f"{check_id}.login"][0][0] == "fail"
+
+
+# -- a certificate above the leaf out of its dates ----------------------------------------
+
+
+def _chain_with_an_expired_intermediate(tmp_path: Any) -> tuple[Any, str]:
+    """root (trusted) -> "Expired Intermediate" (notAfter 30 days ago) -> a valid leaf for
+    mx.smtp-good.test: a server context presenting leaf + intermediate, and the CA file."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = datetime.timedelta(days=1)
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def issue(
+        subject: str, issuer: str, key: int, signer: int, until: datetime.datetime, ca: bool
+    ) -> x509.Certificate:
+        public = keys[key].public_key()
+        usage = dict.fromkeys(
+            ["content_commitment", "data_encipherment", "key_agreement", "encipher_only"],
+            False,
+        )
+        usage["decipher_only"] = False
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name(issuer))
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - 400 * day)
+            .not_valid_after(until)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca,
+                    key_encipherment=False,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    **usage,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(keys[signer].public_key()),
+                critical=False,
+            )
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName("mx.smtp-good.test")]), critical=False
+            ).add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+        return builder.sign(keys[signer], hashes.SHA256())
+
+    root = issue("Test Root", "Test Root", 0, 0, now + 400 * day, ca=True)
+    middle = issue("Expired Intermediate", "Test Root", 1, 0, now - 30 * day, ca=True)
+    leaf = issue("mx.smtp-good.test", "Expired Intermediate", 2, 1, now + 60 * day, ca=False)
+    pem = serialization.Encoding.PEM
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(
+        leaf.public_bytes(pem)
+        + middle.public_bytes(pem)
+        + keys[2].private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ca = tmp_path / "root.pem"
+    ca.write_bytes(root.public_bytes(pem))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(chain))
+    return context, str(ca)
+
+
+def test_an_expired_intermediate_is_named(
+    run_cli: CliRun, dns_server: DnsServer, recorder: Recorder, tmp_path: Any
+) -> None:
+    """It read 'not issued by a trusted authority (... cert is not valid at validation
+    time)': which certificate had expired, and when, went unsaid."""
+    import datetime
+    import re
+
+    context, ca = _chain_with_an_expired_intermediate(tmp_path)
+    with _tls_server(context, recorder) as server:
+        code, doc, _ = run(
+            run_cli, dns_server, "trace", "mx.smtp-good.test", "--host",
+            "--port", str(server.port), "--ca-file", ca, "--no-tls-grade",
+        )  # fmt: skip
+    [(status, summary)] = ids(doc)["tls.certificate"]
+    expired = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=30)
+    assert status == "fail" and re.match(
+        r"certificate has expired: certificate 1 in the chain \(CN=Expired Intermediate\) "
+        rf"expired on ({expired:%Y-%m-%d}|{expired - datetime.timedelta(days=1):%Y-%m-%d}) "
+        r"\((29|30) days ago\): CN=mx\.smtp-good\.test, SAN mx\.smtp-good\.test, ",
+        summary,
+    ), summary
+    assert "validation time" not in summary and code == 1
