@@ -328,6 +328,13 @@ def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
             f"login refused{how}: {trace.login_text}",
             subject=trace.host,
         )
+    elif trace.login == "fault":
+        yield finding(
+            check_id,
+            Status.FAIL,
+            f"login not completed{how}: {trace.login_text}",
+            subject=trace.host,
+        )
     elif trace.login in ("no-tls", "untrusted", "unavailable"):
         yield finding(check_id, Status.WARN, trace.login_text, subject=trace.host)
 

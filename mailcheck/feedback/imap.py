@@ -291,6 +291,8 @@ def _login(
     login = imap_login(client, options.user or "", password, caps)
     if not login.mechanism:
         raise NetworkError(f"--imap {host}: {printable(login.text)}")
+    if login.fault:
+        raise NetworkError(f"--imap {host}: {printable(login.text[:300])}")
     if not login.accepted:
         raise InputError(
             f"--imap {host}: login refused ({login.mechanism}): {printable(login.text[:200])}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailcheck.net.sasl import Mechanism, Step, authenticate, choose, speakable
+from mailcheck.net.sasl import Mechanism, Step, authenticate, choose, early_success, speakable
 from mailcheck.net.session import MAX_REPLY_LINES, Session, SessionError
 
 _CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
@@ -16,7 +16,7 @@ _CAPABILITY = re.compile(r"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
 class ImapStatus:
     """An IMAP command's tagged status, with the untagged lines before it."""
 
-    status: str  # OK | NO | BAD | BYE | PREAUTH
+    status: str  # OK | NO | BAD | BYE | PREAUTH | EARLY (OK before the password was sent)
     text: str
     untagged: tuple[str, ...] = ()
 
@@ -85,6 +85,9 @@ class ImapClient:
             size = len(value.encode("utf-8", "surrogateescape"))
             self.session.write_line(f"{line} {{{size}}}", f"{shown} {{{size}}}")
             refused = self._continuation(tag)
+            if refused is not None and refused.status == "OK":
+                # no "+" asked for the literal: the password never went out (RFC 9051 7.5)
+                return ImapStatus("EARLY", early_success(f"OK {refused.text}"))
             if refused is not None:
                 return refused
             line, shown = value, "<redacted>" if secret else value
@@ -146,6 +149,7 @@ class MailboxLogin:
     mechanism: str
     accepted: bool
     text: str
+    fault: bool = False  # "accepted" before the password was sent: the server's fault
 
 
 def imap_login(client: ImapClient, user: str, password: str, caps: list[str]) -> MailboxLogin:
@@ -157,10 +161,12 @@ def imap_login(client: ImapClient, user: str, password: str, caps: list[str]) ->
     if name is not None:
         mechanism = Mechanism(name, user, password)
         accepted, text = client.authenticate(mechanism, "SASL-IR" in caps)
-        return MailboxLogin(f"AUTHENTICATE {name}", accepted, text)
+        return MailboxLogin(f"AUTHENTICATE {name}", accepted, text, mechanism.fault)
     if "LOGINDISABLED" in caps:
         return MailboxLogin("", False, unusable("AUTHENTICATE", sasl, "LOGINDISABLED" in caps))
     reply = client.login(user, password)
+    if reply.status == "EARLY":
+        return MailboxLogin("LOGIN", False, reply.text, fault=True)
     return MailboxLogin("LOGIN", reply.status == "OK", reply.text)
 
 

@@ -109,7 +109,9 @@ class HostTrace:
     tls: TlsState | None = None
     mail_reply: Reply | None = None
     rcpt_replies: list[tuple[str, Reply]] = field(default_factory=list)
-    login: str = ""  # ok | refused | no-tls | untrusted | unavailable | ""
+    # ok | refused | no-tls | untrusted | unavailable | "" | fault (the server claimed
+    # success before the password was sent: a protocol fault, no login tested)
+    login: str = ""
     preauth: bool = False  # IMAP PREAUTH: authenticated at the greeting, without a login
     login_text: str = ""
     login_reply: Reply | None = None  # SMTP AUTH's final reply
@@ -310,7 +312,7 @@ def _smtp(
         if mechanism is not None:
             trace.failed_step = "login"
             ok, why, result = client.auth(mechanism)
-            trace.login = "ok" if ok else "refused"
+            trace.login = _outcome(ok, mechanism.fault)
             trace.login_text = printable(why)
             trace.login_reply = result
     if options.message is not None:
@@ -379,6 +381,11 @@ def _sent(trace: HostTrace) -> None:
     trace.content_sent = True
 
 
+def _outcome(accepted: bool, fault: bool) -> str:
+    """HostTrace.login for a login that was attempted."""
+    return "ok" if accepted else "fault" if fault else "refused"
+
+
 @dataclass(frozen=True)
 class _Dialect:
     """The few places where IMAP and POP3 dialogues differ."""
@@ -387,7 +394,8 @@ class _Dialect:
     capabilities: Callable[[], list[str]]
     offers_tls: Callable[[list[str]], bool]
     starttls: Callable[[], tuple[bool, str]]  # accepted, reply as shown
-    login: Callable[[HostTrace, ProbeOptions, list[str]], tuple[bool, str] | None]
+    # the login's outcome (ok | refused | fault) and the server's text; None: not attempted
+    login: Callable[[HostTrace, ProbeOptions, list[str]], tuple[str, str] | None]
     bye: Callable[[], object]
     preauth: Callable[[], bool] = lambda: False  # the greeting was IMAP PREAUTH
 
@@ -407,14 +415,14 @@ def _imap_dialect(client: ImapClient) -> _Dialect:
         answer = client.command("STARTTLS")
         return answer.status == "OK", f"{answer.status} {answer.text}"
 
-    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[str, str] | None:
         """The shared IMAP login path (net/mailbox.imap_login, also used by report --imap)."""
         result = imap_login(client, options.user or "", options.password or "", caps)
         if not result.mechanism:
             trace.login, trace.login_text = "unavailable", printable(result.text)
             return None
         trace.login_mechanism = result.mechanism
-        return result.accepted, result.text
+        return _outcome(result.accepted, result.fault), result.text
 
     return _Dialect(
         greet,
@@ -436,7 +444,7 @@ def _pop3_dialect(client: PopClient) -> _Dialect:
         answer = client.command("STLS")
         return answer.ok, ("+OK " if answer.ok else "-ERR ") + answer.text
 
-    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[bool, str] | None:
+    def login(trace: HostTrace, options: ProbeOptions, caps: list[str]) -> tuple[str, str] | None:
         """AUTH with an advertised SASL mechanism (RFC 5034), else USER/PASS when offered
         (or when CAPA told nothing)."""
         sasl_line = next((c for c in caps if c.upper().startswith("SASL ")), "")
@@ -444,9 +452,12 @@ def _pop3_dialect(client: PopClient) -> _Dialect:
         if choose(sasl) is None and (not caps or "USER" in (c.upper() for c in caps)):
             trace.login_mechanism = "USER/PASS"
             result = client.login(options.user or "", options.password or "")
-            return result.ok, result.text
+            return _outcome(result.ok, False), result.text
         mechanism = _mechanism(trace, sasl, options, "AUTH")
-        return None if mechanism is None else client.authenticate(mechanism)
+        if mechanism is None:
+            return None
+        accepted, text = client.authenticate(mechanism)
+        return _outcome(accepted, mechanism.fault), text
 
     return _Dialect(
         greet,
@@ -510,8 +521,7 @@ def _mailbox(
         caps = trace.mailbox_caps_after or trace.mailbox_caps_before
         result = dialect.login(trace, options, caps)
         if result is not None:
-            trace.login = "ok" if result[0] else "refused"
-            trace.login_text = printable(result[1])
+            trace.login, trace.login_text = result[0], printable(result[1])
     trace.stopped_after = options.quit_after or "ehlo"
     with contextlib.suppress(SessionError):
         dialect.bye()

@@ -65,6 +65,10 @@ class Mechanism:
     password: str
     secrets: list[str] = field(default_factory=list)
     complete: bool = True  # False until the server proved itself (SCRAM)
+    # whether the password (or a proof made from it) went out: a server that says "accepted"
+    # before then accepted no credentials at all, which is a protocol fault, not a login
+    proved: bool = False
+    fault: bool = False  # the exchange ended by a server protocol fault (see `authenticate`)
     _step: int = 0
     _scram: Any = None
 
@@ -90,13 +94,17 @@ class Mechanism:
         self._step += 1
         if self.name == "LOGIN":
             # "Username:" then "Password:"; the prompts are not standard, so go by order
-            return self.user.encode() if self._step == 1 else self.password.encode()
+            if self._step == 1:
+                return self.user.encode()
+            self.proved = True
+            return self.password.encode()
         if self.name == "CRAM-MD5":
             import hmac  # ~2.5 ms: only for a CRAM-MD5 login
 
             digest = hmac.new(self.password.encode(), challenge, "md5").hexdigest()
             answer = f"{self.user} {digest}".encode()
             self.secrets.append(_b64(answer))
+            self.proved = True
             return answer
         if self.name == "SCRAM-SHA-256":
             return self._scram_step(challenge)
@@ -112,6 +120,7 @@ class Mechanism:
                 client.set_server_first(text)
                 final = str(client.get_client_final())
                 self.secrets.append(_b64(final.encode()))
+                self.proved = True
                 return final.encode()
             client.set_server_final(text)
         except ScramException as exc:
@@ -134,6 +143,14 @@ class Step:
     text: str
 
 
+def early_success(said: str) -> str:
+    """Why a success that came before the password went out is no login accepted."""
+    return (
+        f"the server answered success ({said}) before mailcheck sent the password: "
+        "a protocol fault, no credentials were checked; the password was not sent"
+    )
+
+
 def authenticate(
     mechanism: Mechanism,
     start: Callable[[str | None], Step],
@@ -142,10 +159,14 @@ def authenticate(
 ) -> tuple[bool, str]:
     """Run the exchange: `start` sends the AUTH command (with the base64 initial response, or
     None), `answer` sends one base64 response line ("*" cancels). (accepted, server text).
-    Without `initial_response` (IMAP without SASL-IR) it answers the first, empty challenge."""
+    Without `initial_response` (IMAP without SASL-IR) it answers the first, empty challenge.
+    A success before the password went out (an IMAP server's tagged OK to AUTHENTICATE PLAIN
+    with no "+" asked for) is the server's protocol fault: not accepted, `mechanism.fault`."""
     initial = mechanism.initial()
     pending = initial if not initial_response else None
     step = start(None if initial is None or pending is not None else _b64(initial) or "=")
+    if initial is not None and pending is None:
+        mechanism.proved = mechanism.proved or mechanism.name == "PLAIN"
     for _round in range(MAX_ROUNDS):
         if step.kind != "challenge":
             break
@@ -155,6 +176,7 @@ def authenticate(
             answer("*")
             return False, f"the server's challenge is not base64: {step.text[:60]!r}"
         if pending is not None:
+            mechanism.proved = mechanism.proved or mechanism.name == "PLAIN"
             step, pending = answer(_b64(pending)), None
             continue
         try:
@@ -168,4 +190,7 @@ def authenticate(
         return False, f"more than {MAX_ROUNDS} challenges: exchange cancelled"
     if step.kind == "ok" and not mechanism.complete:
         return False, "the server accepted the login without proving it knows the password"
+    if step.kind == "ok" and not mechanism.proved:
+        mechanism.fault = True
+        return False, early_success(step.text)
     return step.kind == "ok", step.text

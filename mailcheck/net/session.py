@@ -7,6 +7,7 @@ handshake are caught (STARTTLS response injection, CVE-2011-0411).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import socket
@@ -117,6 +118,7 @@ class Session:
         self._buffer = b""
         self.first = b""  # the first bytes the server sent: what it speaks, if not ours
         self.lines_read = 0
+        self.last_bytes = 0.0  # when the last bytes arrived (monotonic)
         self.address: tuple[str, int] | None = None
         self.tls: ssl.SSLSocket | None = None
         # the password and every form of it sent (base64 tokens): a server that echoes one
@@ -124,13 +126,18 @@ class Session:
         self.secrets: list[str] = []
 
     def redact(self, text: str) -> str:
-        for secret in sorted({s for s in self.secrets if s}, key=len, reverse=True):
-            text = text.replace(secret, "<redacted>")
-        if self.secrets:
+        """Every secret as sent, and as a hostile server may echo it changed: in another
+        case (S3CRET for s3cret), or base64-encoded (the password alone, or a token)."""
+        forms = {s for s in self.secrets if s}
+        forms |= {base64.b64encode(s.encode("utf-8", "surrogateescape")).decode() for s in forms}
+        for secret in sorted(forms, key=len, reverse=True):
+            text = re.sub(re.escape(secret), "<redacted>", text, flags=re.IGNORECASE)
+        if forms:
             # a truncated echo ("AUTH PLAIN AGFsaWNl...") still gives part of a token away
+            folded = [secret.casefold() for secret in forms]
             words = re.findall(r"[A-Za-z0-9+/=]{8,}", text)  # base64 runs
             for word in words:
-                if any(word in secret for secret in self.secrets):
+                if any(word.casefold() in secret for secret in folded):
                     text = text.replace(word, "<redacted>")
         return text
 
@@ -213,14 +220,25 @@ class Session:
         if not self.first:
             self.first = chunk[:64]
         self._buffer += chunk
+        self.last_bytes = time.monotonic()
 
     def _stalled(self, started: float, until: float) -> SessionError:
-        """Silence, or a trickle of bytes that never made a line: said apart, with the limit
-        that ran out (the whole line gets one step budget, however slowly it comes)."""
+        """Silence, part of a line then silence, or a trickle of bytes that never made a
+        line: said apart, with the limit that ran out (the whole line gets one step budget,
+        however slowly it comes)."""
         kind = "deadline" if self.deadline <= until + 1e-3 else "timeout"
         # the budget that ran out, not the clock: a loaded machine wakes us late (1.1 s for 1 s)
-        waited = min(time.monotonic() - started, max(0.0, until - started))
+        now = time.monotonic()
+        waited = min(now - started, max(0.0, until - started))
         partial = len(self._buffer)
+        if partial and now - self.last_bytes >= waited / 2:
+            # the bytes stopped coming: most of the wait was silence, not a slow line
+            return SessionError(
+                kind,
+                f"stalled after {partial} bytes of a line: no end of line within "
+                f"{waited:.1f} s ({self._limit(until)})",
+                received=partial,
+            )
         if partial:
             return SessionError(
                 kind,

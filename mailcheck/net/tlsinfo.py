@@ -224,7 +224,9 @@ def verify_chain(
         else:
             builder.build_server_verifier(subject).verify(leaf, intermediates)
     except VerificationError as exc:
-        return Trust(False, _untrusted(info, intermediates, store_certs, str(exc)))
+        detail = str(exc)
+        dated = _out_of_date(leaf, intermediates, store_certs, moment, now, detail)
+        return Trust(False, dated or _untrusted(info, intermediates, store_certs, detail))
     except ValueError as exc:
         return Trust(False, f"cannot verify: {exc}")
     return Trust(True, "issued by a trusted authority")
@@ -236,6 +238,39 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _out_of_date(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    store: tuple[x509.Certificate, ...],
+    moment: datetime.datetime,
+    now: datetime.datetime | None,
+    detail: str,
+) -> str:
+    """When the chain failed on a date ("not valid at validation time") though the leaf is
+    judged apart: the certificate above it that is out of its dates, named as it appears in
+    the chain (1 is the first above the leaf, as `openssl s_client -showcerts` counts), with
+    its notAfter (or notBefore). "" when no such certificate is found."""
+    if "validation time" not in detail:
+        return ""
+    at = now or datetime.datetime.now(datetime.timezone.utc)
+    issuers = {cert.issuer for cert in [leaf, *intermediates]}
+    roots = [cert for cert in store if cert.subject in issuers]
+    candidates = [(f"certificate {i} in the chain", c) for i, c in enumerate(intermediates, 1)]
+    candidates += [("the trusted root", cert) for cert in roots]
+    for where, cert in candidates:
+        subject = cert.subject.rfc4514_string()
+        after, before = cert.not_valid_after_utc, cert.not_valid_before_utc
+        if after < moment:
+            ago = f" ({(at - after).days} days ago)" if after < at else ""
+            return f"certificate has expired: {where} ({subject}) expired on {after:%Y-%m-%d}{ago}"
+        if moment < before:
+            return (
+                f"certificate is not yet valid: {where} ({subject}) is not valid before "
+                f"{before:%Y-%m-%d}"
+            )
+    return ""
 
 
 def _untrusted(

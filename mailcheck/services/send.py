@@ -249,7 +249,7 @@ def _settle(trace: HostTrace, outcomes: dict[str, Outcome]) -> bool:
     if trace.greeting_code != 220:
         mark("deferred", f"refused at connect: {trace.greeting_code} {trace.greeting}")
         return False
-    if trace.login in ("refused", "no-tls", "untrusted", "unavailable"):
+    if trace.login in ("refused", "fault", "no-tls", "untrusted", "unavailable"):
         mark("rejected", _login_text(trace), hint=_login_hint(trace))
         return True
     if trace.blocked:
@@ -326,6 +326,11 @@ def _login_hint(trace: HostTrace) -> str:
     advice of the login itself, never the one about a message too big for the server."""
     if trace.login == "refused":
         return "Nothing was sent: the server refused the login. Check --user and the password."
+    if trace.login == "fault":
+        return (
+            "Nothing was sent: the server claimed success before the password was sent, "
+            "which no working server does. Submit through another server."
+        )
     if trace.login == "unavailable":
         return (
             "Nothing was sent: the server offers no login mechanism mailcheck speaks. Submit "

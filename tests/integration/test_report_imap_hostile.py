@@ -74,7 +74,8 @@ class Imap:
                 elif verb == "UID":
                     writer.write(b"* 1 FETCH (UID 7 RFC822.SIZE 1603)\r\n")
                 elif verb == "CAPABILITY":
-                    writer.write(b"* CAPABILITY IMAP4rev1\r\n")
+                    sasl = b" AUTH=PLAIN" if self.mode == "early" else b""
+                    writer.write(b"* CAPABILITY IMAP4rev1" + sasl + b"\r\n")
                 elif verb == "LOGOUT":
                     writer.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
                     await writer.drain()
@@ -181,6 +182,23 @@ def test_stall_after_login_times_out(
         f"imap://127.0.0.1:{listening.port}/INBOX: silence: no reply in 1.0 s "
         "(the per-step limit, --timeout 1)"
     ]
+
+
+@pytest.mark.timeout(60)
+def test_success_before_the_password_reads_no_mailbox(
+    run_cli: CliRun, tls_context: ssl.SSLContext, ca_file: str
+) -> None:
+    """A tagged OK to AUTHENTICATE PLAIN before any "+" asked for the credentials: the
+    mailbox was read as though logged in; no password went out, so nothing is read."""
+    server = Imap(tls_context, "early")
+    code, out, err, listening = run_against(run_cli, server, ca_file)
+    assert (code, err) == (3, "")
+    assert mailbox_errors(out) == [
+        f"imap://127.0.0.1:{listening.port}/INBOX: the server answered success (OK done) "
+        "before mailcheck sent the password: a protocol fault, no credentials were checked; "
+        "the password was not sent"
+    ]
+    assert not any(b"EXAMINE" in line or PASSWORD.encode() in line for line in server.encrypted)
 
 
 @pytest.fixture

@@ -318,6 +318,23 @@ def test_a_trickle_after_ehlo(run_cli: CliRun, dns_server: DnsServer) -> None:
     assert got["smtp.protocol"] == [("error", f"ehlo: {error}")] and code == 3
 
 
+def test_part_of_a_line_then_silence_is_no_trickle(run_cli: CliRun, dns_server: DnsServer) -> None:
+    """'220 mx.hos' then nothing: it was 'a trickle: 10 bytes in 2.0 s', though the bytes
+    stopped at once; a trickle (bytes that keep coming slowly) keeps its wording."""
+    with MisbehavingServer(_script(b"220 mx.hos")) as server:
+        code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "2")
+    got, error = _findings_and_error(doc)
+    assert error == (
+        "stalled after 10 bytes of a line: no end of line within 2.0 s "
+        "(the per-step limit, --timeout 2)"
+    )
+    [(status, summary)] = got["smtp.banner"]
+    assert status == "error" and summary.endswith(
+        f"the server's greeting never became a whole line ({error})"
+    )
+    assert code == 3
+
+
 def test_a_line_that_never_ends(run_cli: CliRun, dns_server: DnsServer) -> None:
     with MisbehavingServer(_script(*[b"x" * 1000] * 20)) as server:
         code, doc = _timed(run_cli, dns_server, server.port, "--timeout", "3")
@@ -682,3 +699,286 @@ def test_starttls_answered_250_is_not_called_a_refusal(
         ("fail", "STARTTLS offered but answered 250 sure, not 220: TLS never started")
     ]
     assert code == 1
+
+
+# -- a login "accepted" before the password was sent ---------------------------------------
+
+
+def _early_success(protocol: str, received: list[bytes]) -> Any:
+    """A server that offers one SASL mechanism in clear and answers success to the AUTH
+    command itself, before any credentials came (no continuation asked for them)."""
+    import asyncio
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        greeting = {
+            "imap": b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+            "pop3": b"+OK POP3 ready\r\n",
+            "smtp": b"220 mx.early.test ESMTP\r\n",
+        }[protocol]
+        writer.write(greeting)
+        while line := await reader.readline():
+            received.append(line)
+            words = line.split()
+            if protocol == "imap":
+                tag, verb = words[0], words[1].upper()
+                if verb == b"CAPABILITY":
+                    writer.write(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+                writer.write(tag + b" OK done\r\n")
+            elif protocol == "pop3":
+                body = b"\r\nSASL LOGIN\r\n." if words[0].upper() == b"CAPA" else b""
+                writer.write(b"+OK welcome" + body + b"\r\n")
+            elif words[0].upper() == b"EHLO":
+                writer.write(b"250-mx.early.test\r\n250 AUTH LOGIN\r\n")
+            elif words[0].upper() == b"AUTH":
+                writer.write(b"235 2.7.0 welcome\r\n")
+            else:
+                writer.write(b"221 bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("protocol", "check_id", "how", "said"),
+    [
+        ("imap", "mailbox.login", "AUTHENTICATE PLAIN", "OK done"),
+        ("pop3", "mailbox.login", "AUTH LOGIN", "welcome"),
+        ("smtp", "smtp.login", "AUTH LOGIN", "235 2.7.0 welcome"),
+    ],
+)
+def test_success_before_the_password_was_sent_is_no_login_accepted(
+    run_cli: CliRun, dns_server: DnsServer, protocol: str, check_id: str, how: str, said: str
+) -> None:
+    """An IMAP server's tagged OK to AUTHENTICATE PLAIN with no "+" asking for the
+    credentials (or a POP3 +OK, an SMTP 235 to AUTH LOGIN): it was PASS 'login accepted',
+    though the password never went out."""
+    received: list[bytes] = []
+    with MisbehavingServer(_early_success(protocol, received)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", protocol,
+            "--nameserver", dns_server.address, "--format", "json", "--no-tls-grade",
+            "--tls", "none", "--user", "alice", "--password-env", "PW",
+            "--allow-insecure-auth", env={"PW": "s3cret-Pa55"},
+        )  # fmt: skip
+    got = ids(json.loads(result.stdout))
+    assert got[check_id] == [
+        (
+            "fail",
+            f"login not completed ({how}): the server answered success ({said}) before "
+            "mailcheck sent the password: a protocol fault, no credentials were checked; "
+            "the password was not sent",
+        )
+    ]
+    assert result.returncode == 1
+    assert not any(b"s3cret" in line or b"czNjcmV0" in line for line in received)
+
+
+def test_send_stops_at_a_success_before_the_password(
+    run_cli: CliRun, dns_server: DnsServer
+) -> None:
+    """send through a server that answers 235 to AUTH LOGIN itself: the message went on
+    to MAIL FROM as though logged in; it stays here, and the user is told why."""
+    received: list[bytes] = []
+    with MisbehavingServer(_early_success("smtp", received)) as server:
+        result = run_cli(
+            "send", "--server", f"127.0.0.1:{server.port}", "--tls", "none",
+            "--allow-insecure-auth", "--user", "alice", "--password-env", "PW",
+            "--from", "alice@dkim.test", "--to", "bob@example.net",
+            "--nameserver", dns_server.address, "--format", "json",
+            env={"PW": "s3cret-Pa55"},
+        )  # fmt: skip
+    doc = json.loads(result.stdout)
+    said = [
+        item
+        for report in doc["reports"]
+        for section in report["sections"]
+        for item in section["findings"]
+        if item["summary"].startswith("bob@example.net")
+    ]
+    assert [(s["status"], s["summary"]) for s in said] == [
+        (
+            "fail",
+            "bob@example.net: rejected: not sent: the server answered success (235 2.7.0 "
+            "welcome) before mailcheck sent the password: a protocol fault, no credentials "
+            "were checked; the password was not sent",
+        )
+    ]
+    assert said[0]["hint"].startswith("Nothing was sent: the server claimed success before")
+    assert not any(line.upper().startswith((b"MAIL", b"DATA")) for line in received)
+    assert result.returncode == 1
+
+
+# -- a password echoed back in another form ------------------------------------------------
+
+
+def _echoing(protocol: str, password: str) -> Any:
+    """A server in clear that refuses the login with the password echoed back changed:
+    upper-cased, swapped case, as the base64 of the AUTH PLAIN string and of itself."""
+    import asyncio
+    import base64
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    echo = f"{password.upper()} {password.swapcase()} {b64(password)}".encode()
+    if protocol == "smtp":  # the AUTH PLAIN string mailcheck sent, in base64
+        echo += f" {b64(f'{chr(0)}alice{chr(0)}{password}')}".encode()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mx.echo.test ESMTP\r\n" if protocol == "smtp" else b"+OK ready\r\n")
+        while line := await reader.readline():
+            verb = line.split()[0].upper()
+            if verb == b"EHLO":
+                writer.write(b"250-mx.echo.test\r\n250 AUTH PLAIN\r\n")
+            elif verb == b"CAPA":
+                writer.write(b"+OK\r\nUSER\r\n.\r\n")
+            elif verb == b"USER":
+                writer.write(b"+OK go on\r\n")
+            elif verb in (b"AUTH", b"PASS"):
+                bad = b"535 5.7.8 " if protocol == "smtp" else b"-ERR "
+                writer.write(bad + b"no such login: " + echo + b"\r\n")
+            else:
+                writer.write(b"221 bye\r\n" if protocol == "smtp" else b"+OK bye\r\n")
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.parametrize("output", ["json", "text", "sarif", "markdown", "html", "junit"])
+@pytest.mark.parametrize(("protocol", "check_id"), [("smtp", "smtp"), ("pop3", "mailbox")])
+def test_a_password_echoed_in_another_form_is_redacted(
+    run_cli: CliRun, dns_server: DnsServer, protocol: str, check_id: str, output: str
+) -> None:
+    """Redaction matched the exact password only: echoed upper-cased (or, after USER/PASS,
+    as base64) it was shown in the transcript and the login finding, in every format."""
+    import base64
+    import re
+
+    password = "s3cret-Pa55word"
+    with MisbehavingServer(_echoing(protocol, password)) as server:
+        result = run_cli(
+            "trace", "127.0.0.1", "--port", str(server.port), "--protocol", protocol,
+            "--nameserver", dns_server.address, "--format", output, "--no-tls-grade",
+            "--tls", "none", "--user", "alice", "--password-env", "PW",
+            "--allow-insecure-auth", "--verbose", env={"PW": password},
+        )  # fmt: skip
+    everything = (result.stdout + result.stderr).lower()
+    redacted = r"(&lt;|\\?<)redacted(&gt;|\\?>)"  # as html and markdown escape it
+    echoes = 4 if protocol == "smtp" else 3
+    assert re.search(rf"no such login: {redacted}( {redacted}){{{echoes - 1}}}", everything)
+    token = base64.b64encode(f"\0alice\0{password}".encode()).decode()
+    for form in (password, base64.b64encode(password.encode()).decode(), token):
+        assert form.lower() not in everything
+        assert form[:12].lower() not in everything
+    assert result.returncode == 1
+    if output == "json":
+        assert ids(json.loads(result.stdout))[f"{check_id}.login"][0][0] == "fail"
+
+
+# -- a certificate above the leaf out of its dates ----------------------------------------
+
+
+def _chain_with_an_expired_intermediate(tmp_path: Any) -> tuple[Any, str]:
+    """root (trusted) -> "Expired Intermediate" (notAfter 30 days ago) -> a valid leaf for
+    mx.smtp-good.test: a server context presenting leaf + intermediate, and the CA file."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = datetime.timedelta(days=1)
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def issue(
+        subject: str, issuer: str, key: int, signer: int, until: datetime.datetime, ca: bool
+    ) -> x509.Certificate:
+        public = keys[key].public_key()
+        usage = dict.fromkeys(
+            ["content_commitment", "data_encipherment", "key_agreement", "encipher_only"],
+            False,
+        )
+        usage["decipher_only"] = False
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name(issuer))
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - 400 * day)
+            .not_valid_after(until)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca,
+                    key_encipherment=False,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    **usage,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(keys[signer].public_key()),
+                critical=False,
+            )
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName("mx.smtp-good.test")]), critical=False
+            ).add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+        return builder.sign(keys[signer], hashes.SHA256())
+
+    root = issue("Test Root", "Test Root", 0, 0, now + 400 * day, ca=True)
+    middle = issue("Expired Intermediate", "Test Root", 1, 0, now - 30 * day, ca=True)
+    leaf = issue("mx.smtp-good.test", "Expired Intermediate", 2, 1, now + 60 * day, ca=False)
+    pem = serialization.Encoding.PEM
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(
+        leaf.public_bytes(pem)
+        + middle.public_bytes(pem)
+        + keys[2].private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ca = tmp_path / "root.pem"
+    ca.write_bytes(root.public_bytes(pem))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(chain))
+    return context, str(ca)
+
+
+def test_an_expired_intermediate_is_named(
+    run_cli: CliRun, dns_server: DnsServer, recorder: Recorder, tmp_path: Any
+) -> None:
+    """It read 'not issued by a trusted authority (... cert is not valid at validation
+    time)': which certificate had expired, and when, went unsaid."""
+    import datetime
+    import re
+
+    context, ca = _chain_with_an_expired_intermediate(tmp_path)
+    with _tls_server(context, recorder) as server:
+        code, doc, _ = run(
+            run_cli, dns_server, "trace", "mx.smtp-good.test", "--host",
+            "--port", str(server.port), "--ca-file", ca, "--no-tls-grade",
+        )  # fmt: skip
+    [(status, summary)] = ids(doc)["tls.certificate"]
+    expired = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=30)
+    assert status == "fail" and re.match(
+        r"certificate has expired: certificate 1 in the chain \(CN=Expired Intermediate\) "
+        rf"expired on ({expired:%Y-%m-%d}|{expired - datetime.timedelta(days=1):%Y-%m-%d}) "
+        r"\((29|30) days ago\): CN=mx\.smtp-good\.test, SAN mx\.smtp-good\.test, ",
+        summary,
+    ), summary
+    assert "validation time" not in summary and code == 1
