@@ -65,6 +65,9 @@ def _leave(code: str | int | None) -> None:
     busy = any(t is not current and not t.daemon and t.is_alive() for t in threading.enumerate())
     processes = sys.modules.get("multiprocessing")
     if busy or (processes is not None and processes.active_children()):
+        import gc
+
+        gc.freeze()  # no full collection at exit over everything the run still holds
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe: signals._pipe_safe has already made its exit code of it

@@ -321,20 +321,10 @@ def _login(trace: HostTrace, check_id: str) -> Iterator[Finding]:
     how = f" ({trace.login_mechanism})" if trace.login_mechanism else ""
     if trace.login == "ok":
         yield finding(check_id, Status.PASS, f"login accepted{how}", subject=trace.host)
-    elif trace.login == "refused":
-        yield finding(
-            check_id,
-            Status.FAIL,
-            f"login refused{how}: {trace.login_text}",
-            subject=trace.host,
-        )
-    elif trace.login == "fault":
-        yield finding(
-            check_id,
-            Status.FAIL,
-            f"login not completed{how}: {trace.login_text}",
-            subject=trace.host,
-        )
+    elif trace.login in ("refused", "fault"):
+        # fault: the server said success before the password was sent
+        what = "login refused" if trace.login == "refused" else "login not completed"
+        yield finding(check_id, Status.FAIL, f"{what}{how}: {trace.login_text}", subject=trace.host)
     elif trace.login in ("no-tls", "untrusted", "unavailable"):
         yield finding(check_id, Status.WARN, trace.login_text, subject=trace.host)
 
