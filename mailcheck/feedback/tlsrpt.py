@@ -80,6 +80,28 @@ def looks_like_tlsrpt(tree: Any) -> bool:
     return isinstance(tree, Mapping) and "policies" in tree and "organization-name" in tree
 
 
+# RFC 8460 §4.4: the top-level fields of a report, and those it cannot be read without
+TLSRPT_FIELDS = ("organization-name", "date-range", "contact-info", "report-id", "policies")
+_NEEDED = ("organization-name", "report-id", "policies")
+# the names a DMARC aggregate report in JSON is known by (RFC 9990's XML elements)
+_DMARC_FIELDS = ("feedback", "report_metadata", "policy_published")
+
+
+def looks_like_dmarc_json(tree: Any) -> bool:
+    return isinstance(tree, Mapping) and any(name in tree for name in _DMARC_FIELDS)
+
+
+def not_a_report(tree: Any) -> str:
+    """Why JSON that is read as neither kind of report is none, by what it looks like: a TLS
+    report missing what it cannot be read without (naming it), else neither kind."""
+    present = [n for n in TLSRPT_FIELDS if isinstance(tree, Mapping) and n in tree]
+    missing = [n for n in _NEEDED if n not in present]
+    if present and missing:
+        names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
+        return f"no {names}: an incomplete SMTP TLS report (it has {', '.join(present)})"
+    return "JSON that is neither a DMARC aggregate report nor an SMTP TLS report"
+
+
 def _str(tree: Mapping[str, Any], name: str, required: bool = False) -> str:
     value = tree.get(name)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from mailcheck.feedback.aggregate import AggregateReport, ReportError, parse_json, parse_xml
 from mailcheck.feedback.failure import FailureReport, parse_arf
 from mailcheck.feedback.judge import LEGITIMATE, REVIEW, Failing, Ptr, Recheck, summarise
-from mailcheck.feedback.tlsrpt import TlsReport, load_json, looks_like_tlsrpt, parse_tlsrpt
+from mailcheck.feedback.tlsrpt import (
+    TlsReport,
+    load_json,
+    looks_like_dmarc_json,
+    looks_like_tlsrpt,
+    not_a_report,
+    parse_tlsrpt,
+)
 from mailcheck.feedback.unpack import Blob, Item, Problem, Skipped
 from mailcheck.model import Report
 from mailcheck.net.dns.engine import DnsEngine
@@ -83,10 +90,12 @@ class Collected:
                 tls = parse_tlsrpt(tree, blob.source)
                 if self._first("tls", tls.key, blob.source):
                     self.tls.append(tls)
-            else:
+            elif looks_like_dmarc_json(tree):
                 report = parse_json(blob.data, blob.source)
                 if self._first("aggregate", report.key, blob.source, report.policy.domain):
                     self.aggregate.append(report)
+            else:
+                raise ReportError(not_a_report(tree))
         else:
             failure = parse_arf(blob.data, blob.source)
             if self._first("failure", failure.key, blob.source):

@@ -528,6 +528,38 @@ def test_unreadable_report_cites_its_own_format(run_cli: CliRun, tmp_path: Path)
     assert result.returncode == 3
 
 
+def test_json_that_is_no_report_is_named_by_what_it_looks_like(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    """A TLS report (RFC 8460) without its policies, or any JSON that was neither kind, was
+    "no report_metadata: not a DMARC aggregate report": DMARC named for a TLS report."""
+    folder = tmp_path / "json"
+    folder.mkdir()
+    dates = {"start-datetime": "2025-12-01T00:00:00Z", "end-datetime": "2025-12-01T23:59:59Z"}
+    no_policies = {"organization-name": "rx.example", "date-range": dates, "report-id": "r-1"}
+    (folder / "1-no-policies.json").write_text(json.dumps(no_policies))
+    (folder / "2-no-org.json").write_text(json.dumps({"report-id": "r-2", "policies": []}))
+    (folder / "3-other.json").write_text(json.dumps({"name": "not a report"}))
+    (folder / "4-list.json").write_text("[1, 2]")
+    (folder / "5-dmarc.json").write_text(json.dumps({"policy_published": {"p": "none"}}))
+    code, doc = run_json(run_cli, str(folder), "--offline")
+    found = {
+        f["subject"].rsplit("/", 1)[-1]: f["summary"].split(": ", 1)[1]
+        for f in section(doc, "report-input", "inputs")["findings"]
+    }
+    neither = "JSON that is neither a DMARC aggregate report nor an SMTP TLS report"
+    assert found == {
+        "1-no-policies.json": "no policies: an incomplete SMTP TLS report (it has "
+        "organization-name, date-range, report-id)",
+        "2-no-org.json": "no organization-name: an incomplete SMTP TLS report (it has "
+        "report-id, policies)",
+        "3-other.json": neither,
+        "4-list.json": neither,
+        "5-dmarc.json": "no report_metadata: not a DMARC aggregate report",
+    }
+    assert code == 3
+
+
 def test_byte_order_marks_and_utf16_reports_are_read(run_cli: CliRun, tmp_path: Path) -> None:
     """A UTF-16 report (with its BOM, as XML requires) was "no report found" (exit 2); a
     UTF-8 BOM then a line break before the declaration was "not well-formed XML", the BOM
