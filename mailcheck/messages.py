@@ -138,6 +138,9 @@ def _read_pipe(fd: int, limit: int, until: float | None) -> bytes:
 
 
 def is_mbox(head: bytes) -> bool:
+    """Whether the bytes are an mbox file: its first line a "From " separator, read past a
+    UTF-8 byte order mark (an editor's addition, as before a single message's headers)."""
+    head = head.removeprefix(UTF8_BOM)
     return head.startswith(b"From ") and b"\n" in head[:1024]
 
 
@@ -157,6 +160,8 @@ def mbox_format(data: bytes, wanted: str = "auto") -> str:
 def split_mbox(data: bytes, label: str, fmt: str = "auto") -> Iterator[RawMessage]:
     """A message starts at a "From " line after a blank line (or at the start); quoted
     ">From " lines lose one ">" as the format says. A broken separator joins two messages."""
+    # a byte order mark before the first separator goes with that line, which is no part of
+    # a message (not copied away: an mbox may be 256 MB)
     fmt = mbox_format(data, fmt)
     unquote = _QUOTED_FROM if fmt == "mboxrd" else _ONE_QUOTED_FROM
     number = 0

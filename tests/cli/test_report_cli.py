@@ -309,6 +309,25 @@ def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
     assert len(result.stdout.decode().splitlines()) == 1 + 7
 
 
+def test_mbox_after_a_byte_order_mark_is_read_as_an_mbox(run_cli: CliRun, tmp_path: Path) -> None:
+    """An mbox of reports saved with a UTF-8 BOM before its first "From " line was one
+    unreadable message: "no DMARC or TLS report found" (exit 2)."""
+    mbox = tmp_path / "reports.mbox"
+    with mbox.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        for message in sorted((REPORTS / "Maildir" / "cur").iterdir()):
+            handle.write(b"From dmarc@receiver.example Mon Dec  1 06:00:00 2025\n")
+            handle.write(message.read_bytes().replace(b"\r\n", b"\n") + b"\n")
+    code, doc = run_json(run_cli, str(mbox), "--offline")
+    verdicts = {
+        r["subject"]: r["sections"][0]["data"]["verdict"]["state"]
+        for r in doc["reports"]
+        if r["kind"] == "dmarc-report"
+    }
+    assert verdicts == {"blog.example": "review", "shop.example": "not-ready"}
+    assert code == 0
+
+
 def test_no_report_at_all_is_an_input_error(run_cli: CliRun, tmp_path: Path) -> None:
     plain = tmp_path / "plain.eml"
     plain.write_bytes(b"From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n")

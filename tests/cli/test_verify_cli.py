@@ -168,6 +168,23 @@ def test_mbox_with_broken_separator(
     assert result.returncode in (0, 1)  # the joined second message may fail its signature
 
 
+def test_mbox_after_a_byte_order_mark_is_read_as_an_mbox(
+    run_cli: CliRun, dns_server: DnsServer, good: bytes, tmp_path: Path
+) -> None:
+    """An mbox saved with a UTF-8 BOM before its first "From " line was one message whose
+    first line was the separator: "not an email message: no header fields" (FAIL, exit 1),
+    from a file and from stdin alike."""
+    box = b"\xef\xbb\xbf" + _mbox([good, good], rb"^(From )")
+    path = write(tmp_path / "bom.mbox", box)
+    for source, stdin, label in ((str(path), None, str(path)), ("-", box, "<stdin>")):
+        args = ("verify", source, *ns(dns_server), "--format", "json")
+        result = run_cli(*args, input=None if stdin is None else stdin.decode("utf-8"))
+        doc = json.loads(result.stdout)
+        assert [r["subject"] for r in doc["reports"]] == [f"{label} #1", f"{label} #2"]
+        assert [r["status"] for r in doc["reports"]] == ["pass", "pass"], result.stdout
+        assert result.returncode == 0
+
+
 def _message_findings(doc: dict) -> list[tuple[str, str, str]]:  # type: ignore[type-arg]
     return [
         (f["id"], f["status"], f["summary"])
