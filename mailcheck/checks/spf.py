@@ -288,6 +288,15 @@ class SpfCheck:
 
     def _exp_finding(self, target: str) -> Finding:
         answer = self.root.exp
+        if self.root.exp_malformed:
+            return finding(
+                "spf.exp",
+                Status.WARN,
+                (
+                    f"exp={target} names no domain name ({self.root.exp_malformed}): "
+                    "no explanation is shown"
+                ),
+            )
         if answer is None:
             return finding(
                 "spf.exp",
@@ -388,6 +397,22 @@ class SpfCheck:
                 )
         for node in self.root.walk():
             for lookup in node.lookups.values():
+                if lookup.malformed:
+                    # pyspf (--ip) makes it no match; RFC 7208 leaves it undefined (some
+                    # receivers may return permerror): never DNS trouble, never a pass
+                    out.append(
+                        finding(
+                            "spf.macros",
+                            Status.WARN,
+                            (
+                                f"{node.domain}: '{lookup.term.raw}' expands to "
+                                f"{lookup.target}, no domain name ({lookup.malformed}): "
+                                "it never matches (a receiver may return permerror)"
+                            ),
+                            subject=node.domain,
+                            location=node.location,
+                        )
+                    )
                 for answer in lookup.errors():
                     out.append(
                         finding(

@@ -282,6 +282,31 @@ def test_spf_domain_macro_giving_no_domain_name_is_permerror_as_evaluated(
     assert "permerror" in found["spf.evaluation"].summary
 
 
+@pytest.mark.parametrize(("ip", "result"), [("192.0.2.1", "pass"), ("192.0.2.2", "fail")])
+def test_spf_domain_macro_term_giving_no_domain_name_never_matches_as_evaluated(
+    engine: DnsEngine, ip: str, result: str
+) -> None:
+    """a:, mx: and exists: whose %{d1} and 62 letters make a 66-character label: no name to
+    ask, so each term matches nothing and is no void lookup (pyspf, --ip, agrees; RFC 7208
+    leaves it undefined), not DNS trouble; exp= naming no domain name shows no explanation."""
+    report = run(engine, "spf-dlong-a.test", ip=ip)
+    spf = [f for f in report.findings() if f.id.startswith("spf.")]
+    assert not [f for f in spf if f.status is S.ERROR], describe(report)
+    [evaluation] = [f for f in spf if f.id == "spf.evaluation"]
+    assert f"{ip} → {result}" in evaluation.summary, describe(report)
+    never = [f.summary for f in spf if f.id == "spf.macros" and f.status is S.WARN]
+    assert [s.split("'")[1].split(":")[0] for s in never] == ["a", "mx", "exists"], never
+    assert all("(a label longer than 63 characters): it never matches" in s for s in never)
+    found = {f.id: f for f in spf}
+    assert (found["spf.lookup-limit"].status, found["spf.lookup-limit"].summary) == (
+        S.PASS,
+        "3 of 10 DNS lookups",
+    )
+    assert "spf.void-lookups" not in found, describe(report)  # no void lookup, no ERROR
+    assert found["spf.exp"].status is S.WARN
+    assert "no explanation is shown" in found["spf.exp"].summary
+
+
 @pytest.mark.parametrize(
     ("ip", "matched"),
     [
