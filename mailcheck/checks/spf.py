@@ -405,8 +405,8 @@ class SpfCheck:
                             "spf.macros",
                             Status.WARN,
                             (
-                                f"{node.domain}: '{lookup.term.raw}' expands to "
-                                f"{lookup.target}, no domain name ({lookup.malformed}): "
+                                f"{node.domain}: {lookup.shown}: no domain name "
+                                f"({lookup.malformed}): "
                                 "it never matches (a receiver may return permerror)"
                             ),
                             subject=node.domain,
@@ -495,8 +495,8 @@ class SpfCheck:
         v4, v6 = four_tally.count, six_tally.count
         unknown = listed([*v4.unresolved, *v6.unresolved])
         worst = max(v4.known, v6.known)
-        four = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in four_tally.voids})
-        six = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in six_tally.voids} - set(four))
+        four = sorted({f"{lk.shown} in {n.domain}" for n, lk in four_tally.voids})
+        six = sorted({f"{lk.shown} in {n.domain}" for n, lk in six_tally.voids} - set(four))
         listed_voids = _first(four)
         if six:
             listed_voids += ("; for IPv6 also " if four else "") + _first(six)

@@ -57,6 +57,13 @@ class TermLookup:
             return 0
         return 1 if self.term.name in ("mx", "exists") else 2
 
+    @property
+    def shown(self) -> str:
+        """The term as written, quoted, and the name its %{d}/%{o} macros expand to."""
+        if self.term.has_macros:
+            return f"'{self.term.raw}' ({self.target})"
+        return f"'{self.term.raw}'"
+
     def _unknown(self, answer: Answer | None) -> Count:
         why = NOT_FOLLOWED if self.skipped else "no answer"
         if answer is not None:
@@ -117,9 +124,14 @@ class SpfNode:
 
     @property
     def label(self) -> str:
+        """The term that names this record: as written and, when a macro made the name, the
+        name it expands to: include:%{d}.spf.example (example.com.spf.example)."""
         if self.via is None:
             return self.domain
-        return f"{self.via.name}{'=' if self.via.kind == 'modifier' else ':'}{self.domain}"
+        term = f"{self.via.name}{'=' if self.via.kind == 'modifier' else ':'}"
+        if self.via.has_macros and self.via.value is not None:
+            return f"{term}{self.via.value} ({self.domain})"
+        return f"{term}{self.domain}"
 
     @property
     def redirect(self) -> Term | None:

@@ -84,6 +84,12 @@ CASES = [
         S.FAIL,
         "not a valid domain name (a label longer than 63 characters): permerror",
     ),
+    (
+        "spf-dvoid.test",
+        "spf.void-lookups",
+        S.WARN,
+        "'a:%{d}.nx.provider.test' (spf-dvoid.test.nx.provider.test) in spf-dvoid.test",
+    ),
     ("spf-mxlimit.test", "spf.mx-limit", S.FAIL, "11 MX records (limit 10)"),
     ("spf-broad.test", "spf.broad-range", S.WARN, "16,777,216 addresses"),
     ("spf-nonascii.test", "spf.syntax", S.FAIL, "non-ASCII"),
@@ -255,8 +261,8 @@ def test_spf_domain_macros_are_followed_and_counted(engine: DnsEngine) -> None:
     assert (limit.status, limit.summary) == (S.PASS, "5 of 10 DNS lookups"), describe(report)
     tree = spf.data["tree"]
     assert [c.label for c in tree.children] == [
-        "include:spf-dmacro.test.mac.provider.test",
-        "include:spf-dmacro.x.provider.test",
+        "include:%{d}.mac.provider.test (spf-dmacro.test.mac.provider.test)",
+        "include:%{o1r}.x.provider.test (spf-dmacro.x.provider.test)",
     ]
     assert tree.children[0].children[0].label == "include:_s.spf-dmacro.test"
     assert (tree.total_lookups, tree.total_exact) == (5, True)
