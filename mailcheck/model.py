@@ -123,7 +123,9 @@ class SignatureRow:
 class SpfTreeNode:
     """One SPF record of the include/redirect tree, with the DNS lookups it costs."""
 
-    label: str  # the domain, or "include:domain" / "redirect=domain" below the root
+    # the domain, or "include:domain" / "redirect=domain" below the root; a term with macros
+    # as written and the name it expands to: "include:%{d}.spf.example (a.example.spf.example)"
+    label: str
     domain: str
     status: str  # ok, none, multiple, syntax, error, loop, truncated, pending
     record: str | None

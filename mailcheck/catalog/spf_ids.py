@@ -196,7 +196,10 @@ MACROS = _c(
     "Terms with macros of the message (%{i}, %{s}, %{l}, %{h} ...) are expanded per message, so "
     "they cannot be followed without a sender; mailcheck shows them unexpanded (and evaluates "
     "them with --ip). %{d} (the record's own domain) and %{o} (the domain checked) need no "
-    "message: the names they give are followed and counted like any other.",
+    "message: the names they give are followed and counted like any other. A name they give "
+    "that is no domain name (a label over 63 characters) is not asked: an a, mx or exists term "
+    "of it matches nothing (as pyspf evaluates it; RFC 7208 leaves it undefined and a receiver "
+    "may return permerror), an include of it is permerror.",
     "",
     "RFC 7208 §7",
 )

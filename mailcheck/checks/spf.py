@@ -288,6 +288,15 @@ class SpfCheck:
 
     def _exp_finding(self, target: str) -> Finding:
         answer = self.root.exp
+        if self.root.exp_malformed:
+            return finding(
+                "spf.exp",
+                Status.WARN,
+                (
+                    f"exp={target} names no domain name ({self.root.exp_malformed}): "
+                    "no explanation is shown"
+                ),
+            )
         if answer is None:
             return finding(
                 "spf.exp",
@@ -388,6 +397,22 @@ class SpfCheck:
                 )
         for node in self.root.walk():
             for lookup in node.lookups.values():
+                if lookup.malformed:
+                    # pyspf (--ip) makes it no match; RFC 7208 leaves it undefined (some
+                    # receivers may return permerror): never DNS trouble, never a pass
+                    out.append(
+                        finding(
+                            "spf.macros",
+                            Status.WARN,
+                            (
+                                f"{node.domain}: {lookup.shown}: no domain name "
+                                f"({lookup.malformed}): "
+                                "it never matches (a receiver may return permerror)"
+                            ),
+                            subject=node.domain,
+                            location=node.location,
+                        )
+                    )
                 for answer in lookup.errors():
                     out.append(
                         finding(
@@ -470,8 +495,8 @@ class SpfCheck:
         v4, v6 = four_tally.count, six_tally.count
         unknown = listed([*v4.unresolved, *v6.unresolved])
         worst = max(v4.known, v6.known)
-        four = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in four_tally.voids})
-        six = sorted({f"'{lk.term.raw}' in {n.domain}" for n, lk in six_tally.voids} - set(four))
+        four = sorted({f"{lk.shown} in {n.domain}" for n, lk in four_tally.voids})
+        six = sorted({f"{lk.shown} in {n.domain}" for n, lk in six_tally.voids} - set(four))
         listed_voids = _first(four)
         if six:
             listed_voids += ("; for IPv6 also " if four else "") + _first(six)

@@ -72,6 +72,8 @@ def split_strings(record: str) -> list[str]:
 def _networks(lookup: TermLookup, where: str) -> list[Network]:
     """The addresses an a/mx term matches now, widened by its CIDR lengths."""
     term = lookup.term
+    if lookup.malformed:  # no domain name: the term matches nothing
+        return []
     # sorted: the answer that arrived first must not decide the message
     bad = sorted(lookup.errors(), key=lambda a: (a.name, a.rdtype))
     if bad:

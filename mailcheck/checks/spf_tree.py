@@ -46,11 +46,23 @@ class TermLookup:
     mx_hosts: list[str] = field(default_factory=list)
     host_answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
     skipped: bool = False  # not followed: the tree's question budget was spent
+    # the (expanded) target is no domain name: never asked; the term matches nothing and
+    # is no void lookup, as pyspf evaluates it (RFC 7208 leaves this case undefined)
+    malformed: str = ""
 
     @property
     def cost(self) -> int:
         """Questions of the tree's budget it asks (an MX's hosts are counted on arrival)."""
+        if self.malformed:
+            return 0
         return 1 if self.term.name in ("mx", "exists") else 2
+
+    @property
+    def shown(self) -> str:
+        """The term as written, quoted, and the name its %{d}/%{o} macros expand to."""
+        if self.term.has_macros:
+            return f"'{self.term.raw}' ({self.target})"
+        return f"'{self.term.raw}'"
 
     def _unknown(self, answer: Answer | None) -> Count:
         why = NOT_FOLLOWED if self.skipped else "no answer"
@@ -60,6 +72,8 @@ class TermLookup:
 
     def void(self, family: str) -> Count:
         """Void lookups this term causes for an IPv4 ("A") or IPv6 ("AAAA") sender."""
+        if self.malformed:
+            return Count(0)
         if self.term.name == "mx":
             mx = self.answers.get("MX")
             if mx is None or mx.outcome.is_error:
@@ -106,12 +120,18 @@ class SpfNode:
     children: dict[int, SpfNode] = field(default_factory=dict)
     lookups: dict[int, TermLookup] = field(default_factory=dict)
     exp: Answer | None = None
+    exp_malformed: str = ""  # exp= expands to no domain name: not asked, no explanation
 
     @property
     def label(self) -> str:
+        """The term that names this record: as written and, when a macro made the name, the
+        name it expands to: include:%{d}.spf.example (example.com.spf.example)."""
         if self.via is None:
             return self.domain
-        return f"{self.via.name}{'=' if self.via.kind == 'modifier' else ':'}{self.domain}"
+        term = f"{self.via.name}{'=' if self.via.kind == 'modifier' else ':'}"
+        if self.via.has_macros and self.via.value is not None:
+            return f"{term}{self.via.value} ({self.domain})"
+        return f"{term}{self.domain}"
 
     @property
     def redirect(self) -> Term | None:
@@ -285,7 +305,9 @@ class SpfTreeBuilder:
         exp = node.record.modifier("exp")
         exp_name = node.target(exp) if exp is not None and not exp.error and exp.value else None
         if exp_name:
-            self._ask(exp_name, "TXT", functools.partial(self._on_exp, node))
+            node.exp_malformed = malformed_name(exp_name) or ""
+            if not node.exp_malformed:
+                self._ask(exp_name, "TXT", functools.partial(self._on_exp, node))
 
     def _eager(self, questions: int, nodes: int = 0) -> bool:
         """Before settling: True when this fits the bounds (then ask it now)."""
@@ -314,7 +336,7 @@ class SpfTreeBuilder:
             elif self._eager(1, nodes=1):
                 self._ask_record(child)
             return
-        lookup = TermLookup(term, target)
+        lookup = TermLookup(term, target, malformed=malformed_name(target) or "")
         node.lookups[term.index] = lookup
         if self._eager(lookup.cost):
             self._ask_lookup(lookup)
@@ -323,6 +345,8 @@ class SpfTreeBuilder:
         self._ask(node.domain, "TXT", functools.partial(self._on_txt, node))
 
     def _ask_lookup(self, lookup: TermLookup) -> None:
+        if lookup.malformed:  # no name to ask (the engine would refuse it: no DNS trouble)
+            return
         if lookup.term.name == "mx":
             self._ask(lookup.target, "MX", functools.partial(self._on_mx, lookup))
             return

@@ -84,6 +84,12 @@ CASES = [
         S.FAIL,
         "not a valid domain name (a label longer than 63 characters): permerror",
     ),
+    (
+        "spf-dvoid.test",
+        "spf.void-lookups",
+        S.WARN,
+        "'a:%{d}.nx.provider.test' (spf-dvoid.test.nx.provider.test) in spf-dvoid.test",
+    ),
     ("spf-mxlimit.test", "spf.mx-limit", S.FAIL, "11 MX records (limit 10)"),
     ("spf-broad.test", "spf.broad-range", S.WARN, "16,777,216 addresses"),
     ("spf-nonascii.test", "spf.syntax", S.FAIL, "non-ASCII"),
@@ -255,8 +261,8 @@ def test_spf_domain_macros_are_followed_and_counted(engine: DnsEngine) -> None:
     assert (limit.status, limit.summary) == (S.PASS, "5 of 10 DNS lookups"), describe(report)
     tree = spf.data["tree"]
     assert [c.label for c in tree.children] == [
-        "include:spf-dmacro.test.mac.provider.test",
-        "include:spf-dmacro.x.provider.test",
+        "include:%{d}.mac.provider.test (spf-dmacro.test.mac.provider.test)",
+        "include:%{o1r}.x.provider.test (spf-dmacro.x.provider.test)",
     ]
     assert tree.children[0].children[0].label == "include:_s.spf-dmacro.test"
     assert (tree.total_lookups, tree.total_exact) == (5, True)
@@ -280,6 +286,31 @@ def test_spf_domain_macro_giving_no_domain_name_is_permerror_as_evaluated(
     assert "spf.dns-error" not in found, describe(report)
     assert found["spf.lookup-limit"].status is S.PASS
     assert "permerror" in found["spf.evaluation"].summary
+
+
+@pytest.mark.parametrize(("ip", "result"), [("192.0.2.1", "pass"), ("192.0.2.2", "fail")])
+def test_spf_domain_macro_term_giving_no_domain_name_never_matches_as_evaluated(
+    engine: DnsEngine, ip: str, result: str
+) -> None:
+    """a:, mx: and exists: whose %{d1} and 62 letters make a 66-character label: no name to
+    ask, so each term matches nothing and is no void lookup (pyspf, --ip, agrees; RFC 7208
+    leaves it undefined), not DNS trouble; exp= naming no domain name shows no explanation."""
+    report = run(engine, "spf-dlong-a.test", ip=ip)
+    spf = [f for f in report.findings() if f.id.startswith("spf.")]
+    assert not [f for f in spf if f.status is S.ERROR], describe(report)
+    [evaluation] = [f for f in spf if f.id == "spf.evaluation"]
+    assert f"{ip} → {result}" in evaluation.summary, describe(report)
+    never = [f.summary for f in spf if f.id == "spf.macros" and f.status is S.WARN]
+    assert [s.split("'")[1].split(":")[0] for s in never] == ["a", "mx", "exists"], never
+    assert all("(a label longer than 63 characters): it never matches" in s for s in never)
+    found = {f.id: f for f in spf}
+    assert (found["spf.lookup-limit"].status, found["spf.lookup-limit"].summary) == (
+        S.PASS,
+        "3 of 10 DNS lookups",
+    )
+    assert "spf.void-lookups" not in found, describe(report)  # no void lookup, no ERROR
+    assert found["spf.exp"].status is S.WARN
+    assert "no explanation is shown" in found["spf.exp"].summary
 
 
 @pytest.mark.parametrize(

@@ -209,6 +209,33 @@ def test_untrusted_text_is_literal(run_cli: CliRun, dns_server: DnsServer) -> No
     assert "\x1b[31m -all" not in result.stdout
 
 
+@pytest.mark.parametrize("served", ["server", "zone"])
+def test_spf_macro_include_is_named_as_written_and_expanded(
+    run_cli: CliRun, dns_server: DnsServer, served: str
+) -> None:
+    """An include made by %{d} is shown as the record writes it and as the name it asks, in the
+    include tree and the findings, text and JSON; its text is shown literally (no markup)."""
+    where = ns(dns_server) if served == "server" else ["--offline", "--zone", str(STATIC_ZONES)]
+    text = run_cli("domain", "spf-dmark.test", "--only", "spf", *where)
+    assert text.returncode == 1, text.stdout + text.stderr
+    missing = "include:%{d}.[red]m[/red].provider.test (spf-dmark.test.[red]m[/red].provider.test)"
+    flat = " ".join(text.stdout.split())
+    assert f"spf.include-missing {missing}: spf-dmark.test.[red]m[/red].provider.test" in flat
+    assert "├── include:%{d}.mac.provider.test (spf-dmark.test.mac.provider.test)" in text.stdout
+    assert f"└── {missing}" in text.stdout
+    js = run_cli("domain", "spf-dmark.test", "--only", "spf", "--format", "json", *where)
+    assert js.returncode == 1, js.stderr
+    [report] = json.loads(js.stdout)["reports"]
+    [spf] = [s for s in report["sections"] if s["family"] == "spf"]
+    labels = [c["label"] for c in spf["data"]["tree"]["children"]]
+    assert labels == [
+        "include:%{d}.mac.provider.test (spf-dmark.test.mac.provider.test)",
+        missing,
+    ]
+    [found] = [f for f in spf["findings"] if f["id"] == "spf.include-missing"]
+    assert found["summary"].startswith(f"{missing}: ")
+
+
 def test_offline_example_from_readme(run_cli: CliRun) -> None:
     zones = str(EXAMPLES / "zones")
     clean = run_cli("domain", "example.com", "--offline", "--zone", zones)
