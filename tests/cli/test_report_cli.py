@@ -283,9 +283,13 @@ def test_ci_formats(run_cli: CliRun, fmt: str) -> None:
     assert "report.readiness" in result.stdout and "report.unaligned" in result.stdout
 
 
-def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
+def _mbox_verdicts(
+    run_cli: CliRun, tmp_path: Path, start: bytes = b""
+) -> tuple[int, dict[str, str]]:
+    """The sample reports' messages as one mbox (after `start`): exit code, verdicts."""
     mbox = tmp_path / "reports.mbox"
     with mbox.open("wb") as handle:
+        handle.write(start)
         for message in sorted((REPORTS / "Maildir" / "cur").iterdir()):
             handle.write(b"From dmarc@receiver.example Mon Dec  1 06:00:00 2025\n")
             handle.write(message.read_bytes().replace(b"\r\n", b"\n") + b"\n")
@@ -295,6 +299,11 @@ def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
         for r in doc["reports"]
         if r["kind"] == "dmarc-report"
     }
+    return code, verdicts
+
+
+def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
+    code, verdicts = _mbox_verdicts(run_cli, tmp_path)
     assert verdicts == {"blog.example": "review", "shop.example": "not-ready"}
     assert code == 0
     gz = (REPORTS / "google.com!shop.example!1764460800!1764547199.xml.gz").read_bytes()
@@ -312,18 +321,7 @@ def test_mbox_and_stdin(run_cli: CliRun, tmp_path: Path) -> None:
 def test_mbox_after_a_byte_order_mark_is_read_as_an_mbox(run_cli: CliRun, tmp_path: Path) -> None:
     """An mbox of reports saved with a UTF-8 BOM before its first "From " line was one
     unreadable message: "no DMARC or TLS report found" (exit 2)."""
-    mbox = tmp_path / "reports.mbox"
-    with mbox.open("wb") as handle:
-        handle.write(b"\xef\xbb\xbf")
-        for message in sorted((REPORTS / "Maildir" / "cur").iterdir()):
-            handle.write(b"From dmarc@receiver.example Mon Dec  1 06:00:00 2025\n")
-            handle.write(message.read_bytes().replace(b"\r\n", b"\n") + b"\n")
-    code, doc = run_json(run_cli, str(mbox), "--offline")
-    verdicts = {
-        r["subject"]: r["sections"][0]["data"]["verdict"]["state"]
-        for r in doc["reports"]
-        if r["kind"] == "dmarc-report"
-    }
+    code, verdicts = _mbox_verdicts(run_cli, tmp_path, b"\xef\xbb\xbf")
     assert verdicts == {"blog.example": "review", "shop.example": "not-ready"}
     assert code == 0
 
