@@ -464,7 +464,7 @@ def _certificate(trace: HostTrace, ctx: TraceContext) -> Iterator[Finding]:
             subject=trace.host,
         )
     for name in ctx.names:
-        if name_matches(leaf, name) and not (leaf.dns_names or leaf.ip_names):
+        if name_matches(leaf, name) and leaf.no_alt_names:
             yield finding(
                 "tls.hostname",
                 Status.WARN,

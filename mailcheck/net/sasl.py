@@ -39,7 +39,7 @@ def certificate_problem(
         return "the certificate is not valid now"
     if not name_matches(leaf, name):
         return f"the certificate does not name {name}"
-    if not (leaf.dns_names or leaf.ip_names):
+    if leaf.no_alt_names:
         # OpenSSL would take the CN; RFC 9525 clients would not: the stricter reading wins
         return f"the certificate names {name} only in its CN, in no subjectAltName"
     return ""

@@ -42,6 +42,12 @@ class CertInfo:
     sha256: str
     der: bytes
 
+    @property
+    def no_alt_names(self) -> bool:
+        """No subjectAltName names: a host name can only be in the CN (OpenSSL accepts it
+        there, clients that follow RFC 9525 do not)."""
+        return not (self.dns_names or self.ip_names)
+
     def days_left(self, now: datetime.datetime) -> int:
         return (self.not_after - now).days
 
@@ -187,7 +193,7 @@ def verify_chain(
     if not info.not_before <= moment <= info.not_after:
         moment = info.not_before + (info.not_after - info.not_before) / 2
     subject: Any
-    if not (info.dns_names or info.ip_names) and info.common_name:
+    if info.no_alt_names and info.common_name:
         # no subjectAltName, a host name in the CN: OpenSSL (Postfix, Python's ssl) accepts
         # that name, cryptography's server verifier never does, and its refusal read as
         # "not issued by a trusted authority". Who vouches for it is asked apart from names.
