@@ -56,6 +56,10 @@ def trace(run_cli: CliRun, dns: DnsServer, *args: str) -> tuple[int, dict[str, A
         *args,
     )
     assert "Traceback" not in result.stderr, result.stderr
+    if not result.stdout and result.returncode != 2:
+        # seen under CI load: no output at all from a run that is not a usage error; say
+        # how it ended
+        raise AssertionError(f"no output: exit {result.returncode}, stderr {result.stderr!r}")
     doc = json.loads(result.stdout) if result.stdout else {}
     return result.returncode, doc, result.stderr
 
